@@ -1,0 +1,17 @@
+/* clock.h - the one place infraexec reads the wall clock.
+ *
+ * INFRAEXEC_NOW="YYYY-MM-DD HH:MM" overrides it, for tests and for
+ * reproducible runs. */
+#ifndef INFRAEXEC_CLOCK_H
+#define INFRAEXEC_CLOCK_H
+
+#include "infraexec/err.h"
+
+typedef struct ix_now {
+    char date[11];   /* YYYY-MM-DD */
+    char stamp[17];  /* YYYY-MM-DD HH:MM */
+} ix_now;
+
+int ix_clock_now(ix_now *now, ix_err *err);
+
+#endif

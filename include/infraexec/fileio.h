@@ -1,0 +1,30 @@
+/* fileio.h - reading and durably rewriting the files infraexec edits.
+ *
+ * An update locks the file (flock, released by the kernel when the holder
+ * dies), reads it, lets a callback compute the new bytes from what is on disk
+ * *now*, writes them to a temp file in the same directory, fsyncs, renames it
+ * over the original and fsyncs the directory.  A reader sees the old or the
+ * new file, never a mix; a failed write leaves the original untouched.
+ * Symlinks are followed so the target is edited; the file's mode is kept. */
+#ifndef INFRAEXEC_FILEIO_H
+#define INFRAEXEC_FILEIO_H
+
+#include "infraexec/buf.h"
+#include "infraexec/err.h"
+
+#include <stddef.h>
+
+/* Computes the new content of PATH from DATA into OUT.  Returns 0 to write
+ * OUT, 1 to leave the file as it is, -1 (with ERR set) to fail. */
+typedef int (*ix_file_edit_fn)(void *ctx, const char *path, const char *data, size_t len,
+                               ix_buf *out, ix_err *err);
+
+/* Seconds a writer waits for another's lock before failing. */
+#define IX_FILE_LOCK_WAIT 10.0
+
+int ix_file_update(const char *path, ix_file_edit_fn fn, void *ctx, ix_err *err);
+
+/* Read a whole file, refusing files larger than MAX bytes. */
+int ix_file_read(const char *path, size_t max, ix_buf *out, ix_err *err);
+
+#endif

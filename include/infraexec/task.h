@@ -1,0 +1,119 @@
+/* task.h - a task file read precisely, and the edits infraexec makes to it.
+ *
+ * A task file is YAML frontmatter (see frontmatter.h) and a Markdown body
+ * parsed with cmark.  The model records what the run engine needs --
+ * acceptance criteria, the Progress Log, fenced code blocks -- each with its
+ * position, so that an edit touches only the bytes it owns: ticking a box
+ * changes one byte, setting `updated:` changes the date, logging inserts one
+ * line.  Every other byte (CRLF, BOM, a missing final newline) stays.
+ *
+ * Edits are computed as a list of splices against the parsed text and
+ * applied in one go; fileio.h writes the result atomically under a lock. */
+#ifndef INFRAEXEC_TASK_H
+#define INFRAEXEC_TASK_H
+
+#include "infraexec/buf.h"
+#include "infraexec/err.h"
+#include "infraexec/frontmatter.h"
+#include "infraexec/text.h"
+
+#include <stddef.h>
+
+#define IX_TASK_MAX_SIZE (16u * 1024 * 1024)
+
+typedef struct ix_criterion {
+    int index;          /* 1-based, document order */
+    int line, col;      /* position of the '[' */
+    size_t box;         /* byte offset of the mark between the brackets */
+    int checked;
+    int depth;          /* 0 for top-level items, 1 for nested ... */
+    char *text;         /* Markdown source after the box, lines joined by ' ' */
+    char *group;        /* text of the enclosing ### heading, or NULL */
+    char **code;        /* inline code spans, in order */
+    size_t ncode;
+} ix_criterion;
+
+typedef struct ix_log_entry {
+    int line;           /* line of the entry */
+    int last_line;      /* last non-blank line of the entry and its sub-bullets */
+    char *stamp;        /* "YYYY-MM-DD HH:MM" */
+    char *text;         /* text after the stamp's colon */
+    char **sub;         /* indented sub-bullets' text */
+    size_t nsub;
+} ix_log_entry;
+
+typedef struct ix_code_block {
+    int line;           /* line of the opening fence */
+    char *lang;         /* info string's first word, "" if none */
+    char *section;      /* nearest heading above, "" if none */
+    char *text;         /* contents */
+} ix_code_block;
+
+typedef struct ix_problem {
+    int line, col;
+    char *msg;
+} ix_problem;
+
+typedef struct ix_task {
+    char *path;
+    char *data;         /* the file's bytes, NUL-terminated */
+    size_t len;
+    ix_lines lines;
+    const char *eol;    /* "\r\n" if the file's first line ends so, else "\n" */
+
+    ix_fm_node *fm;     /* the frontmatter map */
+    const char *id, *title, *status, *priority, *created, *updated;
+    const char **labels;
+    size_t nlabels;
+
+    ix_criterion *criteria;
+    size_t ncriteria;
+    int has_criteria_section;
+    ix_log_entry *log;
+    size_t nlog;
+    int log_heading_line;   /* 0 when there is no Progress Log section */
+    ix_code_block *code;
+    size_t ncode;
+
+    ix_problem *problems;   /* non-fatal findings, for `lint` */
+    size_t nproblems;
+} ix_task;
+
+/* Parse DATA (copied).  Fatal problems -- no or unterminated frontmatter,
+ * invalid YAML, NUL bytes, invalid UTF-8, too large -- fail with
+ * "PATH:LINE:COL: message"; lesser ones land in task->problems. */
+int ix_task_parse(const char *path, const char *data, size_t len, ix_task **out, ix_err *err);
+/* Read and parse a file. */
+int ix_task_load(const char *path, ix_task **out, ix_err *err);
+void ix_task_free(ix_task *t);
+
+/* Criterion by 1-based index, or NULL. */
+const ix_criterion *ix_task_criterion(const ix_task *t, int index);
+/* Number of checked criteria. */
+size_t ix_task_checked(const ix_task *t);
+
+/* ---- edits ---- */
+
+typedef struct ix_splice {
+    size_t start, end;  /* bytes replaced */
+    char *text;         /* replacement, owned */
+} ix_splice;
+
+typedef struct ix_edits {
+    ix_splice *s;
+    size_t n;
+} ix_edits;
+
+/* Tick criterion INDEX ([ ] -> [x]).  Ticking a checked box is a no-op. */
+int ix_task_tick(const ix_task *t, int index, ix_edits *e, ix_err *err);
+/* Set `updated:` to DATE keeping its quoting; no-op if the key is absent. */
+void ix_task_set_updated(const ix_task *t, const char *date, ix_edits *e);
+/* Append "- STAMP: TEXT" to the Progress Log (created when missing).
+ * Newlines in TEXT become spaces: an entry is one line. */
+void ix_task_add_log(const ix_task *t, const char *stamp, const char *text, ix_edits *e);
+
+/* Apply the splices to T's text into OUT, then free them. */
+void ix_edits_apply(const ix_task *t, ix_edits *e, ix_buf *out);
+void ix_edits_free(ix_edits *e);
+
+#endif

@@ -1,0 +1,29 @@
+/* taskdir.h - where task files live and how a TASK argument finds one.
+ *
+ * The tasks directory is --tasks-dir, else $INFRAEXEC_TASKS, else the
+ * nearest `tasks/` walking up from the current directory (as git finds
+ * .git).  Tasks sit in its active/, backlog/ and completed/ folders. */
+#ifndef INFRAEXEC_TASKDIR_H
+#define INFRAEXEC_TASKDIR_H
+
+#include "infraexec/err.h"
+
+#include <stddef.h>
+
+/* The folders scanned, in the order `next` prefers them. */
+extern const char *const ix_taskdir_states[];
+
+/* Find the tasks directory into OUT (malloc'd).  OPT may be NULL. */
+int ix_taskdir_find(const char *opt, char **out, ix_err *err);
+
+/* Resolve ARG -- a path, or an id such as TASK-002 -- to a file path.
+ * OPT_DIR is --tasks-dir (or NULL); the directory is only looked for when
+ * ARG is an id. */
+int ix_taskdir_resolve(const char *opt_dir, const char *arg, char **out, ix_err *err);
+
+/* Every *.md file under the tasks directory's state folders, sorted by
+ * path; TEMPLATE files are skipped.  Free with ix_taskdir_free_list. */
+int ix_taskdir_list(const char *dir, char ***paths, size_t *n, ix_err *err);
+void ix_taskdir_free_list(char **paths, size_t n);
+
+#endif

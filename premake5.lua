@@ -1,0 +1,79 @@
+-- premake5.lua - the build, readable by Debian's premake4 and by premake5.
+--
+--   premake4 --file=premake5.lua gmake && make config=release   (or premake5 gmake)
+--
+-- Configurations: release (bin/infraexec), debug (bin/debug/), asan
+-- (bin/asan/, AddressSanitizer + UBSan; the tests run against it).
+-- premake4 lacks workspace/filter/symbols/optimize and recent premake5
+-- drops configuration/flags{"Symbols"}, so the few calls that differ go
+-- through the shims below.
+
+local ws = workspace or solution
+local function when(cfg)
+  if filter then filter("configurations:" .. cfg) else configuration(cfg) end
+end
+local function always()
+  if filter then filter {} else configuration "*" end
+end
+local function debug_symbols()
+  if symbols then symbols "On" else flags { "Symbols" } end
+end
+
+local pkgs = "lua5.4 yaml-0.1 libcmark libgit2 libcurl jansson"
+
+ws "infraexec"
+  configurations { "release", "debug", "asan" }
+  language "C"
+  location "build"
+  includedirs { "include" }
+  buildoptions { "-std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror",
+                 "$(shell pkg-config --cflags " .. pkgs .. ")" }
+  linkoptions { "$(shell pkg-config --libs " .. pkgs .. ")" }
+
+  when "release"
+    buildoptions { "-O2" }
+    defines { "NDEBUG" }
+  when "debug"
+    buildoptions { "-O0" }
+    debug_symbols()
+  when "asan"
+    buildoptions { "-O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" }
+    linkoptions { "-fsanitize=address,undefined" }
+    debug_symbols()
+  always()
+
+local function outdirs()
+  when "release"
+    targetdir "bin"
+    objdir "build/obj/release"
+  when "debug"
+    targetdir "bin/debug"
+    objdir "build/obj/debug"
+  when "asan"
+    targetdir "bin/asan"
+    objdir "build/obj/asan"
+  always()
+end
+
+project "ixcore"
+  kind "StaticLib"
+  files { "src/*.c" }
+  excludes { "src/main.c" }
+  outdirs()
+
+project "infraexec"
+  kind "ConsoleApp"
+  files { "src/main.c" }
+  links { "ixcore" }
+  outdirs()
+
+-- One program per C unit test (tests/unit/test_*.c), run by prove.
+for _, path in ipairs(os.matchfiles("tests/unit/test_*.c")) do
+  local name = path:match("([^/]+)%.c$")
+  project(name)
+    kind "ConsoleApp"
+    files { path }
+    includedirs { "tests/unit" }
+    links { "ixcore" }
+    outdirs()
+end

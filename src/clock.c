@@ -1,0 +1,29 @@
+/* clock.c - see include/infraexec/clock.h */
+#include "infraexec/clock.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+int ix_clock_now(ix_now *now, ix_err *err)
+{
+    const char *fixed = getenv("INFRAEXEC_NOW");
+    if (fixed && *fixed) {
+        int y, mo, d, h, mi;
+        char tail;
+        if (strlen(fixed) != 16 ||
+            sscanf(fixed, "%4d-%2d-%2d %2d:%2d%c", &y, &mo, &d, &h, &mi, &tail) != 5 ||
+            mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59)
+            return ix_err_set(err, "INFRAEXEC_NOW='%s': expected \"YYYY-MM-DD HH:MM\"", fixed);
+        snprintf(now->stamp, sizeof now->stamp, "%s", fixed);
+    } else {
+        time_t t = time(NULL);
+        struct tm tm;
+        localtime_r(&t, &tm);
+        strftime(now->stamp, sizeof now->stamp, "%Y-%m-%d %H:%M", &tm);
+    }
+    memcpy(now->date, now->stamp, 10);
+    now->date[10] = '\0';
+    return 0;
+}

@@ -1,0 +1,601 @@
+/* task.c - see include/infraexec/task.h */
+#include "infraexec/task.h"
+
+#include <cmark.h>
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+/* Parsing state while walking the cmark tree. */
+typedef struct walker {
+    ix_task *t;
+    size_t body_line0;      /* file line before the body's first line */
+    char *section;          /* current level-1/2 heading text */
+    char *heading;          /* nearest heading of any level */
+    int in_criteria, in_log, log_sub;  /* log_sub: a ### inside the Progress Log */
+    char *group;
+} walker;
+
+static void add_problem(ix_task *t, int line, int col, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void add_problem(ix_task *t, int line, int col, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    t->problems = ix_xrealloc(t->problems, (t->nproblems + 1) * sizeof *t->problems);
+    t->problems[t->nproblems++] = (ix_problem){line, col, ix_xstrdup(msg)};
+}
+
+/* ---- cmark positions to file bytes ---- */
+
+static int node_line(const walker *w, cmark_node *n)
+{
+    return (int)w->body_line0 + cmark_node_get_start_line(n);
+}
+
+static size_t node_start(const walker *w, cmark_node *n)
+{
+    size_t line = w->body_line0 + (size_t)cmark_node_get_start_line(n);
+    return ix_lines_start(&w->t->lines, line) + (size_t)cmark_node_get_start_column(n) - 1;
+}
+
+/* End of N's content: the byte after its last character. */
+static size_t node_end(const walker *w, cmark_node *n)
+{
+    size_t line = w->body_line0 + (size_t)cmark_node_get_end_line(n);
+    int col = cmark_node_get_end_column(n);
+    if (col == 0)
+        return ix_lines_start(&w->t->lines, line);
+    return ix_lines_start(&w->t->lines, line) + (size_t)col;
+}
+
+/* Last non-blank line of N (cmark counts trailing blank lines in). */
+static int node_last_line(const walker *w, cmark_node *n)
+{
+    const ix_task *t = w->t;
+    size_t first = w->body_line0 + (size_t)cmark_node_get_start_line(n);
+    size_t line = w->body_line0 + (size_t)cmark_node_get_end_line(n);
+    if (line > t->lines.count)
+        line = t->lines.count;
+    while (line > first) {
+        size_t s = ix_lines_start(&t->lines, line);
+        if (!ix_is_blank(t->data + s, t->data + ix_lines_content_end(&t->lines, t->data, line)))
+            break;
+        line--;
+    }
+    return (int)line;
+}
+
+/* Source text of [start, end) with each line trimmed and lines joined by
+ * one space: a criterion's words as written, whatever its wrapping. */
+static char *joined_source(const ix_task *t, size_t start, size_t end)
+{
+    ix_buf b = IX_BUF_INIT;
+    size_t i = start;
+    while (i < end) {
+        size_t j = i;
+        while (j < end && t->data[j] != '\n' && t->data[j] != '\r')
+            j++;
+        size_t a = i, z = j;
+        while (a < z && (t->data[a] == ' ' || t->data[a] == '\t'))
+            a++;
+        while (z > a && (t->data[z - 1] == ' ' || t->data[z - 1] == '\t'))
+            z--;
+        if (z > a) {
+            if (b.len)
+                ix_buf_putc(&b, ' ');
+            ix_buf_append(&b, t->data + a, z - a);
+        }
+        i = j;
+        while (i < end && (t->data[i] == '\n' || t->data[i] == '\r'))
+            i++;
+    }
+    return ix_buf_detach(&b);
+}
+
+/* Plain text of an inline tree (headings): text and code literals. */
+static void inline_text(cmark_node *n, ix_buf *b)
+{
+    for (cmark_node *c = cmark_node_first_child(n); c; c = cmark_node_next(c)) {
+        switch (cmark_node_get_type(c)) {
+        case CMARK_NODE_TEXT:
+        case CMARK_NODE_CODE:
+            ix_buf_puts(b, cmark_node_get_literal(c));
+            break;
+        case CMARK_NODE_SOFTBREAK:
+        case CMARK_NODE_LINEBREAK:
+            ix_buf_putc(b, ' ');
+            break;
+        default:
+            inline_text(c, b);
+        }
+    }
+}
+
+static char *heading_text(cmark_node *n)
+{
+    ix_buf b = IX_BUF_INIT;
+    inline_text(n, &b);
+    return ix_buf_detach(&b);
+}
+
+static int starts_with_ci(const char *s, const char *prefix)
+{
+    return strncasecmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static void collect_code_spans(cmark_node *n, ix_criterion *c)
+{
+    for (cmark_node *k = cmark_node_first_child(n); k; k = cmark_node_next(k)) {
+        if (cmark_node_get_type(k) == CMARK_NODE_CODE) {
+            c->code = ix_xrealloc(c->code, (c->ncode + 1) * sizeof *c->code);
+            c->code[c->ncode++] = ix_xstrdup(cmark_node_get_literal(k));
+        } else {
+            collect_code_spans(k, c);
+        }
+    }
+}
+
+static int item_depth(cmark_node *item)
+{
+    int depth = 0;
+    for (cmark_node *p = cmark_node_parent(item); p; p = cmark_node_parent(p))
+        if (cmark_node_get_type(p) == CMARK_NODE_ITEM)
+            depth++;
+    return depth;
+}
+
+/* A list item under Acceptance Criteria: a criterion if its paragraph
+ * starts with a checkbox; a malformed box is a problem for lint. */
+static void visit_criterion(walker *w, cmark_node *item)
+{
+    ix_task *t = w->t;
+    cmark_node *para = cmark_node_first_child(item);
+    if (!para || cmark_node_get_type(para) != CMARK_NODE_PARAGRAPH)
+        return;
+    size_t s = node_start(w, para), end = node_end(w, para);
+    const char *p = t->data + s;
+    if (s >= end || *p != '[')
+        return;
+    int line = node_line(w, para), col = cmark_node_get_start_column(para);
+    size_t rest;
+    int checked;
+    if (end - s >= 3 && p[2] == ']' && (p[1] == ' ' || p[1] == 'x' || p[1] == 'X')) {
+        checked = p[1] != ' ';
+        rest = s + 3;
+    } else {
+        const char *close = memchr(p, ']', end - s);
+        if (close && close - p <= 4 && !memchr(p, '\n', (size_t)(close - p)))
+            add_problem(t, line, col, "malformed checkbox '%.*s' (use '[ ]' or '[x]')",
+                        (int)(close - p + 1), p);
+        return;
+    }
+    if (rest < end && t->data[rest] != ' ' && t->data[rest] != '\t' &&
+        t->data[rest] != '\n' && t->data[rest] != '\r')
+        return; /* "[x]y" is text, not a box */
+
+    t->criteria = ix_xrealloc(t->criteria, (t->ncriteria + 1) * sizeof *t->criteria);
+    ix_criterion *c = &t->criteria[t->ncriteria++];
+    memset(c, 0, sizeof *c);
+    c->index = (int)t->ncriteria;
+    c->line = line;
+    c->col = col;
+    c->box = s + 1;
+    c->checked = checked;
+    c->depth = item_depth(item);
+    c->text = joined_source(t, rest, end);
+    c->group = w->group ? ix_xstrdup(w->group) : NULL;
+    collect_code_spans(para, c);
+}
+
+/* "YYYY-MM-DD HH:MM: " at the start of S; returns the text after it. */
+static const char *parse_stamp(const char *s, size_t n)
+{
+    static const char shape[] = "dddd-dd-dd dd:dd:";
+    size_t k = sizeof shape - 1;
+    if (n < k)
+        return NULL;
+    for (size_t i = 0; i < k; i++) {
+        if (shape[i] == 'd' ? !isdigit((unsigned char)s[i]) : s[i] != shape[i])
+            return NULL;
+    }
+    return s + k;
+}
+
+/* A top-level item of a list directly under "## Progress Log". */
+static void visit_log_entry(walker *w, cmark_node *item)
+{
+    ix_task *t = w->t;
+    cmark_node *para = cmark_node_first_child(item);
+    int line = node_line(w, item);
+    if (!para || cmark_node_get_type(para) != CMARK_NODE_PARAGRAPH) {
+        add_problem(t, line, cmark_node_get_start_column(item),
+                    "Progress Log entry does not start with 'YYYY-MM-DD HH:MM: '");
+        return;
+    }
+    size_t s = node_start(w, para), end = node_end(w, para);
+    const char *after = parse_stamp(t->data + s, end - s);
+    if (!after) {
+        add_problem(t, node_line(w, para), cmark_node_get_start_column(para),
+                    "Progress Log entry does not start with 'YYYY-MM-DD HH:MM: '");
+        return;
+    }
+    t->log = ix_xrealloc(t->log, (t->nlog + 1) * sizeof *t->log);
+    ix_log_entry *e = &t->log[t->nlog++];
+    memset(e, 0, sizeof *e);
+    e->line = line;
+    e->last_line = node_last_line(w, item);
+    e->stamp = ix_xstrndup(t->data + s, 16);
+    e->text = joined_source(t, (size_t)(after - t->data), end);
+    /* Sub-bullets: items of lists nested in this entry. */
+    for (cmark_node *c = cmark_node_next(para); c; c = cmark_node_next(c)) {
+        if (cmark_node_get_type(c) != CMARK_NODE_LIST)
+            continue;
+        for (cmark_node *sub = cmark_node_first_child(c); sub; sub = cmark_node_next(sub)) {
+            cmark_node *sp = cmark_node_first_child(sub);
+            if (!sp)
+                continue;
+            e->sub = ix_xrealloc(e->sub, (e->nsub + 1) * sizeof *e->sub);
+            e->sub[e->nsub++] = joined_source(t, node_start(w, sp), node_end(w, sp));
+        }
+    }
+}
+
+static void visit_code_block(walker *w, cmark_node *n)
+{
+    ix_task *t = w->t;
+    /* cmark 0.30 cannot tell fenced from indented blocks: look at the source. */
+    const char *p = t->data + node_start(w, n);
+    if (strncmp(p, "```", 3) != 0 && strncmp(p, "~~~", 3) != 0)
+        return;
+    t->code = ix_xrealloc(t->code, (t->ncode + 1) * sizeof *t->code);
+    ix_code_block *b = &t->code[t->ncode++];
+    const char *info = cmark_node_get_fence_info(n);
+    size_t k = strcspn(info ? info : "", " \t");
+    b->line = node_line(w, n);
+    b->lang = ix_xstrndup(info ? info : "", k);
+    b->section = ix_xstrdup(w->heading ? w->heading : "");
+    b->text = ix_xstrdup(cmark_node_get_literal(n) ? cmark_node_get_literal(n) : "");
+}
+
+static void visit_heading(walker *w, cmark_node *n)
+{
+    int level = cmark_node_get_heading_level(n);
+    char *text = heading_text(n);
+    free(w->heading);
+    w->heading = ix_xstrdup(text);
+    if (level <= 2) {
+        free(w->section);
+        w->section = text;
+        free(w->group);
+        w->group = NULL;
+        w->in_criteria = level == 2 && starts_with_ci(text, "Acceptance Criteria");
+        w->in_log = level == 2 && starts_with_ci(text, "Progress Log");
+        w->log_sub = 0;
+        if (w->in_criteria)
+            w->t->has_criteria_section = 1;
+        if (w->in_log && !w->t->log_heading_line)
+            w->t->log_heading_line = node_line(w, n);
+        return;
+    }
+    if (w->in_criteria) {
+        free(w->group);
+        w->group = text;
+        return;
+    }
+    if (w->in_log)
+        w->log_sub = 1;
+    free(text);
+}
+
+static void walk_body(walker *w, cmark_node *doc)
+{
+    cmark_iter *it = cmark_iter_new(doc);
+    cmark_event_type ev;
+    while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+        if (ev != CMARK_EVENT_ENTER)
+            continue;
+        cmark_node *n = cmark_iter_get_node(it);
+        switch (cmark_node_get_type(n)) {
+        case CMARK_NODE_HEADING:
+            if (cmark_node_parent(n) == doc)
+                visit_heading(w, n);
+            break;
+        case CMARK_NODE_ITEM:
+            if (w->in_criteria)
+                visit_criterion(w, n);
+            else if (w->in_log && !w->log_sub &&
+                     cmark_node_parent(cmark_node_parent(n)) == doc &&
+                     w->t->log_heading_line)
+                visit_log_entry(w, n);
+            break;
+        case CMARK_NODE_CODE_BLOCK:
+            visit_code_block(w, n);
+            break;
+        default:
+            break;
+        }
+    }
+    cmark_iter_free(it);
+}
+
+/* ---- frontmatter ---- */
+
+/* True if the line [s, e) is "---" with optional trailing blanks. */
+static int is_fence(const char *s, const char *e)
+{
+    return e - s >= 3 && memcmp(s, "---", 3) == 0 && ix_is_blank(s + 3, e);
+}
+
+static void read_fields(ix_task *t)
+{
+    t->id = ix_fm_str(t->fm, "id");
+    t->title = ix_fm_str(t->fm, "title");
+    t->status = ix_fm_str(t->fm, "status");
+    t->priority = ix_fm_str(t->fm, "priority");
+    t->created = ix_fm_str(t->fm, "created");
+    t->updated = ix_fm_str(t->fm, "updated");
+    const ix_fm_node *labels = ix_fm_get(t->fm, "labels");
+    if (labels && labels->kind == IX_FM_SEQ) {
+        t->labels = ix_xcalloc(labels->nchild, sizeof *t->labels);
+        for (size_t i = 0; i < labels->nchild; i++)
+            if (labels->child[i].kind == IX_FM_SCALAR)
+                t->labels[t->nlabels++] = labels->child[i].value;
+    } else if (labels && labels->kind == IX_FM_SCALAR && *labels->value) {
+        t->labels = ix_xcalloc(1, sizeof *t->labels);
+        t->labels[t->nlabels++] = labels->value;
+    }
+    const ix_fm_node *first = t->fm->nchild ? &t->fm->child[0] : NULL;
+    int line = first ? first->key_line : t->fm->line;
+    if (!t->id)
+        add_problem(t, line, 1, "frontmatter has no 'id'");
+    if (!t->title)
+        add_problem(t, line, 1, "frontmatter has no 'title'");
+}
+
+int ix_task_parse(const char *path, const char *data, size_t len, ix_task **out, ix_err *err)
+{
+    if (len > IX_TASK_MAX_SIZE)
+        return ix_err_set(err, "%s: file is larger than %u MiB", path, IX_TASK_MAX_SIZE >> 20);
+    const char *what;
+    size_t bad = ix_utf8_check(data, len, &what);
+
+    ix_task *t = ix_xcalloc(1, sizeof *t);
+    t->path = ix_xstrdup(path);
+    t->data = ix_xstrndup(data, len);
+    t->len = len;
+    ix_lines_build(&t->lines, t->data, len);
+    if (bad < len) {
+        size_t line = ix_lines_at(&t->lines, bad);
+        ix_err_set(err, "%s:%zu:%zu: %s", path, line,
+                   bad - ix_lines_start(&t->lines, line) + 1, what);
+        ix_task_free(t);
+        return -1;
+    }
+    size_t first_end = ix_lines_content_end(&t->lines, t->data, 1);
+    t->eol = first_end + 1 < len && t->data[first_end] == '\r' && t->data[first_end + 1] == '\n'
+                 ? "\r\n" : "\n";
+
+    size_t bom = len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    if (t->lines.count == 0 || !is_fence(t->data + bom, t->data + first_end)) {
+        ix_err_set(err, "%s:1:1: no frontmatter (the file must start with a '---' line)", path);
+        ix_task_free(t);
+        return -1;
+    }
+    size_t close = 0;
+    for (size_t l = 2; l <= t->lines.count && !close; l++)
+        if (is_fence(t->data + ix_lines_start(&t->lines, l),
+                     t->data + ix_lines_content_end(&t->lines, t->data, l)))
+            close = l;
+    if (!close) {
+        ix_err_set(err, "%s:1:1: unterminated frontmatter (no closing '---' line)", path);
+        ix_task_free(t);
+        return -1;
+    }
+    if (ix_fm_parse(path, t->data, &t->lines, ix_lines_start(&t->lines, 2),
+                    ix_lines_start(&t->lines, close), &t->fm, err) < 0) {
+        ix_task_free(t);
+        return -1;
+    }
+    read_fields(t);
+
+    size_t body = ix_lines_next(&t->lines, close);
+    cmark_node *doc = cmark_parse_document(t->data + body, len - body, CMARK_OPT_SOURCEPOS);
+    walker w = {.t = t, .body_line0 = close};
+    walk_body(&w, doc);
+    cmark_node_free(doc);
+    free(w.section);
+    free(w.heading);
+    free(w.group);
+    if (!t->has_criteria_section)
+        add_problem(t, (int)close + 1 <= (int)t->lines.count ? (int)close + 1 : (int)close, 1,
+                    "no '## Acceptance Criteria' section");
+    *out = t;
+    return 0;
+}
+
+int ix_task_load(const char *path, ix_task **out, ix_err *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return ix_err_sys(err, "%s: cannot open", path);
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        fclose(f);
+        return ix_err_set(err, "%s: is a directory, not a task file", path);
+    }
+    ix_buf b = IX_BUF_INIT;
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        ix_buf_append(&b, chunk, n);
+        if (b.len > IX_TASK_MAX_SIZE)
+            break;
+    }
+    int failed = ferror(f);
+    fclose(f);
+    if (failed) {
+        ix_buf_free(&b);
+        return ix_err_sys(err, "%s: cannot read", path);
+    }
+    int rc = ix_task_parse(path, b.data ? b.data : "", b.len, out, err);
+    ix_buf_free(&b);
+    return rc;
+}
+
+static void free_strv(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+void ix_task_free(ix_task *t)
+{
+    if (!t)
+        return;
+    for (size_t i = 0; i < t->ncriteria; i++) {
+        free(t->criteria[i].text);
+        free(t->criteria[i].group);
+        free_strv(t->criteria[i].code, t->criteria[i].ncode);
+    }
+    free(t->criteria);
+    for (size_t i = 0; i < t->nlog; i++) {
+        free(t->log[i].stamp);
+        free(t->log[i].text);
+        free_strv(t->log[i].sub, t->log[i].nsub);
+    }
+    free(t->log);
+    for (size_t i = 0; i < t->ncode; i++) {
+        free(t->code[i].lang);
+        free(t->code[i].section);
+        free(t->code[i].text);
+    }
+    free(t->code);
+    for (size_t i = 0; i < t->nproblems; i++)
+        free(t->problems[i].msg);
+    free(t->problems);
+    free(t->labels);
+    ix_fm_free(t->fm);
+    ix_lines_free(&t->lines);
+    free(t->data);
+    free(t->path);
+    free(t);
+}
+
+const ix_criterion *ix_task_criterion(const ix_task *t, int index)
+{
+    if (index < 1 || (size_t)index > t->ncriteria)
+        return NULL;
+    return &t->criteria[index - 1];
+}
+
+size_t ix_task_checked(const ix_task *t)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < t->ncriteria; i++)
+        n += t->criteria[i].checked != 0;
+    return n;
+}
+
+/* ---- edits ---- */
+
+static void add_splice(ix_edits *e, size_t start, size_t end, char *text)
+{
+    e->s = ix_xrealloc(e->s, (e->n + 1) * sizeof *e->s);
+    e->s[e->n++] = (ix_splice){start, end, text};
+}
+
+int ix_task_tick(const ix_task *t, int index, ix_edits *e, ix_err *err)
+{
+    const ix_criterion *c = ix_task_criterion(t, index);
+    if (!c)
+        return ix_err_set(err, "%s: no criterion %d (the task has %zu)", t->path, index,
+                          t->ncriteria);
+    if (!c->checked)
+        add_splice(e, c->box, c->box + 1, ix_xstrdup("x"));
+    return 0;
+}
+
+void ix_task_set_updated(const ix_task *t, const char *date, ix_edits *e)
+{
+    const ix_fm_node *n = ix_fm_get(t->fm, "updated");
+    if (!n || n->kind != IX_FM_SCALAR || n->style == IX_FM_BLOCK || strcmp(n->value, date) == 0)
+        return;
+    size_t q = n->style == IX_FM_PLAIN ? 0 : 1;
+    if (n->end - n->start < 2 * q)
+        return;
+    add_splice(e, n->start + q, n->end - q, ix_xstrdup(date));
+}
+
+void ix_task_add_log(const ix_task *t, const char *stamp, const char *text, ix_edits *e)
+{
+    ix_buf entry = IX_BUF_INIT;
+    ix_buf_printf(&entry, "- %s: ", stamp);
+    for (const char *p = text; *p; p++)
+        ix_buf_putc(&entry, *p == '\n' || *p == '\r' ? ' ' : *p);
+
+    int ends_with_eol = t->len > 0 && (t->data[t->len - 1] == '\n' || t->data[t->len - 1] == '\r');
+    ix_buf out = IX_BUF_INIT;
+    size_t at;
+    if (t->log_heading_line) {
+        size_t line = t->nlog ? (size_t)t->log[t->nlog - 1].last_line : (size_t)t->log_heading_line;
+        at = ix_lines_next(&t->lines, line);
+        int at_eof_without_eol = at == t->len && !ends_with_eol;
+        if (at_eof_without_eol)
+            ix_buf_puts(&out, t->eol);
+        if (!t->nlog)
+            ix_buf_puts(&out, t->eol);  /* a blank line after the heading */
+        ix_buf_append(&out, entry.data, entry.len);
+        if (!at_eof_without_eol)
+            ix_buf_puts(&out, t->eol);
+    } else {
+        at = t->len;
+        if (t->len && !ends_with_eol)
+            ix_buf_puts(&out, t->eol);
+        ix_buf_printf(&out, "%s## Progress Log%s%s", t->len ? t->eol : "", t->eol, t->eol);
+        ix_buf_append(&out, entry.data, entry.len);
+        if (ends_with_eol || !t->len)
+            ix_buf_puts(&out, t->eol);
+    }
+    ix_buf_free(&entry);
+    add_splice(e, at, at, ix_buf_detach(&out));
+}
+
+static int by_start(const void *a, const void *b)
+{
+    const ix_splice *x = a, *y = b;
+    return x->start < y->start ? -1 : x->start > y->start;
+}
+
+void ix_edits_apply(const ix_task *t, ix_edits *e, ix_buf *out)
+{
+    qsort(e->s, e->n, sizeof *e->s, by_start);
+    size_t pos = 0;
+    for (size_t i = 0; i < e->n; i++) {
+        if (e->s[i].start < pos)
+            continue; /* overlapping splices: the first one wins */
+        ix_buf_append(out, t->data + pos, e->s[i].start - pos);
+        ix_buf_puts(out, e->s[i].text);
+        pos = e->s[i].end;
+    }
+    ix_buf_append(out, t->data + pos, t->len - pos);
+    ix_edits_free(e);
+}
+
+void ix_edits_free(ix_edits *e)
+{
+    for (size_t i = 0; i < e->n; i++)
+        free(e->s[i].text);
+    free(e->s);
+    e->s = NULL;
+    e->n = 0;
+}

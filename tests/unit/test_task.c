@@ -1,0 +1,284 @@
+/* test_task.c - the task-file model: what it reads, and that each edit
+ * changes only the bytes it owns. */
+#include "infraexec/fileio.h"
+#include "infraexec/task.h"
+#include "tap.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static ix_task *parse(const char *text)
+{
+    ix_task *t = NULL;
+    ix_err err = {{0}};
+    if (ix_task_parse("mem.md", text, strlen(text), &t, &err) < 0)
+        printf("# parse failed: %s\n", err.msg);
+    return t;
+}
+
+static char *apply(ix_task *t, ix_edits *e)
+{
+    ix_buf out = IX_BUF_INIT;
+    ix_edits_apply(t, e, &out);
+    return ix_buf_detach(&out);
+}
+
+static const char basic[] =
+    "---\n"
+    "id: TASK-900\n"
+    "title: \"Demo\"\n"
+    "status: active\n"
+    "priority: high\n"
+    "labels: [builds, registry]\n"
+    "created: 2025-10-17\n"
+    "updated: '2025-10-17'  # keep quotes\n"
+    "extra:\n"
+    "  nested: {a: 1}\n"
+    "---\n"
+    "\n"
+    "## Description\n"
+    "- [ ] not a criterion (other section)\n"
+    "\n"
+    "## Acceptance criteria\n"
+    "\n"
+    "### FFL\n"
+    "- [ ] Build all FFL containers with version 0.1.18\n"
+    "* [x] Verify images: `curl -k https://127.0.0.1:5000/v2/_catalog`\n"
+    "  - [X] nested one\n"
+    "\n"
+    "### Other\n"
+    "1. [ ] numbered\n"
+    "+ [~] malformed box\n"
+    "\n"
+    "```bash\n"
+    "- [ ] inside a fence\n"
+    "```\n"
+    "\n"
+    "## Service Checklist\n"
+    "- [ ] not a criterion either\n"
+    "\n"
+    "## Progress Log\n"
+    "\n"
+    "- 2025-10-17 10:00: first\n"
+    "  - sub a\n"
+    "  - sub b\n"
+    "\n"
+    "- 2025-10-17 11:00: second\n"
+    "\n"
+    "## Notes\n"
+    "text\n";
+
+static void test_model(void)
+{
+    ix_task *t = parse(basic);
+    ok(t != NULL, "basic task parses");
+    if (!t)
+        return;
+    is_str(t->id, "TASK-900", "id");
+    is_str(t->title, "Demo", "title");
+    is_str(t->priority, "high", "priority");
+    is_int(t->nlabels, 2, "two labels from a flow list");
+    is_str(t->labels[1], "registry", "second label");
+    is_str(t->updated, "2025-10-17", "updated value without quotes");
+    const ix_fm_node *extra = ix_fm_get(t->fm, "extra");
+    ok(extra && extra->kind == IX_FM_MAP && extra->key_line == 9, "nested map kept with its line");
+    is_int(t->ncriteria, 4, "four criteria: fenced and other-section boxes do not count");
+    is_str(t->criteria[0].text, "Build all FFL containers with version 0.1.18", "criterion text");
+    is_str(t->criteria[0].group, "FFL", "group from ### heading");
+    is_int(t->criteria[0].line, 19, "criterion line");
+    is_int(t->criteria[0].checked, 0, "unchecked");
+    is_int(t->criteria[1].checked, 1, "[x] is checked");
+    is_int(t->criteria[1].ncode, 1, "one inline code span");
+    is_str(t->criteria[1].code[0], "curl -k https://127.0.0.1:5000/v2/_catalog", "code span text");
+    is_int(t->criteria[2].checked, 1, "[X] nested is checked");
+    is_int(t->criteria[2].depth, 1, "nested depth");
+    is_str(t->criteria[3].group, "Other", "numbered item in second group");
+    is_int(t->nproblems, 1, "one problem: the malformed box");
+    ok(t->nproblems && strstr(t->problems[0].msg, "[~]") && t->problems[0].line == 25,
+       "malformed box reported at its line");
+    is_int(t->nlog, 2, "two progress log entries");
+    is_str(t->log[0].stamp, "2025-10-17 10:00", "entry stamp");
+    is_int(t->log[0].nsub, 2, "sub-bullets");
+    is_str(t->log[0].sub[1], "sub b", "sub-bullet text");
+    is_int(t->log[1].last_line, 40, "last entry ends at its own line, not the blank after");
+    is_int(t->ncode, 1, "one fenced code block");
+    is_str(t->code[0].lang, "bash", "code block language");
+    is_str(t->code[0].section, "Other", "code block section");
+    ix_task_free(t);
+}
+
+static void test_edits(void)
+{
+    ix_task *t = parse(basic);
+    if (!t)
+        return;
+    ix_edits e = {0};
+    ix_err err;
+    ok(ix_task_tick(t, 1, &e, &err) == 0, "tick 1");
+    ok(ix_task_tick(t, 2, &e, &err) == 0 && e.n == 1, "ticking a checked box is a no-op");
+    ok(ix_task_tick(t, 5, &e, &err) < 0 && strstr(err.msg, "no criterion 5"),
+       "out of range index fails: %s", err.msg);
+    ix_task_set_updated(t, "2026-01-02", &e);
+    ix_task_add_log(t, "2026-01-02 03:04", "built\nand pushed", &e);
+    char *got = apply(t, &e);
+    /* Build the expectation by hand from the original text. */
+    ix_buf want = IX_BUF_INIT;
+    const char *p = basic;
+    const char *q = strstr(p, "'2025-10-17'");
+    ix_buf_append(&want, p, (size_t)(q - p));
+    ix_buf_puts(&want, "'2026-01-02'");
+    p = q + strlen("'2025-10-17'");
+    q = strstr(p, "- [ ] Build");
+    ix_buf_append(&want, p, (size_t)(q - p));
+    ix_buf_puts(&want, "- [x] Build");
+    p = q + strlen("- [ ] Build");
+    q = strstr(p, "- 2025-10-17 11:00: second\n") + strlen("- 2025-10-17 11:00: second\n");
+    ix_buf_append(&want, p, (size_t)(q - p));
+    ix_buf_puts(&want, "- 2026-01-02 03:04: built and pushed\n");
+    ix_buf_puts(&want, q);
+    is_str(got, want.data, "tick + updated + log change only their bytes");
+    ix_task *t2 = parse(got);
+    ok(t2 && t2->nlog == 3 && strcmp(t2->log[2].text, "built and pushed") == 0,
+       "reparsed log has the new entry last");
+    ok(t2 && t2->criteria[0].checked && t2->ncriteria == 4, "reparsed criterion 1 is checked");
+    ix_task_free(t2);
+    ix_buf_free(&want);
+    free(got);
+    ix_task_free(t);
+}
+
+static void test_shapes(void)
+{
+    /* CRLF, BOM and no final newline: all stay. */
+    const char *crlf = "\xEF\xBB\xBF---\r\nid: T-1\r\ntitle: x\r\nupdated: 2025-01-01\r\n---\r\n"
+                       "## Acceptance Criteria\r\n- [ ] a\r\n\r\n## Progress Log\r\n"
+                       "- 2025-01-01 00:00: start";
+    ix_task *t = parse(crlf);
+    ok(t && t->ncriteria == 1 && t->nlog == 1, "BOM + CRLF file parses");
+    if (t) {
+        ix_edits e = {0};
+        ix_task_tick(t, 1, &e, NULL);
+        ix_task_set_updated(t, "2026-02-03", &e);
+        ix_task_add_log(t, "2026-02-03 04:05", "done", &e);
+        char *got = apply(t, &e);
+        is_str(got, "\xEF\xBB\xBF---\r\nid: T-1\r\ntitle: x\r\nupdated: 2026-02-03\r\n---\r\n"
+                    "## Acceptance Criteria\r\n- [x] a\r\n\r\n## Progress Log\r\n"
+                    "- 2025-01-01 00:00: start\r\n- 2026-02-03 04:05: done",
+               "CRLF kept, BOM kept, no final newline kept");
+        free(got);
+        ix_task_free(t);
+    }
+    /* Missing Progress Log section: created at the end. */
+    t = parse("---\nid: T-2\ntitle: x\n---\n## Acceptance Criteria\n- [ ] a\n");
+    if (t) {
+        ix_edits e = {0};
+        ix_task_add_log(t, "2026-02-03 04:05", "first", &e);
+        ix_task_set_updated(t, "2026-02-03", &e);
+        char *got = apply(t, &e);
+        is_str(got, "---\nid: T-2\ntitle: x\n---\n## Acceptance Criteria\n- [ ] a\n"
+                    "\n## Progress Log\n\n- 2026-02-03 04:05: first\n",
+               "Progress Log created; a file without updated: gets none");
+        free(got);
+        ix_task_free(t);
+    }
+    /* An empty Progress Log section gets its first entry under the heading. */
+    t = parse("---\nid: T-3\ntitle: x\nupdated: \"2025-01-01\"\n---\n## Progress Log\n\n## Next\n");
+    if (t) {
+        ix_edits e = {0};
+        ix_task_add_log(t, "2026-02-03 04:05", "first", &e);
+        ix_task_set_updated(t, "2026-02-03", &e);
+        char *got = apply(t, &e);
+        is_str(got, "---\nid: T-3\ntitle: x\nupdated: \"2026-02-03\"\n---\n## Progress Log\n\n"
+                    "- 2026-02-03 04:05: first\n\n## Next\n",
+               "first entry of an empty section; double quotes kept");
+        free(got);
+        ix_task_free(t);
+    }
+}
+
+static void expect_error(const char *text, size_t len, const char *needle, const char *what)
+{
+    ix_task *t = NULL;
+    ix_err err = {{0}};
+    int rc = ix_task_parse("bad.md", text, len, &t, &err);
+    ok(rc < 0 && strstr(err.msg, needle) != NULL, "%s -> %s", what, err.msg);
+    ix_task_free(t);
+}
+
+static void test_bad_input(void)
+{
+    expect_error("# no frontmatter\n", 17, "bad.md:1:1: no frontmatter", "no frontmatter");
+    expect_error("---\nid: x\n", 10, "bad.md:1:1: unterminated", "unterminated frontmatter");
+    expect_error("---\nid: [x\n---\n", 15, "bad.md:3:1: invalid YAML", "invalid YAML");
+    expect_error("---\n- a\n---\n", 12, "must be a mapping", "frontmatter not a map");
+    expect_error("---\nid: x\n---\na\0b\n", 17, "bad.md:4:2: NUL byte", "NUL byte");
+    expect_error("---\nid: x\n---\n\xC3\x28\n", 16, "bad.md:4:1: invalid UTF-8", "bad UTF-8");
+    expect_error("---\nid: x\n---\n\xE2\x82", 16, "invalid UTF-8", "truncated UTF-8");
+}
+
+/* Every corpus file: tick each open box and log once; only owned bytes move. */
+static void test_corpus(void)
+{
+    static const struct { const char *file; int criteria, checked, log; } corpus[] = {
+        {"TASK-001.md", 9, 9, 10},  {"TASK-002.md", 22, 22, 30}, {"TASK-003.md", 9, 9, 1},
+        {"TASK-004.md", 10, 9, 2},  {"TASK-005.md", 9, 5, 6},    {"TASK-006.md", 26, 11, 9},
+        {"TASK-008.md", 17, 17, 14}, {"TEMPLATE-task.md", 3, 0, 0},
+    };
+    for (size_t i = 0; i < sizeof corpus / sizeof *corpus; i++) {
+        char path[256];
+        snprintf(path, sizeof path, "tests/fixtures/corpus/%s", corpus[i].file);
+        ix_task *t;
+        ix_err err;
+        if (!ok(ix_task_load(path, &t, &err) == 0, "%s parses", corpus[i].file)) {
+            printf("# %s\n", err.msg);
+            continue;
+        }
+        is_int(t->ncriteria, corpus[i].criteria, "%s: criteria", corpus[i].file);
+        is_int(ix_task_checked(t), corpus[i].checked, "%s: checked", corpus[i].file);
+        is_int(t->nlog, corpus[i].log, "%s: progress log entries", corpus[i].file);
+
+        int same = 1;
+        for (size_t k = 0; k < t->ncriteria; k++) {
+            if (t->criteria[k].checked)
+                continue;
+            ix_edits e = {0};
+            ix_task_tick(t, t->criteria[k].index, &e, &err);
+            char *got = apply(t, &e);
+            size_t box = t->criteria[k].box;
+            same &= strlen(got) == t->len && got[box] == 'x' &&
+                    memcmp(got, t->data, box) == 0 &&
+                    memcmp(got + box + 1, t->data + box + 1, t->len - box - 1) == 0;
+            free(got);
+        }
+        ok(same, "%s: each tick changes exactly one byte", corpus[i].file);
+
+        ix_edits e = {0};
+        ix_task_add_log(t, "2026-11-25 12:00", "corpus log test", &e);
+        size_t at = e.s[0].start;
+        char *ins = strdup(e.s[0].text);
+        char *got = apply(t, &e);
+        int pure_insert = strlen(got) == t->len + strlen(ins) && memcmp(got, t->data, at) == 0 &&
+                          memcmp(got + at + strlen(ins), t->data + at, t->len - at) == 0;
+        ok(pure_insert, "%s: log inserts one line and moves nothing else", corpus[i].file);
+        ix_task *t2;
+        if (ix_task_parse(path, got, strlen(got), &t2, &err) == 0) {
+            ok(t2->nlog == t->nlog + 1 && !strcmp(t2->log[t2->nlog - 1].text, "corpus log test"),
+               "%s: the new entry is the last one", corpus[i].file);
+            is_int(t2->ncriteria, t->ncriteria, "%s: criteria unchanged", corpus[i].file);
+            ix_task_free(t2);
+        }
+        free(got);
+        free(ins);
+        ix_task_free(t);
+    }
+}
+
+int main(void)
+{
+    test_model();
+    test_edits();
+    test_shapes();
+    test_bad_input();
+    test_corpus();
+    return tap_done();
+}
