@@ -20,6 +20,9 @@ local function debug_symbols()
 end
 
 local pkgs = "lua5.4 yaml-0.1 libcmark libgit2 libcurl jansson"
+-- Named here rather than taken from pkg-config so they follow libixcore.a
+-- on the link line (premake4 puts linkoptions before the libraries).
+local libs = { "ixcore", "lua5.4", "yaml", "cmark", "git2", "curl", "jansson", "m", "dl" }
 
 ws "infraexec"
   configurations { "release", "debug", "asan" }
@@ -28,7 +31,6 @@ ws "infraexec"
   includedirs { "include" }
   buildoptions { "-std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror",
                  "$(shell pkg-config --cflags " .. pkgs .. ")" }
-  linkoptions { "$(shell pkg-config --libs " .. pkgs .. ")" }
 
   when "release"
     buildoptions { "-O2" }
@@ -64,7 +66,7 @@ project "ixcore"
 project "infraexec"
   kind "ConsoleApp"
   files { "src/main.c" }
-  links { "ixcore" }
+  links(libs)
   outdirs()
 
 -- One program per C unit test (tests/unit/test_*.c), run by prove.
@@ -74,6 +76,6 @@ for _, path in ipairs(os.matchfiles("tests/unit/test_*.c")) do
     kind "ConsoleApp"
     files { path }
     includedirs { "tests/unit" }
-    links { "ixcore" }
+    links(libs)
     outdirs()
 end

@@ -248,8 +248,10 @@ static int cmd_list(cli *c, int argc, char **argv)
     ix_err err;
     char *dir, **paths;
     size_t n, nt = 0, bad = 0;
-    if (ix_taskdir_find(c->tasks_dir, &dir, &err) < 0 ||
-        ix_taskdir_list(dir, &paths, &n, &err) < 0) {
+    if (ix_taskdir_find(c->tasks_dir, &dir, &err) < 0)
+        return fail(err.msg);
+    if (ix_taskdir_list(dir, &paths, &n, &err) < 0) {
+        free(dir);
         return fail(err.msg);
     }
     ix_task **tasks = calloc(n ? n : 1, sizeof *tasks);

@@ -578,7 +578,8 @@ static int by_start(const void *a, const void *b)
 
 void ix_edits_apply(const ix_task *t, ix_edits *e, ix_buf *out)
 {
-    qsort(e->s, e->n, sizeof *e->s, by_start);
+    if (e->n > 1)
+        qsort(e->s, e->n, sizeof *e->s, by_start);
     size_t pos = 0;
     for (size_t i = 0; i < e->n; i++) {
         if (e->s[i].start < pos)

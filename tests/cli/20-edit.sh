@@ -1,0 +1,68 @@
+#!/bin/bash
+# tick and log change only the bytes they own, atomically and under a lock.
+. "$(dirname "$0")/../lib.sh"
+
+cp "$CORPUS/TASK-006.md" "$T/t6.md"
+cp "$T/t6.md" "$T/orig.md"
+ix tick "$T/t6.md" 12 13
+is "$rc" 0 "tick two criteria"
+# Expected: the two boxes flip and updated: becomes today, nothing else.
+l12=$(jq -r '.criteria[11].line' <<<"$("$IX_BIN" show --json "$T/orig.md")")
+l13=$(jq -r '.criteria[12].line' <<<"$("$IX_BIN" show --json "$T/orig.md")")
+sed -e "${l12}s/- \[ \]/- [x]/" -e "${l13}s/- \[ \]/- [x]/" \
+    -e "7s/^updated: 2025-10-18$/updated: 2026-11-25/" "$T/orig.md" >"$T/want.md"
+ok "tick changed exactly the boxes and updated:" cmp "$T/t6.md" "$T/want.md"
+is "$(jq -r '[.criteria[11,12].checked]|join(",")' <<<"$("$IX_BIN" show --json "$T/t6.md")")" \
+    "true,true" "reparsed boxes are checked"
+
+cp "$T/t6.md" "$T/before.md"
+ix tick "$T/t6.md" 1
+is "$rc" 0 "ticking a checked criterion succeeds"
+like "$out" "already checked" "and says nothing changed"
+ok "file untouched" cmp "$T/t6.md" "$T/before.md"
+
+ix log "$T/t6.md" "Rebuilt the registry certificate"
+is "$rc" 0 "log"
+last=$(jq -r '.progress_log[-1]|"\(.stamp): \(.text)"' <<<"$("$IX_BIN" show --json "$T/t6.md")")
+is "$last" "2026-11-25 12:34: Rebuilt the registry certificate" "entry appended last"
+is "$(diff "$T/before.md" "$T/t6.md" | grep -c '^[<>]')" 1 "log adds exactly one line"
+
+# CRLF, BOM and no final newline survive.
+printf '\xef\xbb\xbf---\r\nid: T-1\r\ntitle: crlf\r\nupdated: "2025-01-01"\r\n---\r\n\r\n## Acceptance Criteria\r\n\r\n- [ ] one\r\n- [ ] two\r\n\r\n## Progress Log\r\n\r\n- 2025-01-01 10:00: start' >"$T/crlf.md"
+ix tick "$T/crlf.md" 2
+ix log "$T/crlf.md" "two done"
+printf '\xef\xbb\xbf---\r\nid: T-1\r\ntitle: crlf\r\nupdated: "2026-11-25"\r\n---\r\n\r\n## Acceptance Criteria\r\n\r\n- [ ] one\r\n- [x] two\r\n\r\n## Progress Log\r\n\r\n- 2025-01-01 10:00: start\r\n- 2026-11-25 12:34: two done' >"$T/crlf-want.md"
+ok "CRLF + BOM + no final newline kept byte for byte" cmp "$T/crlf.md" "$T/crlf-want.md"
+
+# Symlinks: the target is edited and the link stays a link; mode is kept.
+cp "$CORPUS/TASK-005.md" "$T/target.md"
+chmod 640 "$T/target.md"
+ln -s target.md "$T/link.md"
+ix tick "$T/link.md" 6
+is "$rc" 0 "tick through a symlink"
+ok "link is still a symlink" test -L "$T/link.md"
+is "$(jq -r '.criteria[5].checked' <<<"$("$IX_BIN" show --json "$T/target.md")")" true \
+    "target edited"
+is "$(stat -c %a "$T/target.md")" 640 "mode kept"
+is "$(ls -A "$T" | grep -c '\.ix-')" 0 "no temp file left behind"
+
+# Many concurrent writers: every entry lands, none is lost.
+cp "$CORPUS/TASK-004.md" "$T/busy.md"
+for i in $(seq 1 30); do "$IX_BIN" log "$T/busy.md" "writer $i" >/dev/null & done
+wait
+n=$("$IX_BIN" show --json "$T/busy.md" | jq '[.progress_log[]|select(.text|startswith("writer "))]|length')
+is "$n" 30 "30 concurrent log writers: all 30 entries present"
+ix lint "$T/busy.md"
+is "$rc" 0 "file still lints clean after concurrent writes"
+
+# A second writer waits for the lock rather than interleaving: it finishes
+# only after the holder released it.
+cp "$CORPUS/TASK-004.md" "$T/locked.md"
+(flock -x 9; touch "$T/holding"; sleep 1; touch "$T/released") 9<"$T/locked.md" &
+while [ ! -e "$T/holding" ]; do sleep 0.05; done
+ix log "$T/locked.md" "after the lock"
+is "$rc" 0 "writer waited for the lock and succeeded"
+ok "it finished after the holder released the lock" test -e "$T/released"
+wait
+
+done_testing

@@ -1,0 +1,71 @@
+# lib.sh - TAP helpers for the command-line tests (sourced by tests/cli/*.sh).
+#
+# Each test script runs bin/asan/infraexec ($IX_BIN) on copies of fixtures in
+# its own temp dir ($T), removed at exit.
+set -u
+IX_ROOT=${IX_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+IX_BIN=${IX_BIN:-$IX_ROOT/bin/asan/infraexec}
+FIX=$IX_ROOT/tests/fixtures
+CORPUS=$FIX/corpus
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+export INFRAEXEC_NOW="2026-11-25 12:34"
+unset INFRAEXEC_TASKS NO_COLOR
+_n=0
+_failed=0
+
+_result() { # pass desc
+    _n=$((_n + 1))
+    if [ "$1" = 1 ]; then
+        echo "ok $_n - $2"
+    else
+        _failed=$((_failed + 1))
+        echo "not ok $_n - $2"
+    fi
+}
+
+# ix ARGS...: run infraexec; sets $out, $err, $rc.
+ix() {
+    out=$("$IX_BIN" "$@" 2>"$T/.stderr") && rc=0 || rc=$?
+    err=$(cat "$T/.stderr")
+}
+
+# is GOT WANT DESC
+is() {
+    if [ "$1" = "$2" ]; then _result 1 "$3"; else
+        _result 0 "$3"
+        printf '#   got:      %s\n#   expected: %s\n' "$1" "$2" | head -20
+    fi
+}
+
+# like TEXT FIXED-STRING DESC
+like() {
+    case "$1" in
+    *"$2"*) _result 1 "$3" ;;
+    *) _result 0 "$3"; printf '#   %s\n#   does not contain: %s\n' "$1" "$2" | head -20 ;;
+    esac
+}
+
+# unlike TEXT FIXED-STRING DESC
+unlike() {
+    case "$1" in
+    *"$2"*) _result 0 "$3"; printf '#   unexpectedly contains: %s\n' "$2" ;;
+    *) _result 1 "$3" ;;
+    esac
+}
+
+# ok DESC CMD...: passes when CMD exits 0.
+ok() {
+    _d=$1; shift
+    if "$@" >/dev/null 2>&1; then _result 1 "$_d"; else _result 0 "$_d"; fi
+}
+
+# one_line TEXT DESC: the message is exactly one line.
+one_line() {
+    is "$(printf '%s\n' "$1" | wc -l | tr -d ' ')" 1 "$2"
+}
+
+done_testing() {
+    echo "1..$_n"
+    [ "$_failed" -eq 0 ]
+}

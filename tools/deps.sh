@@ -1,0 +1,36 @@
+#!/bin/sh
+# deps.sh - install the Debian packages infraexec needs, only those missing.
+#
+#   tools/deps.sh build     what building needs
+#   tools/deps.sh test      building plus what the test suite drives
+#
+# Runs apt-get update once before the first install.  Needs root (or sudo).
+set -eu
+
+build_pkgs="gcc make pkg-config premake4 liblua5.4-dev libyaml-dev libcmark-dev
+libgit2-dev libcurl4-openssl-dev libjansson-dev"
+test_pkgs="perl git jq util-linux"
+
+case "${1:-build}" in
+build) want=$build_pkgs ;;
+test) want="$build_pkgs $test_pkgs" ;;
+*) echo "usage: tools/deps.sh build|test" >&2; exit 2 ;;
+esac
+
+missing=""
+for p in $want; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+        missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -eq 0 ]; then sudo=""
+elif command -v sudo >/dev/null 2>&1; then sudo="sudo"
+else
+    echo "deps.sh: missing packages:$missing; run as root or install them" >&2
+    exit 2
+fi
+echo "deps.sh: installing$missing" >&2
+$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+# shellcheck disable=SC2086
+$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
