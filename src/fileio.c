@@ -43,8 +43,17 @@ int ix_file_read(const char *path, size_t max, ix_buf *out, ix_err *err)
 /* Open PATH and hold an exclusive flock on the inode PATH names *now*: a
  * writer that renamed a new file into place while we waited has made our
  * inode stale, so we reopen. */
+static double lock_wait(void)
+{
+    const char *env = getenv("INFRAEXEC_LOCK_WAIT");
+    char *end;
+    double v = env ? strtod(env, &end) : -1;
+    return env && *env && !*end && v >= 0 ? v : IX_FILE_LOCK_WAIT;
+}
+
 static int open_locked(const char *path, ix_err *err)
 {
+    double max_wait = lock_wait();
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (;;) {
@@ -68,9 +77,9 @@ static int open_locked(const char *path, ix_err *err)
         struct timespec now;
         clock_gettime(CLOCK_MONOTONIC, &now);
         double waited = (double)(now.tv_sec - t0.tv_sec) + (double)(now.tv_nsec - t0.tv_nsec) / 1e9;
-        if (waited > IX_FILE_LOCK_WAIT)
-            return ix_err_set(err, "%s: another process has held its lock for %.0f s; try again",
-                              path, IX_FILE_LOCK_WAIT);
+        if (waited > max_wait)
+            return ix_err_set(err, "%s: another process has held its lock for %.1f s; try again",
+                              path, max_wait);
         nanosleep(&(struct timespec){0, 5 * 1000 * 1000}, NULL);
     }
 }

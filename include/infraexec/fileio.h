@@ -19,7 +19,8 @@
 typedef int (*ix_file_edit_fn)(void *ctx, const char *path, const char *data, size_t len,
                                ix_buf *out, ix_err *err);
 
-/* Seconds a writer waits for another's lock before failing. */
+/* Seconds a writer waits for another's lock before failing:
+ * $INFRAEXEC_LOCK_WAIT, default 10. */
 #define IX_FILE_LOCK_WAIT 10.0
 
 int ix_file_update(const char *path, ix_file_edit_fn fn, void *ctx, ix_err *err);

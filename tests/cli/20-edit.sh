@@ -65,4 +65,16 @@ is "$rc" 0 "writer waited for the lock and succeeded"
 ok "it finished after the holder released the lock" test -e "$T/released"
 wait
 
+# A writer that cannot get the lock in time gives up with a clear message.
+cp "$T/locked.md" "$T/locked.orig"
+rm -f "$T/holding"
+(flock -x 9; touch "$T/holding"; sleep 3) 9<"$T/locked.md" &
+while [ ! -e "$T/holding" ]; do sleep 0.05; done
+out=$(INFRAEXEC_LOCK_WAIT=0.3 "$IX_BIN" log "$T/locked.md" "too late" 2>&1) && rc=0 || rc=$?
+is "$rc" 2 "lock wait exceeded exits 2"
+like "$out" "$T/locked.md: another process has held its lock for 0.3 s; try again" \
+    "lock wait exceeded names the file"
+ok "file untouched after giving up" cmp "$T/locked.md" "$T/locked.orig"
+wait
+
 done_testing
