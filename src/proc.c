@@ -1,0 +1,693 @@
+/* proc.c - see include/infraexec/proc.h
+ *
+ * Shape of one attempt: fork; the child moves into its own process group,
+ * wires stdin to /dev/null and stdout/stderr to two pipes, and execs.  A
+ * CLOEXEC "report" pipe tells the parent whether exec worked: it reads EOF on
+ * success, or the failing errno.  The parent then loops on poll() over the
+ * two pipes and a pidfd (child exit), with a short tick so timeout, cancel
+ * and kill deadlines are checked without any signal handler. */
+#include "infraexec/proc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define TAIL_DEFAULT (64 * 1024)
+#define LINE_CAP (64 * 1024)      /* longer lines are split, not buffered */
+#define CHUNK (64 * 1024)         /* one read(); also the log flush threshold */
+#define DEFAULT_GRACE 2.0         /* SIGTERM -> SIGKILL */
+#define DRAIN_SECS 0.1            /* reading on after the child exited */
+#define TICK_SECS 0.1             /* how often cancel is checked */
+#define TICK_NO_PIDFD_SECS 0.01   /* exit polling when pidfd is unavailable */
+
+static double now_mono(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- tail: a fixed ring buffer, so memory stays flat however much a
+ * command prints ---- */
+
+typedef struct ring {
+    char *buf;
+    size_t cap, start, len;
+} ring;
+
+static void ring_push(ring *r, const char *p, size_t n)
+{
+    if (n >= r->cap) {
+        memcpy(r->buf, p + n - r->cap, r->cap);
+        r->start = 0;
+        r->len = r->cap;
+        return;
+    }
+    size_t end = (r->start + r->len) % r->cap;
+    size_t first = n < r->cap - end ? n : r->cap - end;
+    memcpy(r->buf + end, p, first);
+    memcpy(r->buf, p + first, n - first);
+    r->len += n;
+    if (r->len > r->cap) { /* the oldest bytes were overwritten */
+        r->start = (r->start + r->len - r->cap) % r->cap;
+        r->len = r->cap;
+    }
+}
+
+static char *ring_copy(const ring *r)
+{
+    char *s = ix_xmalloc(r->len + 1);
+    size_t first = r->len < r->cap - r->start ? r->len : r->cap - r->start;
+    memcpy(s, r->buf + r->start, first);
+    memcpy(s + first, r->buf, r->len - first);
+    s[r->len] = '\0';
+    return s;
+}
+
+/* ---- state of one ix_proc_run ---- */
+
+typedef struct run {
+    ix_proc *p;
+    ring tail;
+    ix_buf line[2];   /* partial line of stdout, stderr */
+    ix_buf log;       /* bytes waiting for log_fd */
+    int log_fd;       /* p->log_fd, or -1 once a write failed */
+    char stamp[64];   /* "HH:MM:SS.mmm" of the current read (room for gcc) */
+    char *chunk;      /* read buffer */
+} run;
+
+static void set_stamp(run *r)
+{
+    struct timespec ts;
+    struct tm tm;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    localtime_r(&ts.tv_sec, &tm);
+    snprintf(r->stamp, sizeof r->stamp, "%02d:%02d:%02d.%03ld", tm.tm_hour,
+             tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
+}
+
+static void log_flush(run *r)
+{
+    size_t off = 0;
+    while (r->log_fd >= 0 && off < r->log.len) {
+        ssize_t n = write(r->log_fd, r->log.data + off, r->log.len - off);
+        if (n > 0)
+            off += (size_t)n;
+        else if (n < 0 && errno == EINTR)
+            continue;
+        else
+            r->log_fd = -1; /* best effort: give up on the log, not the task */
+    }
+    r->log.len = 0; /* reuse the allocation: no churn per chunk */
+}
+
+static void log_event(run *r, const char *msg)
+{
+    if (r->log_fd < 0)
+        return;
+    set_stamp(r);
+    ix_buf_printf(&r->log, "%s ---- %s\n", r->stamp, msg);
+    log_flush(r);
+}
+
+static void emit_line(run *r, int stream, const char *s, size_t n)
+{
+    if (r->log_fd >= 0) {
+        ix_buf_puts(&r->log, r->stamp);
+        ix_buf_puts(&r->log, stream == 1 ? " out| " : " err| ");
+        ix_buf_append(&r->log, s, n);
+        ix_buf_putc(&r->log, '\n');
+        if (r->log.len >= CHUNK)
+            log_flush(r);
+    }
+    if (r->p->on_line)
+        r->p->on_line(r->p->ctx, stream, s, n);
+}
+
+static void flush_partial(run *r, int stream)
+{
+    ix_buf *l = &r->line[stream - 1];
+    if (l->len) {
+        emit_line(r, stream, l->data, l->len);
+        l->len = 0;
+    }
+}
+
+/* Output from one read(): into the tail, and cut into lines for the log and
+ * on_line.  Lines are assembled in a buffer capped at LINE_CAP. */
+static void feed(run *r, int stream, const char *data, size_t n)
+{
+    ring_push(&r->tail, data, n);
+    if (r->log_fd < 0 && !r->p->on_line)
+        return;
+    ix_buf *l = &r->line[stream - 1];
+    while (n) {
+        const char *nl = memchr(data, '\n', n);
+        size_t seg = nl ? (size_t)(nl - data) : n;
+        size_t room = LINE_CAP - l->len;
+        if (seg > room) { /* too long: emit what fits as a line of its own */
+            ix_buf_append(l, data, room);
+            flush_partial(r, stream);
+            data += room;
+            n -= room;
+            continue;
+        }
+        ix_buf_append(l, data, seg);
+        data += seg;
+        n -= seg;
+        if (nl) {
+            emit_line(r, stream, l->data, l->len);
+            l->len = 0;
+            data++;
+            n--;
+        }
+    }
+}
+
+/* ---- spawning ---- */
+
+enum { STAGE_SETUP = 1, STAGE_CWD, STAGE_EXEC };
+struct report {
+    int stage, errnum;
+};
+
+__attribute__((noreturn)) static void child_fail(int fd, int stage)
+{
+    struct report rep = {stage, errno};
+    ssize_t n = write(fd, &rep, sizeof rep);
+    (void)n;
+    _exit(127);
+}
+
+/* Between fork and exec: only async-signal-safe calls. */
+__attribute__((noreturn)) static void child_exec(const ix_proc *p, char *const *argv, char **envp,
+                       int devnull, int out_w, int err_w, int rep_w)
+{
+    /* exec keeps ignored signals ignored; a caller ignoring SIGPIPE would
+     * make `yes | head` in the child spin on EPIPE.  Blocked signals are
+     * inherited too; a caller using signalfd would leave SIGTERM blocked and
+     * our timeout toothless.  So: default dispositions, empty mask. */
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigaction(SIGPIPE, &dfl, NULL);
+    sigaction(SIGXFSZ, &dfl, NULL);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+
+    setpgid(0, 0);
+    if (dup2(devnull, 0) < 0 || dup2(out_w, 1) < 0 || dup2(err_w, 2) < 0)
+        child_fail(rep_w, STAGE_SETUP);
+    /* Do not leak the caller's other fds (a log pipe, another task's pipes)
+     * into the task: a stray holder of a pipe is what makes runs hang.
+     * CLOEXEC rather than close, so rep_w stays open until exec. */
+    close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+    if (p->cwd && chdir(p->cwd) < 0)
+        child_fail(rep_w, STAGE_CWD);
+    if (envp)
+        environ = envp; /* execvp then searches the new PATH too */
+    execvp(argv[0], argv);
+    child_fail(rep_w, STAGE_EXEC);
+}
+
+/* A pipe with both ends CLOEXEC and above 2, so dup2 onto 0..2 in the child
+ * never collides with an end that is itself 0..2 (caller closed stdio).
+ * On failure both ends are -1. */
+static int make_pipe(int fds[2])
+{
+    if (pipe2(fds, O_CLOEXEC) < 0) {
+        fds[0] = fds[1] = -1;
+        return -1;
+    }
+    for (int i = 0; i < 2; i++) {
+        if (fds[i] > 2)
+            continue;
+        int moved = fcntl(fds[i], F_DUPFD_CLOEXEC, 3), saved = errno;
+        close(fds[i]);
+        fds[i] = moved;
+        if (moved < 0) {
+            close(fds[1 - i]);
+            fds[0] = fds[1] = -1;
+            errno = saved;
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static void close_fd(int *fd)
+{
+    if (*fd >= 0)
+        close(*fd);
+    *fd = -1;
+}
+
+static pid_t wait_child(pid_t pid, int *status, int flags)
+{
+    pid_t w;
+    do
+        w = waitpid(pid, status, flags);
+    while (w < 0 && errno == EINTR);
+    return w;
+}
+
+/* Start the child.  Returns -1 on resource failure, 0 with *pid = -1 if it
+ * could not be started (spawn_error, exit_code set), else 0 with its pid and
+ * the read ends of its stdout/stderr in out[]. */
+static int spawn(ix_proc *p, char *const *argv, char **envp, int devnull,
+                 pid_t *pid, int out[2], ix_err *err)
+{
+    int fd[6] = {-1, -1, -1, -1, -1, -1}; /* stdout, stderr, report: r/w */
+    const char *what = "pipe";
+    *pid = -1;
+    if (make_pipe(fd) == 0 && make_pipe(fd + 2) == 0 && make_pipe(fd + 4) == 0) {
+        what = "fork";
+        *pid = fork();
+    }
+    if (*pid < 0) {
+        ix_err_sys(err, "%s", what);
+        for (int i = 0; i < 6; i++)
+            close_fd(&fd[i]);
+        return -1;
+    }
+    if (*pid == 0)
+        child_exec(p, argv, envp, devnull, fd[1], fd[3], fd[5]);
+
+    /* Also from the parent, so the group exists before we may signal it,
+     * whichever process runs first.  Fails harmlessly after exec. */
+    setpgid(*pid, *pid);
+    close_fd(&fd[1]);
+    close_fd(&fd[3]);
+    close_fd(&fd[5]);
+    struct report rep;
+    ssize_t n;
+    do /* blocks until exec (EOF, thanks to CLOEXEC) or a failure report */
+        n = read(fd[4], &rep, sizeof rep);
+    while (n < 0 && errno == EINTR);
+    close_fd(&fd[4]);
+    out[0] = fd[0];
+    out[1] = fd[2];
+    if (n != (ssize_t)sizeof rep)
+        return 0;
+
+    int status;
+    wait_child(*pid, &status, 0);
+    *pid = -1;
+    close_fd(&out[0]);
+    close_fd(&out[1]);
+    char ebuf[128];
+    const char *es = strerror_r(rep.errnum, ebuf, sizeof ebuf);
+    if (rep.stage == STAGE_CWD)
+        snprintf(p->spawn_error, sizeof p->spawn_error, "cannot chdir to %s: %s", p->cwd, es);
+    else if (rep.stage == STAGE_SETUP)
+        snprintf(p->spawn_error, sizeof p->spawn_error, "dup2: %s", es);
+    else
+        snprintf(p->spawn_error, sizeof p->spawn_error, "%s: %s", argv[0], es);
+    p->exit_code = 127;
+    return 0;
+}
+
+/* One attempt: spawn, pump output until the child has exited and the pipes
+ * are done, enforce timeout/cancel.  Fills the attempt's outputs in p.
+ *
+ * The child is only reaped at the very end: while it is an unreaped zombie
+ * its pid - which is also its group id - cannot be reused, so kill(-pid)
+ * can never hit an unrelated group. */
+static int attempt(run *r, char *const *argv, char **envp, int devnull, ix_err *err)
+{
+    ix_proc *p = r->p;
+    pid_t pid;
+    int fds[2] = {-1, -1};
+    if (spawn(p, argv, envp, devnull, &pid, fds, err) < 0)
+        return -1;
+    if (pid < 0)
+        return 0;
+
+    int pidfd = -1;
+#ifdef SYS_pidfd_open
+    pidfd = (int)syscall(SYS_pidfd_open, pid, 0); /* -1 on old kernels: tick */
+#endif
+    double grace = p->kill_grace > 0 ? p->kill_grace : DEFAULT_GRACE;
+    double start = now_mono();
+    double deadline = p->timeout > 0 ? start + p->timeout : 0;
+    double kill_at = 0, drain_end = 0;
+    int status = 0, exited = 0, stopping = 0, killed = 0, rc = 0;
+
+    while (!exited || fds[0] >= 0 || fds[1] >= 0) {
+        double t = now_mono();
+        if (!exited && !stopping) {
+            if (p->cancel && *p->cancel)
+                p->interrupted = stopping = 1;
+            else if (deadline && t >= deadline)
+                p->timed_out = stopping = 1;
+            if (stopping) {
+                kill(-pid, SIGTERM);
+                kill_at = t + grace;
+            }
+        }
+        if (stopping && !killed && t >= kill_at) {
+            kill(-pid, SIGKILL);
+            killed = 1;
+        }
+        if (!exited) {
+            siginfo_t si;
+            si.si_pid = 0;
+            int w;
+            do /* WNOWAIT: see above */
+                w = waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT);
+            while (w < 0 && errno == EINTR);
+            if (w < 0) {
+                rc = ix_err_sys(err, "waitid");
+                kill(-pid, SIGKILL);
+                break;
+            }
+            if (si.si_pid == pid) {
+                exited = 1;
+                drain_end = t + DRAIN_SECS;
+            }
+        }
+        if (exited && t >= drain_end) {
+            /* The child is gone but something it started (`sleep 30 &`)
+             * still holds our pipes.  The task is over: end its group
+             * rather than wait for it. */
+            kill(-pid, SIGKILL);
+            break;
+        }
+
+        struct pollfd pfd[3];
+        int np = 0, idx[2] = {-1, -1};
+        for (int i = 0; i < 2; i++)
+            if (fds[i] >= 0) {
+                idx[i] = np;
+                pfd[np++] = (struct pollfd){.fd = fds[i], .events = POLLIN};
+            }
+        if (!exited && pidfd >= 0)
+            pfd[np++] = (struct pollfd){.fd = pidfd, .events = POLLIN};
+        double wake = t + (pidfd < 0 && !exited ? TICK_NO_PIDFD_SECS : TICK_SECS);
+        if (deadline && !stopping && deadline < wake)
+            wake = deadline;
+        if (stopping && !killed && kill_at < wake)
+            wake = kill_at;
+        if (exited && drain_end < wake)
+            wake = drain_end;
+        int ms = wake > t ? (int)((wake - t) * 1000) + 1 : 0;
+        int ready = poll(pfd, (nfds_t)np, ms);
+        if (ready < 0 && errno != EINTR) {
+            rc = ix_err_sys(err, "poll");
+            kill(-pid, SIGKILL);
+            break;
+        }
+        if (ready <= 0)
+            continue;
+        set_stamp(r);
+        for (int i = 0; i < 2; i++) {
+            if (idx[i] < 0 || !pfd[idx[i]].revents)
+                continue;
+            ssize_t n = read(fds[i], r->chunk, CHUNK);
+            if (n > 0)
+                feed(r, i + 1, r->chunk, (size_t)n);
+            else if (n == 0 || (errno != EINTR && errno != EAGAIN))
+                close_fd(&fds[i]); /* EOF */
+        }
+        log_flush(r);
+    }
+
+    if (stopping) /* a stop ends the whole group, not just the child */
+        kill(-pid, SIGKILL);
+    if (wait_child(pid, &status, 0) < 0 && rc == 0)
+        rc = ix_err_sys(err, "waitpid");
+    close_fd(&fds[0]);
+    close_fd(&fds[1]);
+    close_fd(&pidfd);
+    set_stamp(r);
+    flush_partial(r, 1);
+    flush_partial(r, 2);
+    log_flush(r);
+    if (WIFEXITED(status)) {
+        p->exit_code = WEXITSTATUS(status);
+    } else if (WIFSIGNALED(status)) {
+        p->exit_code = -1;
+        p->term_signal = WTERMSIG(status);
+    }
+    return rc;
+}
+
+/* ---- environment ---- */
+
+static size_t name_len(const char *s)
+{
+    const char *eq = strchr(s, '=');
+    return eq ? (size_t)(eq - s) : strlen(s);
+}
+
+static int same_name(const char *a, const char *b)
+{
+    size_t n = name_len(a);
+    return n == name_len(b) && strncmp(a, b, n) == 0;
+}
+
+/* environ with p->env applied, as a new array of borrowed strings; NULL when
+ * there is nothing to apply. */
+static char **build_env(const char *const *extra)
+{
+    if (!extra || !extra[0])
+        return NULL;
+    size_t n = 0, m = 0, k = 0;
+    while (environ && environ[n])
+        n++;
+    while (extra[m])
+        m++;
+    char **envp = ix_xcalloc(n + m + 1, sizeof *envp);
+    for (size_t i = 0; i < n; i++) {
+        size_t j = 0;
+        while (j < m && !same_name(environ[i], extra[j]))
+            j++;
+        if (j == m)
+            envp[k++] = environ[i];
+    }
+    for (size_t i = 0; i < m; i++) {
+        size_t j = i + 1; /* a later entry for the same name wins */
+        while (j < m && !same_name(extra[i], extra[j]))
+            j++;
+        if (j == m && strchr(extra[i], '='))
+            envp[k++] = (char *)extra[i];
+    }
+    envp[k] = NULL;
+    return envp;
+}
+
+/* ---- the run ---- */
+
+/* Sleep, waking every TICK to honour cancel.  Returns -1 if cancelled. */
+static int backoff_sleep(double secs, volatile sig_atomic_t *cancel)
+{
+    double end = now_mono() + secs;
+    for (;;) {
+        if (cancel && *cancel)
+            return -1;
+        double left = end - now_mono();
+        if (left <= 0)
+            return 0;
+        if (left > TICK_SECS)
+            left = TICK_SECS;
+        struct timespec ts = {0, (long)(left * 1e9)};
+        nanosleep(&ts, NULL); /* EINTR: the loop recomputes what is left */
+    }
+}
+
+static void describe(const ix_proc *p, double secs, char *out, size_t size)
+{
+    const char *why = p->timed_out ? "timed out, " : p->interrupted ? "interrupted, " : "";
+    if (p->spawn_error[0]) {
+        snprintf(out, size, "cannot start: %s", p->spawn_error);
+    } else if (p->term_signal) {
+        const char *abbrev = sigabbrev_np(p->term_signal);
+        snprintf(out, size, "%skilled by SIG%s after %.2fs", why,
+                 abbrev ? abbrev : "?", secs);
+    } else {
+        snprintf(out, size, "%sexit %d after %.2fs", why, p->exit_code, secs);
+    }
+}
+
+int ix_proc_run(ix_proc *p, ix_err *err)
+{
+    if (!p)
+        return ix_err_set(err, "ix_proc_run: no command given");
+    ix_proc_clear(p);
+    if (!p->argv == !p->script)
+        return ix_err_set(err, "ix_proc_run: set exactly one of argv and script");
+    if (p->argv && !p->argv[0])
+        return ix_err_set(err, "ix_proc_run: argv is empty");
+
+    const char *script_argv[] = {"bash", "-eo", "pipefail", "-c", p->script, NULL};
+    char *const *argv = (char *const *)(p->script ? script_argv : p->argv);
+    int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (devnull < 0)
+        return ix_err_sys(err, "open /dev/null");
+
+    /* A write to a log pipe whose reader died must not kill the caller, and
+     * we may not touch the process-wide disposition: block SIGPIPE on this
+     * thread for the run, and discard one we caused before unblocking. */
+    sigset_t pipe_set, old_mask, pending;
+    sigemptyset(&pipe_set);
+    sigaddset(&pipe_set, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_set, &old_mask);
+    sigpending(&pending);
+    int pipe_was_pending = sigismember(&pending, SIGPIPE);
+
+    run r = {.p = p, .log_fd = p->log_fd};
+    r.tail.cap = p->tail_max ? p->tail_max : TAIL_DEFAULT;
+    r.tail.buf = ix_xmalloc(r.tail.cap);
+    r.chunk = ix_xmalloc(CHUNK);
+    char **envp = build_env(p->env);
+    ix_buf cmd = IX_BUF_INIT, msg = IX_BUF_INIT;
+    ix_proc_format_argv((const char *const *)argv, &cmd);
+    int total = 1 + (p->retries > 0 ? p->retries : 0), rc = 0;
+    double run_start = now_mono();
+
+    for (int i = 1; i <= total; i++) {
+        if (p->cancel && *p->cancel) {
+            p->interrupted = 1;
+            break;
+        }
+        r.tail.start = r.tail.len = 0; /* the tail is the last attempt's */
+        p->exit_code = -1;
+        p->term_signal = p->timed_out = 0;
+        p->spawn_error[0] = '\0';
+        p->attempts = i;
+        msg.len = 0;
+        ix_buf_printf(&msg, "attempt %d/%d: %s", i, total, cmd.data);
+        if (p->cwd)
+            ix_buf_printf(&msg, " (in %s)", p->cwd);
+        log_event(&r, msg.data);
+        double t0 = now_mono();
+        rc = attempt(&r, argv, envp, devnull, err);
+        if (rc < 0)
+            break;
+        int retry = !ix_proc_ok(p) && !p->interrupted && i < total;
+        char what[320];
+        describe(p, now_mono() - t0, what, sizeof what);
+        msg.len = 0;
+        ix_buf_printf(&msg, "attempt %d/%d: %s%s", i, total, what, retry ? "; retrying" : "");
+        log_event(&r, msg.data);
+        if (!retry)
+            break;
+        if (p->backoff > 0 && backoff_sleep(p->backoff, p->cancel) < 0) {
+            p->interrupted = 1;
+            break;
+        }
+    }
+
+    p->duration = now_mono() - run_start;
+    if (rc == 0) {
+        p->tail = ring_copy(&r.tail);
+        p->tail_len = r.tail.len;
+    }
+    ix_buf_free(&cmd);
+    ix_buf_free(&msg);
+    free(envp);
+    free(r.chunk);
+    free(r.tail.buf);
+    ix_buf_free(&r.line[0]);
+    ix_buf_free(&r.line[1]);
+    ix_buf_free(&r.log);
+    close(devnull);
+
+    if (!pipe_was_pending && !sigismember(&old_mask, SIGPIPE)) {
+        sigpending(&pending);
+        if (sigismember(&pending, SIGPIPE)) {
+            struct timespec zero = {0, 0};
+            while (sigtimedwait(&pipe_set, NULL, &zero) < 0 && errno == EINTR)
+                ;
+        }
+    }
+    pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
+    return rc;
+}
+
+int ix_proc_ok(const ix_proc *p)
+{
+    return p && p->exit_code == 0 && !p->timed_out && !p->interrupted;
+}
+
+void ix_proc_clear(ix_proc *p)
+{
+    if (!p)
+        return;
+    free(p->tail);
+    p->tail = NULL;
+    p->tail_len = 0;
+    p->exit_code = -1;
+    p->term_signal = p->timed_out = p->interrupted = p->attempts = 0;
+    p->duration = 0;
+    p->spawn_error[0] = '\0';
+}
+
+/* ---- display ---- */
+
+static int is_safe(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c >= '0' && c <= '9') || (c && strchr("_@%+=:,./-", c));
+}
+
+static void quote_word(ix_buf *out, const char *s, int is_cmd)
+{
+    int plain = *s != '\0', ctrl = 0;
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+        if (*c < 0x20 || *c == 0x7f)
+            ctrl = 1;
+        /* "A=b" as the first word would read as an assignment */
+        if (!is_safe(*c) || (is_cmd && *c == '='))
+            plain = 0;
+    }
+    if (plain) {
+        ix_buf_puts(out, s);
+    } else if (!ctrl) {
+        ix_buf_putc(out, '\'');
+        for (const char *c = s; *c; c++)
+            if (*c == '\'')
+                ix_buf_puts(out, "'\\''");
+            else
+                ix_buf_putc(out, *c);
+        ix_buf_putc(out, '\'');
+    } else { /* keeps the display on one line */
+        ix_buf_puts(out, "$'");
+        for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+            if (*c == '\n')
+                ix_buf_puts(out, "\\n");
+            else if (*c == '\t')
+                ix_buf_puts(out, "\\t");
+            else if (*c == '\r')
+                ix_buf_puts(out, "\\r");
+            else if (*c == '\\' || *c == '\'')
+                ix_buf_printf(out, "\\%c", *c);
+            else if (*c < 0x20 || *c == 0x7f)
+                ix_buf_printf(out, "\\x%02x", *c);
+            else
+                ix_buf_putc(out, (char)*c);
+        }
+        ix_buf_putc(out, '\'');
+    }
+}
+
+int ix_proc_format_argv(const char *const *argv, ix_buf *out)
+{
+    if (!argv || !out)
+        return -1;
+    ix_buf_append(out, "", 0); /* data is a valid string even for argv = {NULL} */
+    for (size_t i = 0; argv[i]; i++) {
+        if (i)
+            ix_buf_putc(out, ' ');
+        quote_word(out, argv[i], i == 0);
+    }
+    return 0;
+}
