@@ -79,3 +79,11 @@ for _, path in ipairs(os.matchfiles("tests/unit/test_*.c")) do
     links(libs)
     outdirs()
 end
+
+-- Test helpers: small programs the command-line tests drive.
+for _, path in ipairs(os.matchfiles("tests/helpers/*.c")) do
+  project(path:match("([^/]+)%.c$"))
+    kind "ConsoleApp"
+    files { path }
+    outdirs()
+end

@@ -3,6 +3,8 @@
 
 #include "infraexec/clock.h"
 #include "infraexec/fileio.h"
+#include "infraexec/report.h"
+#include "infraexec/run.h"
 #include "infraexec/task.h"
 #include "infraexec/taskdir.h"
 #include "infraexec/taskjson.h"
@@ -15,11 +17,14 @@
 #include <string.h>
 #include <strings.h>
 
-/* Options every command accepts. */
+/* Options, parsed for every command; each command uses its own. */
 typedef struct cli {
     const char *tasks_dir;
     int json;
     const char *status, *label;  /* list filters */
+    ix_run_opts run;
+    const char *report_file;
+    int *only;
 } cli;
 
 typedef struct command {
@@ -99,48 +104,17 @@ static int cmd_show(cli *c, int argc, char **argv)
 
 /* ---- tick and log: edits under the file lock ---- */
 
-typedef struct edit_req {
-    int *ticks;
-    size_t nticks;
-    const char *message;
-    ix_now now;
-    int changed;
-} edit_req;
-
-static int apply_edit(void *ctx, const char *path, const char *data, size_t len, ix_buf *out,
-                      ix_err *err)
-{
-    edit_req *r = ctx;
-    ix_task *t;
-    if (ix_task_parse(path, data, len, &t, err) < 0)
-        return -1;
-    ix_edits e = {0};
-    for (size_t i = 0; i < r->nticks; i++) {
-        if (ix_task_tick(t, r->ticks[i], &e, err) < 0) {
-            ix_edits_free(&e);
-            ix_task_free(t);
-            return -1;
-        }
-    }
-    if (r->message)
-        ix_task_add_log(t, r->now.stamp, r->message, &e);
-    r->changed = e.n > 0;
-    if (e.n)
-        ix_task_set_updated(t, r->now.date, &e);
-    ix_edits_apply(t, &e, out);
-    ix_task_free(t);
-    return r->changed ? 0 : 1;
-}
-
-static int edit_task(cli *c, const char *arg, edit_req *r)
+static int edit_task(cli *c, const char *arg, ix_task_change *chg)
 {
     ix_err err;
+    ix_now now;
     char *path;
-    if (ix_clock_now(&r->now, &err) < 0)
+    if (ix_clock_now(&now, &err) < 0)
         return fail(err.msg);
     if (ix_taskdir_resolve(c->tasks_dir, arg, &path, &err) < 0)
         return fail(err.msg);
-    int rc = ix_file_update(path, apply_edit, r, &err);
+    chg->stamp = now.stamp;
+    int rc = ix_task_update_file(path, chg, &err);
     free(path);
     return rc < 0 ? fail(err.msg) : IX_EXIT_OK;
 }
@@ -149,22 +123,23 @@ static int cmd_tick(cli *c, int argc, char **argv)
 {
     if (argc < 2)
         return fail("tick: expected TASK and at least one criterion number");
-    edit_req r = {.ticks = calloc((size_t)argc, sizeof(int))};
+    int *ticks = ix_xcalloc((size_t)argc, sizeof *ticks);
+    ix_task_change chg = {.ticks = ticks};
     for (int i = 1; i < argc; i++) {
         char *end;
         long n = strtol(argv[i], &end, 10);
         if (*end || end == argv[i] || n < 1 || n > INT_MAX) {
-            free(r.ticks);
+            free(ticks);
             fprintf(stderr, "infraexec: tick: '%s' is not a criterion number (1, 2, ...)\n",
                     argv[i]);
             return IX_EXIT_BAD;
         }
-        r.ticks[r.nticks++] = (int)n;
+        ticks[chg.nticks++] = (int)n;
     }
-    int rc = edit_task(c, argv[0], &r);
+    int rc = edit_task(c, argv[0], &chg);
     if (rc == IX_EXIT_OK)
-        printf("%s: %s\n", argv[0], r.changed ? "ticked" : "already checked, nothing changed");
-    free(r.ticks);
+        printf("%s: %s\n", argv[0], chg.changed ? "ticked" : "already checked, nothing changed");
+    free(ticks);
     return rc;
 }
 
@@ -172,10 +147,10 @@ static int cmd_log(cli *c, int argc, char **argv)
 {
     if (argc != 2 || !*argv[1])
         return fail("log: expected TASK and one non-empty MESSAGE");
-    edit_req r = {.message = argv[1]};
-    int rc = edit_task(c, argv[0], &r);
+    ix_task_change chg = {.message = argv[1]};
+    int rc = edit_task(c, argv[0], &chg);
     if (rc == IX_EXIT_OK)
-        printf("%s: logged at %s\n", argv[0], r.now.stamp);
+        printf("%s: logged\n", argv[0]);
     return rc;
 }
 
@@ -296,6 +271,56 @@ static int cmd_list(cli *c, int argc, char **argv)
     return bad ? IX_EXIT_BAD : IX_EXIT_OK;
 }
 
+/* ---- run ---- */
+
+static int write_report_file(const char *path, const ix_report *rep)
+{
+    size_t n = strlen(path);
+    ix_buf b = IX_BUF_INIT;
+    if (n > 5 && strcmp(path + n - 5, ".json") == 0) {
+        json_t *j = ix_report_json(rep);
+        char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        ix_buf_puts(&b, s);
+        ix_buf_putc(&b, '\n');
+        free(s);
+        json_decref(j);
+    } else {
+        ix_report_markdown(rep, &b);
+    }
+    ix_err err;
+    int rc = ix_file_write(path, b.data, b.len, &err);
+    ix_buf_free(&b);
+    if (rc < 0)
+        fprintf(stderr, "infraexec: report: %s\n", err.msg);
+    return rc;
+}
+
+static int cmd_run(cli *c, int argc, char **argv)
+{
+    if (argc != 1)
+        return fail("run: expected one TASK (see 'infraexec run --help')");
+    c->run.tasks_dir = c->tasks_dir;
+    ix_report rep;
+    ix_err err;
+    int code = IX_EXIT_BAD;
+    if (ix_run_task(argv[0], &c->run, &rep, &code, &err) < 0) {
+        ix_report_free(&rep);
+        return fail(err.msg);
+    }
+    if (c->json) {
+        print_json(ix_report_json(&rep));
+    } else {
+        ix_buf b = IX_BUF_INIT;
+        ix_report_markdown(&rep, &b);
+        fwrite(b.data, 1, b.len, stdout);
+        ix_buf_free(&b);
+    }
+    if (c->report_file && write_report_file(c->report_file, &rep) < 0 && code == IX_EXIT_OK)
+        code = IX_EXIT_REMAIN;
+    ix_report_free(&rep);
+    return code;
+}
+
 /* ---- dispatch ---- */
 
 static const command commands[] = {
@@ -304,6 +329,16 @@ static const command commands[] = {
     {"tick", cmd_tick, "TASK N [N...]", "check off criteria by number and set 'updated:'", ""},
     {"log", cmd_log, "TASK MESSAGE", "append a Progress Log entry and set 'updated:'", ""},
     {"lint", cmd_lint, "TASK...", "report every problem as FILE:LINE:COL: message", ""},
+    {"run", cmd_run, "TASK", "work through a task's unchecked criteria and report",
+     "  --dry-run           show what would run (rule, commands, diffs); change nothing\n"
+     "  --json              print the report as JSON (schema infraexec.report/1)\n"
+     "  --report FILE       also write the report to FILE (JSON if it ends in .json)\n"
+     "  --only N[,M...]     consider only these criteria\n"
+     "  --timeout SECONDS   per command (default: none)\n"
+     "  --task-timeout SECONDS  for the whole run, then a partial report\n"
+     "  --retries N         extra attempts per failed command (default 1)\n"
+     "  --handlers DIR      look for handlers in DIR first\n"
+     "  -q, --quiet         no progress on stderr\n"},
     {"list", cmd_list, "", "list tasks by priority, then id",
      "  --status S          only tasks whose status is S\n"
      "  --label L           only tasks carrying label L\n"
@@ -336,17 +371,65 @@ static void command_usage(const command *c)
            c->name, c->args, c->summary, c->help);
 }
 
-enum { OPT_TASKS_DIR = 256, OPT_STATUS, OPT_LABEL, OPT_JSON };
+enum {
+    OPT_TASKS_DIR = 256, OPT_STATUS, OPT_LABEL, OPT_JSON, OPT_DRY_RUN, OPT_REPORT, OPT_ONLY,
+    OPT_TIMEOUT, OPT_TASK_TIMEOUT, OPT_RETRIES, OPT_HANDLERS,
+};
 
 static const struct option long_opts[] = {
     {"tasks-dir", required_argument, NULL, OPT_TASKS_DIR},
     {"json", no_argument, NULL, OPT_JSON},
     {"status", required_argument, NULL, OPT_STATUS},
     {"label", required_argument, NULL, OPT_LABEL},
+    {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+    {"report", required_argument, NULL, OPT_REPORT},
+    {"only", required_argument, NULL, OPT_ONLY},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"task-timeout", required_argument, NULL, OPT_TASK_TIMEOUT},
+    {"retries", required_argument, NULL, OPT_RETRIES},
+    {"handlers", required_argument, NULL, OPT_HANDLERS},
+    {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
 };
+
+static int parse_seconds(const char *opt, const char *s, double *out)
+{
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s || *end || v < 0) {
+        fprintf(stderr, "infraexec: %s: '%s' is not a number of seconds\n", opt, s);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+/* "3,5,7" into c->only. */
+static int parse_only(cli *c, const char *s)
+{
+    size_t n = 1;
+    for (const char *p = s; *p; p++)
+        n += *p == ',';
+    free(c->only);
+    c->only = ix_xcalloc(n, sizeof *c->only);
+    c->run.nonly = 0;
+    for (const char *p = s;;) {
+        char *end;
+        long v = strtol(p, &end, 10);
+        if (end == p || v < 1 || v > INT_MAX || (*end && *end != ',')) {
+            fprintf(stderr, "infraexec: --only: expected criterion numbers like 2,5 (got '%s')\n", s);
+            return -1;
+        }
+        c->only[c->run.nonly++] = (int)v;
+        if (!*end)
+            break;
+        p = end + 1;
+    }
+    c->run.only = c->only;
+    return 0;
+}
 
 /* Parses options (anywhere on the line; "--" ends them).  Returns -1 on a
  * bad option, 1 when help or version was printed, else 0. */
@@ -355,8 +438,31 @@ static int parse_options(cli *c, const command *cmd, int *argc, char ***argv)
     opterr = 0;
     optind = 0;
     int ch;
-    while ((ch = getopt_long(*argc, *argv, cmd ? "hV" : "+hV", long_opts, NULL)) != -1) {
+    while ((ch = getopt_long(*argc, *argv, cmd ? "hVq" : "+hV", long_opts, NULL)) != -1) {
+        double retries;
         switch (ch) {
+        case OPT_DRY_RUN: c->run.dry_run = 1; break;
+        case OPT_REPORT: c->report_file = optarg; break;
+        case OPT_HANDLERS: c->run.handlers_dir = optarg; break;
+        case 'q': c->run.quiet = 1; break;
+        case OPT_ONLY:
+            if (parse_only(c, optarg) < 0)
+                return -1;
+            break;
+        case OPT_TIMEOUT:
+            if (parse_seconds("--timeout", optarg, &c->run.timeout) < 0)
+                return -1;
+            break;
+        case OPT_TASK_TIMEOUT:
+            if (parse_seconds("--task-timeout", optarg, &c->run.task_timeout) < 0)
+                return -1;
+            break;
+        case OPT_RETRIES:
+            if (parse_seconds("--retries", optarg, &retries) < 0 || retries != (int)retries ||
+                retries > 100)
+                return -1;
+            c->run.retries = (int)retries;
+            break;
         case OPT_TASKS_DIR: c->tasks_dir = optarg; break;
         case OPT_JSON: c->json = 1; break;
         case OPT_STATUS: c->status = optarg; break;
@@ -388,7 +494,7 @@ int ix_cli_main(int argc, char **argv)
     signal(SIGXFSZ, SIG_IGN);
     signal(SIGPIPE, SIG_IGN);
 
-    cli c = {0};
+    cli c = {.run = {.retries = 1, .backoff = 1}};
     int rc = parse_options(&c, NULL, &argc, &argv);
     if (rc)
         return rc < 0 ? IX_EXIT_BAD : IX_EXIT_OK;
@@ -405,8 +511,11 @@ int ix_cli_main(int argc, char **argv)
     }
     rc = parse_options(&c, cmd, &argc, &argv);
     if (rc)
-        return rc < 0 ? IX_EXIT_BAD : IX_EXIT_OK;
-    if ((c.status || c.label) && cmd->run != cmd_list)
-        return fail("--status and --label only apply to 'list'");
-    return cmd->run(&c, argc, argv);
+        rc = rc < 0 ? IX_EXIT_BAD : IX_EXIT_OK;
+    else if ((c.status || c.label) && cmd->run != cmd_list)
+        rc = fail("--status and --label only apply to 'list'");
+    else
+        rc = cmd->run(&c, argc, argv);
+    free(c.only);
+    return rc;
 }

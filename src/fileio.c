@@ -156,3 +156,30 @@ int ix_file_update(const char *path, ix_file_edit_fn fn, void *ctx, ix_err *err)
     close(fd); /* releases the lock, after the rename */
     return rc;
 }
+
+typedef struct whole {
+    const char *data;
+    size_t len;
+} whole;
+
+static int put_whole(void *ctx, const char *path, const char *data, size_t len, ix_buf *out,
+                     ix_err *err)
+{
+    (void)path, (void)err;
+    const whole *w = ctx;
+    if (len == w->len && memcmp(data, w->data, len) == 0)
+        return 1;
+    ix_buf_append(out, w->data, w->len);
+    return 0;
+}
+
+int ix_file_write(const char *path, const char *data, size_t len, ix_err *err)
+{
+    whole w = {data, len};
+    if (access(path, F_OK) == 0)
+        return ix_file_update(path, put_whole, &w, err);
+    mode_t mask = umask(0);
+    umask(mask);
+    struct stat st = {.st_mode = 0666 & ~mask, .st_uid = geteuid(), .st_gid = getegid()};
+    return replace_file(path, &st, data, len, err);
+}

@@ -343,6 +343,8 @@ static int attempt(run *r, char *const *argv, char **envp, int devnull, ix_err *
 
     while (!exited || fds[0] >= 0 || fds[1] >= 0) {
         double t = now_mono();
+        if (p->on_tick)
+            p->on_tick(p->ctx);
         if (!exited && !stopping) {
             if (p->cancel && *p->cancel)
                 p->interrupted = stopping = 1;

@@ -1,6 +1,8 @@
 /* task.c - see include/infraexec/task.h */
 #include "infraexec/task.h"
 
+#include "infraexec/fileio.h"
+
 #include <cmark.h>
 #include <ctype.h>
 #include <stdarg.h>
@@ -599,4 +601,44 @@ void ix_edits_free(ix_edits *e)
     free(e->s);
     e->s = NULL;
     e->n = 0;
+}
+
+static int change_text(void *ctx, const char *path, const char *data, size_t len, ix_buf *out,
+                       ix_err *err)
+{
+    ix_task_change *chg = ctx;
+    ix_task *t;
+    if (ix_task_parse(path, data, len, &t, err) < 0)
+        return -1;
+    ix_edits e = {0};
+    int rc = 0;
+    for (size_t i = 0; i < chg->nticks && rc == 0; i++) {
+        const ix_criterion *c = ix_task_criterion(t, chg->ticks[i]);
+        if (c && chg->expect_text && strcmp(c->text, chg->expect_text) != 0)
+            rc = ix_err_set(err, "%s:%d: criterion %d changed while the run was going on; "
+                                 "not ticked", path, c->line, c->index);
+        else
+            rc = ix_task_tick(t, chg->ticks[i], &e, err);
+    }
+    if (rc == 0) {
+        if (chg->message)
+            ix_task_add_log(t, chg->stamp, chg->message, &e);
+        chg->changed = e.n > 0;
+        if (e.n) {
+            char date[11];
+            snprintf(date, sizeof date, "%.10s", chg->stamp);
+            ix_task_set_updated(t, date, &e);
+        }
+        ix_edits_apply(t, &e, out);
+        rc = chg->changed ? 0 : 1;
+    }
+    ix_edits_free(&e);
+    ix_task_free(t);
+    return rc;
+}
+
+int ix_task_update_file(const char *path, ix_task_change *chg, ix_err *err)
+{
+    chg->changed = 0;
+    return ix_file_update(path, change_text, chg, err);
 }

@@ -4,6 +4,7 @@
 #include "infraexec/buf.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 void ix_lines_build(ix_lines *li, const char *text, size_t len)
 {
@@ -133,4 +134,56 @@ int ix_is_blank(const char *p, const char *end)
         if (*p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
             return 0;
     return 1;
+}
+
+static void diff_lines(ix_buf *out, char mark, const char *text, const ix_lines *li, size_t from,
+                       size_t to)
+{
+    for (size_t l = from; l <= to; l++) {
+        size_t s = ix_lines_start(li, l), e = ix_lines_content_end(li, text, l);
+        ix_buf_putc(out, mark);
+        ix_buf_append(out, text + s, e - s);
+        ix_buf_putc(out, '\n');
+    }
+    if (from <= to && to == li->count && li->len &&
+        text[li->len - 1] != '\n' && text[li->len - 1] != '\r')
+        ix_buf_puts(out, "\\ No newline at end of file\n");
+}
+
+static int same_line(const char *a, const ix_lines *la, size_t i, const char *b,
+                     const ix_lines *lb, size_t j)
+{
+    size_t as = ix_lines_start(la, i), bs = ix_lines_start(lb, j);
+    size_t an = ix_lines_next(la, i) - as, bn = ix_lines_next(lb, j) - bs;
+    return an == bn && memcmp(a + as, b + bs, an) == 0;
+}
+
+void ix_text_diff(const char *path, const char *a, size_t alen, const char *b, size_t blen,
+                  ix_buf *out)
+{
+    if (alen == blen && memcmp(a, b, alen) == 0)
+        return;
+    ix_lines la, lb;
+    ix_lines_build(&la, a, alen);
+    ix_lines_build(&lb, b, blen);
+    /* Common leading and trailing lines; what is between is the change. */
+    size_t pre = 0;
+    while (pre < la.count && pre < lb.count && same_line(a, &la, pre + 1, b, &lb, pre + 1))
+        pre++;
+    size_t suf = 0;
+    while (suf < la.count - pre && suf < lb.count - pre &&
+           same_line(a, &la, la.count - suf, b, &lb, lb.count - suf))
+        suf++;
+    size_t ctx = 3;
+    size_t first = pre > ctx ? pre - ctx : 0;          /* 0-based first line shown */
+    size_t a_last = la.count - suf, b_last = lb.count - suf;  /* last changed, 1-based */
+    size_t a_end = a_last + (suf < ctx ? suf : ctx), b_end = b_last + (suf < ctx ? suf : ctx);
+    ix_buf_printf(out, "--- %s\n+++ %s\n@@ -%zu,%zu +%zu,%zu @@\n", path, path,
+                  first + 1, a_end - first, first + 1, b_end - first);
+    diff_lines(out, ' ', a, &la, first + 1, pre);
+    diff_lines(out, '-', a, &la, pre + 1, a_last);
+    diff_lines(out, '+', b, &lb, pre + 1, b_last);
+    diff_lines(out, ' ', a, &la, a_last + 1, a_end);
+    ix_lines_free(&la);
+    ix_lines_free(&lb);
 }

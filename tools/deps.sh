@@ -9,7 +9,7 @@ set -eu
 
 build_pkgs="gcc make pkg-config premake4 liblua5.4-dev libyaml-dev libcmark-dev
 libgit2-dev libcurl4-openssl-dev libjansson-dev"
-test_pkgs="perl git jq util-linux"
+test_pkgs="perl git jq util-linux procps python3-jsonschema"
 
 case "${1:-build}" in
 build) want=$build_pkgs ;;

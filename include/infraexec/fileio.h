@@ -25,6 +25,11 @@ typedef int (*ix_file_edit_fn)(void *ctx, const char *path, const char *data, si
 
 int ix_file_update(const char *path, ix_file_edit_fn fn, void *ctx, ix_err *err);
 
+/* Replace PATH's content with DATA through ix_file_update, or create it
+ * (mode 0666 & ~umask) when it does not exist yet.  Either way the file
+ * appears complete or not at all. */
+int ix_file_write(const char *path, const char *data, size_t len, ix_err *err);
+
 /* Read a whole file, refusing files larger than MAX bytes. */
 int ix_file_read(const char *path, size_t max, ix_buf *out, ix_err *err);
 

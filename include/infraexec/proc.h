@@ -48,6 +48,9 @@ typedef struct ix_proc {
      * arrives (stream 1 = stdout, 2 = stderr), under the same splitting rule
      * as the log.  line is NUL-terminated; len excludes the newline. */
     void (*on_line)(void *ctx, int stream, const char *line, size_t len);
+    /* Optional, called on the calling thread at least every quarter second
+     * while a child runs (progress spinners, heartbeats). */
+    void (*on_tick)(void *ctx);
     void *ctx;
     /* Optional: once *cancel is nonzero (typically set by the caller's SIGINT
      * handler) the child is stopped as on timeout, no retry follows, and the

@@ -112,6 +112,19 @@ void ix_task_set_updated(const ix_task *t, const char *date, ix_edits *e);
  * Newlines in TEXT become spaces: an entry is one line. */
 void ix_task_add_log(const ix_task *t, const char *stamp, const char *text, ix_edits *e);
 
+/* One locked, atomic update of a task file: tick criteria, append a
+ * Progress Log entry, and set `updated:` when anything changed. */
+typedef struct ix_task_change {
+    const int *ticks;
+    size_t nticks;
+    const char *expect_text;  /* if set, each ticked criterion must still read so */
+    const char *message;      /* Progress Log entry text, or NULL */
+    const char *stamp;        /* "YYYY-MM-DD HH:MM" for the entry and updated: */
+    int changed;              /* out: 1 if the file was rewritten */
+} ix_task_change;
+
+int ix_task_update_file(const char *path, ix_task_change *chg, ix_err *err);
+
 /* Apply the splices to T's text into OUT, then free them. */
 void ix_edits_apply(const ix_task *t, ix_edits *e, ix_buf *out);
 void ix_edits_free(ix_edits *e);

@@ -6,6 +6,8 @@
 #ifndef INFRAEXEC_TEXT_H
 #define INFRAEXEC_TEXT_H
 
+#include "infraexec/buf.h"
+
 #include <stddef.h>
 
 typedef struct ix_lines {
@@ -31,6 +33,11 @@ size_t ix_lines_char_offset(const ix_lines *li, const char *text, size_t line, s
 /* Offset of the first invalid UTF-8 byte (or NUL), or len if the text is
  * valid.  *what says which problem was found. */
 size_t ix_utf8_check(const char *text, size_t len, const char **what);
+
+/* Append a unified diff of A -> B (one hunk around the changed lines, three
+ * lines of context) labelled with PATH.  Nothing is appended when equal. */
+void ix_text_diff(const char *path, const char *a, size_t alen, const char *b, size_t blen,
+                  ix_buf *out);
 
 /* True if the line [p, end) holds only spaces and tabs. */
 int ix_is_blank(const char *p, const char *end);

@@ -1,0 +1,56 @@
+/* luahost.h - the Lua 5.4 state a run uses, and the `infraexec` module it
+ * exports to handlers (documented in docs/lua-api.md).
+ *
+ * One state per run.  C opens the standard libraries minus those that would
+ * let a handler bypass infraexec (os.execute, io.popen, os.exit ...), makes
+ * undeclared globals an error, bounds Lua memory and instructions, and loads
+ * lua/infraexec/engine.lua, which finds the task's handlers on the search
+ * path and matches rules.  Every call into Lua is a lua_pcall with a
+ * traceback handler; an error in a rule becomes that criterion's reason. */
+#ifndef INFRAEXEC_LUAHOST_H
+#define INFRAEXEC_LUAHOST_H
+
+#include "infraexec/err.h"
+#include "infraexec/report.h"
+#include "infraexec/task.h"
+
+#include <signal.h>
+
+/* What the primitives need from the run that hosts them. */
+typedef struct ix_luahost_ctx {
+    const ix_task *task;
+    const char *workspace;      /* default cwd; relative paths start here */
+    const char *log_dir;        /* per-command logs go here; NULL in a dry run */
+    int dry_run;
+    double timeout;             /* default per-command timeout, seconds (0 = none) */
+    int retries;                /* default extra attempts */
+    double backoff;             /* default seconds between attempts */
+    volatile sig_atomic_t *cancel;
+    ix_crit_report *current;    /* the criterion being worked on */
+    ix_report *report;
+    /* Appends a Progress Log entry to the task file (not called in dry runs). */
+    int (*append_log)(void *run, const char *text, ix_err *err);
+    /* Progress display, all optional. */
+    void (*on_command)(void *ui, const ix_cmd_record *cmd, int finished);
+    void (*on_line)(void *ui, int stream, const char *line, size_t len);
+    void (*on_tick)(void *ui);
+    void *run, *ui;
+    int ncommands;              /* commands started, names the log files */
+} ix_luahost_ctx;
+
+typedef struct ix_luahost ix_luahost;
+
+/* Create the state and load the engine and the task's handlers.
+ * HANDLER_DIRS and LUA_DIRS are NULL-terminated, highest priority first. */
+int ix_luahost_open(ix_luahost **out, ix_luahost_ctx *ctx, const char *const *handler_dirs,
+                    const char *const *lua_dirs, ix_err *err);
+
+/* Offer criterion C to the handlers.  Fills ctx->current's rule, reason and
+ * blocked; *done is 1 when the rule reports the criterion achieved.  A rule's
+ * error is not a failure of this call: it becomes the reason.  Returns -1
+ * only when the engine itself fails. */
+int ix_luahost_dispatch(ix_luahost *h, const ix_criterion *c, int *done, ix_err *err);
+
+void ix_luahost_close(ix_luahost *h);
+
+#endif

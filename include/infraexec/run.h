@@ -1,0 +1,44 @@
+/* run.h - `infraexec run`: the engine that works through a task.
+ *
+ * It resolves and parses the task, finds its workspace (the directory above
+ * the tasks/ folder) and handler path, checks what it needs before touching
+ * anything (preflight), takes the task's run lock, and offers each unchecked
+ * criterion to the Lua handlers.  The moment a rule reports success the box
+ * is ticked and a Progress Log entry written, in one atomic update, so an
+ * interrupted run loses nothing.  It never ticks what a rule did not report
+ * as observed done. */
+#ifndef INFRAEXEC_RUN_H
+#define INFRAEXEC_RUN_H
+
+#include "infraexec/err.h"
+#include "infraexec/report.h"
+
+#include <stddef.h>
+
+typedef struct ix_run_opts {
+    const char *tasks_dir;     /* --tasks-dir, or NULL */
+    const char *handlers_dir;  /* --handlers, or NULL */
+    int dry_run;
+    const int *only;           /* --only: criteria to consider, or NULL for all */
+    size_t nonly;
+    double timeout;            /* per command, seconds; 0 = none */
+    double task_timeout;       /* whole run, seconds; 0 = none */
+    int retries;               /* extra attempts per command */
+    double backoff;
+    int quiet;                 /* no progress on stderr */
+} ix_run_opts;
+
+/* Run the task named by ARG.  On success (the run happened, whatever its
+ * outcome) returns 0, fills REP and sets *EXIT to 0 (all checked), 1
+ * (criteria remain) or 130 (interrupted).  Returns -1 with ERR set when the
+ * run could not start (bad input, failed preflight, lock held): nothing
+ * was changed. */
+int ix_run_task(const char *arg, const ix_run_opts *o, ix_report *rep, int *exit, ix_err *err);
+
+/* The handler and Lua search paths for a workspace (NULL-terminated,
+ * highest priority first); free with ix_run_free_dirs. */
+void ix_run_search_dirs(const char *handlers_opt, const char *workspace, char ***handler_dirs,
+                        char ***lua_dirs);
+void ix_run_free_dirs(char **dirs);
+
+#endif

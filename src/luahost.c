@@ -1,0 +1,695 @@
+/* luahost.c - see include/infraexec/luahost.h */
+#include "infraexec/luahost.h"
+
+#include "infraexec/clock.h"
+#include "infraexec/fileio.h"
+#include "infraexec/proc.h"
+#include "infraexec/text.h"
+
+#include <ctype.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <lauxlib.h>
+#include <lua.h>
+#include <lualib.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* A handler may not use more than this much memory or this many
+ * instructions per criterion: a runaway rule is stopped and reported, and
+ * the run goes on. */
+#define LUA_MEM_LIMIT ((size_t)256 << 20)
+#define LUA_HOOK_EVERY 10000
+#define LUA_INSN_LIMIT 1000000000L
+
+struct ix_luahost {
+    lua_State *L;
+    ix_luahost_ctx *ctx;
+    size_t mem, mem_limit;
+    long insn, insn_limit;
+};
+
+/* ---- limits ---- */
+
+static void *limited_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+    ix_luahost *h = ud;
+    size_t old = ptr ? osize : 0;
+    if (nsize == 0) {
+        free(ptr);
+        h->mem -= old;
+        return NULL;
+    }
+    if (nsize > old && h->mem + (nsize - old) > h->mem_limit)
+        return NULL; /* Lua raises "not enough memory" */
+    void *p = realloc(ptr, nsize);
+    if (p)
+        h->mem = h->mem - old + nsize;
+    return p;
+}
+
+static ix_luahost *host_of(lua_State *L)
+{
+    void *ud;
+    lua_getallocf(L, &ud);
+    return ud;
+}
+
+/* Counts instructions; only Lua code counts, not the commands it waits on. */
+static void count_hook(lua_State *L, lua_Debug *ar)
+{
+    (void)ar;
+    ix_luahost *h = host_of(L);
+    h->insn += LUA_HOOK_EVERY;
+    if (h->insn > h->insn_limit) {
+        luaL_where(L, 0); /* the running function: where the loop is */
+        lua_pushfstring(L, "handler ran more than %d million Lua instructions (endless loop?)",
+                        (int)(h->insn_limit / 1000000));
+        lua_concat(L, 2);
+        lua_error(L);
+    }
+}
+
+static int traceback(lua_State *L)
+{
+    const char *msg = lua_tostring(L, 1);
+    if (!msg)
+        msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+    luaL_traceback(L, L, msg, 1);
+    return 1;
+}
+
+/* lua_pcall with the traceback handler; on error the message (first line:
+ * "file:line: what") goes to ERR. */
+static int pcall(lua_State *L, int nargs, int nres, ix_err *err)
+{
+    int base = lua_gettop(L) - nargs;
+    lua_pushcfunction(L, traceback);
+    lua_insert(L, base);
+    int rc = lua_pcall(L, nargs, nres, base);
+    lua_remove(L, base);
+    if (rc != LUA_OK) {
+        /* One line for people; the traceback only with INFRAEXEC_DEBUG. */
+        const char *msg = lua_tostring(L, -1);
+        const char *tb = msg ? strstr(msg, "\nstack traceback:") : NULL;
+        if (tb && getenv("INFRAEXEC_DEBUG"))
+            fprintf(stderr, "%s\n", msg);
+        ix_err_set(err, "%.*s", tb ? (int)(tb - msg) : (int)strlen(msg ? msg : ""),
+                   msg ? msg : "Lua error");
+        lua_pop(L, 1);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- argument helpers ---- */
+
+static ix_luahost_ctx *ctx_of(lua_State *L)
+{
+    return host_of(L)->ctx;
+}
+
+static ix_crit_report *current(lua_State *L, const char *fn)
+{
+    ix_crit_report *c = ctx_of(L)->current;
+    if (!c)
+        luaL_error(L, "infraexec.%s: only a rule may call this (not while loading)", fn);
+    return c;
+}
+
+/* A path relative to the workspace made absolute, pushed on the stack. */
+static const char *push_path(lua_State *L, int arg)
+{
+    const char *p = luaL_checkstring(L, arg);
+    if (!*p)
+        luaL_argerror(L, arg, "empty path");
+    if (p[0] == '/')
+        return lua_pushstring(L, p);
+    return lua_pushfstring(L, "%s/%s", ctx_of(L)->workspace, p);
+}
+
+static char *xdup(const char *s)
+{
+    return s ? ix_xstrdup(s) : NULL;
+}
+
+/* Raise an error unless IDX is a non-empty list of strings.  Validation
+ * comes before any allocation: luaL_error longjmps past C cleanup. */
+static void check_strv(lua_State *L, int idx, const char *what)
+{
+    lua_Integer n = luaL_len(L, idx);
+    if (n < 1)
+        luaL_error(L, "infraexec.run: %s must be a non-empty list of strings", what);
+    for (lua_Integer i = 1; i <= n; i++) {
+        if (lua_geti(L, idx, i) != LUA_TSTRING)
+            luaL_error(L, "infraexec.run: %s[%d] must be a string, not %s", what, (int)i,
+                       luaL_typename(L, -1));
+        lua_pop(L, 1);
+    }
+}
+
+/* The validated list at IDX as a NULL-terminated array. */
+static char **copy_strv(lua_State *L, int idx)
+{
+    lua_Integer n = luaL_len(L, idx);
+    char **v = ix_xcalloc((size_t)n + 1, sizeof *v);
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_geti(L, idx, i);
+        v[i - 1] = ix_xstrdup(lua_tostring(L, -1));
+        lua_pop(L, 1);
+    }
+    return v;
+}
+
+static int by_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Raise an error unless IDX maps variable names to strings or numbers. */
+static void check_env(lua_State *L, int idx)
+{
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        const char *name = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
+        int ok = name && (isalpha((unsigned char)name[0]) || name[0] == '_');
+        for (const char *p = name; ok && *p; p++)
+            ok = isalnum((unsigned char)*p) || *p == '_';
+        if (!ok || (lua_type(L, -1) != LUA_TSTRING && lua_type(L, -1) != LUA_TNUMBER))
+            luaL_error(L, "infraexec.run: env must map variable names to strings");
+        lua_pop(L, 1);
+    }
+}
+
+/* The validated env table at IDX as sorted "NAME=value" strings. */
+static char **copy_env(lua_State *L, int idx)
+{
+    size_t n = 0;
+    char **v = ix_xcalloc(1, sizeof *v);
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        v = ix_xrealloc(v, (n + 2) * sizeof *v);
+        ix_buf b = IX_BUF_INIT;
+        lua_pushvalue(L, -1); /* lua_tostring on the copy: a number value stays a number */
+        ix_buf_printf(&b, "%s=%s", lua_tostring(L, -3), lua_tostring(L, -1));
+        lua_pop(L, 2);
+        v[n++] = ix_buf_detach(&b);
+        v[n] = NULL;
+    }
+    qsort(v, n, sizeof *v, by_str);
+    return v;
+}
+
+static void reject_unknown_keys(lua_State *L, int idx, const char *fn, const char *const *keys)
+{
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        lua_pop(L, 1);
+        int known = 0;
+        if (lua_type(L, -1) == LUA_TSTRING)
+            for (const char *const *k = keys; *k && !known; k++)
+                known = strcmp(*k, lua_tostring(L, -1)) == 0;
+        if (!known)
+            luaL_error(L, "infraexec.%s: unknown field '%s'", fn, luaL_tolstring(L, -1, NULL));
+    }
+}
+
+static double opt_number_field(lua_State *L, int idx, const char *key, double def)
+{
+    int t = lua_getfield(L, idx, key);
+    double v = def;
+    if (t == LUA_TNUMBER && lua_tonumber(L, -1) >= 0)
+        v = lua_tonumber(L, -1);
+    else if (t != LUA_TNIL)
+        luaL_error(L, "infraexec.run: %s must be a number >= 0", key);
+    lua_pop(L, 1);
+    return v;
+}
+
+/* ---- infraexec.run ---- */
+
+static void push_result(lua_State *L, const ix_cmd_record *r, const char *spawn_error)
+{
+    lua_createtable(L, 0, 10);
+    int ok = r->executed ? r->exit_code == 0 && !r->timed_out && !r->interrupted : 1;
+    lua_pushboolean(L, ok), lua_setfield(L, -2, "ok");
+    lua_pushinteger(L, r->exit_code), lua_setfield(L, -2, "exit");
+    if (r->term_signal)
+        lua_pushinteger(L, r->term_signal), lua_setfield(L, -2, "signal");
+    lua_pushboolean(L, r->timed_out), lua_setfield(L, -2, "timed_out");
+    lua_pushboolean(L, r->interrupted), lua_setfield(L, -2, "interrupted");
+    lua_pushinteger(L, r->attempts), lua_setfield(L, -2, "attempts");
+    lua_pushnumber(L, r->duration), lua_setfield(L, -2, "duration");
+    lua_pushstring(L, r->tail ? r->tail : ""), lua_setfield(L, -2, "output");
+    lua_pushboolean(L, !r->executed), lua_setfield(L, -2, "dry_run");
+    if (r->log_path)
+        lua_pushstring(L, r->log_path), lua_setfield(L, -2, "log");
+    if (spawn_error && *spawn_error)
+        lua_pushstring(L, spawn_error), lua_setfield(L, -2, "error");
+}
+
+static int open_log(ix_luahost_ctx *ctx, ix_cmd_record *r)
+{
+    if (!ctx->log_dir)
+        return -1;
+    ix_buf b = IX_BUF_INIT;
+    ix_buf_printf(&b, "%s/%02d-criterion-%d.log", ctx->log_dir, ctx->ncommands,
+                  ctx->current->index);
+    int fd = open(b.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd >= 0)
+        r->log_path = ix_buf_detach(&b);
+    ix_buf_free(&b);
+    return fd;
+}
+
+static int l_run(lua_State *L)
+{
+    static const char *const keys[] = {"argv", "script", "cwd", "env", "timeout",
+                                       "retries", "backoff", NULL};
+    ix_luahost_ctx *ctx = ctx_of(L);
+    ix_crit_report *c = current(L, "run");
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_settop(L, 1);
+    reject_unknown_keys(L, 1, "run", keys);
+    int has_argv = lua_getfield(L, 1, "argv") != LUA_TNIL;
+    int has_script = lua_getfield(L, 1, "script") != LUA_TNIL;
+    lua_pop(L, 2);
+    if (has_argv == has_script)
+        return luaL_error(L, "infraexec.run: give exactly one of argv (a list) or script");
+
+    double timeout = opt_number_field(L, 1, "timeout", ctx->timeout);
+    double backoff = opt_number_field(L, 1, "backoff", ctx->backoff);
+    double retries = opt_number_field(L, 1, "retries", ctx->retries);
+    /* Stack: 2 argv/script, 3 env, 4 cwd -- all checked before allocating. */
+    int kind = lua_getfield(L, 1, has_argv ? "argv" : "script");
+    if (has_argv && kind != LUA_TTABLE)
+        return luaL_error(L, "infraexec.run: argv must be a list of strings");
+    if (has_argv)
+        check_strv(L, 2, "argv");
+    else if (kind != LUA_TSTRING)
+        return luaL_error(L, "infraexec.run: script must be a string");
+    int env_kind = lua_getfield(L, 1, "env");
+    if (env_kind == LUA_TTABLE)
+        check_env(L, 3);
+    else if (env_kind != LUA_TNIL)
+        return luaL_error(L, "infraexec.run: env must be a table");
+    if (lua_getfield(L, 1, "cwd") != LUA_TNIL)
+        push_path(L, 4);
+    else
+        lua_pushstring(L, ctx->workspace);
+
+    ix_cmd_record r = {0};
+    r.cwd = ix_xstrdup(lua_tostring(L, -1));
+    r.env = env_kind == LUA_TTABLE ? copy_env(L, 3) : NULL;
+    if (has_argv)
+        r.argv = copy_strv(L, 2);
+    else
+        r.script = ix_xstrdup(lua_tostring(L, 2));
+
+    /* Recorded before it runs, so an interrupted run still reports it. */
+    c->cmds = ix_xrealloc(c->cmds, (c->ncmds + 1) * sizeof *c->cmds);
+    ix_cmd_record *rec = &c->cmds[c->ncmds++];
+    *rec = r;
+    rec->exit_code = ctx->dry_run ? 0 : -1;
+    if (ctx->dry_run) {
+        push_result(L, rec, NULL);
+        return 1;
+    }
+    ctx->ncommands++;
+    ix_proc p = IX_PROC_INIT;
+    p.argv = (const char *const *)rec->argv;
+    p.script = rec->script;
+    p.cwd = rec->cwd;
+    p.env = (const char *const *)rec->env;
+    p.timeout = timeout;
+    p.retries = (int)retries;
+    p.backoff = backoff;
+    p.cancel = ctx->cancel;
+    p.on_line = ctx->on_line;
+    p.on_tick = ctx->on_tick;
+    p.ctx = ctx->ui;
+    p.log_fd = open_log(ctx, rec);
+    if (ctx->on_command)
+        ctx->on_command(ctx->ui, rec, 0);
+    ix_err err;
+    int rc = ix_proc_run(&p, &err);
+    if (p.log_fd >= 0)
+        close(p.log_fd);
+    rec->executed = 1;
+    rec->exit_code = p.exit_code;
+    rec->term_signal = p.term_signal;
+    rec->timed_out = p.timed_out;
+    rec->interrupted = p.interrupted;
+    rec->attempts = p.attempts;
+    rec->duration = p.duration;
+    rec->tail = ix_xstrdup(p.spawn_error[0] ? p.spawn_error : (p.tail ? p.tail : ""));
+    if (ctx->on_command)
+        ctx->on_command(ctx->ui, rec, 1);
+    char spawn_error[sizeof p.spawn_error];
+    memcpy(spawn_error, p.spawn_error, sizeof spawn_error);
+    ix_proc_clear(&p);
+    if (rc < 0)
+        return luaL_error(L, "infraexec.run: %s", err.msg);
+    push_result(L, rec, spawn_error);
+    return 1;
+}
+
+/* ---- files ---- */
+
+static int l_read_file(lua_State *L)
+{
+    const char *path = push_path(L, 1);
+    ix_buf b = IX_BUF_INIT;
+    ix_err err;
+    if (ix_file_read(path, (size_t)64 << 20, &b, &err) < 0) {
+        ix_buf_free(&b);
+        lua_pushnil(L);
+        lua_pushstring(L, err.msg);
+        return 2;
+    }
+    lua_pushlstring(L, b.data ? b.data : "", b.len);
+    ix_buf_free(&b);
+    return 1;
+}
+
+static int l_write_file(lua_State *L)
+{
+    ix_luahost_ctx *ctx = ctx_of(L);
+    ix_crit_report *c = current(L, "write_file");
+    const char *path = push_path(L, 1);
+    size_t len;
+    const char *data = luaL_checklstring(L, 2, &len);
+    const char *summary = luaL_optstring(L, 3, "written");
+
+    ix_buf old = IX_BUF_INIT, diff = IX_BUF_INIT;
+    ix_err err;
+    int existed = ix_file_read(path, (size_t)64 << 20, &old, &err) == 0;
+    ix_text_diff(path, existed ? old.data : "", existed ? old.len : 0, data, len, &diff);
+    ix_buf_free(&old);
+    if (!diff.len) {
+        lua_pushboolean(L, 0); /* unchanged */
+        return 1;
+    }
+    if (!ctx->dry_run && ix_file_write(path, data, len, &err) < 0) {
+        ix_buf_free(&diff);
+        return luaL_error(L, "infraexec.write_file: %s", err.msg);
+    }
+    c->files = ix_xrealloc(c->files, (c->nfiles + 1) * sizeof *c->files);
+    c->files[c->nfiles++] = (ix_file_change){ix_xstrdup(path), ix_xstrdup(summary),
+                                             ctx->dry_run ? ix_buf_detach(&diff) : NULL};
+    ix_buf_free(&diff);
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+/* ---- the rest ---- */
+
+static int l_log(lua_State *L)
+{
+    ix_luahost_ctx *ctx = ctx_of(L);
+    const char *text = luaL_checkstring(L, 1);
+    if (ctx->dry_run || !ctx->append_log)
+        return 0;
+    ix_err err;
+    if (ctx->append_log(ctx->run, text, &err) < 0)
+        return luaL_error(L, "infraexec.log: %s", err.msg);
+    return 0;
+}
+
+static int l_now(lua_State *L)
+{
+    ix_now now;
+    ix_err err;
+    if (ix_clock_now(&now, &err) < 0)
+        return luaL_error(L, "%s", err.msg);
+    lua_pushstring(L, lua_toboolean(L, lua_upvalueindex(1)) ? now.date : now.stamp);
+    return 1;
+}
+
+static int l_dry_run(lua_State *L)
+{
+    lua_pushboolean(L, ctx_of(L)->dry_run);
+    return 1;
+}
+
+static int l_task(lua_State *L)
+{
+    lua_getfield(L, LUA_REGISTRYINDEX, "infraexec.task");
+    return 1;
+}
+
+/* "file", "directory", "other" or nil. */
+static int l_exists(lua_State *L)
+{
+    const char *path = push_path(L, 1);
+    struct stat st;
+    if (stat(path, &st) < 0)
+        lua_pushnil(L);
+    else
+        lua_pushstring(L, S_ISREG(st.st_mode) ? "file" : S_ISDIR(st.st_mode) ? "directory" : "other");
+    return 1;
+}
+
+static int l_debug(lua_State *L)
+{
+    fprintf(stderr, "infraexec: lua: %s\n", luaL_tolstring(L, 1, NULL));
+    return 0;
+}
+
+static void push_strv(lua_State *L, char *const *v, size_t n)
+{
+    lua_createtable(L, (int)n, 0);
+    for (size_t i = 0; i < n; i++) {
+        lua_pushstring(L, v[i]);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+}
+
+static void push_fm(lua_State *L, const ix_fm_node *n)
+{
+    switch (n->kind) {
+    case IX_FM_SCALAR:
+    case IX_FM_ALIAS:
+        lua_pushstring(L, n->value);
+        return;
+    case IX_FM_SEQ:
+    case IX_FM_MAP:
+        lua_createtable(L, 0, (int)n->nchild);
+        for (size_t i = 0; i < n->nchild; i++) {
+            push_fm(L, &n->child[i]);
+            if (n->kind == IX_FM_MAP)
+                lua_setfield(L, -2, n->child[i].key);
+            else
+                lua_rawseti(L, -2, (lua_Integer)i + 1);
+        }
+    }
+}
+
+static void push_criterion(lua_State *L, const ix_criterion *c)
+{
+    lua_createtable(L, 0, 7);
+    lua_pushinteger(L, c->index), lua_setfield(L, -2, "index");
+    lua_pushinteger(L, c->line), lua_setfield(L, -2, "line");
+    lua_pushstring(L, c->text), lua_setfield(L, -2, "text");
+    lua_pushboolean(L, c->checked), lua_setfield(L, -2, "checked");
+    if (c->group)
+        lua_pushstring(L, c->group), lua_setfield(L, -2, "group");
+    push_strv(L, c->code, c->ncode), lua_setfield(L, -2, "code");
+}
+
+/* The task as a Lua table, built once and kept in the registry. */
+static void store_task(lua_State *L, const ix_task *t, const char *workspace)
+{
+    lua_createtable(L, 0, 12);
+    static const struct { const char *key; size_t off; } fields[] = {
+        {"id", offsetof(ix_task, id)}, {"title", offsetof(ix_task, title)},
+        {"status", offsetof(ix_task, status)}, {"priority", offsetof(ix_task, priority)},
+        {"created", offsetof(ix_task, created)}, {"updated", offsetof(ix_task, updated)},
+    };
+    for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {
+        const char *v = *(const char *const *)((const char *)t + fields[i].off);
+        if (v)
+            lua_pushstring(L, v), lua_setfield(L, -2, fields[i].key);
+    }
+    lua_pushstring(L, t->path), lua_setfield(L, -2, "path");
+    lua_pushstring(L, workspace), lua_setfield(L, -2, "workspace");
+    push_strv(L, (char *const *)t->labels, t->nlabels), lua_setfield(L, -2, "labels");
+    push_fm(L, t->fm), lua_setfield(L, -2, "frontmatter");
+    lua_createtable(L, (int)t->ncriteria, 0);
+    for (size_t i = 0; i < t->ncriteria; i++) {
+        push_criterion(L, &t->criteria[i]);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    lua_setfield(L, -2, "criteria");
+    lua_createtable(L, (int)t->ncode, 0);
+    for (size_t i = 0; i < t->ncode; i++) {
+        const ix_code_block *b = &t->code[i];
+        lua_createtable(L, 0, 4);
+        lua_pushinteger(L, b->line), lua_setfield(L, -2, "line");
+        lua_pushstring(L, b->lang), lua_setfield(L, -2, "lang");
+        lua_pushstring(L, b->section), lua_setfield(L, -2, "section");
+        lua_pushstring(L, b->text), lua_setfield(L, -2, "text");
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    lua_setfield(L, -2, "code_blocks");
+    lua_setfield(L, LUA_REGISTRYINDEX, "infraexec.task");
+}
+
+static int open_module(lua_State *L)
+{
+    static const luaL_Reg funcs[] = {
+        {"run", l_run},           {"read_file", l_read_file}, {"write_file", l_write_file},
+        {"log", l_log},           {"dry_run", l_dry_run},     {"task", l_task},
+        {"exists", l_exists},     {"debug", l_debug},         {NULL, NULL},
+    };
+    luaL_newlib(L, funcs);
+    lua_pushboolean(L, 0);
+    lua_pushcclosure(L, l_now, 1), lua_setfield(L, -2, "now");
+    lua_pushboolean(L, 1);
+    lua_pushcclosure(L, l_now, 1), lua_setfield(L, -2, "today");
+    return 1;
+}
+
+/* Standard libraries, minus what would let a handler run processes, exit,
+ * or write files behind infraexec's back. */
+static void open_safe_libs(lua_State *L)
+{
+    luaL_openlibs(L);
+    static const char *const drop[][2] = {
+        {"os", "execute"}, {"os", "exit"}, {"os", "remove"}, {"os", "rename"},
+        {"os", "tmpname"}, {"os", "setlocale"}, {"io", NULL}, {"_G", "dofile"},
+    };
+    for (size_t i = 0; i < sizeof drop / sizeof *drop; i++) {
+        if (!drop[i][1]) {
+            lua_pushnil(L);
+            lua_setglobal(L, drop[i][0]);
+            lua_getglobal(L, "package");
+            lua_getfield(L, -1, "loaded");
+            lua_pushnil(L);
+            lua_setfield(L, -2, drop[i][0]);
+            lua_pop(L, 2);
+            continue;
+        }
+        lua_getglobal(L, drop[i][0]);
+        lua_pushnil(L);
+        lua_setfield(L, -2, drop[i][1]);
+        lua_pop(L, 1);
+    }
+    lua_pushcfunction(L, l_debug);
+    lua_setglobal(L, "print"); /* stdout belongs to the report */
+}
+
+static void set_search_path(lua_State *L, const char *const *lua_dirs)
+{
+    ix_buf b = IX_BUF_INIT;
+    for (const char *const *d = lua_dirs; *d; d++)
+        ix_buf_printf(&b, "%s/?.lua;%s/?/init.lua;", *d, *d);
+    lua_getglobal(L, "package");
+    lua_pushlstring(L, b.data, b.len ? b.len - 1 : 0);
+    lua_setfield(L, -2, "path");
+    lua_pushstring(L, "");
+    lua_setfield(L, -2, "cpath"); /* no native modules: handlers are Lua */
+    lua_pop(L, 1);
+    ix_buf_free(&b);
+    luaL_requiref(L, "infraexec", open_module, 0);
+    lua_pop(L, 1);
+}
+
+static void push_dirs(lua_State *L, const char *const *dirs)
+{
+    lua_newtable(L);
+    for (lua_Integer i = 0; dirs[i]; i++) {
+        lua_pushstring(L, dirs[i]);
+        lua_rawseti(L, -2, i + 1);
+    }
+}
+
+int ix_luahost_open(ix_luahost **out, ix_luahost_ctx *ctx, const char *const *handler_dirs,
+                    const char *const *lua_dirs, ix_err *err)
+{
+    ix_luahost *h = ix_xcalloc(1, sizeof *h);
+    h->ctx = ctx;
+    h->mem_limit = LUA_MEM_LIMIT;
+    h->insn_limit = LUA_INSN_LIMIT;
+    lua_State *L = h->L = lua_newstate(limited_alloc, h);
+    if (!L) {
+        free(h);
+        return ix_err_set(err, "cannot create a Lua state");
+    }
+    open_safe_libs(L);
+    set_search_path(L, lua_dirs);
+    store_task(L, ctx->task, ctx->workspace);
+    lua_sethook(L, count_hook, LUA_MASKCOUNT, LUA_HOOK_EVERY);
+
+    /* engine = require "infraexec.engine"; engine.load(handler_dirs) */
+    lua_getglobal(L, "require");
+    lua_pushstring(L, "infraexec.engine");
+    if (pcall(L, 1, 1, err) < 0) {
+        ix_luahost_close(h);
+        return -1;
+    }
+    lua_getfield(L, -1, "load");
+    push_dirs(L, handler_dirs);
+    h->insn = 0;
+    if (pcall(L, 1, 0, err) < 0) {
+        ix_luahost_close(h);
+        return -1;
+    }
+    lua_setfield(L, LUA_REGISTRYINDEX, "infraexec.engine");
+    *out = h;
+    return 0;
+}
+
+static char *field_string(lua_State *L, const char *key)
+{
+    lua_getfield(L, -1, key);
+    char *s = xdup(lua_tostring(L, -1));
+    lua_pop(L, 1);
+    return s;
+}
+
+int ix_luahost_dispatch(ix_luahost *h, const ix_criterion *c, int *done, ix_err *err)
+{
+    lua_State *L = h->L;
+    ix_crit_report *cr = h->ctx->current;
+    lua_getfield(L, LUA_REGISTRYINDEX, "infraexec.engine");
+    lua_getfield(L, -1, "dispatch");
+    lua_remove(L, -2);
+    lua_getfield(L, LUA_REGISTRYINDEX, "infraexec.task");
+    lua_getfield(L, -1, "criteria");
+    lua_remove(L, -2);
+    lua_geti(L, -1, c->index);
+    lua_remove(L, -2);
+    h->insn = 0;
+    if (pcall(L, 1, 1, err) < 0)
+        return -1;
+    if (!lua_istable(L, -1)) {
+        lua_pop(L, 1);
+        return ix_err_set(err, "engine.dispatch did not return a table");
+    }
+    lua_getfield(L, -1, "done");
+    *done = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    lua_getfield(L, -1, "blocked");
+    cr->blocked = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    free(cr->rule);
+    free(cr->reason);
+    cr->rule = field_string(L, "rule");
+    cr->reason = field_string(L, "reason");
+    lua_pop(L, 1);
+    lua_gc(L, LUA_GCCOLLECT);
+    return 0;
+}
+
+void ix_luahost_close(ix_luahost *h)
+{
+    if (!h)
+        return;
+    if (h->L)
+        lua_close(h->L);
+    free(h);
+}

@@ -1,0 +1,450 @@
+/* run.c - see include/infraexec/run.h */
+#include "infraexec/run.h"
+
+#include "infraexec/clock.h"
+#include "infraexec/luahost.h"
+#include "infraexec/progress.h"
+#include "infraexec/task.h"
+#include "infraexec/taskdir.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Set by SIGINT/SIGTERM (1) or the task deadline (2); stops the child. */
+static volatile sig_atomic_t cancel_run;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    cancel_run = 1;
+}
+
+typedef struct run {
+    const ix_run_opts *o;
+    ix_task *task;
+    char *workspace;
+    ix_report *rep;
+    ix_progress ui;
+    double deadline;            /* monotonic seconds, 0 = none */
+} run;
+
+static double now_mono(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- where things are ---- */
+
+static int is_dir(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* The directory above the nearest tasks/ holding the file, else the file's
+ * own directory. */
+static char *workspace_of(const char *task_path)
+{
+    char real[PATH_MAX];
+    if (!realpath(task_path, real))
+        snprintf(real, sizeof real, "%s", task_path);
+    char *dir = dirname(real);
+    char cur[PATH_MAX];
+    snprintf(cur, sizeof cur, "%s", dir);
+    for (;;) {
+        char *slash = strrchr(cur, '/');
+        if (!slash || slash == cur)
+            break;
+        if (strcmp(slash + 1, "tasks") == 0) {
+            *slash = '\0';
+            return ix_xstrdup(cur);
+        }
+        *slash = '\0';
+    }
+    return ix_xstrdup(dir);
+}
+
+static void push_dir(char ***v, size_t *n, const char *dir)
+{
+    if (!is_dir(dir))
+        return;
+    for (size_t i = 0; i < *n; i++)
+        if (strcmp((*v)[i], dir) == 0)
+            return;
+    *v = ix_xrealloc(*v, (*n + 2) * sizeof **v);
+    (*v)[(*n)++] = ix_xstrdup(dir);
+    (*v)[*n] = NULL;
+}
+
+/* The data directory of this binary: PREFIX/share/infraexec when installed,
+ * or the source tree it was built in (bin/infraexec, bin/asan/infraexec). */
+static void installed_dirs(char ***hv, size_t *hn, char ***lv, size_t *ln)
+{
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return;
+    exe[n] = '\0';
+    char *dir = dirname(exe);
+    for (int up = 0; up < 3; up++) {
+        char a[PATH_MAX + 64], b[PATH_MAX + 64];
+        snprintf(a, sizeof a, "%s/share/infraexec/handlers", dir);
+        snprintf(b, sizeof b, "%s/share/infraexec/lua", dir);
+        if (is_dir(a) && is_dir(b)) {
+            push_dir(hv, hn, a);
+            push_dir(lv, ln, b);
+            return;
+        }
+        snprintf(a, sizeof a, "%s/handlers/generic.lua", dir);
+        snprintf(b, sizeof b, "%s/lua/infraexec/engine.lua", dir);
+        if (access(a, R_OK) == 0 && access(b, R_OK) == 0) {
+            snprintf(a, sizeof a, "%s/handlers", dir);
+            snprintf(b, sizeof b, "%s/lua", dir);
+            push_dir(hv, hn, a);
+            push_dir(lv, ln, b);
+            return;
+        }
+        dir = dirname(dir);
+    }
+}
+
+void ix_run_search_dirs(const char *handlers_opt, const char *workspace, char ***handler_dirs,
+                        char ***lua_dirs)
+{
+    char **hv = ix_xcalloc(1, sizeof *hv), **lv = ix_xcalloc(1, sizeof *lv);
+    size_t hn = 0, ln = 0;
+    if (handlers_opt)
+        push_dir(&hv, &hn, handlers_opt);
+    const char *env = getenv("INFRAEXEC_PATH");
+    if (env && *env) {
+        char *copy = ix_xstrdup(env), *save = NULL;
+        for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save))
+            push_dir(&hv, &hn, d);
+        free(copy);
+    }
+    char buf[PATH_MAX + 16];
+    snprintf(buf, sizeof buf, "%s/handlers", workspace);
+    push_dir(&hv, &hn, buf);
+    snprintf(buf, sizeof buf, "%s/lua", workspace);
+    push_dir(&lv, &ln, buf);
+    installed_dirs(&hv, &hn, &lv, &ln);
+    *handler_dirs = hv;
+    *lua_dirs = lv;
+}
+
+void ix_run_free_dirs(char **dirs)
+{
+    for (size_t i = 0; dirs && dirs[i]; i++)
+        free(dirs[i]);
+    free(dirs);
+}
+
+/* ---- preflight, lock, logs ---- */
+
+static int mkdir_p(const char *path, ix_err *err)
+{
+    char tmp[PATH_MAX];
+    snprintf(tmp, sizeof tmp, "%s", path);
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
+            return ix_err_sys(err, "%s: cannot create directory", tmp);
+        *p = '/';
+    }
+    if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
+        return ix_err_sys(err, "%s: cannot create directory", tmp);
+    return 0;
+}
+
+static int preflight(const run *r, ix_err *err)
+{
+    const char *path = r->task->path;
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s", path);
+    if (access(path, W_OK) < 0)
+        return ix_err_sys(err, "%s: task file is not writable", path);
+    if (access(dirname(dir), W_OK) < 0)
+        return ix_err_sys(err, "%s: directory is not writable (edits are atomic renames)", dir);
+    if (!is_dir(r->workspace))
+        return ix_err_set(err, "%s: workspace directory does not exist", r->workspace);
+    return 0;
+}
+
+static const char *task_key(const ix_task *t)
+{
+    return t->id ? t->id : "task";
+}
+
+/* The run lock: a file under .infraexec/locks holding the holder's pid,
+ * flock'ed for the run's lifetime (the kernel drops it if we die). */
+static int take_run_lock(const run *r, int *fd_out, ix_err *err)
+{
+    char dir[PATH_MAX], path[PATH_MAX + 300];
+    snprintf(dir, sizeof dir, "%s/.infraexec/locks", r->workspace);
+    if (mkdir_p(dir, err) < 0)
+        return -1;
+    snprintf(path, sizeof path, "%s/%s.lock", dir, task_key(r->task));
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return ix_err_sys(err, "%s: cannot open run lock", path);
+    if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+        char holder[200] = "";
+        ssize_t n = pread(fd, holder, sizeof holder - 1, 0);
+        holder[n > 0 ? n : 0] = '\0';
+        holder[strcspn(holder, "\n")] = '\0';
+        close(fd);
+        return ix_err_set(err, "%s: already being run by %s (lock %s)", task_key(r->task),
+                          *holder ? holder : "another process", path);
+    }
+    ix_now now;
+    ix_clock_now(&now, NULL);
+    char who[200];
+    int n = snprintf(who, sizeof who, "pid %ld since %s\n", (long)getpid(), now.stamp);
+    if (ftruncate(fd, 0) < 0 || pwrite(fd, who, (size_t)n, 0) < 0) {
+        /* the lock holds without the note; the message just says less */
+    }
+    *fd_out = fd;
+    return 0;
+}
+
+static char *make_log_dir(const run *r, ix_err *err)
+{
+    char stamp[32];
+    time_t t = time(NULL);
+    struct tm tm;
+    localtime_r(&t, &tm);
+    strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+    ix_buf b = IX_BUF_INIT;
+    ix_buf_printf(&b, "%s/.infraexec/logs/%s/%s-%ld", r->workspace, task_key(r->task), stamp,
+                  (long)getpid());
+    if (mkdir_p(b.data, err) < 0) {
+        ix_buf_free(&b);
+        return NULL;
+    }
+    return ix_buf_detach(&b);
+}
+
+/* ---- the report skeleton and task-file updates ---- */
+
+static void start_report(run *r)
+{
+    ix_report *rep = r->rep;
+    const ix_task *t = r->task;
+    rep->id = ix_xstrdup(t->id ? t->id : "");
+    rep->title = ix_xstrdup(t->title ? t->title : "");
+    rep->priority = ix_xstrdup(t->priority ? t->priority : "");
+    rep->status = ix_xstrdup(t->status ? t->status : "");
+    rep->path = ix_xstrdup(t->path);
+    rep->dry_run = r->o->dry_run;
+    rep->ncrit = t->ncriteria;
+    rep->crit = ix_xcalloc(t->ncriteria ? t->ncriteria : 1, sizeof *rep->crit);
+    for (size_t i = 0; i < t->ncriteria; i++) {
+        const ix_criterion *c = &t->criteria[i];
+        ix_crit_report *cr = &rep->crit[i];
+        cr->index = c->index;
+        cr->text = ix_xstrdup(c->text);
+        cr->group = c->group ? ix_xstrdup(c->group) : NULL;
+        cr->state = c->checked ? IX_STATE_PREVIOUSLY_COMPLETED : IX_STATE_REMAINING;
+    }
+}
+
+static void add_string(char ***v, size_t *n, const char *s)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (strcmp((*v)[i], s) == 0)
+            return;
+    *v = ix_xrealloc(*v, (*n + 1) * sizeof **v);
+    (*v)[(*n)++] = ix_xstrdup(s);
+}
+
+/* Tick (optional) and log in one atomic update of the task file. */
+static int update_task(run *r, int tick, const char *expect, const char *message, ix_err *err)
+{
+    ix_now now;
+    if (ix_clock_now(&now, err) < 0)
+        return -1;
+    ix_task_change chg = {.ticks = &tick, .nticks = tick > 0, .expect_text = expect,
+                          .message = message, .stamp = now.stamp};
+    if (ix_task_update_file(r->task->path, &chg, err) < 0)
+        return -1;
+    if (chg.changed)
+        add_string(&r->rep->files_modified, &r->rep->nfiles_modified, r->task->path);
+    if (message) {
+        ix_buf e = IX_BUF_INIT;
+        ix_buf_printf(&e, "%s: %s", now.stamp, message);
+        add_string(&r->rep->progress_log, &r->rep->nprogress_log, e.data);
+        ix_buf_free(&e);
+    }
+    return 0;
+}
+
+static int append_log(void *vr, const char *text, ix_err *err)
+{
+    return update_task(vr, 0, NULL, text, err);
+}
+
+/* A Progress Log line about a criterion: short, one line. */
+static char *entry_for(const ix_crit_report *c, int done)
+{
+    ix_buf b = IX_BUF_INIT;
+    ix_buf_printf(&b, "%s criterion %d: %.160s%s", done ? "Completed" : "Not completed", c->index,
+                  c->text, strlen(c->text) > 160 ? "..." : "");
+    if (c->reason && *c->reason) {
+        size_t n = strcspn(c->reason, "\n");
+        ix_buf_printf(&b, " (%.*s%s)", (int)(n > 200 ? 200 : n), c->reason, n > 200 ? "..." : "");
+    }
+    return ix_buf_detach(&b);
+}
+
+static int selected(const ix_run_opts *o, int index)
+{
+    if (!o->only)
+        return 1;
+    for (size_t i = 0; i < o->nonly; i++)
+        if (o->only[i] == index)
+            return 1;
+    return 0;
+}
+
+static void on_tick(void *ui)
+{
+    run *r = (run *)((char *)ui - offsetof(run, ui));
+    if (r->deadline && !cancel_run && now_mono() > r->deadline)
+        cancel_run = 2;
+    ix_progress_tick(ui);
+}
+
+/* ---- the loop ---- */
+
+static int work(run *r, ix_luahost *host, ix_luahost_ctx *ctx, ix_err *err)
+{
+    size_t todo = 0;
+    for (size_t i = 0; i < r->task->ncriteria; i++)
+        todo += !r->task->criteria[i].checked && selected(r->o, r->task->criteria[i].index);
+    int n = 0;
+    for (size_t i = 0; i < r->task->ncriteria && !cancel_run; i++) {
+        const ix_criterion *c = &r->task->criteria[i];
+        ix_crit_report *cr = &r->rep->crit[i];
+        if (c->checked || !selected(r->o, c->index))
+            continue;
+        if (r->deadline && now_mono() > r->deadline) {
+            cancel_run = 2;
+            break;
+        }
+        ctx->current = cr;
+        ix_progress_criterion(&r->ui, c->index, (int)todo, c->text);
+        (void)++n;
+        int done = 0;
+        if (ix_luahost_dispatch(host, c, &done, err) < 0)
+            return -1;
+        ctx->current = NULL;
+        if (cancel_run) {
+            /* The rule saw its command stopped: nothing it says is observed. */
+            done = 0;
+            free(cr->reason);
+            cr->reason = ix_xstrdup(cancel_run == 2 ? "stopped by --task-timeout"
+                                                    : "interrupted");
+        }
+        if (r->o->dry_run) {
+            cr->would_complete = cr->rule != NULL && !cr->blocked;
+        } else if (cr->rule) { /* something was attempted: log it */
+            char *entry = entry_for(cr, done);
+            ix_err uerr;
+            if (update_task(r, done ? c->index : 0, c->text, entry, &uerr) < 0) {
+                /* Not ticked on disk, so not completed in the report. */
+                done = 0;
+                free(cr->reason);
+                cr->reason = ix_xstrdup(uerr.msg);
+            }
+            free(entry);
+            if (done)
+                cr->state = IX_STATE_COMPLETED;
+        }
+        ix_progress_done(&r->ui, cr, done);
+    }
+    return 0;
+}
+
+int ix_run_task(const char *arg, const ix_run_opts *o, ix_report *rep, int *exit_code, ix_err *err)
+{
+    run r = {.o = o, .rep = rep};
+    char *path = NULL, **hdirs = NULL, **ldirs = NULL, *log_dir = NULL;
+    ix_luahost *host = NULL;
+    int lock_fd = -1, rc = -1;
+    memset(rep, 0, sizeof *rep);
+
+    if (ix_taskdir_resolve(o->tasks_dir, arg, &path, err) < 0 ||
+        ix_task_load(path, &r.task, err) < 0)
+        goto out;
+    r.workspace = workspace_of(path);
+    if (!r.task->has_criteria_section) {
+        ix_err_set(err, "%s: no '## Acceptance Criteria' section: nothing to run", path);
+        goto out;
+    }
+    if (!o->dry_run && (preflight(&r, err) < 0 || take_run_lock(&r, &lock_fd, err) < 0 ||
+                        !(log_dir = make_log_dir(&r, err))))
+        goto out;
+
+    start_report(&r);
+    rep->log_dir = log_dir ? ix_xstrdup(log_dir) : NULL;
+    ix_progress_init(&r.ui, stderr, o->quiet);
+    ix_luahost_ctx ctx = {
+        .task = r.task, .workspace = r.workspace, .log_dir = log_dir, .dry_run = o->dry_run,
+        .timeout = o->timeout, .retries = o->retries, .backoff = o->backoff,
+        .cancel = &cancel_run, .report = rep, .append_log = append_log,
+        .on_command = ix_progress_command, .on_line = ix_progress_line, .on_tick = on_tick,
+        .run = &r, .ui = &r.ui,
+    };
+    ix_run_search_dirs(o->handlers_dir, r.workspace, &hdirs, &ldirs);
+    if (ix_luahost_open(&host, &ctx, (const char *const *)hdirs, (const char *const *)ldirs,
+                        err) < 0)
+        goto out;
+
+    cancel_run = 0;
+    struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    r.deadline = o->task_timeout > 0 ? now_mono() + o->task_timeout : 0;
+
+    rc = work(&r, host, &ctx, err);
+
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    if (rc == 0) {
+        rep->interrupted = cancel_run == 1;
+        rep->task_timed_out = cancel_run == 2;
+        if (cancel_run && !o->dry_run) {
+            ix_err lerr;
+            update_task(&r, 0, NULL, cancel_run == 1 ? "Run interrupted"
+                                                     : "Run stopped by --task-timeout", &lerr);
+        }
+        ix_report_counts n = ix_report_count(rep);
+        *exit_code = rep->interrupted ? 130 : (n.remaining == 0 || o->dry_run) ? 0 : 1;
+    }
+out:
+    ix_luahost_close(host);
+    ix_run_free_dirs(hdirs);
+    ix_run_free_dirs(ldirs);
+    if (lock_fd >= 0)
+        close(lock_fd);
+    free(log_dir);
+    free(r.workspace);
+    ix_task_free(r.task);
+    free(path);
+    return rc;
+}

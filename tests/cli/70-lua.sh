@@ -1,0 +1,128 @@
+#!/bin/bash
+# Lua handlers: the search path, clear errors with file:line, strict mode,
+# runaway rules stopped, and memory that stays flat under a flood of output.
+. "$(dirname "$0")/../lib.sh"
+
+W=$T/ws
+mkdir -p "$W/tasks/active" "$W/custom"
+task=$W/tasks/active/TASK-910.md
+cat >"$task" <<'MD'
+---
+id: TASK-910
+title: Handler errors
+labels: [testing]
+---
+## Acceptance Criteria
+- [ ] Say hello to the world
+- [ ] Raise an error please
+- [ ] Use an undeclared global
+- [ ] Loop forever
+- [ ] Eat all memory
+- [ ] Misuse run
+- [ ] Plain command: `true`
+MD
+
+# A workspace handler that overrides types.lua to map the 'testing' label.
+mkdir -p "$W/handlers"
+cat >"$W/handlers/types.lua" <<'LUA'
+return { rules = {}, labels = { testing = "testing" } }
+LUA
+cat >"$W/handlers/testing.lua" <<'LUA'
+local ix = require "infraexec"
+return {
+  rules = {
+    { pattern = "^Say hello to the (%w+)$", description = "greets",
+      run = function(c, who)
+        local r = ix.run{ argv = { "sh", "-c", 'echo "hello $1" > hello.txt', "sh", who } }
+        return r.ok and ix.read_file("hello.txt") == "hello world\n", "greeted " .. who
+      end },
+    { pattern = "^Raise", run = function() error("deliberate failure") end },
+    { pattern = "^Use an undeclared", run = function() return undeclared_thing end },
+    { pattern = "^Loop forever", run = function() while true do end end },
+    { pattern = "^Eat all memory", run = function()
+        local t = {}
+        for i = 1, 1e9 do t[i] = string.rep("x", 1024) .. i end
+      end },
+    { pattern = "^Misuse run", run = function() return ix.run{ argv = "not a list" } end },
+  },
+}
+LUA
+ix run "$task" --json -q
+is "$rc" 1 "run finishes despite failing rules"
+is "$(jq -r '.criteria[0].state' <<<"$out")" completed "rule from the workspace handlers ran"
+is "$(cat "$W/hello.txt")" "hello world" "argv passed as a table, no shell splicing"
+like "$(jq -r '.criteria[1].reason' <<<"$out")" "$W/handlers/testing.lua:9: deliberate failure" \
+    "runtime error: file and line"
+like "$(jq -r '.criteria[2].reason' <<<"$out")" "$W/handlers/testing.lua:10: undeclared global 'undeclared_thing'" \
+    "undeclared global: file and line"
+like "$(jq -r '.criteria[3].reason' <<<"$out")" "$W/handlers/testing.lua:11: handler ran more than" \
+    "endless loop stopped with file and line"
+like "$(jq -r '.criteria[4].reason' <<<"$out")" "Lua memory limit in the rule at $W/handlers/testing.lua:12" \
+    "memory hog stopped, rule named"
+like "$(jq -r '.criteria[5].reason' <<<"$out")" "testing.lua:16: infraexec.run: argv must be a list of strings" \
+    "primitive misuse: clear error"
+is "$(jq -r '.criteria[6].state' <<<"$out")" completed "generic rule still runs after the failures"
+
+# --handlers DIR takes precedence over the workspace.
+cat >"$W/custom/testing.lua" <<'LUA'
+return { rules = { { pattern = "^Say hello", description = "custom greeting",
+                     run = function() return true, "from custom" end } } }
+LUA
+sed -i 's/- \[x\] Say hello/- [ ] Say hello/' "$task"
+ix run "$task" --json -q --only 1 --handlers "$W/custom"
+is "$(jq -r '.criteria[0].rule' <<<"$out")" "testing: custom greeting" "--handlers DIR overrides"
+
+# Load-time errors stop the run before anything happens: exit 2, file:line.
+cp "$task" "$T/before.md"
+printf 'return { rules = { { pattern = "x" run = 1 } } }\n' >"$W/custom/testing.lua"
+ix run "$task" -q --handlers "$W/custom"
+is "$rc" 2 "syntax error in a handler: exit 2"
+like "$err" "$W/custom/testing.lua:1:" "syntax error names file and line"
+one_line "$err" "syntax error message is one line"
+ok "nothing changed" cmp "$task" "$T/before.md"
+printf 'oops = 1\nreturn { rules = {} }\n' >"$W/custom/testing.lua"
+ix run "$task" -q --handlers "$W/custom"
+is "$rc" 2 "global assignment at load: exit 2"
+like "$err" "$W/custom/testing.lua:1: assignment to undeclared global 'oops'" "strict mode at load"
+printf 'return { rules = { { pattern = "x" } } }\n' >"$W/custom/testing.lua"
+ix run "$task" -q --handlers "$W/custom"
+like "$err" "$W/custom/testing.lua: rule 1 has no run function" "malformed rule named"
+printf 'return { rules = {}, labels = { testing = "nosuch" } }\n' >"$W/handlers/types.lua"
+ix run "$task" -q
+is "$rc" 2 "label mapped to a missing handler: exit 2"
+like "$err" "handler 'nosuch' not found on the handler path" "missing handler named"
+
+# Sandboxed standard library: no processes or exits behind infraexec's back.
+printf 'return { rules = {}, labels = { testing = "testing" } }\n' >"$W/handlers/types.lua"
+cat >"$W/custom/testing.lua" <<'LUA'
+return { rules = { { pattern = "^Say hello", run = function() os.execute("touch pwned") end } } }
+LUA
+sed -i 's/- \[x\] Say hello/- [ ] Say hello/' "$task"
+ix run "$task" -q --json --only 1 --handlers "$W/custom"
+like "$(jq -r '.criteria[0].reason' <<<"$out")" "attempt to call a nil value (field 'execute')" \
+    "os.execute is not available"
+ok "nothing was executed" test ! -e "$W/pwned"
+
+# A child printing 1 GiB: infraexec's memory stays flat (release build:
+# ASan's allocator would blur the figure).
+cat >"$W/tasks/active/TASK-911.md" <<'MD'
+---
+id: TASK-911
+title: Flood
+labels: []
+---
+## Acceptance Criteria
+- [ ] Print a lot: `head -c 1073741824 /dev/zero`
+- [ ] Print a little: `true`
+MD
+rss() { "$IX_ROOT/bin/maxrss" "$IX_ROOT/bin/infraexec" run "$@" -q --tasks-dir "$W/tasks" 2>&1 >/dev/null |
+    sed -n 's/^maxrss_kib //p'; }
+small=$(rss TASK-911 --only 2)
+rm -rf "$W/.infraexec/logs"
+big=$(rss TASK-911 --only 1)
+rm -rf "$W/.infraexec/logs"
+echo "# peak RSS: run printing nothing ${small} KiB, printing 1 GiB ${big} KiB"
+ok "1 GiB of output grows peak RSS by less than 8 MiB (${small} -> ${big} KiB)" \
+    test $((big - small)) -lt 8192
+
+done_testing
