@@ -376,6 +376,8 @@ static int attempt(run *r, char *const *argv, char **envp, int devnull, ix_err *
                 drain_end = t + DRAIN_SECS;
             }
         }
+        if (exited && fds[0] < 0 && fds[1] < 0)
+            break; /* both pipes already at EOF: nothing left to read */
         if (exited && t >= drain_end) {
             /* The child is gone but something it started (`sleep 30 &`)
              * still holds our pipes.  The task is over: end its group
