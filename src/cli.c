@@ -338,6 +338,7 @@ static const command commands[] = {
      "  --task-timeout SECONDS  for the whole run, then a partial report\n"
      "  --retries N         extra attempts per failed command (default 1)\n"
      "  --handlers DIR      look for handlers in DIR first\n"
+     "  --config FILE       infraexec.yaml to use (default: the nearest above the task)\n"
      "  -q, --quiet         no progress on stderr\n"},
     {"list", cmd_list, "", "list tasks by priority, then id",
      "  --status S          only tasks whose status is S\n"
@@ -373,7 +374,7 @@ static void command_usage(const command *c)
 
 enum {
     OPT_TASKS_DIR = 256, OPT_STATUS, OPT_LABEL, OPT_JSON, OPT_DRY_RUN, OPT_REPORT, OPT_ONLY,
-    OPT_TIMEOUT, OPT_TASK_TIMEOUT, OPT_RETRIES, OPT_HANDLERS,
+    OPT_TIMEOUT, OPT_TASK_TIMEOUT, OPT_RETRIES, OPT_HANDLERS, OPT_CONFIG,
 };
 
 static const struct option long_opts[] = {
@@ -388,6 +389,7 @@ static const struct option long_opts[] = {
     {"task-timeout", required_argument, NULL, OPT_TASK_TIMEOUT},
     {"retries", required_argument, NULL, OPT_RETRIES},
     {"handlers", required_argument, NULL, OPT_HANDLERS},
+    {"config", required_argument, NULL, OPT_CONFIG},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -444,6 +446,7 @@ static int parse_options(cli *c, const command *cmd, int *argc, char ***argv)
         case OPT_DRY_RUN: c->run.dry_run = 1; break;
         case OPT_REPORT: c->report_file = optarg; break;
         case OPT_HANDLERS: c->run.handlers_dir = optarg; break;
+        case OPT_CONFIG: c->run.config = optarg; break;
         case 'q': c->run.quiet = 1; break;
         case OPT_ONLY:
             if (parse_only(c, optarg) < 0)

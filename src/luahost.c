@@ -441,6 +441,7 @@ static int l_task(lua_State *L)
     return 1;
 }
 
+
 /* "file", "directory", "other" or nil. */
 static int l_exists(lua_State *L)
 {
@@ -468,18 +469,24 @@ static void push_strv(lua_State *L, char *const *v, size_t n)
     }
 }
 
-static void push_fm(lua_State *L, const ix_fm_node *n)
+/* A YAML tree as Lua tables; with BOOLS, plain true/false become booleans
+ * (the config's switches), everything else stays a string. */
+static void push_fm(lua_State *L, const ix_fm_node *n, int bools)
 {
     switch (n->kind) {
     case IX_FM_SCALAR:
     case IX_FM_ALIAS:
-        lua_pushstring(L, n->value);
+        if (bools && n->style == IX_FM_PLAIN &&
+            (!strcmp(n->value, "true") || !strcmp(n->value, "false")))
+            lua_pushboolean(L, n->value[0] == 't');
+        else
+            lua_pushstring(L, n->value);
         return;
     case IX_FM_SEQ:
     case IX_FM_MAP:
         lua_createtable(L, 0, (int)n->nchild);
         for (size_t i = 0; i < n->nchild; i++) {
-            push_fm(L, &n->child[i]);
+            push_fm(L, &n->child[i], bools);
             if (n->kind == IX_FM_MAP)
                 lua_setfield(L, -2, n->child[i].key);
             else
@@ -517,7 +524,7 @@ static void store_task(lua_State *L, const ix_task *t, const char *workspace)
     lua_pushstring(L, t->path), lua_setfield(L, -2, "path");
     lua_pushstring(L, workspace), lua_setfield(L, -2, "workspace");
     push_strv(L, (char *const *)t->labels, t->nlabels), lua_setfield(L, -2, "labels");
-    push_fm(L, t->fm), lua_setfield(L, -2, "frontmatter");
+    push_fm(L, t->fm, 0), lua_setfield(L, -2, "frontmatter");
     lua_createtable(L, (int)t->ncriteria, 0);
     for (size_t i = 0; i < t->ncriteria; i++) {
         push_criterion(L, &t->criteria[i]);
@@ -538,12 +545,26 @@ static void store_task(lua_State *L, const ix_task *t, const char *workspace)
     lua_setfield(L, LUA_REGISTRYINDEX, "infraexec.task");
 }
 
+/* infraexec.yaml as a table (empty without one); `path` names the file. */
+static int l_config(lua_State *L)
+{
+    const ix_config *cfg = ctx_of(L)->config;
+    if (cfg && cfg->root) {
+        push_fm(L, cfg->root, 1);
+        lua_pushstring(L, cfg->path), lua_setfield(L, -2, "path");
+    } else {
+        lua_newtable(L);
+    }
+    return 1;
+}
+
 static int open_module(lua_State *L)
 {
     static const luaL_Reg funcs[] = {
         {"run", l_run},           {"read_file", l_read_file}, {"write_file", l_write_file},
         {"log", l_log},           {"dry_run", l_dry_run},     {"task", l_task},
-        {"exists", l_exists},     {"debug", l_debug},         {NULL, NULL},
+        {"exists", l_exists},     {"debug", l_debug},         {"config", l_config},
+        {NULL, NULL},
     };
     luaL_newlib(L, funcs);
     lua_pushboolean(L, 0);

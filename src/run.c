@@ -2,6 +2,7 @@
 #include "infraexec/run.h"
 
 #include "infraexec/clock.h"
+#include "infraexec/config.h"
 #include "infraexec/luahost.h"
 #include "infraexec/progress.h"
 #include "infraexec/task.h"
@@ -33,6 +34,7 @@ typedef struct run {
     const ix_run_opts *o;
     ix_task *task;
     char *workspace;
+    ix_config cfg;
     ix_report *rep;
     ix_progress ui;
     double deadline;            /* monotonic seconds, 0 = none */
@@ -391,6 +393,8 @@ int ix_run_task(const char *arg, const ix_run_opts *o, ix_report *rep, int *exit
         ix_task_load(path, &r.task, err) < 0)
         goto out;
     r.workspace = workspace_of(path);
+    if (ix_config_load(o->config, r.workspace, &r.cfg, err) < 0)
+        goto out;
     if (!r.task->has_criteria_section) {
         ix_err_set(err, "%s: no '## Acceptance Criteria' section: nothing to run", path);
         goto out;
@@ -403,7 +407,7 @@ int ix_run_task(const char *arg, const ix_run_opts *o, ix_report *rep, int *exit
     rep->log_dir = log_dir ? ix_xstrdup(log_dir) : NULL;
     ix_progress_init(&r.ui, stderr, o->quiet);
     ix_luahost_ctx ctx = {
-        .task = r.task, .workspace = r.workspace, .log_dir = log_dir, .dry_run = o->dry_run,
+        .task = r.task, .config = &r.cfg, .workspace = r.workspace, .log_dir = log_dir, .dry_run = o->dry_run,
         .timeout = o->timeout, .retries = o->retries, .backoff = o->backoff,
         .cancel = &cancel_run, .report = rep, .append_log = append_log,
         .on_command = ix_progress_command, .on_line = ix_progress_line, .on_tick = on_tick,
@@ -444,6 +448,7 @@ out:
         close(lock_fd);
     free(log_dir);
     free(r.workspace);
+    ix_config_free(&r.cfg);
     ix_task_free(r.task);
     free(path);
     return rc;

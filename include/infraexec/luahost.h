@@ -10,6 +10,7 @@
 #ifndef INFRAEXEC_LUAHOST_H
 #define INFRAEXEC_LUAHOST_H
 
+#include "infraexec/config.h"
 #include "infraexec/err.h"
 #include "infraexec/report.h"
 #include "infraexec/task.h"
@@ -19,6 +20,7 @@
 /* What the primitives need from the run that hosts them. */
 typedef struct ix_luahost_ctx {
     const ix_task *task;
+    const ix_config *config;    /* infraexec.yaml (cfg->path NULL when there is none) */
     const char *workspace;      /* default cwd; relative paths start here */
     const char *log_dir;        /* per-command logs go here; NULL in a dry run */
     int dry_run;

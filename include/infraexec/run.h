@@ -18,6 +18,7 @@
 typedef struct ix_run_opts {
     const char *tasks_dir;     /* --tasks-dir, or NULL */
     const char *handlers_dir;  /* --handlers, or NULL */
+    const char *config;        /* --config, or NULL to look for infraexec.yaml */
     int dry_run;
     const int *only;           /* --only: criteria to consider, or NULL for all */
     size_t nonly;

@@ -1,0 +1,286 @@
+/* config.c - see include/infraexec/config.h */
+#include "infraexec/config.h"
+
+#include "infraexec/buf.h"
+#include "infraexec/fileio.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef enum {
+    C_STR,      /* a string */
+    C_PATH,     /* a string naming a file, made absolute */
+    C_BOOL,     /* true / false */
+    C_NUMBER,   /* a non-negative number */
+    C_ARGV,     /* a non-empty list of strings: a command, never a shell line */
+    C_STRS,     /* a list of strings */
+    C_PATHS,    /* a list of paths */
+    C_MAP,      /* fixed keys: .fields */
+    C_NAMED,    /* name -> map with .fields (projects, apps) */
+} ctype;
+
+typedef struct field {
+    const char *key;
+    ctype type;
+    const struct field *fields;
+} field;
+
+#define END {NULL, C_STR, NULL}
+
+static const field registry_fields[] = {
+    {"address", C_STR, NULL},            /* host:port */
+    {"ca", C_PATH, NULL},                /* CA file that signs the registry's certificate */
+    {"insecure_skip_verify", C_BOOL, NULL},
+    {"certificate", C_PATH, NULL},       /* the registry's TLS certificate (registry_ip) */
+    {"key", C_PATH, NULL},               /* and its key */
+    {"old_addresses", C_STRS, NULL},     /* addresses that must no longer appear */
+    END,
+};
+static const field project_fields[] = {
+    {"path", C_PATH, NULL},
+    {"build", C_ARGV, NULL},             /* run in path with REGISTRY_URL and VERSION set */
+    {"images", C_STRS, NULL},            /* repositories the build pushes */
+    {"lint", C_ARGV, NULL},              /* optional extra validation (sec-lint.sh) */
+    END,
+};
+static const field app_fields[] = {
+    {"helmrelease", C_PATH, NULL},       /* file in the GitOps repository */
+    {"tags", C_STRS, NULL},              /* YAML paths of image tags in it */
+    {"project", C_STR, NULL},            /* the project whose images it deploys */
+    END,
+};
+static const field gitops_fields[] = {
+    {"path", C_PATH, NULL},
+    {"apps", C_NAMED, app_fields},
+    {"validate", C_ARGV, NULL},          /* e.g. kubectl kustomize clusters/minikube */
+    {"reconcile", C_ARGV, NULL},         /* optional, e.g. flux reconcile ... */
+    {"lint", C_ARGV, NULL},
+    END,
+};
+static const field kube_fields[] = {
+    {"context", C_STR, NULL},
+    {"kubeconfig", C_PATH, NULL},
+    END,
+};
+static const field git_fields[] = {
+    {"branch", C_STR, NULL},
+    {"author_name", C_STR, NULL},
+    {"author_email", C_STR, NULL},
+    END,
+};
+static const field top_fields[] = {
+    {"registry", C_MAP, registry_fields},
+    {"projects", C_NAMED, project_fields},
+    {"gitops", C_MAP, gitops_fields},
+    {"kube", C_MAP, kube_fields},
+    {"git", C_MAP, git_fields},
+    {"registry_files", C_PATHS, NULL},   /* files that carry the registry address */
+    {"search_roots", C_PATHS, NULL},     /* trees searched for stale addresses */
+    {"architecture_doc", C_PATH, NULL},
+    {"secrets", C_STRS, NULL},           /* values to mask in logs and reports */
+    {"secret_env", C_STRS, NULL},        /* more variable-name patterns to mask */
+    {"timeout", C_NUMBER, NULL},         /* default per-command timeout, seconds */
+    END,
+};
+
+static const char *type_name(ctype t)
+{
+    switch (t) {
+    case C_STR: return "a string";
+    case C_PATH: return "a path (string)";
+    case C_BOOL: return "true or false";
+    case C_NUMBER: return "a number";
+    case C_ARGV: return "a command as a non-empty list of strings, e.g. [kubectl, kustomize, .]";
+    case C_STRS: return "a list of strings";
+    case C_PATHS: return "a list of paths";
+    case C_MAP: return "a mapping";
+    case C_NAMED: return "a mapping of names to settings";
+    }
+    return "?";
+}
+
+typedef struct checker {
+    const ix_config *cfg;
+    ix_err *err;
+} checker;
+
+static int bad(checker *c, const ix_fm_node *n, const char *where, ctype t)
+{
+    return ix_err_set(c->err, "%s:%d:%d: %s must be %s", c->cfg->path, n->line, n->col, where,
+                      type_name(t));
+}
+
+static void absolutize(const ix_config *cfg, ix_fm_node *n)
+{
+    if (n->value[0] == '/' || !n->value[0])
+        return;
+    ix_buf b = IX_BUF_INIT;
+    ix_buf_printf(&b, "%s/%s", cfg->dir, n->value);
+    free(n->value);
+    n->value = ix_buf_detach(&b);
+}
+
+static int check_map(checker *c, ix_fm_node *map, const field *fields, const char *where);
+
+/* "where.key" for messages; long names are cut, not overflowed. */
+static void join_key(char *out, size_t size, const char *where, const char *key)
+{
+    if (snprintf(out, size, "%s%s%s", where, *where ? "." : "", key) >= (int)size)
+        out[size - 1] = '\0';
+}
+
+static int check_value(checker *c, ix_fm_node *n, const field *f, const char *where)
+{
+    switch (f->type) {
+    case C_STR:
+    case C_PATH:
+        if (n->kind != IX_FM_SCALAR)
+            return bad(c, n, where, f->type);
+        if (f->type == C_PATH)
+            absolutize(c->cfg, n);
+        return 0;
+    case C_BOOL:
+        if (n->kind != IX_FM_SCALAR || (strcmp(n->value, "true") && strcmp(n->value, "false")))
+            return bad(c, n, where, C_BOOL);
+        return 0;
+    case C_NUMBER: {
+        char *end;
+        if (n->kind != IX_FM_SCALAR || strtod(n->value, &end) < 0 || end == n->value || *end)
+            return bad(c, n, where, C_NUMBER);
+        return 0;
+    }
+    case C_ARGV:
+    case C_STRS:
+    case C_PATHS:
+        if (n->kind != IX_FM_SEQ || (f->type == C_ARGV && !n->nchild))
+            return bad(c, n, where, f->type);
+        for (size_t i = 0; i < n->nchild; i++) {
+            if (n->child[i].kind != IX_FM_SCALAR)
+                return bad(c, &n->child[i], where, f->type);
+            if (f->type == C_PATHS)
+                absolutize(c->cfg, &n->child[i]);
+        }
+        return 0;
+    case C_MAP:
+        if (n->kind != IX_FM_MAP)
+            return bad(c, n, where, C_MAP);
+        return check_map(c, n, f->fields, where);
+    case C_NAMED:
+        if (n->kind != IX_FM_MAP)
+            return bad(c, n, where, C_NAMED);
+        for (size_t i = 0; i < n->nchild; i++) {
+            char sub[256];
+            join_key(sub, sizeof sub, where, n->child[i].key);
+            if (n->child[i].kind != IX_FM_MAP)
+                return bad(c, &n->child[i], sub, C_MAP);
+            if (check_map(c, &n->child[i], f->fields, sub) < 0)
+                return -1;
+        }
+        return 0;
+    }
+    return 0;
+}
+
+static int check_map(checker *c, ix_fm_node *map, const field *fields, const char *where)
+{
+    for (size_t i = 0; i < map->nchild; i++) {
+        ix_fm_node *n = &map->child[i];
+        const field *f = fields;
+        while (f->key && strcmp(f->key, n->key) != 0)
+            f++;
+        char sub[256];
+        join_key(sub, sizeof sub, where, n->key);
+        if (!f->key) {
+            ix_buf known = IX_BUF_INIT;
+            for (f = fields; f->key; f++)
+                ix_buf_printf(&known, "%s%s", known.len ? ", " : "", f->key);
+            ix_err_set(c->err, "%s:%d:%d: unknown key '%s' (known here: %s)", c->cfg->path,
+                       n->key_line, n->key_col, sub, known.data);
+            ix_buf_free(&known);
+            return -1;
+        }
+        if (check_value(c, n, f, sub) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static char *find_upwards(const char *start)
+{
+    char dir[PATH_MAX];
+    if (!realpath(start, dir))
+        return NULL;
+    for (;;) {
+        char cand[PATH_MAX + 32];
+        snprintf(cand, sizeof cand, "%s/infraexec.yaml", strcmp(dir, "/") ? dir : "");
+        if (access(cand, F_OK) == 0)
+            return ix_xstrdup(cand);
+        char *slash = strrchr(dir, '/');
+        if (!slash || strcmp(dir, "/") == 0)
+            return NULL;
+        if (slash == dir)
+            slash[1] = '\0';
+        else
+            *slash = '\0';
+    }
+}
+
+int ix_config_load(const char *path, const char *start_dir, ix_config *cfg, ix_err *err)
+{
+    memset(cfg, 0, sizeof *cfg);
+    char *found = path ? ix_xstrdup(path) : find_upwards(start_dir);
+    if (!found)
+        return 0;
+    char real[PATH_MAX];
+    if (!realpath(found, real)) {
+        ix_err_sys(err, "%s: cannot open config", found);
+        free(found);
+        return -1;
+    }
+    free(found);
+    cfg->path = ix_xstrdup(real);
+    cfg->dir = ix_xstrdup(real);
+    *strrchr(cfg->dir, '/') = '\0';
+    ix_buf b = IX_BUF_INIT;
+    if (ix_file_read(cfg->path, (size_t)1 << 20, &b, err) < 0) {
+        ix_buf_free(&b);
+        ix_config_free(cfg);
+        return -1;
+    }
+    cfg->data = ix_buf_detach(&b);
+    size_t len = strlen(cfg->data);
+    ix_lines_build(&cfg->lines, cfg->data, len);
+    checker c = {cfg, err};
+    if (ix_fm_parse(cfg->path, cfg->data, &cfg->lines, 0, len, &cfg->root, err) < 0 ||
+        check_map(&c, cfg->root, top_fields, "") < 0) {
+        ix_config_free(cfg);
+        return -1;
+    }
+    return 0;
+}
+
+void ix_config_free(ix_config *cfg)
+{
+    ix_fm_free(cfg->root);
+    ix_lines_free(&cfg->lines);
+    free(cfg->data);
+    free(cfg->path);
+    free(cfg->dir);
+    memset(cfg, 0, sizeof *cfg);
+}
+
+const char *ix_config_str(const ix_config *cfg, const char *dotted)
+{
+    const ix_fm_node *n = cfg->root;
+    char key[256];
+    for (const char *p = dotted; n && *p;) {
+        size_t k = strcspn(p, ".");
+        snprintf(key, sizeof key, "%.*s", (int)k, p);
+        n = ix_fm_get(n, key);
+        p += k + (p[k] == '.');
+    }
+    return n && n->kind == IX_FM_SCALAR ? n->value : NULL;
+}

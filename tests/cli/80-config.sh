@@ -1,0 +1,65 @@
+#!/bin/bash
+# infraexec.yaml: found walking up, validated with file:line, given to Lua.
+. "$(dirname "$0")/../lib.sh"
+
+W=$T/lab
+mkdir -p "$W/tasks/active" "$W/handlers"
+cat >"$W/tasks/active/TASK-930.md" <<'MD'
+---
+id: TASK-930
+title: Config
+labels: [testing]
+---
+## Acceptance Criteria
+- [ ] Show the config
+MD
+cat >"$W/handlers/types.lua" <<'LUA'
+return { rules = {}, labels = { testing = "testing" } }
+LUA
+cat >"$W/handlers/testing.lua" <<'LUA'
+local ix = require "infraexec"
+return { rules = { { pattern = "^Show the config", run = function()
+  local c = ix.config()
+  return true, table.concat({ c.registry.address, c.registry.ca,
+    tostring(c.registry.insecure_skip_verify), c.projects.ffl.build[1], c.path }, " ")
+end } } }
+LUA
+cat >"$T/infraexec.yaml" <<'YAML'
+# one level above the workspace: found by walking up
+registry:
+  address: 127.0.0.1:5000
+  ca: certs/ca.pem
+  insecure_skip_verify: false
+projects:
+  ffl:
+    path: projects/ffl
+    build: [./scripts/build.sh, --push, all]
+    images: [ffl/backend, ffl/frontend]
+YAML
+ix run TASK-930 --tasks-dir "$W/tasks" -q --json
+is "$rc" 0 "run with a valid config"
+is "$(jq -r '.criteria[0].reason' <<<"$out")" \
+    "127.0.0.1:5000 $T/certs/ca.pem false ./scripts/build.sh $T/infraexec.yaml" \
+    "config reaches Lua: paths made absolute, booleans typed, argv kept"
+
+bad_config() { # DESC YAML NEEDLE
+    printf '%s\n' "$2" >"$T/bad.yaml"
+    sed -i 's/\[x\]/[ ]/' "$W/tasks/active/TASK-930.md"
+    cp "$W/tasks/active/TASK-930.md" "$T/before.md"
+    ix run TASK-930 --tasks-dir "$W/tasks" -q --config "$T/bad.yaml"
+    is "$rc" 2 "$1: exit 2"
+    like "$err" "$3" "$1: message"
+    one_line "$err" "$1: one line"
+    ok "$1: task untouched" cmp "$W/tasks/active/TASK-930.md" "$T/before.md"
+}
+bad_config "unknown key" $'registry:\n  adress: 127.0.0.1:5000' \
+    "$T/bad.yaml:2:3: unknown key 'registry.adress' (known here: address, ca,"
+bad_config "wrong type" $'projects:\n  ffl:\n    build: ./scripts/build.sh --push' \
+    "$T/bad.yaml:3:12: projects.ffl.build must be a command as a non-empty list of strings"
+bad_config "bad boolean" $'registry:\n  insecure_skip_verify: yes please' \
+    "$T/bad.yaml:2:25: registry.insecure_skip_verify must be true or false"
+bad_config "invalid YAML" $'registry: [unclosed' "$T/bad.yaml:2:1: invalid YAML"
+ix run TASK-930 --tasks-dir "$W/tasks" -q --config "$T/none.yaml"
+like "$err" "$T/none.yaml: cannot open config" "missing --config file is named"
+
+done_testing
