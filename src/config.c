@@ -37,11 +37,13 @@ static const field registry_fields[] = {
     {"certificate", C_PATH, NULL},       /* the registry's TLS certificate (registry_ip) */
     {"key", C_PATH, NULL},               /* and its key */
     {"old_addresses", C_STRS, NULL},     /* addresses that must no longer appear */
+    {"restart", C_ARGV, NULL},           /* makes the registry load a new certificate */
     END,
 };
 static const field project_fields[] = {
     {"path", C_PATH, NULL},
     {"build", C_ARGV, NULL},             /* run in path with REGISTRY_URL and VERSION set */
+    {"push", C_ARGV, NULL},              /* builds and pushes; default: build */
     {"images", C_STRS, NULL},            /* repositories the build pushes */
     {"lint", C_ARGV, NULL},              /* optional extra validation (sec-lint.sh) */
     END,

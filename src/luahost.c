@@ -1,6 +1,8 @@
 /* luahost.c - see include/infraexec/luahost.h */
 #include "infraexec/luahost.h"
 
+#include "infraexec/luaext.h"
+
 #include "infraexec/clock.h"
 #include "infraexec/fileio.h"
 #include "infraexec/proc.h"
@@ -558,6 +560,51 @@ static int l_config(lua_State *L)
     return 1;
 }
 
+/* In a dry run, git_commit lands here: the commit is shown with the
+ * criterion's commands (as the git command it amounts to), not made. */
+static int l_dry_commit(lua_State *L)
+{
+    ix_crit_report *c = current(L, "git_commit");
+    lua_Integer n = luaL_len(L, 2);
+    ix_cmd_record r = {0};
+    r.argv = ix_xcalloc((size_t)n + 7, sizeof *r.argv);
+    size_t k = 0;
+    r.argv[k++] = ix_xstrdup("git");
+    r.argv[k++] = ix_xstrdup("-C");
+    r.argv[k++] = ix_xstrdup(lua_tostring(L, 1));
+    r.argv[k++] = ix_xstrdup("commit");
+    r.argv[k++] = ix_xstrdup("-m");
+    r.argv[k++] = ix_xstrdup(lua_tostring(L, 3));
+    r.argv[k++] = ix_xstrdup("--");
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_geti(L, 2, i);
+        r.argv[k++] = ix_xstrdup(lua_tostring(L, -1));
+        lua_pop(L, 1);
+    }
+    r.cwd = ix_xstrdup(lua_tostring(L, 1));
+    c->cmds = ix_xrealloc(c->cmds, (c->ncmds + 1) * sizeof *c->cmds);
+    c->cmds[c->ncmds++] = r;
+    lua_pushstring(L, "(dry run)");
+    return 1;
+}
+
+/* Settings the git primitives read from the registry. */
+static void store_git_settings(lua_State *L, const ix_luahost_ctx *ctx)
+{
+    if (ctx->dry_run) {
+        lua_pushcfunction(L, l_dry_commit);
+        lua_setfield(L, LUA_REGISTRYINDEX, "infraexec.dry_run_commit");
+    }
+    const char *name = ctx->config ? ix_config_str(ctx->config, "git.author_name") : NULL;
+    const char *email = ctx->config ? ix_config_str(ctx->config, "git.author_email") : NULL;
+    if (name && email) {
+        lua_createtable(L, 0, 2);
+        lua_pushstring(L, name), lua_setfield(L, -2, "name");
+        lua_pushstring(L, email), lua_setfield(L, -2, "email");
+        lua_setfield(L, LUA_REGISTRYINDEX, "infraexec.git_identity");
+    }
+}
+
 static int open_module(lua_State *L)
 {
     static const luaL_Reg funcs[] = {
@@ -567,6 +614,7 @@ static int open_module(lua_State *L)
         {NULL, NULL},
     };
     luaL_newlib(L, funcs);
+    ix_luaext_register(L);
     lua_pushboolean(L, 0);
     lua_pushcclosure(L, l_now, 1), lua_setfield(L, -2, "now");
     lua_pushboolean(L, 1);
@@ -643,6 +691,7 @@ int ix_luahost_open(ix_luahost **out, ix_luahost_ctx *ctx, const char *const *ha
     open_safe_libs(L);
     set_search_path(L, lua_dirs);
     store_task(L, ctx->task, ctx->workspace);
+    store_git_settings(L, ctx);
     lua_sethook(L, count_hook, LUA_MASKCOUNT, LUA_HOOK_EVERY);
 
     /* engine = require "infraexec.engine"; engine.load(handler_dirs) */

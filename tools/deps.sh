@@ -2,6 +2,7 @@
 # deps.sh - install the Debian packages infraexec needs, only those missing.
 #
 #   tools/deps.sh build     what building needs
+#   tools/deps.sh demo      building plus the homelab example's real parts
 #   tools/deps.sh test      building plus what the test suite drives
 #
 # Runs apt-get update once before the first install.  Needs root (or sudo).
@@ -9,12 +10,19 @@ set -eu
 
 build_pkgs="gcc make pkg-config premake4 liblua5.4-dev libyaml-dev libcmark-dev
 libgit2-dev libcurl4-openssl-dev libjansson-dev"
-test_pkgs="perl git jq util-linux procps python3-jsonschema"
+test_pkgs="perl git jq util-linux procps python3 python3-jsonschema openssl curl
+docker-registry buildah"
+demo_pkgs="git openssl curl docker-registry buildah"
 
 case "${1:-build}" in
 build) want=$build_pkgs ;;
+demo) want="$build_pkgs $demo_pkgs" ;;
 test) want="$build_pkgs $test_pkgs" ;;
-*) echo "usage: tools/deps.sh build|test" >&2; exit 2 ;;
+*) echo "usage: tools/deps.sh build|demo|test" >&2; exit 2 ;;
+esac
+# kubectl (for kubectl kustomize): these machines have one; else Debian's.
+case "${1:-build}" in demo|test)
+    command -v kubectl >/dev/null 2>&1 || want="$want kubernetes-client" ;;
 esac
 
 missing=""

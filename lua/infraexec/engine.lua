@@ -49,14 +49,17 @@ end
 function M.load(dirs)
   local types = load_handler(dirs, "types")
   local seen = {}
-  for _, label in ipairs(ix.task().labels) do
-    local name = types.labels and types.labels[label]
-    if name and not seen[name] then
+  local function use(name)
+    if not seen[name] then
       seen[name] = true
       handlers[#handlers + 1] = load_handler(dirs, name)
     end
   end
-  handlers[#handlers + 1] = load_handler(dirs, "generic")
+  for _, label in ipairs(ix.task().labels) do
+    local names = types.labels and types.labels[label]
+    for _, name in ipairs(type(names) == "table" and names or { names }) do use(name) end
+  end
+  for _, name in ipairs(types.always or { "generic" }) do use(name) end
 end
 
 -- A rule's captures for criterion C, or nil.

@@ -1,0 +1,76 @@
+-- build.lua - building container images and pushing them to the registry.
+-- A push counts only when the registry lists every image at the version.
+local ix = require "infraexec"
+local diagnose = require "infraexec.diagnose"
+local project = require "infraexec.project"
+local registry = require "infraexec.registry"
+local values = require "infraexec.values"
+
+-- The project's command (from infraexec.yaml, else the task's code block).
+local function command(p, which, version)
+  local env = { REGISTRY_URL = registry.address(), VERSION = version }
+  local argv = p[which] or (which == "push" and p.build)
+  if argv then return { argv = argv, cwd = p.path, env = env } end
+  local block = project.code_block(p.name)
+  if block then return { script = block.text, cwd = p.path, env = env } end
+  return nil, ("no %s command for %s: set projects.%s.%s in infraexec.yaml"):format(
+    which, p.name, p.name, which)
+end
+
+local function build(_, name, version)
+  local p, err = project.get(name)
+  if not p then return false, err end
+  local v, verr = values.version(version)
+  if not v then return false, verr end
+  local spec, cerr = command(p, "build", v)
+  if not spec then return false, cerr end
+  local r = ix.run(spec)
+  if not r.ok then return false, diagnose.build(p, r) end
+  return true, ("built %s %s"):format(p.name, v)
+end
+
+local function push(_, name, address)
+  local p, err = project.get(name)
+  if not p then return false, err end
+  local addr, aerr = values.address(address)
+  if not addr then return false, aerr end
+  if addr ~= registry.address() then
+    return false, ("the criterion names registry %s but infraexec.yaml has %s"):format(
+      addr, tostring(registry.address()))
+  end
+  local v, verr = project.version_for(name)
+  if not v then return false, verr end
+  if not p.images or #p.images == 0 then
+    return false, ("cannot check the push: set projects.%s.images in infraexec.yaml"):format(p.name)
+  end
+  local spec, cerr = command(p, "push", v)
+  if not spec then return false, cerr end
+  local r = ix.run(spec)
+  if not r.ok then return false, diagnose.push(p, r) end
+  -- The build said it pushed; believe the registry only.
+  local seen = {}
+  for _, image in ipairs(p.images) do
+    local ok, detail = registry.has(image, v)
+    if not ok then return false, "the push exited 0 but " .. detail end
+    seen[#seen + 1] = image .. ":" .. v
+  end
+  return true, "registry lists " .. table.concat(seen, ", ")
+end
+
+return {
+  description = "builds container images and pushes them to the registry",
+  rules = {
+    {
+      pattern = "^Build all (%S+) containers with version (%S+)",
+      description = "build a project's images at a version",
+      examples = { "Build all FFL containers with version 0.1.18" },
+      run = build,
+    },
+    {
+      pattern = "^Push all (%S+) images to registry (%S+)",
+      description = "push a project's images and confirm them in the registry",
+      examples = { "Push all FFL images to registry 127.0.0.1:5000" },
+      run = push,
+    },
+  },
+}

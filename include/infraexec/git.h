@@ -1,0 +1,86 @@
+/* git.h - the git repositories infraexec commits its changes to.
+ *
+ * This module owns every git operation of infraexec, done in-process with
+ * libgit2 (never by running the git binary): finding the repository around a
+ * path, reading its branch, HEAD and status, and committing exactly the files
+ * a task changed - nothing else, whatever else is dirty or staged - so a
+ * GitOps repository only ever gets the commits infraexec means to make.
+ *
+ * It initializes libgit2 itself (ix_git_open takes a reference, ix_git_close
+ * drops it), never prints, and reads identity and settings from the usual
+ * git config files (repository, ~/.gitconfig, XDG, /etc/gitconfig).  One
+ * ix_git must not be used by two threads at once; separate ix_git handles,
+ * even on the same repository, may be used from separate threads. */
+#ifndef INFRAEXEC_GIT_H
+#define INFRAEXEC_GIT_H
+
+#include <stddef.h>
+
+#include "infraexec/err.h"
+
+typedef struct ix_git ix_git; /* an open repository with a work tree */
+
+/* Open the repository whose work tree contains PATH (a file or directory
+ * anywhere inside it; the search goes upward, stopping at a filesystem
+ * boundary as git does).  Fails for a path outside any repository and for a
+ * bare repository.  Close with ix_git_close. */
+int ix_git_open(const char *path, ix_git **out, ix_err *err);
+void ix_git_close(ix_git *g); /* NULL is fine */
+
+/* The work tree: absolute, symlinks resolved, no trailing slash.  Valid until
+ * ix_git_close. */
+const char *ix_git_workdir(const ix_git *g);
+
+/* The checked-out branch ("main", "feature/x"), which the caller frees.
+ * Works on an unborn branch (no commit yet); a detached HEAD is an error
+ * naming the commit. */
+int ix_git_branch(ix_git *g, char **name, ix_err *err);
+
+/* HEAD's commit id as 40 hex digits; an error on an unborn branch. */
+int ix_git_head(ix_git *g, char out[41], ix_err *err);
+
+/* Every changed path, relative to the work tree and sorted bytewise:
+ * modified, added, deleted, type-changed, conflicted and untracked, staged
+ * or not (a rename shows as its two paths, deleted and added).  Files in
+ * untracked directories are listed one by one; ignored files are left out.  *paths is NULL when
+ * nothing changed; free it with ix_git_free_paths. */
+int ix_git_status(ix_git *g, char ***paths, size_t *n, ix_err *err);
+void ix_git_free_paths(char **paths, size_t n);
+
+typedef struct ix_git_identity {
+    const char *name, *email;
+} ix_git_identity;
+
+/* Commit the current work-tree state of exactly these N paths on top of HEAD
+ * (or as the first commit of an unborn branch), and write its id to out_id.
+ *
+ * Paths are absolute or relative to the work tree (not to the current
+ * directory), and name files or symlinks: a path missing from the work tree
+ * commits its deletion (all files under it, if it was a directory).  Paths
+ * outside the work tree, inside .git, behind a symlink or naming an existing
+ * directory are refused.  A named path is committed even if .gitignore
+ * matches it (like `git add -f`): the caller said it changed it.
+ *
+ * The commit's tree is HEAD's tree with only these paths replaced; other
+ * changes, staged or not, stay out of it and are left as they were: the
+ * index afterwards holds the committed state for these paths and is
+ * untouched elsewhere.  If none of the paths differ from HEAD, fails with
+ * "nothing to commit for <paths>".
+ *
+ * The message is stored exactly as given (no whitespace cleanup) and must not
+ * be empty.  Author and committer are user.name/user.email from git config;
+ * if those are not set, FALLBACK (may be NULL) is used; without either, it
+ * fails saying how to configure one (GIT_AUTHOR_* variables are not read).
+ * On a detached HEAD the commit moves HEAD only; use ix_git_branch first to
+ * insist on a branch.  Refused while a merge, rebase, cherry-pick... is in
+ * progress.  Like all of libgit2 it runs no hooks (pre-commit, commit-msg)
+ * and does not sign (commit.gpgSign is ignored).
+ *
+ * If the commit was made but the index could not be updated afterwards (say
+ * another git holds index.lock), returns -1 with out_id filled and a message
+ * saying so: the branch has the commit, `git status` will show it reverted
+ * in the index until `git reset -q -- <paths>` is run. */
+int ix_git_commit_paths(ix_git *g, const char *const *paths, size_t n, const char *message,
+                        const ix_git_identity *fallback, char out_id[41], ix_err *err);
+
+#endif

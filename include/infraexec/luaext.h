@@ -1,0 +1,12 @@
+/* luaext.h - the data primitives of the `infraexec` Lua module: YAML
+ * editing, JSON decoding, tree search, HTTP and git.  luahost.c owns the
+ * state and the process and file primitives; this file adds the rest to the
+ * module table on top of the stack.  Documented in docs/lua-api.md. */
+#ifndef INFRAEXEC_LUAEXT_H
+#define INFRAEXEC_LUAEXT_H
+
+#include <lua.h>
+
+void ix_luaext_register(lua_State *L);
+
+#endif
