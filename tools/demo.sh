@@ -1,21 +1,27 @@
 #!/bin/sh
-# demo.sh - the README's first command: install what is missing, build,
-# and run infraexec on the homelab example in a scratch copy (the
-# repository stays untouched).
+# demo.sh - the README's first command: install what is missing, build, set
+# up the homelab example in a scratch directory (a real docker-registry on
+# 127.0.0.1 with a self-signed certificate, git repositories, a project that
+# builds images with buildah) and run the release task TASK-101 end to end.
 set -eu
 cd "$(dirname "$0")/.."
-tools/deps.sh build
+tools/deps.sh demo
 tools/build.sh release >/dev/null
 ix="$PWD/bin/infraexec"
-work=$(mktemp -d /tmp/infraexec-demo.XXXXXX)
-cp -r examples/homelab/. "$work/"
-cd "$work"
-echo "== infraexec show TASK-101   (in $work)"
-"$ix" show TASK-101
+lab=$(mktemp -d /tmp/infraexec-demo.XXXXXX)
+registry=$(examples/homelab/setup.sh "$lab")
+examples/homelab/registry.sh start "$lab"
+trap 'examples/homelab/registry.sh stop "$lab"' EXIT
+echo "== homelab in $lab, registry on https://$registry"
+echo "== infraexec run TASK-101"
+rc=0
+(cd "$lab" && "$ix" run TASK-101) || rc=$?
 echo
-echo "== infraexec tick TASK-101 1 && infraexec log TASK-101 ..."
-"$ix" tick TASK-101 1
-"$ix" log TASK-101 "Built FFL images 0.1.18 (demo)"
-echo
-echo "== what changed in the task file"
-diff -u "$OLDPWD/examples/homelab/tasks/active/TASK-101.md" tasks/active/TASK-101.md || true
+echo "== the registry now holds (asked with its CA, not -k):"
+for image in ffl/backend ffl/frontend; do
+    curl -s --cacert "$lab/registry/certs/domain.crt" "https://$registry/v2/$image/tags/list"
+    echo
+done
+echo "== the GitOps repository's last commit:"
+git -C "$lab/gitops" log -1 --stat --format='%h %s'
+exit $rc
