@@ -567,7 +567,7 @@ static int l_dry_commit(lua_State *L)
     ix_crit_report *c = current(L, "git_commit");
     lua_Integer n = luaL_len(L, 2);
     ix_cmd_record r = {0};
-    r.argv = ix_xcalloc((size_t)n + 7, sizeof *r.argv);
+    r.argv = ix_xcalloc((size_t)n + 8, sizeof *r.argv); /* 7 words, the paths, NULL */
     size_t k = 0;
     r.argv[k++] = ix_xstrdup("git");
     r.argv[k++] = ix_xstrdup("-C");

@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # setup.sh LAB - build the homelab example in directory LAB (created):
 #   LAB/infraexec.yaml, tasks/ (a git repo with docs/), projects/ffl (a git
 #   repo with a Containerfile per image and scripts/build.sh), gitops/ (a git

@@ -116,7 +116,7 @@ function M.dispatch(c)
       end
     end
   end
-  return { done = false, reason = "no rule matches" }
+  return { done = false, reason = "needs a person: no rule matches" }
 end
 
 return M

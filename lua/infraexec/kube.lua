@@ -14,6 +14,7 @@ local function kubectl(path)
   argv[#argv + 1] = path
   local env = k.kubeconfig and { KUBECONFIG = k.kubeconfig } or nil
   local r = ix.run{ argv = argv, env = env, timeout = 60 }
+  if r.dry_run then return { items = {} } end
   if not r.ok then return nil, "kubectl failed: " .. (r.error or r.output) end
   local doc, err = ix.json_decode(r.output)
   if not doc then return nil, "kubectl answer: " .. err end

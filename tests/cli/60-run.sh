@@ -54,7 +54,7 @@ ok "marker created" test -e "$W/marker"
 is "$(jq -r '.criteria[2].commands[0].attempts' <<<"$out")" 2 "flaky command retried once"
 is "$(jq -r '.criteria[3].reason' <<<"$out")" "exit 3 after 2 attempts: boom on stderr" \
     "failing command: reason carries its stderr"
-is "$(jq -r '.criteria[4].reason' <<<"$out")" "no rule matches" "command-less criterion"
+is "$(jq -r '.criteria[4].reason' <<<"$out")" "needs a person: no rule matches" "command-less criterion"
 is "$(jq -r '.criteria[5]|"\(.blocked) \(.reason)"' <<<"$out")" "true Blocked: See TASK-005" \
     "BLOCKED criterion reported, not run"
 is "$(jq -r '.summary|"\(.total) \(.completed) \(.completed_now) \(.remaining)"' <<<"$out")" \
