@@ -8,6 +8,8 @@
 #include "infraexec/task.h"
 #include "infraexec/taskdir.h"
 #include "infraexec/taskjson.h"
+#include "infraexec/text.h"
+#include "infraexec/yamledit.h"
 
 #include <getopt.h>
 #include <limits.h>
@@ -21,6 +23,7 @@
 typedef struct cli {
     const char *tasks_dir;
     int json;
+    int doc;                     /* yaml: --doc N */
     const char *status, *label;  /* list filters */
     ix_run_opts run;
     const char *report_file;
@@ -38,6 +41,13 @@ typedef struct command {
 static int fail(const char *msg)
 {
     fprintf(stderr, "infraexec: %s\n", msg);
+    return IX_EXIT_BAD;
+}
+
+/* A message about FILE's content. */
+static int fail_in(const char *file, const char *msg)
+{
+    fprintf(stderr, "infraexec: %s: %s\n", file, msg);
     return IX_EXIT_BAD;
 }
 
@@ -321,6 +331,43 @@ static int cmd_run(cli *c, int argc, char **argv)
     return code;
 }
 
+/* ---- yaml: a format-preserving yq for scripts and people ---- */
+
+static int cmd_yaml(cli *c, int argc, char **argv)
+{
+    int get = argc == 3 && strcmp(argv[0], "get") == 0;
+    int set = argc == 4 && strcmp(argv[0], "set") == 0;
+    if (!get && !set)
+        return fail("yaml: expected 'get FILE PATH' or 'set FILE PATH VALUE'");
+    const char *file = argv[1], *path = argv[2];
+    ix_buf text = IX_BUF_INIT, out = IX_BUF_INIT;
+    ix_err err;
+    int rc = IX_EXIT_OK;
+    char *value = NULL;
+    if (ix_file_read(file, (size_t)64 << 20, &text, &err) < 0) {
+        rc = fail(err.msg);
+    } else if (get) {
+        if (ix_yaml_get(text.data ? text.data : "", text.len, c->doc, path, &value, &err) < 0)
+            rc = fail_in(file, err.msg);
+        else
+            puts(value);
+    } else if (ix_yaml_set(text.data ? text.data : "", text.len, c->doc, path, argv[3], &out,
+                           &err) < 0) {
+        rc = fail_in(file, err.msg);
+    } else if (c->run.dry_run) {
+        ix_buf diff = IX_BUF_INIT;
+        ix_text_diff(file, text.data ? text.data : "", text.len, out.data, out.len, &diff);
+        fwrite(diff.data ? diff.data : "", 1, diff.len, stdout);
+        ix_buf_free(&diff);
+    } else if (ix_file_write(file, out.data, out.len, &err) < 0) {
+        rc = fail(err.msg);
+    }
+    free(value);
+    ix_buf_free(&text);
+    ix_buf_free(&out);
+    return rc;
+}
+
 /* ---- dispatch ---- */
 
 static const command commands[] = {
@@ -340,6 +387,11 @@ static const command commands[] = {
      "  --handlers DIR      look for handlers in DIR first\n"
      "  --config FILE       infraexec.yaml to use (default: the nearest above the task)\n"
      "  -q, --quiet         no progress on stderr\n"},
+    {"yaml", cmd_yaml, "get|set FILE PATH [VALUE]",
+     "read or set one YAML scalar, changing only its bytes",
+     "  --doc N             the document of a multi-document file (0-based)\n"
+     "  --dry-run           (set) print the diff instead of writing\n"
+     "PATH is dot-separated keys and list indexes, e.g. spec.values.workers.1.image.tag\n"},
     {"list", cmd_list, "", "list tasks by priority, then id",
      "  --status S          only tasks whose status is S\n"
      "  --label L           only tasks carrying label L\n"
@@ -353,7 +405,7 @@ static void usage(FILE *out)
                  "Executes infrastructure task files (Markdown with YAML frontmatter).\n\n"
                  "commands:\n");
     for (const command *c = commands; c->name; c++)
-        fprintf(out, "  %-6s %-16s %s\n", c->name, c->args, c->summary);
+        fprintf(out, "  %-5s %-26s %s\n", c->name, c->args, c->summary);
     fprintf(out, "\noptions:\n"
                  "  --tasks-dir DIR     tasks directory (default: $INFRAEXEC_TASKS, else the\n"
                  "                      nearest tasks/ above the current directory)\n"
@@ -374,7 +426,7 @@ static void command_usage(const command *c)
 
 enum {
     OPT_TASKS_DIR = 256, OPT_STATUS, OPT_LABEL, OPT_JSON, OPT_DRY_RUN, OPT_REPORT, OPT_ONLY,
-    OPT_TIMEOUT, OPT_TASK_TIMEOUT, OPT_RETRIES, OPT_HANDLERS, OPT_CONFIG,
+    OPT_TIMEOUT, OPT_TASK_TIMEOUT, OPT_RETRIES, OPT_HANDLERS, OPT_CONFIG, OPT_DOC,
 };
 
 static const struct option long_opts[] = {
@@ -390,6 +442,7 @@ static const struct option long_opts[] = {
     {"retries", required_argument, NULL, OPT_RETRIES},
     {"handlers", required_argument, NULL, OPT_HANDLERS},
     {"config", required_argument, NULL, OPT_CONFIG},
+    {"doc", required_argument, NULL, OPT_DOC},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -447,6 +500,16 @@ static int parse_options(cli *c, const command *cmd, int *argc, char ***argv)
         case OPT_REPORT: c->report_file = optarg; break;
         case OPT_HANDLERS: c->run.handlers_dir = optarg; break;
         case OPT_CONFIG: c->run.config = optarg; break;
+        case OPT_DOC: {
+            char *end;
+            long n = strtol(optarg, &end, 10);
+            if (*end || end == optarg || n < 0 || n > 100000) {
+                fprintf(stderr, "infraexec: --doc: '%s' is not a document index (0, 1, ...)\n", optarg);
+                return -1;
+            }
+            c->doc = (int)n;
+            break;
+        }
         case 'q': c->run.quiet = 1; break;
         case OPT_ONLY:
             if (parse_only(c, optarg) < 0)

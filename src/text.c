@@ -136,26 +136,86 @@ int ix_is_blank(const char *p, const char *end)
     return 1;
 }
 
-static void diff_lines(ix_buf *out, char mark, const char *text, const ix_lines *li, size_t from,
-                       size_t to)
-{
-    for (size_t l = from; l <= to; l++) {
-        size_t s = ix_lines_start(li, l), e = ix_lines_content_end(li, text, l);
-        ix_buf_putc(out, mark);
-        ix_buf_append(out, text + s, e - s);
-        ix_buf_putc(out, '\n');
-    }
-    if (from <= to && to == li->count && li->len &&
-        text[li->len - 1] != '\n' && text[li->len - 1] != '\r')
-        ix_buf_puts(out, "\\ No newline at end of file\n");
-}
-
 static int same_line(const char *a, const ix_lines *la, size_t i, const char *b,
                      const ix_lines *lb, size_t j)
 {
     size_t as = ix_lines_start(la, i), bs = ix_lines_start(lb, j);
-    size_t an = ix_lines_next(la, i) - as, bn = ix_lines_next(lb, j) - bs;
+    size_t an = ix_lines_content_end(la, a, i) - as, bn = ix_lines_content_end(lb, b, j) - bs;
     return an == bn && memcmp(a + as, b + bs, an) == 0;
+}
+
+/* One step of the edit script: ' ' keep, '-' drop a line of A, '+' add a
+ * line of B; line numbers are 1-based. */
+typedef struct diff_op {
+    char kind;
+    size_t a, b;
+} diff_op;
+
+static void put_line(ix_buf *out, char mark, const char *text, const ix_lines *li, size_t l)
+{
+    size_t s = ix_lines_start(li, l), e = ix_lines_content_end(li, text, l);
+    ix_buf_putc(out, mark);
+    ix_buf_append(out, text + s, e - s);
+    ix_buf_putc(out, '\n');
+    if (l == li->count && li->len && text[li->len - 1] != '\n' && text[li->len - 1] != '\r')
+        ix_buf_puts(out, "\\ No newline at end of file\n");
+}
+
+/* The edit script: common head and tail, and a longest common subsequence
+ * of the lines between (when that middle is small enough to table; else
+ * the middle is shown replaced as a block). */
+static diff_op *edit_script(const char *a, const ix_lines *la, const char *b, const ix_lines *lb,
+                            size_t *nops)
+{
+    size_t pre = 0, suf = 0;
+    while (pre < la->count && pre < lb->count && same_line(a, la, pre + 1, b, lb, pre + 1))
+        pre++;
+    while (suf < la->count - pre && suf < lb->count - pre &&
+           same_line(a, la, la->count - suf, b, lb, lb->count - suf))
+        suf++;
+    size_t n = la->count - pre - suf, m = lb->count - pre - suf;
+    diff_op *ops = ix_xcalloc(la->count + lb->count + 1, sizeof *ops);
+    size_t k = 0;
+    for (size_t i = 1; i <= pre; i++)
+        ops[k++] = (diff_op){' ', i, i};
+    unsigned *lcs = (n + 1) * (m + 1) <= 4000000 ? ix_xcalloc((n + 1) * (m + 1), sizeof *lcs) : NULL;
+    if (lcs) {
+#define L(i, j) lcs[(i) * (m + 1) + (j)]
+        for (size_t i = n; i-- > 0;)
+            for (size_t j = m; j-- > 0;)
+                L(i, j) = same_line(a, la, pre + i + 1, b, lb, pre + j + 1)
+                              ? L(i + 1, j + 1) + 1
+                              : (L(i + 1, j) > L(i, j + 1) ? L(i + 1, j) : L(i, j + 1));
+        size_t i = 0, j = 0;
+        while (i < n || j < m) {
+            if (i < n && j < m && same_line(a, la, pre + i + 1, b, lb, pre + j + 1))
+                ops[k++] = (diff_op){' ', pre + ++i, pre + ++j};
+            else if (i < n && (j == m || L(i + 1, j) >= L(i, j + 1)))
+                ops[k++] = (diff_op){'-', pre + ++i, pre + j}; /* removals first, as diff -u */
+            else
+                ops[k++] = (diff_op){'+', pre + i, pre + ++j};
+        }
+#undef L
+        free(lcs);
+    } else {
+        for (size_t i = 1; i <= n; i++)
+            ops[k++] = (diff_op){'-', pre + i, pre};
+        for (size_t j = 1; j <= m; j++)
+            ops[k++] = (diff_op){'+', pre + n, pre + j};
+    }
+    for (size_t i = 1; i <= suf; i++)
+        ops[k++] = (diff_op){' ', la->count - suf + i, lb->count - suf + i};
+    *nops = k;
+    return ops;
+}
+
+/* "3,4", or "3" for a one-line range, as diff -u writes them. */
+static void put_range(ix_buf *out, size_t start, size_t count)
+{
+    if (count == 1)
+        ix_buf_printf(out, "%zu", start);
+    else
+        ix_buf_printf(out, "%zu,%zu", start, count);
 }
 
 void ix_text_diff(const char *path, const char *a, size_t alen, const char *b, size_t blen,
@@ -166,24 +226,45 @@ void ix_text_diff(const char *path, const char *a, size_t alen, const char *b, s
     ix_lines la, lb;
     ix_lines_build(&la, a, alen);
     ix_lines_build(&lb, b, blen);
-    /* Common leading and trailing lines; what is between is the change. */
-    size_t pre = 0;
-    while (pre < la.count && pre < lb.count && same_line(a, &la, pre + 1, b, &lb, pre + 1))
-        pre++;
-    size_t suf = 0;
-    while (suf < la.count - pre && suf < lb.count - pre &&
-           same_line(a, &la, la.count - suf, b, &lb, lb.count - suf))
-        suf++;
-    size_t ctx = 3;
-    size_t first = pre > ctx ? pre - ctx : 0;          /* 0-based first line shown */
-    size_t a_last = la.count - suf, b_last = lb.count - suf;  /* last changed, 1-based */
-    size_t a_end = a_last + (suf < ctx ? suf : ctx), b_end = b_last + (suf < ctx ? suf : ctx);
-    ix_buf_printf(out, "--- %s\n+++ %s\n@@ -%zu,%zu +%zu,%zu @@\n", path, path,
-                  first + 1, a_end - first, first + 1, b_end - first);
-    diff_lines(out, ' ', a, &la, first + 1, pre);
-    diff_lines(out, '-', a, &la, pre + 1, a_last);
-    diff_lines(out, '+', b, &lb, pre + 1, b_last);
-    diff_lines(out, ' ', a, &la, a_last + 1, a_end);
+    size_t n;
+    diff_op *ops = edit_script(a, &la, b, &lb, &n);
+    const size_t ctx = 3;
+    ix_buf_printf(out, "--- %s\n+++ %s\n", path, path);
+    /* Hunks: changes with up to 2*ctx kept lines between them share one. */
+    for (size_t i = 0; i < n;) {
+        if (ops[i].kind == ' ') {
+            i++;
+            continue;
+        }
+        size_t start = i > ctx ? i - ctx : 0, last = i;
+        for (size_t k = i + 1; k < n && k - last <= 2 * ctx; k++)
+            if (ops[k].kind != ' ')
+                last = k;
+        size_t end = last + 1 + ctx < n ? last + 1 + ctx : n;
+        size_t a0 = ops[start].a, b0 = ops[start].b, an = 0, bn = 0;
+        for (size_t k = start; k < end; k++) {
+            an += ops[k].kind != '+';
+            bn += ops[k].kind != '-';
+        }
+        /* A range's start is its first line, or the line before when empty. */
+        if (ops[start].kind == '+' && an)
+            a0++;
+        if (ops[start].kind == '-' && bn)
+            b0++;
+        ix_buf_puts(out, "@@ -");
+        put_range(out, a0, an);
+        ix_buf_puts(out, " +");
+        put_range(out, b0, bn);
+        ix_buf_puts(out, " @@\n");
+        for (size_t k = start; k < end; k++) {
+            if (ops[k].kind == '+')
+                put_line(out, '+', b, &lb, ops[k].b);
+            else
+                put_line(out, ops[k].kind, a, &la, ops[k].a);
+        }
+        i = end;
+    }
+    free(ops);
     ix_lines_free(&la);
     ix_lines_free(&lb);
 }

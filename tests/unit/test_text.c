@@ -1,0 +1,45 @@
+/* test_text.c - line index, UTF-8 checks, and unified diffs that match
+ * what `diff -u` prints for the same inputs. */
+#include "infraexec/text.h"
+#include "tap.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void diff_is(const char *a, const char *b, const char *want, const char *what)
+{
+    ix_buf out = IX_BUF_INIT;
+    ix_text_diff("f", a, strlen(a), b, strlen(b), &out);
+    is_str(out.data ? out.data : "", want, "diff: %s", what);
+    ix_buf_free(&out);
+}
+
+int main(void)
+{
+    ix_lines li;
+    const char *t = "a\r\nb\nc\rd";
+    ix_lines_build(&li, t, strlen(t));
+    is_int(li.count, 4, "CRLF, LF, lone CR and an unterminated line");
+    is_int(ix_lines_start(&li, 3), 5, "third line starts after CRLF and LF");
+    is_int(ix_lines_content_end(&li, t, 1), 1, "content end excludes CRLF");
+    is_int(ix_lines_at(&li, 7), 4, "offset 7 is on line 4");
+    ix_lines_free(&li);
+    const char *u = "x: \xC3\xA9\xE2\x9C\x85 y";
+    ix_lines_build(&li, u, strlen(u));
+    is_int(ix_lines_char_offset(&li, u, 1, 6), 9, "character columns count code points");
+    ix_lines_free(&li);
+    const char *what;
+    is_int(ix_utf8_check("ok \xE2\x9C\x85", 6, &what), 6, "valid UTF-8");
+    is_int(ix_utf8_check("\xED\xA0\x80", 3, &what), 0, "surrogates are invalid");
+    is_int(ix_utf8_check("\xC0\xAF", 2, &what), 0, "overlong forms are invalid");
+
+    diff_is("a\nb\n", "a\nb\n", "", "equal texts give nothing");
+    diff_is("a\nb\nc\nd\ne\nf\ng\nh\ni\nj\nk\nl\n", "a\nB\nc\nd\ne\nf\ng\nh\ni\nj\nK\nl\nm",
+            "--- f\n+++ f\n@@ -1,5 +1,5 @@\n a\n-b\n+B\n c\n d\n e\n"
+            "@@ -8,5 +8,6 @@\n h\n i\n j\n-k\n+K\n l\n+m\n\\ No newline at end of file\n",
+            "two hunks and a missing final newline, as diff -u");
+    diff_is("x\n", "new\nx\n", "--- f\n+++ f\n@@ -1 +1,2 @@\n+new\n x\n", "insertion at the top");
+    diff_is("a\nb\nc\n", "a\nc\n", "--- f\n+++ f\n@@ -1,3 +1,2 @@\n a\n-b\n c\n", "a deleted line");
+    diff_is("", "a\n", "--- f\n+++ f\n@@ -0,0 +1 @@\n+a\n", "a new file");
+    return tap_done();
+}
