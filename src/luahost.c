@@ -9,6 +9,8 @@
 #include "infraexec/text.h"
 
 #include <ctype.h>
+#include <libgen.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -30,6 +32,8 @@
 struct ix_luahost {
     lua_State *L;
     ix_luahost_ctx *ctx;
+    char **roots;      /* where handlers may write: what the config names */
+    size_t nroots;
     size_t mem, mem_limit;
     long insn, insn_limit;
 };
@@ -330,6 +334,7 @@ static int l_run(lua_State *L)
     p.retries = (int)retries;
     p.backoff = backoff;
     p.cancel = ctx->cancel;
+    p.secrets = ctx->secrets;
     p.on_line = ctx->on_line;
     p.on_tick = ctx->on_tick;
     p.ctx = ctx->ui;
@@ -361,6 +366,67 @@ static int l_run(lua_State *L)
 
 /* ---- files ---- */
 
+static void add_root(ix_luahost *h, const char *path)
+{
+    char real[PATH_MAX];
+    if (!path || !realpath(path, real))
+        return; /* a root that does not exist yet cannot contain anything */
+    h->roots = ix_xrealloc(h->roots, (h->nroots + 1) * sizeof *h->roots);
+    h->roots[h->nroots++] = ix_xstrdup(real);
+}
+
+/* The roots the config names: the tasks, the projects, the GitOps
+ * repository, the registry's certificate files, the architecture doc and
+ * the files that carry the registry address; the workspace when there is
+ * no config. */
+static void collect_roots(ix_luahost *h)
+{
+    const ix_luahost_ctx *ctx = h->ctx;
+    char buf[PATH_MAX + 32];
+    snprintf(buf, sizeof buf, "%s/.infraexec", ctx->workspace);
+    add_root(h, buf);
+    snprintf(buf, sizeof buf, "%s/tasks", ctx->workspace);
+    add_root(h, buf);
+    const ix_fm_node *root = ctx->config ? ctx->config->root : NULL;
+    if (!root) {
+        add_root(h, ctx->workspace);
+        return;
+    }
+    static const char *const files[] = {"gitops.path", "registry.certificate", "registry.key",
+                                        "registry.ca", "architecture_doc", NULL};
+    for (const char *const *f = files; *f; f++)
+        add_root(h, ix_config_str(ctx->config, *f));
+    const ix_fm_node *projects = ix_fm_get(root, "projects");
+    for (size_t i = 0; projects && i < projects->nchild; i++)
+        add_root(h, ix_fm_str(&projects->child[i], "path"));
+    const ix_fm_node *list = ix_fm_get(root, "registry_files");
+    for (size_t i = 0; list && i < list->nchild; i++)
+        add_root(h, list->child[i].value);
+}
+
+/* Whether PATH (which may not exist yet) is inside one of the roots, with
+ * symlinks resolved: "../" and a link out of the tree are both refused. */
+static int inside_roots(const ix_luahost *h, const char *path)
+{
+    char real[PATH_MAX];
+    if (!realpath(path, real)) {
+        char dir[PATH_MAX], base[PATH_MAX];
+        snprintf(dir, sizeof dir, "%s", path);
+        snprintf(base, sizeof base, "%s", path);
+        char rdir[PATH_MAX];
+        if (!realpath(dirname(dir), rdir))
+            return 0;
+        if (snprintf(real, sizeof real, "%s/%s", rdir, basename(base)) >= (int)sizeof real)
+            return 0;
+    }
+    for (size_t i = 0; i < h->nroots; i++) {
+        size_t n = strlen(h->roots[i]);
+        if (strncmp(real, h->roots[i], n) == 0 && (real[n] == '\0' || real[n] == '/'))
+            return 1;
+    }
+    return 0;
+}
+
 static int l_read_file(lua_State *L)
 {
     const char *path = push_path(L, 1);
@@ -385,6 +451,9 @@ static int l_write_file(lua_State *L)
     size_t len;
     const char *data = luaL_checklstring(L, 2, &len);
     const char *summary = luaL_optstring(L, 3, "written");
+    if (!inside_roots(host_of(L), path))
+        return luaL_error(L, "infraexec.write_file: %s: outside the directories infraexec.yaml "
+                             "names (tasks, projects, gitops, registry files); refused", path);
 
     ix_buf old = IX_BUF_INIT, diff = IX_BUF_INIT;
     ix_err err;
@@ -683,6 +752,7 @@ int ix_luahost_open(ix_luahost **out, ix_luahost_ctx *ctx, const char *const *ha
     h->ctx = ctx;
     h->mem_limit = LUA_MEM_LIMIT;
     h->insn_limit = LUA_INSN_LIMIT;
+    collect_roots(h);
     lua_State *L = h->L = lua_newstate(limited_alloc, h);
     if (!L) {
         free(h);
@@ -759,6 +829,9 @@ void ix_luahost_close(ix_luahost *h)
 {
     if (!h)
         return;
+    for (size_t i = 0; i < h->nroots; i++)
+        free(h->roots[i]);
+    free(h->roots);
     if (h->L)
         lua_close(h->L);
     free(h);

@@ -8,6 +8,8 @@
  * and kill deadlines are checked without any signal handler. */
 #include "infraexec/proc.h"
 
+#include "infraexec/secrets.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -78,6 +80,7 @@ typedef struct run {
     ring tail;
     ix_buf line[2];   /* partial line of stdout, stderr */
     ix_buf log;       /* bytes waiting for log_fd */
+    ix_buf masked;    /* a line with its secrets masked */
     int log_fd;       /* p->log_fd, or -1 once a write failed */
     char stamp[64];   /* "HH:MM:SS.mmm" of the current read (room for gcc) */
     char *chunk;      /* read buffer */
@@ -113,12 +116,22 @@ static void log_event(run *r, const char *msg)
     if (r->log_fd < 0)
         return;
     set_stamp(r);
-    ix_buf_printf(&r->log, "%s ---- %s\n", r->stamp, msg);
+    r->masked.len = 0;
+    ix_buf_puts(&r->masked, msg); /* the command line may carry a secret */
+    ix_secrets_mask(r->p->secrets, &r->masked, 0);
+    ix_buf_printf(&r->log, "%s ---- %s\n", r->stamp, r->masked.data);
     log_flush(r);
 }
 
 static void emit_line(run *r, int stream, const char *s, size_t n)
 {
+    if (r->p->secrets && r->p->secrets->n) {
+        r->masked.len = 0;
+        ix_buf_append(&r->masked, s, n);
+        ix_secrets_mask(r->p->secrets, &r->masked, 0);
+        s = r->masked.data;
+        n = r->masked.len;
+    }
     if (r->log_fd >= 0) {
         ix_buf_puts(&r->log, r->stamp);
         ix_buf_puts(&r->log, stream == 1 ? " out| " : " err| ");
@@ -594,6 +607,13 @@ int ix_proc_run(ix_proc *p, ix_err *err)
     if (rc == 0) {
         p->tail = ring_copy(&r.tail);
         p->tail_len = r.tail.len;
+        if (p->secrets && p->secrets->n) {
+            /* A full ring may have cut a secret in half at its start. */
+            ix_buf b = {p->tail, p->tail_len, p->tail_len + 1};
+            ix_secrets_mask(p->secrets, &b, r.tail.len == r.tail.cap);
+            p->tail = b.data;
+            p->tail_len = b.len;
+        }
     }
     ix_buf_free(&cmd);
     ix_buf_free(&msg);
@@ -603,6 +623,7 @@ int ix_proc_run(ix_proc *p, ix_err *err)
     ix_buf_free(&r.line[0]);
     ix_buf_free(&r.line[1]);
     ix_buf_free(&r.log);
+    ix_buf_free(&r.masked);
     close(devnull);
 
     if (!pipe_was_pending && !sigismember(&old_mask, SIGPIPE)) {

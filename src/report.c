@@ -5,6 +5,8 @@
  * agent's "Output" section heading for heading, so a reader (or a script)
  * that knew the agent's reports finds the same sections, always all of them. */
 #include "infraexec/report.h"
+
+#include "infraexec/secrets.h"
 #include "infraexec/proc.h"
 #include "infraexec/text.h"
 
@@ -612,4 +614,37 @@ void ix_report_free(ix_report *r)
     free(r->log_dir);
     free(r->error);
     *r = (ix_report){0};
+}
+
+static void mask_strv(const ix_secrets *s, char **v)
+{
+    for (size_t i = 0; v && v[i]; i++)
+        v[i] = ix_secrets_mask_owned(s, v[i]);
+}
+
+void ix_report_mask(ix_report *r, const ix_secrets *s)
+{
+    if (!s || !s->n)
+        return;
+    r->title = ix_secrets_mask_owned(s, r->title);
+    r->error = ix_secrets_mask_owned(s, r->error);
+    for (size_t i = 0; i < r->ncrit; i++) {
+        ix_crit_report *c = &r->crit[i];
+        c->text = ix_secrets_mask_owned(s, c->text);
+        c->reason = ix_secrets_mask_owned(s, c->reason);
+        c->rule = ix_secrets_mask_owned(s, c->rule);
+        for (size_t k = 0; k < c->ncmds; k++) {
+            ix_cmd_record *cmd = &c->cmds[k];
+            mask_strv(s, cmd->argv);
+            mask_strv(s, cmd->env);
+            cmd->script = ix_secrets_mask_owned(s, cmd->script);
+            cmd->tail = ix_secrets_mask_owned(s, cmd->tail);
+        }
+        for (size_t k = 0; k < c->nfiles; k++) {
+            c->files[k].summary = ix_secrets_mask_owned(s, c->files[k].summary);
+            c->files[k].diff = ix_secrets_mask_owned(s, c->files[k].diff);
+        }
+    }
+    for (size_t i = 0; i < r->nprogress_log; i++)
+        r->progress_log[i] = ix_secrets_mask_owned(s, r->progress_log[i]);
 }

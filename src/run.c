@@ -5,6 +5,7 @@
 #include "infraexec/config.h"
 #include "infraexec/luahost.h"
 #include "infraexec/progress.h"
+#include "infraexec/secrets.h"
 #include "infraexec/task.h"
 #include "infraexec/taskdir.h"
 
@@ -35,6 +36,7 @@ typedef struct run {
     ix_task *task;
     char *workspace;
     ix_config cfg;
+    ix_secrets secrets;
     ix_report *rep;
     ix_progress ui;
     double deadline;            /* monotonic seconds, 0 = none */
@@ -274,15 +276,18 @@ static void add_string(char ***v, size_t *n, const char *s)
 }
 
 /* Tick (optional) and log in one atomic update of the task file. */
-static int update_task(run *r, int tick, const char *expect, const char *message, ix_err *err)
+static int update_task(run *r, int tick, const char *expect, const char *text, ix_err *err)
 {
     ix_now now;
     if (ix_clock_now(&now, err) < 0)
         return -1;
+    char *message = text ? ix_secrets_mask_owned(&r->secrets, ix_xstrdup(text)) : NULL;
     ix_task_change chg = {.ticks = &tick, .nticks = tick > 0, .expect_text = expect,
                           .message = message, .stamp = now.stamp};
-    if (ix_task_update_file(r->task->path, &chg, err) < 0)
+    if (ix_task_update_file(r->task->path, &chg, err) < 0) {
+        free(message);
         return -1;
+    }
     if (chg.changed)
         add_string(&r->rep->files_modified, &r->rep->nfiles_modified, r->task->path);
     if (message) {
@@ -291,6 +296,7 @@ static int update_task(run *r, int tick, const char *expect, const char *message
         add_string(&r->rep->progress_log, &r->rep->nprogress_log, e.data);
         ix_buf_free(&e);
     }
+    free(message);
     return 0;
 }
 
@@ -328,6 +334,22 @@ static void on_tick(void *ui)
     if (r->deadline && !cancel_run && now_mono() > r->deadline)
         cancel_run = 2;
     ix_progress_tick(ui);
+}
+
+/* Secret values: from the environment (names like *TOKEN*, plus the
+ * config's secret_env patterns) and the config's secrets list. */
+static void collect_secrets(run *r)
+{
+    const ix_fm_node *root = r->cfg.root;
+    const ix_fm_node *pats = root ? ix_fm_get(root, "secret_env") : NULL;
+    const char **extra = ix_xcalloc(pats ? pats->nchild + 1 : 1, sizeof *extra);
+    for (size_t i = 0; pats && i < pats->nchild; i++)
+        extra[i] = pats->child[i].value;
+    ix_secrets_from_env(&r->secrets, extra);
+    free(extra);
+    const ix_fm_node *vals = root ? ix_fm_get(root, "secrets") : NULL;
+    for (size_t i = 0; vals && i < vals->nchild; i++)
+        ix_secrets_add(&r->secrets, vals->child[i].value);
 }
 
 /* ---- the loop ---- */
@@ -395,6 +417,7 @@ int ix_run_task(const char *arg, const ix_run_opts *o, ix_report *rep, int *exit
     r.workspace = workspace_of(path);
     if (ix_config_load(o->config, r.workspace, &r.cfg, err) < 0)
         goto out;
+    collect_secrets(&r);
     if (!r.task->has_criteria_section) {
         ix_err_set(err, "%s: no '## Acceptance Criteria' section: nothing to run", path);
         goto out;
@@ -409,7 +432,7 @@ int ix_run_task(const char *arg, const ix_run_opts *o, ix_report *rep, int *exit
     ix_luahost_ctx ctx = {
         .task = r.task, .config = &r.cfg, .workspace = r.workspace, .log_dir = log_dir, .dry_run = o->dry_run,
         .timeout = o->timeout, .retries = o->retries, .backoff = o->backoff,
-        .cancel = &cancel_run, .report = rep, .append_log = append_log,
+        .cancel = &cancel_run, .secrets = &r.secrets, .report = rep, .append_log = append_log,
         .on_command = ix_progress_command, .on_line = ix_progress_line, .on_tick = on_tick,
         .run = &r, .ui = &r.ui,
     };
@@ -441,6 +464,7 @@ int ix_run_task(const char *arg, const ix_run_opts *o, ix_report *rep, int *exit
         *exit_code = rep->interrupted ? 130 : (n.remaining == 0 || o->dry_run) ? 0 : 1;
     }
 out:
+    ix_report_mask(rep, &r.secrets);
     ix_luahost_close(host);
     ix_run_free_dirs(hdirs);
     ix_run_free_dirs(ldirs);
@@ -449,6 +473,7 @@ out:
     free(log_dir);
     free(r.workspace);
     ix_config_free(&r.cfg);
+    ix_secrets_free(&r.secrets);
     ix_task_free(r.task);
     free(path);
     return rc;

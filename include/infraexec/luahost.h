@@ -28,6 +28,7 @@ typedef struct ix_luahost_ctx {
     int retries;                /* default extra attempts */
     double backoff;             /* default seconds between attempts */
     volatile sig_atomic_t *cancel;
+    const struct ix_secrets *secrets;  /* masked in command output */
     ix_crit_report *current;    /* the criterion being worked on */
     ix_report *report;
     /* Appends a Progress Log entry to the task file (not called in dry runs). */

@@ -57,6 +57,9 @@ typedef struct ix_proc {
      * result has interrupted = 1.  The child runs in its own process group,
      * so a terminal's Ctrl-C reaches only the caller, which decides. */
     volatile sig_atomic_t *cancel;
+    /* Optional: values masked as "***" in every line given to log_fd and
+     * on_line, and in tail. */
+    const struct ix_secrets *secrets;
 
     /* ---- output: filled by ix_proc_run, reset by ix_proc_clear ---- */
     int exit_code;      /* of the last attempt; -1 if killed by a signal or never run */

@@ -83,6 +83,10 @@ ix_report_counts ix_report_count(const ix_report *r);
 /* "ready for verification", "partially complete" or "blocked". */
 const char *ix_report_verdict(const ix_report *r);
 
+struct ix_secrets;
+/* Mask the secrets in every string the report holds. */
+void ix_report_mask(ix_report *r, const struct ix_secrets *s);
+
 void ix_report_markdown(const ix_report *r, ix_buf *out);
 json_t *ix_report_json(const ix_report *r);
 void ix_report_free(ix_report *r);

@@ -103,6 +103,26 @@ like "$(jq -r '.criteria[0].reason' <<<"$out")" "attempt to call a nil value (fi
     "os.execute is not available"
 ok "nothing was executed" test ! -e "$W/pwned"
 
+# File edits stay inside the roots: "../" and a symlink out are refused.
+mkdir -p "$T/outside"
+ln -s "$T/outside" "$W/tasks/link"
+cat >"$W/custom/testing.lua" <<'LUA'
+local ix = require "infraexec"
+return { rules = { { pattern = "^Say hello", run = function()
+  local ok1, e1 = pcall(ix.write_file, "../escape.txt", "x")
+  local ok2, e2 = pcall(ix.write_file, "tasks/link/escape.txt", "x")
+  local ok3 = pcall(ix.write_file, "tasks/inside.txt", "x")
+  return not ok1 and not ok2 and ok3, e1 .. " | " .. e2
+end } } }
+LUA
+sed -i 's/- \[x\] Say hello/- [ ] Say hello/' "$task"
+ix run "$task" -q --json --only 1 --handlers "$W/custom"
+is "$(jq -r '.criteria[0].state' <<<"$out")" completed "writes inside the workspace's tasks/ work"
+like "$(jq -r '.criteria[0].reason' <<<"$out")" "escape.txt: outside the directories infraexec.yaml names" \
+    "writing ../ is refused"
+ok "nothing escaped via ../" test ! -e "$T/escape.txt"
+ok "nothing escaped via a symlink" test ! -e "$T/outside/escape.txt"
+
 # A child printing 1 GiB: infraexec's memory stays flat (release build:
 # ASan's allocator would blur the figure).
 cat >"$W/tasks/active/TASK-911.md" <<'MD'
