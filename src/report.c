@@ -448,6 +448,8 @@ void ix_report_markdown(const ix_report *r, ix_buf *out)
         ix_buf_puts(out, "Run stopped by --task-timeout.\n");
     if (r->error)
         ix_buf_printf(out, "Run stopped: %s\n", r->error);
+    for (size_t i = 0; i < r->nwarnings; i++)
+        ix_buf_printf(out, "Warning: %s\n", r->warnings[i]);
 
     ix_buf_puts(out, "\n## Next Steps\n\n");
     json_t *steps = next_steps(r);
@@ -552,12 +554,13 @@ json_t *ix_report_json(const ix_report *r)
         json_array_append_new(crit, crit_json(&r->crit[i]));
     /* json_pack adds members in format order: the key order is stable */
     return json_pack("{s:s, s:{s:o, s:o, s:o, s:o, s:o}, s:b, s:b, s:b, s:o,"
-                     " s:{s:I, s:I, s:I, s:I}, s:s, s:o, s:o, s:o, s:o, s:o}",
+                     " s:o, s:{s:I, s:I, s:I, s:I}, s:s, s:o, s:o, s:o, s:o, s:o}",
         "schema", IX_REPORT_SCHEMA,
         "task", "id", jstr(r->id), "title", jstr(r->title), "priority", jstr(r->priority),
                 "status", jstr(r->status), "path", jstr(r->path),
         "dry_run", r->dry_run, "interrupted", r->interrupted,
         "task_timed_out", r->task_timed_out, "error", jstr(r->error),
+        "warnings", jstrv(r->warnings, r->nwarnings),
         "summary", "total", (json_int_t)n.total, "completed", (json_int_t)n.completed,
                    "completed_now", (json_int_t)n.completed_now,
                    "remaining", (json_int_t)n.remaining,
@@ -613,6 +616,7 @@ void ix_report_free(ix_report *r)
     free(r->path);
     free(r->log_dir);
     free(r->error);
+    free_strv(r->warnings, r->nwarnings);
     *r = (ix_report){0};
 }
 

@@ -427,6 +427,11 @@ int ix_run_task(const char *arg, const ix_run_opts *o, ix_report *rep, int *exit
         goto out;
 
     start_report(&r);
+    const char *insecure = ix_config_str(&r.cfg, "registry.insecure_skip_verify");
+    if (insecure && strcmp(insecure, "true") == 0)
+        add_string(&rep->warnings, &rep->nwarnings,
+                   "TLS verification of the registry is off (registry.insecure_skip_verify "
+                   "in infraexec.yaml): its answers prove less");
     rep->log_dir = log_dir ? ix_xstrdup(log_dir) : NULL;
     ix_progress_init(&r.ui, stderr, o->quiet);
     ix_luahost_ctx ctx = {

@@ -72,6 +72,8 @@ typedef struct ix_report {
     int interrupted;        /* SIGINT/SIGTERM stopped the run */
     int task_timed_out;     /* --task-timeout stopped the run */
     char *error;            /* a failure that stopped the run early, or NULL */
+    char **warnings;        /* things a reader must know, e.g. TLS verification off */
+    size_t nwarnings;
 } ix_report;
 
 /* Counts derived from the criteria. */

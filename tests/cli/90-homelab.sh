@@ -84,6 +84,11 @@ run_json TASK-203
 like "$(jq -r '.criteria[0].reason' <<<"$out")" "certificate is signed by an unknown authority" \
     "wrong CA: the reason names the TLS problem"
 like "$(jq -r '.criteria[0].reason' <<<"$out")" "set registry.ca" "wrong CA: and what to do"
+sed -i 's|^  insecure_skip_verify: .*||; s|^registry:|registry:\n  insecure_skip_verify: true|' "$lab/infraexec.yaml"
+sed -i 's/^- \[x\]/- [ ]/' "$lab/tasks/active/TASK-203.md"
+run_json TASK-203
+like "$(jq -r '.warnings[0]' <<<"$out")" "TLS verification of the registry is off" \
+    "skipping TLS verification needs the config key and is shown in the report"
 
 # ---- a broken kustomization: nothing changed, nothing committed ----
 new_lab broken
