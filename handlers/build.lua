@@ -48,13 +48,18 @@ local function push(_, name, address)
   local r = ix.run(spec)
   if not r.ok then return false, diagnose.push(p, r) end
   -- The build said it pushed; believe the registry only.
-  local seen = {}
-  for _, image in ipairs(p.images) do
-    local ok, detail = registry.has(image, v)
-    if not ok then return false, "the push exited 0 but " .. detail end
-    seen[#seen + 1] = image .. ":" .. v
-  end
-  return true, "registry lists " .. table.concat(seen, ", ")
+  local ok, detail = registry.has_all(p.images, v)
+  if not ok then return false, "the push exited 0 but " .. detail end
+  return true, detail
+end
+
+-- For `infraexec verify`: are the images still in the registry?
+local function pushed(_, name)
+  local p, err = project.get(name)
+  if not p then return false, err end
+  local v, verr = project.version_for(name)
+  if not v then return false, verr end
+  return registry.has_all(p.images or {}, v)
 end
 
 return {
@@ -71,6 +76,7 @@ return {
       description = "push a project's images and confirm them in the registry",
       examples = { "Push all FFL images to registry 127.0.0.1:5000" },
       run = push,
+      check = pushed,
     },
   },
 }

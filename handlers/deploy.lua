@@ -49,6 +49,23 @@ local function update_helmrelease(_, name, _, version)
     table.concat(app.tags, ", "), v, app.helmrelease, id:sub(1, 12))
 end
 
+-- For `infraexec verify`: does the HelmRelease still say VERSION, committed?
+local function helmrelease_holds(_, name, _, version)
+  local app, err = app_settings(name)
+  if not app then return false, err end
+  local text, rerr = ix.read_file(app.helmrelease)
+  if not text then return false, rerr end
+  for _, path in ipairs(app.tags) do
+    local got = ix.yaml_get(text, path)
+    if got ~= version then return false, ("%s: %s is %s, not %s"):format(app.helmrelease, path, got, version) end
+  end
+  local g = gitops.settings()
+  for _, p in ipairs(ix.git_status(g.path)) do
+    if g.path .. "/" .. p == app.helmrelease then return false, app.helmrelease .. " has uncommitted changes" end
+  end
+  return true, ("%s says %s and is committed"):format(app.helmrelease, version)
+end
+
 local function commit_changes()
   local id, err = gitops.commit((ix.task().id or "infraexec") .. ": " .. (ix.task().title or "changes"))
   if not id then return false, err end
@@ -81,7 +98,7 @@ return {
     { pattern = "^Update (%S+) HelmRelease in (%S+) to version (%S+)",
       description = "set an app's image tags, validate, commit",
       examples = { "Update ffl HelmRelease in beckerkube to version 0.1.18" },
-      run = update_helmrelease },
+      run = update_helmrelease, check = helmrelease_holds },
     { pattern = "^Commit changes to (%S+) repository", description = "commit what this run changed",
       examples = { "Commit changes to beckerkube repository" },
       run = commit_changes },

@@ -118,6 +118,26 @@ local function update_certificate(_, _, ip)
     host == new and " and the registry serves it" or "")
 end
 
+-- For `infraexec verify`: the certificate file and the served one.
+local function certificate_holds(_, _, ip)
+  local s = registry.settings()
+  local ips = s.certificate and cert_ips(s.certificate) or {}
+  if not (#ips == 1 and ips[1] == ip) then
+    return false, ("%s names %s, not %s"):format(tostring(s.certificate), table.concat(ips, ", "), ip)
+  end
+  local resp, err = registry.request("/v2/")
+  if not resp then return false, err end
+  return true, ("%s names IP:%s and the registry serves it"):format(s.certificate, ip)
+end
+
+local function env_file_holds(_, name, address)
+  local p, err = project.get(name)
+  if not p then return false, err end
+  local text = ix.read_file(p.path .. "/.env.build.local") or ""
+  if not text:find("=" .. address, 1, true) then return false, p.path .. "/.env.build.local does not set " .. address end
+  return true, p.path .. "/.env.build.local sets " .. address
+end
+
 local function no_stale_addresses()
   local roots = ix.config().search_roots or {}
   if #roots == 0 then return false, "set search_roots in infraexec.yaml" end
@@ -152,14 +172,17 @@ return {
   description = "moves everything to a new registry address and proves it",
   rules = {
     { pattern = "^Update (%S+) %.env%.build%.local to use (%S+)", description = "registry address in a project's .env.build.local",
-      examples = { "Update ffl .env.build.local to use 127.0.0.1:5000" }, run = update_env_file },
+      examples = { "Update ffl .env.build.local to use 127.0.0.1:5000" }, run = update_env_file,
+      check = env_file_holds },
     { pattern = "^Update (%S+) .*registry URL", description = "registry address in a project's build files",
       examples = { "Update triager build script default registry URL", "Update mtg_dev_agents registry URLs in Makefile and scripts" },
       run = update_project_files },
     { pattern = "^Update (%S+) registry certificate IP to (%S+)", description = "issue and verify the registry certificate for an IP",
-      examples = { "Update beckerkube registry certificate IP to 127.0.0.1" }, run = update_certificate },
+      examples = { "Update beckerkube registry certificate IP to 127.0.0.1" }, run = update_certificate,
+      check = certificate_holds },
     { pattern = "^Verify no other hardcoded registry IPs", description = "no old address left in the search roots",
-      examples = { "Verify no other hardcoded registry IPs exist in any repository" }, run = no_stale_addresses },
+      examples = { "Verify no other hardcoded registry IPs exist in any repository" }, run = no_stale_addresses,
+      check = no_stale_addresses },
     { pattern = "^Document (.-) in (%S+)", description = "record the registry address in the architecture doc",
       examples = { "Document all IPs in docs/architecture.md" }, run = document },
   },

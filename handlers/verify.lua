@@ -57,6 +57,7 @@ end
 
 return {
   description = "checks the registry and the cluster without changing them",
+  readonly = true, -- every rule only observes: `infraexec verify` reruns them as they are
   rules = {
     { pattern = "^Verify images in registry", description = "an image's tags through the registry API",
       examples = { "Verify images in registry: `curl -k https://127.0.0.1:5000/v2/ffl/backend/tags/list`" },

@@ -3,6 +3,8 @@
 
 #include "infraexec/clock.h"
 #include "infraexec/fileio.h"
+#include "infraexec/luahost.h"
+#include "infraexec/queue.h"
 #include "infraexec/report.h"
 #include "infraexec/run.h"
 #include "infraexec/task.h"
@@ -11,6 +13,7 @@
 #include "infraexec/text.h"
 #include "infraexec/yamledit.h"
 
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
@@ -28,6 +31,7 @@ typedef struct cli {
     ix_run_opts run;
     const char *report_file;
     int *only;
+    int force;                   /* archive --force */
 } cli;
 
 typedef struct command {
@@ -305,10 +309,12 @@ static int write_report_file(const char *path, const ix_report *rep)
     return rc;
 }
 
+static int cmd_verify(cli *c, int argc, char **argv);
+
 static int cmd_run(cli *c, int argc, char **argv)
 {
     if (argc != 1)
-        return fail("run: expected one TASK (see 'infraexec run --help')");
+        return fail("expected one TASK (see --help)");
     c->run.tasks_dir = c->tasks_dir;
     ix_report rep;
     ix_err err;
@@ -329,6 +335,168 @@ static int cmd_run(cli *c, int argc, char **argv)
         code = IX_EXIT_REMAIN;
     ix_report_free(&rep);
     return code;
+}
+
+static int cmd_verify(cli *c, int argc, char **argv)
+{
+    c->run.verify = 1;
+    return cmd_run(c, argc, argv);
+}
+
+/* ---- next and archive: the orchestrator's loop ---- */
+
+static int cmd_next(cli *c, int argc, char **argv)
+{
+    (void)argv;
+    if (argc)
+        return fail("next: takes no arguments");
+    ix_err err;
+    char *dir;
+    json_t *res;
+    if (ix_taskdir_find(c->tasks_dir, &dir, &err) < 0)
+        return fail(err.msg);
+    int rc = ix_queue_next(dir, &res, &err);
+    free(dir);
+    if (rc < 0)
+        return fail(err.msg);
+    json_t *next = json_object_get(res, "next");
+    int found = !json_is_null(next);
+    if (c->json) {
+        print_json(json_incref(res));
+    } else {
+        if (found)
+            printf("%s\n", json_string_value(json_object_get(next, "id")));
+        else
+            fprintf(stderr, "infraexec: next: nothing to run\n");
+        size_t i, k;
+        json_t *w, *d;
+        json_array_foreach(json_object_get(res, "waiting"), i, w) {
+            fprintf(stderr, "infraexec: next: %s waits for",
+                    json_string_value(json_object_get(w, "id")));
+            json_array_foreach(json_object_get(w, "waits_for"), k, d)
+                fprintf(stderr, "%s %s (%s)", k ? "," : "", json_string_value(json_object_get(d, "id")),
+                        json_string_value(json_object_get(d, "why")));
+            fputc('\n', stderr);
+        }
+    }
+    json_decref(res);
+    return found ? IX_EXIT_OK : IX_EXIT_REMAIN;
+}
+
+static int cmd_archive(cli *c, int argc, char **argv)
+{
+    if (argc != 1)
+        return fail("archive: expected one TASK");
+    ix_err err;
+    char *path, *dir, *dest, *commit;
+    if (ix_taskdir_resolve(c->tasks_dir, argv[0], &path, &err) < 0)
+        return fail(err.msg);
+    if (ix_taskdir_find(c->tasks_dir, &dir, &err) < 0) {
+        /* A path outside any tasks directory: its parent's parent is one. */
+        char *slash = strrchr(path, '/');
+        dir = ix_xstrndup(path, slash ? (size_t)(slash - path) : 1);
+        slash = strrchr(dir, '/');
+        if (slash)
+            *slash = '\0';
+    }
+    int rc = ix_queue_archive(dir, path, c->force, &dest, &commit, &err);
+    if (rc == 0 && c->json)
+        print_json(json_pack("{s:s, s:s, s:s?}", "archived", path, "path", dest, "commit", commit));
+    else if (rc == 0)
+        printf("%s: archived to %s%s%s\n", argv[0], dest, commit ? ", committed " : "",
+               commit ? commit : "");
+    free(dest);
+    free(commit);
+    free(dir);
+    free(path);
+    return rc < 0 ? fail(err.msg) : IX_EXIT_OK;
+}
+
+/* ---- handlers: what the ops team's Lua looks like to infraexec ---- */
+
+static void print_inventory(json_t *inv)
+{
+    size_t i;
+    json_t *v;
+    printf("handler search path:\n");
+    json_array_foreach(json_object_get(inv, "path"), i, v)
+        printf("  %zu. %s\n", i + 1, json_string_value(v));
+    json_array_foreach(json_object_get(inv, "handlers"), i, v) {
+        printf("\n%s  %s\n", json_string_value(json_object_get(v, "name")),
+               json_string_value(json_object_get(v, "path")));
+        size_t k;
+        json_t *o;
+        json_array_foreach(json_object_get(v, "overrides"), k, o)
+            printf("  overrides %s\n", json_string_value(o));
+        const char *desc = json_string_value(json_object_get(v, "description"));
+        if (desc)
+            printf("  %s\n", desc);
+        if (json_array_size(json_object_get(v, "labels"))) {
+            printf("  labels:");
+            json_array_foreach(json_object_get(v, "labels"), k, o)
+                printf(" %s", json_string_value(o));
+            printf("\n");
+        }
+        if (json_object_get(v, "error"))
+            printf("  ERROR: %s\n", json_string_value(json_object_get(v, "error")));
+        json_array_foreach(json_object_get(v, "rules"), k, o) {
+            const char *pat = json_string_value(json_object_get(o, "pattern"));
+            const char *rd = json_string_value(json_object_get(o, "description"));
+            printf("  %zu. %s%s%s\n", k + 1, pat ? pat : "(match function)", rd ? " -- " : "",
+                   rd ? rd : "");
+        }
+    }
+}
+
+static int cmd_handlers(cli *c, int argc, char **argv)
+{
+    int check = argc == 1 && strcmp(argv[0], "check") == 0;
+    if (argc > 1 || (argc == 1 && !check))
+        return fail("handlers: expected nothing or 'check'");
+    ix_err err;
+    char *tasks = NULL, cwd[PATH_MAX];
+    if (!getcwd(cwd, sizeof cwd))
+        return fail("cannot read the current directory");
+    /* The workspace is above the tasks directory, when there is one. */
+    char *workspace = ix_taskdir_find(c->tasks_dir, &tasks, &err) == 0 ? tasks : ix_xstrdup(cwd);
+    if (tasks) {
+        char *slash = strrchr(workspace, '/');
+        if (slash && slash != workspace)
+            *slash = '\0';
+    }
+    char **hdirs, **ldirs;
+    ix_run_search_dirs(c->run.handlers_dir, workspace, &hdirs, &ldirs);
+    ix_luahost_ctx ctx = {.workspace = workspace};
+    ix_luahost *host = NULL;
+    json_t *res = NULL;
+    int rc = IX_EXIT_OK;
+    if (ix_luahost_open(&host, &ctx, (const char *const *)hdirs, (const char *const *)ldirs,
+                        &err) < 0 ||
+        ix_luahost_call(host, check ? "check" : "inventory", (const char *const *)hdirs, &res,
+                        &err) < 0) {
+        rc = fail(err.msg);
+    } else if (c->json) {
+        print_json(json_incref(res));
+    } else if (!check) {
+        print_inventory(res);
+    } else {
+        size_t i;
+        json_t *v;
+        json_array_foreach(json_object_get(res, "problems"), i, v)
+            printf("%s\n", json_string_value(v));
+    }
+    if (check && res) {
+        size_t n = json_array_size(json_object_get(res, "problems"));
+        fprintf(stderr, "infraexec: handlers check: %lld handler files, %zu problem%s\n",
+                (long long)json_integer_value(json_object_get(res, "files")), n, n == 1 ? "" : "s");
+        rc = n ? IX_EXIT_BAD : rc;
+    }
+    json_decref(res);
+    ix_luahost_close(host);
+    ix_run_free_dirs(hdirs);
+    ix_run_free_dirs(ldirs);
+    free(workspace);
+    return rc;
 }
 
 /* ---- yaml: a format-preserving yq for scripts and people ---- */
@@ -386,12 +554,28 @@ static const command commands[] = {
      "  --retries N         extra attempts per failed command (default 1)\n"
      "  --handlers DIR      look for handlers in DIR first\n"
      "  --config FILE       infraexec.yaml to use (default: the nearest above the task)\n"
+     "  --events FD         write newline-delimited JSON events to file descriptor FD\n"
      "  -q, --quiet         no progress on stderr\n"},
+    {"verify", cmd_verify, "TASK", "recheck the checked criteria: which still hold",
+     "  --json              print the report as JSON\n"
+     "  --report FILE       also write the report to FILE (JSON if it ends in .json)\n"
+     "  --only N[,M...]     check only these criteria\n"
+     "  --handlers DIR      look for handlers in DIR first\n"
+     "  -q, --quiet         no progress on stderr\n"},
+    {"next", cmd_next, "", "the task to run next: active before backlog, by priority, then id",
+     "  --json              also list the tasks waiting for dependencies\n"
+     "exit 0 with the id on stdout, 1 when nothing can run\n"},
+    {"archive", cmd_archive, "TASK", "mark a finished task completed, move it to completed/, commit",
+     "  --force             archive even with unchecked criteria\n"
+     "  --json              print JSON\n"},
     {"yaml", cmd_yaml, "get|set FILE PATH [VALUE]",
      "read or set one YAML scalar, changing only its bytes",
      "  --doc N             the document of a multi-document file (0-based)\n"
      "  --dry-run           (set) print the diff instead of writing\n"
      "PATH is dot-separated keys and list indexes, e.g. spec.values.workers.1.image.tag\n"},
+    {"handlers", cmd_handlers, "[check]", "list the Lua handlers and their rules; check lints them",
+     "  --handlers DIR      look for handlers in DIR first\n"
+     "  --json              print JSON\n"},
     {"list", cmd_list, "", "list tasks by priority, then id",
      "  --status S          only tasks whose status is S\n"
      "  --label L           only tasks carrying label L\n"
@@ -405,7 +589,7 @@ static void usage(FILE *out)
                  "Executes infrastructure task files (Markdown with YAML frontmatter).\n\n"
                  "commands:\n");
     for (const command *c = commands; c->name; c++)
-        fprintf(out, "  %-5s %-26s %s\n", c->name, c->args, c->summary);
+        fprintf(out, "  %-8s %-26s %s\n", c->name, c->args, c->summary);
     fprintf(out, "\noptions:\n"
                  "  --tasks-dir DIR     tasks directory (default: $INFRAEXEC_TASKS, else the\n"
                  "                      nearest tasks/ above the current directory)\n"
@@ -426,7 +610,8 @@ static void command_usage(const command *c)
 
 enum {
     OPT_TASKS_DIR = 256, OPT_STATUS, OPT_LABEL, OPT_JSON, OPT_DRY_RUN, OPT_REPORT, OPT_ONLY,
-    OPT_TIMEOUT, OPT_TASK_TIMEOUT, OPT_RETRIES, OPT_HANDLERS, OPT_CONFIG, OPT_DOC,
+    OPT_TIMEOUT, OPT_TASK_TIMEOUT, OPT_RETRIES, OPT_HANDLERS, OPT_CONFIG, OPT_DOC, OPT_FORCE,
+    OPT_EVENTS,
 };
 
 static const struct option long_opts[] = {
@@ -443,6 +628,8 @@ static const struct option long_opts[] = {
     {"handlers", required_argument, NULL, OPT_HANDLERS},
     {"config", required_argument, NULL, OPT_CONFIG},
     {"doc", required_argument, NULL, OPT_DOC},
+    {"force", no_argument, NULL, OPT_FORCE},
+    {"events", required_argument, NULL, OPT_EVENTS},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -500,6 +687,17 @@ static int parse_options(cli *c, const command *cmd, int *argc, char ***argv)
         case OPT_REPORT: c->report_file = optarg; break;
         case OPT_HANDLERS: c->run.handlers_dir = optarg; break;
         case OPT_CONFIG: c->run.config = optarg; break;
+        case OPT_FORCE: c->force = 1; break;
+        case OPT_EVENTS: {
+            char *end;
+            long fd = strtol(optarg, &end, 10);
+            if (*end || end == optarg || fd < 0 || fd > 1023 || fcntl((int)fd, F_GETFD) < 0) {
+                fprintf(stderr, "infraexec: --events: '%s' is not an open file descriptor\n", optarg);
+                return -1;
+            }
+            c->run.events_fd = (int)fd;
+            break;
+        }
         case OPT_DOC: {
             char *end;
             long n = strtol(optarg, &end, 10);
@@ -560,7 +758,7 @@ int ix_cli_main(int argc, char **argv)
     signal(SIGXFSZ, SIG_IGN);
     signal(SIGPIPE, SIG_IGN);
 
-    cli c = {.run = {.retries = 1, .backoff = 1}};
+    cli c = {.run = {.retries = 1, .backoff = 1, .events_fd = -1}};
     int rc = parse_options(&c, NULL, &argc, &argv);
     if (rc)
         return rc < 0 ? IX_EXIT_BAD : IX_EXIT_OK;

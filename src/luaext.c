@@ -480,6 +480,37 @@ static int find_visit(void *ctx, const char *path, const struct stat *st)
     return f->n >= 10000;
 }
 
+/* list_dir(dir) -> sorted names of the entries of DIR (no . and ..), or
+ * nil, message */
+static int l_list_dir(lua_State *L)
+{
+    const char *dir = luaL_checkstring(L, 1);
+    struct dirent **ents;
+    int n = scandir(dir, &ents, NULL, by_name);
+    if (n < 0) {
+        lua_pushnil(L);
+        lua_pushfstring(L, "%s: %s", dir, strerror(errno));
+        return 2;
+    }
+    /* Names copied to C strings first: no Lua error while ents is live. */
+    char **names = ix_xcalloc((size_t)n + 1, sizeof *names);
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+        if (strcmp(ents[i]->d_name, ".") && strcmp(ents[i]->d_name, ".."))
+            names[k++] = ix_xstrdup(ents[i]->d_name);
+        free(ents[i]);
+    }
+    free(ents);
+    lua_createtable(L, k, 0);
+    for (int i = 0; i < k; i++) {
+        lua_pushstring(L, names[i]);
+        lua_rawseti(L, -2, i + 1);
+        free(names[i]);
+    }
+    free(names);
+    return 1;
+}
+
 /* find(root, name) -> list of files under ROOT whose name is NAME */
 static int l_find(lua_State *L)
 {
@@ -496,13 +527,51 @@ static int l_find(lua_State *L)
     return 1;
 }
 
+json_t *ix_luaext_to_json(lua_State *L, int idx, int depth)
+{
+    idx = lua_absindex(L, idx);
+    switch (lua_type(L, idx)) {
+    case LUA_TBOOLEAN:
+        return json_boolean(lua_toboolean(L, idx));
+    case LUA_TNUMBER:
+        return lua_isinteger(L, idx) ? json_integer(lua_tointeger(L, idx))
+                                     : json_real(lua_tonumber(L, idx));
+    case LUA_TSTRING:
+        return json_stringn(lua_tostring(L, idx), lua_rawlen(L, idx));
+    case LUA_TTABLE: {
+        if (depth > 50)
+            return json_null();
+        lua_Integer n = (lua_Integer)lua_rawlen(L, idx);
+        if (n > 0) {
+            json_t *a = json_array();
+            for (lua_Integer i = 1; i <= n; i++) {
+                lua_rawgeti(L, idx, i);
+                json_array_append_new(a, ix_luaext_to_json(L, -1, depth + 1));
+                lua_pop(L, 1);
+            }
+            return a;
+        }
+        json_t *o = json_object();
+        lua_pushnil(L);
+        while (lua_next(L, idx)) {
+            if (lua_type(L, -2) == LUA_TSTRING)
+                json_object_set_new(o, lua_tostring(L, -2), ix_luaext_to_json(L, -1, depth + 1));
+            lua_pop(L, 1);
+        }
+        return o;
+    }
+    default:
+        return json_null();
+    }
+}
+
 void ix_luaext_register(lua_State *L)
 {
     static const luaL_Reg funcs[] = {
         {"yaml_get", l_yaml_get}, {"yaml_set", l_yaml_set}, {"json_decode", l_json_decode},
         {"search", l_search},     {"http", l_http},           {"find", l_find},
         {"git_branch", l_git_branch}, {"git_head", l_git_head}, {"git_status", l_git_status},
-        {"git_commit", l_git_commit}, {NULL, NULL},
+        {"git_commit", l_git_commit}, {"list_dir", l_list_dir}, {NULL, NULL},
     };
     luaL_setfuncs(L, funcs, 0);
     lua_pushlightuserdata(L, (void *)&funcs);

@@ -755,12 +755,21 @@ int ix_luahost_open(ix_luahost **out, ix_luahost_ctx *ctx, const char *const *ha
     collect_roots(h);
     lua_State *L = h->L = lua_newstate(limited_alloc, h);
     if (!L) {
-        free(h);
+        ix_luahost_close(h);
         return ix_err_set(err, "cannot create a Lua state");
     }
     open_safe_libs(L);
     set_search_path(L, lua_dirs);
-    store_task(L, ctx->task, ctx->workspace);
+    if (ctx->task) {
+        store_task(L, ctx->task, ctx->workspace);
+    } else {
+        lua_createtable(L, 0, 4);
+        lua_newtable(L), lua_setfield(L, -2, "labels");
+        lua_newtable(L), lua_setfield(L, -2, "criteria");
+        lua_newtable(L), lua_setfield(L, -2, "code_blocks");
+        lua_pushstring(L, ctx->workspace), lua_setfield(L, -2, "workspace");
+        lua_setfield(L, LUA_REGISTRYINDEX, "infraexec.task");
+    }
     store_git_settings(L, ctx);
     lua_sethook(L, count_hook, LUA_MASKCOUNT, LUA_HOOK_EVERY);
 
@@ -771,15 +780,33 @@ int ix_luahost_open(ix_luahost **out, ix_luahost_ctx *ctx, const char *const *ha
         ix_luahost_close(h);
         return -1;
     }
-    lua_getfield(L, -1, "load");
-    push_dirs(L, handler_dirs);
-    h->insn = 0;
-    if (pcall(L, 1, 0, err) < 0) {
-        ix_luahost_close(h);
-        return -1;
+    if (ctx->task) {
+        lua_getfield(L, -1, "load");
+        push_dirs(L, handler_dirs);
+        h->insn = 0;
+        if (pcall(L, 1, 0, err) < 0) {
+            ix_luahost_close(h);
+            return -1;
+        }
     }
     lua_setfield(L, LUA_REGISTRYINDEX, "infraexec.engine");
     *out = h;
+    return 0;
+}
+
+int ix_luahost_call(ix_luahost *h, const char *name, const char *const *handler_dirs,
+                    json_t **out, ix_err *err)
+{
+    lua_State *L = h->L;
+    lua_getfield(L, LUA_REGISTRYINDEX, "infraexec.engine");
+    lua_getfield(L, -1, name);
+    lua_remove(L, -2);
+    push_dirs(L, handler_dirs);
+    h->insn = 0;
+    if (pcall(L, 1, 1, err) < 0)
+        return -1;
+    *out = ix_luaext_to_json(L, -1, 0);
+    lua_pop(L, 1);
     return 0;
 }
 
@@ -791,7 +818,8 @@ static char *field_string(lua_State *L, const char *key)
     return s;
 }
 
-int ix_luahost_dispatch(ix_luahost *h, const ix_criterion *c, int *done, ix_err *err)
+int ix_luahost_dispatch(ix_luahost *h, const ix_criterion *c, const char *mode, int *done,
+                        int *checkable, ix_err *err)
 {
     lua_State *L = h->L;
     ix_crit_report *cr = h->ctx->current;
@@ -803,8 +831,9 @@ int ix_luahost_dispatch(ix_luahost *h, const ix_criterion *c, int *done, ix_err 
     lua_remove(L, -2);
     lua_geti(L, -1, c->index);
     lua_remove(L, -2);
+    lua_pushstring(L, mode);
     h->insn = 0;
-    if (pcall(L, 1, 1, err) < 0)
+    if (pcall(L, 2, 1, err) < 0)
         return -1;
     if (!lua_istable(L, -1)) {
         lua_pop(L, 1);
@@ -815,6 +844,10 @@ int ix_luahost_dispatch(ix_luahost *h, const ix_criterion *c, int *done, ix_err 
     lua_pop(L, 1);
     lua_getfield(L, -1, "blocked");
     cr->blocked = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    lua_getfield(L, -1, "unverifiable");
+    if (checkable)
+        *checkable = !lua_toboolean(L, -1);
     lua_pop(L, 1);
     free(cr->rule);
     free(cr->reason);

@@ -417,8 +417,49 @@ static json_t *next_steps(const ix_report *r)
     return steps;
 }
 
+size_t ix_report_count_check(const ix_report *r, ix_check which)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->ncrit; i++)
+        n += r->crit[i].check == which;
+    return n;
+}
+
+/* `infraexec verify`: one line per checked criterion. */
+static void verify_markdown(const ix_report *r, ix_buf *out)
+{
+    static const char *const mark[] = {
+        [IX_CHECK_HOLDS] = "✅ holds", [IX_CHECK_FAILS] = "❌ fails",
+        [IX_CHECK_UNVERIFIABLE] = "❔ cannot be checked",
+    };
+    ix_buf_printf(out, "# Verification Report: %s\n\n## Task: %s\nPriority: %s\nStatus: %s\n\n"
+                       "## Checked Criteria\n\n", dash(r->id), dash(r->title), dash(r->priority),
+                  dash(r->status));
+    size_t shown = 0;
+    for (size_t i = 0; i < r->ncrit; i++) {
+        const ix_crit_report *c = &r->crit[i];
+        if (!c->check)
+            continue;
+        shown++;
+        ix_buf_printf(out, "- %s: %s\n", mark[c->check], c->text);
+        if (c->reason && *c->reason)
+            ix_buf_printf(out, "  - %s\n", c->reason);
+    }
+    if (!shown)
+        ix_buf_puts(out, "- None\n");
+    ix_buf_printf(out, "\n## Summary\n\n%zu of %zu checked criteria hold; %zu fail; %zu cannot be "
+                       "checked without redoing them.\n",
+                  ix_report_count_check(r, IX_CHECK_HOLDS), shown,
+                  ix_report_count_check(r, IX_CHECK_FAILS),
+                  ix_report_count_check(r, IX_CHECK_UNVERIFIABLE));
+}
+
 void ix_report_markdown(const ix_report *r, ix_buf *out)
 {
+    if (r->verify) {
+        verify_markdown(r, out);
+        return;
+    }
     ix_report_counts n = ix_report_count(r);
     ix_buf_printf(out, "# Task Execution Report: %s%s\n\n", dash(r->id),
                   r->dry_run ? " (dry run)" : "");
@@ -540,9 +581,14 @@ static json_t *crit_json(const ix_crit_report *c)
         json_array_append_new(files, json_pack("{s:o, s:o, s:o}",
             "path", jtext(c->files[i].path), "summary", jtext(c->files[i].summary),
             "diff", jstr(c->files[i].diff)));
-    return json_pack("{s:i, s:o, s:o, s:s, s:b, s:b, s:o, s:o, s:o, s:o}",
+    static const char *const check[] = {
+        [IX_CHECK_HOLDS] = "holds", [IX_CHECK_FAILS] = "fails",
+        [IX_CHECK_UNVERIFIABLE] = "unverifiable",
+    };
+    return json_pack("{s:i, s:o, s:o, s:s, s:b, s:b, s:o, s:o, s:o, s:o, s:o}",
         "index", c->index, "text", jtext(c->text), "group", jstr(c->group),
         "state", state[c->state], "blocked", c->blocked, "would_complete", c->would_complete,
+        "check", c->check ? json_string(check[c->check]) : json_null(),
         "rule", jstr(c->rule), "reason", jstr(c->reason), "commands", cmds, "files", files);
 }
 
@@ -553,12 +599,12 @@ json_t *ix_report_json(const ix_report *r)
     for (size_t i = 0; i < r->ncrit; i++)
         json_array_append_new(crit, crit_json(&r->crit[i]));
     /* json_pack adds members in format order: the key order is stable */
-    return json_pack("{s:s, s:{s:o, s:o, s:o, s:o, s:o}, s:b, s:b, s:b, s:o,"
+    return json_pack("{s:s, s:{s:o, s:o, s:o, s:o, s:o}, s:b, s:b, s:b, s:b, s:o,"
                      " s:o, s:{s:I, s:I, s:I, s:I}, s:s, s:o, s:o, s:o, s:o, s:o}",
         "schema", IX_REPORT_SCHEMA,
         "task", "id", jstr(r->id), "title", jstr(r->title), "priority", jstr(r->priority),
                 "status", jstr(r->status), "path", jstr(r->path),
-        "dry_run", r->dry_run, "interrupted", r->interrupted,
+        "dry_run", r->dry_run, "verify", r->verify, "interrupted", r->interrupted,
         "task_timed_out", r->task_timed_out, "error", jstr(r->error),
         "warnings", jstrv(r->warnings, r->nwarnings),
         "summary", "total", (json_int_t)n.total, "completed", (json_int_t)n.completed,

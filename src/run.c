@@ -3,6 +3,7 @@
 
 #include "infraexec/clock.h"
 #include "infraexec/config.h"
+#include "infraexec/events.h"
 #include "infraexec/luahost.h"
 #include "infraexec/progress.h"
 #include "infraexec/secrets.h"
@@ -39,6 +40,8 @@ typedef struct run {
     ix_secrets secrets;
     ix_report *rep;
     ix_progress ui;
+    ix_events events;
+    int current;                /* index of the criterion being worked on */
     double deadline;            /* monotonic seconds, 0 = none */
 } run;
 
@@ -328,12 +331,60 @@ static int selected(const ix_run_opts *o, int index)
     return 0;
 }
 
-static void on_tick(void *ui)
+/* ---- what watchers see: progress for people, events for programs ---- */
+
+static void on_tick(void *vr)
 {
-    run *r = (run *)((char *)ui - offsetof(run, ui));
+    run *r = vr;
     if (r->deadline && !cancel_run && now_mono() > r->deadline)
         cancel_run = 2;
-    ix_progress_tick(ui);
+    ix_progress_tick(&r->ui);
+}
+
+static void on_line(void *vr, int stream, const char *line, size_t len)
+{
+    run *r = vr;
+    ix_progress_line(&r->ui, stream, line, len);
+    ix_events_emit(&r->events, "output", json_pack("{s:i, s:s, s:s%}", "index", r->current,
+                   "stream", stream == 1 ? "stdout" : "stderr", "line", line, len));
+}
+
+static void on_command(void *vr, const ix_cmd_record *cmd, int finished)
+{
+    run *r = vr;
+    ix_progress_command(&r->ui, cmd, finished);
+    if (!finished) {
+        json_t *argv = json_null();
+        if (cmd->argv) {
+            argv = json_array();
+            for (size_t i = 0; cmd->argv[i]; i++)
+                json_array_append_new(argv, json_string(cmd->argv[i]));
+        }
+        ix_events_emit(&r->events, "command_started", json_pack("{s:i, s:o, s:s?, s:s?}",
+                       "index", r->current, "argv", argv, "script", cmd->script, "cwd", cmd->cwd));
+    } else {
+        ix_events_emit(&r->events, "command_finished", json_pack("{s:i, s:i, s:i, s:b, s:i, s:f}",
+                       "index", r->current, "exit_code", cmd->exit_code, "signal", cmd->term_signal,
+                       "timed_out", cmd->timed_out, "attempts", cmd->attempts,
+                       "duration", cmd->duration));
+    }
+}
+
+static void criterion_started(run *r, const ix_criterion *c, int total)
+{
+    r->current = c->index;
+    ix_progress_criterion(&r->ui, c->index, total, c->text);
+    ix_events_emit(&r->events, "criterion_started",
+                   json_pack("{s:i, s:s}", "index", c->index, "text", c->text));
+}
+
+static void criterion_finished(run *r, const ix_crit_report *cr, int done)
+{
+    static const char *const state[] = {"completed", "previously_completed", "remaining"};
+    ix_progress_done(&r->ui, cr, done);
+    ix_events_emit(&r->events, "criterion_finished", json_pack("{s:i, s:s, s:b, s:s?, s:s?}",
+                   "index", cr->index, "state", state[cr->state], "done", done, "rule", cr->rule,
+                   "reason", cr->reason));
 }
 
 /* Secret values: from the environment (names like *TOKEN*, plus the
@@ -354,12 +405,32 @@ static void collect_secrets(run *r)
 
 /* ---- the loop ---- */
 
+/* `infraexec verify`: each checked criterion's rule observes whether it
+ * still holds.  Nothing is ticked, unticked or logged. */
+static int verify(run *r, ix_luahost *host, ix_luahost_ctx *ctx, ix_err *err)
+{
+    for (size_t i = 0; i < r->task->ncriteria && !cancel_run; i++) {
+        const ix_criterion *c = &r->task->criteria[i];
+        ix_crit_report *cr = &r->rep->crit[i];
+        if (!c->checked || !selected(r->o, c->index))
+            continue;
+        ctx->current = cr;
+        criterion_started(r, c, (int)r->task->ncriteria);
+        int holds = 0, checkable = 1;
+        if (ix_luahost_dispatch(host, c, "check", &holds, &checkable, err) < 0)
+            return -1;
+        ctx->current = NULL;
+        cr->check = !checkable ? IX_CHECK_UNVERIFIABLE : holds ? IX_CHECK_HOLDS : IX_CHECK_FAILS;
+        criterion_finished(r, cr, holds);
+    }
+    return 0;
+}
+
 static int work(run *r, ix_luahost *host, ix_luahost_ctx *ctx, ix_err *err)
 {
     size_t todo = 0;
     for (size_t i = 0; i < r->task->ncriteria; i++)
         todo += !r->task->criteria[i].checked && selected(r->o, r->task->criteria[i].index);
-    int n = 0;
     for (size_t i = 0; i < r->task->ncriteria && !cancel_run; i++) {
         const ix_criterion *c = &r->task->criteria[i];
         ix_crit_report *cr = &r->rep->crit[i];
@@ -370,10 +441,9 @@ static int work(run *r, ix_luahost *host, ix_luahost_ctx *ctx, ix_err *err)
             break;
         }
         ctx->current = cr;
-        ix_progress_criterion(&r->ui, c->index, (int)todo, c->text);
-        (void)++n;
+        criterion_started(r, c, (int)todo);
         int done = 0;
-        if (ix_luahost_dispatch(host, c, &done, err) < 0)
+        if (ix_luahost_dispatch(host, c, "run", &done, NULL, err) < 0)
             return -1;
         ctx->current = NULL;
         if (cancel_run) {
@@ -398,7 +468,7 @@ static int work(run *r, ix_luahost *host, ix_luahost_ctx *ctx, ix_err *err)
             if (done)
                 cr->state = IX_STATE_COMPLETED;
         }
-        ix_progress_done(&r->ui, cr, done);
+        criterion_finished(r, cr, done);
     }
     return 0;
 }
@@ -422,7 +492,8 @@ int ix_run_task(const char *arg, const ix_run_opts *o, ix_report *rep, int *exit
         ix_err_set(err, "%s: no '## Acceptance Criteria' section: nothing to run", path);
         goto out;
     }
-    if (!o->dry_run && (preflight(&r, err) < 0 || take_run_lock(&r, &lock_fd, err) < 0 ||
+    if (!o->dry_run && ((!o->verify && preflight(&r, err) < 0) ||
+                        take_run_lock(&r, &lock_fd, err) < 0 ||
                         !(log_dir = make_log_dir(&r, err))))
         goto out;
 
@@ -434,12 +505,13 @@ int ix_run_task(const char *arg, const ix_run_opts *o, ix_report *rep, int *exit
                    "in infraexec.yaml): its answers prove less");
     rep->log_dir = log_dir ? ix_xstrdup(log_dir) : NULL;
     ix_progress_init(&r.ui, stderr, o->quiet);
+    ix_events_open(&r.events, o->events_fd);
     ix_luahost_ctx ctx = {
         .task = r.task, .config = &r.cfg, .workspace = r.workspace, .log_dir = log_dir, .dry_run = o->dry_run,
         .timeout = o->timeout, .retries = o->retries, .backoff = o->backoff,
         .cancel = &cancel_run, .secrets = &r.secrets, .report = rep, .append_log = append_log,
-        .on_command = ix_progress_command, .on_line = ix_progress_line, .on_tick = on_tick,
-        .run = &r, .ui = &r.ui,
+        .on_command = on_command, .on_line = on_line, .on_tick = on_tick,
+        .run = &r, .ui = &r,
     };
     ix_run_search_dirs(o->handlers_dir, r.workspace, &hdirs, &ldirs);
     if (ix_luahost_open(&host, &ctx, (const char *const *)hdirs, (const char *const *)ldirs,
@@ -453,23 +525,30 @@ int ix_run_task(const char *arg, const ix_run_opts *o, ix_report *rep, int *exit
     sigaction(SIGTERM, &sa, &old_term);
     r.deadline = o->task_timeout > 0 ? now_mono() + o->task_timeout : 0;
 
-    rc = work(&r, host, &ctx, err);
+    rep->verify = o->verify;
+    rc = o->verify ? verify(&r, host, &ctx, err) : work(&r, host, &ctx, err);
 
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
     if (rc == 0) {
         rep->interrupted = cancel_run == 1;
         rep->task_timed_out = cancel_run == 2;
-        if (cancel_run && !o->dry_run) {
+        if (cancel_run && !o->dry_run && !o->verify) {
             ix_err lerr;
             update_task(&r, 0, NULL, cancel_run == 1 ? "Run interrupted"
                                                      : "Run stopped by --task-timeout", &lerr);
         }
         ix_report_counts n = ix_report_count(rep);
-        *exit_code = rep->interrupted ? 130 : (n.remaining == 0 || o->dry_run) ? 0 : 1;
+        if (o->verify)
+            *exit_code = rep->interrupted ? 130 : ix_report_count_check(rep, IX_CHECK_FAILS) ? 1 : 0;
+        else
+            *exit_code = rep->interrupted ? 130 : (n.remaining == 0 || o->dry_run) ? 0 : 1;
     }
 out:
     ix_report_mask(rep, &r.secrets);
+    if (rc == 0)
+        ix_events_emit(&r.events, "report", json_pack("{s:o}", "report", ix_report_json(rep)));
+    ix_events_close(&r.events);
     ix_luahost_close(host);
     ix_run_free_dirs(hdirs);
     ix_run_free_dirs(ldirs);

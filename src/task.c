@@ -19,6 +19,7 @@ typedef struct walker {
     char *section;          /* current level-1/2 heading text */
     char *heading;          /* nearest heading of any level */
     int in_criteria, in_log, log_sub;  /* log_sub: a ### inside the Progress Log */
+    int in_deps;
     char *group;
 } walker;
 
@@ -281,6 +282,7 @@ static void visit_heading(walker *w, cmark_node *n)
         w->group = NULL;
         w->in_criteria = level == 2 && starts_with_ci(text, "Acceptance Criteria");
         w->in_log = level == 2 && starts_with_ci(text, "Progress Log");
+        w->in_deps = level == 2 && starts_with_ci(text, "Dependencies");
         w->log_sub = 0;
         if (w->in_criteria)
             w->t->has_criteria_section = 1;
@@ -296,6 +298,28 @@ static void visit_heading(walker *w, cmark_node *n)
     if (w->in_log)
         w->log_sub = 1;
     free(text);
+}
+
+static void add_dep(ix_task *t, const char *id, size_t n)
+{
+    for (size_t i = 0; i < t->ndeps; i++)
+        if (strlen(t->deps[i]) == n && strncmp(t->deps[i], id, n) == 0)
+            return;
+    t->deps = ix_xrealloc(t->deps, (t->ndeps + 1) * sizeof *t->deps);
+    t->deps[t->ndeps++] = ix_xstrndup(id, n);
+}
+
+/* Task ids ("TASK-005") in a piece of text. */
+static void scan_deps(ix_task *t, const char *s)
+{
+    for (const char *p = s; (p = strstr(p, "TASK-"));) {
+        size_t n = 5;
+        while (isdigit((unsigned char)p[n]))
+            n++;
+        if (n > 5 && (p == s || !isalnum((unsigned char)p[-1])))
+            add_dep(t, p, n);
+        p += n;
+    }
 }
 
 static void walk_body(walker *w, cmark_node *doc)
@@ -321,6 +345,11 @@ static void walk_body(walker *w, cmark_node *doc)
             break;
         case CMARK_NODE_CODE_BLOCK:
             visit_code_block(w, n);
+            break;
+        case CMARK_NODE_TEXT:
+        case CMARK_NODE_CODE:
+            if (w->in_deps)
+                scan_deps(w->t, cmark_node_get_literal(n));
             break;
         default:
             break;
@@ -355,6 +384,12 @@ static void read_fields(ix_task *t)
         t->labels = ix_xcalloc(1, sizeof *t->labels);
         t->labels[t->nlabels++] = labels->value;
     }
+    const ix_fm_node *deps = ix_fm_get(t->fm, "depends_on");
+    if (deps && deps->kind == IX_FM_SCALAR)
+        scan_deps(t, deps->value);
+    for (size_t i = 0; deps && deps->kind == IX_FM_SEQ && i < deps->nchild; i++)
+        if (deps->child[i].kind == IX_FM_SCALAR)
+            scan_deps(t, deps->child[i].value);
     const ix_fm_node *first = t->fm->nchild ? &t->fm->child[0] : NULL;
     int line = first ? first->key_line : t->fm->line;
     if (!t->id)
@@ -402,8 +437,9 @@ int ix_task_parse(const char *path, const char *data, size_t len, ix_task **out,
         ix_task_free(t);
         return -1;
     }
-    if (ix_fm_parse(path, t->data, &t->lines, ix_lines_start(&t->lines, 2),
-                    ix_lines_start(&t->lines, close), &t->fm, err) < 0) {
+    t->fm_start = ix_lines_start(&t->lines, 2);
+    t->fm_close = ix_lines_start(&t->lines, close);
+    if (ix_fm_parse(path, t->data, &t->lines, t->fm_start, t->fm_close, &t->fm, err) < 0) {
         ix_task_free(t);
         return -1;
     }
@@ -482,6 +518,7 @@ void ix_task_free(ix_task *t)
         free(t->code[i].text);
     }
     free(t->code);
+    free_strv(t->deps, t->ndeps);
     for (size_t i = 0; i < t->nproblems; i++)
         free(t->problems[i].msg);
     free(t->problems);

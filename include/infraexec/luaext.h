@@ -5,8 +5,13 @@
 #ifndef INFRAEXEC_LUAEXT_H
 #define INFRAEXEC_LUAEXT_H
 
+#include <jansson.h>
 #include <lua.h>
 
 void ix_luaext_register(lua_State *L);
+
+/* The Lua value at IDX as JSON: sequences become arrays, other tables
+ * objects (string keys only), functions and userdata null. */
+json_t *ix_luaext_to_json(lua_State *L, int idx, int depth);
 
 #endif

@@ -15,6 +15,8 @@
 #include "infraexec/report.h"
 #include "infraexec/task.h"
 
+#include <jansson.h>
+
 #include <signal.h>
 
 /* What the primitives need from the run that hosts them. */
@@ -44,15 +46,24 @@ typedef struct ix_luahost_ctx {
 typedef struct ix_luahost ix_luahost;
 
 /* Create the state and load the engine and the task's handlers.
- * HANDLER_DIRS and LUA_DIRS are NULL-terminated, highest priority first. */
+ * HANDLER_DIRS and LUA_DIRS are NULL-terminated, highest priority first.
+ * Without a task (ctx->task NULL) only the engine is loaded: handler
+ * tooling then uses ix_luahost_call. */
 int ix_luahost_open(ix_luahost **out, ix_luahost_ctx *ctx, const char *const *handler_dirs,
                     const char *const *lua_dirs, ix_err *err);
 
-/* Offer criterion C to the handlers.  Fills ctx->current's rule, reason and
- * blocked; *done is 1 when the rule reports the criterion achieved.  A rule's
- * error is not a failure of this call: it becomes the reason.  Returns -1
- * only when the engine itself fails. */
-int ix_luahost_dispatch(ix_luahost *h, const ix_criterion *c, int *done, ix_err *err);
+/* Offer criterion C to the handlers.  MODE "run" achieves it; "check" only
+ * observes whether it still holds (the rule's check, for `verify`).  Fills
+ * ctx->current's rule, reason and blocked; *done is 1 when the rule reports
+ * the criterion achieved (or holding); *checkable is 0 when no rule could
+ * check it.  A rule's error is not a failure of this call: it becomes the
+ * reason.  Returns -1 only when the engine itself fails. */
+int ix_luahost_dispatch(ix_luahost *h, const ix_criterion *c, const char *mode, int *done,
+                        int *checkable, ix_err *err);
+
+/* engine.NAME(handler_dirs) -> *OUT as JSON (handler listing and lint). */
+int ix_luahost_call(ix_luahost *h, const char *name, const char *const *handler_dirs,
+                    json_t **out, ix_err *err);
 
 void ix_luahost_close(ix_luahost *h);
 

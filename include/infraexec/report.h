@@ -44,6 +44,14 @@ typedef enum {
     IX_STATE_REMAINING,            /* still unchecked */
 } ix_state;
 
+/* What `infraexec verify` found for a checked criterion. */
+typedef enum {
+    IX_CHECK_NONE,          /* not checked (a run, or an unchecked criterion) */
+    IX_CHECK_HOLDS,
+    IX_CHECK_FAILS,
+    IX_CHECK_UNVERIFIABLE,  /* no rule can observe it without redoing it */
+} ix_check;
+
 typedef struct ix_crit_report {
     int index;
     char *text;
@@ -51,6 +59,7 @@ typedef struct ix_crit_report {
     ix_state state;
     int blocked;         /* the criterion says BLOCKED: not run */
     int would_complete;  /* dry run: the rule would run (state stays remaining) */
+    ix_check check;      /* verify: the check's result */
     char *rule;          /* "handler: description" of the rule that took it, or NULL */
     char *reason;        /* remaining: why; completed: notes */
     ix_cmd_record *cmds;
@@ -69,6 +78,7 @@ typedef struct ix_report {
     size_t nprogress_log;
     char *log_dir;          /* where command output went, or NULL */
     int dry_run;
+    int verify;             /* a verification of the checked criteria, not a run */
     int interrupted;        /* SIGINT/SIGTERM stopped the run */
     int task_timed_out;     /* --task-timeout stopped the run */
     char *error;            /* a failure that stopped the run early, or NULL */
@@ -90,6 +100,8 @@ struct ix_secrets;
 void ix_report_mask(ix_report *r, const struct ix_secrets *s);
 
 void ix_report_markdown(const ix_report *r, ix_buf *out);
+/* Counts of a verification: checked criteria that hold, fail, cannot be checked. */
+size_t ix_report_count_check(const ix_report *r, ix_check which);
 json_t *ix_report_json(const ix_report *r);
 void ix_report_free(ix_report *r);
 

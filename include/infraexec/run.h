@@ -20,6 +20,7 @@ typedef struct ix_run_opts {
     const char *handlers_dir;  /* --handlers, or NULL */
     const char *config;        /* --config, or NULL to look for infraexec.yaml */
     int dry_run;
+    int verify;                /* check the checked criteria instead of running */
     const int *only;           /* --only: criteria to consider, or NULL for all */
     size_t nonly;
     double timeout;            /* per command, seconds; 0 = none */
@@ -27,11 +28,14 @@ typedef struct ix_run_opts {
     int retries;               /* extra attempts per command */
     double backoff;
     int quiet;                 /* no progress on stderr */
+    int events_fd;             /* --events: NDJSON events go here; -1 = none */
 } ix_run_opts;
 
 /* Run the task named by ARG.  On success (the run happened, whatever its
  * outcome) returns 0, fills REP and sets *EXIT to 0 (all checked), 1
- * (criteria remain) or 130 (interrupted).  Returns -1 with ERR set when the
+ * (criteria remain) or 130 (interrupted).  With o->verify, the checked
+ * criteria are offered to their rules' checks instead; nothing is ticked or
+ * logged, and *EXIT is 1 when a check fails.  Returns -1 with ERR set when the
  * run could not start (bad input, failed preflight, lock held): nothing
  * was changed. */
 int ix_run_task(const char *arg, const ix_run_opts *o, ix_report *rep, int *exit, ix_err *err);

@@ -62,6 +62,7 @@ typedef struct ix_task {
     const char *eol;    /* "\r\n" if the file's first line ends so, else "\n" */
 
     ix_fm_node *fm;     /* the frontmatter map */
+    size_t fm_start, fm_close; /* its YAML bytes: [fm_start, fm_close), fm_close the closing '---' */
     const char *id, *title, *status, *priority, *created, *updated;
     const char **labels;
     size_t nlabels;
@@ -74,6 +75,8 @@ typedef struct ix_task {
     int log_heading_line;   /* 0 when there is no Progress Log section */
     ix_code_block *code;
     size_t ncode;
+    char **deps;            /* task ids named under "## Dependencies" or in depends_on */
+    size_t ndeps;
 
     ix_problem *problems;   /* non-fatal findings, for `lint` */
     size_t nproblems;

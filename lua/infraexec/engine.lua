@@ -98,9 +98,14 @@ local function blocked(c)
   return "Blocked: " .. ((why and why ~= "") and why or c.text)
 end
 
-function M.dispatch(c)
-  local why = blocked(c)
-  if why then return { blocked = true, reason = why } end
+-- MODE "run" achieves the criterion; "check" only observes whether a
+-- checked criterion still holds, through the rule's check function (or its
+-- run, for read-only handlers such as verify).
+function M.dispatch(c, mode)
+  if mode ~= "check" then
+    local why = blocked(c)
+    if why then return { blocked = true, reason = why } end
+  end
   for _, h in ipairs(handlers) do
     for _, rule in ipairs(h.rules) do
       local ok, caps = pcall(match, rule, c)
@@ -108,7 +113,15 @@ function M.dispatch(c)
         return { rule = describe(h, rule), done = false, reason = reason_of(caps, h, rule) }
       end
       if caps then
-        local ran, done, reason = pcall(rule.run, c, table.unpack(caps, 1, caps.n))
+        local fn = rule.run
+        if mode == "check" then
+          fn = rule.check or (h.readonly and rule.run)
+          if not fn then
+            return { rule = describe(h, rule), unverifiable = true,
+                     reason = "the rule has no check: it can only be redone" }
+          end
+        end
+        local ran, done, reason = pcall(fn, c, table.unpack(caps, 1, caps.n))
         if not ran then
           return { rule = describe(h, rule), done = false, reason = reason_of(done, h, rule) }
         end
@@ -116,7 +129,123 @@ function M.dispatch(c)
       end
     end
   end
+  if mode == "check" then return { unverifiable = true, reason = "no rule matches" } end
   return { done = false, reason = "needs a person: no rule matches" }
+end
+
+-- ---- handler tooling: `infraexec handlers` and `handlers check` ----
+
+-- Every handler file on the path, by name; the first one found wins and
+-- the later ones are overridden.
+local function handler_files(dirs)
+  local files, order = {}, {}
+  for _, dir in ipairs(dirs) do
+    for _, name in ipairs(ix.list_dir(dir) or {}) do
+      local base = name:match("^(.+)%.lua$")
+      if base then
+        if not files[base] then
+          files[base] = { path = dir .. "/" .. name, overrides = {} }
+          order[#order + 1] = base
+        else
+          local f = files[base]
+          f.overrides[#f.overrides + 1] = dir .. "/" .. name
+        end
+      end
+    end
+  end
+  table.sort(order)
+  return files, order
+end
+
+local function rule_summary(rule)
+  return { pattern = rule.pattern, match = rule.match and "function" or nil,
+           group = rule.group, description = rule.description,
+           examples = rule.examples or {}, check = rule.check and true or false }
+end
+
+function M.inventory(dirs)
+  local files, order = handler_files(dirs)
+  local ok, types = pcall(load_handler, dirs, "types")
+  local labels_of = {}
+  if ok then
+    for label, names in pairs(types.labels or {}) do
+      for _, name in ipairs(type(names) == "table" and names or { names }) do
+        labels_of[name] = labels_of[name] or {}
+        table.insert(labels_of[name], label)
+      end
+    end
+    for _, name in ipairs(types.always or {}) do
+      labels_of[name] = labels_of[name] or {}
+      table.insert(labels_of[name], "(every task)")
+    end
+  end
+  local list = {}
+  for _, name in ipairs(order) do
+    local f = files[name]
+    local entry = { name = name, path = f.path, overrides = f.overrides,
+                    labels = labels_of[name] or {}, rules = {} }
+    table.sort(entry.labels)
+    local loaded, h = pcall(load_handler, { f.path:match("^(.*)/[^/]+$") }, name)
+    if loaded then
+      entry.description = h.description
+      for _, rule in ipairs(h.rules) do entry.rules[#entry.rules + 1] = rule_summary(rule) end
+    else
+      entry.error = tostring(h)
+    end
+    list[#list + 1] = entry
+  end
+  return { path = dirs, handlers = list }
+end
+
+-- A criterion as a rule sees it, made from an example text.
+local function example_criterion(text)
+  local code = {}
+  for span in text:gmatch("`([^`]+)`") do code[#code + 1] = span end
+  return { index = 0, line = 0, text = text, checked = false, code = code }
+end
+
+-- Problems with every handler file on the path (overridden ones too: they
+-- are what a colleague may copy): load errors, malformed rules, examples
+-- their rule does not match or an earlier rule of the handler takes first.
+function M.check(dirs)
+  local files, order = handler_files(dirs)
+  local problems, checked = {}, 0
+  for _, name in ipairs(order) do
+    local paths = { files[name].path }
+    for _, p in ipairs(files[name].overrides) do paths[#paths + 1] = p end
+    for _, path in ipairs(paths) do
+      checked = checked + 1
+      local loaded, h = pcall(load_handler, { path:match("^(.*)/[^/]+$") }, name)
+      if not loaded then
+        problems[#problems + 1] = tostring(h)
+      else
+        for i, rule in ipairs(h.rules) do
+          for _, ex in ipairs(rule.examples or {}) do
+            local c = example_criterion(ex)
+            local taken
+            for j, other in ipairs(h.rules) do
+              local ok, caps = pcall(match, other, c)
+              if not ok then
+                problems[#problems + 1] = ("%s: rule %d: matching %q failed: %s"):format(path, j, ex, tostring(caps))
+                taken = -1
+                break
+              end
+              if caps then taken = j; break end
+            end
+            if taken == nil then
+              problems[#problems + 1] = ("%s: rule %d (%s): its example %q is not matched by it"):format(
+                path, i, rule.description or rule.pattern or "", ex)
+            elseif taken ~= i and taken > 0 then
+              problems[#problems + 1] = ("%s: rule %d (%s): its example %q is taken first by rule %d (%s)"):format(
+                path, i, rule.description or rule.pattern or "", ex, taken,
+                h.rules[taken].description or h.rules[taken].pattern or "")
+            end
+          end
+        end
+      end
+    end
+  end
+  return { files = checked, problems = problems }
 end
 
 return M

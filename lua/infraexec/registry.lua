@@ -68,6 +68,18 @@ function M.has(image, tag)
   return true, (resp.headers["docker-content-digest"] or "")
 end
 
+-- Every image of IMAGES at TAG, or false and the first that is missing.
+function M.has_all(images, tag)
+  if #images == 0 then return false, "no images configured to check" end
+  local seen = {}
+  for _, image in ipairs(images) do
+    local ok, detail = M.has(image, tag)
+    if not ok then return false, detail end
+    seen[#seen + 1] = image .. ":" .. tag
+  end
+  return true, "registry lists " .. table.concat(seen, ", ")
+end
+
 -- The repositories in the catalog, or nil and why.
 function M.catalog()
   local resp, err = M.request("/v2/_catalog?n=1000")

@@ -192,8 +192,8 @@ static void test_run_json(void)
     char *s = json_dumps(j, JSON_PRESERVE_ORDER | JSON_COMPACT);
     ok(starts_with(s, "{\"schema\":\"infraexec.report/1\",\"task\":{\"id\":\"TASK-042\","
                   "\"title\":\"Ship FFL 0.1.18\",\"priority\":\"high\",\"status\":\"active\","
-                  "\"path\":\"tasks/active/TASK-042.md\"},\"dry_run\":false,"
-                  "\"interrupted\":false,\"task_timed_out\":false,\"error\":null,"
+                  "\"path\":\"tasks/active/TASK-042.md\"},\"dry_run\":false,\"verify\":false,"
+                  "\"interrupted\":false,\"task_timed_out\":false,\"error\":null,\"warnings\":[],"
                   "\"summary\":{\"total\":4,\"completed\":2,\"completed_now\":1,\"remaining\":2},"
                   "\"verdict\":\"partially complete\",\"criteria\":[{\"index\":1,"),
        "members in the documented order");
