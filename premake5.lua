@@ -87,3 +87,17 @@ for _, path in ipairs(os.matchfiles("tests/helpers/*.c")) do
     files { path }
     outdirs()
 end
+
+-- `premake4 --file=premake5.lua install` (or premake5): tools/install.sh,
+-- with PREFIX (default /usr/local) and DESTDIR taken from the environment.
+local install_sh = path.getdirectory(_SCRIPT) .. "/tools/install.sh"
+newaction {
+  trigger = "install",
+  description = "Install infraexec (tools/install.sh; honours PREFIX and DESTDIR)",
+  execute = function ()
+    local rc = os.execute("'" .. install_sh:gsub("'", "'\\''") .. "'")
+    if rc ~= true and rc ~= 0 then
+      error("tools/install.sh failed", 0)
+    end
+  end
+}

@@ -748,6 +748,11 @@ static void push_dirs(lua_State *L, const char *const *dirs)
 int ix_luahost_open(ix_luahost **out, ix_luahost_ctx *ctx, const char *const *handler_dirs,
                     const char *const *lua_dirs, ix_err *err)
 {
+    if (!lua_dirs[0] || !handler_dirs[0])
+        return ix_err_set(err, "no %s directory found (looked beside the binary, in the "
+                               "workspace %s and $INFRAEXEC_PATH); reinstall infraexec or pass "
+                               "--handlers DIR", !lua_dirs[0] ? "lua" : "handlers",
+                          ctx->workspace);
     ix_luahost *h = ix_xcalloc(1, sizeof *h);
     h->ctx = ctx;
     h->mem_limit = LUA_MEM_LIMIT;

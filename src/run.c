@@ -4,6 +4,8 @@
 #include "infraexec/clock.h"
 #include "infraexec/config.h"
 #include "infraexec/events.h"
+#include "infraexec/git.h"
+#include "infraexec/proc.h"
 #include "infraexec/luahost.h"
 #include "infraexec/progress.h"
 #include "infraexec/secrets.h"
@@ -160,6 +162,12 @@ void ix_run_free_dirs(char **dirs)
 
 /* ---- preflight, lock, logs ---- */
 
+static double config_timeout(const ix_config *cfg)
+{
+    const char *t = ix_config_str(cfg, "timeout");
+    return t ? strtod(t, NULL) : 0;
+}
+
 static int mkdir_p(const char *path, ix_err *err)
 {
     char tmp[PATH_MAX];
@@ -177,6 +185,52 @@ static int mkdir_p(const char *path, ix_err *err)
     return 0;
 }
 
+/* The repository at DIR must be on BRANCH. */
+static int check_branch(const char *what, const char *dir, const char *branch, ix_err *err)
+{
+    ix_git *g;
+    char *name = NULL;
+    if (ix_git_open(dir, &g, err) < 0)
+        return -1;
+    int rc = ix_git_branch(g, &name, err);
+    ix_git_close(g);
+    if (rc == 0 && strcmp(name, branch) != 0)
+        rc = ix_err_set(err, "%s %s is on branch '%s', infraexec.yaml expects '%s' (git.branch)",
+                        what, dir, name, branch);
+    free(name);
+    return rc;
+}
+
+/* kubectl must know the configured context (reads name it explicitly). */
+static int check_context(const ix_config *cfg, const char *context, ix_err *err)
+{
+    const char *argv[] = {"kubectl", "config", "get-contexts", "-o", "name", NULL};
+    ix_buf kenv = IX_BUF_INIT;
+    const char *kubeconfig = ix_config_str(cfg, "kube.kubeconfig");
+    if (kubeconfig)
+        ix_buf_printf(&kenv, "KUBECONFIG=%s", kubeconfig);
+    const char *env[] = {kenv.data, NULL};
+    ix_proc p = IX_PROC_INIT;
+    p.argv = argv;
+    p.env = kubeconfig ? env : NULL;
+    p.timeout = 20;
+    int rc = ix_proc_run(&p, err);
+    if (rc == 0 && !ix_proc_ok(&p)) {
+        rc = ix_err_set(err, "kubectl config get-contexts failed: %s",
+                        p.spawn_error[0] ? p.spawn_error : p.tail);
+    } else if (rc == 0) {
+        int found = 0;
+        for (char *line = p.tail, *save = NULL; (line = strtok_r(line, "\n", &save)); line = NULL)
+            found |= strcmp(line, context) == 0;
+        if (!found)
+            rc = ix_err_set(err, "kube context '%s' (kube.context) is not in the kubeconfig",
+                            context);
+    }
+    ix_proc_clear(&p);
+    ix_buf_free(&kenv);
+    return rc;
+}
+
 static int preflight(const run *r, ix_err *err)
 {
     const char *path = r->task->path;
@@ -188,6 +242,23 @@ static int preflight(const run *r, ix_err *err)
         return ix_err_sys(err, "%s: directory is not writable (edits are atomic renames)", dir);
     if (!is_dir(r->workspace))
         return ix_err_set(err, "%s: workspace directory does not exist", r->workspace);
+    /* The directories the config names must exist. */
+    const ix_fm_node *projects = r->cfg.root ? ix_fm_get(r->cfg.root, "projects") : NULL;
+    for (size_t i = 0; projects && i < projects->nchild; i++) {
+        const char *p = ix_fm_str(&projects->child[i], "path");
+        if (p && !is_dir(p))
+            return ix_err_set(err, "%s: projects.%s.path does not exist", p,
+                              projects->child[i].key);
+    }
+    const char *gitops = ix_config_str(&r->cfg, "gitops.path");
+    if (gitops && !is_dir(gitops))
+        return ix_err_set(err, "%s: gitops.path does not exist", gitops);
+    const char *branch = ix_config_str(&r->cfg, "git.branch");
+    if (branch && gitops && check_branch("gitops repository", gitops, branch, err) < 0)
+        return -1;
+    const char *context = ix_config_str(&r->cfg, "kube.context");
+    if (context && check_context(&r->cfg, context, err) < 0)
+        return -1;
     return 0;
 }
 
@@ -508,7 +579,8 @@ int ix_run_task(const char *arg, const ix_run_opts *o, ix_report *rep, int *exit
     ix_events_open(&r.events, o->events_fd);
     ix_luahost_ctx ctx = {
         .task = r.task, .config = &r.cfg, .workspace = r.workspace, .log_dir = log_dir, .dry_run = o->dry_run,
-        .timeout = o->timeout, .retries = o->retries, .backoff = o->backoff,
+        .timeout = o->timeout ? o->timeout : config_timeout(&r.cfg), .retries = o->retries,
+        .backoff = o->backoff,
         .cancel = &cancel_run, .secrets = &r.secrets, .report = rep, .append_log = append_log,
         .on_command = on_command, .on_line = on_line, .on_tick = on_tick,
         .run = &r, .ui = &r,

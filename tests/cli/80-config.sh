@@ -36,11 +36,32 @@ projects:
     build: [./scripts/build.sh, --push, all]
     images: [ffl/backend, ffl/frontend]
 YAML
+ix run TASK-930 --tasks-dir "$W/tasks" -q
+is "$rc" 2 "preflight: a configured project directory that does not exist stops the run"
+like "$err" "$T/projects/ffl: projects.ffl.path does not exist" "preflight names it"
+mkdir -p "$T/projects/ffl"
 ix run TASK-930 --tasks-dir "$W/tasks" -q --json
 is "$rc" 0 "run with a valid config"
 is "$(jq -r '.criteria[0].reason' <<<"$out")" \
     "127.0.0.1:5000 $T/certs/ca.pem false ./scripts/build.sh $T/infraexec.yaml" \
     "config reaches Lua: paths made absolute, booleans typed, argv kept"
+
+# Preflight: the GitOps repository on the expected branch.
+mkdir -p "$T/gitops"
+git -C "$T/gitops" init -q -b feature
+printf 'gitops:\n  path: gitops\ngit:\n  branch: main\n' >"$T/branch.yaml"
+sed -i 's/\[x\]/[ ]/' "$W/tasks/active/TASK-930.md"
+cp "$W/tasks/active/TASK-930.md" "$T/before.md"
+ix run TASK-930 --tasks-dir "$W/tasks" -q --config "$T/branch.yaml"
+is "$rc" 2 "preflight: wrong branch exits 2"
+like "$err" "gitops repository $T/gitops is on branch 'feature', infraexec.yaml expects 'main'" \
+    "preflight names the branches"
+ok "preflight failure changed nothing" cmp "$W/tasks/active/TASK-930.md" "$T/before.md"
+printf 'kube:\n  context: nosuch-context\n  kubeconfig: %s/kubeconfig\n' "$T" >"$T/kube.yaml"
+printf 'apiVersion: v1\nkind: Config\ncontexts: [{name: homelab, context: {cluster: x}}]\nclusters: [{name: x, cluster: {server: "http://127.0.0.1:9"}}]\n' >"$T/kubeconfig"
+ix run TASK-930 --tasks-dir "$W/tasks" -q --config "$T/kube.yaml"
+is "$rc" 2 "preflight: unknown kube context exits 2"
+like "$err" "kube context 'nosuch-context' (kube.context) is not in the kubeconfig" "and names it"
 
 bad_config() { # DESC YAML NEEDLE
     printf '%s\n' "$2" >"$T/bad.yaml"
