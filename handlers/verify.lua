@@ -41,19 +41,18 @@ local function catalog()
   return true, ("catalog holds all %d configured images"):format(#repos)
 end
 
-local function pods()
-  local problems, n = kube.pod_problems()
-  if not problems then return false, n end
-  if #problems > 0 then return false, table.concat(problems, "; ") end
-  return true, ("%d pods running and ready"):format(n)
+-- A rule that holds when LIST_FN (a kube.lua reader) finds no problem.
+local function no_problems(list_fn, what)
+  return function()
+    local problems, n = list_fn()
+    if not problems then return false, n end
+    if #problems > 0 then return false, table.concat(problems, "; ") end
+    return true, ("%d %s"):format(n, what)
+  end
 end
 
-local function helmreleases()
-  local problems, n = kube.helmrelease_problems()
-  if not problems then return false, n end
-  if #problems > 0 then return false, table.concat(problems, "; ") end
-  return true, ("%d HelmReleases ready"):format(n)
-end
+local pods = no_problems(kube.pod_problems, "pods running and ready")
+local helmreleases = no_problems(kube.helmrelease_problems, "HelmReleases ready")
 
 return {
   description = "checks the registry and the cluster without changing them",

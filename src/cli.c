@@ -203,19 +203,10 @@ static int cmd_lint(cli *c, int argc, char **argv)
 
 /* ---- list ---- */
 
-static int priority_rank(const char *p)
-{
-    static const char *const order[] = {"critical", "high", "medium", "low"};
-    for (int i = 0; i < 4; i++)
-        if (p && strcasecmp(p, order[i]) == 0)
-            return i;
-    return 4;
-}
-
 static int by_priority_then_id(const void *a, const void *b)
 {
     const ix_task *x = *(ix_task *const *)a, *y = *(ix_task *const *)b;
-    int d = priority_rank(x->priority) - priority_rank(y->priority);
+    int d = ix_task_priority_rank(x->priority) - ix_task_priority_rank(y->priority);
     if (d)
         return d;
     return strcmp(x->id ? x->id : x->path, y->id ? y->id : y->path);

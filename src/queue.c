@@ -34,21 +34,12 @@ static int state_of(const char *dir, const char *path)
     return 3;
 }
 
-static int rank(const char *priority)
-{
-    static const char *const order[] = {"critical", "high", "medium", "low"};
-    for (int i = 0; i < 4; i++)
-        if (priority && strcasecmp(priority, order[i]) == 0)
-            return i;
-    return 4;
-}
-
 static int by_queue_order(const void *a, const void *b)
 {
     const entry *x = a, *y = b;
     if (x->state != y->state)
         return x->state - y->state;
-    int d = rank(x->task->priority) - rank(y->task->priority);
+    int d = ix_task_priority_rank(x->task->priority) - ix_task_priority_rank(y->task->priority);
     if (d)
         return d;
     return strcmp(x->task->id ? x->task->id : "", y->task->id ? y->task->id : "");

@@ -537,6 +537,15 @@ const ix_criterion *ix_task_criterion(const ix_task *t, int index)
     return &t->criteria[index - 1];
 }
 
+int ix_task_priority_rank(const char *priority)
+{
+    static const char *const order[] = {"critical", "high", "medium", "low"};
+    for (int i = 0; i < 4; i++)
+        if (priority && strcasecmp(priority, order[i]) == 0)
+            return i;
+    return 4;
+}
+
 size_t ix_task_checked(const ix_task *t)
 {
     size_t n = 0;

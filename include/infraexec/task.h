@@ -92,6 +92,9 @@ void ix_task_free(ix_task *t);
 
 /* Criterion by 1-based index, or NULL. */
 const ix_criterion *ix_task_criterion(const ix_task *t, int index);
+/* 0 critical, 1 high, 2 medium, 3 low, 4 anything else: queue order. */
+int ix_task_priority_rank(const char *priority);
+
 /* Number of checked criteria. */
 size_t ix_task_checked(const ix_task *t);
 
