@@ -20,7 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 /* Options, parsed for every command; each command uses its own. */
 typedef struct cli {
