@@ -299,8 +299,6 @@ static int write_report_file(const char *path, const ix_report *rep)
     return rc;
 }
 
-static int cmd_verify(cli *c, int argc, char **argv);
-
 static int cmd_run(cli *c, int argc, char **argv)
 {
     if (argc != 1)
