@@ -104,6 +104,15 @@ static char *joined_source(const ix_task *t, size_t start, size_t end)
     return ix_buf_detach(&b);
 }
 
+/* TEXT trimmed as joined_source trims one line. */
+static char *joined_source_text(const char *text)
+{
+    size_t a = strspn(text, " \t"), z = strlen(text);
+    while (z > a && (text[z - 1] == ' ' || text[z - 1] == '\t'))
+        z--;
+    return ix_xstrndup(text + a, z - a);
+}
+
 /* Plain text of an inline tree (headings): text and code literals. */
 static void inline_text(cmark_node *n, ix_buf *b)
 {
@@ -276,6 +285,8 @@ static void visit_heading(walker *w, cmark_node *n)
     free(w->heading);
     w->heading = ix_xstrdup(text);
     if (level <= 2) {
+        if (w->in_log && !w->t->log_section_end)
+            w->t->log_section_end = node_line(w, n);
         free(w->section);
         w->section = text;
         free(w->group);
@@ -286,8 +297,10 @@ static void visit_heading(walker *w, cmark_node *n)
         w->log_sub = 0;
         if (w->in_criteria)
             w->t->has_criteria_section = 1;
-        if (w->in_log && !w->t->log_heading_line)
+        if (w->in_log && !w->t->log_heading_line) {
             w->t->log_heading_line = node_line(w, n);
+            w->t->log_heading_end = node_last_line(w, n);
+        }
         return;
     }
     if (w->in_criteria) {
@@ -398,6 +411,29 @@ static void read_fields(ix_task *t)
         add_problem(t, line, 1, "frontmatter has no 'title'");
 }
 
+/* libyaml counts U+0085, U+2028 and U+2029 as line breaks and skips a BOM
+ * anywhere; positions would then disagree with the file's lines, and an
+ * edit would land on the wrong bytes.  Such frontmatter is refused. */
+static int check_fm_bytes(const ix_task *t, ix_err *err)
+{
+    static const struct { const char *bytes; const char *name; } bad[] = {
+        {"\xC2\x85", "U+0085 NEXT LINE"},
+        {"\xE2\x80\xA8", "U+2028 LINE SEPARATOR"},
+        {"\xE2\x80\xA9", "U+2029 PARAGRAPH SEPARATOR"},
+        {"\xEF\xBB\xBF", "a byte order mark"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        const char *hit = memmem(t->data + t->fm_start, t->fm_close - t->fm_start, bad[i].bytes,
+                                 strlen(bad[i].bytes));
+        if (hit) {
+            size_t off = (size_t)(hit - t->data), line = ix_lines_at(&t->lines, off);
+            return ix_err_set(err, "%s:%zu:%zu: %s in the frontmatter is not supported", t->path,
+                              line, off - ix_lines_start(&t->lines, line) + 1, bad[i].name);
+        }
+    }
+    return 0;
+}
+
 int ix_task_parse(const char *path, const char *data, size_t len, ix_task **out, ix_err *err)
 {
     if (len > IX_TASK_MAX_SIZE)
@@ -439,6 +475,10 @@ int ix_task_parse(const char *path, const char *data, size_t len, ix_task **out,
     }
     t->fm_start = ix_lines_start(&t->lines, 2);
     t->fm_close = ix_lines_start(&t->lines, close);
+    if (check_fm_bytes(t, err) < 0) {
+        ix_task_free(t);
+        return -1;
+    }
     if (ix_fm_parse(path, t->data, &t->lines, t->fm_start, t->fm_close, &t->fm, err) < 0) {
         ix_task_free(t);
         return -1;
@@ -578,10 +618,24 @@ void ix_task_set_updated(const ix_task *t, const char *date, ix_edits *e)
     const ix_fm_node *n = ix_fm_get(t->fm, "updated");
     if (!n || n->kind != IX_FM_SCALAR || n->style == IX_FM_BLOCK || strcmp(n->value, date) == 0)
         return;
+    /* The node's range starts at an &anchor or !tag when there is one. */
+    size_t start = n->start;
+    while (start < n->end && (t->data[start] == '&' || t->data[start] == '!')) {
+        while (start < n->end && t->data[start] != ' ' && t->data[start] != '\t')
+            start++;
+        while (start < n->end && (t->data[start] == ' ' || t->data[start] == '\t'))
+            start++;
+    }
     size_t q = n->style == IX_FM_PLAIN ? 0 : 1;
-    if (n->end - n->start < 2 * q)
+    if (n->end - start < 2 * q)
         return;
-    add_splice(e, n->start + q, n->end - q, ix_xstrdup(date));
+    add_splice(e, start + q, n->end - q, ix_xstrdup(date));
+}
+
+static int line_blank(const ix_task *t, size_t line)
+{
+    return ix_is_blank(t->data + ix_lines_start(&t->lines, line),
+                       t->data + ix_lines_content_end(&t->lines, t->data, line));
 }
 
 void ix_task_add_log(const ix_task *t, const char *stamp, const char *text, ix_edits *e)
@@ -595,16 +649,28 @@ void ix_task_add_log(const ix_task *t, const char *stamp, const char *text, ix_e
     ix_buf out = IX_BUF_INIT;
     size_t at;
     if (t->log_heading_line) {
-        size_t line = t->nlog ? (size_t)t->log[t->nlog - 1].last_line : (size_t)t->log_heading_line;
+        size_t line;
+        if (t->nlog) {
+            line = (size_t)t->log[t->nlog - 1].last_line;
+        } else {
+            /* The first entry goes after whatever the section holds, set
+             * apart by a blank line so it cannot continue a paragraph,
+             * a heading's underline or an indented block. */
+            line = t->log_section_end ? (size_t)t->log_section_end - 1 : t->lines.count;
+            while (line > (size_t)t->log_heading_end && line_blank(t, line))
+                line--;
+        }
         at = ix_lines_next(&t->lines, line);
         int at_eof_without_eol = at == t->len && !ends_with_eol;
         if (at_eof_without_eol)
             ix_buf_puts(&out, t->eol);
         if (!t->nlog)
-            ix_buf_puts(&out, t->eol);  /* a blank line after the heading */
+            ix_buf_puts(&out, t->eol);
         ix_buf_append(&out, entry.data, entry.len);
         if (!at_eof_without_eol)
             ix_buf_puts(&out, t->eol);
+        if (!t->nlog && at < t->len && !line_blank(t, ix_lines_at(&t->lines, at)))
+            ix_buf_puts(&out, t->eol); /* and from what follows */
     } else {
         at = t->len;
         if (t->len && !ends_with_eol)
@@ -649,6 +715,38 @@ void ix_edits_free(ix_edits *e)
     e->n = 0;
 }
 
+/* The edited text must read back as intended -- same criteria, the ticked
+ * ones checked, the new entry last in the Progress Log -- before it may
+ * replace the file.  A file ending inside an open code fence or HTML block
+ * would otherwise swallow the entry silently. */
+static int verify_change(const ix_task *old, const ix_task_change *chg, const ix_buf *out,
+                         ix_err *err)
+{
+    ix_task *t;
+    ix_err perr;
+    if (ix_task_parse(old->path, out->data, out->len, &t, &perr) < 0)
+        return ix_err_set(err, "%s: the edit would not parse (%s); nothing written", old->path,
+                          perr.msg);
+    int ok = t->ncriteria == old->ncriteria;
+    for (size_t i = 0; ok && i < chg->nticks; i++)
+        ok = t->criteria[chg->ticks[i] - 1].checked;
+    if (ok && chg->message) {
+        ix_buf want = IX_BUF_INIT;
+        for (const char *p = chg->message; *p; p++)
+            ix_buf_putc(&want, *p == '\n' || *p == '\r' ? ' ' : *p);
+        char *trimmed = joined_source_text(want.data);
+        ok = t->nlog == old->nlog + 1 && strcmp(t->log[t->nlog - 1].text, trimmed) == 0;
+        free(trimmed);
+        ix_buf_free(&want);
+    }
+    ix_task_free(t);
+    if (!ok)
+        return ix_err_set(err, "%s: the edit would not read back as intended (does the file end "
+                               "inside an open code fence or HTML block?); nothing written",
+                          old->path);
+    return 0;
+}
+
 static int change_text(void *ctx, const char *path, const char *data, size_t len, ix_buf *out,
                        ix_err *err)
 {
@@ -676,7 +774,7 @@ static int change_text(void *ctx, const char *path, const char *data, size_t len
             ix_task_set_updated(t, date, &e);
         }
         ix_edits_apply(t, &e, out);
-        rc = chg->changed ? 0 : 1;
+        rc = chg->changed ? verify_change(t, chg, out, err) : 1;
     }
     ix_edits_free(&e);
     ix_task_free(t);

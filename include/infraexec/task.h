@@ -73,6 +73,8 @@ typedef struct ix_task {
     ix_log_entry *log;
     size_t nlog;
     int log_heading_line;   /* 0 when there is no Progress Log section */
+    int log_heading_end;    /* its last line (a setext heading has two) */
+    int log_section_end;    /* line of the next level-1/2 heading, 0 = end of file */
     ix_code_block *code;
     size_t ncode;
     char **deps;            /* task ids named under "## Dependencies" or in depends_on */
