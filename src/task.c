@@ -781,6 +781,13 @@ static int change_text(void *ctx, const char *path, const char *data, size_t len
     return rc;
 }
 
+int ix_task_edit_text(const char *path, const char *data, size_t len, ix_task_change *chg,
+                      ix_buf *out, ix_err *err)
+{
+    chg->changed = 0;
+    return change_text(chg, path, data, len, out, err);
+}
+
 int ix_task_update_file(const char *path, ix_task_change *chg, ix_err *err)
 {
     chg->changed = 0;

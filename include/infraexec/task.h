@@ -132,6 +132,11 @@ typedef struct ix_task_change {
 } ix_task_change;
 
 int ix_task_update_file(const char *path, ix_task_change *chg, ix_err *err);
+/* The same change on text: OUT gets the new bytes.  Returns 0, 1 when
+ * nothing would change, -1 when the change is refused (bad index, or the
+ * result would not read back as intended). */
+int ix_task_edit_text(const char *path, const char *data, size_t len, ix_task_change *chg,
+                      ix_buf *out, ix_err *err);
 
 /* Apply the splices to T's text into OUT, then free them. */
 void ix_edits_apply(const ix_task *t, ix_edits *e, ix_buf *out);
