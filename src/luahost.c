@@ -337,6 +337,7 @@ static int l_run(lua_State *L)
     p.secrets = ctx->secrets;
     p.on_line = ctx->on_line;
     p.on_tick = ctx->on_tick;
+    p.on_group = ctx->on_group;
     p.ctx = ctx->ui;
     p.log_fd = open_log(ctx, rec);
     if (ctx->on_command)

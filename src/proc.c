@@ -297,6 +297,8 @@ static int spawn(ix_proc *p, char *const *argv, char **envp, int devnull,
     /* Also from the parent, so the group exists before we may signal it,
      * whichever process runs first.  Fails harmlessly after exec. */
     setpgid(*pid, *pid);
+    if (p->on_group)
+        p->on_group(p->ctx, *pid);
     close_fd(&fd[1]);
     close_fd(&fd[3]);
     close_fd(&fd[5]);
@@ -441,6 +443,8 @@ static int attempt(run *r, char *const *argv, char **envp, int devnull, ix_err *
         kill(-pid, SIGKILL);
     if (wait_child(pid, &status, 0) < 0 && rc == 0)
         rc = ix_err_sys(err, "waitpid");
+    if (p->on_group)
+        p->on_group(p->ctx, 0);
     close_fd(&fds[0]);
     close_fd(&fds[1]);
     close_fd(&pidfd);

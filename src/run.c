@@ -43,6 +43,8 @@ typedef struct run {
     ix_report *rep;
     ix_progress ui;
     ix_events events;
+    int lock_fd;                /* the run lock; notes the running command's group */
+    struct stat seen;           /* the task file as last read or written by us */
     int current;                /* index of the criterion being worked on */
     double deadline;            /* monotonic seconds, 0 = none */
 } run;
@@ -267,6 +269,75 @@ static const char *task_key(const ix_task *t)
     return t->id ? t->id : "task";
 }
 
+static void add_string(char ***v, size_t *n, const char *s)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (strcmp((*v)[i], s) == 0)
+            return;
+    *v = ix_xrealloc(*v, (*n + 1) * sizeof **v);
+    (*v)[(*n)++] = ix_xstrdup(s);
+}
+
+/* Start time of process PID in clock ticks since boot (/proc/PID/stat
+ * field 22), 0 when there is no such process: with the pid it names one
+ * process for good, pids being reused. */
+static unsigned long long start_time(pid_t pid)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    const char *p = strrchr(buf, ')'); /* the command name may hold spaces */
+    unsigned long long t = 0;
+    for (int field = 2; p && *p && field < 22; field++)
+        p = strchr(p + 1, ' ');
+    if (p)
+        t = strtoull(p + 1, NULL, 10);
+    return t;
+}
+
+/* The lock's note: who holds it and, while a command runs, its process
+ * group, so that a run started after we were killed can stop it. */
+static void write_lock_note(int fd, pid_t pgid)
+{
+    ix_now now;
+    ix_clock_now(&now, NULL);
+    char note[300];
+    int n = snprintf(note, sizeof note, "pid %ld since %s\n", (long)getpid(), now.stamp);
+    if (pgid > 0)
+        n += snprintf(note + n, sizeof note - (size_t)n, "group %ld start %llu\n", (long)pgid,
+                      start_time(pgid));
+    if (ftruncate(fd, 0) < 0 || pwrite(fd, note, (size_t)n, 0) < 0) {
+        /* the lock holds without the note; messages just say less */
+    }
+}
+
+/* A run killed with SIGKILL leaves its command running in its own group;
+ * stop it before doing the same work again. */
+static void stop_orphan(const run *r, const char *note)
+{
+    long pgid;
+    unsigned long long started;
+    const char *line = strstr(note, "\ngroup ");
+    if (!line || sscanf(line, "\ngroup %ld start %llu", &pgid, &started) != 2 || pgid <= 1 ||
+        start_time((pid_t)pgid) != started)
+        return;
+    kill(-(pid_t)pgid, SIGTERM);
+    for (int i = 0; i < 50 && kill(-(pid_t)pgid, 0) == 0; i++)
+        nanosleep(&(struct timespec){0, 100 * 1000 * 1000}, NULL);
+    kill(-(pid_t)pgid, SIGKILL);
+    ix_buf w = IX_BUF_INIT;
+    ix_buf_printf(&w, "stopped process group %ld, left running by a run that was killed", pgid);
+    add_string(&r->rep->warnings, &r->rep->nwarnings, w.data);
+    ix_buf_free(&w);
+}
+
 /* The run lock: a file under .infraexec/locks holding the holder's pid,
  * flock'ed for the run's lifetime (the kernel drops it if we die). */
 static int take_run_lock(const run *r, int *fd_out, ix_err *err)
@@ -288,14 +359,12 @@ static int take_run_lock(const run *r, int *fd_out, ix_err *err)
         return ix_err_set(err, "%s: already being run by %s (lock %s)", task_key(r->task),
                           *holder ? holder : "another process", path);
     }
-    ix_now now;
-    ix_clock_now(&now, NULL);
-    char who[200];
-    int n = snprintf(who, sizeof who, "pid %ld since %s\n", (long)getpid(), now.stamp);
-    if (ftruncate(fd, 0) < 0 || pwrite(fd, who, (size_t)n, 0) < 0) {
-        /* the lock holds without the note; the message just says less */
-    }
+    char note[400] = "";
+    ssize_t got = pread(fd, note, sizeof note - 1, 0);
+    note[got > 0 ? got : 0] = '\0';
+    stop_orphan(r, note);
     *fd_out = fd;
+    write_lock_note(fd, 0);
     return 0;
 }
 
@@ -340,14 +409,6 @@ static void start_report(run *r)
     }
 }
 
-static void add_string(char ***v, size_t *n, const char *s)
-{
-    for (size_t i = 0; i < *n; i++)
-        if (strcmp((*v)[i], s) == 0)
-            return;
-    *v = ix_xrealloc(*v, (*n + 1) * sizeof **v);
-    (*v)[(*n)++] = ix_xstrdup(s);
-}
 
 /* Tick (optional) and log in one atomic update of the task file. */
 static int update_task(run *r, int tick, const char *expect, const char *text, ix_err *err)
@@ -362,6 +423,9 @@ static int update_task(run *r, int tick, const char *expect, const char *text, i
         free(message);
         return -1;
     }
+    /* Our write may have carried other processes' edits in: read again
+     * before the next criterion. */
+    memset(&r->seen, 0, sizeof r->seen);
     if (chg.changed)
         add_string(&r->rep->files_modified, &r->rep->nfiles_modified, r->task->path);
     if (message) {
@@ -441,6 +505,13 @@ static void on_command(void *vr, const ix_cmd_record *cmd, int finished)
     }
 }
 
+static void on_group(void *vr, pid_t pgid)
+{
+    run *r = vr;
+    if (r->lock_fd >= 0)
+        write_lock_note(r->lock_fd, pgid);
+}
+
 static void criterion_started(run *r, const ix_criterion *c, int total)
 {
     r->current = c->index;
@@ -497,6 +568,35 @@ static int verify(run *r, ix_luahost *host, ix_luahost_ctx *ctx, ix_err *err)
     return 0;
 }
 
+/* Whether criterion C was ticked, or changed, by someone else since the
+ * run read the file: re-read only when the file is not as we left it. */
+static int settled_elsewhere(run *r, const ix_criterion *c, ix_crit_report *cr)
+{
+    struct stat now;
+    if (stat(r->task->path, &now) < 0 ||
+        (now.st_ino == r->seen.st_ino && now.st_size == r->seen.st_size &&
+         now.st_mtim.tv_sec == r->seen.st_mtim.tv_sec &&
+         now.st_mtim.tv_nsec == r->seen.st_mtim.tv_nsec))
+        return 0;
+    ix_task *t;
+    ix_err err;
+    if (ix_task_load(r->task->path, &t, &err) < 0)
+        return 0; /* the tick will report what is wrong */
+    const ix_criterion *now_c = ix_task_criterion(t, c->index);
+    int settled = 1;
+    if (!now_c || strcmp(now_c->text, c->text) != 0) {
+        free(cr->reason);
+        cr->reason = ix_xstrdup("the criterion changed while the run was going on; not run");
+    } else if (now_c->checked) {
+        cr->state = IX_STATE_PREVIOUSLY_COMPLETED;
+    } else {
+        settled = 0;
+        r->seen = now;
+    }
+    ix_task_free(t);
+    return settled;
+}
+
 static int work(run *r, ix_luahost *host, ix_luahost_ctx *ctx, ix_err *err)
 {
     size_t todo = 0;
@@ -511,6 +611,8 @@ static int work(run *r, ix_luahost *host, ix_luahost_ctx *ctx, ix_err *err)
             cancel_run = 2;
             break;
         }
+        if (settled_elsewhere(r, c, cr))
+            continue;
         ctx->current = cr;
         criterion_started(r, c, (int)todo);
         int done = 0;
@@ -546,16 +648,17 @@ static int work(run *r, ix_luahost *host, ix_luahost_ctx *ctx, ix_err *err)
 
 int ix_run_task(const char *arg, const ix_run_opts *o, ix_report *rep, int *exit_code, ix_err *err)
 {
-    run r = {.o = o, .rep = rep};
+    run r = {.o = o, .rep = rep, .lock_fd = -1};
     char *path = NULL, **hdirs = NULL, **ldirs = NULL, *log_dir = NULL;
     ix_luahost *host = NULL;
-    int lock_fd = -1, rc = -1;
+    int rc = -1;
     memset(rep, 0, sizeof *rep);
 
     if (ix_taskdir_resolve(o->tasks_dir, arg, &path, err) < 0 ||
         ix_task_load(path, &r.task, err) < 0)
         goto out;
     r.workspace = workspace_of(path);
+    stat(path, &r.seen);
     if (ix_config_load(o->config, r.workspace, &r.cfg, err) < 0)
         goto out;
     collect_secrets(&r);
@@ -564,7 +667,7 @@ int ix_run_task(const char *arg, const ix_run_opts *o, ix_report *rep, int *exit
         goto out;
     }
     if (!o->dry_run && ((!o->verify && preflight(&r, err) < 0) ||
-                        take_run_lock(&r, &lock_fd, err) < 0 ||
+                        take_run_lock(&r, &r.lock_fd, err) < 0 ||
                         !(log_dir = make_log_dir(&r, err))))
         goto out;
 
@@ -582,7 +685,7 @@ int ix_run_task(const char *arg, const ix_run_opts *o, ix_report *rep, int *exit
         .timeout = o->timeout ? o->timeout : config_timeout(&r.cfg), .retries = o->retries,
         .backoff = o->backoff,
         .cancel = &cancel_run, .secrets = &r.secrets, .report = rep, .append_log = append_log,
-        .on_command = on_command, .on_line = on_line, .on_tick = on_tick,
+        .on_command = on_command, .on_line = on_line, .on_tick = on_tick, .on_group = on_group,
         .run = &r, .ui = &r,
     };
     ix_run_search_dirs(o->handlers_dir, r.workspace, &hdirs, &ldirs);
@@ -624,8 +727,8 @@ out:
     ix_luahost_close(host);
     ix_run_free_dirs(hdirs);
     ix_run_free_dirs(ldirs);
-    if (lock_fd >= 0)
-        close(lock_fd);
+    if (r.lock_fd >= 0)
+        close(r.lock_fd);
     free(log_dir);
     free(r.workspace);
     ix_config_free(&r.cfg);

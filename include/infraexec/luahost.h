@@ -39,6 +39,7 @@ typedef struct ix_luahost_ctx {
     void (*on_command)(void *ui, const ix_cmd_record *cmd, int finished);
     void (*on_line)(void *ui, int stream, const char *line, size_t len);
     void (*on_tick)(void *ui);
+    void (*on_group)(void *ui, pid_t pgid);
     void *run, *ui;
     int ncommands;              /* commands started, names the log files */
 } ix_luahost_ctx;

@@ -15,6 +15,7 @@
 #define INFRAEXEC_PROC_H
 
 #include <signal.h>
+#include <sys/types.h>
 #include <stddef.h>
 
 #include "infraexec/buf.h"
@@ -51,6 +52,9 @@ typedef struct ix_proc {
     /* Optional, called on the calling thread at least every quarter second
      * while a child runs (progress spinners, heartbeats). */
     void (*on_tick)(void *ctx);
+    /* Optional: each attempt's process group as it starts (0 when it ended),
+     * so a caller can note it where a successor finds it if we are killed. */
+    void (*on_group)(void *ctx, pid_t pgid);
     void *ctx;
     /* Optional: once *cancel is nonzero (typically set by the caller's SIGINT
      * handler) the child is stopped as on timeout, no retry follows, and the
