@@ -1,6 +1,7 @@
 /* fileio.c - see include/infraexec/fileio.h */
 #include "infraexec/fileio.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -133,6 +134,28 @@ static int replace_file(const char *path, const struct stat *st, const char *dat
     return 0;
 }
 
+/* Temp files of PATH left by a writer that died before its rename.  Only
+ * the lock holder writes temp files of PATH, and we hold the lock: every
+ * one there now is dead. */
+static void remove_stale_temps(const char *path)
+{
+    char dir[PATH_MAX], base[PATH_MAX], prefix[PATH_MAX + 8];
+    snprintf(dir, sizeof dir, "%s", path);
+    snprintf(base, sizeof base, "%s", path);
+    snprintf(prefix, sizeof prefix, ".%s.ix-", basename(base));
+    const char *d = dirname(dir);
+    DIR *dh = opendir(d);
+    if (!dh)
+        return;
+    size_t plen = strlen(prefix);
+    struct dirent *de;
+    while ((de = readdir(dh))) {
+        if (strncmp(de->d_name, prefix, plen) == 0 && strlen(de->d_name) == plen + 6)
+            unlinkat(dirfd(dh), de->d_name, 0);
+    }
+    closedir(dh);
+}
+
 int ix_file_update(const char *path, ix_file_edit_fn fn, void *ctx, ix_err *err)
 {
     char real[PATH_MAX];
@@ -141,6 +164,7 @@ int ix_file_update(const char *path, ix_file_edit_fn fn, void *ctx, ix_err *err)
     int fd = open_locked(real, err);
     if (fd < 0)
         return -1;
+    remove_stale_temps(real);
     ix_buf old = IX_BUF_INIT, out = IX_BUF_INIT;
     struct stat st;
     int rc = fstat(fd, &st) < 0 ? ix_err_sys(err, "%s: cannot stat", path)

@@ -621,10 +621,16 @@ void ix_task_set_updated(const ix_task *t, const char *date, ix_edits *e)
     /* The node's range starts at an &anchor or !tag when there is one. */
     size_t start = n->start;
     while (start < n->end && (t->data[start] == '&' || t->data[start] == '!')) {
-        while (start < n->end && t->data[start] != ' ' && t->data[start] != '\t')
+        while (start < n->end && !strchr(" \t\r\n", t->data[start]))
             start++;
-        while (start < n->end && (t->data[start] == ' ' || t->data[start] == '\t'))
-            start++;
+        for (;;) { /* blanks, line breaks and comments up to the value */
+            while (start < n->end && strchr(" \t\r\n", t->data[start]))
+                start++;
+            if (start >= n->end || t->data[start] != '#')
+                break;
+            while (start < n->end && t->data[start] != '\n')
+                start++;
+        }
     }
     size_t q = n->style == IX_FM_PLAIN ? 0 : 1;
     if (n->end - start < 2 * q)
@@ -735,7 +741,15 @@ static int verify_change(const ix_task *old, const ix_task_change *chg, const ix
         for (const char *p = chg->message; *p; p++)
             ix_buf_putc(&want, *p == '\n' || *p == '\r' ? ' ' : *p);
         char *trimmed = joined_source_text(want.data);
-        ok = t->nlog == old->nlog + 1 && strcmp(t->log[t->nlog - 1].text, trimmed) == 0;
+        ok = t->nlog == old->nlog + 1 && strcmp(t->log[t->nlog - 1].text, trimmed) == 0 &&
+             t->log[t->nlog - 1].nsub == 0 && t->ncode == old->ncode;
+        /* The entries that were there must read as before (a wide bullet
+         * must not hand its indented follower to the new entry). */
+        for (size_t i = 0; ok && i < old->nlog; i++)
+            ok = t->log[i].nsub == old->log[i].nsub &&
+                 strcmp(t->log[i].text, old->log[i].text) == 0;
+        for (size_t i = 0; ok && i < old->ncode; i++)
+            ok = strcmp(t->code[i].text, old->code[i].text) == 0;
         free(trimmed);
         ix_buf_free(&want);
     }

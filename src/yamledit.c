@@ -381,6 +381,15 @@ static int prepare(const char **text, size_t *len, size_t *bom, int doc, const c
         return ix_err_set(err, "UTF-16/UTF-32 input is not supported, only UTF-8");
     if (doc < 0)
         return ix_err_set(err, "path '%s': invalid document index %d", path ? path : "", doc);
+    /* libyaml also breaks lines at a lone CR, U+0085, U+2028 and U+2029;
+     * the splicer only knows LF and CRLF, so such text is refused. */
+    static const char *const breaks[] = {"\xC2\x85", "\xE2\x80\xA8", "\xE2\x80\xA9"};
+    for (size_t i = 0; i < 3; i++)
+        if (memmem(*text, *len, breaks[i], strlen(breaks[i])))
+            return ix_err_set(err, "unsupported line break (U+0085, U+2028 or U+2029) in the YAML");
+    for (size_t i = 0; i < *len; i++)
+        if ((*text)[i] == '\r' && (i + 1 == *len || (*text)[i + 1] != '\n'))
+            return ix_err_set(err, "unsupported line break (a CR without LF) in the YAML");
     return path_parse(path, p, err);
 }
 
@@ -538,7 +547,8 @@ static int render_block(const char *s, size_t len, const target *t, const char *
         size_t bol = t->start, col;
         while (bol > 0 && s[bol - 1] != '\n')
             bol--;
-        for (col = bol; s[col] == ' ' || (s[col] == '-' && s[col + 1] == ' ');)
+        for (col = bol; col < len && (s[col] == ' ' ||
+                                      (s[col] == '-' && col + 1 < len && s[col + 1] == ' '));)
             col++;
         indent = col - bol + (explicit ? (size_t)explicit : 2);
     }

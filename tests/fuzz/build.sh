@@ -17,9 +17,12 @@ if ! command -v "$CC" >/dev/null 2>&1; then
 fi
 
 PKGS="yaml-0.1 libcmark"
+# PKGS is split on purpose (one pkg-config argument per package).
+# shellcheck disable=SC2086
 CFLAGS="-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
  -fno-omit-frame-pointer -g -O1 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Iinclude \
  $(pkg-config --cflags $PKGS)"
+# shellcheck disable=SC2086
 LIBS="$(pkg-config --libs $PKGS)"
 
 # The parts of the core the targets exercise: no Lua, curl, libgit2 or jansson.
