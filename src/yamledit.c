@@ -393,17 +393,25 @@ static int prepare(const char **text, size_t *len, size_t *bom, int doc, const c
     return path_parse(path, p, err);
 }
 
-int ix_yaml_get(const char *text, size_t len, int doc, const char *path, char **value, ix_err *err)
+/* Check the input and the path, and find the target scalar; TEXT and LEN
+ * are moved past a BOM (its length in *BOM). */
+static int find_target(const char **text, size_t *len, size_t *bom, int doc, const char *path,
+                       target *t, ix_err *err)
 {
     ypath p;
+    if (prepare(text, len, bom, doc, path, &p, err))
+        return -1;
+    int rc = locate(*text, *len, doc, &p, path, t, err);
+    path_free(&p);
+    return rc ? -1 : 0;
+}
+
+int ix_yaml_get(const char *text, size_t len, int doc, const char *path, char **value, ix_err *err)
+{
     target t;
     size_t bom;
     *value = NULL;
-    if (prepare(&text, &len, &bom, doc, path, &p, err))
-        return -1;
-    int rc = locate(text, len, doc, &p, path, &t, err);
-    path_free(&p);
-    if (rc)
+    if (find_target(&text, &len, &bom, doc, path, &t, err))
         return -1;
     if (strlen(t.value) != t.vlen) {
         free(t.value);
@@ -660,14 +668,9 @@ static int same_stream(const char *old, size_t olen, const char *new, size_t nle
 int ix_yaml_set(const char *text, size_t len, int doc, const char *path, const char *new_value,
                 ix_buf *out, ix_err *err)
 {
-    ypath p;
     target t;
     size_t bom;
-    if (prepare(&text, &len, &bom, doc, path, &p, err))
-        return -1;
-    int rc = locate(text, len, doc, &p, path, &t, err);
-    path_free(&p);
-    if (rc)
+    if (find_target(&text, &len, &bom, doc, path, &t, err))
         return -1;
 
     ix_buf body = IX_BUF_INIT, want = IX_BUF_INIT, res = IX_BUF_INIT;
