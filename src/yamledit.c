@@ -677,7 +677,7 @@ int ix_yaml_set(const char *text, size_t len, int doc, const char *path, const c
     char *check = NULL;
     size_t rs = t.start, re = t.end, vlen = new_value ? strlen(new_value) : 0;
     int escape = 0;
-    rc = -1;
+    int rc = -1;
     if (t.shared[0]) {
         ix_err_set(err, "%s", t.shared);
         goto out;
