@@ -860,7 +860,6 @@ int ix_luahost_dispatch(ix_luahost *h, const ix_criterion *c, const char *mode, 
     cr->rule = field_string(L, "rule");
     cr->reason = field_string(L, "reason");
     lua_pop(L, 1);
-    lua_gc(L, LUA_GCCOLLECT);
     return 0;
 }
 

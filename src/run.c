@@ -431,8 +431,10 @@ static int update_task(run *r, int tick, const char *expect, const char *text, i
     if (message) {
         ix_buf e = IX_BUF_INIT;
         ix_buf_printf(&e, "%s: %s", now.stamp, message);
-        add_string(&r->rep->progress_log, &r->rep->nprogress_log, e.data);
-        ix_buf_free(&e);
+        /* Every entry written, in order (no duplicate scan: O(1) per entry). */
+        r->rep->progress_log = ix_xrealloc(r->rep->progress_log,
+                                           (r->rep->nprogress_log + 1) * sizeof(char *));
+        r->rep->progress_log[r->rep->nprogress_log++] = ix_buf_detach(&e);
     }
     free(message);
     return 0;
@@ -479,7 +481,10 @@ static void on_tick(void *vr)
 static void on_line(void *vr, int stream, const char *line, size_t len)
 {
     run *r = vr;
-    ix_progress_line(&r->ui, stream, line, len);
+    if (r->ui.mode != IX_PROGRESS_OFF)
+        ix_progress_line(&r->ui, stream, line, len);
+    if (!r->events.f)
+        return; /* no JSON built for nobody */
     ix_events_emit(&r->events, "output", json_pack("{s:i, s:s, s:s%}", "index", r->current,
                    "stream", stream == 1 ? "stdout" : "stderr", "line", line, len));
 }

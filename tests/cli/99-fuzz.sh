@@ -7,8 +7,14 @@
 
 secs=${IX_FUZZ_SECONDS:-60}
 out=$(cd "$IX_ROOT" && FUZZ_YAMLSET_ALLOW_INTERNAL=1 FUZZ_JOBS=2 FUZZ_WORK="$T/work" \
-      tests/fuzz/run.sh "$secs" 2>&1) && rc=0 || rc=$?
+      FUZZ_EXTRA="-seed=${IX_FUZZ_SEED:-1} -timeout=120" tests/fuzz/run.sh "$secs" 2>&1) && rc=0 || rc=$?
 printf '%s\n' "$out" | sed -n '/^target/,$p' | sed 's/^/# /'
+if [ "$rc" != 0 ]; then # what broke, for the CI log
+    printf '%s\n' "$out" | tail -40 | sed 's/^/# /'
+    for f in "$T"/work/crashes/*/*; do
+        [ -f "$f" ] && { echo "# crash input $f:"; od -c "$f" | head -8 | sed 's/^/#   /'; }
+    done
+fi
 is "$rc" 0 "fuzzing ${secs}s per target: no crash, regressions replay clean"
 for t in fuzz_task fuzz_frontmatter fuzz_yamlset; do
     n=$(printf '%s\n' "$out" | awk -v t="$t" '$1 == t && $2 ~ /^[0-9]+$/ {print $2}')

@@ -21,6 +21,7 @@
 #   FUZZ_WORK=DIR   corpora, logs and crash inputs (default build/fuzz);
 #                   a target's corpus is kept there between runs
 #   FUZZ_JOBS=N     targets fuzzed at the same time (default 1)
+#   FUZZ_EXTRA=...  more libFuzzer flags (CI: -seed=1, a repeatable run)
 set -eu
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -120,6 +121,9 @@ fuzz() {
     before=$(find "$arts" -type f | wc -l)
     set -- -max_total_time="$SECONDS_PER_TARGET" -rss_limit_mb=2048 -timeout=20 \
         -print_final_stats=1 -dict="$(dict_for "$t")" -artifact_prefix="$arts/"
+    # FUZZ_EXTRA: more libFuzzer flags, e.g. -seed=1 for a repeatable run.
+    # shellcheck disable=SC2086
+    [ -n "${FUZZ_EXTRA:-}" ] && set -- "$@" $FUZZ_EXTRA
     if [ -n "${FUZZ_FORK:-}" ]; then
         set -- "$@" -fork="$FUZZ_FORK" -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1
     fi
