@@ -48,13 +48,11 @@ void ix_progress_init(ix_progress *p, FILE *out, int quiet)
 static void draw(ix_progress *p, double t)
 {
     static const char spinner[] = "|/-\\";
-    int cols = 80;
     fprintf(p->out, "\r\033[K%s%c%s [%d/%d] %.40s  %ds", paint(p, "\033[36m"),
             spinner[p->spin++ % 4], paint(p, "\033[0m"), p->index, p->total, p->text,
             (int)(t - p->started));
     if (p->last_line[0])
-        fprintf(p->out, "  %s%.*s%s", paint(p, "\033[2m"), cols - 60 > 10 ? cols - 60 : 10,
-                p->last_line, paint(p, "\033[0m"));
+        fprintf(p->out, "  %s%.20s%s", paint(p, "\033[2m"), p->last_line, paint(p, "\033[0m"));
     fflush(p->out);
     p->last_draw = t;
 }
@@ -118,6 +116,8 @@ void ix_progress_line(void *ui, int stream, const char *line, size_t len)
 {
     (void)stream;
     ix_progress *p = ui;
+    if (p->mode == IX_PROGRESS_OFF)
+        return; /* nobody sees it: no copy per line */
     size_t n = len < sizeof p->last_line - 1 ? len : sizeof p->last_line - 1;
     /* Control characters would break the live line. */
     for (size_t i = 0; i < n; i++)

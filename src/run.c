@@ -481,8 +481,7 @@ static void on_tick(void *vr)
 static void on_line(void *vr, int stream, const char *line, size_t len)
 {
     run *r = vr;
-    if (r->ui.mode != IX_PROGRESS_OFF)
-        ix_progress_line(&r->ui, stream, line, len);
+    ix_progress_line(&r->ui, stream, line, len);
     if (!r->events.f)
         return; /* no JSON built for nobody */
     ix_events_emit(&r->events, "output", json_pack("{s:i, s:s, s:s%}", "index", r->current,
