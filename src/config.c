@@ -107,6 +107,7 @@ static const char *type_name(ctype t)
 typedef struct checker {
     const ix_config *cfg;
     ix_err *err;
+    int dups;   /* duplicate keys seen */
 } checker;
 
 static int bad(checker *c, const ix_fm_node *n, const char *where, ctype t)
@@ -210,6 +211,21 @@ static int check_map(checker *c, ix_fm_node *map, const field *fields, const cha
     return 0;
 }
 
+static void on_duplicate(void *ctx, const ix_fm_node *dup, const ix_fm_node *first)
+{
+    checker *c = ctx;
+    if (!c->dups++)
+        ix_err_set(c->err, "%s:%d:%d: duplicate key '%s' (first at line %d)", c->cfg->path,
+                   dup->key_line, dup->key_col, dup->key, first->key_line);
+}
+
+/* YAML tools disagree on which of two equal keys wins; the config is refused. */
+static int refuse_duplicates(checker *c)
+{
+    ix_fm_each_duplicate(c->cfg->root, on_duplicate, c);
+    return c->dups ? -1 : 0;
+}
+
 static char *find_upwards(const char *start)
 {
     char dir[PATH_MAX];
@@ -255,9 +271,9 @@ int ix_config_load(const char *path, const char *start_dir, ix_config *cfg, ix_e
     cfg->data = ix_buf_detach(&b);
     size_t len = strlen(cfg->data);
     ix_lines_build(&cfg->lines, cfg->data, len);
-    checker c = {cfg, err};
-    if (ix_fm_parse(cfg->path, cfg->data, &cfg->lines, 0, len, &cfg->root, err) < 0 ||
-        check_map(&c, cfg->root, top_fields, "") < 0) {
+    checker c = {cfg, err, 0};
+    if (ix_fm_parse(cfg->path, "config", cfg->data, &cfg->lines, 0, len, &cfg->root, err) < 0 ||
+        refuse_duplicates(&c) < 0 || check_map(&c, cfg->root, top_fields, "") < 0) {
         ix_config_free(cfg);
         return -1;
     }

@@ -379,8 +379,16 @@ static int is_fence(const char *s, const char *e)
     return e - s >= 3 && memcmp(s, "---", 3) == 0 && ix_is_blank(s + 3, e);
 }
 
+static void report_duplicate(void *ctx, const ix_fm_node *dup, const ix_fm_node *first)
+{
+    add_problem(ctx, dup->key_line, dup->key_col,
+                "duplicate key '%s' (first at line %d; infraexec uses the first, other YAML "
+                "tools the last)", dup->key, first->key_line);
+}
+
 static void read_fields(ix_task *t)
 {
+    ix_fm_each_duplicate(t->fm, report_duplicate, t);
     t->id = ix_fm_str(t->fm, "id");
     t->title = ix_fm_str(t->fm, "title");
     t->status = ix_fm_str(t->fm, "status");
@@ -479,7 +487,8 @@ int ix_task_parse(const char *path, const char *data, size_t len, ix_task **out,
         ix_task_free(t);
         return -1;
     }
-    if (ix_fm_parse(path, t->data, &t->lines, t->fm_start, t->fm_close, &t->fm, err) < 0) {
+    if (ix_fm_parse(path, "frontmatter", t->data, &t->lines, t->fm_start, t->fm_close, &t->fm,
+                    err) < 0) {
         ix_task_free(t);
         return -1;
     }

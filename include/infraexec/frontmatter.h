@@ -30,13 +30,21 @@ typedef struct ix_fm_node {
 } ix_fm_node;
 
 /* Parse the YAML in TEXT[start, end) of a file whose line index is LINES.
- * The result is a map node (the frontmatter must be a mapping). */
-int ix_fm_parse(const char *file, const char *text, const ix_lines *lines,
+ * The result is a map node (the YAML must be a mapping).  WHAT names the
+ * block in messages ("frontmatter", "config").  Collections nested deeper
+ * than 64 levels are refused with FILE:LINE:COL. */
+int ix_fm_parse(const char *file, const char *what, const char *text, const ix_lines *lines,
                 size_t start, size_t end, ix_fm_node **out, ix_err *err);
 void ix_fm_free(ix_fm_node *node);
 
 /* Child of a map by key, or NULL. */
 const ix_fm_node *ix_fm_get(const ix_fm_node *map, const char *key);
+/* Calls FN for every key that repeats an earlier key of the same map, in any
+ * map of the tree, with DUP the repeat and FIRST the earliest.  The tree
+ * keeps both; ix_fm_get finds the first (other YAML tools take the last). */
+typedef void (*ix_fm_dup_fn)(void *ctx, const ix_fm_node *dup, const ix_fm_node *first);
+void ix_fm_each_duplicate(const ix_fm_node *n, ix_fm_dup_fn fn, void *ctx);
+
 /* Scalar value of a map's key, or NULL when missing or not a scalar. */
 const char *ix_fm_str(const ix_fm_node *map, const char *key);
 

@@ -6,7 +6,8 @@
 #      run clean);
 #   2. seeds a corpus from the repository -- tests/fixtures/corpus/*.md,
 #      examples/homelab/template/**/*.yaml (for fuzz_yamlset prefixed with
-#      a few "PATH\0VALUE\0" headers) and tests/fuzz/seeds/<target>/ --
+#      a few "PATH\0VALUE\0" headers; for fuzz_config its infraexec.yaml)
+#      and tests/fuzz/seeds/<target>/ --
 #      and fuzzes for SECONDS (default 60) with -max_total_time,
 #      -rss_limit_mb=2048 and the target's dictionary;
 #   3. prints the executions (libFuzzer's stat::number_of_executed_units)
@@ -42,7 +43,7 @@ fi
 
 dict_for() {
     case "$1" in
-        fuzz_yamlset) echo tests/fuzz/yaml.dict ;;
+        fuzz_yamlset|fuzz_config) echo tests/fuzz/yaml.dict ;;
         *) echo tests/fuzz/task.dict ;;
     esac
 }
@@ -69,6 +70,10 @@ seed() {
                 # the template's @REGISTRY@ placeholder is not valid YAML
                 sed 's/@REGISTRY@/registry.local:5000/g' "$y" >"$dir/example$n-subst.yaml"
             done
+            ;;
+        fuzz_config)
+            sed 's/@REGISTRY@/registry.local:5000/g' examples/homelab/template/infraexec.yaml \
+                >"$dir/example-infraexec.yaml"
             ;;
         fuzz_yamlset)
             n=0
