@@ -13,6 +13,7 @@
 #include "infraexec/text.h"
 #include "infraexec/yamledit.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
@@ -20,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* Options, parsed for every command; each command uses its own. */
 typedef struct cli {
@@ -319,8 +321,9 @@ static int cmd_run(cli *c, int argc, char **argv)
         fwrite(b.data, 1, b.len, stdout);
         ix_buf_free(&b);
     }
-    if (c->report_file && write_report_file(c->report_file, &rep) < 0 && code == IX_EXIT_OK)
-        code = IX_EXIT_REMAIN;
+    if (c->report_file && write_report_file(c->report_file, &rep) < 0 &&
+        (code == IX_EXIT_OK || code == IX_EXIT_REMAIN))
+        code = IX_EXIT_WRITE;
     ix_report_free(&rep);
     return code;
 }
@@ -584,7 +587,8 @@ static void usage(FILE *out)
                  "  -h, --help          show help (also after a command)\n"
                  "  -V, --version       show the version\n\n"
                  "TASK is a path or an id such as TASK-002.  Exit codes: 0 success, 1 criteria\n"
-                 "remain after a run, 2 bad invocation or input (nothing changed), 130 interrupted.\n"
+                 "remain after a run, 2 bad invocation or input (nothing changed), 3 done but\n"
+                 "stdout or the --report file could not be written, 130 interrupted.\n"
                  "INFRAEXEC_NOW=\"YYYY-MM-DD HH:MM\" fixes the clock.\n");
 }
 
@@ -624,15 +628,38 @@ static const struct option long_opts[] = {
     {NULL, 0, NULL, 0},
 };
 
-static int parse_seconds(const char *opt, const char *s, double *out)
+/* The one parser of numeric option values: decimal digits, with a fraction
+ * when FRACTION ("2.5"), in [MIN, MAX]; no sign, exponent, hex, inf or nan.
+ * WHAT is what a good value is, for the message. */
+static int parse_number(const char *opt, const char *s, int fraction, double min, double max,
+                        const char *what, double *out)
 {
-    char *end;
-    double v = strtod(s, &end);
-    if (end == s || *end || v < 0) {
-        fprintf(stderr, "infraexec: %s: '%s' is not a number of seconds\n", opt, s);
+    size_t digits = strspn(s, "0123456789"), len = digits;
+    size_t frac = fraction && s[len] == '.' ? strspn(s + len + 1, "0123456789") : 0;
+    if (frac)
+        len += 1 + frac;   /* "1." and "." are no numbers */
+    double v = (digits || frac) && !s[len] ? strtod(s, NULL) : -1;
+    if (v < min || v > max) {
+        fprintf(stderr, "infraexec: %s: '%s' is not %s\n", opt, s, what);
         return -1;
     }
     *out = v;
+    return 0;
+}
+
+/* Seconds up to a year: more is a typo, and stays far from overflow when
+ * turned into deadlines. */
+static int parse_seconds(const char *opt, const char *s, double *out)
+{
+    return parse_number(opt, s, 1, 0, 365 * 86400.0, "a number of seconds (e.g. 30 or 2.5)", out);
+}
+
+static int parse_int(const char *opt, const char *s, int min, int max, const char *what, int *out)
+{
+    double v;
+    if (parse_number(opt, s, 0, min, max, what, &v) < 0)
+        return -1;
+    *out = (int)v;
     return 0;
 }
 
@@ -645,20 +672,56 @@ static int parse_only(cli *c, const char *s)
     free(c->only);
     c->only = ix_xcalloc(n, sizeof *c->only);
     c->run.nonly = 0;
-    for (const char *p = s;;) {
-        char *end;
-        long v = strtol(p, &end, 10);
-        if (end == p || v < 1 || v > INT_MAX || (*end && *end != ',')) {
-            fprintf(stderr, "infraexec: --only: expected criterion numbers like 2,5 (got '%s')\n", s);
-            return -1;
-        }
-        c->only[c->run.nonly++] = (int)v;
-        if (!*end)
-            break;
-        p = end + 1;
+    char *list = ix_xstrdup(s);
+    int rc = 0;
+    /* strtok_r would skip empty items ("2,,5"): split by hand. */
+    for (char *p = list; rc == 0 && p;) {
+        char *comma = strchr(p, ',');
+        if (comma)
+            *comma = '\0';
+        rc = parse_int("--only", p, 1, INT_MAX, "a criterion number (--only takes a list like 2,5)",
+                       &c->only[c->run.nonly]);
+        c->run.nonly += rc == 0;
+        p = comma ? comma + 1 : NULL;
     }
+    free(list);
     c->run.only = c->only;
+    return rc;
+}
+
+/* A command takes exactly the options its help lists ("  --json ...",
+ * "  -q, --quiet ..."): what a user reads is what is enforced, and the
+ * shell completion reads the same list.  --tasks-dir and --help are
+ * everyone's; before a command only they and --version are. */
+static int takes_option(const command *cmd, const char *name)
+{
+    if (strcmp(name, "tasks-dir") == 0 || strcmp(name, "help") == 0)
+        return 1;
+    if (!cmd)
+        return strcmp(name, "version") == 0;
+    size_t n = strlen(name);
+    for (const char *l = cmd->help; *l;) {
+        const char *p = l + strspn(l, " ");
+        if (p[0] == '-' && p[1] != '-' && p[1] && p[2] == ',')
+            p += 3 + strspn(p + 3, " ");          /* "-q, --quiet" */
+        if (strncmp(p, "--", 2) == 0 && strncmp(p + 2, name, n) == 0 &&
+            (p[2 + n] == ' ' || p[2 + n] == '\n' || !p[2 + n]))
+            return 1;
+        l += strcspn(l, "\n");
+        l += *l == '\n';
+    }
     return 0;
+}
+
+/* "infraexec tick: " or "infraexec: ", to start a message about an option. */
+static void option_error(const command *cmd, const char *fmt, const char *opt)
+{
+    fprintf(stderr, "infraexec%s%s: ", cmd ? " " : "", cmd ? cmd->name : "");
+    fprintf(stderr, fmt, opt);
+    if (cmd)
+        fprintf(stderr, " (see 'infraexec %s --help')\n", cmd->name);
+    else
+        fprintf(stderr, " (a command's options go after it; see 'infraexec --help')\n");
 }
 
 /* Parses options (anywhere on the line; "--" ends them).  Returns -1 on a
@@ -667,35 +730,54 @@ static int parse_options(cli *c, const command *cmd, int *argc, char ***argv)
 {
     opterr = 0;
     optind = 0;
-    int ch;
-    while ((ch = getopt_long(*argc, *argv, cmd ? "hVq" : "+hV", long_opts, NULL)) != -1) {
-        double retries;
+    int ch, li = -1;
+    while ((ch = getopt_long(*argc, *argv, cmd ? ":hVq" : "+:hV", long_opts, &li)) != -1) {
+        if (ch == '?' || ch == ':') {
+            option_error(cmd, ch == ':' ? "option %s needs a value" : "unknown option %s",
+                         (*argv)[optind - 1]);
+            return -1;
+        }
+        const char *name = li >= 0 ? long_opts[li].name : ch == 'q' ? "quiet"
+                                                         : ch == 'V' ? "version" : "help";
+        if (!takes_option(cmd, name)) {
+            char shown[64];
+            if (li >= 0)
+                snprintf(shown, sizeof shown, "--%s", name);
+            else
+                snprintf(shown, sizeof shown, "-%c", ch);
+            option_error(cmd, "unknown option %s", shown);
+            return -1;
+        }
+        li = -1;
         switch (ch) {
         case OPT_DRY_RUN: c->run.dry_run = 1; break;
         case OPT_REPORT: c->report_file = optarg; break;
-        case OPT_HANDLERS: c->run.handlers_dir = optarg; break;
+        case OPT_HANDLERS: {
+            struct stat st;
+            int found = stat(optarg, &st) == 0;
+            if (!found || !S_ISDIR(st.st_mode)) {
+                fprintf(stderr, "infraexec: --handlers: %s: %s\n", optarg,
+                        found ? "not a directory" : strerror(errno));
+                return -1;
+            }
+            c->run.handlers_dir = optarg;
+            break;
+        }
         case OPT_CONFIG: c->run.config = optarg; break;
         case OPT_FORCE: c->force = 1; break;
-        case OPT_EVENTS: {
-            char *end;
-            long fd = strtol(optarg, &end, 10);
-            if (*end || end == optarg || fd < 0 || fd > 1023 || fcntl((int)fd, F_GETFD) < 0) {
+        case OPT_EVENTS:
+            if (parse_int("--events", optarg, 0, 1023, "an open file descriptor (0-1023)",
+                          &c->run.events_fd) < 0)
+                return -1;
+            if (fcntl(c->run.events_fd, F_GETFD) < 0) {
                 fprintf(stderr, "infraexec: --events: '%s' is not an open file descriptor\n", optarg);
                 return -1;
             }
-            c->run.events_fd = (int)fd;
             break;
-        }
-        case OPT_DOC: {
-            char *end;
-            long n = strtol(optarg, &end, 10);
-            if (*end || end == optarg || n < 0 || n > 100000) {
-                fprintf(stderr, "infraexec: --doc: '%s' is not a document index (0, 1, ...)\n", optarg);
+        case OPT_DOC:
+            if (parse_int("--doc", optarg, 0, 100000, "a document index (0, 1, ...)", &c->doc) < 0)
                 return -1;
-            }
-            c->doc = (int)n;
             break;
-        }
         case 'q': c->run.quiet = 1; break;
         case OPT_ONLY:
             if (parse_only(c, optarg) < 0)
@@ -710,10 +792,9 @@ static int parse_options(cli *c, const command *cmd, int *argc, char ***argv)
                 return -1;
             break;
         case OPT_RETRIES:
-            if (parse_seconds("--retries", optarg, &retries) < 0 || retries != (int)retries ||
-                retries > 100)
+            if (parse_int("--retries", optarg, 0, 100, "a whole number from 0 to 100",
+                          &c->run.retries) < 0)
                 return -1;
-            c->run.retries = (int)retries;
             break;
         case OPT_TASKS_DIR: c->tasks_dir = optarg; break;
         case OPT_JSON: c->json = 1; break;
@@ -728,10 +809,6 @@ static int parse_options(cli *c, const command *cmd, int *argc, char ***argv)
         case 'V':
             printf("infraexec %s\n", IX_VERSION);
             return 1;
-        default:
-            fprintf(stderr, "infraexec: unknown or incomplete option '%s' (see --help)\n",
-                    (*argv)[optind - 1]);
-            return -1;
         }
     }
     *argc -= optind;
@@ -739,15 +816,20 @@ static int parse_options(cli *c, const command *cmd, int *argc, char ***argv)
     return 0;
 }
 
-int ix_cli_main(int argc, char **argv)
+/* Output that did not reach stdout (a full disk, /dev/full, a closed pipe)
+ * must not pass for success: whoever reads it would get a truncated report. */
+static int check_stdout(int rc)
 {
-    /* A full disk or RLIMIT_FSIZE must surface as a write error that names
-     * the file, not as a signal that kills us mid-way. */
-    signal(SIGXFSZ, SIG_IGN);
-    signal(SIGPIPE, SIG_IGN);
+    if (fflush(stdout) == 0 && !ferror(stdout))
+        return rc;
+    fprintf(stderr, "infraexec: cannot write to standard output: %s\n",
+            errno ? strerror(errno) : "write error");
+    return rc == IX_EXIT_OK || rc == IX_EXIT_REMAIN ? IX_EXIT_WRITE : rc;
+}
 
-    cli c = {.run = {.retries = 1, .backoff = 1, .events_fd = -1}};
-    int rc = parse_options(&c, NULL, &argc, &argv);
+static int dispatch(cli *c, int argc, char **argv)
+{
+    int rc = parse_options(c, NULL, &argc, &argv);
     if (rc)
         return rc < 0 ? IX_EXIT_BAD : IX_EXIT_OK;
     if (argc < 1) {
@@ -761,13 +843,27 @@ int ix_cli_main(int argc, char **argv)
         fprintf(stderr, "infraexec: unknown command '%s' (see 'infraexec --help')\n", argv[0]);
         return IX_EXIT_BAD;
     }
-    rc = parse_options(&c, cmd, &argc, &argv);
+    rc = parse_options(c, cmd, &argc, &argv);
     if (rc)
-        rc = rc < 0 ? IX_EXIT_BAD : IX_EXIT_OK;
-    else if ((c.status || c.label) && cmd->run != cmd_list)
-        rc = fail("--status and --label only apply to 'list'");
-    else
-        rc = cmd->run(&c, argc, argv);
+        return rc < 0 ? IX_EXIT_BAD : IX_EXIT_OK;
+    /* A bad INFRAEXEC_NOW is refused before anything runs, not when the
+     * first Progress Log entry is written after every command ran. */
+    ix_now now;
+    ix_err err;
+    if (ix_clock_now(&now, &err) < 0)
+        return fail(err.msg);
+    return cmd->run(c, argc, argv);
+}
+
+int ix_cli_main(int argc, char **argv)
+{
+    /* A full disk or RLIMIT_FSIZE must surface as a write error that names
+     * the file, not as a signal that kills us mid-way. */
+    signal(SIGXFSZ, SIG_IGN);
+    signal(SIGPIPE, SIG_IGN);
+
+    cli c = {.run = {.retries = 1, .backoff = 1, .events_fd = -1}};
+    int rc = dispatch(&c, argc, argv);
     free(c.only);
-    return rc;
+    return check_stdout(rc);
 }

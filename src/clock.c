@@ -1,10 +1,21 @@
 /* clock.c - see include/infraexec/clock.h */
 #include "infraexec/clock.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+/* S has a digit wherever PATTERN has 'd' and PATTERN's byte elsewhere
+ * (sscanf alone would take "+026" or " 12" for numbers). */
+static int digits_at(const char *s, const char *pattern)
+{
+    for (; *pattern; s++, pattern++)
+        if (*pattern == 'd' ? !isdigit((unsigned char)*s) : *s != *pattern)
+            return 0;
+    return 1;
+}
 
 int ix_clock_now(ix_now *now, ix_err *err)
 {
@@ -12,7 +23,7 @@ int ix_clock_now(ix_now *now, ix_err *err)
     if (fixed && *fixed) {
         int y, mo, d, h, mi;
         char tail;
-        if (strlen(fixed) != 16 ||
+        if (strlen(fixed) != 16 || !digits_at(fixed, "dddd-dd-dd dd:dd") ||
             sscanf(fixed, "%4d-%2d-%2d %2d:%2d%c", &y, &mo, &d, &h, &mi, &tail) != 5 ||
             mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59)
             return ix_err_set(err, "INFRAEXEC_NOW='%s': expected \"YYYY-MM-DD HH:MM\"", fixed);

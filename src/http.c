@@ -1,6 +1,7 @@
 /* http.c - see include/infraexec/http.h
  *
  * One curl easy handle per request, configured strictly (http/https only,
+ * no redirect from https to http, credentials never sent to another host,
  * verification on, no signals, no output), with callbacks that keep the body
  * up to max_body and the header lines of the last response seen.  When curl
  * fails, explain() turns its code - refined by the OS errno and OpenSSL's
@@ -168,6 +169,11 @@ static char *url_host(const char *url)
     return out;
 }
 
+static int is_https(const char *url)
+{
+    return strncasecmp(url, "https://", 8) == 0;
+}
+
 /* Turn curl's failure into err.  at is the prefix ("URL" or "URL (redirected
  * to URL2)"); detail is curl's own error text. */
 static int explain(CURL *h, CURLcode rc, const ix_http_req *req, const xfer *x,
@@ -212,8 +218,14 @@ static int explain(CURL *h, CURLcode rc, const ix_http_req *req, const xfer *x,
             return ix_err_set(err, "%s: response body is larger than the %zu bytes allowed", at,
                               x->max_body);
         break;
-    case CURLE_UNSUPPORTED_PROTOCOL:
+    case CURLE_UNSUPPORTED_PROTOCOL: {
+        /* curl has moved the effective URL to the refused target */
+        const char *next = eff ? eff : "";
+        if (is_https(req->url) && strncasecmp(next, "http://", 7) == 0)
+            return ix_err_set(err, "%s: refused a redirect from https:// to %s (it would drop "
+                              "TLS: the answer could not be trusted)", at, next);
         return ix_err_set(err, "%s: refused: only http:// and https:// URLs are allowed", at);
+    }
     case CURLE_TOO_MANY_REDIRECTS:
         return ix_err_set(err, "%s: more than %ld redirects (a redirect loop?)", at, MAX_REDIRS);
     case CURLE_URL_MALFORMAT:
@@ -319,7 +331,12 @@ int ix_http_request(const ix_http_req *req, ix_http_resp *resp, ix_err *err)
 #define SET(opt, val) (rc == CURLE_OK ? (rc = curl_easy_setopt(h, opt, val)) : rc)
     SET(CURLOPT_URL, url);
     SET(CURLOPT_PROTOCOLS_STR, "http,https");
-    SET(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    /* Once on TLS, a redirect may not leave it: what came back over http://
+     * could be anyone's, yet would be reported as verified. */
+    SET(CURLOPT_REDIR_PROTOCOLS_STR, is_https(url) ? "https" : "http,https");
+    /* Credentials (user:password@, an Authorization header) go to the host
+     * they were meant for only, never to the one a redirect names. */
+    SET(CURLOPT_UNRESTRICTED_AUTH, 0L);
     SET(CURLOPT_NOSIGNAL, 1L);
     SET(CURLOPT_NOPROGRESS, 1L);
     SET(CURLOPT_VERBOSE, 0L);

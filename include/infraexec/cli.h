@@ -11,6 +11,7 @@ enum {
     IX_EXIT_OK = 0,            /* success; for run: every criterion checked */
     IX_EXIT_REMAIN = 1,        /* run finished and some criteria remain */
     IX_EXIT_BAD = 2,           /* bad invocation or input; nothing changed */
+    IX_EXIT_WRITE = 3,         /* done, but stdout or the --report file could not be written */
     IX_EXIT_INTERRUPTED = 130, /* stopped by SIGINT/SIGTERM */
 };
 

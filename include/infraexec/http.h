@@ -3,7 +3,9 @@
  * This module owns libcurl: its global initialisation (done lazily on the
  * first request), TLS verification (on unless the caller says insecure),
  * which protocols and redirects are allowed (http and https only; up to 5
- * redirects, followed for GET only), the limits on time and body size, and
+ * redirects, followed for GET only; a request that starts on https:// only
+ * follows https:// redirects; credentials in the URL or an Authorization
+ * header are not sent on to another host), the limits on time and body size, and
  * the translation of transport failures into one-line messages an operator
  * can act on ("connection refused (is the registry running?)", "certificate
  * is signed by an unknown authority - set registry.ca ...").

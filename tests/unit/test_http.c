@@ -180,6 +180,8 @@ static const char *canned(const char *path)
                       "14\r\n01234567890123456789\r\n14\r\n01234567890123456789\r\n0\r\n\r\n"},
         {"/error ", "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 4\r\n"
                     "Connection: close\r\n\r\noops"},
+        {"/to-echo ", "HTTP/1.1 302 Found\r\nLocation: /echo\r\nContent-Length: 0\r\n"
+                      "Connection: close\r\n\r\n"},
     };
     for (size_t i = 0; i < sizeof table / sizeof *table; i++)
         if (strncmp(path, table[i].path, strlen(table[i].path)) == 0)
@@ -223,7 +225,16 @@ static void canned_serve(int lfd)
         }
         const char *sp = strchr(req, ' ');
         const char *resp = sp ? canned(sp + 1) : NULL;
-        if (sp && strncmp(sp + 1, "/echo ", 6) == 0) {   /* the request as body */
+        if (sp && strncmp(sp + 1, "/to-localhost ", 14) == 0) {   /* same port, another host name */
+            struct sockaddr_in a;
+            socklen_t alen = sizeof a;
+            char redir[256];
+            getsockname(lfd, (struct sockaddr *)&a, &alen);
+            int rl = snprintf(redir, sizeof redir, "HTTP/1.1 302 Found\r\nLocation: "
+                              "http://localhost:%d/echo\r\nContent-Length: 0\r\n"
+                              "Connection: close\r\n\r\n", ntohs(a.sin_port));
+            write_all(c, redir, (size_t)rl);
+        } else if (sp && strncmp(sp + 1, "/echo ", 6) == 0) {   /* the request as body */
             char head[128];
             int hl = snprintf(head, sizeof head, "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n"
                               "Connection: close\r\n\r\n", len);
@@ -488,6 +499,82 @@ static void test_canned(void)
     fails_with(&req, "TLS handshake failed", NULL, "https:// to a plain-http port");
 }
 
+/* ---- a real https server (python3) that redirects, for downgrades ---- */
+
+static const char https_redirector[] =
+    "import http.server, ssl, sys\n"
+    "port, cert, key, plain = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]\n"
+    "class H(http.server.BaseHTTPRequestHandler):\n"
+    "    def do_GET(self):\n"
+    "        loc = {'/down': plain + '/headers', '/up': '/ok'}.get(self.path)\n"
+    "        body = b'' if loc else b'secure'\n"
+    "        self.send_response(302 if loc else 200)\n"
+    "        if loc:\n"
+    "            self.send_header('Location', loc)\n"
+    "        self.send_header('Content-Length', str(len(body)))\n"
+    "        self.end_headers()\n"
+    "        self.wfile.write(body)\n"
+    "    def log_message(self, *a):\n"
+    "        pass\n"
+    "srv = http.server.HTTPServer(('127.0.0.1', port), H)\n"
+    "ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)\n"
+    "ctx.load_cert_chain(cert, key)\n"
+    "srv.socket = ctx.wrap_socket(srv.socket, server_side=True)\n"
+    "srv.serve_forever()\n";
+
+static void test_downgrade(void)
+{
+    char *script = path_in_tmp("redirector.py"), *log = path_in_tmp("redirector.log");
+    char *key = path_in_tmp("good.key");
+    FILE *f = fopen(script, "w");
+    if (!f || fputs(https_redirector, f) < 0 || fclose(f) != 0)
+        bail("cannot write redirector.py");
+    int port = free_port();
+    char port_arg[16];
+    snprintf(port_arg, sizeof port_arg, "%d", port);
+    pid_t py = spawn((const char *[]){"python3", script, port_arg, good_ca, key, canned_url, NULL},
+                     log);
+    if (!wait_port(port, py, log))
+        bail("python3 https server did not start");
+
+    ix_http_resp r;
+    ix_err err;
+    char url[256], want[256];
+    snprintf(url, sizeof url, "https://127.0.0.1:%d/up", port);
+    is_int(get(NULL, url, good_ca, &r, &err), 0, "https -> https redirect: followed");
+    is_str(r.body, "secure", "https -> https redirect: the https answer");
+    ix_http_resp_free(&r);
+
+    snprintf(url, sizeof url, "https://127.0.0.1:%d/down", port);
+    snprintf(want, sizeof want, "refused a redirect from https:// to %s/headers", canned_url);
+    ix_http_req req = {.url = url, .ca_file = good_ca, .timeout = 10};
+    fails_with(&req, want, "drop TLS", "https -> http redirect: refused, naming the target");
+
+    /* Credentials stay with the host they were given for. */
+    const char *auth[] = {"Authorization: Bearer s3cret-token", NULL};
+    snprintf(url, sizeof url, "%s/to-echo", canned_url);
+    req = (ix_http_req){.url = url, .headers = auth, .timeout = 10};
+    is_int(ix_http_request(&req, &r, &err), 0, "redirect on the same host: call succeeds");
+    ok(r.body && strstr(r.body, "Authorization: Bearer s3cret-token"),
+       "redirect on the same host: the Authorization header goes along");
+    ix_http_resp_free(&r);
+    snprintf(url, sizeof url, "%s/to-localhost", canned_url);
+    is_int(ix_http_request(&req, &r, &err), 0, "redirect to another host name: call succeeds");
+    ok(r.body && strstr(r.body, "Host: localhost:") && !strstr(r.body, "s3cret-token"),
+       "redirect to another host: the Authorization header is not sent there");
+    ix_http_resp_free(&r);
+    snprintf(url, sizeof url, "http://admin:passw0rd@%s/to-localhost", canned_url + strlen("http://"));
+    req.headers = NULL;
+    is_int(ix_http_request(&req, &r, &err), 0, "URL credentials, redirect to another host: succeeds");
+    ok(r.body && strstr(r.body, "Host: localhost:") && !strstr(r.body, "Authorization"),
+       "URL credentials are not sent to the other host");
+    ix_http_resp_free(&r);
+
+    free(script);
+    free(log);
+    free(key);
+}
+
 int main(void)
 {
     /* Every request must stay on this machine: no proxy may be involved. */
@@ -536,6 +623,7 @@ int main(void)
     test_tls_failures();
     test_refusals();
     test_canned();
+    test_downgrade();
 
     free(cfg);
     free(log);
