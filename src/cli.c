@@ -449,12 +449,9 @@ static int cmd_handlers(cli *c, int argc, char **argv)
     if (!getcwd(cwd, sizeof cwd))
         return fail("cannot read the current directory");
     /* The workspace is above the tasks directory, when there is one. */
-    char *workspace = ix_taskdir_find(c->tasks_dir, &tasks, &err) == 0 ? tasks : ix_xstrdup(cwd);
-    if (tasks) {
-        char *slash = strrchr(workspace, '/');
-        if (slash && slash != workspace)
-            *slash = '\0';
-    }
+    char *workspace = ix_taskdir_find(c->tasks_dir, &tasks, &err) == 0
+                          ? ix_taskdir_workspace(tasks) : ix_xstrdup(cwd);
+    free(tasks);
     char **hdirs, **ldirs;
     ix_run_search_dirs(c->run.handlers_dir, workspace, &hdirs, &ldirs);
     ix_luahost_ctx ctx = {.workspace = workspace};

@@ -1,15 +1,17 @@
 /* fileio.c - see include/infraexec/fileio.h */
 #include "infraexec/fileio.h"
 
+#include "infraexec/pathjoin.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -41,9 +43,6 @@ int ix_file_read(const char *path, size_t max, ix_buf *out, ix_err *err)
     return rc;
 }
 
-/* Open PATH and hold an exclusive flock on the inode PATH names *now*: a
- * writer that renamed a new file into place while we waited has made our
- * inode stale, so we reopen. */
 static double lock_wait(void)
 {
     const char *env = getenv("INFRAEXEC_LOCK_WAIT");
@@ -52,19 +51,61 @@ static double lock_wait(void)
     return env && *env && !*end && v >= 0 ? v : IX_FILE_LOCK_WAIT;
 }
 
-static int open_locked(const char *path, ix_err *err)
+/* The directory holding PATH, opened: every later step names files
+ * relative to it, so that a link swapped in above them changes nothing. */
+int ix_file_open_dir(const char *path, int *dfd, char **real_dir, const char **name, ix_err *err)
+{
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    if (!ix_path_name_ok(base))
+        return ix_err_set(err, "%s: not a file name", path);
+    char *dir = !slash ? ix_xstrdup(".") : slash == path ? ix_xstrdup("/")
+                                                         : ix_xstrndup(path, (size_t)(slash - path));
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    free(dir);
+    if (fd < 0)
+        return ix_err_sys(err, "%s: cannot open its directory", path);
+    if (real_dir) {
+        /* The directory as the kernel resolved it when opening, which is
+         * where the writes will go, whatever the path names later. */
+        char link[64], real[PATH_MAX];
+        snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+        ssize_t n = readlink(link, real, sizeof real - 1);
+        if (n <= 0 || real[0] != '/') {
+            close(fd);
+            return ix_err_sys(err, "%s: cannot tell where its directory is", path);
+        }
+        real[n] = '\0';
+        *real_dir = ix_xstrdup(real);
+    }
+    *dfd = fd;
+    *name = base;
+    return 0;
+}
+
+/* Open NAME in DFD (never through a symlink) and hold an exclusive flock
+ * on the inode NAME names *now*: a writer that renamed a new file into place
+ * while we waited has made our inode stale, so we reopen. */
+static int open_locked(int dfd, const char *name, const char *path, ix_err *err)
 {
     double max_wait = lock_wait();
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (;;) {
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        /* O_NONBLOCK: a FIFO put there must not hang us. */
+        int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+        if (fd < 0 && errno == ELOOP)
+            return ix_err_set(err, "%s: is a symbolic link; not followed", path);
         if (fd < 0)
             return ix_err_sys(err, "%s: cannot open", path);
+        struct stat a, b;
+        if (fstat(fd, &a) == 0 && !S_ISREG(a.st_mode)) {
+            close(fd);
+            return ix_err_set(err, "%s: not a regular file", path);
+        }
         if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
-            struct stat a, b;
-            if (fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_ino == b.st_ino &&
-                a.st_dev == b.st_dev)
+            if (fstat(fd, &a) == 0 && fstatat(dfd, name, &b, AT_SYMLINK_NOFOLLOW) == 0 &&
+                a.st_ino == b.st_ino && a.st_dev == b.st_dev)
                 return fd;
             close(fd);
             continue;
@@ -99,72 +140,88 @@ static int write_all(int fd, const char *data, size_t len)
     return 0;
 }
 
-/* Write DATA to a temp file beside PATH and rename it over PATH. */
-static int replace_file(const char *path, const struct stat *st, const char *data, size_t len,
-                        ix_err *err)
+/* A new temp file .NAME.ix-XXXXXX in DFD (O_EXCL: never an existing file
+ * or link), its name in TMP. */
+static int create_temp(int dfd, const char *name, char *tmp, size_t size)
 {
-    char dir[PATH_MAX], base[PATH_MAX], tmp[PATH_MAX + 32];
-    snprintf(dir, sizeof dir, "%s", path);
-    snprintf(base, sizeof base, "%s", path);
-    snprintf(tmp, sizeof tmp, "%s/.%s.ix-XXXXXX", dirname(dir), basename(base));
+    static const char chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    for (int tries = 0; tries < 100; tries++) {
+        unsigned long long r = 0;
+        if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r)
+            r = (unsigned long long)time(NULL) * 2654435761u ^ (unsigned long long)getpid() << 20 ^
+                (unsigned long long)tries;
+        char suffix[7];
+        for (int i = 0; i < 6; i++, r /= 62)
+            suffix[i] = chars[r % 62];
+        suffix[6] = '\0';
+        if (snprintf(tmp, size, ".%s.ix-%s", name, suffix) >= (int)size) {
+            errno = ENAMETOOLONG;
+            return -1;
+        }
+        int fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd >= 0 || errno != EEXIST)
+            return fd;
+    }
+    return -1;
+}
 
-    int fd = mkostemp(tmp, O_CLOEXEC);
+/* Write DATA to a temp file beside NAME in DFD and rename it over NAME. */
+static int replace_file(int dfd, const char *name, const char *path, const struct stat *st,
+                        const char *data, size_t len, ix_err *err)
+{
+    char tmp[NAME_MAX + 32];
+    int fd = create_temp(dfd, name, tmp, sizeof tmp);
     if (fd < 0)
         return ix_err_sys(err, "%s: cannot create a temp file in its directory", path);
     if (write_all(fd, data, len) < 0 || fchmod(fd, st->st_mode & 07777) < 0 || fsync(fd) < 0) {
         ix_err_sys(err, "%s: cannot write (file left unchanged)", path);
         close(fd);
-        unlink(tmp);
+        unlinkat(dfd, tmp, 0);
         return -1;
     }
     /* Keep the owner when we can (running as root on someone's file). */
     if (fchown(fd, st->st_uid, st->st_gid) < 0) {
         /* not permitted: the file becomes ours, which is what an editor does */
     }
-    if (close(fd) < 0 || rename(tmp, path) < 0) {
+    if (close(fd) < 0 || renameat(dfd, tmp, dfd, name) < 0) {
         ix_err_sys(err, "%s: cannot replace (file left unchanged)", path);
-        unlink(tmp);
+        unlinkat(dfd, tmp, 0);
         return -1;
     }
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        fsync(dfd);
-        close(dfd);
-    }
+    fsync(dfd);
     return 0;
 }
 
-/* Temp files of PATH left by a writer that died before its rename.  Only
- * the lock holder writes temp files of PATH, and we hold the lock: every
+/* Temp files of NAME left by a writer that died before its rename.  Only
+ * the lock holder writes temp files of NAME, and we hold the lock: every
  * one there now is dead. */
-static void remove_stale_temps(const char *path)
+static void remove_stale_temps(int dfd, const char *name)
 {
-    char dir[PATH_MAX], base[PATH_MAX], prefix[PATH_MAX + 8];
-    snprintf(dir, sizeof dir, "%s", path);
-    snprintf(base, sizeof base, "%s", path);
-    snprintf(prefix, sizeof prefix, ".%s.ix-", basename(base));
-    const char *d = dirname(dir);
-    DIR *dh = opendir(d);
-    if (!dh)
+    char prefix[NAME_MAX + 8];
+    snprintf(prefix, sizeof prefix, ".%s.ix-", name);
+    int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *dh = fd < 0 ? NULL : fdopendir(fd);
+    if (!dh) {
+        if (fd >= 0)
+            close(fd);
         return;
+    }
     size_t plen = strlen(prefix);
     struct dirent *de;
     while ((de = readdir(dh))) {
         if (strncmp(de->d_name, prefix, plen) == 0 && strlen(de->d_name) == plen + 6)
-            unlinkat(dirfd(dh), de->d_name, 0);
+            unlinkat(dfd, de->d_name, 0);
     }
     closedir(dh);
 }
 
-int ix_file_update(const char *path, ix_file_edit_fn fn, void *ctx, ix_err *err)
+static int update_at(int dfd, const char *name, const char *path, ix_file_edit_fn fn, void *ctx,
+                     ix_err *err)
 {
-    char real[PATH_MAX];
-    if (!realpath(path, real))
-        return ix_err_sys(err, "%s: cannot open", path);
-    int fd = open_locked(real, err);
+    int fd = open_locked(dfd, name, path, err);
     if (fd < 0)
         return -1;
-    remove_stale_temps(real);
+    remove_stale_temps(dfd, name);
     ix_buf old = IX_BUF_INIT, out = IX_BUF_INIT;
     struct stat st;
     int rc = fstat(fd, &st) < 0 ? ix_err_sys(err, "%s: cannot stat", path)
@@ -172,12 +229,28 @@ int ix_file_update(const char *path, ix_file_edit_fn fn, void *ctx, ix_err *err)
     if (rc == 0)
         rc = fn(ctx, path, old.data ? old.data : "", old.len, &out, err);
     if (rc == 0)
-        rc = replace_file(real, &st, out.data ? out.data : "", out.len, err);
+        rc = replace_file(dfd, name, path, &st, out.data ? out.data : "", out.len, err);
     if (rc == 1)
         rc = 0;
     ix_buf_free(&old);
     ix_buf_free(&out);
     close(fd); /* releases the lock, after the rename */
+    return rc;
+}
+
+int ix_file_update(const char *path, ix_file_edit_fn fn, void *ctx, ix_err *err)
+{
+    /* Resolved once: the target's directory is opened and the rest is done
+     * in it, the last component never followed again. */
+    char real[PATH_MAX];
+    const char *name;
+    int dfd;
+    if (!realpath(path, real))
+        return ix_err_sys(err, "%s: cannot open", path);
+    if (ix_file_open_dir(real, &dfd, NULL, &name, err) < 0)
+        return -1;
+    int rc = update_at(dfd, name, path, fn, ctx, err);
+    close(dfd);
     return rc;
 }
 
@@ -197,13 +270,41 @@ static int put_whole(void *ctx, const char *path, const char *data, size_t len, 
     return 0;
 }
 
-int ix_file_write(const char *path, const char *data, size_t len, ix_err *err)
+int ix_file_write_at(int dfd, const char *name, const char *path, const char *data, size_t len,
+                     ix_err *err)
 {
     whole w = {data, len};
-    if (access(path, F_OK) == 0)
-        return ix_file_update(path, put_whole, &w, err);
+    struct stat st;
+    if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+        return update_at(dfd, name, path, put_whole, &w, err);
+    if (errno != ENOENT)
+        return ix_err_sys(err, "%s: cannot stat", path);
     mode_t mask = umask(0);
     umask(mask);
-    struct stat st = {.st_mode = 0666 & ~mask, .st_uid = geteuid(), .st_gid = getegid()};
-    return replace_file(path, &st, data, len, err);
+    st = (struct stat){.st_mode = 0666 & ~mask, .st_uid = geteuid(), .st_gid = getegid()};
+    return replace_file(dfd, name, path, &st, data, len, err);
+}
+
+int ix_file_write(const char *path, const char *data, size_t len, ix_err *err)
+{
+    /* An existing file's target is written; a new one is created as named. */
+    char real[PATH_MAX];
+    const char *name;
+    int dfd;
+    if (ix_file_open_dir(realpath(path, real) ? real : path, &dfd, NULL, &name, err) < 0)
+        return -1;
+    int rc = ix_file_write_at(dfd, name, path, data, len, err);
+    close(dfd);
+    return rc;
+}
+
+int ix_file_read_at(int dfd, const char *name, const char *path, size_t max, ix_buf *out,
+                    ix_err *err)
+{
+    int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return ix_err_sys(err, "%s: cannot open", path);
+    int rc = read_fd(fd, path, max, out, err);
+    close(fd);
+    return rc;
 }

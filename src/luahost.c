@@ -5,6 +5,7 @@
 
 #include "infraexec/clock.h"
 #include "infraexec/fileio.h"
+#include "infraexec/pathjoin.h"
 #include "infraexec/proc.h"
 #include "infraexec/text.h"
 
@@ -261,10 +262,12 @@ static int open_log(ix_luahost_ctx *ctx, ix_cmd_record *r)
 {
     if (!ctx->log_dir)
         return -1;
+    char name[64];
+    snprintf(name, sizeof name, "%02d-criterion-%d.log", ctx->ncommands, ctx->current->index);
     ix_buf b = IX_BUF_INIT;
-    ix_buf_printf(&b, "%s/%02d-criterion-%d.log", ctx->log_dir, ctx->ncommands,
-                  ctx->current->index);
-    int fd = open(b.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    /* A fresh name in the run's own log directory: never an existing file. */
+    int fd = ix_path_join(&b, ctx->log_dir, (const char *const[]){name, NULL}, NULL) < 0 ? -1
+             : open(b.data, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (fd >= 0)
         r->log_path = ix_buf_detach(&b);
     ix_buf_free(&b);
@@ -383,11 +386,13 @@ static void add_root(ix_luahost *h, const char *path)
 static void collect_roots(ix_luahost *h)
 {
     const ix_luahost_ctx *ctx = h->ctx;
-    char buf[PATH_MAX + 32];
-    snprintf(buf, sizeof buf, "%s/.infraexec", ctx->workspace);
-    add_root(h, buf);
-    snprintf(buf, sizeof buf, "%s/tasks", ctx->workspace);
-    add_root(h, buf);
+    static const char *const own[] = {".infraexec", "tasks"};
+    for (int i = 0; i < 2; i++) {
+        ix_buf b = IX_BUF_INIT;
+        ix_path_join(&b, ctx->workspace, (const char *const[]){own[i], NULL}, NULL);
+        add_root(h, b.data);
+        ix_buf_free(&b);
+    }
     const ix_fm_node *root = ctx->config ? ctx->config->root : NULL;
     if (!root) {
         add_root(h, ctx->workspace);
@@ -405,21 +410,9 @@ static void collect_roots(ix_luahost *h)
         add_root(h, list->child[i].value);
 }
 
-/* Whether PATH (which may not exist yet) is inside one of the roots, with
- * symlinks resolved: "../" and a link out of the tree are both refused. */
-static int inside_roots(const ix_luahost *h, const char *path)
+/* Whether REAL, a path with no symlink in it, is inside one of the roots. */
+static int inside_roots(const ix_luahost *h, const char *real)
 {
-    char real[PATH_MAX];
-    if (!realpath(path, real)) {
-        char dir[PATH_MAX], base[PATH_MAX];
-        snprintf(dir, sizeof dir, "%s", path);
-        snprintf(base, sizeof base, "%s", path);
-        char rdir[PATH_MAX];
-        if (!realpath(dirname(dir), rdir))
-            return 0;
-        if (snprintf(real, sizeof real, "%s/%s", rdir, basename(base)) >= (int)sizeof real)
-            return 0;
-    }
     for (size_t i = 0; i < h->nroots; i++) {
         size_t n = strlen(h->roots[i]);
         if (strncmp(real, h->roots[i], n) == 0 && (real[n] == '\0' || real[n] == '/'))
@@ -452,22 +445,41 @@ static int l_write_file(lua_State *L)
     size_t len;
     const char *data = luaL_checklstring(L, 2, &len);
     const char *summary = luaL_optstring(L, 3, "written");
-    if (!inside_roots(host_of(L), path))
-        return luaL_error(L, "infraexec.write_file: %s: outside the directories infraexec.yaml "
-                             "names (tasks, projects, gitops, registry files); refused", path);
-
-    ix_buf old = IX_BUF_INIT, diff = IX_BUF_INIT;
+    /* The confinement is checked on the directory as opened, and the write
+     * goes through that same open directory, the file name not followed: a
+     * link swapped in between cannot send it elsewhere. */
     ix_err err;
-    int existed = ix_file_read(path, (size_t)64 << 20, &old, &err) == 0;
-    ix_text_diff(path, existed ? old.data : "", existed ? old.len : 0, data, len, &diff);
+    int dfd = -1, confined = 0;
+    char *rdir = NULL;
+    const char *name;
+    ix_buf where = IX_BUF_INIT, old = IX_BUF_INIT, diff = IX_BUF_INIT;
+    if (ix_file_open_dir(path, &dfd, &rdir, &name, &err) == 0) {
+        ix_buf_printf(&where, "%s/%s", strcmp(rdir, "/") ? rdir : "", name);
+        confined = inside_roots(host_of(L), where.data);
+    }
+    int rc = dfd < 0 ? -1 : 0;
+    if (confined) {
+        int existed = ix_file_read_at(dfd, name, path, (size_t)64 << 20, &old, &err) == 0;
+        ix_text_diff(path, existed ? old.data : "", existed ? old.len : 0, data, len, &diff);
+        if (diff.len && !ctx->dry_run)
+            rc = ix_file_write_at(dfd, name, path, data, len, &err);
+    }
+    if (dfd >= 0)
+        close(dfd);
+    free(rdir);
+    ix_buf_free(&where);
     ix_buf_free(&old);
+    if (rc < 0 || !confined) {
+        ix_buf_free(&diff);
+        if (rc == 0)
+            return luaL_error(L, "infraexec.write_file: %s: outside the directories "
+                                 "infraexec.yaml names (tasks, projects, gitops, registry files); "
+                                 "refused", path);
+        return luaL_error(L, "infraexec.write_file: %s", err.msg);
+    }
     if (!diff.len) {
         lua_pushboolean(L, 0); /* unchanged */
         return 1;
-    }
-    if (!ctx->dry_run && ix_file_write(path, data, len, &err) < 0) {
-        ix_buf_free(&diff);
-        return luaL_error(L, "infraexec.write_file: %s", err.msg);
     }
     c->files = ix_xrealloc(c->files, (c->nfiles + 1) * sizeof *c->files);
     c->files[c->nfiles++] = (ix_file_change){ix_xstrdup(path), ix_xstrdup(summary),

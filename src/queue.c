@@ -5,6 +5,7 @@
 #include "infraexec/clock.h"
 #include "infraexec/fileio.h"
 #include "infraexec/git.h"
+#include "infraexec/runlock.h"
 #include "infraexec/task.h"
 #include "infraexec/taskdir.h"
 #include "infraexec/yamledit.h"
@@ -213,10 +214,26 @@ int ix_queue_archive(const char *dir, const char *path, int force, char **dest, 
         ix_buf_free(&to);
         return -1;
     }
+    /* Never under a run of the same task: hold its run lock throughout. */
+    int lock = -1;
+    ix_task *t;
+    if (ix_task_load(path, &t, err) < 0) {
+        ix_buf_free(&to);
+        return -1;
+    }
+    char *ws = ix_taskdir_workspace(path);
+    int refused = ix_task_check_id(t, err);
+    ix_err lerr;
+    if (refused == 0 && ix_runlock_take(ws, t->id ? t->id : "task", &lock, &lerr) < 0)
+        refused = ix_err_set(err, "%s; not archived", lerr.msg);
+    free(ws);
+    ix_task_free(t);
     archive_edit a = {now.date, force};
     /* Edit in place, then move: a crash between leaves a completed task in
      * active/, which next skips and a second archive moves. */
-    if (ix_file_update(real, archive_text, &a, err) < 0) {
+    if (refused < 0 || ix_file_update(real, archive_text, &a, err) < 0) {
+        if (lock >= 0)
+            close(lock);
         ix_buf_free(&to);
         return -1;
     }
@@ -224,9 +241,11 @@ int ix_queue_archive(const char *dir, const char *path, int force, char **dest, 
     snprintf(cdir, sizeof cdir, "%s/completed", rdir);
     if ((mkdir(cdir, 0755) < 0 && errno != EEXIST) || rename(real, to.data) < 0) {
         ix_err_sys(err, "%s: cannot move to %s", path, to.data);
+        close(lock);
         ix_buf_free(&to);
         return -1;
     }
+    close(lock);
     *dest = ix_buf_detach(&to);
     ix_git *g;
     if (ix_git_open(rdir, &g, err) < 0)

@@ -6,7 +6,9 @@
 #include "infraexec/events.h"
 #include "infraexec/git.h"
 #include "infraexec/proc.h"
+#include "infraexec/runlock.h"
 #include "infraexec/luahost.h"
+#include "infraexec/pathjoin.h"
 #include "infraexec/progress.h"
 #include "infraexec/secrets.h"
 #include "infraexec/task.h"
@@ -20,7 +22,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -45,6 +46,7 @@ typedef struct run {
     ix_events events;
     int lock_fd;                /* the run lock; notes the running command's group */
     struct stat seen;           /* the task file as last read or written by us */
+    ix_task *latest;            /* its content as read then (NULL: not read since loaded) */
     int current;                /* index of the criterion being worked on */
     double deadline;            /* monotonic seconds, 0 = none */
 } run;
@@ -62,29 +64,6 @@ static int is_dir(const char *p)
 {
     struct stat st;
     return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-/* The directory above the nearest tasks/ holding the file, else the file's
- * own directory. */
-static char *workspace_of(const char *task_path)
-{
-    char real[PATH_MAX];
-    if (!realpath(task_path, real))
-        snprintf(real, sizeof real, "%s", task_path);
-    char *dir = dirname(real);
-    char cur[PATH_MAX];
-    snprintf(cur, sizeof cur, "%s", dir);
-    for (;;) {
-        char *slash = strrchr(cur, '/');
-        if (!slash || slash == cur)
-            break;
-        if (strcmp(slash + 1, "tasks") == 0) {
-            *slash = '\0';
-            return ix_xstrdup(cur);
-        }
-        *slash = '\0';
-    }
-    return ix_xstrdup(dir);
 }
 
 static void push_dir(char ***v, size_t *n, const char *dir)
@@ -168,23 +147,6 @@ static double config_timeout(const ix_config *cfg)
 {
     const char *t = ix_config_str(cfg, "timeout");
     return t ? strtod(t, NULL) : 0;
-}
-
-static int mkdir_p(const char *path, ix_err *err)
-{
-    char tmp[PATH_MAX];
-    snprintf(tmp, sizeof tmp, "%s", path);
-    for (char *p = tmp + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-            return ix_err_sys(err, "%s: cannot create directory", tmp);
-        *p = '/';
-    }
-    if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-        return ix_err_sys(err, "%s: cannot create directory", tmp);
-    return 0;
 }
 
 /* The repository at DIR must be on BRANCH. */
@@ -338,27 +300,13 @@ static void stop_orphan(const run *r, const char *note)
     ix_buf_free(&w);
 }
 
-/* The run lock: a file under .infraexec/locks holding the holder's pid,
- * flock'ed for the run's lifetime (the kernel drops it if we die). */
+/* The run lock (see runlock.h); a note left by a killed run names the
+ * command it left running. */
 static int take_run_lock(const run *r, int *fd_out, ix_err *err)
 {
-    char dir[PATH_MAX], path[PATH_MAX + 300];
-    snprintf(dir, sizeof dir, "%s/.infraexec/locks", r->workspace);
-    if (mkdir_p(dir, err) < 0)
+    int fd;
+    if (ix_runlock_take(r->workspace, task_key(r->task), &fd, err) < 0)
         return -1;
-    snprintf(path, sizeof path, "%s/%s.lock", dir, task_key(r->task));
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return ix_err_sys(err, "%s: cannot open run lock", path);
-    if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-        char holder[200] = "";
-        ssize_t n = pread(fd, holder, sizeof holder - 1, 0);
-        holder[n > 0 ? n : 0] = '\0';
-        holder[strcspn(holder, "\n")] = '\0';
-        close(fd);
-        return ix_err_set(err, "%s: already being run by %s (lock %s)", task_key(r->task),
-                          *holder ? holder : "another process", path);
-    }
     char note[400] = "";
     ssize_t got = pread(fd, note, sizeof note - 1, 0);
     note[got > 0 ? got : 0] = '\0';
@@ -376,13 +324,14 @@ static char *make_log_dir(const run *r, ix_err *err)
     localtime_r(&t, &tm);
     strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
     ix_buf b = IX_BUF_INIT;
-    ix_buf_printf(&b, "%s/.infraexec/logs/%s/%s-%ld", r->workspace, task_key(r->task), stamp,
-                  (long)getpid());
-    if (mkdir_p(b.data, err) < 0) {
-        ix_buf_free(&b);
-        return NULL;
-    }
-    return ix_buf_detach(&b);
+    ix_buf_printf(&b, "%s-%ld", stamp, (long)getpid());
+    char *path = NULL;
+    int dfd;
+    if (ix_state_dir(r->workspace, (const char *const[]){"logs", task_key(r->task), b.data, NULL},
+                     1, &dfd, &path, err) == 0)
+        close(dfd);
+    ix_buf_free(&b);
+    return path;
 }
 
 /* ---- the report skeleton and task-file updates ---- */
@@ -410,6 +359,64 @@ static void start_report(run *r)
 }
 
 
+/* The task file as it is now: read again only when it is not as we last
+ * read or wrote it.  NULL (with ERR) when it cannot be read. */
+static const ix_task *reread(run *r, ix_err *err)
+{
+    struct stat now;
+    if (stat(r->task->path, &now) < 0) {
+        ix_err_sys(err, "%s: cannot stat", r->task->path);
+        return NULL;
+    }
+    if (r->latest && now.st_ino == r->seen.st_ino && now.st_size == r->seen.st_size &&
+        now.st_mtim.tv_sec == r->seen.st_mtim.tv_sec &&
+        now.st_mtim.tv_nsec == r->seen.st_mtim.tv_nsec)
+        return r->latest;
+    ix_task *t;
+    if (ix_task_load(r->task->path, &t, err) < 0)
+        return NULL;
+    ix_task_free(r->latest);
+    r->latest = t;
+    r->seen = now;
+    return t;
+}
+
+/* Never report a tick that is not in the file: another program's save (an
+ * editor writing a temp file and renaming it over ours) can drop a tick we
+ * wrote, or a person can untick a box.  What the file does not show ticked
+ * is reported remaining, with the reason. */
+static void reconcile(run *r)
+{
+    ix_err err;
+    const ix_task *t = reread(r, &err);
+    size_t lost = 0;
+    for (size_t i = 0; i < r->rep->ncrit; i++) {
+        ix_crit_report *cr = &r->rep->crit[i];
+        if (cr->state == IX_STATE_REMAINING)
+            continue;
+        const ix_criterion *c = t ? ix_task_criterion(t, cr->index) : NULL;
+        if (c && c->checked && strcmp(c->text, cr->text) == 0)
+            continue;
+        ix_buf why = IX_BUF_INIT;
+        if (!t)
+            ix_buf_printf(&why, "the task file could not be read back (%s), so its tick is not "
+                          "confirmed", err.msg);
+        else if (cr->state == IX_STATE_COMPLETED)
+            ix_buf_puts(&why, "ticked by this run, but the task file was then replaced without "
+                              "the tick (another program saved over it); run again");
+        else
+            ix_buf_puts(&why, "no longer ticked in the task file");
+        free(cr->reason);
+        cr->reason = ix_buf_detach(&why);
+        cr->state = IX_STATE_REMAINING;
+        lost++;
+    }
+    if (lost)
+        add_string(&r->rep->warnings, &r->rep->nwarnings,
+                   "the task file changed under the run and lost ticks: the report shows only "
+                   "what the file holds");
+}
+
 /* Tick (optional) and log in one atomic update of the task file. */
 static int update_task(run *r, int tick, const char *expect, const char *text, ix_err *err)
 {
@@ -423,9 +430,10 @@ static int update_task(run *r, int tick, const char *expect, const char *text, i
         free(message);
         return -1;
     }
-    /* Our write may have carried other processes' edits in: read again
-     * before the next criterion. */
+    /* Our write may have carried other processes' edits in, and another
+     * program's save may already have replaced it: read it back. */
     memset(&r->seen, 0, sizeof r->seen);
+    reconcile(r);
     if (chg.changed)
         add_string(&r->rep->files_modified, &r->rep->nfiles_modified, r->task->path);
     if (message) {
@@ -576,29 +584,19 @@ static int verify(run *r, ix_luahost *host, ix_luahost_ctx *ctx, ix_err *err)
  * run read the file: re-read only when the file is not as we left it. */
 static int settled_elsewhere(run *r, const ix_criterion *c, ix_crit_report *cr)
 {
-    struct stat now;
-    if (stat(r->task->path, &now) < 0 ||
-        (now.st_ino == r->seen.st_ino && now.st_size == r->seen.st_size &&
-         now.st_mtim.tv_sec == r->seen.st_mtim.tv_sec &&
-         now.st_mtim.tv_nsec == r->seen.st_mtim.tv_nsec))
-        return 0;
-    ix_task *t;
     ix_err err;
-    if (ix_task_load(r->task->path, &t, &err) < 0)
+    const ix_task *t = reread(r, &err);
+    if (!t)
         return 0; /* the tick will report what is wrong */
     const ix_criterion *now_c = ix_task_criterion(t, c->index);
-    int settled = 1;
     if (!now_c || strcmp(now_c->text, c->text) != 0) {
         free(cr->reason);
         cr->reason = ix_xstrdup("the criterion changed while the run was going on; not run");
-    } else if (now_c->checked) {
-        cr->state = IX_STATE_PREVIOUSLY_COMPLETED;
-    } else {
-        settled = 0;
-        r->seen = now;
+        return 1;
     }
-    ix_task_free(t);
-    return settled;
+    if (now_c->checked)
+        cr->state = IX_STATE_PREVIOUSLY_COMPLETED;
+    return now_c->checked;
 }
 
 static int work(run *r, ix_luahost *host, ix_luahost_ctx *ctx, ix_err *err)
@@ -659,10 +657,11 @@ int ix_run_task(const char *arg, const ix_run_opts *o, ix_report *rep, int *exit
     memset(rep, 0, sizeof *rep);
 
     if (ix_taskdir_resolve(o->tasks_dir, arg, &path, err) < 0 ||
-        ix_task_load(path, &r.task, err) < 0)
+        ix_task_load(path, &r.task, err) < 0 || ix_task_check_id(r.task, err) < 0)
         goto out;
-    r.workspace = workspace_of(path);
+    r.workspace = ix_taskdir_workspace(path);
     stat(path, &r.seen);
+    r.latest = NULL;
     if (ix_config_load(o->config, r.workspace, &r.cfg, err) < 0)
         goto out;
     collect_secrets(&r);
@@ -717,6 +716,10 @@ int ix_run_task(const char *arg, const ix_run_opts *o, ix_report *rep, int *exit
             update_task(&r, 0, NULL, cancel_run == 1 ? "Run interrupted"
                                                      : "Run stopped by --task-timeout", &lerr);
         }
+        if (!o->dry_run && !o->verify) { /* the last word is the file's */
+            memset(&r.seen, 0, sizeof r.seen);
+            reconcile(&r);
+        }
         ix_report_counts n = ix_report_count(rep);
         if (o->verify)
             *exit_code = rep->interrupted ? 130 : ix_report_count_check(rep, IX_CHECK_FAILS) ? 1 : 0;
@@ -737,6 +740,7 @@ out:
     free(r.workspace);
     ix_config_free(&r.cfg);
     ix_secrets_free(&r.secrets);
+    ix_task_free(r.latest);
     ix_task_free(r.task);
     free(path);
     return rc;

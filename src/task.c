@@ -386,6 +386,42 @@ static void report_duplicate(void *ctx, const ix_fm_node *dup, const ix_fm_node 
                 "tools the last)", dup->key, first->key_line);
 }
 
+int ix_task_id_ok(const char *id)
+{
+    size_t n = strlen(id);
+    if (!n || n > IX_TASK_ID_MAX || !isalnum((unsigned char)id[0]) || strstr(id, ".."))
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)id[i]) && !strchr("._-", id[i]))
+            return 0;
+    return 1;
+}
+
+/* "id 'X' is not ..." with X shown safely (it may hold anything). */
+static void bad_id_message(const char *id, char *msg, size_t size)
+{
+    char shown[48];
+    size_t k = 0;
+    for (const char *p = id; *p && k < sizeof shown - 4; p++)
+        shown[k++] = (unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p;
+    if (strlen(id) > k)
+        shown[k++] = '.', shown[k++] = '.', shown[k++] = '.';
+    shown[k] = '\0';
+    snprintf(msg, size, "id '%s' is not a valid task id (letters, digits, '.', '_' and '-', "
+                        "starting with a letter or digit, no '..', at most %d characters)",
+             shown, IX_TASK_ID_MAX);
+}
+
+int ix_task_check_id(const ix_task *t, ix_err *err)
+{
+    if (!t->id || ix_task_id_ok(t->id))
+        return 0;
+    const ix_fm_node *n = ix_fm_get(t->fm, "id");
+    char msg[400];
+    bad_id_message(t->id, msg, sizeof msg);
+    return ix_err_set(err, "%s:%d:%d: %s; refused", t->path, n ? n->line : 1, n ? n->col : 1, msg);
+}
+
 static void read_fields(ix_task *t)
 {
     ix_fm_each_duplicate(t->fm, report_duplicate, t);
@@ -415,6 +451,12 @@ static void read_fields(ix_task *t)
     int line = first ? first->key_line : t->fm->line;
     if (!t->id)
         add_problem(t, line, 1, "frontmatter has no 'id'");
+    if (t->id && !ix_task_id_ok(t->id)) {
+        const ix_fm_node *n = ix_fm_get(t->fm, "id");
+        char msg[400];
+        bad_id_message(t->id, msg, sizeof msg);
+        add_problem(t, n->line, n->col, "%s", msg);
+    }
     if (!t->title)
         add_problem(t, line, 1, "frontmatter has no 'title'");
 }

@@ -54,6 +54,48 @@ int ix_taskdir_find(const char *opt, char **out, ix_err *err)
                            "or run inside a tree with a tasks/ folder");
 }
 
+/* The directory above the last component named "tasks" of the absolute
+ * path P, or NULL. */
+static char *above_tasks(const char *p)
+{
+    char *cur = ix_xstrdup(p);
+    for (;;) {
+        char *slash = strrchr(cur, '/');
+        if (!slash)
+            break;
+        if (strcmp(slash + 1, "tasks") == 0 && slash != cur) {
+            *slash = '\0';
+            return cur;
+        }
+        if (slash == cur)
+            break;
+        *slash = '\0';
+    }
+    free(cur);
+    return NULL;
+}
+
+char *ix_taskdir_workspace(const char *path)
+{
+    char cwd[PATH_MAX], real[PATH_MAX];
+    ix_buf abs = IX_BUF_INIT;
+    if (path[0] != '/' && getcwd(cwd, sizeof cwd))
+        ix_buf_printf(&abs, "%s/", strcmp(cwd, "/") ? cwd : "");
+    ix_buf_puts(&abs, path);
+    while (abs.len > 1 && abs.data[abs.len - 1] == '/')
+        abs.data[--abs.len] = '\0';
+    char *ws = above_tasks(abs.data);
+    if (!ws && realpath(abs.data, real))
+        ws = above_tasks(real);
+    if (!ws) {
+        char *slash = strrchr(abs.data, '/');
+        ws = slash == abs.data ? ix_xstrdup("/") : slash ? ix_xstrndup(abs.data, (size_t)(slash - abs.data))
+                                                        : ix_xstrdup(".");
+    }
+    ix_buf_free(&abs);
+    return ws;
+}
+
 static int looks_like_path(const char *arg)
 {
     size_t n = strlen(arg);

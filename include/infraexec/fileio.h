@@ -5,7 +5,12 @@
  * *now*, writes them to a temp file in the same directory, fsyncs, renames it
  * over the original and fsyncs the directory.  A reader sees the old or the
  * new file, never a mix; a failed write leaves the original untouched.
- * Symlinks are followed so the target is edited; the file's mode is kept. */
+ * Symlinks are followed so the target is edited; the file's mode is kept.
+ *
+ * The path is resolved once: its directory is opened and every later step
+ * (lock, read, temp file with O_EXCL, rename, fsync) names the file relative
+ * to that directory, the last component opened O_NOFOLLOW, so that a
+ * symlink swapped in meanwhile makes the write fail, never go elsewhere. */
 #ifndef INFRAEXEC_FILEIO_H
 #define INFRAEXEC_FILEIO_H
 
@@ -29,6 +34,21 @@ int ix_file_update(const char *path, ix_file_edit_fn fn, void *ctx, ix_err *err)
  * (mode 0666 & ~umask) when it does not exist yet.  Either way the file
  * appears complete or not at all. */
 int ix_file_write(const char *path, const char *data, size_t len, ix_err *err);
+
+/* Open the directory holding PATH (following links: the path is the
+ * caller's) into *DFD; *NAME points at PATH's last component, which must be
+ * a file name.  REAL_DIR (may be NULL) gets the opened directory's true
+ * path, for checking where writes through *DFD will land. */
+int ix_file_open_dir(const char *path, int *dfd, char **real_dir, const char **name, ix_err *err);
+
+/* ix_file_write of NAME in the directory DFD, NAME never followed: a
+ * symlink there is refused.  PATH names the file in messages. */
+int ix_file_write_at(int dfd, const char *name, const char *path, const char *data, size_t len,
+                     ix_err *err);
+
+/* ix_file_read of NAME in DFD, not following a symlink. */
+int ix_file_read_at(int dfd, const char *name, const char *path, size_t max, ix_buf *out,
+                    ix_err *err);
 
 /* Read a whole file, refusing files larger than MAX bytes. */
 int ix_file_read(const char *path, size_t max, ix_buf *out, ix_err *err);

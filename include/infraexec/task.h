@@ -92,6 +92,15 @@ int ix_task_parse(const char *path, const char *data, size_t len, ix_task **out,
 int ix_task_load(const char *path, ix_task **out, ix_err *err);
 void ix_task_free(ix_task *t);
 
+/* Task ids name files (the run lock, log directories), so they are
+ * restricted to [A-Za-z0-9][A-Za-z0-9._-]*, without "..", at most
+ * IX_TASK_ID_MAX bytes.  A task with another id parses (lint reports it at
+ * the id's line:col); ix_task_check_id fails for it with that position, and
+ * every command that builds a path from the id calls it first. */
+#define IX_TASK_ID_MAX 128
+int ix_task_id_ok(const char *id);
+int ix_task_check_id(const ix_task *t, ix_err *err);
+
 /* Criterion by 1-based index, or NULL. */
 const ix_criterion *ix_task_criterion(const ix_task *t, int index);
 /* 0 critical, 1 high, 2 medium, 3 low, 4 anything else: queue order. */

@@ -21,6 +21,14 @@ int ix_taskdir_find(const char *opt, char **out, ix_err *err);
  * ARG is an id. */
 int ix_taskdir_resolve(const char *opt_dir, const char *arg, char **out, ix_err *err);
 
+/* The workspace of PATH, a task file or a tasks directory (malloc'd): the
+ * directory holding the nearest folder named `tasks` on PATH as the user
+ * named it, made absolute but with no symlink resolved (with tasks ->
+ * ../store, the workspace is the link's directory, not the store's);
+ * failing that, the same on PATH's resolved form; failing that, the
+ * directory holding PATH. */
+char *ix_taskdir_workspace(const char *path);
+
 /* Every *.md file under the tasks directory's state folders, sorted by
  * path; TEMPLATE files are skipped.  Free with ix_taskdir_free_list. */
 int ix_taskdir_list(const char *dir, char ***paths, size_t *n, ix_err *err);
