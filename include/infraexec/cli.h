@@ -11,6 +11,8 @@ enum {
     IX_EXIT_OK = 0,            /* success; for run: every criterion checked */
     IX_EXIT_REMAIN = 1,        /* run finished and some criteria remain */
     IX_EXIT_BAD = 2,           /* bad invocation or input; nothing changed */
+    IX_EXIT_TIMEOUT = 124,     /* a handler stuck in one C call outlived --task-timeout:
+                                  the watchdog ended the run, no report */
     IX_EXIT_INTERRUPTED = 130, /* stopped by SIGINT/SIGTERM */
 };
 
