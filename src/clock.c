@@ -38,3 +38,10 @@ int ix_clock_now(ix_now *now, ix_err *err)
     now->date[10] = '\0';
     return 0;
 }
+
+double ix_clock_mono(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}

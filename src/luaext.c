@@ -408,29 +408,27 @@ static int l_git_status(lua_State *L)
 }
 
 /* git_commit(dir, paths, message) -> commit id; exactly those paths.  In a
- * dry run nothing is committed: the commit is listed among the criterion's
- * commands (not executed) and "(dry run)" returned. */
-static int l_git_commit(lua_State *L)
+ * dry run luahost registers its stand-in instead, which lists the commit
+ * among the criterion's commands and returns "(dry run)". */
+lua_Integer ix_luaext_check_commit(lua_State *L)
 {
     luaL_checkstring(L, 1);
     luaL_checktype(L, 2, LUA_TTABLE);
-    const char *message = luaL_checkstring(L, 3);
+    luaL_checkstring(L, 3);
     lua_Integer n = luaL_len(L, 2);
     luaL_argcheck(L, n > 0 && n < 10000, 2, "a non-empty list of paths");
     for (lua_Integer i = 1; i <= n; i++) {
         if (lua_geti(L, 2, i) != LUA_TSTRING)
-            return luaL_error(L, "infraexec.git_commit: paths must be strings");
+            luaL_error(L, "infraexec.git_commit: paths must be strings");
         lua_pop(L, 1);
     }
-    lua_getfield(L, LUA_REGISTRYINDEX, "infraexec.dry_run_commit");
-    if (lua_isfunction(L, -1)) { /* set by luahost in dry runs */
-        lua_pushvalue(L, 1);
-        lua_pushvalue(L, 2);
-        lua_pushvalue(L, 3);
-        lua_call(L, 3, 1);
-        return 1;
-    }
-    lua_pop(L, 1);
+    return n;
+}
+
+static int l_git_commit(lua_State *L)
+{
+    lua_Integer n = ix_luaext_check_commit(L);
+    const char *message = lua_tostring(L, 3);
     const char **paths = ix_xcalloc((size_t)n, sizeof *paths);
     for (lua_Integer i = 1; i <= n; i++) {
         lua_geti(L, 2, i);

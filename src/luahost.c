@@ -2,7 +2,10 @@
 #include "infraexec/luahost.h"
 
 #include "infraexec/luaext.h"
+#include "infraexec/luasandbox.h"
+#include "infraexec/watchdog.h"
 
+#include "infraexec/cli.h"
 #include "infraexec/clock.h"
 #include "infraexec/fileio.h"
 #include "infraexec/pathjoin.h"
@@ -29,6 +32,10 @@
 #define LUA_MEM_LIMIT ((size_t)256 << 20)
 #define LUA_HOOK_EVERY 10000
 #define LUA_INSN_LIMIT 1000000000L
+/* How long a call into Lua may outlast the deadline or an interrupt before
+ * the watchdog ends the process: longer than ix.run needs to stop its
+ * command (SIGTERM, 2 s, SIGKILL). */
+#define LUA_WATCHDOG_GRACE 5.0
 
 struct ix_luahost {
     lua_State *L;
@@ -37,6 +44,7 @@ struct ix_luahost {
     size_t nroots;
     size_t mem, mem_limit;
     long insn, insn_limit;
+    ix_watchdog *wd;   /* NULL when nothing can cancel (handler tooling) */
 };
 
 /* ---- limits ---- */
@@ -65,11 +73,23 @@ static ix_luahost *host_of(lua_State *L)
     return ud;
 }
 
-/* Counts instructions; only Lua code counts, not the commands it waits on. */
+/* Counts instructions (only Lua code counts, not the commands it waits on)
+ * and stops Lua once the run is cancelled or past its deadline.  Nothing in
+ * the sandbox can remove it (no debug library); finalizers, where Lua turns
+ * hooks off, are refused (luasandbox.c). */
 static void count_hook(lua_State *L, lua_Debug *ar)
 {
     (void)ar;
     ix_luahost *h = host_of(L);
+    volatile sig_atomic_t *cancel = h->ctx->cancel;
+    if (cancel && !*cancel && h->ctx->deadline > 0 && ix_clock_mono() > h->ctx->deadline)
+        *cancel = 2; /* as the run does between commands */
+    if (cancel && *cancel) {
+        luaL_where(L, 0);
+        lua_pushstring(L, *cancel == 2 ? "stopped by --task-timeout" : "interrupted");
+        lua_concat(L, 2);
+        lua_error(L);
+    }
     h->insn += LUA_HOOK_EVERY;
     if (h->insn > h->insn_limit) {
         luaL_where(L, 0); /* the running function: where the loop is */
@@ -80,23 +100,31 @@ static void count_hook(lua_State *L, lua_Debug *ar)
     }
 }
 
+/* The message handler of every call from C: never reachable from Lua.
+ * The error object becomes a bounded string without an unprotected
+ * __tostring (ix_luasandbox_error_text), then gets the traceback. */
 static int traceback(lua_State *L)
 {
-    const char *msg = lua_tostring(L, 1);
-    if (!msg)
-        msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
-    luaL_traceback(L, L, msg, 1);
+    lua_pushcfunction(L, ix_luasandbox_error_text);
+    lua_pushvalue(L, 1);
+    lua_call(L, 1, 1);
+    luaL_traceback(L, L, lua_tostring(L, -1), 1);
     return 1;
 }
 
-/* lua_pcall with the traceback handler; on error the message (first line:
- * "file:line: what") goes to ERR. */
-static int pcall(lua_State *L, int nargs, int nres, ix_err *err)
+/* lua_pcall with the traceback handler, watched by the watchdog; on error
+ * the message (first line: "file:line: what") goes to ERR. */
+static int pcall(ix_luahost *h, int nargs, int nres, const char *what, ix_err *err)
 {
+    lua_State *L = h->L;
     int base = lua_gettop(L) - nargs;
     lua_pushcfunction(L, traceback);
     lua_insert(L, base);
+    if (h->wd)
+        ix_watchdog_enter(h->wd, h->ctx->deadline, what);
     int rc = lua_pcall(L, nargs, nres, base);
+    if (h->wd)
+        ix_watchdog_leave(h->wd);
     lua_remove(L, base);
     if (rc != LUA_OK) {
         /* One line for people; the traceback only with INFRAEXEC_DEBUG. */
@@ -274,7 +302,34 @@ static int open_log(ix_luahost_ctx *ctx, ix_cmd_record *r)
     return fd;
 }
 
-static int l_run(lua_State *L)
+/* Progress callbacks pass through the host, which also tells the watchdog
+ * which process group is running. */
+static void host_on_line(void *vh, int stream, const char *line, size_t len)
+{
+    ix_luahost *h = vh;
+    if (h->ctx->on_line)
+        h->ctx->on_line(h->ctx->ui, stream, line, len);
+}
+
+static void host_on_tick(void *vh)
+{
+    ix_luahost *h = vh;
+    if (h->ctx->on_tick)
+        h->ctx->on_tick(h->ctx->ui);
+}
+
+static void host_on_group(void *vh, pid_t pgid)
+{
+    ix_luahost *h = vh;
+    if (h->wd)
+        ix_watchdog_group(h->wd, pgid);
+    if (h->ctx->on_group)
+        h->ctx->on_group(h->ctx->ui, pgid);
+}
+
+/* ix.run, or with ACT 0 its dry-run stand-in: the same checks, the
+ * command recorded, nothing spawned. */
+static int run_command(lua_State *L, int act)
 {
     static const char *const keys[] = {"argv", "script", "cwd", "env", "timeout",
                                        "retries", "backoff", NULL};
@@ -322,8 +377,8 @@ static int l_run(lua_State *L)
     c->cmds = ix_xrealloc(c->cmds, (c->ncmds + 1) * sizeof *c->cmds);
     ix_cmd_record *rec = &c->cmds[c->ncmds++];
     *rec = r;
-    rec->exit_code = ctx->dry_run ? 0 : -1;
-    if (ctx->dry_run) {
+    rec->exit_code = act ? -1 : 0;
+    if (!act) {
         push_result(L, rec, NULL);
         return 1;
     }
@@ -338,10 +393,10 @@ static int l_run(lua_State *L)
     p.backoff = backoff;
     p.cancel = ctx->cancel;
     p.secrets = ctx->secrets;
-    p.on_line = ctx->on_line;
-    p.on_tick = ctx->on_tick;
-    p.on_group = ctx->on_group;
-    p.ctx = ctx->ui;
+    p.on_line = host_on_line;
+    p.on_tick = host_on_tick;
+    p.on_group = host_on_group;
+    p.ctx = host_of(L);
     p.log_fd = open_log(ctx, rec);
     if (ctx->on_command)
         ctx->on_command(ctx->ui, rec, 0);
@@ -366,6 +421,16 @@ static int l_run(lua_State *L)
         return luaL_error(L, "infraexec.run: %s", err.msg);
     push_result(L, rec, spawn_error);
     return 1;
+}
+
+static int l_run(lua_State *L)
+{
+    return run_command(L, 1);
+}
+
+static int l_run_dry(lua_State *L)
+{
+    return run_command(L, 0);
 }
 
 /* ---- files ---- */
@@ -437,9 +502,10 @@ static int l_read_file(lua_State *L)
     return 1;
 }
 
-static int l_write_file(lua_State *L)
+/* ix.write_file, or with ACT 0 its dry-run stand-in, which records the
+ * diff instead of writing. */
+static int write_file(lua_State *L, int act)
 {
-    ix_luahost_ctx *ctx = ctx_of(L);
     ix_crit_report *c = current(L, "write_file");
     const char *path = push_path(L, 1);
     size_t len;
@@ -461,7 +527,7 @@ static int l_write_file(lua_State *L)
     if (confined) {
         int existed = ix_file_read_at(dfd, name, path, (size_t)64 << 20, &old, &err) == 0;
         ix_text_diff(path, existed ? old.data : "", existed ? old.len : 0, data, len, &diff);
-        if (diff.len && !ctx->dry_run)
+        if (diff.len && act)
             rc = ix_file_write_at(dfd, name, path, data, len, &err);
     }
     if (dfd >= 0)
@@ -483,10 +549,20 @@ static int l_write_file(lua_State *L)
     }
     c->files = ix_xrealloc(c->files, (c->nfiles + 1) * sizeof *c->files);
     c->files[c->nfiles++] = (ix_file_change){ix_xstrdup(path), ix_xstrdup(summary),
-                                             ctx->dry_run ? ix_buf_detach(&diff) : NULL};
+                                             act ? NULL : ix_buf_detach(&diff)};
     ix_buf_free(&diff);
     lua_pushboolean(L, 1);
     return 1;
+}
+
+static int l_write_file(lua_State *L)
+{
+    return write_file(L, 1);
+}
+
+static int l_write_file_dry(lua_State *L)
+{
+    return write_file(L, 0);
 }
 
 /* ---- the rest ---- */
@@ -495,11 +571,17 @@ static int l_log(lua_State *L)
 {
     ix_luahost_ctx *ctx = ctx_of(L);
     const char *text = luaL_checkstring(L, 1);
-    if (ctx->dry_run || !ctx->append_log)
+    if (!ctx->append_log)
         return 0;
     ix_err err;
     if (ctx->append_log(ctx->run, text, &err) < 0)
         return luaL_error(L, "infraexec.log: %s", err.msg);
+    return 0;
+}
+
+static int l_log_dry(lua_State *L)
+{
+    luaL_checkstring(L, 1);
     return 0;
 }
 
@@ -642,12 +724,12 @@ static int l_config(lua_State *L)
     return 1;
 }
 
-/* In a dry run, git_commit lands here: the commit is shown with the
+/* In a dry run, git_commit is this: the commit is shown with the
  * criterion's commands (as the git command it amounts to), not made. */
 static int l_dry_commit(lua_State *L)
 {
+    lua_Integer n = ix_luaext_check_commit(L);
     ix_crit_report *c = current(L, "git_commit");
-    lua_Integer n = luaL_len(L, 2);
     ix_cmd_record r = {0};
     r.argv = ix_xcalloc((size_t)n + 8, sizeof *r.argv); /* 7 words, the paths, NULL */
     size_t k = 0;
@@ -673,10 +755,6 @@ static int l_dry_commit(lua_State *L)
 /* Settings the git primitives read from the registry. */
 static void store_git_settings(lua_State *L, const ix_luahost_ctx *ctx)
 {
-    if (ctx->dry_run) {
-        lua_pushcfunction(L, l_dry_commit);
-        lua_setfield(L, LUA_REGISTRYINDEX, "infraexec.dry_run_commit");
-    }
     const char *name = ctx->config ? ix_config_str(ctx->config, "git.author_name") : NULL;
     const char *email = ctx->config ? ix_config_str(ctx->config, "git.author_email") : NULL;
     if (name && email) {
@@ -695,56 +773,43 @@ static int open_module(lua_State *L)
         {"exists", l_exists},     {"debug", l_debug},         {"config", l_config},
         {NULL, NULL},
     };
+    /* Every primitive that spawns or writes, with what stands in for it in
+     * a dry run: there the acting function never enters the state, so no
+     * flag check can be forgotten.  A new such primitive belongs here. */
+    static const luaL_Reg dry[] = {
+        {"run", l_run_dry},       {"write_file", l_write_file_dry},
+        {"log", l_log_dry},       {"git_commit", l_dry_commit},
+        {NULL, NULL},
+    };
     luaL_newlib(L, funcs);
     ix_luaext_register(L);
     lua_pushboolean(L, 0);
     lua_pushcclosure(L, l_now, 1), lua_setfield(L, -2, "now");
     lua_pushboolean(L, 1);
     lua_pushcclosure(L, l_now, 1), lua_setfield(L, -2, "today");
+    lua_pushcfunction(L, ix_luasandbox_error_text), lua_setfield(L, -2, "error_text");
+    lua_pushcfunction(L, ix_luasandbox_where), lua_setfield(L, -2, "where");
+    if (ctx_of(L)->dry_run)
+        luaL_setfuncs(L, dry, 0);
     return 1;
 }
 
-/* Standard libraries, minus what would let a handler run processes, exit,
- * or write files behind infraexec's back. */
-static void open_safe_libs(lua_State *L)
+/* The allow-listed standard libraries (luasandbox.c), print to stderr
+ * (stdout belongs to the report) and the infraexec module. */
+static void open_libs(lua_State *L, const char *const *handler_dirs, const char *const *lua_dirs)
 {
-    luaL_openlibs(L);
-    static const char *const drop[][2] = {
-        {"os", "execute"}, {"os", "exit"}, {"os", "remove"}, {"os", "rename"},
-        {"os", "tmpname"}, {"os", "setlocale"}, {"io", NULL}, {"_G", "dofile"},
-    };
-    for (size_t i = 0; i < sizeof drop / sizeof *drop; i++) {
-        if (!drop[i][1]) {
-            lua_pushnil(L);
-            lua_setglobal(L, drop[i][0]);
-            lua_getglobal(L, "package");
-            lua_getfield(L, -1, "loaded");
-            lua_pushnil(L);
-            lua_setfield(L, -2, drop[i][0]);
-            lua_pop(L, 2);
-            continue;
-        }
-        lua_getglobal(L, drop[i][0]);
-        lua_pushnil(L);
-        lua_setfield(L, -2, drop[i][1]);
-        lua_pop(L, 1);
-    }
+    size_t nh = 0, nl = 0;
+    while (handler_dirs[nh])
+        nh++;
+    while (lua_dirs[nl])
+        nl++;
+    const char **code = ix_xcalloc(nh + nl + 1, sizeof *code);
+    memcpy(code, handler_dirs, nh * sizeof *code);
+    memcpy(code + nh, lua_dirs, nl * sizeof *code);
+    ix_luasandbox_open(L, code, lua_dirs);
+    free(code);
     lua_pushcfunction(L, l_debug);
-    lua_setglobal(L, "print"); /* stdout belongs to the report */
-}
-
-static void set_search_path(lua_State *L, const char *const *lua_dirs)
-{
-    ix_buf b = IX_BUF_INIT;
-    for (const char *const *d = lua_dirs; *d; d++)
-        ix_buf_printf(&b, "%s/?.lua;%s/?/init.lua;", *d, *d);
-    lua_getglobal(L, "package");
-    lua_pushlstring(L, b.data, b.len ? b.len - 1 : 0);
-    lua_setfield(L, -2, "path");
-    lua_pushstring(L, "");
-    lua_setfield(L, -2, "cpath"); /* no native modules: handlers are Lua */
-    lua_pop(L, 1);
-    ix_buf_free(&b);
+    lua_setglobal(L, "print");
     luaL_requiref(L, "infraexec", open_module, 0);
     lua_pop(L, 1);
 }
@@ -776,8 +841,7 @@ int ix_luahost_open(ix_luahost **out, ix_luahost_ctx *ctx, const char *const *ha
         ix_luahost_close(h);
         return ix_err_set(err, "cannot create a Lua state");
     }
-    open_safe_libs(L);
-    set_search_path(L, lua_dirs);
+    open_libs(L, handler_dirs, lua_dirs);
     if (ctx->task) {
         store_task(L, ctx->task, ctx->workspace);
     } else {
@@ -790,11 +854,16 @@ int ix_luahost_open(ix_luahost **out, ix_luahost_ctx *ctx, const char *const *ha
     }
     store_git_settings(L, ctx);
     lua_sethook(L, count_hook, LUA_MASKCOUNT, LUA_HOOK_EVERY);
+    if (ctx->cancel && ix_watchdog_start(&h->wd, ctx->cancel, LUA_WATCHDOG_GRACE,
+                                         IX_EXIT_INTERRUPTED, IX_EXIT_TIMEOUT, err) < 0) {
+        ix_luahost_close(h);
+        return -1;
+    }
 
     /* engine = require "infraexec.engine"; engine.load(handler_dirs) */
     lua_getglobal(L, "require");
     lua_pushstring(L, "infraexec.engine");
-    if (pcall(L, 1, 1, err) < 0) {
+    if (pcall(h, 1, 1, "loading the engine", err) < 0) {
         ix_luahost_close(h);
         return -1;
     }
@@ -802,7 +871,7 @@ int ix_luahost_open(ix_luahost **out, ix_luahost_ctx *ctx, const char *const *ha
         lua_getfield(L, -1, "load");
         push_dirs(L, handler_dirs);
         h->insn = 0;
-        if (pcall(L, 1, 0, err) < 0) {
+        if (pcall(h, 1, 0, "loading the handlers", err) < 0) {
             ix_luahost_close(h);
             return -1;
         }
@@ -821,7 +890,7 @@ int ix_luahost_call(ix_luahost *h, const char *name, const char *const *handler_
     lua_remove(L, -2);
     push_dirs(L, handler_dirs);
     h->insn = 0;
-    if (pcall(L, 1, 1, err) < 0)
+    if (pcall(h, 1, 1, name, err) < 0)
         return -1;
     *out = ix_luaext_to_json(L, -1, 0);
     lua_pop(L, 1);
@@ -851,7 +920,9 @@ int ix_luahost_dispatch(ix_luahost *h, const ix_criterion *c, const char *mode, 
     lua_remove(L, -2);
     lua_pushstring(L, mode);
     h->insn = 0;
-    if (pcall(L, 2, 1, err) < 0)
+    char what[32];
+    snprintf(what, sizeof what, "criterion %d", c->index);
+    if (pcall(h, 2, 1, what, err) < 0)
         return -1;
     if (!lua_istable(L, -1)) {
         lua_pop(L, 1);
@@ -882,6 +953,7 @@ void ix_luahost_close(ix_luahost *h)
     for (size_t i = 0; i < h->nroots; i++)
         free(h->roots[i]);
     free(h->roots);
+    ix_watchdog_stop(h->wd);
     if (h->L)
         lua_close(h->L);
     free(h);

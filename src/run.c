@@ -702,6 +702,7 @@ int ix_run_task(const char *arg, const ix_run_opts *o, ix_report *rep, int *exit
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
     r.deadline = o->task_timeout > 0 ? now_mono() + o->task_timeout : 0;
+    ctx.deadline = r.deadline;
 
     rep->verify = o->verify;
     rc = o->verify ? verify(&r, host, &ctx, err) : work(&r, host, &ctx, err);

@@ -12,6 +12,8 @@ enum {
     IX_EXIT_REMAIN = 1,        /* run finished and some criteria remain */
     IX_EXIT_BAD = 2,           /* bad invocation or input; nothing changed */
     IX_EXIT_WRITE = 3,         /* done, but stdout or the --report file could not be written */
+    IX_EXIT_TIMEOUT = 124,     /* a handler stuck in one C call outlived --task-timeout:
+                                  the watchdog ended the run, no report */
     IX_EXIT_INTERRUPTED = 130, /* stopped by SIGINT/SIGTERM */
 };
 

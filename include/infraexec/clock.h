@@ -14,4 +14,7 @@ typedef struct ix_now {
 
 int ix_clock_now(ix_now *now, ix_err *err);
 
+/* Monotonic seconds, for deadlines (not affected by INFRAEXEC_NOW). */
+double ix_clock_mono(void);
+
 #endif

@@ -10,6 +10,11 @@
 
 void ix_luaext_register(lua_State *L);
 
+/* Raise an error unless the arguments are git_commit's (dir, non-empty
+ * list of path strings, message); returns the number of paths.  Shared
+ * with the dry-run stand-in. */
+lua_Integer ix_luaext_check_commit(lua_State *L);
+
 /* The Lua value at IDX as JSON: sequences become arrays, other tables
  * objects (string keys only), functions and userdata null. */
 json_t *ix_luaext_to_json(lua_State *L, int idx, int depth);

@@ -1,9 +1,12 @@
 /* luahost.h - the Lua 5.4 state a run uses, and the `infraexec` module it
  * exports to handlers (documented in docs/lua-api.md).
  *
- * One state per run.  C opens the standard libraries minus those that would
- * let a handler bypass infraexec (os.execute, io.popen, os.exit ...), makes
- * undeclared globals an error, bounds Lua memory and instructions, and loads
+ * One state per run.  C opens the allow-listed standard libraries
+ * (luasandbox.h: no io, os, debug, package, binary chunks), makes
+ * undeclared globals an error, bounds Lua memory, instructions and (with
+ * the watchdog, watchdog.h) wall-clock time past a deadline or an
+ * interrupt; in a dry run the primitives that spawn or write are replaced
+ * by stand-ins that record what they would do.  It loads
  * lua/infraexec/engine.lua, which finds the task's handlers on the search
  * path and matches rules.  Every call into Lua is a lua_pcall with a
  * traceback handler; an error in a rule becomes that criterion's reason. */
@@ -29,7 +32,10 @@ typedef struct ix_luahost_ctx {
     double timeout;             /* default per-command timeout, seconds (0 = none) */
     int retries;                /* default extra attempts */
     double backoff;             /* default seconds between attempts */
+    /* Nonzero stops Lua (the instruction hook raises) and commands: 1 for
+     * SIGINT/SIGTERM, 2 once DEADLINE passed (the hook sets it then). */
     volatile sig_atomic_t *cancel;
+    double deadline;            /* monotonic seconds (ix_clock_mono), 0 = none */
     const struct ix_secrets *secrets;  /* masked in command output */
     ix_crit_report *current;    /* the criterion being worked on */
     ix_report *report;

@@ -27,6 +27,9 @@ local function check_rule(path, i, rule)
     error(where .. " needs a pattern (string) or a match (function)", 0)
   end
   if type(rule.run) ~= "function" then error(where .. " has no run function", 0) end
+  if rule.description ~= nil and type(rule.description) ~= "string" then
+    error(where .. ": description must be a string", 0)
+  end
 end
 
 local function load_handler(dirs, name)
@@ -79,16 +82,15 @@ local function describe(h, rule)
   return h.name .. ": " .. (rule.description or rule.pattern or "rule")
 end
 
--- Errors become the criterion's reason; memory errors carry no position,
--- so say which rule ran.
-local function reason_of(err, h, rule)
-  local msg = tostring(err)
-  if msg:match("^not enough memory") then
-    local info = debug.getinfo(rule.run, "S")
-    msg = ("handler exceeded the Lua memory limit in the rule at %s:%d"):format(
-      info.short_src, info.linedefined)
+-- Errors become the criterion's reason.  ix.error_text, the message
+-- handler, has already made any error object a bounded string with the
+-- raiser's file:line, without calling an unprotected __tostring; memory
+-- errors skip message handlers and carry no position, so say which rule ran.
+local function reason_of(err, rule)
+  if err == "not enough memory" then
+    return "handler exceeded the Lua memory limit in the rule at " .. ix.where(rule.run)
   end
-  return msg
+  return err
 end
 
 -- Criteria the task file marks BLOCKED are reported, not run.
@@ -108,9 +110,9 @@ function M.dispatch(c, mode)
   end
   for _, h in ipairs(handlers) do
     for _, rule in ipairs(h.rules) do
-      local ok, caps = pcall(match, rule, c)
+      local ok, caps = xpcall(match, ix.error_text, rule, c)
       if not ok then
-        return { rule = describe(h, rule), done = false, reason = reason_of(caps, h, rule) }
+        return { rule = describe(h, rule), done = false, reason = reason_of(caps, rule) }
       end
       if caps then
         local fn = rule.run
@@ -121,9 +123,9 @@ function M.dispatch(c, mode)
                      reason = "the rule has no check: it can only be redone" }
           end
         end
-        local ran, done, reason = pcall(fn, c, table.unpack(caps, 1, caps.n))
+        local ran, done, reason = xpcall(fn, ix.error_text, c, table.unpack(caps, 1, caps.n))
         if not ran then
-          return { rule = describe(h, rule), done = false, reason = reason_of(done, h, rule) }
+          return { rule = describe(h, rule), done = false, reason = reason_of(done, rule) }
         end
         return { rule = describe(h, rule), done = done and true or false, reason = reason }
       end
@@ -185,12 +187,12 @@ function M.inventory(dirs)
     local entry = { name = name, path = f.path, overrides = f.overrides,
                     labels = labels_of[name] or {}, rules = {} }
     table.sort(entry.labels)
-    local loaded, h = pcall(load_handler, { f.path:match("^(.*)/[^/]+$") }, name)
+    local loaded, h = xpcall(load_handler, ix.error_text, { f.path:match("^(.*)/[^/]+$") }, name)
     if loaded then
       entry.description = h.description
       for _, rule in ipairs(h.rules) do entry.rules[#entry.rules + 1] = rule_summary(rule) end
     else
-      entry.error = tostring(h)
+      entry.error = h
     end
     list[#list + 1] = entry
   end
@@ -215,18 +217,18 @@ function M.check(dirs)
     for _, p in ipairs(files[name].overrides) do paths[#paths + 1] = p end
     for _, path in ipairs(paths) do
       checked = checked + 1
-      local loaded, h = pcall(load_handler, { path:match("^(.*)/[^/]+$") }, name)
+      local loaded, h = xpcall(load_handler, ix.error_text, { path:match("^(.*)/[^/]+$") }, name)
       if not loaded then
-        problems[#problems + 1] = tostring(h)
+        problems[#problems + 1] = h
       else
         for i, rule in ipairs(h.rules) do
           for _, ex in ipairs(rule.examples or {}) do
             local c = example_criterion(ex)
             local taken
             for j, other in ipairs(h.rules) do
-              local ok, caps = pcall(match, other, c)
+              local ok, caps = xpcall(match, ix.error_text, other, c)
               if not ok then
-                problems[#problems + 1] = ("%s: rule %d: matching %q failed: %s"):format(path, j, ex, tostring(caps))
+                problems[#problems + 1] = ("%s: rule %d: matching %q failed: %s"):format(path, j, ex, caps)
                 taken = -1
                 break
               end
