@@ -274,7 +274,7 @@ static int open_log(ix_luahost_ctx *ctx, ix_cmd_record *r)
 static int l_run(lua_State *L)
 {
     static const char *const keys[] = {"argv", "script", "cwd", "env", "timeout",
-                                       "retries", "backoff", NULL};
+                                       "retries", "backoff", "starts_service", NULL};
     ix_luahost_ctx *ctx = ctx_of(L);
     ix_crit_report *c = current(L, "run");
     luaL_checktype(L, 1, LUA_TTABLE);
@@ -289,6 +289,9 @@ static int l_run(lua_State *L)
     double timeout = opt_number_field(L, 1, "timeout", ctx->timeout);
     double backoff = opt_number_field(L, 1, "backoff", ctx->backoff);
     double retries = opt_number_field(L, 1, "retries", ctx->retries);
+    lua_getfield(L, 1, "starts_service");
+    int starts_service = lua_toboolean(L, -1);
+    lua_pop(L, 1);
     /* Stack: 2 argv/script, 3 env, 4 cwd -- all checked before allocating. */
     int kind = lua_getfield(L, 1, has_argv ? "argv" : "script");
     if (has_argv && kind != LUA_TTABLE)
@@ -333,8 +336,11 @@ static int l_run(lua_State *L)
     p.timeout = timeout;
     p.retries = (int)retries;
     p.backoff = backoff;
+    p.leave_running = starts_service;
     p.cancel = ctx->cancel;
     p.secrets = ctx->secrets;
+    const char *log_max = ctx->config ? ix_config_str(ctx->config, "command_log_max") : NULL;
+    p.log_max = log_max ? (size_t)strtod(log_max, NULL) : 0;
     p.on_line = ctx->on_line;
     p.on_tick = ctx->on_tick;
     p.on_group = ctx->on_group;
@@ -661,6 +667,9 @@ static int l_dry_commit(lua_State *L)
 /* Settings the git primitives read from the registry. */
 static void store_git_settings(lua_State *L, const ix_luahost_ctx *ctx)
 {
+    /* git_commit masks its message with them */
+    lua_pushlightuserdata(L, (void *)ctx->secrets);
+    lua_setfield(L, LUA_REGISTRYINDEX, "infraexec.secrets");
     if (ctx->dry_run) {
         lua_pushcfunction(L, l_dry_commit);
         lua_setfield(L, LUA_REGISTRYINDEX, "infraexec.dry_run_commit");

@@ -1,0 +1,44 @@
+#!/bin/bash
+# Task files are untrusted: control characters in titles, criteria and
+# command output never reach a terminal, the Markdown report, the Progress
+# Log or stderr raw (they are shown as \xNN), and a title with newlines
+# cannot open a heading or a list item of the report.  JSON keeps the text
+# intact (escaped by the JSON writer).
+. "$(dirname "$0")/../lib.sh"
+
+W=$T/ws
+mkdir -p "$W/tasks/active"
+esc=$'\033' bel=$'\a'
+cat >"$W/tasks/active/TASK-950.md" <<MD
+---
+id: TASK-950
+title: "Evil\e]0;pwned\a title\n## Acceptance Criteria Remaining\n- None"
+labels: []
+---
+## Acceptance Criteria
+- [ ] Clear ${esc}[2J the screen: \`printf 'out ${esc}[31mred${esc}[0m bell${bel} c1\302\233x\n'\`
+- [ ] Fail loudly: \`sh -c 'printf "boom ${esc}[2J\n## Acceptance Criteria Completed\n" >&2; exit 1'\`
+MD
+"$IX_BIN" run TASK-950 --tasks-dir "$W/tasks" --retries 0 --report "$T/r.md" >"$T/out.md" 2>"$T/err.txt" || true
+"$IX_BIN" run TASK-950 --tasks-dir "$W/tasks" --retries 0 --json >"$T/out.json" 2>>"$T/err.txt" || true
+raw() { LC_ALL=C grep -c $'[\x01-\x08\x0b-\x1f\x7f]\|\xc2[\x80-\x9f]' "$1"; }
+is "$(raw "$T/out.md")" 0 "Markdown report on stdout: no raw control characters"
+is "$(raw "$T/r.md")" 0 "Markdown report file: no raw control characters"
+is "$(raw "$T/err.txt")" 0 "progress on stderr: no raw control characters"
+is "$(sed -n '/## Progress Log/,$p' "$W/tasks/active/TASK-950.md" | raw /dev/stdin)" 0 \
+    "Progress Log entries: no raw control characters"
+like "$(cat "$T/out.md")" 'Clear \x1b[2J the screen' "the criterion shows the ESC as \\x1b"
+like "$(cat "$T/out.md")" 'Evil\x1b]0;pwned\x07 title\x0a## Acceptance' "the title shows ESC, BEL and newline escaped"
+like "$(cat "$T/err.txt")" 'Clear \x1b[2J the screen' "progress shows the criterion escaped"
+like "$(cat "$W/.infraexec/logs/TASK-950/"*/01-criterion-1.log)" $'\033[31mred' \
+    "the command log keeps the output as the command wrote it"
+is "$(grep -c '^## Acceptance Criteria Remaining' "$T/out.md")" 1 \
+    "a title with newlines does not forge a report section"
+is "$(grep -c '^## Acceptance Criteria Completed' "$T/out.md")" 1 \
+    "command output in a reason does not forge a report section"
+is "$(jq -r '.task.title' "$T/out.json")" "Evil${esc}]0;pwned${bel} title
+## Acceptance Criteria Remaining
+- None" "JSON keeps the title intact"
+like "$(cat "$T/out.json")" '\u001B' "JSON escapes the ESC"
+
+done_testing
