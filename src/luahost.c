@@ -6,6 +6,8 @@
 #include "infraexec/clock.h"
 #include "infraexec/fileio.h"
 #include "infraexec/proc.h"
+#include "infraexec/safetext.h"
+#include "infraexec/secrets.h"
 #include "infraexec/text.h"
 
 #include <ctype.h>
@@ -534,7 +536,15 @@ static int l_exists(lua_State *L)
 
 static int l_debug(lua_State *L)
 {
-    fprintf(stderr, "infraexec: lua: %s\n", luaL_tolstring(L, 1, NULL));
+    size_t n;
+    const char *msg = luaL_tolstring(L, 1, &n);
+    ix_buf m = IX_BUF_INIT, shown = IX_BUF_INIT;
+    ix_buf_append(&m, msg, n);
+    ix_secrets_mask(ctx_of(L)->secrets, &m);
+    ix_safe_append(&shown, m.data, m.len, 0);
+    fprintf(stderr, "infraexec: lua: %s\n", shown.data);
+    ix_buf_free(&m);
+    ix_buf_free(&shown);
     return 0;
 }
 

@@ -40,5 +40,28 @@ is "$(jq -r '.task.title' "$T/out.json")" "Evil${esc}]0;pwned${bel} title
 ## Acceptance Criteria Remaining
 - None" "JSON keeps the title intact"
 like "$(cat "$T/out.json")" '\u001B' "JSON escapes the ESC"
+ix show TASK-950 --tasks-dir "$W/tasks"
+is "$(printf '%s\n' "$out" | raw /dev/stdin)" 0 "show: no raw control characters"
+like "$out" 'Evil\x1b]0;pwned\x07 title\x0a##' "show: the title on one line, escaped"
+ix list --tasks-dir "$W/tasks"
+is "$(printf '%s\n' "$out" | raw /dev/stdin)" 0 "list: no raw control characters"
+is "$(printf '%s\n' "$out" | wc -l)" 1 "list: one line for the task"
+# A handler's ix.debug message reaches stderr safe, too.
+mkdir -p "$W/handlers"
+printf 'local ix = require "infraexec"\nreturn { rules = { { pattern = "^Say", description = "d",\n  run = function(c) ix.debug("said " .. c.text); return true, "ok" end } } }\n' \
+    >"$W/handlers/say.lua"
+printf 'return { rules = {}, labels = { say = "say" }, always = { "generic" } }\n' >"$W/handlers/types.lua"
+cat >"$W/tasks/active/TASK-951.md" <<MD
+---
+id: TASK-951
+title: Say
+labels: [say]
+---
+## Acceptance Criteria
+- [ ] Say ${esc}]2;owned${bel} it
+MD
+ix run TASK-951 --tasks-dir "$W/tasks" -q
+is "$(printf '%s\n' "$err" | raw /dev/stdin)" 0 "ix.debug on stderr: no raw control characters"
+like "$err" 'said Say \x1b]2;owned\x07 it' "ix.debug shows them escaped"
 
 done_testing
