@@ -142,8 +142,15 @@ void ix_progress_line(void *ui, int stream, const char *line, size_t len)
         return; /* nobody sees it: no copy per line */
     /* Masked already (proc.h); control characters would break the live line
      * or worse.  Only the start is ever shown. */
+    size_t n = len < sizeof p->last_line ? len : sizeof p->last_line, plain = 0;
+    while (plain < n && (unsigned char)line[plain] >= 0x20 && (unsigned char)line[plain] < 0x7f)
+        plain++;
+    if (plain == n && n < sizeof p->last_line) { /* printable ASCII: no copy to make safe */
+        memcpy(p->last_line, line, n);
+        p->last_line[n] = '\0';
+        return;
+    }
     ix_buf b = IX_BUF_INIT;
-    size_t n = len < sizeof p->last_line ? len : sizeof p->last_line;
     ix_safe_append(&b, line, n, 0);
     snprintf(p->last_line, sizeof p->last_line, "%s", b.data);
     ix_buf_free(&b);
