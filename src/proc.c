@@ -422,7 +422,7 @@ static int spawn(ix_proc *p, char *const *argv, char **envp, int devnull,
 
 static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
 static size_t live_attempts;             /* attempts running in this process */
-static unsigned long long live_since;    /* start of the first of them (clock ticks since boot) */
+static unsigned long long live_since;    /* start of the first one's child, 0 = not known yet */
 
 /* Parent pid and start time (clock ticks since boot) of process PID from
  * /proc/PID/stat; -1 if it is gone. */
@@ -447,30 +447,59 @@ static int proc_stat(long pid, long *ppid, unsigned long long *start)
     return 0;
 }
 
-static unsigned long long self_start_now(void)
-{
-    /* The clock /proc/PID/stat counts in: ticks since boot. */
-    struct timespec ts;
-    clock_gettime(CLOCK_BOOTTIME, &ts);
-    long hz = sysconf(_SC_CLK_TCK);
-    return (unsigned long long)ts.tv_sec * (unsigned long long)hz +
-           (unsigned long long)ts.tv_nsec / (1000000000ULL / (unsigned long long)hz);
-}
-
 static void attempt_begins(void)
 {
     static int reaper;
     pthread_mutex_lock(&live_lock);
     if (!reaper)
         reaper = prctl(PR_SET_CHILD_SUBREAPER, 1) == 0 ? 1 : -1;
-    if (live_attempts++ == 0)
-        live_since = self_start_now() - 1; /* a tick of slack for rounding */
+    live_attempts++;
     pthread_mutex_unlock(&live_lock);
 }
 
-/* Kill the leftovers, rounds after rounds: a killed one's own children come
+/* The child's start time, in the clock every leftover's start is compared
+ * in: whatever it started, started after it. */
+static void attempt_started(pid_t pid)
+{
+    long ppid;
+    unsigned long long start;
+    pthread_mutex_lock(&live_lock);
+    if (!live_since && proc_stat((long)pid, &ppid, &start) == 0)
+        live_since = start;
+    pthread_mutex_unlock(&live_lock);
+}
+
+/* Kill the leftovers of one round; returns how many were found. */
+static int sweep_round(double deadline)
+{
+    long self = (long)getpid();
+    DIR *d = opendir("/proc");
+    int found = 0;
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        char *end;
+        long pid = strtol(e->d_name, &end, 10);
+        long ppid;
+        unsigned long long start;
+        if (*end || pid <= 1 || proc_stat(pid, &ppid, &start) < 0 || ppid != self ||
+            start < live_since)
+            continue;
+        kill(-(pid_t)pid, SIGKILL); /* its group, if it leads one */
+        kill((pid_t)pid, SIGKILL);
+        found++;
+        int status;
+        /* Reap it, but never hang on one stuck in the kernel. */
+        while (wait_child((pid_t)pid, &status, WNOHANG) == 0 && now_mono() < deadline)
+            nanosleep(&(struct timespec){0, 5 * 1000 * 1000}, NULL);
+    }
+    if (d)
+        closedir(d);
+    return found;
+}
+
+/* Kill the leftovers, round after round: a killed one's own children come
  * to us next.  What a LEAVE attempt started stays, and is spared by later
- * sweeps too: it started before their live_since. */
+ * sweeps too: it started before their first child. */
 static void attempt_ends(int leave)
 {
     pthread_mutex_lock(&live_lock);
@@ -478,31 +507,12 @@ static void attempt_ends(int leave)
     si.si_pid = 0;
     /* No child at all (the usual end of a command): nothing to look for. */
     int none = waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 && errno == ECHILD;
-    if (--live_attempts == 0 && !leave && !none) {
-        long self = (long)getpid();
-        for (int round = 0; round < 100; round++) {
-            DIR *d = opendir("/proc");
-            int found = 0;
-            struct dirent *e;
-            while (d && (e = readdir(d))) {
-                char *end;
-                long pid = strtol(e->d_name, &end, 10);
-                long ppid;
-                unsigned long long start;
-                if (*end || pid <= 1 || proc_stat(pid, &ppid, &start) < 0 || ppid != self ||
-                    start < live_since)
-                    continue;
-                kill(-(pid_t)pid, SIGKILL); /* its group, if it leads one */
-                kill((pid_t)pid, SIGKILL);
-                int status;
-                wait_child((pid_t)pid, &status, 0);
-                found = 1;
-            }
-            if (d)
-                closedir(d);
-            if (!found)
-                break;
-        }
+    if (--live_attempts == 0) {
+        double deadline = now_mono() + 2.0;
+        if (!leave && !none && live_since)
+            while (sweep_round(deadline) && now_mono() < deadline)
+                ;
+        live_since = 0;
     }
     pthread_mutex_unlock(&live_lock);
 }
@@ -524,6 +534,7 @@ static int attempt(run *r, char *const *argv, char **envp, int devnull, ix_err *
         attempt_ends(1);
         return started;
     }
+    attempt_started(pid);
 
     int pidfd = -1;
 #ifdef SYS_pidfd_open

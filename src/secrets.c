@@ -42,15 +42,21 @@ static void add_one(ix_secrets *s, const char *value, size_t len)
 
 void ix_secrets_add(ix_secrets *s, const char *value)
 {
+    /* Line ends around a value (a key read from a file) are not part of
+     * it: a printed key matches without them, and no chunk ending in a
+     * newline has to wait for the next. */
+    value += strspn(value, "\r\n");
     size_t len = strlen(value);
+    while (len && (value[len - 1] == '\n' || value[len - 1] == '\r'))
+        len--;
     add_one(s, value, len);
-    if (!strpbrk(value, "\r\n"))
+    if (!memchr(value, '\n', len) && !memchr(value, '\r', len))
         return;
     /* A key printed line by line, indented or with other line ends, is
      * still masked: each line is a secret of its own. */
-    for (const char *p = value; *p;) {
+    for (const char *p = value, *end = value + len; p < end;) {
         size_t n = strcspn(p, "\r\n");
-        add_one(s, p, n);
+        add_one(s, p, n < (size_t)(end - p) ? n : (size_t)(end - p));
         p += n;
         p += strspn(p, "\r\n");
     }

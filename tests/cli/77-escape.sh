@@ -8,11 +8,14 @@
 W=$T/ws
 mkdir -p "$W/tasks/active"
 trap 'for f in "$W"/*.pid; do [ -s "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null; done; rm -rf "$T"' EXIT
-# One daemon with its output sent away, one that keeps our pipes open.
+# One daemon with its output sent away, one that keeps our pipes open, and
+# one whose parent is a daemon too (its parent is not ours until that one
+# is gone).
 cat >"$W/daemon.sh" <<'SH'
 setsid sh -c 'echo $$ >quiet.pid; exec sleep 300' </dev/null >/dev/null 2>&1 &
 setsid sh -c 'echo $$ >loud.pid; exec sleep 300' &
-while [ ! -s quiet.pid ] || [ ! -s loud.pid ]; do sleep 0.05; done
+setsid sh -c 'sh -c "echo \$\$ >nested.pid; exec sleep 300" & sleep 300' </dev/null >/dev/null 2>&1 &
+while [ ! -s quiet.pid ] || [ ! -s loud.pid ] || [ ! -s nested.pid ]; do sleep 0.05; done
 SH
 cat >"$W/tasks/active/TASK-960.md" <<'MD'
 ---
@@ -27,7 +30,7 @@ MD
 timeout 60 "$IX_BIN" run TASK-960 --tasks-dir "$W/tasks" --retries 0 --json -q >"$T/r.json" 2>"$T/err.txt"
 is "$?" 0 "the run finishes"
 is "$(jq -r '[.criteria[].state] | join(" ")' "$T/r.json")" "completed completed" "both criteria ran"
-for d in quiet loud; do
+for d in quiet loud nested; do
     pid=$(cat "$W/$d.pid" 2>/dev/null)
     ok "the $d daemon wrote its pid" test -n "$pid"
     if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
@@ -36,6 +39,34 @@ for d in quiet loud; do
         _result 1 "the $d setsid daemon is gone after the run"
     fi
 done
+
+# A handler that starts a service on purpose says so; it is left running.
+mkdir -p "$W/handlers"
+cat >"$W/handlers/svc.lua" <<'LUA'
+local ix = require "infraexec"
+return { rules = { { pattern = "^Start the service$", description = "starts a service",
+  run = function()
+    local r = ix.run{ argv = { "sh", "-c", "setsid sleep 300 </dev/null >/dev/null 2>&1 & echo $! >service.pid" },
+                      starts_service = true }
+    return r.ok, "started"
+  end } } }
+LUA
+printf 'return { rules = {}, labels = { svc = "svc" }, always = { "generic" } }\n' >"$W/handlers/types.lua"
+cat >"$W/tasks/active/TASK-962.md" <<'MD'
+---
+id: TASK-962
+title: Service
+labels: [svc]
+---
+## Acceptance Criteria
+- [ ] Start the service
+- [ ] Then something else: `true`
+MD
+timeout 60 "$IX_BIN" run TASK-962 --tasks-dir "$W/tasks" --retries 0 -q >/dev/null 2>&1
+is "$?" 0 "the service run finishes"
+pid=$(cat "$W/service.pid" 2>/dev/null)
+ok "a service started with starts_service = true is still running after the run" \
+    kill -0 "${pid:-0}"
 
 # The log cap: a small one from the config, a big output.
 W2=$T/ws2

@@ -53,6 +53,8 @@ int main(void)
     ix_secrets_add(&s, "abc");                 /* too short: ignored */
     ix_secrets_add(&s, "-----BEGIN KEY-----\nAAAAline2\r\nBBBBline3\n-----END KEY-----");
     is_int(s.n, 7, "two values, a multi-line one and each of its 4 lines");
+    ix_secrets_add(&s, "\nAAAAline2\n");
+    is_int(s.n, 7, "line ends around a value are not part of it");
 
     every_cut(&s, "x tok-0123456789 y", "x *** y", "a secret cut by reads");
     every_cut(&s, "tok-0123456789tok-0123456789", "******", "two in a row");
