@@ -200,11 +200,22 @@ void ix_secrets_mask_inplace(const ix_secrets *s, char *buf, size_t size)
 {
     if (!s || !s->n || !size)
         return;
-    ix_buf b = IX_BUF_INIT;
-    ix_buf_puts(&b, buf);
-    if (ix_secrets_mask(s, &b))
-        snprintf(buf, size, "%s", b.data);
-    ix_buf_free(&b);
+    size_t len = strlen(buf);
+    ix_masker m;
+    ix_masker_init(&m, s);
+    ix_buf out = IX_BUF_INIT;
+    /* A full buffer was probably cut when it was written, maybe inside a
+     * secret: what may begin one at its end is masked too. */
+    int full = len + 1 >= size;
+    mask_run(&m, buf, len, !full, &out);
+    if (m.held.len) {
+        ix_buf_puts(&out, "***");
+        m.count++;
+    }
+    if (m.count)
+        snprintf(buf, size, "%s", out.data);
+    ix_buf_free(&out);
+    ix_masker_free(&m);
 }
 
 void ix_secrets_mask_json(const ix_secrets *s, json_t *j)

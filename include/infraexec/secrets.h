@@ -58,7 +58,8 @@ size_t ix_secrets_mask(const ix_secrets *s, ix_buf *b);
 /* A masked copy of TEXT (NULL stays NULL); frees TEXT. */
 char *ix_secrets_mask_owned(const ix_secrets *s, char *text);
 /* Mask the NUL-terminated string in BUF (SIZE bytes) in place, cutting the
- * result to fit (error messages). */
+ * result to fit (error messages).  A full BUF counts as cut: the beginning
+ * of a secret at its end is masked too. */
 void ix_secrets_mask_inplace(const ix_secrets *s, char *buf, size_t size);
 /* Mask every string value in J, recursively (events, JSON reports: the
  * value is masked before the JSON writer escapes it). */

@@ -82,6 +82,12 @@ int main(void)
     char msg[16] = "xtok-0123456789";
     ix_secrets_mask_inplace(&s, msg, sizeof msg);
     is_str(msg, "x***", "in place");
+    char cut[8] = "ab tok-";                  /* full: cut inside a secret */
+    ix_secrets_mask_inplace(&s, cut, sizeof cut);
+    is_str(cut, "ab ***", "in place: half a secret at the end of a full buffer");
+    char room[16] = "ab tok-";
+    ix_secrets_mask_inplace(&s, room, sizeof room);
+    is_str(room, "ab tok-", "in place: not full, not cut");
 
     ix_masker none;
     ix_masker_init(&none, NULL);
