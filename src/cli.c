@@ -376,14 +376,18 @@ static int cmd_next(cli *c, int argc, char **argv)
             fprintf(stderr, "infraexec: next: nothing to run\n");
         size_t i, k;
         json_t *w, *d;
+        ix_buf s1 = IX_BUF_INIT, s2 = IX_BUF_INIT;
         json_array_foreach(json_object_get(res, "waiting"), i, w) {
             fprintf(stderr, "infraexec: next: %s waits for",
-                    json_string_value(json_object_get(w, "id")));
+                    shown(&s1, json_string_value(json_object_get(w, "id")), "?"));
             json_array_foreach(json_object_get(w, "waits_for"), k, d)
-                fprintf(stderr, "%s %s (%s)", k ? "," : "", json_string_value(json_object_get(d, "id")),
-                        json_string_value(json_object_get(d, "why")));
+                fprintf(stderr, "%s %s (%s)", k ? "," : "",
+                        shown(&s1, json_string_value(json_object_get(d, "id")), "?"),
+                        shown(&s2, json_string_value(json_object_get(d, "why")), "?"));
             fputc('\n', stderr);
         }
+        ix_buf_free(&s1);
+        ix_buf_free(&s2);
     }
     json_decref(res);
     return found ? IX_EXIT_OK : IX_EXIT_REMAIN;

@@ -64,4 +64,19 @@ ix run TASK-951 --tasks-dir "$W/tasks" -q
 is "$(printf '%s\n' "$err" | raw /dev/stdin)" 0 "ix.debug on stderr: no raw control characters"
 like "$err" 'said Say \x1b]2;owned\x07 it' "ix.debug shows them escaped"
 
+# lint quotes the file in its problems: safe as well.
+cat >"$W/tasks/active/TASK-952.md" <<MD
+---
+id: TASK-952
+title: Lint
+labels: []
+---
+## Acceptance Criteria
+- [${esc}] bad box
+MD
+ix lint TASK-952 --tasks-dir "$W/tasks"
+is "$rc" 2 "lint finds the malformed checkbox"
+is "$(printf '%s\n' "$out" | raw /dev/stdin)" 0 "lint: no raw control characters"
+like "$out" "malformed checkbox '[\x1b]'" "lint shows the ESC escaped"
+
 done_testing
