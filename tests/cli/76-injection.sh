@@ -79,4 +79,24 @@ is "$rc" 2 "lint finds the malformed checkbox"
 is "$(printf '%s\n' "$out" | raw /dev/stdin)" 0 "lint: no raw control characters"
 like "$out" "malformed checkbox '[\x1b]'" "lint shows the ESC escaped"
 
+# On a terminal (the live line, via script(1)): only infraexec's own
+# sequences (redraw, colour), none of the task's or the command's.
+cat >"$W/tasks/active/TASK-953.md" <<MD
+---
+id: TASK-953
+title: Live
+labels: []
+---
+## Acceptance Criteria
+- [ ] Title ${esc}]0;pwned${bel} here: \`sh -c 'printf "\\033[2J\\033]0;owned\\007 x\\n"; sleep 0.3'\`
+MD
+TERM=xterm script -qec "$IX_BIN run TASK-953 --tasks-dir $W/tasks --retries 0 >/dev/null" \
+    /dev/null >"$T/tty.txt" 2>&1 || true
+tty=$(cat "$T/tty.txt")
+like "$tty" $'\r\e[K' "terminal: the live line is drawn"
+unlike "$tty" $'\e]0;pwned' "terminal: no window-title sequence from the criterion"
+unlike "$tty" $'\e[2J' "terminal: no clear-screen from the command's output"
+unlike "$tty" $'\e]0;owned' "terminal: no window-title sequence from the command's output"
+like "$tty" 'Title \x1b]0;pwned\x07 here' "terminal: the criterion shown escaped"
+
 done_testing
