@@ -96,7 +96,7 @@ local function update_certificate(_, _, ip)
     ix.write_file(s.certificate, ix.read_file(tmp .. "/cert.pem") or "", "certificate for IP:" .. new)
     ix.run{ argv = { "rm", "-rf", tmp }, retries = 0 }
     if s.restart then
-      local rr = ix.run{ argv = s.restart }
+      local rr = ix.run{ argv = s.restart, starts_service = true }
       if not rr.ok then return false, "certificate written but registry restart failed: " .. shell.failure(rr) end
     end
   end

@@ -7,6 +7,7 @@
 #include "infraexec/queue.h"
 #include "infraexec/report.h"
 #include "infraexec/run.h"
+#include "infraexec/safetext.h"
 #include "infraexec/task.h"
 #include "infraexec/taskdir.h"
 #include "infraexec/taskjson.h"
@@ -77,28 +78,42 @@ static int load_task(cli *c, const char *arg, ix_task **t)
 
 /* ---- show ---- */
 
+/* Text from a task file as the terminal gets it: one line, control
+ * characters shown (safetext.h); NULL as DEFAULT.  B holds the result. */
+static const char *shown(ix_buf *b, const char *s, const char *dflt)
+{
+    if (!s)
+        return dflt;
+    b->len = 0;
+    ix_safe_append(b, s, strlen(s), 0);
+    return b->data;
+}
+
 static void print_task(const ix_task *t)
 {
-    printf("%s  %s\n", t->id ? t->id : "(no id)", t->title ? t->title : "(no title)");
-    printf("  path:     %s\n", t->path);
-    printf("  status:   %s   priority: %s\n", t->status ? t->status : "-",
-           t->priority ? t->priority : "-");
+    ix_buf a = IX_BUF_INIT, b = IX_BUF_INIT;
+    printf("%s  %s\n", shown(&a, t->id, "(no id)"), shown(&b, t->title, "(no title)"));
+    printf("  path:     %s\n", shown(&a, t->path, ""));
+    printf("  status:   %s   priority: %s\n", shown(&a, t->status, "-"),
+           shown(&b, t->priority, "-"));
     printf("  labels:   ");
     for (size_t i = 0; i < t->nlabels; i++)
-        printf("%s%s", i ? ", " : "", t->labels[i]);
+        printf("%s%s", i ? ", " : "", shown(&a, t->labels[i], ""));
     printf("\n  criteria: %zu of %zu checked\n", ix_task_checked(t), t->ncriteria);
     const char *group = NULL;
     for (size_t i = 0; i < t->ncriteria; i++) {
         const ix_criterion *cr = &t->criteria[i];
         if (cr->group && (!group || strcmp(group, cr->group) != 0))
-            printf("    %s\n", cr->group);
+            printf("    %s\n", shown(&a, cr->group, ""));
         group = cr->group;
         printf("  %3d %*s[%c] %s\n", cr->index, 2 * cr->depth, "", cr->checked ? 'x' : ' ',
-               cr->text);
+               shown(&a, cr->text, ""));
     }
     if (t->nlog)
-        printf("  progress log: %zu entries, last %s: %s\n", t->nlog, t->log[t->nlog - 1].stamp,
-               t->log[t->nlog - 1].text);
+        printf("  progress log: %zu entries, last %s: %s\n", t->nlog,
+               shown(&a, t->log[t->nlog - 1].stamp, ""), shown(&b, t->log[t->nlog - 1].text, ""));
+    ix_buf_free(&a);
+    ix_buf_free(&b);
 }
 
 static int cmd_show(cli *c, int argc, char **argv)
@@ -263,9 +278,12 @@ static int cmd_list(cli *c, int argc, char **argv)
                 "labels", labels, "path", t->path, "total", (int)t->ncriteria,
                 "checked", (int)ix_task_checked(t)));
         } else {
-            printf("%-10s %-9s %-10s %3zu/%-3zu %s\n", t->id ? t->id : "-",
-                   t->priority ? t->priority : "-", t->status ? t->status : "-",
-                   ix_task_checked(t), t->ncriteria, t->title ? t->title : "");
+            ix_buf s[4] = {IX_BUF_INIT, IX_BUF_INIT, IX_BUF_INIT, IX_BUF_INIT};
+            printf("%-10s %-9s %-10s %3zu/%-3zu %s\n", shown(&s[0], t->id, "-"),
+                   shown(&s[1], t->priority, "-"), shown(&s[2], t->status, "-"),
+                   ix_task_checked(t), t->ncriteria, shown(&s[3], t->title, ""));
+            for (int k = 0; k < 4; k++)
+                ix_buf_free(&s[k]);
         }
         ix_task_free(tasks[i]);
     }
@@ -361,14 +379,18 @@ static int cmd_next(cli *c, int argc, char **argv)
             fprintf(stderr, "infraexec: next: nothing to run\n");
         size_t i, k;
         json_t *w, *d;
+        ix_buf s1 = IX_BUF_INIT, s2 = IX_BUF_INIT;
         json_array_foreach(json_object_get(res, "waiting"), i, w) {
             fprintf(stderr, "infraexec: next: %s waits for",
-                    json_string_value(json_object_get(w, "id")));
+                    shown(&s1, json_string_value(json_object_get(w, "id")), "?"));
             json_array_foreach(json_object_get(w, "waits_for"), k, d)
-                fprintf(stderr, "%s %s (%s)", k ? "," : "", json_string_value(json_object_get(d, "id")),
-                        json_string_value(json_object_get(d, "why")));
+                fprintf(stderr, "%s %s (%s)", k ? "," : "",
+                        shown(&s1, json_string_value(json_object_get(d, "id")), "?"),
+                        shown(&s2, json_string_value(json_object_get(d, "why")), "?"));
             fputc('\n', stderr);
         }
+        ix_buf_free(&s1);
+        ix_buf_free(&s2);
     }
     json_decref(res);
     return found ? IX_EXIT_OK : IX_EXIT_REMAIN;

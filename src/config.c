@@ -17,6 +17,8 @@ typedef enum {
     C_NUMBER,   /* a non-negative number */
     C_ARGV,     /* a non-empty list of strings: a command, never a shell line */
     C_STRS,     /* a list of strings */
+    C_ADDR,     /* host:port, without user:password@ */
+    C_ADDRS,    /* a list of them */
     C_PATHS,    /* a list of paths */
     C_MAP,      /* fixed keys: .fields */
     C_NAMED,    /* name -> map with .fields (projects, apps) */
@@ -31,12 +33,12 @@ typedef struct field {
 #define END {NULL, C_STR, NULL}
 
 static const field registry_fields[] = {
-    {"address", C_STR, NULL},            /* host:port */
+    {"address", C_ADDR, NULL},           /* host:port */
     {"ca", C_PATH, NULL},                /* CA file that signs the registry's certificate */
     {"insecure_skip_verify", C_BOOL, NULL},
     {"certificate", C_PATH, NULL},       /* the registry's TLS certificate (registry_ip) */
     {"key", C_PATH, NULL},               /* and its key */
-    {"old_addresses", C_STRS, NULL},     /* addresses that must no longer appear */
+    {"old_addresses", C_ADDRS, NULL},    /* addresses that must no longer appear */
     {"restart", C_ARGV, NULL},           /* makes the registry load a new certificate */
     END,
 };
@@ -85,6 +87,7 @@ static const field top_fields[] = {
     {"secrets", C_STRS, NULL},           /* values to mask in logs and reports */
     {"secret_env", C_STRS, NULL},        /* more variable-name patterns to mask */
     {"timeout", C_NUMBER, NULL},         /* default per-command timeout, seconds */
+    {"command_log_max", C_NUMBER, NULL}, /* bytes of a command's log file, then cut */
     END,
 };
 
@@ -97,6 +100,8 @@ static const char *type_name(ctype t)
     case C_NUMBER: return "a number";
     case C_ARGV: return "a command as a non-empty list of strings, e.g. [kubectl, kustomize, .]";
     case C_STRS: return "a list of strings";
+    case C_ADDR: return "an address host:port";
+    case C_ADDRS: return "a list of addresses host:port";
     case C_PATHS: return "a list of paths";
     case C_MAP: return "a mapping";
     case C_NAMED: return "a mapping of names to settings";
@@ -114,6 +119,32 @@ static int bad(checker *c, const ix_fm_node *n, const char *where, ctype t)
 {
     return ix_err_set(c->err, "%s:%d:%d: %s must be %s", c->cfg->path, n->line, n->col, where,
                       type_name(t));
+}
+
+/* Credentials in a URL (scheme://user:password@host) or an address
+ * (user:password@host:port) would be repeated by every reason, log, report
+ * and event that names the URL; no masking can find every spelling of it,
+ * so the config may not hold them at all. */
+static int has_userinfo(const char *v, int address)
+{
+    const char *scheme = strstr(v, "://");
+    if (scheme)
+        v = scheme + 3;
+    else if (!address)
+        return 0;
+    size_t authority = strcspn(v, "/?#");
+    const char *at = memchr(v, '@', authority);
+    return at != NULL;
+}
+
+static int refuse_userinfo(checker *c, const ix_fm_node *n, const char *where, int address)
+{
+    if (n->kind != IX_FM_SCALAR || !has_userinfo(n->value, address))
+        return 0;
+    return ix_err_set(c->err, "%s:%d:%d: %s: no user:password@ in addresses and URLs (it would "
+                      "be shown in logs, reasons and reports); give credentials in an "
+                      "environment variable named like *PASSWORD* or under secrets",
+                      c->cfg->path, n->line, n->col, where);
 }
 
 static void absolutize(const ix_config *cfg, ix_fm_node *n)
@@ -140,11 +171,12 @@ static int check_value(checker *c, ix_fm_node *n, const field *f, const char *wh
     switch (f->type) {
     case C_STR:
     case C_PATH:
+    case C_ADDR:
         if (n->kind != IX_FM_SCALAR)
             return bad(c, n, where, f->type);
         if (f->type == C_PATH)
             absolutize(c->cfg, n);
-        return 0;
+        return f->type == C_PATH ? 0 : refuse_userinfo(c, n, where, f->type == C_ADDR);
     case C_BOOL:
         if (n->kind != IX_FM_SCALAR || (strcmp(n->value, "true") && strcmp(n->value, "false")))
             return bad(c, n, where, C_BOOL);
@@ -157,6 +189,7 @@ static int check_value(checker *c, ix_fm_node *n, const field *f, const char *wh
     }
     case C_ARGV:
     case C_STRS:
+    case C_ADDRS:
     case C_PATHS:
         if (n->kind != IX_FM_SEQ || (f->type == C_ARGV && !n->nchild))
             return bad(c, n, where, f->type);
@@ -165,6 +198,10 @@ static int check_value(checker *c, ix_fm_node *n, const field *f, const char *wh
                 return bad(c, &n->child[i], where, f->type);
             if (f->type == C_PATHS)
                 absolutize(c->cfg, &n->child[i]);
+            /* secrets: may well be such a URL, and is masked */
+            if ((f->type == C_ARGV || f->type == C_ADDRS) &&
+                refuse_userinfo(c, &n->child[i], where, f->type == C_ADDRS) < 0)
+                return -1;
         }
         return 0;
     case C_MAP:

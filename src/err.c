@@ -1,6 +1,8 @@
 /* err.c - see include/infraexec/err.h */
 #include "infraexec/err.h"
 
+#include "infraexec/safetext.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,6 +15,8 @@ int ix_err_set(ix_err *err, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(err->msg, sizeof err->msg, fmt, ap);
         va_end(ap);
+        /* Messages quote task files and command output: one safe line. */
+        ix_safe_inplace(err->msg, sizeof err->msg);
     }
     return -1;
 }
@@ -28,6 +32,7 @@ int ix_err_sys(ix_err *err, const char *fmt, ...)
         if (n >= 0 && (size_t)n < sizeof err->msg)
             snprintf(err->msg + n, sizeof err->msg - (size_t)n, ": %s",
                      strerror(saved));
+        ix_safe_inplace(err->msg, sizeof err->msg);
     }
     errno = saved;
     return -1;

@@ -1,6 +1,8 @@
 /* events.c - see include/infraexec/events.h */
 #include "infraexec/events.h"
 
+#include "infraexec/secrets.h"
+
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +13,7 @@
 void ix_events_open(ix_events *e, int fd)
 {
     e->f = NULL;
+    e->secrets = NULL;
     if (fd < 0)
         return;
     int copy = fcntl(fd, F_DUPFD_CLOEXEC, 3); /* ours to close; children never see it */
@@ -34,6 +37,7 @@ void ix_events_emit(ix_events *e, const char *type, json_t *fields)
     json_t *ev = json_pack("{s:s, s:s}", "event", type, "time", stamp);
     json_object_update(ev, fields);
     json_decref(fields);
+    ix_secrets_mask_json(e->secrets, ev); /* argv, script, text, reason... */
     char *line = json_dumps(ev, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(ev);
     if (line) {

@@ -4,6 +4,7 @@
 #include "infraexec/buf.h"
 #include "infraexec/git.h"
 #include "infraexec/http.h"
+#include "infraexec/secrets.h"
 #include "infraexec/yamledit.h"
 
 #include <dirent.h>
@@ -443,14 +444,18 @@ static int l_git_commit(lua_State *L)
         id.name = lua_tostring(L, -2);
         id.email = lua_tostring(L, -1);
     }
+    /* The message is history for good: no secret goes into it. */
+    lua_getfield(L, LUA_REGISTRYINDEX, "infraexec.secrets");
+    char *masked = ix_secrets_mask_owned(lua_touserdata(L, -1), ix_xstrdup(message));
     ix_git *g;
     ix_err err;
     char out[41];
     int rc = ix_git_open(lua_tostring(L, 1), &g, &err);
     if (rc == 0) {
-        rc = ix_git_commit_paths(g, paths, (size_t)n, message, id.name ? &id : NULL, out, &err);
+        rc = ix_git_commit_paths(g, paths, (size_t)n, masked, id.name ? &id : NULL, out, &err);
         ix_git_close(g);
     }
+    free(masked);
     free(paths);
     if (rc < 0)
         return luaL_error(L, "infraexec.git_commit: %s", err.msg);

@@ -10,6 +10,8 @@
 #include "infraexec/fileio.h"
 #include "infraexec/pathjoin.h"
 #include "infraexec/proc.h"
+#include "infraexec/safetext.h"
+#include "infraexec/secrets.h"
 #include "infraexec/text.h"
 
 #include <ctype.h>
@@ -332,7 +334,7 @@ static void host_on_group(void *vh, pid_t pgid)
 static int run_command(lua_State *L, int act)
 {
     static const char *const keys[] = {"argv", "script", "cwd", "env", "timeout",
-                                       "retries", "backoff", NULL};
+                                       "retries", "backoff", "starts_service", NULL};
     ix_luahost_ctx *ctx = ctx_of(L);
     ix_crit_report *c = current(L, "run");
     luaL_checktype(L, 1, LUA_TTABLE);
@@ -347,6 +349,9 @@ static int run_command(lua_State *L, int act)
     double timeout = opt_number_field(L, 1, "timeout", ctx->timeout);
     double backoff = opt_number_field(L, 1, "backoff", ctx->backoff);
     double retries = opt_number_field(L, 1, "retries", ctx->retries);
+    lua_getfield(L, 1, "starts_service");
+    int starts_service = lua_toboolean(L, -1);
+    lua_pop(L, 1);
     /* Stack: 2 argv/script, 3 env, 4 cwd -- all checked before allocating. */
     int kind = lua_getfield(L, 1, has_argv ? "argv" : "script");
     if (has_argv && kind != LUA_TTABLE)
@@ -391,8 +396,11 @@ static int run_command(lua_State *L, int act)
     p.timeout = timeout;
     p.retries = (int)retries;
     p.backoff = backoff;
+    p.leave_running = starts_service;
     p.cancel = ctx->cancel;
     p.secrets = ctx->secrets;
+    const char *log_max = ctx->config ? ix_config_str(ctx->config, "command_log_max") : NULL;
+    p.log_max = log_max ? (size_t)strtod(log_max, NULL) : 0;
     p.on_line = host_on_line;
     p.on_tick = host_on_tick;
     p.on_group = host_on_group;
@@ -622,7 +630,15 @@ static int l_exists(lua_State *L)
 
 static int l_debug(lua_State *L)
 {
-    fprintf(stderr, "infraexec: lua: %s\n", luaL_tolstring(L, 1, NULL));
+    size_t n;
+    const char *msg = luaL_tolstring(L, 1, &n);
+    ix_buf m = IX_BUF_INIT, shown = IX_BUF_INIT;
+    ix_buf_append(&m, msg, n);
+    ix_secrets_mask(ctx_of(L)->secrets, &m);
+    ix_safe_append(&shown, m.data, m.len, 0);
+    fprintf(stderr, "infraexec: lua: %s\n", shown.data);
+    ix_buf_free(&m);
+    ix_buf_free(&shown);
     return 0;
 }
 
@@ -755,6 +771,9 @@ static int l_dry_commit(lua_State *L)
 /* Settings the git primitives read from the registry. */
 static void store_git_settings(lua_State *L, const ix_luahost_ctx *ctx)
 {
+    /* git_commit masks its message with them */
+    lua_pushlightuserdata(L, (void *)ctx->secrets);
+    lua_setfield(L, LUA_REGISTRYINDEX, "infraexec.secrets");
     const char *name = ctx->config ? ix_config_str(ctx->config, "git.author_name") : NULL;
     const char *email = ctx->config ? ix_config_str(ctx->config, "git.author_email") : NULL;
     if (name && email) {

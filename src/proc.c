@@ -10,12 +10,15 @@
 
 #include "infraexec/secrets.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -28,6 +31,9 @@
 #define DRAIN_SECS 0.1            /* reading on after the child exited */
 #define TICK_SECS 0.1             /* how often cancel is checked */
 #define TICK_NO_PIDFD_SECS 0.01   /* exit polling when pidfd is unavailable */
+#define LOG_MAX_DEFAULT ((size_t)64 << 20)
+#define LOG_TAIL_MAX ((size_t)4 << 20)  /* the tail of a cut log, kept in memory */
+#define LOG_NOTE_ROOM 256         /* the cut note, within the cap */
 
 static double now_mono(void)
 {
@@ -79,9 +85,15 @@ typedef struct run {
     ix_proc *p;
     ring tail;
     ix_buf line[2];   /* partial line of stdout, stderr */
+    ix_masker mask[2];/* stdout, stderr as streams: secrets masked before anything sees them */
+    ix_buf clean;     /* one read, masked */
     ix_buf log;       /* bytes waiting for log_fd */
-    ix_buf masked;    /* a line with its secrets masked */
+    ix_buf masked;    /* a log event with its secrets masked */
     int log_fd;       /* p->log_fd, or -1 once a write failed */
+    size_t log_head;  /* bytes of the log written before any cut */
+    size_t head_max;  /* the log's head may take this much, then a tail is kept */
+    ring log_tail;    /* after the cut: the last bytes of the log (buf NULL before) */
+    unsigned long long tail_in; /* bytes that went to log_tail */
     char stamp[64];   /* "HH:MM:SS.mmm" of the current read (room for gcc) */
     char *chunk;      /* read buffer */
 } run;
@@ -96,11 +108,11 @@ static void set_stamp(run *r)
              tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
 }
 
-static void log_flush(run *r)
+static void log_write(run *r, const char *p, size_t len)
 {
     size_t off = 0;
-    while (r->log_fd >= 0 && off < r->log.len) {
-        ssize_t n = write(r->log_fd, r->log.data + off, r->log.len - off);
+    while (r->log_fd >= 0 && off < len) {
+        ssize_t n = write(r->log_fd, p + off, len - off);
         if (n > 0)
             off += (size_t)n;
         else if (n < 0 && errno == EINTR)
@@ -108,7 +120,59 @@ static void log_flush(run *r)
         else
             r->log_fd = -1; /* best effort: give up on the log, not the task */
     }
+}
+
+/* The log holds at most log_max bytes: its head is written as it comes;
+ * once the head is full (at a line end) the rest goes through a ring, and
+ * log_finish writes a note of the cut and the ring's last lines. */
+static void log_flush(run *r)
+{
+    const char *p = r->log.data;
+    size_t n = r->log.len;
     r->log.len = 0; /* reuse the allocation: no churn per chunk */
+    if (r->log_fd < 0 || !n)
+        return;
+    if (!r->log_tail.buf) {
+        size_t room = r->head_max - r->log_head;
+        if (n <= room) {
+            log_write(r, p, n);
+            r->log_head += n;
+            return;
+        }
+        size_t k = room;
+        while (k && p[k - 1] != '\n')
+            k--;
+        log_write(r, p, k);
+        r->log_head += k;
+        p += k;
+        n -= k;
+        r->log_tail.buf = ix_xmalloc(r->log_tail.cap);
+    }
+    ring_push(&r->log_tail, p, n);
+    r->tail_in += n;
+}
+
+static void log_finish(run *r)
+{
+    log_flush(r);
+    if (!r->log_tail.buf)
+        return;
+    char *t = ring_copy(&r->log_tail);
+    size_t len = r->log_tail.len, skip = 0;
+    if (r->tail_in > len) { /* the ring starts inside a line: from the next one */
+        const char *nl = memchr(t, '\n', len);
+        skip = nl ? (size_t)(nl - t) + 1 : 0;
+    }
+    set_stamp(r);
+    char note[LOG_NOTE_ROOM];
+    int k = snprintf(note, sizeof note,
+                     "%s ---- log cut: %llu bytes of log left out here (the log is capped "
+                     "at %zu bytes: command_log_max) ----\n",
+                     r->stamp, r->tail_in - len + skip, r->p->log_max ? r->p->log_max
+                                                                      : LOG_MAX_DEFAULT);
+    log_write(r, note, (size_t)k < sizeof note ? (size_t)k : sizeof note - 1);
+    log_write(r, t + skip, len - skip);
+    free(t);
 }
 
 static void log_event(run *r, const char *msg)
@@ -118,20 +182,13 @@ static void log_event(run *r, const char *msg)
     set_stamp(r);
     r->masked.len = 0;
     ix_buf_puts(&r->masked, msg); /* the command line may carry a secret */
-    ix_secrets_mask(r->p->secrets, &r->masked, 0);
+    ix_secrets_mask(r->p->secrets, &r->masked);
     ix_buf_printf(&r->log, "%s ---- %s\n", r->stamp, r->masked.data);
     log_flush(r);
 }
 
 static void emit_line(run *r, int stream, const char *s, size_t n)
 {
-    if (r->p->secrets && r->p->secrets->n) {
-        r->masked.len = 0;
-        ix_buf_append(&r->masked, s, n);
-        ix_secrets_mask(r->p->secrets, &r->masked, 0);
-        s = r->masked.data;
-        n = r->masked.len;
-    }
     if (r->log_fd >= 0) {
         ix_buf_puts(&r->log, r->stamp);
         ix_buf_puts(&r->log, stream == 1 ? " out| " : " err| ");
@@ -153,9 +210,9 @@ static void flush_partial(run *r, int stream)
     }
 }
 
-/* Output from one read(): into the tail, and cut into lines for the log and
+/* Masked output: into the tail, and cut into lines for the log and
  * on_line.  Lines are assembled in a buffer capped at LINE_CAP. */
-static void feed(run *r, int stream, const char *data, size_t n)
+static void feed_clean(run *r, int stream, const char *data, size_t n)
 {
     ring_push(&r->tail, data, n);
     if (r->log_fd < 0 && !r->p->on_line)
@@ -182,6 +239,30 @@ static void feed(run *r, int stream, const char *data, size_t n)
             n--;
         }
     }
+}
+
+/* Output from one read(), masked as part of its stream first, so a secret
+ * cut by a read, the line cap or the tail's ring is still caught. */
+static void feed(run *r, int stream, const char *data, size_t n)
+{
+    if (!r->mask[stream - 1].s) { /* no secrets: no copy */
+        feed_clean(r, stream, data, n);
+        return;
+    }
+    r->clean.len = 0;
+    ix_masker_feed(&r->mask[stream - 1], data, n, &r->clean);
+    if (r->clean.len)
+        feed_clean(r, stream, r->clean.data, r->clean.len);
+}
+
+/* End of a stream: what the masker held back, then the partial line. */
+static void end_stream(run *r, int stream)
+{
+    r->clean.len = 0;
+    ix_masker_flush(&r->mask[stream - 1], &r->clean);
+    if (r->clean.len)
+        feed_clean(r, stream, r->clean.data, r->clean.len);
+    flush_partial(r, stream);
 }
 
 /* ---- spawning ---- */
@@ -330,6 +411,112 @@ static int spawn(ix_proc *p, char *const *argv, char **envp, int devnull,
     return 0;
 }
 
+/* ---- what a command leaves behind ----
+ *
+ * A command can put a process out of reach of its group kill: setsid, a
+ * double fork.  This process is a child subreaper, so whatever a command
+ * started and left is re-parented to us rather than to init; when no
+ * attempt is running any more, every child of ours that no attempt owns and
+ * that started after the first of them is a leftover, and is killed.  The
+ * lock keeps a sweep from running while another thread starts a child. */
+
+static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
+static size_t live_attempts;             /* attempts running in this process */
+static unsigned long long live_since;    /* start of the first one's child, 0 = not known yet */
+
+/* Parent pid and start time (clock ticks since boot) of process PID from
+ * /proc/PID/stat; -1 if it is gone. */
+static int proc_stat(long pid, long *ppid, unsigned long long *start)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return -1;
+    buf[n] = '\0';
+    const char *p = strrchr(buf, ')'); /* the command name may hold spaces */
+    if (!p || sscanf(p + 1, " %*c %ld", ppid) != 1)
+        return -1;
+    for (int field = 2; p && field < 22; field++)
+        p = strchr(p + 1, ' ');
+    *start = p ? strtoull(p + 1, NULL, 10) : 0;
+    return 0;
+}
+
+static void attempt_begins(void)
+{
+    static int reaper;
+    pthread_mutex_lock(&live_lock);
+    if (!reaper)
+        reaper = prctl(PR_SET_CHILD_SUBREAPER, 1) == 0 ? 1 : -1;
+    live_attempts++;
+    pthread_mutex_unlock(&live_lock);
+}
+
+/* The child's start time, in the clock every leftover's start is compared
+ * in: whatever it started, started after it. */
+static void attempt_started(pid_t pid)
+{
+    long ppid;
+    unsigned long long start;
+    pthread_mutex_lock(&live_lock);
+    if (!live_since && proc_stat((long)pid, &ppid, &start) == 0)
+        live_since = start;
+    pthread_mutex_unlock(&live_lock);
+}
+
+/* Kill the leftovers of one round; returns how many were found. */
+static int sweep_round(double deadline)
+{
+    long self = (long)getpid();
+    DIR *d = opendir("/proc");
+    int found = 0;
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        char *end;
+        long pid = strtol(e->d_name, &end, 10);
+        long ppid;
+        unsigned long long start;
+        if (*end || pid <= 1 || proc_stat(pid, &ppid, &start) < 0 || ppid != self ||
+            start < live_since)
+            continue;
+        kill(-(pid_t)pid, SIGKILL); /* its group, if it leads one */
+        kill((pid_t)pid, SIGKILL);
+        found++;
+        int status;
+        /* Reap it, but never hang on one stuck in the kernel. */
+        while (wait_child((pid_t)pid, &status, WNOHANG) == 0 && now_mono() < deadline)
+            nanosleep(&(struct timespec){0, 5 * 1000 * 1000}, NULL);
+    }
+    if (d)
+        closedir(d);
+    return found;
+}
+
+/* Kill the leftovers, round after round: a killed one's own children come
+ * to us next.  What a LEAVE attempt started stays, and is spared by later
+ * sweeps too: it started before their first child. */
+static void attempt_ends(int leave)
+{
+    pthread_mutex_lock(&live_lock);
+    siginfo_t si;
+    si.si_pid = 0;
+    /* No child at all (the usual end of a command): nothing to look for. */
+    int none = waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 && errno == ECHILD;
+    if (--live_attempts == 0) {
+        double deadline = now_mono() + 2.0;
+        if (!leave && !none && live_since)
+            while (sweep_round(deadline) && now_mono() < deadline)
+                ;
+        live_since = 0;
+    }
+    pthread_mutex_unlock(&live_lock);
+}
+
 /* One attempt: spawn, pump output until the child has exited and the pipes
  * are done, enforce timeout/cancel.  Fills the attempt's outputs in p.
  *
@@ -341,10 +528,13 @@ static int attempt(run *r, char *const *argv, char **envp, int devnull, ix_err *
     ix_proc *p = r->p;
     pid_t pid;
     int fds[2] = {-1, -1};
-    if (spawn(p, argv, envp, devnull, &pid, fds, err) < 0)
-        return -1;
-    if (pid < 0)
-        return 0;
+    attempt_begins();
+    int started = spawn(p, argv, envp, devnull, &pid, fds, err);
+    if (started < 0 || pid < 0) { /* resource failure, or it could not start */
+        attempt_ends(1);
+        return started;
+    }
+    attempt_started(pid);
 
     int pidfd = -1;
 #ifdef SYS_pidfd_open
@@ -443,14 +633,15 @@ static int attempt(run *r, char *const *argv, char **envp, int devnull, ix_err *
         kill(-pid, SIGKILL);
     if (wait_child(pid, &status, 0) < 0 && rc == 0)
         rc = ix_err_sys(err, "waitpid");
+    attempt_ends(p->leave_running);
     if (p->on_group)
         p->on_group(p->ctx, 0);
     close_fd(&fds[0]);
     close_fd(&fds[1]);
     close_fd(&pidfd);
     set_stamp(r);
-    flush_partial(r, 1);
-    flush_partial(r, 2);
+    end_stream(r, 1);
+    end_stream(r, 2);
     log_flush(r);
     if (WIFEXITED(status)) {
         p->exit_code = WEXITSTATUS(status);
@@ -567,6 +758,13 @@ int ix_proc_run(ix_proc *p, ix_err *err)
     run r = {.p = p, .log_fd = p->log_fd};
     r.tail.cap = p->tail_max ? p->tail_max : TAIL_DEFAULT;
     r.tail.buf = ix_xmalloc(r.tail.cap);
+    size_t log_max = p->log_max ? p->log_max : LOG_MAX_DEFAULT;
+    if (log_max < 2 * LOG_NOTE_ROOM)
+        log_max = 2 * LOG_NOTE_ROOM;
+    r.log_tail.cap = log_max / 2 < LOG_TAIL_MAX ? log_max / 2 : LOG_TAIL_MAX;
+    r.head_max = log_max - r.log_tail.cap - LOG_NOTE_ROOM;
+    ix_masker_init(&r.mask[0], p->secrets);
+    ix_masker_init(&r.mask[1], p->secrets);
     r.chunk = ix_xmalloc(CHUNK);
     char **envp = build_env(p->env);
     ix_buf cmd = IX_BUF_INIT, msg = IX_BUF_INIT;
@@ -608,16 +806,10 @@ int ix_proc_run(ix_proc *p, ix_err *err)
     }
 
     p->duration = now_mono() - run_start;
-    if (rc == 0) {
+    log_finish(&r);
+    if (rc == 0) { /* masked already: the ring was filled from the masked streams */
         p->tail = ring_copy(&r.tail);
         p->tail_len = r.tail.len;
-        if (p->secrets && p->secrets->n) {
-            /* A full ring may have cut a secret in half at its start. */
-            ix_buf b = {p->tail, p->tail_len, p->tail_len + 1};
-            ix_secrets_mask(p->secrets, &b, r.tail.len == r.tail.cap);
-            p->tail = b.data;
-            p->tail_len = b.len;
-        }
     }
     ix_buf_free(&cmd);
     ix_buf_free(&msg);
@@ -628,6 +820,10 @@ int ix_proc_run(ix_proc *p, ix_err *err)
     ix_buf_free(&r.line[1]);
     ix_buf_free(&r.log);
     ix_buf_free(&r.masked);
+    ix_buf_free(&r.clean);
+    ix_masker_free(&r.mask[0]);
+    ix_masker_free(&r.mask[1]);
+    free(r.log_tail.buf);
     close(devnull);
 
     if (!pipe_was_pending && !sigismember(&old_mask, SIGPIPE)) {

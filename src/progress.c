@@ -2,6 +2,8 @@
 #include "infraexec/progress.h"
 
 #include "infraexec/proc.h"
+#include "infraexec/safetext.h"
+#include "infraexec/secrets.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +47,17 @@ void ix_progress_init(ix_progress *p, FILE *out, int quiet)
     p->color = p->mode == IX_PROGRESS_TTY && !(no_color && *no_color);
 }
 
+/* S as a person may see it, appended to OUT on one line: secrets masked
+ * first (so no cut below can split one), then control characters shown. */
+static void shown(const ix_progress *p, ix_buf *out, const char *s, size_t n)
+{
+    ix_buf m = IX_BUF_INIT;
+    ix_buf_append(&m, s, n);
+    ix_secrets_mask(p->secrets, &m);
+    ix_safe_append(out, m.data, m.len, 0);
+    ix_buf_free(&m);
+}
+
 static void draw(ix_progress *p, double t)
 {
     static const char spinner[] = "|/-\\";
@@ -61,14 +74,17 @@ void ix_progress_criterion(ix_progress *p, int index, int total, const char *tex
 {
     p->index = index;
     p->total = total;
-    p->text = text;
+    ix_buf b = IX_BUF_INIT;
+    shown(p, &b, text, strlen(text));
+    snprintf(p->text, sizeof p->text, "%s", b.data);
+    ix_buf_free(&b);
     p->started = p->last_beat = now_mono();
     p->last_line[0] = '\0';
     if (p->mode == IX_PROGRESS_TTY) {
         draw(p, p->started);
     } else if (p->mode == IX_PROGRESS_PLAIN) {
         stamp(p);
-        fprintf(p->out, "criterion %d: %s\n", index, text);
+        fprintf(p->out, "criterion %d: %s\n", index, p->text);
         fflush(p->out);
     }
 }
@@ -86,8 +102,12 @@ void ix_progress_done(ix_progress *p, const ix_crit_report *c, int done)
         stamp(p);
         fprintf(p->out, "criterion %d: %s (%.1fs)", p->index, what, secs);
     }
-    if (!done && c->reason)
-        fprintf(p->out, ": %s", c->reason);
+    if (!done && c->reason) {
+        ix_buf b = IX_BUF_INIT;
+        shown(p, &b, c->reason, strlen(c->reason));
+        fprintf(p->out, ": %s", b.data);
+        ix_buf_free(&b);
+    }
     fputc('\n', p->out);
     fflush(p->out);
 }
@@ -101,13 +121,15 @@ void ix_progress_command(void *ui, const ix_cmd_record *cmd, int finished)
     if (finished) {
         fprintf(p->out, "  command finished: exit %d after %.1fs\n", cmd->exit_code, cmd->duration);
     } else {
-        ix_buf b = IX_BUF_INIT;
+        ix_buf b = IX_BUF_INIT, s = IX_BUF_INIT;
         if (cmd->argv)
             ix_proc_format_argv((const char *const *)cmd->argv, &b);
         else
-            ix_buf_printf(&b, "bash -c %.60s", cmd->script);
-        fprintf(p->out, "  command: %s\n", b.data);
+            ix_buf_puts(&b, cmd->script);
+        shown(p, &s, b.data, b.len);
+        fprintf(p->out, cmd->argv ? "  command: %s\n" : "  command: bash -c %.60s\n", s.data);
         ix_buf_free(&b);
+        ix_buf_free(&s);
     }
     fflush(p->out);
 }
@@ -118,11 +140,20 @@ void ix_progress_line(void *ui, int stream, const char *line, size_t len)
     ix_progress *p = ui;
     if (p->mode == IX_PROGRESS_OFF)
         return; /* nobody sees it: no copy per line */
-    size_t n = len < sizeof p->last_line - 1 ? len : sizeof p->last_line - 1;
-    /* Control characters would break the live line. */
-    for (size_t i = 0; i < n; i++)
-        p->last_line[i] = (unsigned char)line[i] < 0x20 ? ' ' : line[i];
-    p->last_line[n] = '\0';
+    /* Masked already (proc.h); control characters would break the live line
+     * or worse.  Only the start is ever shown. */
+    size_t n = len < sizeof p->last_line ? len : sizeof p->last_line, plain = 0;
+    while (plain < n && (unsigned char)line[plain] >= 0x20 && (unsigned char)line[plain] < 0x7f)
+        plain++;
+    if (plain == n && n < sizeof p->last_line) { /* printable ASCII: no copy to make safe */
+        memcpy(p->last_line, line, n);
+        p->last_line[n] = '\0';
+        return;
+    }
+    ix_buf b = IX_BUF_INIT;
+    ix_safe_append(&b, line, n, 0);
+    snprintf(p->last_line, sizeof p->last_line, "%s", b.data);
+    ix_buf_free(&b);
 }
 
 void ix_progress_tick(void *ui)

@@ -6,6 +6,7 @@
  * that knew the agent's reports finds the same sections, always all of them. */
 #include "infraexec/report.h"
 
+#include "infraexec/safetext.h"
 #include "infraexec/secrets.h"
 #include "infraexec/proc.h"
 #include "infraexec/text.h"
@@ -454,7 +455,7 @@ static void verify_markdown(const ix_report *r, ix_buf *out)
                   ix_report_count_check(r, IX_CHECK_UNVERIFIABLE));
 }
 
-void ix_report_markdown(const ix_report *r, ix_buf *out)
+static void markdown(const ix_report *r, ix_buf *out)
 {
     if (r->verify) {
         verify_markdown(r, out);
@@ -497,6 +498,74 @@ void ix_report_markdown(const ix_report *r, ix_buf *out)
     for (size_t i = 0; i < json_array_size(steps); i++)
         ix_buf_printf(out, "- %s\n", json_string_value(json_array_get(steps, i)));
     json_decref(steps);
+}
+
+/* Strings of a report made safe for the Markdown rendering, and freed
+ * after it. */
+typedef struct owned {
+    void **v;
+    size_t n;
+} owned;
+
+static void *keep(owned *o, void *p)
+{
+    o->v = ix_xrealloc(o->v, (o->n + 1) * sizeof *o->v);
+    o->v[o->n++] = p;
+    return p;
+}
+
+/* One line: a newline in a title, a criterion or a reason is shown as
+ * \x0a, so it can never open a heading or a list item of the report. */
+static char *line_of(owned *o, const char *s)
+{
+    return s ? keep(o, ix_safe_dup(s, 0)) : NULL;
+}
+
+static char **lines_of(owned *o, char *const *v, size_t n)
+{
+    char **c = keep(o, ix_xcalloc(n + 1, sizeof *c));
+    for (size_t i = 0; i < n; i++)
+        c[i] = line_of(o, v[i]);
+    return c;
+}
+
+void ix_report_markdown(const ix_report *r, ix_buf *out)
+{
+    owned o = {NULL, 0};
+    ix_report v = *r;
+    v.id = line_of(&o, r->id);
+    v.title = line_of(&o, r->title);
+    v.priority = line_of(&o, r->priority);
+    v.status = line_of(&o, r->status);
+    v.path = line_of(&o, r->path);
+    v.error = line_of(&o, r->error);
+    v.warnings = lines_of(&o, r->warnings, r->nwarnings);
+    v.progress_log = lines_of(&o, r->progress_log, r->nprogress_log);
+    v.files_modified = lines_of(&o, r->files_modified, r->nfiles_modified);
+    v.crit = keep(&o, ix_xcalloc(r->ncrit + 1, sizeof *v.crit));
+    for (size_t i = 0; i < r->ncrit; i++) {
+        ix_crit_report *c = &v.crit[i];
+        *c = r->crit[i];
+        c->text = line_of(&o, c->text);
+        c->group = line_of(&o, c->group);
+        c->rule = line_of(&o, c->rule);
+        c->reason = line_of(&o, c->reason);
+        c->files = keep(&o, ix_xcalloc(c->nfiles + 1, sizeof *c->files));
+        for (size_t k = 0; k < c->nfiles; k++) {
+            c->files[k] = r->crit[i].files[k];
+            c->files[k].path = line_of(&o, c->files[k].path);
+            c->files[k].summary = line_of(&o, c->files[k].summary);
+        }
+    }
+    /* The multi-line parts (commands, diffs) keep their lines; no control
+     * character of anything survives this last pass. */
+    ix_buf md = IX_BUF_INIT;
+    markdown(&v, &md);
+    ix_safe_append(out, md.data, md.len, IX_SAFE_LINES);
+    ix_buf_free(&md);
+    for (size_t i = 0; i < o.n; i++)
+        free(o.v[i]);
+    free(o.v);
 }
 
 /* ---- JSON ---- */
@@ -672,15 +741,30 @@ static void mask_strv(const ix_secrets *s, char **v)
         v[i] = ix_secrets_mask_owned(s, v[i]);
 }
 
+static void mask_counted(const ix_secrets *s, char **v, size_t n)
+{
+    for (size_t i = 0; v && i < n; i++)
+        v[i] = ix_secrets_mask_owned(s, v[i]);
+}
+
 void ix_report_mask(ix_report *r, const ix_secrets *s)
 {
     if (!s || !s->n)
         return;
+    /* Every string: a path or a warning can hold a secret as well. */
+    r->id = ix_secrets_mask_owned(s, r->id);
     r->title = ix_secrets_mask_owned(s, r->title);
+    r->priority = ix_secrets_mask_owned(s, r->priority);
+    r->status = ix_secrets_mask_owned(s, r->status);
+    r->path = ix_secrets_mask_owned(s, r->path);
+    r->log_dir = ix_secrets_mask_owned(s, r->log_dir);
     r->error = ix_secrets_mask_owned(s, r->error);
+    mask_counted(s, r->warnings, r->nwarnings);
+    mask_counted(s, r->files_modified, r->nfiles_modified);
     for (size_t i = 0; i < r->ncrit; i++) {
         ix_crit_report *c = &r->crit[i];
         c->text = ix_secrets_mask_owned(s, c->text);
+        c->group = ix_secrets_mask_owned(s, c->group);
         c->reason = ix_secrets_mask_owned(s, c->reason);
         c->rule = ix_secrets_mask_owned(s, c->rule);
         for (size_t k = 0; k < c->ncmds; k++) {
@@ -688,13 +772,15 @@ void ix_report_mask(ix_report *r, const ix_secrets *s)
             mask_strv(s, cmd->argv);
             mask_strv(s, cmd->env);
             cmd->script = ix_secrets_mask_owned(s, cmd->script);
+            cmd->cwd = ix_secrets_mask_owned(s, cmd->cwd);
             cmd->tail = ix_secrets_mask_owned(s, cmd->tail);
+            cmd->log_path = ix_secrets_mask_owned(s, cmd->log_path);
         }
         for (size_t k = 0; k < c->nfiles; k++) {
+            c->files[k].path = ix_secrets_mask_owned(s, c->files[k].path);
             c->files[k].summary = ix_secrets_mask_owned(s, c->files[k].summary);
             c->files[k].diff = ix_secrets_mask_owned(s, c->files[k].diff);
         }
     }
-    for (size_t i = 0; i < r->nprogress_log; i++)
-        r->progress_log[i] = ix_secrets_mask_owned(s, r->progress_log[i]);
+    mask_counted(s, r->progress_log, r->nprogress_log);
 }

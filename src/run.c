@@ -10,6 +10,7 @@
 #include "infraexec/luahost.h"
 #include "infraexec/pathjoin.h"
 #include "infraexec/progress.h"
+#include "infraexec/safetext.h"
 #include "infraexec/secrets.h"
 #include "infraexec/task.h"
 #include "infraexec/taskdir.h"
@@ -423,7 +424,14 @@ static int update_task(run *r, int tick, const char *expect, const char *text, i
     ix_now now;
     if (ix_clock_now(&now, err) < 0)
         return -1;
-    char *message = text ? ix_secrets_mask_owned(&r->secrets, ix_xstrdup(text)) : NULL;
+    /* Masked, and one safe line: an entry must not open a section of the
+     * task file or carry an ESC sequence to whoever reads it. */
+    char *message = NULL;
+    if (text) {
+        char *masked = ix_secrets_mask_owned(&r->secrets, ix_xstrdup(text));
+        message = ix_safe_dup(masked, 0);
+        free(masked);
+    }
     ix_task_change chg = {.ticks = &tick, .nticks = tick > 0, .expect_text = expect,
                           .message = message, .stamp = now.stamp};
     if (ix_task_update_file(r->task->path, &chg, err) < 0) {
@@ -453,16 +461,21 @@ static int append_log(void *vr, const char *text, ix_err *err)
     return update_task(vr, 0, NULL, text, err);
 }
 
-/* A Progress Log line about a criterion: short, one line. */
-static char *entry_for(const ix_crit_report *c, int done)
+/* A Progress Log line about a criterion: short, one line.  Masked before
+ * it is cut, so the cut cannot leave half a secret. */
+static char *entry_for(const run *r, const ix_crit_report *c, int done)
 {
     ix_buf b = IX_BUF_INIT;
+    char *text = ix_secrets_mask_owned(&r->secrets, ix_xstrdup(c->text));
+    char *reason = c->reason ? ix_secrets_mask_owned(&r->secrets, ix_xstrdup(c->reason)) : NULL;
     ix_buf_printf(&b, "%s criterion %d: %.160s%s", done ? "Completed" : "Not completed", c->index,
-                  c->text, strlen(c->text) > 160 ? "..." : "");
-    if (c->reason && *c->reason) {
-        size_t n = strcspn(c->reason, "\n");
-        ix_buf_printf(&b, " (%.*s%s)", (int)(n > 200 ? 200 : n), c->reason, n > 200 ? "..." : "");
+                  text, strlen(text) > 160 ? "..." : "");
+    if (reason && *reason) {
+        size_t n = strcspn(reason, "\n");
+        ix_buf_printf(&b, " (%.*s%s)", (int)(n > 200 ? 200 : n), reason, n > 200 ? "..." : "");
     }
+    free(text);
+    free(reason);
     return ix_buf_detach(&b);
 }
 
@@ -545,16 +558,25 @@ static void criterion_finished(run *r, const ix_crit_report *cr, int done)
  * config's secret_env patterns) and the config's secrets list. */
 static void collect_secrets(run *r)
 {
+    /* Every secrets: and secret_env: key counts, not only the first: a
+     * duplicate key must never unmask anything. */
     const ix_fm_node *root = r->cfg.root;
-    const ix_fm_node *pats = root ? ix_fm_get(root, "secret_env") : NULL;
-    const char **extra = ix_xcalloc(pats ? pats->nchild + 1 : 1, sizeof *extra);
-    for (size_t i = 0; pats && i < pats->nchild; i++)
-        extra[i] = pats->child[i].value;
+    size_t nroot = root ? root->nchild : 0, npats = 0;
+    for (size_t k = 0; k < nroot; k++)
+        if (strcmp(root->child[k].key, "secret_env") == 0)
+            npats += root->child[k].nchild;
+    const char **extra = ix_xcalloc(npats + 1, sizeof *extra);
+    npats = 0;
+    for (size_t k = 0; k < nroot; k++)
+        for (size_t i = 0; strcmp(root->child[k].key, "secret_env") == 0 &&
+                           i < root->child[k].nchild; i++)
+            extra[npats++] = root->child[k].child[i].value;
     ix_secrets_from_env(&r->secrets, extra);
     free(extra);
-    const ix_fm_node *vals = root ? ix_fm_get(root, "secrets") : NULL;
-    for (size_t i = 0; vals && i < vals->nchild; i++)
-        ix_secrets_add(&r->secrets, vals->child[i].value);
+    for (size_t k = 0; k < nroot; k++)
+        for (size_t i = 0; strcmp(root->child[k].key, "secrets") == 0 &&
+                           i < root->child[k].nchild; i++)
+            ix_secrets_add(&r->secrets, root->child[k].child[i].value);
 }
 
 /* ---- the loop ---- */
@@ -631,7 +653,7 @@ static int work(run *r, ix_luahost *host, ix_luahost_ctx *ctx, ix_err *err)
         if (r->o->dry_run) {
             cr->would_complete = cr->rule != NULL && !cr->blocked;
         } else if (cr->rule) { /* something was attempted: log it */
-            char *entry = entry_for(cr, done);
+            char *entry = entry_for(r, cr, done);
             ix_err uerr;
             if (update_task(r, done ? c->index : 0, c->text, entry, &uerr) < 0) {
                 /* Not ticked on disk, so not completed in the report. */
@@ -682,7 +704,9 @@ int ix_run_task(const char *arg, const ix_run_opts *o, ix_report *rep, int *exit
                    "in infraexec.yaml): its answers prove less");
     rep->log_dir = log_dir ? ix_xstrdup(log_dir) : NULL;
     ix_progress_init(&r.ui, stderr, o->quiet);
+    r.ui.secrets = &r.secrets;
     ix_events_open(&r.events, o->events_fd);
+    r.events.secrets = &r.secrets;
     ix_luahost_ctx ctx = {
         .task = r.task, .config = &r.cfg, .workspace = r.workspace, .log_dir = log_dir, .dry_run = o->dry_run,
         .timeout = o->timeout ? o->timeout : config_timeout(&r.cfg), .retries = o->retries,
@@ -729,6 +753,8 @@ int ix_run_task(const char *arg, const ix_run_opts *o, ix_report *rep, int *exit
     }
 out:
     ix_report_mask(rep, &r.secrets);
+    if (rc < 0)
+        ix_secrets_mask_inplace(&r.secrets, err->msg, sizeof err->msg);
     if (rc == 0)
         ix_events_emit(&r.events, "report", json_pack("{s:o}", "report", ix_report_json(rep)));
     ix_events_close(&r.events);

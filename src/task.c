@@ -2,6 +2,7 @@
 #include "infraexec/task.h"
 
 #include "infraexec/fileio.h"
+#include "infraexec/safetext.h"
 
 #include <cmark.h>
 #include <ctype.h>
@@ -33,6 +34,7 @@ static void add_problem(ix_task *t, int line, int col, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    ix_safe_inplace(msg, sizeof msg); /* it quotes the file: printed to a terminal */
     t->problems = ix_xrealloc(t->problems, (t->nproblems + 1) * sizeof *t->problems);
     t->problems[t->nproblems++] = (ix_problem){line, col, ix_xstrdup(msg)};
 }

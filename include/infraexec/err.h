@@ -2,8 +2,10 @@
  *
  * Every fallible function returns 0 on success and -1 on failure, and on
  * failure fills the caller's ix_err with a one-line message that names the
- * file (and line:col where there is one).  Nothing below main() prints or
- * exits; callers decide what to do with the message. */
+ * file (and line:col where there is one).  Control characters in it (from a
+ * task file, a command's output) are shown as \xNN, as safetext.h says, so
+ * printing a message is safe.  Nothing below main() prints or exits;
+ * callers decide what to do with the message. */
 #ifndef INFRAEXEC_ERR_H
 #define INFRAEXEC_ERR_H
 

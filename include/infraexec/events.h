@@ -4,7 +4,7 @@
  *   command_started {index, argv|script, cwd}   output {index, stream, line}
  *   command_finished {index, exit_code, signal, timed_out, attempts, duration}
  *   criterion_finished {index, state, rule, reason}   report {report}
- * Output lines arrive with secrets already masked. */
+ * Every string of every event is masked (secrets.h) before it is written. */
 #ifndef INFRAEXEC_EVENTS_H
 #define INFRAEXEC_EVENTS_H
 
@@ -13,6 +13,7 @@
 
 typedef struct ix_events {
     FILE *f;       /* NULL: events are off */
+    const struct ix_secrets *secrets;  /* NULL: nothing to mask */
 } ix_events;
 
 /* Start writing to FD (-1: off).  The descriptor stays the caller's. */

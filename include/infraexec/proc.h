@@ -7,6 +7,12 @@
  * arrives; every line goes to an optional log fd and line callback, and only
  * a bounded tail is kept in memory, so memory does not grow with output.
  *
+ * Nothing a command starts outlives it: the calling process becomes a
+ * child subreaper (PR_SET_CHILD_SUBREAPER) at the first run, so daemons a
+ * command detaches (setsid, double fork) are re-parented to it, and when no
+ * command is running any more every such leftover is killed and reaped -
+ * unless the command that ended last said leave_running.
+ *
  * It installs no signal handlers and never prints, except to the log fd it
  * is given.  Callers must not set SIGCHLD to SIG_IGN (that discards the exit
  * status).  One ix_proc describes one command; several may run at once in
@@ -37,13 +43,20 @@ typedef struct ix_proc {
     double kill_grace;          /* seconds between SIGTERM and SIGKILL; 0 = 2 s */
     int retries;                /* extra attempts after a failed one */
     double backoff;             /* seconds to wait before each retry */
+    /* 1: the command starts a service meant to outlive it (a registry
+     * restart): what it leaves running is not stopped. */
+    int leave_running;
     /* -1 = none.  Otherwise receives every output line as
      * "HH:MM:SS.mmm out| line" or "... err| line" (lines over 64 KiB are
      * split; a last line without newline is still written), plus one
      * "HH:MM:SS.mmm ---- attempt i/n: ..." line at each attempt's start and
      * end.  Logging is best effort: after a failed write (full disk, closed
-     * pipe) the run goes on without it, and a SIGPIPE it causes is discarded. */
+     * pipe) the run goes on without it, and a SIGPIPE it causes is discarded.
+     * The log is capped at log_max bytes: past its head it keeps only the
+     * last lines (at most 4 MiB, or half the cap) after a line
+     * "---- log cut: N bytes of log left out here ...". */
     int log_fd;
+    size_t log_max;             /* bytes; 0 = 64 MiB */
     size_t tail_max;            /* bytes of output kept in tail; 0 = 64 KiB */
     /* Optional, called on the calling thread for each output line as it
      * arrives (stream 1 = stdout, 2 = stderr), under the same splitting rule
@@ -61,8 +74,9 @@ typedef struct ix_proc {
      * result has interrupted = 1.  The child runs in its own process group,
      * so a terminal's Ctrl-C reaches only the caller, which decides. */
     volatile sig_atomic_t *cancel;
-    /* Optional: values masked as "***" in every line given to log_fd and
-     * on_line, and in tail. */
+    /* Optional: values masked as "***" in everything given to log_fd and
+     * on_line, and in tail.  Each of stdout and stderr is masked as one
+     * stream, so a secret cut by a read or by the line split is caught. */
     const struct ix_secrets *secrets;
 
     /* ---- output: filled by ix_proc_run, reset by ix_proc_clear ---- */

@@ -4,7 +4,9 @@
  * last output line), redrawn at most ten times a second, then a final line
  * with the outcome.  Otherwise: plain timestamped lines, and a heartbeat
  * every 60 s while a command runs (builds take minutes).  Colour only on a
- * terminal and never when NO_COLOR is set. */
+ * terminal and never when NO_COLOR is set.  Everything shown that comes from
+ * a task or a command is masked (secrets.h), then made safe (safetext.h):
+ * no ESC sequence of a task reaches the terminal. */
 #ifndef INFRAEXEC_PROGRESS_H
 #define INFRAEXEC_PROGRESS_H
 
@@ -19,7 +21,8 @@ typedef struct ix_progress {
     ix_progress_mode mode;
     int color;
     int index, total;          /* criterion being worked on, criteria to do */
-    const char *text;
+    char text[1024];           /* its text, masked and made safe */
+    const struct ix_secrets *secrets; /* NULL: nothing to mask */
     double started, last_draw, last_beat;
     char last_line[160];       /* last output line of the running command */
     int spin;
