@@ -60,6 +60,11 @@ is "$out" reg.lab/ffl-backend:0.1.12 "get one pod by name, -o jsonpath"
 k get pod nosuch -n ffl
 is "$rc" 1 "a missing pod: exit 1"
 is "$err" 'Error from server (NotFound): pods "nosuch" not found' "... with the real NotFound message"
+k describe pod -n ffl ffl-frontend-5c2b
+is "$rc/$err" "0/" "kubectl describe: exit 0, nothing on stderr"
+like "$(grep 'events?fieldSelector=involvedObject.name%3Dffl-frontend-5c2b' "$STANDIN_LOG")" '" 200 ' \
+    "... its events query (involvedObject.uid too) is answered, not refused"
+like "$out" "Reason:       CrashLoopBackOff" "... and it shows the waiting reason"
 k get --raw /api/v1/pods
 is "$(jq -r '.kind+" "+(.items|length|tostring)' <<<"$out")" "PodList 3" "kubectl get --raw /api/v1/pods"
 

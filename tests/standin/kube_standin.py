@@ -237,7 +237,9 @@ def dig(obj, dotted):
 FIELDS = {  # per kind, beyond metadata.name and metadata.namespace
     "Pod": ["status.phase", "spec.nodeName", "spec.restartPolicy", "spec.serviceAccountName", "status.podIP"],
     "Secret": ["type"],
-    "Event": ["involvedObject.kind", "involvedObject.name", "involvedObject.namespace", "reason", "type"],
+    "Event": ["involvedObject.kind", "involvedObject.name", "involvedObject.namespace", "involvedObject.uid",
+              "involvedObject.apiVersion", "involvedObject.resourceVersion", "involvedObject.fieldPath",
+              "reason", "reportingComponent", "source", "type"],  # what kubectl describe asks
     "Job": ["status.successful"],
     "Namespace": ["status.phase"],
 }
