@@ -14,7 +14,7 @@ printf '[user]\n\tname = Test Person\n' >"$HOME/.gitconfig"
 W=$T/ws
 mkdir -p "$W/tasks/active"
 task=$W/tasks/active/TASK-950.md
-esc=$(printf '\033')
+esc=$(printf '\033') csi=$(printf '\302\233') # ESC, and U+009B (a C1 CSI)
 cat >"$T/orig.md" <<MD
 ---
 id: TASK-950
@@ -31,7 +31,7 @@ updated: 2026-01-01
 - [ ] Create marker: \`touch marker\`
 - [ ] Always fails: \`sh -c 'echo boom >&2; exit 3'\`
 - [ ] Services respond: check \`curl https://x\` and \`kubectl get pods -A\`
-- [ ] Evil text ${esc}[2J${esc}]0;pwned
+- [ ] Evil text ${esc}[2J${esc}]0;pwned ${csi}2J
 - [ ] Waiting - BLOCKED: on the vendor
 - [x] Already done
 
@@ -77,8 +77,9 @@ like "$out" "  \$ kubectl get pods -A" "... and shows the commands the criterion
 unlike "$out" "Needs a person: criterion 3" "a criterion a rule observed false (exit 3) is not offered"
 unlike "$out" "Needs a person: criterion 6" "a BLOCKED criterion is not offered"
 prompt5=$(sed -n '/Needs a person: criterion 5/,/Is it done/p' <<<"$out")
-like "$prompt5" 'Evil text \x1b[2J\x1b]0;pwned' "escape sequences from the task file are shown escaped"
+like "$prompt5" 'Evil text \x1b[2J\x1b]0;pwned \x9b2J' "escape sequences from the task file are shown escaped"
 unlike "$prompt5" "$esc" "... and never reach the terminal raw"
+unlike "$prompt5" "$csi" "... nor do C1 controls"
 is "$(grep -c '^- \[x\]' "$task")" 3 "three boxes checked: the old one, the observed one, the confirmed one"
 like "$(sed -n 12p "$task")" "- [x] Talk to the team" "y: criterion 1 ticked"
 like "$(sed -n 15p "$task")" "- [ ] Services respond" "n: criterion 4 not ticked"
@@ -98,6 +99,32 @@ jsonschema.validate(json.load(open(sys.argv[1])), json.load(open(sys.argv[2])))'
 else
     _result 1 "schema validation # SKIP python3-jsonschema not installed"
 fi
+
+# ---- a rule that looked but cannot decide hands it over, with its evidence ----
+H=$T/handlers
+mkdir -p "$H"
+printf 'return { rules = {}, labels = { testing = "person" }, always = { "verify", "generic" } }\n' >"$H/types.lua"
+cat >"$H/person.lua" <<'LUA'
+local ix = require "infraexec"
+return { rules = { {
+  pattern = "^Dashboard looks right",
+  description = "looks at the dashboard",
+  run = function()
+    ix.run{ argv = { "sh", "-c", "echo dashboard: 3 panels red" } }
+    return false, "needs a person: what the panels' colours mean is not something a check knows"
+  end,
+} } }
+LUA
+sed -n 1,11p "$T/orig.md" >"$W/tasks/active/TASK-951.md"
+printf -- '- [ ] Dashboard looks right\n' >>"$W/tasks/active/TASK-951.md"
+out=$(cd "$W" && $PTY y -- "$IX_BIN" run TASK-951 --confirm --handlers "$H" --report "$T/r.json" 2>&1) && rc=0 || rc=$?
+like "$out" "Rule: person: looks at the dashboard" "a rule's hand-over: the prompt names the rule"
+like "$out" "Result: needs a person: what the panels' colours mean" "... its reason"
+like "$out" "- command: sh -c 'echo dashboard: 3 panels red' (exit 0)" "... the command it ran"
+like "$out" "      dashboard: 3 panels red" "... and what the command printed"
+is "$(crit 1 '.state+" "+.confirmed_by')" "completed Test Person" "... and y ticks it"
+like "$(cat "$W/tasks/active/TASK-951.md")" "Not completed criterion 1: Dashboard looks right (needs a person" \
+    "the rule's own result is logged before the person's answer"
 
 # ---- quit, end of input, unknown answers ----
 fresh
