@@ -6,9 +6,12 @@
 #include "infraexec/proc.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 int ix_confirm_needed(const ix_crit_report *cr)
 {
@@ -122,22 +125,53 @@ static void show(FILE *out, const ix_criterion *c, const ix_crit_report *cr)
     }
 }
 
-ix_answer ix_confirm_ask(FILE *in, FILE *out, const ix_criterion *c, const ix_crit_report *cr)
+/* One line from FD into LINE (NUL-terminated, the newline dropped; a line
+ * too long for it comes back as "?").  Read unbuffered and polled, so a
+ * signal that lands just before the read still ends the wait through
+ * *CANCEL.  Returns -1 at end of input or when cancelled. */
+static int read_line(int fd, char *line, size_t size, volatile sig_atomic_t *cancel)
+{
+    size_t n = 0;
+    int too_long = 0;
+    for (;;) {
+        if (cancel && *cancel)
+            return -1;
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        int rc = poll(&p, 1, 200);
+        if (rc < 0 && errno != EINTR)
+            return -1;
+        if (rc <= 0)
+            continue;
+        char ch;
+        ssize_t got = read(fd, &ch, 1);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0 && n == 0 && !too_long)
+            return -1;
+        if (got <= 0 || ch == '\n')
+            break;
+        if (n + 1 < size)
+            line[n++] = ch;
+        else
+            too_long = 1;
+    }
+    line[n] = '\0';
+    if (too_long)
+        snprintf(line, size, "?");
+    return 0;
+}
+
+ix_answer ix_confirm_ask(int in, FILE *out, const ix_criterion *c, const ix_crit_report *cr,
+                         volatile sig_atomic_t *cancel)
 {
     show(out, c, cr);
     for (;;) {
         fputs("Is it done? Answer y only if you saw it yourself [y/N/skip/quit] ", out);
         fflush(out);
         char line[64];
-        if (!fgets(line, sizeof line, in)) {
+        if (read_line(in, line, sizeof line, cancel) < 0) {
             fputc('\n', out);
             return IX_ANSWER_QUIT; /* end of input or a signal: nobody answered */
-        }
-        if (!strchr(line, '\n')) { /* too long for any answer: drop the rest */
-            int ch;
-            while ((ch = fgetc(in)) != EOF && ch != '\n') {
-            }
-            line[0] = '?';
         }
         char *s = line, *e = line + strlen(line);
         while (*s && isspace((unsigned char)*s))

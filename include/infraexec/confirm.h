@@ -13,6 +13,7 @@
 #include "infraexec/report.h"
 #include "infraexec/task.h"
 
+#include <signal.h>
 #include <stdio.h>
 
 typedef enum { IX_ANSWER_NO, IX_ANSWER_YES, IX_ANSWER_SKIP, IX_ANSWER_QUIT } ix_answer;
@@ -29,9 +30,11 @@ char *ix_confirm_who(const char *path);
 
 /* Show the criterion, the evidence the run gathered and the commands the
  * criterion names on OUT, ask "[y/N/skip/quit]" and read the answer from
- * IN.  An empty answer is no; anything unknown is asked again; end of input
- * or an interrupted read is quit. */
-ix_answer ix_confirm_ask(FILE *in, FILE *out, const ix_criterion *c, const ix_crit_report *cr);
+ * the file descriptor IN (unbuffered: nothing typed ahead is swallowed).
+ * An empty answer is no; anything unknown is asked again; end of input, or
+ * *CANCEL (may be NULL) becoming non-zero while waiting, is quit. */
+ix_answer ix_confirm_ask(int in, FILE *out, const ix_criterion *c, const ix_crit_report *cr,
+                         volatile sig_atomic_t *cancel);
 
 /* The Progress Log entry: "Confirmed criterion N: TEXT (confirmed by
  * WHO[: NOTE])".  Caller frees. */

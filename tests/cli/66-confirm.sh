@@ -115,7 +115,7 @@ return { rules = { {
   end,
 } } }
 LUA
-sed -n 1,11p "$T/orig.md" >"$W/tasks/active/TASK-951.md"
+sed -n 1,11p "$T/orig.md" | sed s/TASK-950/TASK-951/ >"$W/tasks/active/TASK-951.md"
 printf -- '- [ ] Dashboard looks right\n' >>"$W/tasks/active/TASK-951.md"
 out=$(cd "$W" && $PTY y -- "$IX_BIN" run TASK-951 --confirm --handlers "$H" --report "$T/r.json" 2>&1) && rc=0 || rc=$?
 like "$out" "Rule: person: looks at the dashboard" "a rule's hand-over: the prompt names the rule"
