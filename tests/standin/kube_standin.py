@@ -706,7 +706,7 @@ def make_kustomization(a):
     rev = a.revision or "main@sha1:" + hashlib.sha1(a.name.encode()).hexdigest()
     gen = a.generation if a.observed is None else a.observed
     if a.ready == "true":
-        ready = condition("Ready", "true", "ReconciliationSucceeded", "Applied revision: " + rev, gen)
+        ready = condition("Ready", "true", "ReconciliationSucceeded", "Applied revision: " + (a.deployed or rev), gen)
     elif a.ready == "false":
         ready = condition("Ready", "false", a.reason or "ReconciliationFailed",
                           a.message or "kustomize build failed: accumulating resources", gen)
