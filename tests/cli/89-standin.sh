@@ -62,7 +62,9 @@ is "$rc" 1 "a missing pod: exit 1"
 is "$err" 'Error from server (NotFound): pods "nosuch" not found' "... with the real NotFound message"
 k describe pod -n ffl ffl-frontend-5c2b
 is "$rc/$err" "0/" "kubectl describe: exit 0, nothing on stderr"
-like "$(grep 'events?fieldSelector=involvedObject.name%3Dffl-frontend-5c2b' "$STANDIN_LOG")" '" 200 ' \
+# (kubectl orders the selector's terms at random: match them one by one)
+like "$(grep 'events?fieldSelector=' "$STANDIN_LOG" | grep 'involvedObject.name%3Dffl-frontend-5c2b' |
+    grep 'involvedObject.uid%3D')" '" 200 ' \
     "... its events query (involvedObject.uid too) is answered, not refused"
 like "$out" "Reason:       CrashLoopBackOff" "... and it shows the waiting reason"
 k get --raw /api/v1/pods
