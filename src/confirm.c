@@ -4,6 +4,7 @@
 #include "infraexec/clock.h"
 #include "infraexec/git.h"
 #include "infraexec/proc.h"
+#include "infraexec/secrets.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -47,6 +48,18 @@ static void put_safe(FILE *out, const char *s, int lines)
     }
 }
 
+/* S with the run's secrets masked, then made safe. */
+static void put_text(FILE *out, const ix_secrets *sec, const char *s, int lines)
+{
+    if (!sec || !sec->n || !s) {
+        put_safe(out, s, lines);
+        return;
+    }
+    char *masked = ix_secrets_mask_owned(sec, ix_xstrdup(s));
+    put_safe(out, masked, lines);
+    free(masked);
+}
+
 /* The last N lines of TEXT. */
 static const char *last_lines(const char *text, int n)
 {
@@ -60,7 +73,7 @@ static const char *last_lines(const char *text, int n)
     return p == text ? p : p + 1;
 }
 
-static void put_evidence(FILE *out, const ix_crit_report *cr)
+static void put_evidence(FILE *out, const ix_secrets *sec, const ix_crit_report *cr)
 {
     int any = 0;
     fputs("  Evidence the run gathered:\n", out);
@@ -70,7 +83,7 @@ static void put_evidence(FILE *out, const ix_crit_report *cr)
         if (cmd->argv)
             ix_proc_format_argv((const char *const *)cmd->argv, &b);
         fputs("    - command: ", out);
-        put_safe(out, cmd->argv ? b.data : cmd->script, 0);
+        put_text(out, sec, cmd->argv ? b.data : cmd->script, 0);
         if (!cmd->executed)
             fputs(" (not run)", out);
         else
@@ -78,7 +91,7 @@ static void put_evidence(FILE *out, const ix_crit_report *cr)
         fputc('\n', out);
         if (cmd->executed && cmd->tail && *cmd->tail) {
             fputs("      ", out);
-            put_safe(out, last_lines(cmd->tail, 3), 1);
+            put_text(out, sec, last_lines(cmd->tail, 3), 1);
             fputc('\n', out);
         }
         ix_buf_free(&b);
@@ -86,10 +99,10 @@ static void put_evidence(FILE *out, const ix_crit_report *cr)
     }
     for (size_t i = 0; i < cr->nfiles; i++) {
         fputs("    - file: ", out);
-        put_safe(out, cr->files[i].path, 0);
+        put_text(out, sec, cr->files[i].path, 0);
         if (cr->files[i].summary) {
             fputs(" (", out);
-            put_safe(out, cr->files[i].summary, 0);
+            put_text(out, sec, cr->files[i].summary, 0);
             fputc(')', out);
         }
         fputc('\n', out);
@@ -99,27 +112,27 @@ static void put_evidence(FILE *out, const ix_crit_report *cr)
         fputs("    (none: no observer could look at this)\n", out);
 }
 
-static void show(FILE *out, const ix_criterion *c, const ix_crit_report *cr)
+static void show(FILE *out, const ix_secrets *sec, const ix_criterion *c, const ix_crit_report *cr)
 {
     fprintf(out, "\n== Needs a person: criterion %d ==\n  ", c->index);
-    put_safe(out, c->text, 0);
+    put_text(out, sec, c->text, 0);
     fputc('\n', out);
     if (c->group) {
         fputs("  Group: ", out);
-        put_safe(out, c->group, 0);
+        put_text(out, sec, c->group, 0);
         fputc('\n', out);
     }
     fputs("  Rule: ", out);
-    put_safe(out, cr->rule ? cr->rule : "none matches", 0);
+    put_text(out, sec, cr->rule ? cr->rule : "none matches", 0);
     fputs("\n  Result: ", out);
-    put_safe(out, cr->reason ? cr->reason : "no reason recorded", 0);
+    put_text(out, sec, cr->reason ? cr->reason : "no reason recorded", 0);
     fputc('\n', out);
-    put_evidence(out, cr);
+    put_evidence(out, sec, cr);
     if (c->ncode) {
         fputs("  Commands the criterion names (not run by infraexec; run them yourself):\n", out);
         for (size_t i = 0; i < c->ncode; i++) {
             fputs("    $ ", out);
-            put_safe(out, c->code[i], 0);
+            put_text(out, sec, c->code[i], 0);
             fputc('\n', out);
         }
     }
@@ -162,9 +175,9 @@ static int read_line(int fd, char *line, size_t size, volatile sig_atomic_t *can
 }
 
 ix_answer ix_confirm_ask(int in, FILE *out, const ix_criterion *c, const ix_crit_report *cr,
-                         volatile sig_atomic_t *cancel)
+                         const ix_secrets *sec, volatile sig_atomic_t *cancel)
 {
-    show(out, c, cr);
+    show(out, sec, c, cr);
     for (;;) {
         fputs("Is it done? Answer y only if you saw it yourself [y/N/skip/quit] ", out);
         fflush(out);

@@ -607,7 +607,7 @@ static int settled_elsewhere(run *r, const ix_criterion *c, ix_crit_report *cr)
  * their yes ticks the box. */
 static ix_answer ask_person(run *r, const ix_criterion *c, ix_crit_report *cr)
 {
-    ix_answer a = ix_confirm_ask(STDIN_FILENO, stdout, c, cr, &cancel_run);
+    ix_answer a = ix_confirm_ask(STDIN_FILENO, stdout, c, cr, &r->secrets, &cancel_run);
     if (cancel_run)
         return IX_ANSWER_QUIT;
     if (a == IX_ANSWER_YES) {

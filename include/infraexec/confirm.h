@@ -28,13 +28,16 @@ int ix_confirm_needed(const ix_crit_report *cr);
  * global config), else $USER; NULL when neither is set.  Caller frees. */
 char *ix_confirm_who(const char *path);
 
+struct ix_secrets;
+
 /* Show the criterion, the evidence the run gathered and the commands the
- * criterion names on OUT, ask "[y/N/skip/quit]" and read the answer from
+ * criterion names on OUT (the run's secrets SEC, may be NULL, masked),
+ * ask "[y/N/skip/quit]" and read the answer from
  * the file descriptor IN (unbuffered: nothing typed ahead is swallowed).
  * An empty answer is no; anything unknown is asked again; end of input, or
  * *CANCEL (may be NULL) becoming non-zero while waiting, is quit. */
 ix_answer ix_confirm_ask(int in, FILE *out, const ix_criterion *c, const ix_crit_report *cr,
-                         volatile sig_atomic_t *cancel);
+                         const struct ix_secrets *sec, volatile sig_atomic_t *cancel);
 
 /* The Progress Log entry: "Confirmed criterion N: TEXT (confirmed by
  * WHO[: NOTE])".  Caller frees. */

@@ -111,17 +111,20 @@ return { rules = { {
   description = "looks at the dashboard",
   run = function()
     ix.run{ argv = { "sh", "-c", "echo dashboard: 3 panels red" } }
+    ix.run{ argv = { "sh", "-c", "echo logged in with s3cr3t-dashboard-token" } }
     return false, "needs a person: what the panels' colours mean is not something a check knows"
   end,
 } } }
 LUA
 sed -n 1,11p "$T/orig.md" | sed s/TASK-950/TASK-951/ >"$W/tasks/active/TASK-951.md"
 printf -- '- [ ] Dashboard looks right\n' >>"$W/tasks/active/TASK-951.md"
-out=$(cd "$W" && $PTY y -- "$IX_BIN" run TASK-951 --confirm --handlers "$H" --report "$T/r.json" 2>&1) && rc=0 || rc=$?
+out=$(cd "$W" && DASH_TOKEN=s3cr3t-dashboard-token $PTY y -- "$IX_BIN" run TASK-951 --confirm --handlers "$H" --report "$T/r.json" 2>&1) && rc=0 || rc=$?
 like "$out" "Rule: person: looks at the dashboard" "a rule's hand-over: the prompt names the rule"
 like "$out" "Result: needs a person: what the panels' colours mean" "... its reason"
 like "$out" "- command: sh -c 'echo dashboard: 3 panels red' (exit 0)" "... the command it ran"
 like "$out" "      dashboard: 3 panels red" "... and what the command printed"
+like "$out" "- command: sh -c 'echo logged in with ***'" "... with the run's secrets masked in the command"
+unlike "$out" "s3cr3t-dashboard-token" "... and in its output: the secret never reaches the terminal"
 is "$(crit 1 '.state+" "+.confirmed_by')" "completed Test Person" "... and y ticks it"
 like "$(cat "$W/tasks/active/TASK-951.md")" "Not completed criterion 1: Dashboard looks right (needs a person" \
     "the rule's own result is logged before the person's answer"
