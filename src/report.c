@@ -245,7 +245,9 @@ static void put_completed(ix_buf *out, const ix_crit_report *c)
         if (c->cmds[i].attempts > attempts)
             attempts = c->cmds[i].attempts;
     }
-    if (attempts > 1)
+    if (c->confirmed_by) /* a person's word, not something a check saw */
+        ix_buf_printf(out, "  - Confirmed by %s (a person's answer; not observed)\n", c->confirmed_by);
+    else if (attempts > 1)
         ix_buf_printf(out, "  - Output: Success after %d attempts\n", attempts);
     else
         ix_buf_puts(out, "  - Output: Success\n");
@@ -654,11 +656,13 @@ static json_t *crit_json(const ix_crit_report *c)
         [IX_CHECK_HOLDS] = "holds", [IX_CHECK_FAILS] = "fails",
         [IX_CHECK_UNVERIFIABLE] = "unverifiable",
     };
-    return json_pack("{s:i, s:o, s:o, s:s, s:b, s:b, s:o, s:o, s:o, s:o, s:o}",
+    json_t *o = json_pack("{s:i, s:o, s:o, s:s, s:b, s:b, s:o, s:o, s:o, s:o, s:o}",
         "index", c->index, "text", jtext(c->text), "group", jstr(c->group),
         "state", state[c->state], "blocked", c->blocked, "would_complete", c->would_complete,
         "check", c->check ? json_string(check[c->check]) : json_null(),
         "rule", jstr(c->rule), "reason", jstr(c->reason), "commands", cmds, "files", files);
+    json_object_set_new(o, "confirmed_by", jstr(c->confirmed_by));
+    return o;
 }
 
 json_t *ix_report_json(const ix_report *r)
@@ -720,6 +724,7 @@ void ix_report_free(ix_report *r)
         free(c->group);
         free(c->rule);
         free(c->reason);
+        free(c->confirmed_by);
     }
     free(r->crit);
     free_strv(r->files_modified, r->nfiles_modified);
@@ -767,6 +772,7 @@ void ix_report_mask(ix_report *r, const ix_secrets *s)
         c->group = ix_secrets_mask_owned(s, c->group);
         c->reason = ix_secrets_mask_owned(s, c->reason);
         c->rule = ix_secrets_mask_owned(s, c->rule);
+        c->confirmed_by = ix_secrets_mask_owned(s, c->confirmed_by);
         for (size_t k = 0; k < c->ncmds; k++) {
             ix_cmd_record *cmd = &c->cmds[k];
             mask_strv(s, cmd->argv);

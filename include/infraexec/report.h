@@ -62,6 +62,7 @@ typedef struct ix_crit_report {
     ix_check check;      /* verify: the check's result */
     char *rule;          /* "handler: description" of the rule that took it, or NULL */
     char *reason;        /* remaining: why; completed: notes */
+    char *confirmed_by;  /* completed on a person's word (run --confirm), or NULL */
     ix_cmd_record *cmds;
     size_t ncmds;
     ix_file_change *files;
