@@ -213,7 +213,7 @@ bad_confirm "not a criterion number" 0 --note x
 bad_confirm "not a criterion number" abc --note x
 bad_confirm "--note TEXT is required" 1
 bad_confirm "--note TEXT is required" 1 --note ""
-bad_confirm "unknown or incomplete option" 1 --note
+bad_confirm "option --note needs a value" 1 --note
 bad_confirm "expected TASK and one criterion number"
 ix --tasks-dir "$W/tasks" confirm TASK-999 1 --note x
 is "$rc" 2 "confirm of a missing task: exit 2"
