@@ -463,7 +463,10 @@ static void collect_roots(ix_luahost *h)
     for (int i = 0; i < 2; i++) {
         ix_buf b = IX_BUF_INIT;
         ix_path_join(&b, ctx->workspace, (const char *const[]){own[i], NULL}, NULL);
-        add_root(h, b.data);
+        /* A symlinked .infraexec/ is refused by run; it adds no root. */
+        struct stat st;
+        if (i > 0 || lstat(b.data, &st) < 0 || !S_ISLNK(st.st_mode))
+            add_root(h, b.data);
         ix_buf_free(&b);
     }
     const ix_fm_node *root = ctx->config ? ctx->config->root : NULL;

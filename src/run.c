@@ -718,7 +718,6 @@ int ix_run_task(const char *arg, const ix_run_opts *o, ix_report *rep, int *exit
         goto out;
     r.workspace = ix_taskdir_workspace(path);
     stat(path, &r.seen);
-    r.latest = NULL;
     if (ix_config_load(o->config, r.workspace, &r.cfg, err) < 0)
         goto out;
     collect_secrets(&r);
