@@ -20,13 +20,15 @@
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Options, parsed for every command; each command uses its own. */
+/* Option values; a command is given only the options its help lists
+ * (takes_option). */
 typedef struct cli {
     const char *tasks_dir;
     int json;
@@ -769,19 +771,26 @@ static int takes_option(const command *cmd, const char *name)
     return 0;
 }
 
-/* "infraexec tick: " or "infraexec: ", to start a message about an option. */
-static void option_error(const command *cmd, const char *fmt, const char *opt)
+static void option_error(const command *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* "infraexec tick: MESSAGE (see ...)", or "infraexec: ..." before a command. */
+static void option_error(const command *cmd, const char *fmt, ...)
 {
+    va_list ap;
     fprintf(stderr, "infraexec%s%s: ", cmd ? " " : "", cmd ? cmd->name : "");
-    fprintf(stderr, fmt, opt);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
     if (cmd)
         fprintf(stderr, " (see 'infraexec %s --help')\n", cmd->name);
     else
         fprintf(stderr, " (a command's options go after it; see 'infraexec --help')\n");
 }
 
-/* Parses options (anywhere on the line; "--" ends them).  Returns -1 on a
- * bad option, 1 when help or version was printed, else 0. */
+/* Parses the options before CMD (NULL) or after it, anywhere on the line
+ * ("--" ends them).  Returns -1 on a bad option, 1 when help or version was
+ * printed, else 0. */
 static int parse_options(cli *c, const command *cmd, int *argc, char ***argv)
 {
     opterr = 0;
@@ -789,8 +798,10 @@ static int parse_options(cli *c, const command *cmd, int *argc, char ***argv)
     int ch, li = -1;
     while ((ch = getopt_long(*argc, *argv, cmd ? ":hVq" : "+:hV", long_opts, &li)) != -1) {
         if (ch == '?' || ch == ':') {
-            option_error(cmd, ch == ':' ? "option %s needs a value" : "unknown option %s",
-                         (*argv)[optind - 1]);
+            if (ch == ':')
+                option_error(cmd, "option %s needs a value", (*argv)[optind - 1]);
+            else
+                option_error(cmd, "unknown option %s", (*argv)[optind - 1]);
             return -1;
         }
         const char *name = li >= 0 ? long_opts[li].name : ch == 'q' ? "quiet"

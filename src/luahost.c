@@ -47,6 +47,7 @@ struct ix_luahost {
     size_t mem, mem_limit;
     long insn, insn_limit;
     ix_watchdog *wd;   /* NULL when nothing can cancel (handler tooling) */
+    ix_lua_stop stop;  /* set as the hook raises: handler code cannot catch it */
 };
 
 /* ---- limits ---- */
@@ -87,6 +88,7 @@ static void count_hook(lua_State *L, lua_Debug *ar)
     if (cancel && !*cancel && h->ctx->deadline > 0 && ix_clock_mono() > h->ctx->deadline)
         *cancel = 2; /* as the run does between commands */
     if (cancel && *cancel) {
+        h->stop.stopping = 1;
         luaL_where(L, 0);
         lua_pushstring(L, *cancel == 2 ? "stopped by --task-timeout" : "interrupted");
         lua_concat(L, 2);
@@ -94,6 +96,7 @@ static void count_hook(lua_State *L, lua_Debug *ar)
     }
     h->insn += LUA_HOOK_EVERY;
     if (h->insn > h->insn_limit) {
+        h->stop.stopping = 1;
         luaL_where(L, 0); /* the running function: where the loop is */
         lua_pushfstring(L, "handler ran more than %d million Lua instructions (endless loop?)",
                         (int)(h->insn_limit / 1000000));
@@ -828,7 +831,7 @@ static void open_libs(lua_State *L, const char *const *handler_dirs, const char 
     const char **code = ix_xcalloc(nh + nl + 1, sizeof *code);
     memcpy(code, handler_dirs, nh * sizeof *code);
     memcpy(code + nh, lua_dirs, nl * sizeof *code);
-    ix_luasandbox_open(L, code, lua_dirs);
+    ix_luasandbox_open(L, &host_of(L)->stop, code, lua_dirs);
     free(code);
     lua_pushcfunction(L, l_debug);
     lua_setglobal(L, "print");
@@ -912,7 +915,10 @@ int ix_luahost_call(ix_luahost *h, const char *name, const char *const *handler_
     lua_remove(L, -2);
     push_dirs(L, handler_dirs);
     h->insn = 0;
-    if (pcall(h, 1, 1, name, err) < 0)
+    h->stop = (ix_lua_stop){.catchable = 1}; /* the engine's xpcall around each file */
+    int rc = pcall(h, 1, 1, name, err);
+    h->stop.catchable = 0;
+    if (rc < 0)
         return -1;
     *out = ix_luaext_to_json(L, -1, 0);
     lua_pop(L, 1);
@@ -942,9 +948,23 @@ int ix_luahost_dispatch(ix_luahost *h, const ix_criterion *c, const char *mode, 
     lua_remove(L, -2);
     lua_pushstring(L, mode);
     h->insn = 0;
+    h->stop = (ix_lua_stop){.catchable = 1}; /* the engine's xpcall around the rule */
     char what[32];
     snprintf(what, sizeof what, "criterion %d", c->index);
-    if (pcall(h, 2, 1, what, err) < 0)
+    int rc = pcall(h, 2, 1, what, err);
+    h->stop.catchable = 0;
+    if (rc < 0 && h->stop.stopping) {
+        /* A limit or the cancel went past the engine: the criterion's
+         * failure, not the engine's. */
+        *done = 0;
+        cr->blocked = 0;
+        if (checkable)
+            *checkable = 1;
+        free(cr->reason);
+        cr->reason = ix_xstrdup(err->msg);
+        return 0;
+    }
+    if (rc < 0)
         return -1;
     if (!lua_istable(L, -1)) {
         lua_pop(L, 1);

@@ -8,12 +8,15 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* Everything a handler can reach besides the infraexec module.  A name not
- * listed here does not exist, so a library that grows a function in a
- * later Lua release stays closed until someone vets it. */
+/* Everything a handler can reach besides the infraexec module and print.
+ * A name not listed here does not exist, so a library that grows a
+ * function in a later Lua release stays closed until someone vets it.
+ * load, loadfile, require, setmetatable, pcall and xpcall are replaced by
+ * the versions below. */
 static const char *const base_names[] = {
     "_G", "_VERSION", "assert", "error", "getmetatable", "ipairs", "next", "pairs", "pcall",
     "rawequal", "rawget", "rawlen", "rawset", "select", "tonumber", "tostring", "type", "xpcall",
+    "load", "loadfile", "require", "setmetatable",
     "string", "table", "math", "utf8", "coroutine", NULL};
 static const char *const string_names[] = {
     "byte", "char", "find", "format", "gmatch", "gsub", "len", "lower", "match", "pack",
@@ -63,6 +66,71 @@ static void keep_only(lua_State *L, const char *const *keep)
 
 /* ---- the replaced functions ---- */
 
+/* Whether an error caught here must go on (see ix_lua_stop); the stop
+ * state is upvalue 1 of every protected call. */
+static int must_rethrow(lua_State *L)
+{
+    const ix_lua_stop *st = lua_touserdata(L, lua_upvalueindex(1));
+    return st->stopping && st->depth >= st->catchable;
+}
+
+/* Lua's finishpcall, with the stop rule. */
+static int finish_pcall(lua_State *L, int status, lua_KContext extra)
+{
+    ix_lua_stop *st = lua_touserdata(L, lua_upvalueindex(1));
+    st->depth--;
+    if (status != LUA_OK && status != LUA_YIELD) {
+        if (must_rethrow(L))
+            return lua_error(L);
+        lua_pushboolean(L, 0);
+        lua_pushvalue(L, -2);
+        return 2;
+    }
+    return lua_gettop(L) - (int)extra;
+}
+
+static int l_pcall(lua_State *L)
+{
+    luaL_checkany(L, 1);
+    lua_pushboolean(L, 1);
+    lua_insert(L, 1);
+    ((ix_lua_stop *)lua_touserdata(L, lua_upvalueindex(1)))->depth++;
+    int status = lua_pcallk(L, lua_gettop(L) - 2, LUA_MULTRET, 0, 0, finish_pcall);
+    return finish_pcall(L, status, 0);
+}
+
+static int l_xpcall(lua_State *L)
+{
+    int n = lua_gettop(L);
+    luaL_checktype(L, 2, LUA_TFUNCTION);
+    lua_pushboolean(L, 1);
+    lua_pushvalue(L, 1);
+    lua_rotate(L, 3, 2);
+    ((ix_lua_stop *)lua_touserdata(L, lua_upvalueindex(1)))->depth++;
+    int status = lua_pcallk(L, n - 2, LUA_MULTRET, 2, 2, finish_pcall);
+    return finish_pcall(L, status, 2);
+}
+
+/* The original function (upvalue 2) on the N arguments; a failure it
+ * returns as (false or nil, message) is raised instead when stopping. */
+static int call_original(lua_State *L, int n)
+{
+    lua_pushvalue(L, lua_upvalueindex(2));
+    lua_insert(L, 1);
+    lua_call(L, n, LUA_MULTRET);
+    if (!lua_toboolean(L, 1) && lua_gettop(L) >= 2 && must_rethrow(L)) {
+        lua_settop(L, 2);
+        return lua_error(L);
+    }
+    return lua_gettop(L);
+}
+
+/* coroutine.resume and coroutine.close: they catch errors too. */
+static int l_catching(lua_State *L)
+{
+    return call_original(L, lua_gettop(L));
+}
+
 /* load(chunk [, name [, mode [, env]]]): the mode is always "t", so a
  * binary chunk (which can crash the VM) is refused with nil, message. */
 static int l_load(lua_State *L)
@@ -74,10 +142,7 @@ static int l_load(lua_State *L)
     }
     lua_pushliteral(L, "t");
     lua_replace(L, 3);
-    lua_pushvalue(L, lua_upvalueindex(1)); /* the original load */
-    lua_insert(L, 1);
-    lua_call(L, n, LUA_MULTRET);
-    return lua_gettop(L);
+    return call_original(L, n); /* a reader function's errors are caught by load */
 }
 
 /* Whether PATH is a regular file under one of the directories in the table
@@ -239,21 +304,37 @@ static void push_dirs(lua_State *L, const char *const *dirs, int resolve)
     }
 }
 
-void ix_luasandbox_open(lua_State *L, const char *const *code_dirs, const char *const *lua_dirs)
+/* Replace FIELD of the table on top by FN with upvalues STOP and the
+ * original. */
+static void wrap(lua_State *L, ix_lua_stop *stop, const char *field, lua_CFunction fn)
+{
+    lua_pushlightuserdata(L, stop);
+    lua_getfield(L, -2, field);
+    lua_pushcclosure(L, fn, 2);
+    lua_setfield(L, -2, field);
+}
+
+void ix_luasandbox_open(lua_State *L, ix_lua_stop *stop, const char *const *code_dirs,
+                        const char *const *lua_dirs)
 {
     for (size_t i = 0; i < sizeof libs / sizeof *libs; i++) {
         luaL_requiref(L, libs[i].name, libs[i].open, 1);
-        if (i == 0)
-            lua_getfield(L, -1, "load"); /* the original, wrapped below */
-        else
-            keep_only(L, libs[i].keep);
+        if (libs[i].open == luaopen_coroutine) {
+            wrap(L, stop, "resume", l_catching);
+            wrap(L, stop, "close", l_catching);
+        }
+        if (libs[i].open == luaopen_base)
+            wrap(L, stop, "load", l_load);
+        keep_only(L, libs[i].keep);
         lua_pop(L, 1);
     }
-    lua_pushglobaltable(L); /* stack: original load, _G */
-    keep_only(L, base_names);
-    lua_insert(L, -2);
-    lua_pushcclosure(L, l_load, 1);
-    lua_setfield(L, -2, "load");
+    lua_pushglobaltable(L);
+    lua_pushlightuserdata(L, stop);
+    lua_pushcclosure(L, l_pcall, 1);
+    lua_setfield(L, -2, "pcall");
+    lua_pushlightuserdata(L, stop);
+    lua_pushcclosure(L, l_xpcall, 1);
+    lua_setfield(L, -2, "xpcall");
     push_dirs(L, code_dirs, 1);
     lua_pushcclosure(L, l_loadfile, 1);
     lua_setfield(L, -2, "loadfile");
@@ -304,28 +385,14 @@ int ix_luasandbox_error_text(lua_State *L)
         cut_top(L);
         return 1;
     }
-    push_where(L, 1); /* 2 */
-    int mt = luaL_getmetafield(L, 1, "__tostring");
-    if (mt == LUA_TNIL && lua_type(L, 1) == LUA_TNUMBER) {
+    push_where(L, 1);
+    if (lua_type(L, 1) == LUA_TNUMBER) {
         lua_pushvalue(L, 1);
         lua_tostring(L, -1);
-    } else if (mt == LUA_TNIL) {
-        lua_pushfstring(L, "error object is a %s value", luaL_typename(L, 1));
     } else {
-        lua_pushvalue(L, 1);
-        int rc = lua_pcall(L, 1, 1, 0); /* a __tostring that fails or loops is contained */
-        if (rc == LUA_OK && lua_type(L, -1) == LUA_TSTRING) {
-            cut_top(L);
-        } else {
-            const char *why = rc != LUA_OK && lua_type(L, -1) == LUA_TSTRING
-                                  ? lua_tostring(L, -1) : "it did not return a string";
-            lua_pushfstring(L, "error object is a %s value (its __tostring failed: %s)",
-                            luaL_typename(L, 1), why);
-            lua_remove(L, -2);
-        }
+        lua_pushfstring(L, "error object is a %s value", luaL_typename(L, 1));
     }
     lua_concat(L, 2);
-    cut_top(L);
     return 1;
 }
 

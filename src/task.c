@@ -688,7 +688,12 @@ void ix_task_set_updated(const ix_task *t, const char *date, ix_edits *e)
     size_t q = n->style == IX_FM_PLAIN ? 0 : 1;
     if (n->end - start < 2 * q)
         return;
-    add_splice(e, start + q, n->end - q, ix_xstrdup(date));
+    /* An empty value right after its anchor ("&a"): the date would only
+     * lengthen the anchor's name unless a blank separates them. */
+    int glue = start == n->end && start > n->start && !strchr(" \t\r\n", t->data[start - 1]);
+    ix_buf v = IX_BUF_INIT;
+    ix_buf_printf(&v, "%s%s", glue ? " " : "", date);
+    add_splice(e, start + q, n->end - q, ix_buf_detach(&v));
 }
 
 static int line_blank(const ix_task *t, size_t line)

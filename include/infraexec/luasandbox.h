@@ -14,18 +14,33 @@
 
 #include <lua.h>
 
+/* What the sandbox's protected calls consult.  Once STOPPING is set (by
+ * the instruction hook, as it raises for the instruction limit, the
+ * deadline or an interrupt), an error reaching pcall, xpcall,
+ * coroutine.resume, coroutine.close or load is raised again instead of
+ * returned, unless fewer than CATCHABLE protected calls are still running
+ * around it.  So a handler cannot catch the stop and loop on, while the
+ * engine's own xpcall around a rule (CATCHABLE 1 during a dispatch) still
+ * makes it that rule's reason. */
+typedef struct ix_lua_stop {
+    int stopping;
+    int depth;      /* sandbox protected calls running now */
+    int catchable;
+} ix_lua_stop;
+
 /* Open the allowed libraries in L and remove everything else.  CODE_DIRS
  * (handler and Lua directories) bound loadfile; LUA_DIRS, in priority
  * order, are where require looks (NAME.lua, NAME/init.lua).  Both are
- * NULL-terminated and copied. */
-void ix_luasandbox_open(lua_State *L, const char *const *code_dirs, const char *const *lua_dirs);
+ * NULL-terminated and copied; STOP must outlive L. */
+void ix_luasandbox_open(lua_State *L, ix_lua_stop *stop, const char *const *code_dirs,
+                        const char *const *lua_dirs);
 
 /* A message handler (also exported as infraexec.error_text): the error
  * object at index 1 as a string of at most IX_LUA_ERRTEXT_MAX bytes.  A
  * string stays as it is (cut at a UTF-8 boundary); any other value becomes
- * "file:line: error object is a T value" at the first Lua frame that raised
- * it, with its __tostring's text when that runs without error (it is
- * called protected, so a misbehaving one cannot escape). */
+ * "file:line: error object is a T value" (a number its digits) at the first
+ * Lua frame that raised it.  No __tostring is called: one that fails,
+ * loops or catches the stop below could otherwise escape or hang here. */
 #define IX_LUA_ERRTEXT_MAX 4096
 int ix_luasandbox_error_text(lua_State *L);
 

@@ -77,4 +77,12 @@ like "$out" "$T/locked.md: another process has held its lock for 0.3 s; try agai
 ok "file untouched after giving up" cmp "$T/locked.md" "$T/locked.orig"
 wait
 
+# An empty 'updated:' glued to its anchor gets the date as a separate word
+# (was appended to the anchor's name, leaving the value empty).
+printf -- '---\nid: T\ntitle: x\nupdated: &a2025-10-17\n---\n## Acceptance Criteria\n- [ ] a\n' >"$T/anchor.md"
+ix tick "$T/anchor.md" 1
+is "$rc" 0 "tick with 'updated: &a2025-10-17'"
+is "$(grep '^updated:' "$T/anchor.md")" "updated: &a2025-10-17 2026-11-25" "the date is the value, the anchor kept"
+is "$("$IX_BIN" show --json "$T/anchor.md" | jq -r .frontmatter.updated)" "2026-11-25" "and reads back as the date"
+
 done_testing

@@ -1,0 +1,160 @@
+#!/bin/bash
+# Limits a handler cannot dodge: Ctrl-C and --task-timeout stop pure-Lua
+# loops (the instruction hook checks them), a finalizer cannot be set, and
+# a hang inside one C call (a backtracking pattern) is ended by the
+# watchdog with the documented exit code and one line, files consistent.
+. "$(dirname "$0")/../lib.sh"
+
+W=$T/ws
+mkdir -p "$W/tasks/active" "$W/handlers"
+cat >"$W/handlers/types.lua" <<'LUA'
+return { rules = {}, labels = { testing = "testing" } }
+LUA
+cat >"$W/handlers/testing.lua" <<'LUA'
+return { rules = {
+  { pattern = "^Loop in Lua", run = function() while true do end end },
+  -- Each catches the error the hook raises inside, and loops on.
+  { pattern = "^Loop catching errors with pcall", run = function()
+      while true do pcall(function() while true do end end) end
+    end },
+  { pattern = "^Loop catching errors with xpcall", run = function()
+      while true do xpcall(function() while true do end end, function(e) return e end) end
+    end },
+  { pattern = "^Loop catching errors with resume", run = function()
+      while true do coroutine.resume(coroutine.create(function() while true do end end)) end
+    end },
+  { pattern = "^Loop catching errors with load", run = function()
+      while true do load(function() while true do end end) end
+    end },
+  { pattern = "^Loop in a coroutine", run = function()
+      coroutine.wrap(function() while true do end end)()
+    end },
+  { pattern = "^Hang in a pattern", run = function()
+      return ("a"):rep(40):find(("a-"):rep(12) .. "b") ~= nil, "matched"
+    end },
+} }
+LUA
+
+# mktask ID CRITERION: first criterion a plain command, then CRITERION, then
+# one more command that must not run.
+mktask() {
+    cat >"$W/tasks/active/$1.md" <<MD
+---
+id: $1
+title: Limits
+labels: [testing]
+---
+## Acceptance Criteria
+- [ ] First: \`true\`
+- [ ] $2
+- [ ] Last: \`touch $T/last-$1\`
+MD
+}
+
+# start ID ARGS...: run in the background, events to $T/ev-ID; waits until
+# criterion 2 started.  Sets $pid and $t0 (seconds).
+start() {
+    local id=$1; shift
+    : >"$T/ev-$id"
+    "$IX_BIN" run "$id" --tasks-dir "$W/tasks" --json -q --events 3 "$@" \
+        >"$T/out-$id.json" 2>"$T/err-$id" 3>"$T/ev-$id" &
+    pid=$!
+    for _ in $(seq 200); do
+        grep -q '"criterion_started".*"index": *2\|"index": *2.*"criterion_started"' "$T/ev-$id" && break
+        sleep 0.05
+    done
+    sleep 0.3 # inside the rule now
+    t0=$(date +%s.%N)
+}
+
+# finish: wait for $pid; sets $rc and $secs (since $t0).
+finish() {
+    wait "$pid" && rc=0 || rc=$?
+    secs=$(echo "$(date +%s.%N) - $t0" | bc)
+}
+
+# consistent ID: criterion 1 ticked on disk, 2 and 3 not, the file lints,
+# no temp files beside it, the last command never ran.
+consistent() {
+    is "$("$IX_BIN" show --json "$W/tasks/active/$1.md" | jq -c '[.criteria[].checked]')" \
+        "[true,false,false]" "$1: only the first criterion is ticked on disk"
+    ok "$1: the task file lints clean" "$IX_BIN" lint "$W/tasks/active/$1.md"
+    is "$(ls -A "$W/tasks/active" | grep -v '\.md$' | tr '\n' ' ')" "" "$1: no temp files left"
+    ok "$1: the criterion after it never ran" test ! -e "$T/last-$1"
+}
+
+within() { # LIMIT DESC
+    ok "$2 (${secs}s, limit $1s)" test "$(echo "$secs < $1" | bc)" = 1
+}
+
+# ---- pure Lua: SIGINT and --task-timeout stop it at the next hook ----
+mktask TASK-930 "Loop in Lua"
+start TASK-930
+kill -INT $pid
+finish
+is "$rc" 130 "Lua loop + SIGINT: exit 130"
+within 3 "Lua loop + SIGINT: stops at once"
+is "$(jq -r .interrupted "$T/out-TASK-930.json")" true "Lua loop + SIGINT: the JSON report is written"
+like "$(jq -r '.criteria[1].reason' "$T/out-TASK-930.json")" "interrupted" "the criterion says interrupted"
+consistent TASK-930
+
+for how in pcall xpcall resume load; do
+    mktask TASK-931-$how "Loop catching errors with $how"
+    start TASK-931-$how
+    kill -INT $pid
+    finish
+    is "$rc" 130 "a loop catching the interrupt with $how still stops: exit 130"
+    within 3 "$how-catching loop + SIGINT: stops at once"
+    is "$(jq -r .interrupted "$T/out-TASK-931-$how.json")" true "$how: the JSON report is written"
+    consistent TASK-931-$how
+done
+
+# No signal, no deadline: the instruction limit cannot be caught either;
+# the criterion fails and the run goes on.
+mktask TASK-936 "Loop catching errors with pcall"
+sed -i "s|touch $T/last-TASK-936|true|" "$W/tasks/active/TASK-936.md"
+ix run TASK-936 --tasks-dir "$W/tasks" --json -q
+is "$rc" 1 "catching loop, no signal: the run finishes"
+like "$(jq -r '.criteria[1].reason' <<<"$out")" "testing.lua:5: handler ran more than 1000 million Lua instructions" \
+    "the instruction limit stops a loop that catches it, with file:line"
+is "$(jq -r '[.criteria[].state] | join(",")' <<<"$out")" "completed,remaining,completed" \
+    "the criteria before and after are done"
+
+mktask TASK-932 "Loop in a coroutine"
+start TASK-932
+kill -INT $pid
+finish
+is "$rc" 130 "a loop in a coroutine stops on SIGINT: exit 130"
+within 3 "coroutine loop + SIGINT: stops at once"
+
+mktask TASK-933 "Loop in Lua"
+start TASK-933 --task-timeout 2
+finish
+is "$rc" 1 "Lua loop + --task-timeout: exit 1, criteria remain"
+within 4 "Lua loop + --task-timeout 2: stops at the deadline"
+is "$(jq -r .task_timed_out "$T/out-TASK-933.json")" true "the report says --task-timeout"
+like "$(jq -r '.criteria[1].reason' "$T/out-TASK-933.json")" "stopped by --task-timeout" \
+    "the criterion says why"
+consistent TASK-933
+
+# ---- one C call that never returns: the watchdog ends the process ----
+mktask TASK-934 "Hang in a pattern"
+start TASK-934 --task-timeout 1
+finish
+is "$rc" 124 "pattern hang + --task-timeout: exit 124"
+within 9 "pattern hang + --task-timeout 1: ended by the watchdog (deadline + 5 s grace)"
+is "$(cat "$T/err-TASK-934")" "infraexec: criterion 2: the handler did not return within 5 s of --task-timeout (stuck in one C call); run stopped, no report" \
+    "one line says what happened"
+consistent TASK-934
+
+mktask TASK-935 "Hang in a pattern"
+start TASK-935
+kill -INT $pid
+finish
+is "$rc" 130 "pattern hang + SIGINT: exit 130"
+within 8 "pattern hang + SIGINT: ended within the 5 s grace"
+like "$(cat "$T/err-TASK-935")" "criterion 2: the handler did not return within 5 s of the interrupt" \
+    "the message names the interrupt"
+consistent TASK-935
+
+done_testing
