@@ -41,13 +41,17 @@ value_for() {
     case $1 in
     --report) echo "$T/r.md" ;; --only) echo 1 ;; --timeout | --task-timeout | --retries) echo 1 ;;
     --handlers | --tasks-dir) echo "$W/handlers" ;; --config) echo "$T/none.yaml" ;;
-    --events) echo 2 ;; --doc) echo 0 ;; --status | --label) echo x ;;
+    --events) echo 2 ;; --doc) echo 0 ;; --note) echo x ;; --status | --label) echo x ;;
     esac
 }
 all="--tasks-dir --json --status --label --dry-run --report --only --timeout --task-timeout
-     --retries --handlers --config --doc --force --events -q --quiet -V --version"
+     --retries --handlers --config --doc --force --events --confirm --note -q --quiet -V --version"
 cmds=$("$IX_BIN" --help | sed -n '/^commands:/,/^$/s/^  \([a-z]*\) .*/\1/p')
-like "$(echo $cmds)" "show tick log lint run verify next archive yaml handlers list" "commands from --help"
+missing=""
+for want in show tick log confirm lint run verify next archive yaml handlers list; do
+    case " $(echo $cmds) " in *" $want "*) ;; *) missing="$missing $want" ;; esac
+done
+is "$missing" "" "commands from --help: every command is listed"
 for cmd in $cmds; do
     takes=$("$IX_BIN" "$cmd" --help | sed -n 's/^  \(-[a-zA-Z], \)\{0,1\}\(--[a-z-]*\).*/\1\2/p' |
             sed 's/, / /' | tr '\n' ' ')
