@@ -31,6 +31,7 @@ typedef struct cli {
     const char *report_file;
     int *only;
     int force;                   /* archive --force */
+    int dot, pull;               /* queue --dot, queue/next --pull */
 } cli;
 
 typedef struct command {
@@ -169,11 +170,46 @@ static int cmd_log(cli *c, int argc, char **argv)
 
 /* ---- lint ---- */
 
+/* Relations naming a task the tasks directory does not hold.  The
+ * directory: --tasks-dir, else the one the file is filed in; a file filed
+ * elsewhere has nothing to compare with. */
+static size_t lint_missing_deps(cli *c, const ix_task *t, ix_queue **q, char **qdir)
+{
+    if (!t->ndeps)
+        return 0;
+    char *dir = c->tasks_dir ? ix_xstrdup(c->tasks_dir) : ix_taskdir_of(t->path);
+    ix_err err;
+    if (!dir)
+        return 0;
+    if (!*qdir || strcmp(*qdir, dir) != 0) {
+        ix_queue_free(*q);
+        free(*qdir);
+        *q = NULL;
+        *qdir = dir;
+        if (ix_queue_build(dir, q, &err) < 0)
+            *q = NULL;
+    } else {
+        free(dir);
+    }
+    size_t n = 0;
+    for (size_t i = 0; *q && i < t->ndeps; i++) {
+        const ix_dep *d = &t->deps[i];
+        if (!ix_queue_find(*q, d->id)) {
+            printf("%s:%d:1: %s (%s) does not exist in %s\n", t->path, d->line, d->id,
+                   d->relation, *qdir);
+            n++;
+        }
+    }
+    return n;
+}
+
 static int cmd_lint(cli *c, int argc, char **argv)
 {
     if (argc < 1)
         return fail("lint: expected at least one TASK");
     size_t problems = 0;
+    ix_queue *q = NULL;
+    char *qdir = NULL;
     for (int i = 0; i < argc; i++) {
         ix_err err;
         char *path;
@@ -190,11 +226,13 @@ static int cmd_lint(cli *c, int argc, char **argv)
             for (size_t k = 0; k < t->nproblems; k++)
                 printf("%s:%d:%d: %s\n", path, t->problems[k].line, t->problems[k].col,
                        t->problems[k].msg);
-            problems += t->nproblems;
+            problems += t->nproblems + lint_missing_deps(c, t, &q, &qdir);
             ix_task_free(t);
         }
         free(path);
     }
+    ix_queue_free(q);
+    free(qdir);
     if (problems)
         fprintf(stderr, "infraexec: lint: %zu problem%s\n", problems, problems == 1 ? "" : "s");
     return problems ? IX_EXIT_BAD : IX_EXIT_OK;
@@ -333,29 +371,72 @@ static int cmd_verify(cli *c, int argc, char **argv)
 
 /* ---- next and archive: the orchestrator's loop ---- */
 
+/* The queue both commands read: one code path for `queue` and `next`. */
+static int build_queue(cli *c, ix_queue **q)
+{
+    ix_err err;
+    char *dir;
+    if (ix_taskdir_find(c->tasks_dir, &dir, &err) < 0)
+        return fail(err.msg);
+    int rc = ix_queue_build(dir, q, &err);
+    free(dir);
+    return rc < 0 ? fail(err.msg) : IX_EXIT_OK;
+}
+
+static void print_warnings(const ix_queue *q, const char *cmd)
+{
+    for (size_t i = 0; i < q->nwarnings; i++)
+        fprintf(stderr, "infraexec: %s: warning: %s\n", cmd, q->warnings[i]);
+}
+
+static int cmd_queue(cli *c, int argc, char **argv)
+{
+    (void)argv;
+    if (argc)
+        return fail("queue: takes no arguments");
+    if (c->json && c->dot)
+        return fail("queue: --json and --dot exclude each other");
+    ix_queue *q;
+    int rc = build_queue(c, &q);
+    if (rc)
+        return rc;
+    if (c->json) {
+        print_json(ix_queue_json(q));
+    } else {
+        ix_buf b = IX_BUF_INIT;
+        if (c->dot)
+            ix_queue_dot(q, &b);
+        else
+            ix_queue_markdown(q, &b);
+        fwrite(b.data, 1, b.len, stdout);
+        ix_buf_free(&b);
+        if (c->dot)
+            print_warnings(q, "queue");
+    }
+    ix_queue_free(q);
+    return IX_EXIT_OK;
+}
+
 static int cmd_next(cli *c, int argc, char **argv)
 {
     (void)argv;
     if (argc)
         return fail("next: takes no arguments");
-    ix_err err;
-    char *dir;
-    json_t *res;
-    if (ix_taskdir_find(c->tasks_dir, &dir, &err) < 0)
-        return fail(err.msg);
-    int rc = ix_queue_next(dir, &res, &err);
-    free(dir);
-    if (rc < 0)
-        return fail(err.msg);
-    json_t *next = json_object_get(res, "next");
-    int found = !json_is_null(next);
+    ix_queue *q;
+    int rc = build_queue(c, &q);
+    if (rc)
+        return rc;
+    json_t *res = ix_queue_next_json(q);
+    int found = q->next >= 0;
     if (c->json) {
         print_json(json_incref(res));
     } else {
+        print_warnings(q, "next");
         if (found)
-            printf("%s\n", json_string_value(json_object_get(next, "id")));
+            printf("%s\n", json_string_value(json_object_get(json_object_get(res, "next"), "id")));
         else
-            fprintf(stderr, "infraexec: next: nothing to run\n");
+            fprintf(stderr, "infraexec: next: nothing to run: %s\n",
+                    json_string_value(json_object_get(res, "reason")));
         size_t i, k;
         json_t *w, *d;
         json_array_foreach(json_object_get(res, "waiting"), i, w) {
@@ -366,8 +447,16 @@ static int cmd_next(cli *c, int argc, char **argv)
                         json_string_value(json_object_get(d, "why")));
             fputc('\n', stderr);
         }
+        json_array_foreach(json_object_get(res, "blocked"), i, w) {
+            fprintf(stderr, "infraexec: next: %s is blocked by",
+                    json_string_value(json_object_get(w, "id")));
+            json_array_foreach(json_object_get(w, "blocked_by"), k, d)
+                fprintf(stderr, "%s %s", k ? "," : "", json_string_value(d));
+            fputc('\n', stderr);
+        }
     }
     json_decref(res);
+    ix_queue_free(q);
     return found ? IX_EXIT_OK : IX_EXIT_REMAIN;
 }
 
@@ -550,9 +639,12 @@ static const command commands[] = {
      "  --only N[,M...]     check only these criteria\n"
      "  --handlers DIR      look for handlers in DIR first\n"
      "  -q, --quiet         no progress on stderr\n"},
-    {"next", cmd_next, "", "the task to run next: active before backlog, by priority, then id",
-     "  --json              also list the tasks waiting for dependencies\n"
-     "exit 0 with the id on stdout, 1 when nothing can run\n"},
+    {"queue", cmd_queue, "", "the task queue: ready, blocked, waiting; human actions; summary",
+     "  --json              the scanner's JSON (docs/queue-schema.json)\n"
+     "  --dot               the dependency graph for Graphviz (dot -Tsvg)\n"},
+    {"next", cmd_next, "", "the first ready task of the queue",
+     "  --json              also list the tasks blocked or waiting, and why\n"
+     "exit 0 with the id on stdout, 1 when nothing can run (the reason on stderr)\n"},
     {"archive", cmd_archive, "TASK", "mark a finished task completed, move it to completed/, commit",
      "  --force             archive even with unchecked criteria\n"
      "  --json              print JSON\n"},
@@ -599,7 +691,7 @@ static void command_usage(const command *c)
 enum {
     OPT_TASKS_DIR = 256, OPT_STATUS, OPT_LABEL, OPT_JSON, OPT_DRY_RUN, OPT_REPORT, OPT_ONLY,
     OPT_TIMEOUT, OPT_TASK_TIMEOUT, OPT_RETRIES, OPT_HANDLERS, OPT_CONFIG, OPT_DOC, OPT_FORCE,
-    OPT_EVENTS,
+    OPT_EVENTS, OPT_DOT,
 };
 
 static const struct option long_opts[] = {
@@ -618,6 +710,7 @@ static const struct option long_opts[] = {
     {"doc", required_argument, NULL, OPT_DOC},
     {"force", no_argument, NULL, OPT_FORCE},
     {"events", required_argument, NULL, OPT_EVENTS},
+    {"dot", no_argument, NULL, OPT_DOT},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -676,6 +769,7 @@ static int parse_options(cli *c, const command *cmd, int *argc, char ***argv)
         case OPT_HANDLERS: c->run.handlers_dir = optarg; break;
         case OPT_CONFIG: c->run.config = optarg; break;
         case OPT_FORCE: c->force = 1; break;
+        case OPT_DOT: c->dot = 1; break;
         case OPT_EVENTS: {
             char *end;
             long fd = strtol(optarg, &end, 10);

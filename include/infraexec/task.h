@@ -49,6 +49,16 @@ typedef struct ix_code_block {
     char *text;         /* contents */
 } ix_code_block;
 
+/* A task named under "## Dependencies" (or in frontmatter depends_on: /
+ * blocked_by:) and how: deps.h lists the relations. */
+typedef struct ix_dep {
+    char *id;
+    const char *relation;   /* canonical name, static: "blocked_by", "unblocks", ... */
+    char *label;            /* the label as written, NULL when none */
+    int line;
+    int prerequisite;       /* the task waits until this one is completed */
+} ix_dep;
+
 typedef struct ix_problem {
     int line, col;
     char *msg;
@@ -77,8 +87,9 @@ typedef struct ix_task {
     int log_section_end;    /* line of the next level-1/2 heading, 0 = end of file */
     ix_code_block *code;
     size_t ncode;
-    char **deps;            /* task ids named under "## Dependencies" or in depends_on */
+    ix_dep *deps;           /* in document order, frontmatter first; one per id and relation */
     size_t ndeps;
+    int stop_line;          /* line of a STOP marker (never run), 0 when none */
 
     ix_problem *problems;   /* non-fatal findings, for `lint` */
     size_t nproblems;
