@@ -3,6 +3,7 @@
 
 #include "infraexec/clock.h"
 #include "infraexec/fileio.h"
+#include "infraexec/git.h"
 #include "infraexec/luahost.h"
 #include "infraexec/queue.h"
 #include "infraexec/report.h"
@@ -371,16 +372,37 @@ static int cmd_verify(cli *c, int argc, char **argv)
 
 /* ---- next and archive: the orchestrator's loop ---- */
 
-/* The queue both commands read: one code path for `queue` and `next`. */
+/* The queue both commands read: one code path for `queue` and `next`.
+ * --pull first fast-forwards the tasks repository; a failure is a warning
+ * and the local state is used (the scanner's rule). */
 static int build_queue(cli *c, ix_queue **q)
 {
-    ix_err err;
-    char *dir;
+    ix_err err, perr;
+    char *dir, *pulled = NULL;
     if (ix_taskdir_find(c->tasks_dir, &dir, &err) < 0)
         return fail(err.msg);
+    int pull_rc = 0;
+    if (c->pull) {
+        ix_git *g;
+        pull_rc = ix_git_open(dir, &g, &perr);
+        if (pull_rc == 0) {
+            pull_rc = ix_git_pull_ff(g, &pulled, &perr);
+            ix_git_close(g);
+        }
+    }
     int rc = ix_queue_build(dir, q, &err);
     free(dir);
-    return rc < 0 ? fail(err.msg) : IX_EXIT_OK;
+    if (rc < 0) {
+        free(pulled);
+        return fail(err.msg);
+    }
+    if (pull_rc < 0)
+        ix_queue_warn(*q, "--pull: could not pull latest changes (%s); working with the local "
+                      "state", perr.msg);
+    else if (pulled)
+        fprintf(stderr, "infraexec: pull: %s\n", pulled);
+    free(pulled);
+    return IX_EXIT_OK;
 }
 
 static void print_warnings(const ix_queue *q, const char *cmd)
@@ -641,9 +663,11 @@ static const command commands[] = {
      "  -q, --quiet         no progress on stderr\n"},
     {"queue", cmd_queue, "", "the task queue: ready, blocked, waiting; human actions; summary",
      "  --json              the scanner's JSON (docs/queue-schema.json)\n"
-     "  --dot               the dependency graph for Graphviz (dot -Tsvg)\n"},
+     "  --dot               the dependency graph for Graphviz (dot -Tsvg)\n"
+     "  --pull              fetch and fast-forward the tasks repository first\n"},
     {"next", cmd_next, "", "the first ready task of the queue",
      "  --json              also list the tasks blocked or waiting, and why\n"
+     "  --pull              fetch and fast-forward the tasks repository first\n"
      "exit 0 with the id on stdout, 1 when nothing can run (the reason on stderr)\n"},
     {"archive", cmd_archive, "TASK", "mark a finished task completed, move it to completed/, commit",
      "  --force             archive even with unchecked criteria\n"
@@ -691,7 +715,7 @@ static void command_usage(const command *c)
 enum {
     OPT_TASKS_DIR = 256, OPT_STATUS, OPT_LABEL, OPT_JSON, OPT_DRY_RUN, OPT_REPORT, OPT_ONLY,
     OPT_TIMEOUT, OPT_TASK_TIMEOUT, OPT_RETRIES, OPT_HANDLERS, OPT_CONFIG, OPT_DOC, OPT_FORCE,
-    OPT_EVENTS, OPT_DOT,
+    OPT_EVENTS, OPT_DOT, OPT_PULL,
 };
 
 static const struct option long_opts[] = {
@@ -711,6 +735,7 @@ static const struct option long_opts[] = {
     {"force", no_argument, NULL, OPT_FORCE},
     {"events", required_argument, NULL, OPT_EVENTS},
     {"dot", no_argument, NULL, OPT_DOT},
+    {"pull", no_argument, NULL, OPT_PULL},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -770,6 +795,7 @@ static int parse_options(cli *c, const command *cmd, int *argc, char ***argv)
         case OPT_CONFIG: c->run.config = optarg; break;
         case OPT_FORCE: c->force = 1; break;
         case OPT_DOT: c->dot = 1; break;
+        case OPT_PULL: c->pull = 1; break;
         case OPT_EVENTS: {
             char *end;
             long fd = strtol(optarg, &end, 10);

@@ -83,4 +83,13 @@ typedef struct ix_git_identity {
 int ix_git_commit_paths(ix_git *g, const char *const *paths, size_t n, const char *message,
                         const ix_git_identity *fallback, char out_id[41], ix_err *err);
 
+/* `git pull --ff-only` for the checked-out branch: fetch its upstream
+ * (branch.NAME.remote/.merge, else origin/NAME) and, when the branch is
+ * behind, check the new tree out (refusing to overwrite local changes) and
+ * move the branch.  *WHAT says what happened ("main is up to date with
+ * origin/main", "main fast-forwarded to origin/main (abc123...)").  Diverged
+ * branches, an unreachable remote, a detached HEAD are errors: nothing is
+ * changed.  No credentials are asked for (an ssh remote needing them fails). */
+int ix_git_pull_ff(ix_git *g, char **what, ix_err *err);
+
 #endif
