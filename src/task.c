@@ -797,11 +797,11 @@ int ix_task_tick(const ix_task *t, int index, ix_edits *e, ix_err *err)
     return 0;
 }
 
-void ix_task_set_updated(const ix_task *t, const char *date, ix_edits *e)
+/* Splice VALUE over scalar N's value, keeping its quotes; 0 when done. */
+static int set_scalar(const ix_task *t, const ix_fm_node *n, const char *value, ix_edits *e)
 {
-    const ix_fm_node *n = ix_fm_get(t->fm, "updated");
-    if (!n || n->kind != IX_FM_SCALAR || n->style == IX_FM_BLOCK || strcmp(n->value, date) == 0)
-        return;
+    if (n->kind != IX_FM_SCALAR || n->style == IX_FM_BLOCK)
+        return -1;
     /* The node's range starts at an &anchor or !tag when there is one. */
     size_t start = n->start;
     while (start < n->end && (t->data[start] == '&' || t->data[start] == '!')) {
@@ -818,8 +818,33 @@ void ix_task_set_updated(const ix_task *t, const char *date, ix_edits *e)
     }
     size_t q = n->style == IX_FM_PLAIN ? 0 : 1;
     if (n->end - start < 2 * q)
-        return;
-    add_splice(e, start + q, n->end - q, ix_xstrdup(date));
+        return -1;
+    add_splice(e, start + q, n->end - q, ix_xstrdup(value));
+    return 0;
+}
+
+void ix_task_set_updated(const ix_task *t, const char *date, ix_edits *e)
+{
+    const ix_fm_node *n = ix_fm_get(t->fm, "updated");
+    if (n && n->kind == IX_FM_SCALAR && strcmp(n->value, date) != 0)
+        set_scalar(t, n, date, e);
+}
+
+int ix_task_set_status(const ix_task *t, const char *value, ix_edits *e, ix_err *err)
+{
+    const ix_fm_node *n = ix_fm_get(t->fm, "status");
+    if (!n) {
+        ix_buf line = IX_BUF_INIT;
+        ix_buf_printf(&line, "status: %s%s", value, t->eol);
+        add_splice(e, t->fm_close, t->fm_close, ix_buf_detach(&line));
+        return 0;
+    }
+    if (n->kind == IX_FM_SCALAR && strcmp(n->value, value) == 0)
+        return 0;
+    if (set_scalar(t, n, value, e) < 0)
+        return ix_err_set(err, "%s:%d:%d: status is not a one-line scalar; not setting it to %s",
+                          t->path, n->line, n->col, value);
+    return 0;
 }
 
 static int line_blank(const ix_task *t, size_t line)
@@ -917,7 +942,8 @@ static int verify_change(const ix_task *old, const ix_task_change *chg, const ix
     if (ix_task_parse(old->path, out->data, out->len, &t, &perr) < 0)
         return ix_err_set(err, "%s: the edit would not parse (%s); nothing written", old->path,
                           perr.msg);
-    int ok = t->ncriteria == old->ncriteria;
+    int ok = t->ncriteria == old->ncriteria &&
+             (!chg->set_status || (t->status && strcmp(t->status, chg->set_status) == 0));
     for (size_t i = 0; ok && i < chg->nticks; i++)
         ok = t->criteria[chg->ticks[i] - 1].checked;
     if (ok && chg->message) {
@@ -962,6 +988,8 @@ static int change_text(void *ctx, const char *path, const char *data, size_t len
         else
             rc = ix_task_tick(t, chg->ticks[i], &e, err);
     }
+    if (rc == 0 && chg->set_status)
+        rc = ix_task_set_status(t, chg->set_status, &e, err);
     if (rc == 0) {
         if (chg->message)
             ix_task_add_log(t, chg->stamp, chg->message, &e);

@@ -127,6 +127,9 @@ typedef struct ix_edits {
 int ix_task_tick(const ix_task *t, int index, ix_edits *e, ix_err *err);
 /* Set `updated:` to DATE keeping its quoting; no-op if the key is absent. */
 void ix_task_set_updated(const ix_task *t, const char *date, ix_edits *e);
+/* Set `status:` to VALUE (a plain word) keeping its quoting, or add the key
+ * after the last frontmatter line; fails on a block scalar or non-scalar. */
+int ix_task_set_status(const ix_task *t, const char *value, ix_edits *e, ix_err *err);
 /* Append "- STAMP: TEXT" to the Progress Log (created when missing).
  * Newlines in TEXT become spaces: an entry is one line. */
 void ix_task_add_log(const ix_task *t, const char *stamp, const char *text, ix_edits *e);
@@ -139,6 +142,7 @@ typedef struct ix_task_change {
     const char *expect_text;  /* if set, each ticked criterion must still read so */
     const char *message;      /* Progress Log entry text, or NULL */
     const char *stamp;        /* "YYYY-MM-DD HH:MM" for the entry and updated: */
+    const char *set_status;   /* if set, `status:` becomes this plain word (added when missing) */
     int changed;              /* out: 1 if the file was rewritten */
 } ix_task_change;
 
