@@ -455,7 +455,7 @@ static int cmd_next(cli *c, int argc, char **argv)
     } else {
         print_warnings(q, "next");
         if (found)
-            printf("%s\n", json_string_value(json_object_get(json_object_get(res, "next"), "id")));
+            printf("%s\n", json_string_value(json_object_get(json_object_get(res, "next"), "arg")));
         else
             fprintf(stderr, "infraexec: next: nothing to run: %s\n",
                     json_string_value(json_object_get(res, "reason")));

@@ -121,6 +121,42 @@ static void warn_unparsed(ix_queue *q, const char *path, const char *msg)
                       strncmp(msg, path, n) == 0 && msg[n] == ':' ? msg + n + 2 : msg);
 }
 
+/* A regular file (a FIFO would hang the scan) whose name is printable (it
+ * may be printed for `run`).  Anyone with a pull request names the files. */
+static int readable_name(ix_queue *q, const char *path)
+{
+    struct stat st;
+    for (const unsigned char *p = (const unsigned char *)path; *p; p++)
+        if (*p < 0x20 || *p == 0x7f) {
+            ix_queue_warn(q, "%s:1:1: control characters in the file name (skipped)", path);
+            q->skipped++;
+            return 0;
+        }
+    if (stat(path, &st) < 0 || !S_ISREG(st.st_mode)) {
+        ix_queue_warn(q, "%s:1:1: not a regular file (skipped)", path);
+        q->skipped++;
+        return 0;
+    }
+    return 1;
+}
+
+/* What `next` prints for `run`: the id when it finds this very file, else
+ * the path (an id naming another file, or shared by two files, must not
+ * make the loop run a task other than the one chosen). */
+static char *run_arg(const ix_queue *q, const ix_qtask *e)
+{
+    char *found = NULL, a[PATH_MAX], b[PATH_MAX];
+    ix_err err;
+    int same = 0;
+    for (const unsigned char *p = (const unsigned char *)e->id; *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            return ix_xstrdup(e->task->path);
+    if (ix_taskdir_resolve(q->tasks_dir, e->id, &found, &err) == 0)
+        same = realpath(found, a) && realpath(e->task->path, b) && strcmp(a, b) == 0;
+    free(found);
+    return ix_xstrdup(same ? e->id : e->task->path);
+}
+
 static void load_tasks(ix_queue *q, char **paths, size_t np)
 {
     q->t = ix_xcalloc(np ? np : 1, sizeof *q->t);
@@ -129,6 +165,8 @@ static void load_tasks(ix_queue *q, char **paths, size_t np)
     for (size_t i = 0; i < np; i++) {
         ix_err err;
         ix_task *t;
+        if (!readable_name(q, paths[i]))
+            continue;
         if (ix_task_load(paths[i], &t, &err) < 0) {
             warn_unparsed(q, paths[i], err.msg);
             q->skipped++;
@@ -201,7 +239,10 @@ static void load_action(ix_queue *q, const char *hdir, const char *name)
     ix_err err;
     json_error_t je;
     json_t *j = NULL;
-    if (ix_file_read(path.data, 1 << 20, &text, &err) < 0)
+    struct stat st;
+    if (stat(path.data, &st) == 0 && !S_ISREG(st.st_mode))
+        ix_queue_warn(q, "%s:1:1: not a regular file (action skipped)", path.data);
+    else if (ix_file_read(path.data, 1 << 20, &text, &err) < 0)
         ix_queue_warn(q, "%s", err.msg);
     else if (!(j = json_loadb(text.data ? text.data : "", text.len, 0, &je)))
         ix_queue_warn(q, "%s:%d:%d: %s (action skipped)", path.data, je.line, je.column, je.text);
@@ -409,6 +450,7 @@ static void classify(ix_queue *q)
             continue;
         mark_waits(q, e);
         e->state = e->nblocked_by ? IX_Q_BLOCKED : e->nwaits ? IX_Q_WAITING : IX_Q_READY;
+        e->arg = run_arg(q, e);
         if (e->state == IX_Q_READY && q->next < 0)
             q->next = (int)i;
     }
@@ -448,6 +490,7 @@ void ix_queue_free(ix_queue *q)
         ix_task_free(e->task);
         free(e->id);
         free(e->location);
+        free(e->arg);
         free_strs(e->blocked_by, e->nblocked_by);
         for (size_t k = 0; k < e->nwaits; k++) {
             free(e->waits[k].id);

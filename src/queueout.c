@@ -413,10 +413,10 @@ json_t *ix_queue_next_json(const ix_queue *q)
     if (q->next >= 0) {
         const ix_qtask *e = &q->t[q->next];
         const ix_task *t = e->task;
-        next = json_pack("{s:s, s:s?, s:s?, s:s?, s:s, s:s, s:s, s:i, s:i}", "id", e->id,
-                         "title", t->title, "priority", t->priority, "status", t->status,
-                         "state", ix_taskdir_states[e->folder], "path", t->path,
-                         "location", e->location, "total", (int)t->ncriteria,
+        next = json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:s, s:s, s:s, s:i, s:i}", "id", e->id,
+                         "arg", e->arg, "title", t->title, "priority", t->priority,
+                         "status", t->status, "state", ix_taskdir_states[e->folder],
+                         "path", t->path, "location", e->location, "total", (int)t->ncriteria,
                          "checked", (int)ix_task_checked(t));
         reason = json_null();
     } else {

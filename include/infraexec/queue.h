@@ -43,6 +43,7 @@ typedef struct ix_qtask {
     char *id;               /* frontmatter id, else the file name without .md */
     int folder;             /* index into ix_taskdir_states */
     char *location;         /* "tasks/active/TASK-001.md" */
+    char *arg;              /* for `run`: the id if it finds this file, else the path */
     int done;
     ix_qstate state;
     char **blocked_by;      /* "ACTION-001", "tasks/blocked/", "status: blocked", "STOP (line 9)" */

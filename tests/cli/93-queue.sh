@@ -234,6 +234,35 @@ is "$rc" 1 "a missing prerequisite is unmet"
 like "$err" "TASK-1.md:10: TASK-1 depends on TASK-77, which is in no folder of $T/miss/tasks" \
     "and a warning names it"
 
+# An id that names another file: next prints the path, so the loop runs the
+# task it chose, not the blocked one the id would find.
+task "$T/ids/tasks/blocked" TASK-6 critical blocked
+task "$T/ids/tasks/active" TASK-5 high
+sed -i 's/^id: TASK-5$/id: TASK-6/' "$T/ids/tasks/active/TASK-5.md"
+ix next --tasks-dir "$T/ids/tasks"
+is "$out" "$T/ids/tasks/active/TASK-5.md" "an id naming another file: next prints the path"
+like "$err" "TASK-6.md: TASK-6 is also the id of $T/ids/tasks/active/TASK-5.md" "and the duplicate id is a warning"
+ix next --tasks-dir "$T/ids/tasks" --json
+is "$(jq -r '"\(.next.id) \(.next.arg)"' <<<"$out")" "TASK-6 $T/ids/tasks/active/TASK-5.md" \
+    "next --json: the id, and the argument for run"
+ix next --tasks-dir "$T/order/tasks" --json
+is "$(jq -r .next.arg <<<"$out")" TASK-100 "an id that finds its own file is printed as it is"
+
+# Hostile names: a FIFO (would hang a reader), a newline in a file name.
+h=$T/hostile
+task "$h/tasks/active" TASK-1 low
+mkfifo "$h/tasks/active/TASK-2.md"
+printf -- '---\nid: TASK-3\ntitle: x\npriority: critical\n---\n' >"$h/tasks/active/TASK-3
+.md"
+mkdir -p "$h/human-actions/ACTION-001-x"
+mkfifo "$h/human-actions/ACTION-001-x/action_report.json"
+timeout 10 "$IX_BIN" next --tasks-dir "$h/tasks" >"$T/h.out" 2>"$T/h.err" && rc=0 || rc=$?
+is "$rc" 0 "FIFOs and odd names do not hang or break next"
+is "$(cat "$T/h.out")" TASK-1 "the regular task is chosen"
+like "$(cat "$T/h.err")" "TASK-2.md:1:1: not a regular file (skipped)" "a FIFO task file is skipped"
+like "$(cat "$T/h.err")" "action_report.json:1:1: not a regular file (action skipped)" "a FIFO action report too"
+like "$(cat "$T/h.err")" "control characters in the file name (skipped)" "a file name with a newline is skipped"
+
 # ---- the Markdown layout of the spec ----
 cd "$T/homelab"
 ix queue
