@@ -29,8 +29,18 @@ static char *xstrdup_or(const char *s, const char *dflt)
     return ix_xstrdup(s ? s : dflt);
 }
 
+/* Enough for any real tree; a hostile one must not make the scan slow. */
+#define MAX_WARNINGS 200
+
 void ix_queue_warn(ix_queue *q, const char *fmt, ...)
 {
+    if (q->nwarnings > MAX_WARNINGS)
+        return;
+    if (q->nwarnings == MAX_WARNINGS) {
+        q->warnings = ix_xrealloc(q->warnings, (q->nwarnings + 1) * sizeof *q->warnings);
+        q->warnings[q->nwarnings++] = ix_xstrdup("more warnings than these; the rest are not shown");
+        return;
+    }
     char msg[1024];
     va_list ap;
     va_start(ap, fmt);
@@ -415,6 +425,8 @@ static void mark_blocked(ix_qtask *e)
         snprintf(s, sizeof s, "STOP (line %d)", t->stop_line);
         add_str(&e->blocked_by, &e->nblocked_by, s);
     }
+    if (t->deps_truncated)
+        add_str(&e->blocked_by, &e->nblocked_by, "too many dependencies");
 }
 
 static void mark_waits(ix_queue *q, ix_qtask *e)

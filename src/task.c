@@ -285,6 +285,14 @@ static void visit_code_block(walker *w, cmark_node *n)
 static void add_dep(ix_task *t, const char *id, size_t n, const char *relation, int prereq,
                     const char *label, int line)
 {
+    if (t->deps_truncated)
+        return;
+    if (t->ndeps == IX_TASK_MAX_DEPS) {
+        t->deps_truncated = line ? line : 1;
+        add_problem(t, t->deps_truncated, 1, "more than %d dependencies; the rest are not read "
+                    "and the task counts as blocked", IX_TASK_MAX_DEPS);
+        return;
+    }
     for (size_t i = 0; i < t->ndeps; i++)
         if (strlen(t->deps[i].id) == n && strncmp(t->deps[i].id, id, n) == 0 &&
             strcmp(t->deps[i].relation, relation) == 0 &&

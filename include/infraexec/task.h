@@ -20,6 +20,9 @@
 #include <stddef.h>
 
 #define IX_TASK_MAX_SIZE (16u * 1024 * 1024)
+/* More dependencies than this is no real task; the rest are not recorded
+ * and the queue counts the task as blocked (deps_truncated). */
+#define IX_TASK_MAX_DEPS 500
 
 typedef struct ix_criterion {
     int index;          /* 1-based, document order */
@@ -89,6 +92,7 @@ typedef struct ix_task {
     size_t ncode;
     ix_dep *deps;           /* in document order, frontmatter first; one per id and relation */
     size_t ndeps;
+    int deps_truncated;     /* line where IX_TASK_MAX_DEPS was passed, else 0 */
     int stop_line;          /* line of a STOP marker (never run), 0 when none */
 
     ix_problem *problems;   /* non-fatal findings, for `lint` */

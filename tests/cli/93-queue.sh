@@ -263,6 +263,20 @@ like "$(cat "$T/h.err")" "TASK-2.md:1:1: not a regular file (skipped)" "a FIFO t
 like "$(cat "$T/h.err")" "action_report.json:1:1: not a regular file (action skipped)" "a FIFO action report too"
 like "$(cat "$T/h.err")" "control characters in the file name (skipped)" "a file name with a newline is skipped"
 
+# A hostile size: 600 prerequisites that exist nowhere.  The task model keeps
+# 500 and the task counts as blocked; warnings stop at 200 (plus one saying so).
+big=$T/big/tasks/active
+mkdir -p "$big"
+{ printf -- '---\nid: TASK-1\ntitle: x\npriority: low\n---\n## Dependencies\n'
+  for i in $(seq 2 601); do echo "- TASK-$i"; done; } >"$big/TASK-1.md"
+ix queue --json --tasks-dir "$T/big/tasks"
+is "$(jq -c '[.priority_queue[0].blocked_reasons, (.priority_queue[0].dependencies|length), (.warnings|length), .warnings[-1]]' <<<"$out")" \
+    '[["too many dependencies"],500,201,"more warnings than these; the rest are not shown"]' \
+    "too many dependencies: blocked; warnings capped"
+ix lint "$big/TASK-1.md"
+like "$out" "TASK-1.md:507:1: more than 500 dependencies; the rest are not read and the task counts as blocked" \
+    "lint says where the limit was passed"
+
 # ---- the Markdown layout of the spec ----
 cd "$T/homelab"
 ix queue
