@@ -405,10 +405,21 @@ static int build_queue(cli *c, ix_queue **q)
     return IX_EXIT_OK;
 }
 
+/* Text from task files and action reports, control characters as spaces:
+ * no escape sequence of theirs reaches the terminal. */
+static void put_clean(const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++)
+        fputc(*p < 0x20 || *p == 0x7f ? ' ' : *p, stderr);
+}
+
 static void print_warnings(const ix_queue *q, const char *cmd)
 {
-    for (size_t i = 0; i < q->nwarnings; i++)
-        fprintf(stderr, "infraexec: %s: warning: %s\n", cmd, q->warnings[i]);
+    for (size_t i = 0; i < q->nwarnings; i++) {
+        fprintf(stderr, "infraexec: %s: warning: ", cmd);
+        put_clean(q->warnings[i]);
+        fputc('\n', stderr);
+    }
 }
 
 static int cmd_queue(cli *c, int argc, char **argv)
@@ -462,18 +473,26 @@ static int cmd_next(cli *c, int argc, char **argv)
         size_t i, k;
         json_t *w, *d;
         json_array_foreach(json_object_get(res, "waiting"), i, w) {
-            fprintf(stderr, "infraexec: next: %s waits for",
-                    json_string_value(json_object_get(w, "id")));
-            json_array_foreach(json_object_get(w, "waits_for"), k, d)
-                fprintf(stderr, "%s %s (%s)", k ? "," : "", json_string_value(json_object_get(d, "id")),
-                        json_string_value(json_object_get(d, "why")));
+            fputs("infraexec: next: ", stderr);
+            put_clean(json_string_value(json_object_get(w, "id")));
+            fputs(" waits for", stderr);
+            json_array_foreach(json_object_get(w, "waits_for"), k, d) {
+                fputs(k ? ", " : " ", stderr);
+                put_clean(json_string_value(json_object_get(d, "id")));
+                fputs(" (", stderr);
+                put_clean(json_string_value(json_object_get(d, "why")));
+                fputc(')', stderr);
+            }
             fputc('\n', stderr);
         }
         json_array_foreach(json_object_get(res, "blocked"), i, w) {
-            fprintf(stderr, "infraexec: next: %s is blocked by",
-                    json_string_value(json_object_get(w, "id")));
-            json_array_foreach(json_object_get(w, "blocked_by"), k, d)
-                fprintf(stderr, "%s %s", k ? "," : "", json_string_value(d));
+            fputs("infraexec: next: ", stderr);
+            put_clean(json_string_value(json_object_get(w, "id")));
+            fputs(" is blocked by", stderr);
+            json_array_foreach(json_object_get(w, "blocked_by"), k, d) {
+                fputs(k ? ", " : " ", stderr);
+                put_clean(json_string_value(d));
+            }
             fputc('\n', stderr);
         }
     }

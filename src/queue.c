@@ -99,11 +99,6 @@ static int by_queue_order(const void *a, const void *b)
     return d ? d : strcmp(x->task->path, y->task->path);
 }
 
-int ix_queue_is_entry(const ix_qtask *e)
-{
-    return !e->done;
-}
-
 const char *ix_queue_state_name(ix_qstate s)
 {
     return s == IX_Q_READY ? "ready" : s == IX_Q_WAITING ? "waiting-dependency" : "blocked";

@@ -82,8 +82,6 @@ void ix_queue_warn(ix_queue *q, const char *fmt, ...) __attribute__((format(prin
 
 /* The first task whose id is ID, or NULL. */
 const ix_qtask *ix_queue_find(const ix_queue *q, const char *id);
-/* 1 for the entries of the queue proper (not completed). */
-int ix_queue_is_entry(const ix_qtask *e);
 const char *ix_queue_state_name(ix_qstate s);
 
 /* The scanner's output: {priority_queue, human_actions_required,

@@ -254,6 +254,8 @@ task "$h/tasks/active" TASK-1 low
 mkfifo "$h/tasks/active/TASK-2.md"
 printf -- '---\nid: TASK-3\ntitle: x\npriority: critical\n---\n' >"$h/tasks/active/TASK-3
 .md"
+printf -- '---\nid: "TASK-4\\e[31m"\ntitle: x\nstatus: blocked\n---\n## Dependencies\n- TASK-77\n' \
+    >"$h/tasks/active/TASK-4.md"
 mkdir -p "$h/human-actions/ACTION-001-x"
 mkfifo "$h/human-actions/ACTION-001-x/action_report.json"
 timeout 10 "$IX_BIN" next --tasks-dir "$h/tasks" >"$T/h.out" 2>"$T/h.err" && rc=0 || rc=$?
@@ -262,6 +264,10 @@ is "$(cat "$T/h.out")" TASK-1 "the regular task is chosen"
 like "$(cat "$T/h.err")" "TASK-2.md:1:1: not a regular file (skipped)" "a FIFO task file is skipped"
 like "$(cat "$T/h.err")" "action_report.json:1:1: not a regular file (action skipped)" "a FIFO action report too"
 like "$(cat "$T/h.err")" "control characters in the file name (skipped)" "a file name with a newline is skipped"
+like "$(cat "$T/h.err")" "TASK-4 [31m is blocked by status: blocked" "an escape in an id is shown as a space"
+is "$(grep -c $'\e' "$T/h.err")" 0 "no escape character reaches stderr"
+timeout 10 "$IX_BIN" queue --tasks-dir "$h/tasks" >"$T/h.md" 2>&1
+is "$(grep -c $'\e' "$T/h.md")" 0 "nor the Markdown queue"
 
 # A hostile size: 600 prerequisites that exist nowhere.  The task model keeps
 # 500 and the task counts as blocked; warnings stop at 200 (plus one saying so).
