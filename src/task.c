@@ -952,6 +952,15 @@ static int verify_change(const ix_task *old, const ix_task_change *chg, const ix
                           perr.msg);
     int ok = t->ncriteria == old->ncriteria &&
              (!chg->set_status || (t->status && strcmp(t->status, chg->set_status) == 0));
+    /* An updated: that was set must read as the date (on an empty value
+     * after an &anchor the splice would lengthen the anchor's name instead). */
+    const ix_fm_node *u = ix_fm_get(old->fm, "updated");
+    if (ok && u && u->kind == IX_FM_SCALAR && u->style != IX_FM_BLOCK &&
+        !(t->updated && strlen(t->updated) == 10 && strncmp(t->updated, chg->stamp, 10) == 0)) {
+        ix_task_free(t);
+        return ix_err_set(err, "%s:%d:%d: updated: would not read back as the date after the "
+                               "edit; nothing written", old->path, u->line, u->col);
+    }
     for (size_t i = 0; ok && i < chg->nticks; i++)
         ok = t->criteria[chg->ticks[i] - 1].checked;
     if (ok && chg->message) {

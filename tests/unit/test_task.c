@@ -229,6 +229,21 @@ static void test_set_status(void)
     ix_task_free(t);
 }
 
+/* An anchor on an empty updated: the date would extend the anchor name and
+ * updated: stay empty, so the checked edit refuses (a fuzz finding). */
+static void test_updated_readback(void)
+{
+    static const char text[] = "---\nid: T\ntitle: x\nupdated: &a\nother: 1\n---\n"
+                               "## Acceptance Criteria\n- [ ] a\n";
+    ix_task_change chg = {.message = "hello", .stamp = "2031-02-03 04:05"};
+    ix_buf out = IX_BUF_INIT;
+    ix_err err = {{0}};
+    int rc = ix_task_edit_text("mem.md", text, sizeof text - 1, &chg, &out, &err);
+    ok(rc < 0 && strstr(err.msg, "mem.md:4:") && strstr(err.msg, "updated: would not read back"),
+       "updated: that would not read back: refused (%s)", err.msg);
+    ix_buf_free(&out);
+}
+
 static void expect_error(const char *text, size_t len, const char *needle, const char *what)
 {
     ix_task *t = NULL;
@@ -312,6 +327,7 @@ int main(void)
     test_edits();
     test_shapes();
     test_set_status();
+    test_updated_readback();
     test_bad_input();
     test_corpus();
     return tap_done();
