@@ -306,7 +306,10 @@ static void check_actions_md(ix_queue *q, const char *hdir)
     ix_buf path = IX_BUF_INIT, text = IX_BUF_INIT;
     ix_buf_printf(&path, "%s/actions.md", hdir);
     ix_err err;
-    if (access(path.data, F_OK) == 0 && ix_file_read(path.data, 1 << 20, &text, &err) < 0)
+    struct stat st;
+    if (stat(path.data, &st) == 0 && !S_ISREG(st.st_mode))
+        ix_queue_warn(q, "%s:1:1: not a regular file (not read)", path.data);
+    else if (access(path.data, F_OK) == 0 && ix_file_read(path.data, 1 << 20, &text, &err) < 0)
         ix_queue_warn(q, "%s", err.msg);
     int line = 1;
     const char *bol = text.data;

@@ -258,11 +258,13 @@ printf -- '---\nid: "TASK-4\\e[31m"\ntitle: x\nstatus: blocked\n---\n## Dependen
     >"$h/tasks/active/TASK-4.md"
 mkdir -p "$h/human-actions/ACTION-001-x"
 mkfifo "$h/human-actions/ACTION-001-x/action_report.json"
+mkfifo "$h/human-actions/actions.md"
 timeout 10 "$IX_BIN" next --tasks-dir "$h/tasks" >"$T/h.out" 2>"$T/h.err" && rc=0 || rc=$?
 is "$rc" 0 "FIFOs and odd names do not hang or break next"
 is "$(cat "$T/h.out")" TASK-1 "the regular task is chosen"
 like "$(cat "$T/h.err")" "TASK-2.md:1:1: not a regular file (skipped)" "a FIFO task file is skipped"
 like "$(cat "$T/h.err")" "action_report.json:1:1: not a regular file (action skipped)" "a FIFO action report too"
+like "$(cat "$T/h.err")" "actions.md:1:1: not a regular file (not read)" "and a FIFO actions.md"
 like "$(cat "$T/h.err")" "control characters in the file name (skipped)" "a file name with a newline is skipped"
 like "$(cat "$T/h.err")" "TASK-4 [31m is blocked by status: blocked" "an escape in an id is shown as a space"
 is "$(grep -c $'\e' "$T/h.err")" 0 "no escape character reaches stderr"
