@@ -2,6 +2,7 @@
 #include "infraexec/cli.h"
 
 #include "infraexec/clock.h"
+#include "infraexec/deps.h"
 #include "infraexec/fileio.h"
 #include "infraexec/git.h"
 #include "infraexec/luahost.h"
@@ -247,7 +248,8 @@ static int by_priority_then_id(const void *a, const void *b)
     int d = ix_task_priority_rank(x->priority) - ix_task_priority_rank(y->priority);
     if (d)
         return d;
-    return strcmp(x->id ? x->id : x->path, y->id ? y->id : y->path);
+    d = ix_dep_id_cmp(x->id, y->id); /* as the queue orders: TASK-9 before TASK-10 */
+    return d ? d : strcmp(x->path, y->path);
 }
 
 static int has_label(const ix_task *t, const char *label)

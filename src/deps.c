@@ -78,3 +78,11 @@ long ix_dep_id_number(const char *id)
     long v = strtol(d + 1, &end, 10);
     return *end ? -1 : v;
 }
+
+int ix_dep_id_cmp(const char *a, const char *b)
+{
+    long na = ix_dep_id_number(a), nb = ix_dep_id_number(b);
+    if (na != nb)
+        return na < 0 ? 1 : nb < 0 ? -1 : na < nb ? -1 : 1;
+    return strcmp(a ? a : "", b ? b : "");
+}

@@ -92,10 +92,7 @@ static int by_queue_order(const void *a, const void *b)
     d = ix_task_priority_rank(x->task->priority) - ix_task_priority_rank(y->task->priority);
     if (d)
         return d;
-    long nx = ix_dep_id_number(x->id), ny = ix_dep_id_number(y->id);
-    if (nx != ny) /* an id without a number goes last */
-        return nx < 0 ? 1 : ny < 0 ? -1 : nx < ny ? -1 : 1;
-    d = strcmp(x->id, y->id);
+    d = ix_dep_id_cmp(x->id, y->id);
     return d ? d : strcmp(x->task->path, y->task->path);
 }
 
@@ -375,8 +372,7 @@ static int by_urgency(const void *a, const void *b)
     int d = ix_task_priority_rank(x->effective) - ix_task_priority_rank(y->effective);
     if (d)
         return d;
-    long nx = ix_dep_id_number(x->id), ny = ix_dep_id_number(y->id);
-    return nx != ny ? (nx < ny ? -1 : 1) : strcmp(x->id, y->id);
+    return ix_dep_id_cmp(x->id, y->id);
 }
 
 /* Each open action blocks the open tasks it names; its effective urgency is

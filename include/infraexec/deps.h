@@ -27,4 +27,8 @@ size_t ix_dep_id_len(const char *s);
 /* The number of a task id (TASK-010 -> 10), or -1 when ID has none. */
 long ix_dep_id_number(const char *id);
 
+/* Queue order of two ids: by number as a number (TASK-9 before TASK-10; an
+ * id without one last), then bytewise.  NULL sorts as "". */
+int ix_dep_id_cmp(const char *a, const char *b);
+
 #endif

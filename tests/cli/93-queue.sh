@@ -128,6 +128,9 @@ is "$(jq -r '[.priority_queue[].task_id]|join(" ")' <<<"$out")" \
     "active first; critical > high > low > unknown; TASK-9 before TASK-10; backlog last"
 ix next --tasks-dir "$o"
 is "$out" TASK-100 "next follows the same order"
+ix list --tasks-dir "$o" --json
+is "$(jq -r 'map(.id)|join(" ")' <<<"$out")" "TASK-1 TASK-100 TASK-9 TASK-10 TASK-2 TASK-3" \
+    "list: by priority, then the number as a number too"
 
 # ---- blocked: folder, status, STOP; human actions ----
 b=$T/blocked
