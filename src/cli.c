@@ -3,7 +3,9 @@
 
 #include "infraexec/clock.h"
 #include "infraexec/confirm.h"
+#include "infraexec/deps.h"
 #include "infraexec/fileio.h"
+#include "infraexec/git.h"
 #include "infraexec/luahost.h"
 #include "infraexec/queue.h"
 #include "infraexec/report.h"
@@ -39,6 +41,7 @@ typedef struct cli {
     int *only;
     int force;                   /* archive --force */
     const char *note;            /* confirm --note */
+    int dot, pull;               /* queue --dot, queue/next --pull */
 } cli;
 
 typedef struct command {
@@ -191,11 +194,46 @@ static int cmd_log(cli *c, int argc, char **argv)
 
 /* ---- lint ---- */
 
+/* Relations naming a task the tasks directory does not hold.  The
+ * directory: --tasks-dir, else the one the file is filed in; a file filed
+ * elsewhere has nothing to compare with. */
+static size_t lint_missing_deps(cli *c, const ix_task *t, ix_queue **q, char **qdir)
+{
+    if (!t->ndeps)
+        return 0;
+    char *dir = c->tasks_dir ? ix_xstrdup(c->tasks_dir) : ix_taskdir_of(t->path);
+    ix_err err;
+    if (!dir)
+        return 0;
+    if (!*qdir || strcmp(*qdir, dir) != 0) {
+        ix_queue_free(*q);
+        free(*qdir);
+        *q = NULL;
+        *qdir = dir;
+        if (ix_queue_build(dir, q, &err) < 0)
+            *q = NULL;
+    } else {
+        free(dir);
+    }
+    size_t n = 0;
+    for (size_t i = 0; *q && i < t->ndeps; i++) {
+        const ix_dep *d = &t->deps[i];
+        if (!ix_queue_find(*q, d->id)) {
+            printf("%s:%d:1: %s (%s) does not exist in %s\n", t->path, d->line, d->id,
+                   d->relation, *qdir);
+            n++;
+        }
+    }
+    return n;
+}
+
 static int cmd_lint(cli *c, int argc, char **argv)
 {
     if (argc < 1)
         return fail("lint: expected at least one TASK");
     size_t problems = 0;
+    ix_queue *q = NULL;
+    char *qdir = NULL;
     for (int i = 0; i < argc; i++) {
         ix_err err;
         char *path;
@@ -212,11 +250,13 @@ static int cmd_lint(cli *c, int argc, char **argv)
             for (size_t k = 0; k < t->nproblems; k++)
                 printf("%s:%d:%d: %s\n", path, t->problems[k].line, t->problems[k].col,
                        t->problems[k].msg);
-            problems += t->nproblems;
+            problems += t->nproblems + lint_missing_deps(c, t, &q, &qdir);
             ix_task_free(t);
         }
         free(path);
     }
+    ix_queue_free(q);
+    free(qdir);
     if (problems)
         fprintf(stderr, "infraexec: lint: %zu problem%s\n", problems, problems == 1 ? "" : "s");
     return problems ? IX_EXIT_BAD : IX_EXIT_OK;
@@ -230,7 +270,8 @@ static int by_priority_then_id(const void *a, const void *b)
     int d = ix_task_priority_rank(x->priority) - ix_task_priority_rank(y->priority);
     if (d)
         return d;
-    return strcmp(x->id ? x->id : x->path, y->id ? y->id : y->path);
+    d = ix_dep_id_cmp(x->id, y->id); /* as the queue orders: TASK-9 before TASK-10 */
+    return d ? d : strcmp(x->path, y->path);
 }
 
 static int has_label(const ix_task *t, const char *label)
@@ -387,45 +428,135 @@ static int cmd_confirm(cli *c, int argc, char **argv)
 
 /* ---- next and archive: the orchestrator's loop ---- */
 
+/* The queue both commands read: one code path for `queue` and `next`.
+ * --pull first fast-forwards the tasks repository; a failure is a warning
+ * and the local state is used (the scanner's rule). */
+static int build_queue(cli *c, ix_queue **q)
+{
+    ix_err err, perr;
+    char *dir, *pulled = NULL;
+    if (ix_taskdir_find(c->tasks_dir, &dir, &err) < 0)
+        return fail(err.msg);
+    int pull_rc = 0;
+    if (c->pull) {
+        ix_git *g;
+        pull_rc = ix_git_open(dir, &g, &perr);
+        if (pull_rc == 0) {
+            pull_rc = ix_git_pull_ff(g, &pulled, &perr);
+            ix_git_close(g);
+        }
+    }
+    int rc = ix_queue_build(dir, q, &err);
+    free(dir);
+    if (rc < 0) {
+        free(pulled);
+        return fail(err.msg);
+    }
+    if (pull_rc < 0)
+        ix_queue_warn(*q, "--pull: could not pull latest changes (%s); working with the local "
+                      "state", perr.msg);
+    else if (pulled)
+        fprintf(stderr, "infraexec: pull: %s\n", pulled);
+    free(pulled);
+    return IX_EXIT_OK;
+}
+
+/* Text from task files and action reports, control characters as spaces:
+ * no escape sequence of theirs reaches the terminal. */
+static void put_clean(const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++)
+        fputc(*p < 0x20 || *p == 0x7f ? ' ' : *p, stderr);
+}
+
+static void print_warnings(const ix_queue *q, const char *cmd)
+{
+    for (size_t i = 0; i < q->nwarnings; i++) {
+        fprintf(stderr, "infraexec: %s: warning: ", cmd);
+        put_clean(q->warnings[i]);
+        fputc('\n', stderr);
+    }
+}
+
+static int cmd_queue(cli *c, int argc, char **argv)
+{
+    (void)argv;
+    if (argc)
+        return fail("queue: takes no arguments");
+    if (c->json && c->dot)
+        return fail("queue: --json and --dot exclude each other");
+    ix_queue *q;
+    int rc = build_queue(c, &q);
+    if (rc)
+        return rc;
+    if (c->json) {
+        print_json(ix_queue_json(q));
+    } else {
+        ix_buf b = IX_BUF_INIT;
+        if (c->dot)
+            ix_queue_dot(q, &b);
+        else
+            ix_queue_markdown(q, &b);
+        fwrite(b.data, 1, b.len, stdout);
+        ix_buf_free(&b);
+        if (c->dot)
+            print_warnings(q, "queue");
+    }
+    ix_queue_free(q);
+    return IX_EXIT_OK;
+}
+
 static int cmd_next(cli *c, int argc, char **argv)
 {
     (void)argv;
     if (argc)
         return fail("next: takes no arguments");
-    ix_err err;
-    char *dir;
-    json_t *res;
-    if (ix_taskdir_find(c->tasks_dir, &dir, &err) < 0)
-        return fail(err.msg);
-    int rc = ix_queue_next(dir, &res, &err);
-    free(dir);
-    if (rc < 0)
-        return fail(err.msg);
-    json_t *next = json_object_get(res, "next");
-    int found = !json_is_null(next);
+    ix_queue *q;
+    int rc = build_queue(c, &q);
+    if (rc)
+        return rc;
+    json_t *res = ix_queue_next_json(q);
+    int found = q->next >= 0;
     if (c->json) {
         print_json(json_incref(res));
     } else {
+        print_warnings(q, "next");
         if (found)
-            printf("%s\n", json_string_value(json_object_get(next, "id")));
+            printf("%s\n", json_string_value(json_object_get(json_object_get(res, "next"), "arg")));
         else
-            fprintf(stderr, "infraexec: next: nothing to run\n");
+            fprintf(stderr, "infraexec: next: nothing to run: %s\n",
+                    json_string_value(json_object_get(res, "reason")));
         size_t i, k;
         json_t *w, *d;
         ix_buf s1 = IX_BUF_INIT, s2 = IX_BUF_INIT;
         json_array_foreach(json_object_get(res, "waiting"), i, w) {
-            fprintf(stderr, "infraexec: next: %s waits for",
-                    shown(&s1, json_string_value(json_object_get(w, "id")), "?"));
-            json_array_foreach(json_object_get(w, "waits_for"), k, d)
-                fprintf(stderr, "%s %s (%s)", k ? "," : "",
-                        shown(&s1, json_string_value(json_object_get(d, "id")), "?"),
-                        shown(&s2, json_string_value(json_object_get(d, "why")), "?"));
+            fputs("infraexec: next: ", stderr);
+            put_clean(json_string_value(json_object_get(w, "id")));
+            fputs(" waits for", stderr);
+            json_array_foreach(json_object_get(w, "waits_for"), k, d) {
+                fputs(k ? ", " : " ", stderr);
+                put_clean(json_string_value(json_object_get(d, "id")));
+                fputs(" (", stderr);
+                put_clean(json_string_value(json_object_get(d, "why")));
+                fputc(')', stderr);
+            }
+            fputc('\n', stderr);
+        }
+        json_array_foreach(json_object_get(res, "blocked"), i, w) {
+            fputs("infraexec: next: ", stderr);
+            put_clean(json_string_value(json_object_get(w, "id")));
+            fputs(" is blocked by", stderr);
+            json_array_foreach(json_object_get(w, "blocked_by"), k, d) {
+                fputs(k ? ", " : " ", stderr);
+                put_clean(json_string_value(d));
+            }
             fputc('\n', stderr);
         }
         ix_buf_free(&s1);
         ix_buf_free(&s2);
     }
     json_decref(res);
+    ix_queue_free(q);
     return found ? IX_EXIT_OK : IX_EXIT_REMAIN;
 }
 
@@ -609,9 +740,14 @@ static const command commands[] = {
      "  --only N[,M...]     check only these criteria\n"
      "  --handlers DIR      look for handlers in DIR first\n"
      "  -q, --quiet         no progress on stderr\n"},
-    {"next", cmd_next, "", "the task to run next: active before backlog, by priority, then id",
-     "  --json              also list the tasks waiting for dependencies\n"
-     "exit 0 with the id on stdout, 1 when nothing can run\n"},
+    {"queue", cmd_queue, "", "the task queue: ready, blocked, waiting; human actions; summary",
+     "  --json              the scanner's JSON (docs/queue-schema.json)\n"
+     "  --dot               the dependency graph for Graphviz (dot -Tsvg)\n"
+     "  --pull              fetch and fast-forward the tasks repository first\n"},
+    {"next", cmd_next, "", "the first ready task of the queue",
+     "  --json              also list the tasks blocked or waiting, and why\n"
+     "  --pull              fetch and fast-forward the tasks repository first\n"
+     "exit 0 with the id on stdout, 1 when nothing can run (the reason on stderr)\n"},
     {"archive", cmd_archive, "TASK", "mark a finished task completed, move it to completed/, commit",
      "  --force             archive even with unchecked criteria\n"
      "  --json              print JSON\n"},
@@ -659,7 +795,7 @@ static void command_usage(const command *c)
 enum {
     OPT_TASKS_DIR = 256, OPT_STATUS, OPT_LABEL, OPT_JSON, OPT_DRY_RUN, OPT_REPORT, OPT_ONLY,
     OPT_TIMEOUT, OPT_TASK_TIMEOUT, OPT_RETRIES, OPT_HANDLERS, OPT_CONFIG, OPT_DOC, OPT_FORCE,
-    OPT_EVENTS, OPT_CONFIRM, OPT_NOTE,
+    OPT_EVENTS, OPT_CONFIRM, OPT_NOTE, OPT_DOT, OPT_PULL,
 };
 
 static const struct option long_opts[] = {
@@ -680,6 +816,8 @@ static const struct option long_opts[] = {
     {"events", required_argument, NULL, OPT_EVENTS},
     {"confirm", no_argument, NULL, OPT_CONFIRM},
     {"note", required_argument, NULL, OPT_NOTE},
+    {"dot", no_argument, NULL, OPT_DOT},
+    {"pull", no_argument, NULL, OPT_PULL},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -832,6 +970,8 @@ static int parse_options(cli *c, const command *cmd, int *argc, char ***argv)
         }
         case OPT_CONFIG: c->run.config = optarg; break;
         case OPT_FORCE: c->force = 1; break;
+        case OPT_DOT: c->dot = 1; break;
+        case OPT_PULL: c->pull = 1; break;
         case OPT_CONFIRM: c->run.confirm = 1; break;
         case OPT_NOTE: c->note = optarg; break;
         case OPT_EVENTS:

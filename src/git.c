@@ -494,3 +494,110 @@ char *ix_git_user_name(const char *path)
     git_libgit2_shutdown();
     return name;
 }
+
+/* ---- pull: fetch and fast-forward only ---- */
+
+/* The branch's upstream: branch.NAME.remote / .merge, else origin/NAME. */
+static void upstream_of(ix_git *g, const char *branch, char **remote, char **ref)
+{
+    ix_buf local = IX_BUF_INIT;
+    ix_buf_printf(&local, "refs/heads/%s", branch);
+    git_buf rb = {0}, mb = {0};
+    int has_remote = git_branch_upstream_remote(&rb, g->repo, local.data) == 0;
+    int has_merge = git_branch_upstream_merge(&mb, g->repo, local.data) == 0;
+    *remote = ix_xstrdup(has_remote ? rb.ptr : "origin");
+    ix_buf r = IX_BUF_INIT;
+    if (has_merge && strncmp(mb.ptr, "refs/heads/", 11) == 0)
+        ix_buf_printf(&r, "refs/remotes/%s/%s", *remote, mb.ptr + 11);
+    else
+        ix_buf_printf(&r, "refs/remotes/%s/%s", *remote, branch);
+    *ref = ix_buf_detach(&r);
+    git_buf_dispose(&rb);
+    git_buf_dispose(&mb);
+    ix_buf_free(&local);
+}
+
+int ix_git_pull_ff(ix_git *g, char **what, ix_err *err)
+{
+    *what = NULL;
+    char *branch, *remote_name = NULL, *ref = NULL;
+    if (ix_git_branch(g, &branch, err) < 0)
+        return -1;
+    upstream_of(g, branch, &remote_name, &ref);
+    git_remote *remote = NULL;
+    git_reference *up = NULL, *moved = NULL;
+    git_annotated_commit *theirs = NULL;
+    git_object *target = NULL;
+    int rc = -1;
+    git_fetch_options fo;
+    git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
+    if (git_remote_lookup(&remote, g->repo, remote_name) < 0) {
+        fail_git(err, g->workdir, "no remote '%s'", remote_name);
+        goto out;
+    }
+    if (git_remote_fetch(remote, NULL, &fo, "fetch (infraexec --pull)") < 0) {
+        fail_git(err, g->workdir, "cannot fetch from '%s'", remote_name);
+        goto out;
+    }
+    if (git_reference_lookup(&up, g->repo, ref) < 0) {
+        fail_git(err, g->workdir, "no %s after fetching", ref);
+        goto out;
+    }
+    if (git_annotated_commit_from_ref(&theirs, g->repo, up) < 0) {
+        fail_git(err, g->workdir, "cannot read %s", ref);
+        goto out;
+    }
+    git_merge_analysis_t analysis;
+    git_merge_preference_t pref;
+    const git_annotated_commit *heads[1] = {theirs};
+    if (git_merge_analysis(&analysis, &pref, g->repo, heads, 1) < 0) {
+        fail_git(err, g->workdir, "cannot compare %s with %s", branch, ref);
+        goto out;
+    }
+    char id[GIT_OID_HEXSZ + 1];
+    git_oid_tostr(id, sizeof id, git_annotated_commit_id(theirs));
+    ix_buf msg = IX_BUF_INIT;
+    if (analysis & GIT_MERGE_ANALYSIS_UP_TO_DATE) {
+        ix_buf_printf(&msg, "%s is up to date with %s", branch, ref + 13);
+    } else if (!(analysis & GIT_MERGE_ANALYSIS_FASTFORWARD)) {
+        ix_err_set(err, "%s: %s and %s have diverged; not merging (fast-forward only), "
+                        "the local state is used", g->workdir, branch, ref + 13);
+        goto out;
+    } else {
+        /* Check the new tree out first (SAFE: refuses to overwrite local
+         * changes), and only then move the branch: a failure leaves both. */
+        git_checkout_options co;
+        git_checkout_options_init(&co, GIT_CHECKOUT_OPTIONS_VERSION);
+        co.checkout_strategy = GIT_CHECKOUT_SAFE;
+        if (git_object_lookup(&target, g->repo, git_annotated_commit_id(theirs),
+                              GIT_OBJECT_COMMIT) < 0 ||
+            git_checkout_tree(g->repo, target, &co) < 0) {
+            fail_git(err, g->workdir, "cannot fast-forward %s to %s (local changes in the way?)",
+                     branch, ref + 13);
+            goto out;
+        }
+        ix_buf local = IX_BUF_INIT;
+        ix_buf_printf(&local, "refs/heads/%s", branch);
+        int set = git_reference_create(&moved, g->repo, local.data,
+                                       git_annotated_commit_id(theirs), 1,
+                                       "pull: fast-forward (infraexec --pull)");
+        ix_buf_free(&local);
+        if (set < 0) {
+            fail_git(err, g->workdir, "cannot move %s to %s", branch, id);
+            goto out;
+        }
+        ix_buf_printf(&msg, "%s fast-forwarded to %s (%.12s)", branch, ref + 13, id);
+    }
+    *what = ix_buf_detach(&msg);
+    rc = 0;
+out:
+    git_reference_free(moved);
+    git_reference_free(up);
+    git_object_free(target);
+    git_annotated_commit_free(theirs);
+    git_remote_free(remote);
+    free(ref);
+    free(remote_name);
+    free(branch);
+    return rc;
+}

@@ -13,6 +13,7 @@
 #include "infraexec/progress.h"
 #include "infraexec/safetext.h"
 #include "infraexec/secrets.h"
+#include "infraexec/streak.h"
 #include "infraexec/task.h"
 #include "infraexec/taskdir.h"
 
@@ -420,8 +421,10 @@ static void reconcile(run *r)
                    "what the file holds");
 }
 
-/* Tick (optional) and log in one atomic update of the task file. */
-static int update_task(run *r, int tick, const char *expect, const char *text, ix_err *err)
+/* Tick (optional), log and set the status (optional) in one atomic update
+ * of the task file. */
+static int update_task_status(run *r, int tick, const char *expect, const char *text,
+                              const char *status, ix_err *err)
 {
     ix_now now;
     if (ix_clock_now(&now, err) < 0)
@@ -435,7 +438,7 @@ static int update_task(run *r, int tick, const char *expect, const char *text, i
         free(masked);
     }
     ix_task_change chg = {.ticks = &tick, .nticks = tick > 0, .expect_text = expect,
-                          .message = message, .stamp = now.stamp};
+                          .message = message, .stamp = now.stamp, .set_status = status};
     if (ix_task_update_file(r->task->path, &chg, err) < 0) {
         free(message);
         return -1;
@@ -456,6 +459,33 @@ static int update_task(run *r, int tick, const char *expect, const char *text, i
     }
     free(message);
     return 0;
+}
+
+static int update_task(run *r, int tick, const char *expect, const char *text, ix_err *err)
+{
+    return update_task_status(r, tick, expect, text, NULL, err);
+}
+
+/* The run's closing entry; the third failing run in a row blocks the task
+ * (streak.h).  Counted on the file as it is now, others' entries included. */
+static void record_run(run *r)
+{
+    ix_err err;
+    ix_task *t;
+    int block;
+    if (ix_task_load(r->task->path, &t, &err) < 0) {
+        add_string(&r->rep->warnings, &r->rep->nwarnings, err.msg);
+        return;
+    }
+    char *text = ix_streak_entry(t, r->rep, &block);
+    ix_task_free(t);
+    if (text && update_task_status(r, 0, NULL, text, block ? "blocked" : NULL, &err) < 0)
+        add_string(&r->rep->warnings, &r->rep->nwarnings, err.msg);
+    else if (block)
+        add_string(&r->rep->warnings, &r->rep->nwarnings,
+                   "criteria kept failing run after run (see the Progress Log): status set to "
+                   "blocked; next will not choose the task until a person sets it back");
+    free(text);
 }
 
 static int append_log(void *vr, const char *text, ix_err *err)
@@ -768,6 +798,8 @@ int ix_run_task(const char *arg, const ix_run_opts *o, ix_report *rep, int *exit
 
     rep->verify = o->verify;
     rc = o->verify ? verify(&r, host, &ctx, err) : work(&r, host, &ctx, err);
+    if (rc == 0 && !o->verify && !o->dry_run && !cancel_run)
+        record_run(&r);
 
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);

@@ -1,6 +1,7 @@
 /* task.c - see include/infraexec/task.h */
 #include "infraexec/task.h"
 
+#include "infraexec/deps.h"
 #include "infraexec/fileio.h"
 #include "infraexec/safetext.h"
 
@@ -21,6 +22,9 @@ typedef struct walker {
     char *heading;          /* nearest heading of any level */
     int in_criteria, in_log, log_sub;  /* log_sub: a ### inside the Progress Log */
     int in_deps;
+    const char *dep_rel;    /* relation of the last label under Dependencies */
+    int dep_prereq;
+    char *dep_label;        /* that label as written (unknown ones are kept) */
     char *group;
 } walker;
 
@@ -280,6 +284,202 @@ static void visit_code_block(walker *w, cmark_node *n)
     b->text = ix_xstrdup(cmark_node_get_literal(n) ? cmark_node_get_literal(n) : "");
 }
 
+static void add_dep(ix_task *t, const char *id, size_t n, const char *relation, int prereq,
+                    const char *label, int line)
+{
+    if (t->deps_truncated)
+        return;
+    if (t->ndeps == IX_TASK_MAX_DEPS) {
+        t->deps_truncated = line ? line : 1;
+        add_problem(t, t->deps_truncated, 1, "more than %d dependencies; the rest are not read "
+                    "and the task counts as blocked", IX_TASK_MAX_DEPS);
+        return;
+    }
+    for (size_t i = 0; i < t->ndeps; i++)
+        if (strlen(t->deps[i].id) == n && strncmp(t->deps[i].id, id, n) == 0 &&
+            strcmp(t->deps[i].relation, relation) == 0 &&
+            strcmp(t->deps[i].label ? t->deps[i].label : "", label ? label : "") == 0)
+            return;
+    t->deps = ix_xrealloc(t->deps, (t->ndeps + 1) * sizeof *t->deps);
+    t->deps[t->ndeps++] = (ix_dep){ix_xstrndup(id, n), relation, label ? ix_xstrdup(label) : NULL,
+                                   line, prereq};
+}
+
+/* The first task id ("TASK-005") in S at or after P; its length in *N. */
+static const char *next_id(const char *s, const char *p, size_t *n)
+{
+    for (; (p = strstr(p, "TASK-")); p += 5)
+        if ((p == s || !isalnum((unsigned char)p[-1])) && (*n = ix_dep_id_len(p)))
+            return p;
+    return NULL;
+}
+
+/* Ids in frontmatter depends_on: / blocked_by: (a list or one scalar). */
+static void fm_deps(ix_task *t, const char *key)
+{
+    const ix_fm_node *d = ix_fm_get(t->fm, key);
+    for (size_t i = 0; d && i < (d->kind == IX_FM_SEQ ? d->nchild : 1); i++) {
+        const ix_fm_node *v = d->kind == IX_FM_SEQ ? &d->child[i] : d;
+        size_t n;
+        if (v->kind != IX_FM_SCALAR)
+            continue;
+        for (const char *p = v->value; (p = next_id(v->value, p, &n)); p += n)
+            add_dep(t, p, n, key, 1, NULL, v->line);
+    }
+}
+
+/* Under Dependencies: LABEL (a sub-heading, or a bold line like
+ * "**Blocked By:**") names the relation of the ids that follow.  A label we
+ * do not know still makes them prerequisites -- an unknown word must not let
+ * a task run early -- and lint reports it. */
+static void set_dep_label(walker *w, const char *label, size_t n, int line, int col, int strict)
+{
+    int prereq;
+    const char *rel = ix_dep_relation(label, n, &prereq);
+    if (!rel && !strict)
+        return;
+    while (n && strchr(" \t:", label[n - 1]))
+        n--; /* "Blocked By:" is kept as "Blocked By" */
+    free(w->dep_label);
+    w->dep_label = ix_xstrndup(label, n);
+    w->dep_rel = rel ? rel : IX_REL_UNKNOWN;
+    w->dep_prereq = rel ? prereq : 1;
+    if (!rel)
+        add_problem(w->t, line, col, "unknown dependency relation '%s' (known: Depends On, "
+                    "Blocked By, Prerequisites, Requires, After; Blocks, Unblocks, Required For, "
+                    "Enables, Related); its tasks count as prerequisites", w->dep_label);
+}
+
+static int has_id(const char *s)
+{
+    size_t n;
+    return next_id(s, s, &n) != NULL;
+}
+
+/* The label a paragraph starts with, into *LABEL (malloc'd): bold or
+ * emphasised text without a task id ("**Unblocks**:"), or plain text up to a
+ * ':' or the first id ("Depends on: TASK-1").  *SHAPED is set when the bold
+ * text stands alone or ends in ':' -- a label even if the word is unknown. */
+static int para_label(cmark_node *para, char **label, int *shaped)
+{
+    cmark_node *c = cmark_node_first_child(para);
+    *label = NULL;
+    *shaped = 0;
+    if (!c)
+        return 0;
+    cmark_node_type ty = cmark_node_get_type(c);
+    if (ty == CMARK_NODE_STRONG || ty == CMARK_NODE_EMPH) {
+        char *text = heading_text(c);
+        if (has_id(text)) {
+            free(text);
+            return 0;
+        }
+        cmark_node *next = cmark_node_next(c);
+        const char *after = next && cmark_node_get_type(next) == CMARK_NODE_TEXT
+                                ? cmark_node_get_literal(next) : NULL;
+        size_t len = strlen(text);
+        *shaped = !next || (len && text[len - 1] == ':') || (after && after[0] == ':');
+        *label = text;
+        return 1;
+    }
+    if (ty != CMARK_NODE_TEXT)
+        return 0;
+    const char *s = cmark_node_get_literal(c);
+    size_t n, colon = strcspn(s, ":"), idat;
+    const char *id = next_id(s, s, &n);
+    idat = id ? (size_t)(id - s) : strlen(s);
+    size_t end = colon < idat ? colon : idat;
+    if (end == strlen(s) || end > 40)
+        return 0;
+    *label = ix_xstrndup(s, end);
+    return 1;
+}
+
+/* The relation a bullet gives itself ("- **Blocks**: TASK-4"), or NULL. */
+static const char *item_relation(cmark_node *item, int *prereq)
+{
+    cmark_node *para = cmark_node_first_child(item);
+    char *label;
+    int shaped;
+    if (!para || cmark_node_get_type(para) != CMARK_NODE_PARAGRAPH ||
+        !para_label(para, &label, &shaped))
+        return NULL;
+    const char *rel = ix_dep_relation(label, strlen(label), prereq);
+    free(label);
+    return rel;
+}
+
+/* A paragraph directly under Dependencies that is a label line. */
+static void visit_dep_paragraph(walker *w, cmark_node *para)
+{
+    char *label;
+    int shaped;
+    if (!para_label(para, &label, &shaped))
+        return;
+    set_dep_label(w, label, strlen(label), node_line(w, para), cmark_node_get_start_column(para),
+                  shaped && cmark_node_get_type(cmark_node_first_child(para)) != CMARK_NODE_TEXT);
+    free(label);
+}
+
+/* Line of the first whole-word ID (N bytes) in BLOCK's source. */
+static int id_line(const walker *w, cmark_node *block, const char *id, size_t n)
+{
+    const ix_task *t = w->t;
+    size_t s = node_start(w, block), e = node_end(w, block);
+    for (const char *p = t->data + s; p && (size_t)(p - t->data) + n <= e;) {
+        p = memmem(p, e - (size_t)(p - t->data), id, n);
+        if (!p)
+            break;
+        if ((p == t->data || !isalnum((unsigned char)p[-1])) && !isdigit((unsigned char)p[n]))
+            return (int)ix_lines_at(&t->lines, (size_t)(p - t->data));
+        p += n;
+    }
+    return node_line(w, block);
+}
+
+/* Task ids in a text node under Dependencies, with the relation of the
+ * innermost bullet that names one, else of the last label. */
+static void scan_deps(walker *w, cmark_node *text)
+{
+    const char *s = cmark_node_get_literal(text);
+    size_t n;
+    if (!s || !next_id(s, s, &n))
+        return;
+    const char *rel = w->dep_rel, *label = w->dep_label;
+    int prereq = w->dep_prereq;
+    cmark_node *block = NULL;
+    for (cmark_node *p = cmark_node_parent(text); p; p = cmark_node_parent(p)) {
+        cmark_node_type ty = cmark_node_get_type(p);
+        if (!block && (ty == CMARK_NODE_PARAGRAPH || ty == CMARK_NODE_HEADING))
+            block = p;
+        int ip;
+        const char *ir = ty == CMARK_NODE_ITEM ? item_relation(p, &ip) : NULL;
+        if (ir) {
+            rel = ir;
+            prereq = ip;
+            label = NULL;
+            break;
+        }
+    }
+    for (const char *p = s; (p = next_id(s, p, &n)); p += n)
+        add_dep(w->t, p, n, rel, prereq, label, block ? id_line(w, block, p, n) : 0);
+}
+
+/* "STOP" alone as a paragraph or heading (bold or not): the featmgmt
+ * marker for "a person wants this task left alone". */
+static void check_stop(walker *w, cmark_node *n)
+{
+    if (w->t->stop_line)
+        return;
+    char *text = heading_text(n);
+    size_t a = strspn(text, " \t"), z = strlen(text);
+    while (z > a && (text[z - 1] == ' ' || text[z - 1] == '\t'))
+        z--;
+    if (z - a == 4 && memcmp(text + a, "STOP", 4) == 0)
+        w->t->stop_line = node_line(w, n);
+    free(text);
+}
+
 static void visit_heading(walker *w, cmark_node *n)
 {
     int level = cmark_node_get_heading_level(n);
@@ -296,6 +496,8 @@ static void visit_heading(walker *w, cmark_node *n)
         w->in_criteria = level == 2 && starts_with_ci(text, "Acceptance Criteria");
         w->in_log = level == 2 && starts_with_ci(text, "Progress Log");
         w->in_deps = level == 2 && starts_with_ci(text, "Dependencies");
+        w->dep_rel = IX_REL_LISTED;
+        w->dep_prereq = 1;
         w->log_sub = 0;
         if (w->in_criteria)
             w->t->has_criteria_section = 1;
@@ -312,29 +514,9 @@ static void visit_heading(walker *w, cmark_node *n)
     }
     if (w->in_log)
         w->log_sub = 1;
+    if (w->in_deps)
+        set_dep_label(w, text, strlen(text), node_line(w, n), cmark_node_get_start_column(n), 1);
     free(text);
-}
-
-static void add_dep(ix_task *t, const char *id, size_t n)
-{
-    for (size_t i = 0; i < t->ndeps; i++)
-        if (strlen(t->deps[i]) == n && strncmp(t->deps[i], id, n) == 0)
-            return;
-    t->deps = ix_xrealloc(t->deps, (t->ndeps + 1) * sizeof *t->deps);
-    t->deps[t->ndeps++] = ix_xstrndup(id, n);
-}
-
-/* Task ids ("TASK-005") in a piece of text. */
-static void scan_deps(ix_task *t, const char *s)
-{
-    for (const char *p = s; (p = strstr(p, "TASK-"));) {
-        size_t n = 5;
-        while (isdigit((unsigned char)p[n]))
-            n++;
-        if (n > 5 && (p == s || !isalnum((unsigned char)p[-1])))
-            add_dep(t, p, n);
-        p += n;
-    }
 }
 
 static void walk_body(walker *w, cmark_node *doc)
@@ -347,8 +529,17 @@ static void walk_body(walker *w, cmark_node *doc)
         cmark_node *n = cmark_iter_get_node(it);
         switch (cmark_node_get_type(n)) {
         case CMARK_NODE_HEADING:
-            if (cmark_node_parent(n) == doc)
+            if (cmark_node_parent(n) == doc) {
                 visit_heading(w, n);
+                check_stop(w, n);
+            }
+            break;
+        case CMARK_NODE_PARAGRAPH:
+            if (cmark_node_parent(n) == doc) {
+                check_stop(w, n);
+                if (w->in_deps)
+                    visit_dep_paragraph(w, n);
+            }
             break;
         case CMARK_NODE_ITEM:
             if (w->in_criteria)
@@ -364,7 +555,7 @@ static void walk_body(walker *w, cmark_node *doc)
         case CMARK_NODE_TEXT:
         case CMARK_NODE_CODE:
             if (w->in_deps)
-                scan_deps(w->t, cmark_node_get_literal(n));
+                scan_deps(w, n);
             break;
         default:
             break;
@@ -443,12 +634,8 @@ static void read_fields(ix_task *t)
         t->labels = ix_xcalloc(1, sizeof *t->labels);
         t->labels[t->nlabels++] = labels->value;
     }
-    const ix_fm_node *deps = ix_fm_get(t->fm, "depends_on");
-    if (deps && deps->kind == IX_FM_SCALAR)
-        scan_deps(t, deps->value);
-    for (size_t i = 0; deps && deps->kind == IX_FM_SEQ && i < deps->nchild; i++)
-        if (deps->child[i].kind == IX_FM_SCALAR)
-            scan_deps(t, deps->child[i].value);
+    fm_deps(t, "depends_on");
+    fm_deps(t, "blocked_by");
     const ix_fm_node *first = t->fm->nchild ? &t->fm->child[0] : NULL;
     int line = first ? first->key_line : t->fm->line;
     if (!t->id)
@@ -546,6 +733,7 @@ int ix_task_parse(const char *path, const char *data, size_t len, ix_task **out,
     free(w.section);
     free(w.heading);
     free(w.group);
+    free(w.dep_label);
     if (!t->has_criteria_section)
         add_problem(t, (int)close + 1 <= (int)t->lines.count ? (int)close + 1 : (int)close, 1,
                     "no '## Acceptance Criteria' section");
@@ -611,7 +799,11 @@ void ix_task_free(ix_task *t)
         free(t->code[i].text);
     }
     free(t->code);
-    free_strv(t->deps, t->ndeps);
+    for (size_t i = 0; i < t->ndeps; i++) {
+        free(t->deps[i].id);
+        free(t->deps[i].label);
+    }
+    free(t->deps);
     for (size_t i = 0; i < t->nproblems; i++)
         free(t->problems[i].msg);
     free(t->problems);
@@ -666,11 +858,11 @@ int ix_task_tick(const ix_task *t, int index, ix_edits *e, ix_err *err)
     return 0;
 }
 
-void ix_task_set_updated(const ix_task *t, const char *date, ix_edits *e)
+/* Splice VALUE over scalar N's value, keeping its quotes; 0 when done. */
+static int set_scalar(const ix_task *t, const ix_fm_node *n, const char *value, ix_edits *e)
 {
-    const ix_fm_node *n = ix_fm_get(t->fm, "updated");
-    if (!n || n->kind != IX_FM_SCALAR || n->style == IX_FM_BLOCK || strcmp(n->value, date) == 0)
-        return;
+    if (n->kind != IX_FM_SCALAR || n->style == IX_FM_BLOCK)
+        return -1;
     /* The node's range starts at an &anchor or !tag when there is one. */
     size_t start = n->start;
     while (start < n->end && (t->data[start] == '&' || t->data[start] == '!')) {
@@ -687,13 +879,38 @@ void ix_task_set_updated(const ix_task *t, const char *date, ix_edits *e)
     }
     size_t q = n->style == IX_FM_PLAIN ? 0 : 1;
     if (n->end - start < 2 * q)
-        return;
-    /* An empty value right after its anchor ("&a"): the date would only
+        return -1;
+    /* An empty value right after its anchor ("&a"): the value would only
      * lengthen the anchor's name unless a blank separates them. */
     int glue = start == n->end && start > n->start && !strchr(" \t\r\n", t->data[start - 1]);
     ix_buf v = IX_BUF_INIT;
-    ix_buf_printf(&v, "%s%s", glue ? " " : "", date);
+    ix_buf_printf(&v, "%s%s", glue ? " " : "", value);
     add_splice(e, start + q, n->end - q, ix_buf_detach(&v));
+    return 0;
+}
+
+void ix_task_set_updated(const ix_task *t, const char *date, ix_edits *e)
+{
+    const ix_fm_node *n = ix_fm_get(t->fm, "updated");
+    if (n && n->kind == IX_FM_SCALAR && strcmp(n->value, date) != 0)
+        set_scalar(t, n, date, e);
+}
+
+int ix_task_set_status(const ix_task *t, const char *value, ix_edits *e, ix_err *err)
+{
+    const ix_fm_node *n = ix_fm_get(t->fm, "status");
+    if (!n) {
+        ix_buf line = IX_BUF_INIT;
+        ix_buf_printf(&line, "status: %s%s", value, t->eol);
+        add_splice(e, t->fm_close, t->fm_close, ix_buf_detach(&line));
+        return 0;
+    }
+    if (n->kind == IX_FM_SCALAR && strcmp(n->value, value) == 0)
+        return 0;
+    if (set_scalar(t, n, value, e) < 0)
+        return ix_err_set(err, "%s:%d:%d: status is not a one-line scalar; not setting it to %s",
+                          t->path, n->line, n->col, value);
+    return 0;
 }
 
 static int line_blank(const ix_task *t, size_t line)
@@ -791,7 +1008,17 @@ static int verify_change(const ix_task *old, const ix_task_change *chg, const ix
     if (ix_task_parse(old->path, out->data, out->len, &t, &perr) < 0)
         return ix_err_set(err, "%s: the edit would not parse (%s); nothing written", old->path,
                           perr.msg);
-    int ok = t->ncriteria == old->ncriteria;
+    int ok = t->ncriteria == old->ncriteria &&
+             (!chg->set_status || (t->status && strcmp(t->status, chg->set_status) == 0));
+    /* An updated: that was set must read as the date (on an empty value
+     * after an &anchor the splice would lengthen the anchor's name instead). */
+    const ix_fm_node *u = ix_fm_get(old->fm, "updated");
+    if (ok && u && u->kind == IX_FM_SCALAR && u->style != IX_FM_BLOCK &&
+        !(t->updated && strlen(t->updated) == 10 && strncmp(t->updated, chg->stamp, 10) == 0)) {
+        ix_task_free(t);
+        return ix_err_set(err, "%s:%d:%d: updated: would not read back as the date after the "
+                               "edit; nothing written", old->path, u->line, u->col);
+    }
     for (size_t i = 0; ok && i < chg->nticks; i++)
         ok = t->criteria[chg->ticks[i] - 1].checked;
     if (ok && chg->message) {
@@ -836,6 +1063,8 @@ static int change_text(void *ctx, const char *path, const char *data, size_t len
         else
             rc = ix_task_tick(t, chg->ticks[i], &e, err);
     }
+    if (rc == 0 && chg->set_status)
+        rc = ix_task_set_status(t, chg->set_status, &e, err);
     if (rc == 0) {
         if (chg->message)
             ix_task_add_log(t, chg->stamp, chg->message, &e);

@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-const char *const ix_taskdir_states[] = {"active", "backlog", "completed", NULL};
+const char *const ix_taskdir_states[] = {"active", "backlog", "completed", "blocked", NULL};
 
 static int is_dir(const char *p)
 {
@@ -123,10 +123,28 @@ int ix_taskdir_resolve(const char *opt_dir, const char *arg, char **out, ix_err 
             return 0;
         }
     }
-    ix_err_set(err, "%s: no such task in %s (looked in active/, backlog/, completed/)", arg, dir);
+    ix_err_set(err, "%s: no such task in %s (looked in active/, backlog/, completed/, blocked/)",
+               arg, dir);
     ix_buf_free(&p);
     free(dir);
     return -1;
+}
+
+char *ix_taskdir_of(const char *path)
+{
+    const char *file = strrchr(path, '/');
+    if (!file)
+        return NULL;
+    const char *folder = file;
+    while (folder > path && folder[-1] != '/')
+        folder--;
+    for (int i = 0; ix_taskdir_states[i]; i++) {
+        size_t k = strlen(ix_taskdir_states[i]);
+        if ((size_t)(file - folder) == k && strncmp(folder, ix_taskdir_states[i], k) == 0)
+            return folder > path ? ix_xstrndup(path, (size_t)(folder - 1 - path))
+                                 : ix_xstrdup(".");
+    }
+    return NULL;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -162,8 +180,9 @@ int ix_taskdir_list(const char *dir, char ***paths, size_t *n, ix_err *err)
         ix_buf_free(&sub);
     }
     if (!folders)
-        return ix_err_set(err, "%s: no active/, backlog/ or completed/ folder", dir);
-    qsort(v, count, sizeof *v, cmp_str);
+        return ix_err_set(err, "%s: no active/, backlog/, completed/ or blocked/ folder", dir);
+    if (count)
+        qsort(v, count, sizeof *v, cmp_str);
     *paths = v;
     *n = count;
     return 0;

@@ -63,11 +63,18 @@ json_t *ix_task_to_json(const ix_task *t)
         json_array_append_new(code, json_pack("{s:i, s:s, s:s, s:s}", "line", b->line,
             "lang", b->lang, "section", b->section, "text", b->text));
     }
-    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:s, s:o, s:i, s:i, s:o, s:o, s:o, s:o}",
+    json_t *deps = json_array();
+    for (size_t i = 0; i < t->ndeps; i++) {
+        const ix_dep *d = &t->deps[i];
+        json_array_append_new(deps, json_pack("{s:s, s:s, s:i, s:b, s:o}", "id", d->id,
+            "relation", d->relation, "line", d->line, "prerequisite", d->prerequisite,
+            "label", str_or_null(d->label)));
+    }
+    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:s, s:o, s:i, s:i, s:o, s:o, s:o, s:o, s:o}",
         "id", str_or_null(t->id), "title", str_or_null(t->title),
         "status", str_or_null(t->status), "priority", str_or_null(t->priority),
         "labels", labels, "path", t->path, "frontmatter", ix_fm_to_json(t->fm),
         "total", (int)t->ncriteria, "checked", (int)ix_task_checked(t),
         "criteria", criteria, "progress_log", log, "code_blocks", code,
-        "dependencies", strv(t->deps, t->ndeps));
+        "dependencies", deps, "stop_line", t->stop_line ? json_integer(t->stop_line) : json_null());
 }

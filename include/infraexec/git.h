@@ -88,5 +88,13 @@ int ix_git_commit_paths(ix_git *g, const char *const *paths, size_t n, const cha
  * those files alone; NULL when none sets it or PATH is NULL and nothing is
  * configured.  The caller frees it. */
 char *ix_git_user_name(const char *path);
+/* `git pull --ff-only` for the checked-out branch: fetch its upstream
+ * (branch.NAME.remote/.merge, else origin/NAME) and, when the branch is
+ * behind, check the new tree out (refusing to overwrite local changes) and
+ * move the branch.  *WHAT says what happened ("main is up to date with
+ * origin/main", "main fast-forwarded to origin/main (abc123...)").  Diverged
+ * branches, an unreachable remote, a detached HEAD are errors: nothing is
+ * changed.  No credentials are asked for (an ssh remote needing them fails). */
+int ix_git_pull_ff(ix_git *g, char **what, ix_err *err);
 
 #endif

@@ -20,6 +20,9 @@
 #include <stddef.h>
 
 #define IX_TASK_MAX_SIZE (16u * 1024 * 1024)
+/* More dependencies than this is no real task; the rest are not recorded
+ * and the queue counts the task as blocked (deps_truncated). */
+#define IX_TASK_MAX_DEPS 500
 
 typedef struct ix_criterion {
     int index;          /* 1-based, document order */
@@ -49,6 +52,16 @@ typedef struct ix_code_block {
     char *text;         /* contents */
 } ix_code_block;
 
+/* A task named under "## Dependencies" (or in frontmatter depends_on: /
+ * blocked_by:) and how: deps.h lists the relations. */
+typedef struct ix_dep {
+    char *id;
+    const char *relation;   /* canonical name, static: "blocked_by", "unblocks", ... */
+    char *label;            /* the label as written, NULL when none */
+    int line;
+    int prerequisite;       /* the task waits until this one is completed */
+} ix_dep;
+
 typedef struct ix_problem {
     int line, col;
     char *msg;
@@ -77,8 +90,10 @@ typedef struct ix_task {
     int log_section_end;    /* line of the next level-1/2 heading, 0 = end of file */
     ix_code_block *code;
     size_t ncode;
-    char **deps;            /* task ids named under "## Dependencies" or in depends_on */
+    ix_dep *deps;           /* in document order, frontmatter first; one per id and relation */
     size_t ndeps;
+    int deps_truncated;     /* line where IX_TASK_MAX_DEPS was passed, else 0 */
+    int stop_line;          /* line of a STOP marker (never run), 0 when none */
 
     ix_problem *problems;   /* non-fatal findings, for `lint` */
     size_t nproblems;
@@ -125,6 +140,9 @@ typedef struct ix_edits {
 int ix_task_tick(const ix_task *t, int index, ix_edits *e, ix_err *err);
 /* Set `updated:` to DATE keeping its quoting; no-op if the key is absent. */
 void ix_task_set_updated(const ix_task *t, const char *date, ix_edits *e);
+/* Set `status:` to VALUE (a plain word) keeping its quoting, or add the key
+ * after the last frontmatter line; fails on a block scalar or non-scalar. */
+int ix_task_set_status(const ix_task *t, const char *value, ix_edits *e, ix_err *err);
 /* Append "- STAMP: TEXT" to the Progress Log (created when missing).
  * Newlines in TEXT become spaces: an entry is one line. */
 void ix_task_add_log(const ix_task *t, const char *stamp, const char *text, ix_edits *e);
@@ -137,6 +155,7 @@ typedef struct ix_task_change {
     const char *expect_text;  /* if set, each ticked criterion must still read so */
     const char *message;      /* Progress Log entry text, or NULL */
     const char *stamp;        /* "YYYY-MM-DD HH:MM" for the entry and updated: */
+    const char *set_status;   /* if set, `status:` becomes this plain word (added when missing) */
     int changed;              /* out: 1 if the file was rewritten */
 } ix_task_change;
 

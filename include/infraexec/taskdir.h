@@ -2,7 +2,7 @@
  *
  * The tasks directory is --tasks-dir, else $INFRAEXEC_TASKS, else the
  * nearest `tasks/` walking up from the current directory (as git finds
- * .git).  Tasks sit in its active/, backlog/ and completed/ folders. */
+ * .git).  Tasks sit in its active/, backlog/, completed/ and blocked/ folders. */
 #ifndef INFRAEXEC_TASKDIR_H
 #define INFRAEXEC_TASKDIR_H
 
@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 
-/* The folders scanned, in the order `next` prefers them. */
+/* The folders scanned: active, backlog, completed, blocked (queue.h orders them). */
 extern const char *const ix_taskdir_states[];
 
 /* Find the tasks directory into OUT (malloc'd).  OPT may be NULL. */
@@ -28,6 +28,9 @@ int ix_taskdir_resolve(const char *opt_dir, const char *arg, char **out, ix_err 
  * failing that, the same on PATH's resolved form; failing that, the
  * directory holding PATH. */
 char *ix_taskdir_workspace(const char *path);
+/* The tasks directory PATH is filed in (".../tasks" for
+ * ".../tasks/active/X.md"), malloc'd; NULL when its folder is no state folder. */
+char *ix_taskdir_of(const char *path);
 
 /* Every *.md file under the tasks directory's state folders, sorted by
  * path; TEMPLATE files are skipped.  Free with ix_taskdir_free_list. */

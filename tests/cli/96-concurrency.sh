@@ -71,7 +71,10 @@ is "$(jq -r '[.progress_log[].text|select(startswith("Completed criterion "))|lt
 is "$(jq -r '[.progress_log[].text|select(startswith("writer "))]|sort_by(split(" ")[1]|tonumber)|join(";")' <<<"$json")" \
     "$(for i in $(seq 20); do printf 'writer %d was here;' "$i"; done | sed 's/;$//')" \
     "every writer's line is present, once"
-is "$(jq '.progress_log|length' <<<"$json")" 41 "41 Progress Log entries: created + 20 run + 20 writers"
+is "$(jq '.progress_log|length' <<<"$json")" 42 \
+    "42 Progress Log entries: created + 20 run + 20 writers + the run's closing entry"
+like "$(jq -r '[.progress_log[].text|select(startswith("Run ended: "))]|join(";")' <<<"$json")" \
+    "Run ended: no criterion failed (" "the run's closing entry, once"
 ok "writers really wrote during the run (their lines are among the run's)" \
     jq -e '[.progress_log[].text] as $t
            | ($t|index("Completed criterion 1: Step 1: `sh -c '"'"'sleep 0.05; echo 1 >> runs.log'"'"'` (`sh -c '"'"'sleep 0.05; echo 1 >> runs.log'"'"'` succeeded)")) as $first

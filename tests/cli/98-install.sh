@@ -191,7 +191,7 @@ new_task "$O/active/NET-42.md" NET-42
 touch "$T/elsewhere/report.md" "$T/elsewhere/values.yaml" "$T/elsewhere/notes.txt"
 mkdir "$T/elsewhere/handlers.d"
 
-is "$(comp "$T" infraexec "")" "archive confirm handlers lint list log next run show tick verify yaml" \
+is "$(comp "$T" infraexec "")" "archive confirm handlers lint list log next queue run show tick verify yaml" \
     "commands"
 is "$(comp "$T" infraexec r)" "run" "a command from its prefix"
 is "$(comp "$T" infraexec -)" "--help --tasks-dir --version -V -h" "global options"

@@ -26,8 +26,8 @@ CFLAGS="-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 LIBS="$(pkg-config --libs $PKGS)"
 
 # The parts of the core the targets exercise: no Lua, curl, libgit2 or jansson.
-CORE="src/buf.c src/err.c src/safetext.c src/text.c src/frontmatter.c src/task.c src/fileio.c \
- src/yamledit.c src/config.c src/pathjoin.c"
+CORE="src/buf.c src/err.c src/safetext.c src/text.c src/frontmatter.c src/task.c src/deps.c \
+ src/fileio.c src/yamledit.c src/config.c src/pathjoin.c"
 
 mkdir -p bin/fuzz
 targets=${*:-$(cd tests/fuzz && ls fuzz_*.c | sed 's/\.c$//')}

@@ -196,6 +196,55 @@ static void test_shapes(void)
     }
 }
 
+/* status: set in place keeping quotes and comments, added in the file's
+ * line ending when missing, refused for a block scalar. */
+static void test_set_status(void)
+{
+    static const struct { const char *in, *want, *what; } cases[] = {
+        {"---\nid: T\nstatus: active # c\n---\n", "---\nid: T\nstatus: blocked # c\n---\n",
+         "plain value and comment"},
+        {"---\nstatus: 'active'\n---\n", "---\nstatus: 'blocked'\n---\n", "single quotes kept"},
+        {"---\r\nid: T\r\n---\r\nbody\r\n", "---\r\nid: T\r\nstatus: blocked\r\n---\r\nbody\r\n",
+         "added after the last frontmatter line, CRLF"},
+        {"---\nstatus: blocked\n---\n", "---\nstatus: blocked\n---\n", "already blocked: no edit"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        ix_task *t = parse(cases[i].in);
+        ix_edits e = {0};
+        ix_err err;
+        ok(t && ix_task_set_status(t, "blocked", &e, &err) == 0, "set_status: %s", cases[i].what);
+        if (!t)
+            continue;
+        char *got = apply(t, &e);
+        is_str(got, cases[i].want, "set_status: %s", cases[i].what);
+        free(got);
+        ix_task_free(t);
+    }
+    ix_task *t = parse("---\nstatus: |\n  active\n---\n");
+    ix_edits e = {0};
+    ix_err err = {{0}};
+    ok(t && ix_task_set_status(t, "blocked", &e, &err) < 0 && strstr(err.msg, "mem.md:2:9:"),
+       "a block scalar status is refused: %s", err.msg);
+    ix_edits_free(&e);
+    ix_task_free(t);
+}
+
+/* An anchor on an empty updated: without a blank the date would extend the
+ * anchor's name and updated: stay empty (a fuzz finding); the edit puts one
+ * in, and the checked edit's read-back accepts the result. */
+static void test_updated_readback(void)
+{
+    static const char text[] = "---\nid: T\ntitle: x\nupdated: &a\nother: 1\n---\n"
+                               "## Acceptance Criteria\n- [ ] a\n";
+    ix_task_change chg = {.message = "hello", .stamp = "2031-02-03 04:05"};
+    ix_buf out = IX_BUF_INIT;
+    ix_err err = {{0}};
+    int rc = ix_task_edit_text("mem.md", text, sizeof text - 1, &chg, &out, &err);
+    ok(rc == 0 && out.data && strstr(out.data, "updated: &a 2031-02-03\n"),
+       "updated: after an empty anchor gets the date after a blank (%s)", rc ? err.msg : "ok");
+    ix_buf_free(&out);
+}
+
 static void expect_error(const char *text, size_t len, const char *needle, const char *what)
 {
     ix_task *t = NULL;
@@ -278,6 +327,8 @@ int main(void)
     test_model();
     test_edits();
     test_shapes();
+    test_set_status();
+    test_updated_readback();
     test_bad_input();
     test_corpus();
     return tap_done();
