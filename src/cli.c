@@ -584,7 +584,8 @@ static void usage(FILE *out)
                  "  -h, --help          show help (also after a command)\n"
                  "  -V, --version       show the version\n\n"
                  "TASK is a path or an id such as TASK-002.  Exit codes: 0 success, 1 criteria\n"
-                 "remain after a run, 2 bad invocation or input (nothing changed), 130 interrupted.\n"
+                 "remain after a run, 2 bad invocation or input (nothing changed), 124 a handler\n"
+                 "stuck past --task-timeout (no report), 130 interrupted.\n"
                  "INFRAEXEC_NOW=\"YYYY-MM-DD HH:MM\" fixes the clock.\n");
 }
 
