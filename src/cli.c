@@ -780,7 +780,8 @@ static void usage(FILE *out)
                  "  -V, --version       show the version\n\n"
                  "TASK is a path or an id such as TASK-002.  Exit codes: 0 success, 1 criteria\n"
                  "remain after a run, 2 bad invocation or input (nothing changed), 3 done but\n"
-                 "stdout or the --report file could not be written, 130 interrupted.\n"
+                 "stdout or the --report file could not be written, 124 a handler stuck past\n"
+                 "--task-timeout (no report), 130 interrupted.\n"
                  "INFRAEXEC_NOW=\"YYYY-MM-DD HH:MM\" fixes the clock.\n");
 }
 

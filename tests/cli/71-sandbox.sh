@@ -131,6 +131,10 @@ is "$(state 8)" remaining "a __gc finalizer is refused"
 like "$(reason 8)" "testing.lua:61: setmetatable: __gc finalizers are not available" "the refusal names file:line"
 
 # ---- --dry-run: no primitive that spawns or writes acts ----
+ix run "$task" --dry-run --only 1 --json -q
+like "$(reason 0)" "undeclared global 'package'" "dry run: package.loadlib is not reachable either"
+ok "dry run: liblua's io was not loaded: nothing written" test ! -e "$T/pwned"
+
 mkdir -p "$W/repo"
 git -C "$W/repo" init -q
 git -C "$W/repo" -c user.name=t -c user.email=t@t commit -q --allow-empty -m init

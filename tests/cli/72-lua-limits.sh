@@ -67,8 +67,11 @@ start() {
     t0=$(date +%s.%N)
 }
 
-# finish: wait for $pid; sets $rc and $secs (since $t0).
+# finish: wait for $pid (killed after 30 s: a hang fails, it does not hang
+# the suite); sets $rc and $secs (since $t0).
 finish() {
+    for _ in $(seq 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null
     wait "$pid" && rc=0 || rc=$?
     secs=$(echo "$(date +%s.%N) - $t0" | bc)
 }
