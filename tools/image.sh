@@ -24,8 +24,8 @@
 # debian.sources, else /etc/apt/sources.list), or from IMAGE_MIRROR (a mirror
 # URL or a sources file).  Nothing is cached outside a temp dir removed at
 # exit: each build downloads its packages again.  Prints the image's name on
-# stdout.  Needs mmdebstrap and buildah (tools/deps.sh image); as root, or as
-# a user with subuids for mmdebstrap's unshare mode.
+# stdout.  Needs mmdebstrap and buildah (tools/deps.sh image); tested as root
+# (a non-root user would need subuids for mmdebstrap's unshare mode).
 set -eu
 cd "$(dirname "$0")/.."
 usage="usage: tools/image.sh [--tag NAME:TAG] [--push REGISTRY/NAME:TAG] [--cert-dir DIR] [--root DIR]"
@@ -56,14 +56,6 @@ bah() {
     fi
 }
 
-start=$(date +%s)
-[ -x bin/infraexec ] || tools/build.sh release >/dev/null
-version=$(bin/infraexec --version | sed -n 's/^infraexec \([0-9A-Za-z.+~-]*\)$/\1/p')
-[ -n "$version" ] || { echo "image.sh: cannot read the version of bin/infraexec" >&2; exit 1; }
-revision=$(git rev-parse HEAD 2>/dev/null || echo unknown)
-[ -z "$(git status --porcelain 2>/dev/null)" ] || revision="$revision-dirty"
-tag=${tag:-localhost/infraexec:$version}
-
 mirror=${IMAGE_MIRROR:-}
 if [ -z "$mirror" ]; then
     for f in /etc/apt/sources.list.d/debian.sources /etc/apt/sources.list; do
@@ -71,8 +63,21 @@ if [ -z "$mirror" ]; then
     done
 fi
 [ -n "$mirror" ] || { echo "image.sh: no Debian apt sources found; set IMAGE_MIRROR" >&2; exit 2; }
+case $mirror in
+*://*) ;;
+*) [ -f "$mirror" ] ||
+    { echo "image.sh: IMAGE_MIRROR '$mirror' is neither a mirror URL nor a sources file" >&2; exit 2; } ;;
+esac
 suite=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
 [ -n "$suite" ] || { echo "image.sh: cannot tell the host's Debian suite" >&2; exit 2; }
+
+start=$(date +%s)
+[ -x bin/infraexec ] || tools/build.sh release >/dev/null
+version=$(bin/infraexec --version | sed -n 's/^infraexec \([0-9A-Za-z.+~-]*\)$/\1/p')
+[ -n "$version" ] || { echo "image.sh: cannot read the version of bin/infraexec" >&2; exit 1; }
+revision=$(git rev-parse HEAD 2>/dev/null || echo unknown)
+[ -z "$(git status --porcelain 2>/dev/null)" ] || revision="$revision-dirty"
+tag=${tag:-localhost/infraexec:$version}
 
 tmp=$(mktemp -d)
 ctr=""
@@ -110,7 +115,8 @@ mmdebstrap --quiet --variant=essential --format=tar \
     --customize-hook='echo "infraexec:x:10001:10001:infraexec:/home/infraexec:/bin/sh" >>"$1/etc/passwd"' \
     --customize-hook='echo "infraexec:x:10001:" >>"$1/etc/group"' \
     --customize-hook='mkdir -p "$1/home/infraexec" "$1/work" && chown 10001:10001 "$1/home/infraexec" "$1/work"' \
-    "$suite" "$tmp/rootfs.tar" "$mirror"
+    "$suite" "$tmp/rootfs.tar" "$mirror" ||
+    { echo "image.sh: mmdebstrap failed (exit $?) with the mirror $mirror" >&2; exit 1; }
 
 echo "image.sh: assembling $tag" >&2
 ctr=$(bah from scratch)

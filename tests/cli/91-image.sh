@@ -14,6 +14,19 @@ for args in "--push" "--bogus" "--tag ''"; do
     like "$(head -1 "$T/err")" "image.sh: " "image.sh $args: says what is wrong"
 done
 
+out=$(IMAGE_MIRROR=$T/nonexistent.sources "$IX_ROOT/tools/image.sh" --root "$T/never" 2>"$T/err") && rc=0 || rc=$?
+is "$rc:$(cat "$T/err")" "2:image.sh: IMAGE_MIRROR '$T/nonexistent.sources' is neither a mirror URL nor a sources file" \
+    "a mirror that is neither a URL nor a file: exit 2, one line"
+ok "... and no storage was created" test ! -e "$T/never"
+# A mirror that does not answer (a closed loopback port): mmdebstrap fails,
+# and so does image.sh, with no image left behind.
+out=$(IMAGE_MIRROR=http://127.0.0.1:9/debian "$IX_ROOT/tools/image.sh" --root "$T/dead" --tag localhost/dead:x \
+    2>"$T/err") && rc=0 || rc=$?
+is "$rc" 1 "a dead mirror: exit 1"
+like "$(tail -1 "$T/err")" "image.sh: mmdebstrap failed (exit " "it says mmdebstrap failed"
+like "$(tail -1 "$T/err")" "with the mirror http://127.0.0.1:9/debian" "and names the mirror"
+ok "no image was made" test ! -e "$T/dead"
+
 lab=$T/lab
 reg=$("$EX/setup.sh" "$lab")
 "$EX/registry.sh" start "$lab"
