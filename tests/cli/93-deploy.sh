@@ -87,6 +87,22 @@ is "$(q "$T/argo.yaml" '[(s[0]["name"], s[0].get("when")) for x in o if x["metad
     "the steps: claim, then run, verify, archive only when a task was claimed"
 like "$(grep -c 'image: registry.example.invalid/infraexec:0.1.0' "$T/argo.yaml")" 6 "kustomize sets the image of every Argo container"
 
+# The ConfigMap's infraexec.yaml is one infraexec accepts (a dry run with it).
+# Its queue: section belongs to `infraexec claim`/`work`; a binary without
+# them does not know the key, so it is checked without that section there.
+W=$T/cfg
+mkdir -p "$W/tasks/active"
+python3 -c 'import sys,yaml; print(yaml.safe_load(open(sys.argv[1]))["data"]["infraexec.yaml"], end="")' \
+    "$IX_ROOT/deploy/kubernetes/configmap.yaml" >"$W/infraexec.yaml"
+printf -- '---\nid: TASK-1\ntitle: cfg\nstatus: active\npriority: high\nlabels: [testing]\nupdated: 2026-01-01\n---\n\n## Acceptance Criteria\n\n- [ ] Nothing: `true`\n\n## Progress Log\n\n- 2026-01-01 10:00: created\n' \
+    >"$W/tasks/active/TASK-1.md"
+if ! "$IX_BIN" --help 2>&1 | grep -q '^  claim '; then
+    echo "# this infraexec has no claim command: checking the config without its queue: section"
+    sed -i '/^queue:/,/^[^ ]/{/^queue:/d;/^ /d}' "$W/infraexec.yaml"
+fi
+ix run "$W/tasks/active/TASK-1.md" --dry-run -q
+is "$rc:$err" "0:" "the ConfigMap's infraexec.yaml is accepted by infraexec"
+
 # The checks can fail: a write verb, a credential in the ConfigMap, a missing
 # resource, and a malformed object are each caught.
 cp -R "$IX_ROOT/deploy/kubernetes" "$T/bad"
