@@ -4,6 +4,7 @@
 #   tools/deps.sh build     what building needs
 #   tools/deps.sh demo      building plus the homelab example's real parts
 #   tools/deps.sh test      building plus what the test suite drives
+#   tools/deps.sh image     building plus what tools/image.sh needs
 #
 # Runs apt-get update once before the first install.  Needs root (or sudo).
 set -eu
@@ -13,12 +14,14 @@ libgit2-dev libcurl4-openssl-dev libjansson-dev"
 test_pkgs="perl git jq util-linux procps python3 python3-jsonschema python3-yaml openssl curl man-db
 docker-registry buildah clang libclang-rt-14-dev graphviz"
 demo_pkgs="git openssl curl docker-registry buildah"
+image_pkgs="mmdebstrap buildah"
 
 case "${1:-build}" in
 build) want=$build_pkgs ;;
 demo) want="$build_pkgs $demo_pkgs" ;;
 test) want="$build_pkgs $test_pkgs" ;;
-*) echo "usage: tools/deps.sh build|demo|test" >&2; exit 2 ;;
+image) want="$build_pkgs $image_pkgs" ;;
+*) echo "usage: tools/deps.sh build|demo|test|image" >&2; exit 2 ;;
 esac
 # kubectl (for kubectl kustomize): these machines have one; else Debian's.
 case "${1:-build}" in demo|test)

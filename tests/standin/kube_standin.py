@@ -79,6 +79,7 @@ GROUPS = [
         ("configmaps", "configmap", "ConfigMap", True, ["cm"], []),
         ("namespaces", "namespace", "Namespace", False, ["ns"], []),
         ("events", "event", "Event", True, ["ev"], []),
+        ("serviceaccounts", "serviceaccount", "ServiceAccount", True, ["sa"], []),
     ]),
     ("apps", ["v1"], [
         ("deployments", "deployment", "Deployment", True, ["deploy"], ALL),
@@ -104,6 +105,16 @@ GROUPS = [
     ]),
     ("bitnami.com", ["v1alpha1"], [
         ("sealedsecrets", "sealedsecret", "SealedSecret", True, [], []),
+    ]),
+    ("rbac.authorization.k8s.io", ["v1"], [
+        ("roles", "role", "Role", True, [], []),
+        ("rolebindings", "rolebinding", "RoleBinding", True, [], []),
+        ("clusterroles", "clusterrole", "ClusterRole", False, [], []),
+        ("clusterrolebindings", "clusterrolebinding", "ClusterRoleBinding", False, [], []),
+    ]),
+    ("argoproj.io", ["v1alpha1"], [
+        ("workflowtemplates", "workflowtemplate", "WorkflowTemplate", True, ["wftmpl"], []),
+        ("workflows", "workflow", "Workflow", True, ["wf"], []),
     ]),
 ]
 VERBS = ["get", "list"]  # honest: nothing else works here

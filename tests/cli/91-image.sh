@@ -1,0 +1,129 @@
+#!/bin/bash
+# tools/image.sh end to end: build the OCI image (mmdebstrap + buildah, from
+# the host's Debian mirror: needs that mirror), push it to the loopback TLS
+# docker-registry, pull it back into empty storage, and run infraexec inside
+# it with `buildah run --isolation chroot` (podman cannot set rlimits on these
+# machines).  buildah's storage lives in $T: nothing is kept.
+. "$(dirname "$0")/../lib.sh"
+EX=$IX_ROOT/examples/homelab
+
+# ---- bad invocations: exit 2, one line, nothing built ----
+for args in "--push" "--bogus" "--tag ''"; do
+    out=$(eval "$IX_ROOT/tools/image.sh $args" 2>"$T/err") && rc=0 || rc=$?
+    is "$rc" 2 "image.sh $args: exit 2"
+    like "$(head -1 "$T/err")" "image.sh: " "image.sh $args: says what is wrong"
+done
+
+out=$(IMAGE_MIRROR=$T/nonexistent.sources "$IX_ROOT/tools/image.sh" --root "$T/never" 2>"$T/err") && rc=0 || rc=$?
+is "$rc:$(cat "$T/err")" "2:image.sh: IMAGE_MIRROR '$T/nonexistent.sources' is neither a mirror URL nor a sources file" \
+    "a mirror that is neither a URL nor a file: exit 2, one line"
+ok "... and no storage was created" test ! -e "$T/never"
+# What follows builds a real image: mmdebstrap fetches Debian packages from
+# the host's mirror, which is not loopback.  The suite talks only to
+# 127.0.0.1, so the build runs only when asked: `tests/run --image`
+# (IX_IMAGE=1), which also installs mmdebstrap (tools/deps.sh image).
+if [ "${IX_IMAGE:-}" != 1 ]; then
+    echo "# image build skipped: it needs the Debian mirror (run tests/run --image)"
+    done_testing
+    exit
+fi
+
+# A mirror that does not answer (a closed loopback port): mmdebstrap fails,
+# and so does image.sh, with no image left behind.
+out=$(IMAGE_MIRROR=http://127.0.0.1:9/debian "$IX_ROOT/tools/image.sh" --root "$T/dead" --tag localhost/dead:x \
+    2>"$T/err") && rc=0 || rc=$?
+is "$rc" 1 "a dead mirror: exit 1"
+like "$(tail -1 "$T/err")" "image.sh: mmdebstrap failed (exit " "it says mmdebstrap failed"
+like "$(tail -1 "$T/err")" "with the mirror http://127.0.0.1:9/debian" "and names the mirror"
+ok "no image was made" test ! -e "$T/dead"
+
+lab=$T/lab
+reg=$("$EX/setup.sh" "$lab")
+"$EX/registry.sh" start "$lab"
+trap '"$EX/registry.sh" stop "$lab"; rm -rf "$T"' EXIT
+certs=$lab/registry/certs.d
+
+start=$(date +%s)
+(cd "$T" && "$IX_ROOT/tools/image.sh" --root "$T/build" --tag localhost/infraexec:test \
+    --push "$reg/infraexec:test" --cert-dir "$certs") >"$T/out" 2>"$T/err" && rc=0 || rc=$?
+secs=$(( $(date +%s) - start ))
+is "$rc" 0 "image.sh builds and pushes (exit 0)"
+[ "$rc" = 0 ] || sed 's/^/# /' "$T/err" | tail -20
+is "$(cat "$T/out")" localhost/infraexec:test "it prints the image's name"
+echo "# image built and pushed in ${secs}s"
+is "$(curl -s --cacert "$lab/registry/certs/domain.crt" "https://$reg/v2/infraexec/tags/list")" \
+    '{"name":"infraexec","tags":["test"]}' "the image is in the registry"
+
+# Everything below runs on the image pulled back from the registry.
+bah() { buildah --root "$T/pull" --runroot "$T/pull/run" --storage-driver vfs "$@"; }
+ok "pulled back from the registry (TLS verified with its CA)" \
+    bah pull -q --cert-dir "$certs" "docker://$reg/infraexec:test"
+img=$reg/infraexec:test
+echo "# image size: $(bah images --format '{{.Size}}' "$img")"
+label() { bah inspect --format "{{index .OCIv1.Config.Labels \"org.opencontainers.image.$1\"}}" "$img"; }
+version=$("$IX_ROOT/bin/infraexec" --version | sed -n 's/^infraexec //p')
+revision=$(git -C "$IX_ROOT" rev-parse HEAD)
+[ -z "$(git -C "$IX_ROOT" status --porcelain)" ] || revision=$revision-dirty
+is "$(label version)" "$version" "label version is infraexec --version"
+is "$(label revision)" "$revision" "label revision is the commit built"
+is "$(bah inspect --format '{{.OCIv1.Config.Entrypoint}}' "$img")" "[/usr/bin/infraexec]" "entrypoint is infraexec"
+is "$(bah inspect --format '{{.OCIv1.Config.User}}' "$img")" "10001:10001" "configured to run as uid 10001"
+
+ctr=$(bah from -q "$img")
+mkdir -p "$T/ws/tasks/active"
+chown -R 10001:10001 "$T/ws"
+inside() { # CMD...: run in the container, in /work = $T/ws; sets $out, $rc
+    out=$(bah run --isolation chroot --workingdir /work -v "$T/ws:/work" "$ctr" -- "$@" 2>"$T/inside.err") &&
+        rc=0 || rc=$?
+}
+inside infraexec --version
+is "$out" "infraexec $version" "infraexec --version inside the image"
+inside id -u
+is "$out" 10001 "it runs as the non-root user"
+inside sh -c 'command -v git && command -v kubectl && test -s /etc/ssl/certs/ca-certificates.crt'
+is "$rc" 0 "git, kubectl and the CA bundle are in it"
+inside sh -c 'kubectl version --client'
+like "$out" "Client Version" "kubectl runs"
+for tool in apt-get gcc cc make curl; do
+    inside sh -c "command -v $tool || echo absent"
+    is "$out" absent "no $tool in the image"
+done
+inside sh -c 'ls /usr/share/infraexec; ls -A /work; test ! -e /etc/infraexec'
+is "$rc:$out" "0:handlers
+lua
+tasks" "handlers installed under /usr; no config or credentials baked in (/etc/infraexec, /work)"
+
+# A small task: the command runs inside the image and is ticked; a command
+# the image lacks is not.
+cat >"$T/ws/tasks/active/TASK-1.md" <<'MD'
+---
+id: TASK-1
+title: Image smoke test
+status: active
+priority: high
+labels: [testing]
+updated: 2026-01-01
+---
+
+## Acceptance Criteria
+
+- [ ] Create marker: `touch marker`
+- [ ] Compile: `gcc --version`
+
+## Progress Log
+
+- 2026-01-01 10:00: created
+MD
+chown 10001:10001 "$T/ws/tasks/active/TASK-1.md"
+inside infraexec run TASK-1 --json -q
+is "$rc" 1 "run inside the image: exit 1 (one criterion remains)"
+json=$out
+is "$(jq -r '[.criteria[].state]|join(",")' <<<"$json")" completed,remaining "marker done, gcc not"
+like "$(jq -r '.criteria[1].reason' <<<"$json")" "gcc" "the reason names the missing command"
+ok "the marker was made by the runner" test -e "$T/ws/marker"
+is "$(stat -c %u "$T/ws/marker")" 10001 "as uid 10001"
+like "$(cat "$T/ws/tasks/active/TASK-1.md")" "- [x] Create marker: \`touch marker\`" "criterion 1 ticked"
+like "$(cat "$T/ws/tasks/active/TASK-1.md")" "- [ ] Compile: \`gcc --version\`" "criterion 2 not ticked"
+bah rm "$ctr" >/dev/null
+
+done_testing
