@@ -269,17 +269,6 @@ static int read_text(const char *path, ix_buf *out, ix_err *err)
     return 0;
 }
 
-/* PATH relative to the work tree. */
-static char *rel_path(const ctx *c, const char *path)
-{
-    char real[PATH_MAX];
-    const char *wd = ix_git_workdir(c->git);
-    size_t n = strlen(wd);
-    if (!realpath(path, real) || strncmp(real, wd, n) != 0 || real[n] != '/')
-        return NULL;
-    return ix_xstrdup(real + n + 1);
-}
-
 static int in_list(char **v, size_t n, const char *s)
 {
     for (size_t i = 0; s && i < n; i++)
@@ -289,20 +278,25 @@ static int in_list(char **v, size_t n, const char *s)
 }
 
 /* A claim is live while younger than the lease (a claimed_at in the future
- * is no claim: a task file cannot hold the queue forever), or while commits
- * within the lease touch the task file: progress pushed. */
-static int live_claim(const ctx *c, const ix_task *t, char **recent, size_t nrecent)
+ * is no claim: a task file cannot hold the queue forever), or while the
+ * holder's commits within the lease show progress pushed.  RECENT: the
+ * subjects of those commits. */
+static int live_claim(const ix_task *t, double lease, char **recent, size_t nrecent)
 {
     const char *by = ix_fm_str(t->fm, "claimed_by");
     if (!by || !*by)
         return 0;
     time_t now = time(NULL), at = parse_utc(ix_fm_str(t->fm, "claimed_at"));
-    if (at && at <= now + 60 && difftime(now, at) < c->lease)
+    if (at && at <= now + 60 && difftime(now, at) < lease)
         return 1;
-    char *rel = rel_path(c, t->path);
-    int touched = in_list(recent, nrecent, rel);
-    free(rel);
-    return touched;
+    int live = 0;
+    for (int k = 0; k < 2 && !live && t->id; k++) {
+        ix_buf want = IX_BUF_INIT;
+        ix_buf_printf(&want, "%s: %s by %s", t->id, k ? "progress" : "claimed", by);
+        live = in_list(recent, nrecent, want.data);
+        ix_buf_free(&want);
+    }
+    return live;
 }
 
 static void lease_text(char out[32], double secs)
@@ -346,7 +340,7 @@ static int next_unclaimed(const ctx *c, const char *tasks, char **path, ix_err *
     size_t n = 0, nrecent = 0;
     if (ix_taskdir_list(tasks, &paths, &n, err) < 0)
         return -1;
-    if (ix_git_recent_paths(c->git, c->tip, (long long)time(NULL) - (long long)c->lease, &recent,
+    if (ix_git_recent_subjects(c->git, c->tip, (long long)time(NULL) - (long long)c->lease, &recent,
                             &nrecent, err) < 0) {
         ix_taskdir_free_list(paths, n);
         return -1;
@@ -370,7 +364,7 @@ static int next_unclaimed(const ctx *c, const char *tasks, char **path, ix_err *
             rc = -1;
         } else if (ix_task_parse(paths[i], text.data, text.len, &t, err) == 0 &&
                    strncmp(paths[i] + tlen, "/completed/", 11) != 0 &&
-                   live_claim(c, t, recent, nrecent)) {
+                   live_claim(t, c->lease, recent, nrecent)) {
             /* claimed: left out */
         } else {
             /* A task that does not parse is copied: next reports it. */
@@ -497,13 +491,13 @@ int ix_claim_release(const ix_claim_opts *o, const char *arg, ix_err *err)
         int rejected = 0, step = -1;
         if (sync_remote(&c, err) < 0 || ix_clock_now(&now, err) < 0 ||
             read_text(path, &text, err) < 0 || ix_task_parse(path, text.data, text.len, &t, err) < 0 ||
-            ix_git_recent_paths(c.git, c.tip, (long long)time(NULL) - (long long)c.lease, &recent,
+            ix_git_recent_subjects(c.git, c.tip, (long long)time(NULL) - (long long)c.lease, &recent,
                                 &nrecent, err) < 0) {
             /* step stays -1 */
         } else if (!ix_fm_str(t->fm, "claimed_by") || !*ix_fm_str(t->fm, "claimed_by")) {
             ix_err_set(err, "%s: not claimed (no claimed_by:); nothing to release", path);
         } else if (strcmp(ix_fm_str(t->fm, "claimed_by"), c.runner) != 0 &&
-                   live_claim(&c, t, recent, nrecent)) {
+                   live_claim(t, c.lease, recent, nrecent)) {
             ix_err_set(err, "%s: claimed by %s, not by %s, and the claim is live; not released",
                        path, ix_fm_str(t->fm, "claimed_by"), c.runner);
         } else {
@@ -699,12 +693,26 @@ static int sync_progress(void *vs, int final, ix_err *err)
     return rc;
 }
 
+/* Whether the config of PATH's workspace has a queue: the remote then
+ * decides who may run a task, whatever this clone's file says. */
+static int has_queue(const ix_claim_opts *o, const char *path)
+{
+    ix_config cfg;
+    ix_err err;
+    char *ws = ix_taskdir_workspace(path);
+    int yes = ix_config_load(o->config, ws, &cfg, &err) == 0 && cfg.root &&
+              ix_fm_get(cfg.root, "queue");
+    ix_config_free(&cfg); /* zeroed after a failed load: freeing it is a no-op */
+    free(ws);
+    return yes;
+}
+
 int ix_claim_run(const ix_claim_opts *o, const char *arg, const ix_run_opts *ro,
                  ix_report *rep, int *exit_code, ix_err *err)
 {
     char *path = NULL, *by = NULL;
     if (ro->dry_run || ro->verify || ix_taskdir_resolve(ro->tasks_dir, arg, &path, err) < 0 ||
-        !(by = claimed_by(path))) {
+        (!(by = claimed_by(path)) && !has_queue(o, path))) {
         free(path);
         return ix_run_task(arg, ro, rep, exit_code, err);
     }
@@ -725,11 +733,11 @@ int ix_claim_run(const ix_claim_opts *o, const char *arg, const ix_run_opts *ro,
     if (rc == 0)
         rc = ix_task_load(path, &t, err);
     if (rc == 0)
-        rc = ix_git_recent_paths(c.git, c.tip, (long long)time(NULL) - (long long)c.lease,
+        rc = ix_git_recent_subjects(c.git, c.tip, (long long)time(NULL) - (long long)c.lease,
                                  &recent, &nrecent, err);
     const char *holder = t ? ix_fm_str(t->fm, "claimed_by") : NULL;
     int ours = holder && strcmp(holder, c.runner) == 0;
-    if (rc == 0 && holder && *holder && !ours && live_claim(&c, t, recent, nrecent))
+    if (rc == 0 && holder && *holder && !ours && live_claim(t, c.lease, recent, nrecent))
         rc = ix_err_set(err, "%s: claimed by %s (claimed_at %s), not by %s; not run (wait for "
                         "the lease, or `infraexec release` it)", path, holder,
                         ix_fm_str(t->fm, "claimed_at") ? ix_fm_str(t->fm, "claimed_at") : "?",

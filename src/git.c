@@ -779,10 +779,10 @@ int ix_git_push(ix_git *g, const char *remote, const char *branch, const char *e
     return rc;
 }
 
-int ix_git_recent_paths(ix_git *g, const char *commit, long long since, char ***paths,
-                        size_t *n, ix_err *err)
+int ix_git_recent_subjects(ix_git *g, const char *commit, long long since, char ***subjects,
+                           size_t *n, ix_err *err)
 {
-    *paths = NULL;
+    *subjects = NULL;
     *n = 0;
     git_oid id;
     git_revwalk *walk = NULL;
@@ -794,56 +794,28 @@ int ix_git_recent_paths(ix_git *g, const char *commit, long long since, char ***
     char **v = NULL;
     size_t nv = 0;
     int rc = 0;
-    while (rc == 0 && git_revwalk_next(&id, walk) == 0) {
-        git_commit *c = NULL, *parent = NULL;
-        git_tree *tree = NULL, *ptree = NULL;
-        git_diff *diff = NULL;
+    while (git_revwalk_next(&id, walk) == 0) {
+        git_commit *c = NULL;
         if (git_commit_lookup(&c, g->repo, &id) < 0) {
             rc = fail_git(err, g->workdir, "cannot read a commit");
             break;
         }
-        if ((long long)git_commit_time(c) < since) {
-            git_commit_free(c);
-            break;
+        int old = (long long)git_commit_time(c) < since;
+        if (!old) {
+            const char *s = git_commit_summary(c);
+            v = ix_xrealloc(v, (nv + 1) * sizeof *v);
+            v[nv++] = ix_xstrdup(s ? s : "");
         }
-        if (git_commit_tree(&tree, c) < 0 ||
-            (git_commit_parentcount(c) && (git_commit_parent(&parent, c, 0) < 0 ||
-                                           git_commit_tree(&ptree, parent) < 0)) ||
-            git_diff_tree_to_tree(&diff, g->repo, ptree, tree, NULL) < 0)
-            rc = fail_git(err, g->workdir, "cannot compare a commit with its parent");
-        for (size_t i = 0; rc == 0 && i < git_diff_num_deltas(diff); i++) {
-            const git_diff_delta *d = git_diff_get_delta(diff, i);
-            const char *p[2] = {d->old_file.path, d->new_file.path};
-            for (int k = 0; k < 2; k++) {
-                if (!p[k] || (k && p[0] && strcmp(p[0], p[1]) == 0))
-                    continue;
-                v = ix_xrealloc(v, (nv + 1) * sizeof *v);
-                v[nv++] = ix_xstrdup(p[k]);
-            }
-        }
-        git_diff_free(diff);
-        git_tree_free(ptree);
-        git_tree_free(tree);
-        git_commit_free(parent);
         git_commit_free(c);
+        if (old)
+            break;
     }
     git_revwalk_free(walk);
     if (rc < 0) {
         ix_git_free_paths(v, nv);
         return -1;
     }
-    if (nv)
-        qsort(v, nv, sizeof *v, cmp_str);
-    size_t k = 0;
-    for (size_t i = 0; i < nv; i++) {
-        if (k && strcmp(v[k - 1], v[i]) == 0)
-            free(v[i]);
-        else
-            v[k++] = v[i];
-    }
-    *paths = k ? v : NULL;
-    if (!k)
-        free(v);
-    *n = k;
+    *subjects = v;
+    *n = nv;
     return 0;
 }

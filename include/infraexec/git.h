@@ -113,11 +113,10 @@ int ix_git_reset_hard(ix_git *g, const char *commit, ix_err *err);
 int ix_git_push(ix_git *g, const char *remote, const char *branch, const char *expect,
                 int *rejected, ix_err *err);
 
-/* The paths changed by the commits reachable from COMMIT whose commit time
- * is SINCE (seconds since the epoch) or later, walking newest first and
- * stopping at the first older one; sorted, duplicates removed.  Free with
- * ix_git_free_paths. */
-int ix_git_recent_paths(ix_git *g, const char *commit, long long since, char ***paths,
-                        size_t *n, ix_err *err);
+/* The subject lines of the commits reachable from COMMIT whose commit time
+ * is SINCE (seconds since the epoch) or later, newest first, stopping at
+ * the first older one.  Free with ix_git_free_paths. */
+int ix_git_recent_subjects(ix_git *g, const char *commit, long long since, char ***subjects,
+                           size_t *n, ix_err *err);
 
 #endif
