@@ -707,6 +707,17 @@ static int has_queue(const ix_claim_opts *o, const char *path)
     return yes;
 }
 
+/* PATH relative to the work tree, or NULL when it is not inside it. */
+static char *rel_path(const ctx *c, const char *path)
+{
+    char real[PATH_MAX];
+    const char *wd = ix_git_workdir(c->git);
+    size_t n = strlen(wd);
+    if (!realpath(path, real) || strncmp(real, wd, n) != 0 || real[n] != '/')
+        return NULL;
+    return ix_xstrdup(real + n + 1);
+}
+
 int ix_claim_run(const ix_claim_opts *o, const char *arg, const ix_run_opts *ro,
                  ix_report *rep, int *exit_code, ix_err *err)
 {
@@ -723,37 +734,44 @@ int ix_claim_run(const ix_claim_opts *o, const char *arg, const ix_run_opts *ro,
         free(path);
         return -1;
     }
-    /* The claim as the remote has it (this clone may not be the claimer's). */
+    /* The claim as the remote has it (this clone may be behind).  The work
+     * tree is reset only for this runner's own claim: a person's clone
+     * keeps its edits. */
     ix_task *t = NULL;
-    char **recent = NULL;
+    ix_buf remote = IX_BUF_INIT;
+    char **recent = NULL, *rel = rel_path(&c, path);
     size_t nrecent = 0;
-    int rc = sync_remote(&c, err);
-    if (rc == 0 && access(path, F_OK) < 0)
-        rc = ix_err_set(err, "%s: not on %s/%s", path, c.remote, c.branch);
+    int missing = 1;
+    int rc = rel ? ix_git_fetch(c.git, c.remote, c.branch, c.tip, err)
+                 : ix_err_set(err, "%s: not inside the repository %s", path, ix_git_workdir(c.git));
     if (rc == 0)
-        rc = ix_task_load(path, &t, err);
+        rc = ix_git_show(c.git, c.tip, rel, &remote, &missing, err);
+    if (rc == 0 && !missing)
+        rc = ix_task_parse(path, remote.data ? remote.data : "", remote.len, &t, err);
     if (rc == 0)
         rc = ix_git_recent_subjects(c.git, c.tip, (long long)time(NULL) - (long long)c.lease,
-                                 &recent, &nrecent, err);
+                                    &recent, &nrecent, err);
     const char *holder = t ? ix_fm_str(t->fm, "claimed_by") : NULL;
     int ours = holder && strcmp(holder, c.runner) == 0;
     if (rc == 0 && holder && *holder && !ours && live_claim(t, c.lease, recent, nrecent))
-        rc = ix_err_set(err, "%s: claimed by %s (claimed_at %s), not by %s; not run (wait for "
-                        "the lease, or `infraexec release` it)", path, holder,
-                        ix_fm_str(t->fm, "claimed_at") ? ix_fm_str(t->fm, "claimed_at") : "?",
-                        c.runner);
-    if (rc == 0) {
-        syncer s = {.c = &c, .path = path, .id = t->id ? t->id : "task"};
-        ix_run_opts run = *ro;
-        if (ours && read_text(path, &s.base, err) == 0) {
-            run.sync = sync_progress;
-            run.sync_ctx = &s;
-        }
-        rc = ix_run_task(path, &run, rep, exit_code, err);
-        ix_buf_free(&s.base);
+        rc = ix_err_set(err, "%s: claimed by %s on %s/%s (claimed_at %s), not by %s; not run "
+                        "(wait for the lease, or `infraexec release` it)", path, holder, c.remote,
+                        c.branch, ix_fm_str(t->fm, "claimed_at") ? ix_fm_str(t->fm, "claimed_at")
+                                                                 : "?", c.runner);
+    syncer s = {.c = &c, .path = path, .id = t && t->id ? t->id : "task"};
+    ix_run_opts run = *ro;
+    if (rc == 0 && ours && (rc = ix_git_reset_hard(c.git, c.tip, err)) == 0 &&
+        (rc = read_text(path, &s.base, err)) == 0) {
+        run.sync = sync_progress;
+        run.sync_ctx = &s;
     }
+    if (rc == 0)
+        rc = ix_run_task(path, &run, rep, exit_code, err);
+    ix_buf_free(&s.base);
     ix_git_free_paths(recent, nrecent);
     ix_task_free(t);
+    ix_buf_free(&remote);
+    free(rel);
     ctx_close(&c);
     free(path);
     return rc;

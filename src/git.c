@@ -819,3 +819,31 @@ int ix_git_recent_subjects(ix_git *g, const char *commit, long long since, char 
     *n = nv;
     return 0;
 }
+
+int ix_git_show(ix_git *g, const char *commit, const char *path, ix_buf *out, int *missing,
+                ix_err *err)
+{
+    *missing = 0;
+    git_oid id;
+    git_commit *c = NULL;
+    git_tree *tree = NULL;
+    git_tree_entry *e = NULL;
+    git_blob *blob = NULL;
+    int rc = 0;
+    if (git_oid_fromstr(&id, commit) < 0 || git_commit_lookup(&c, g->repo, &id) < 0 ||
+        git_commit_tree(&tree, c) < 0) {
+        rc = fail_git(err, g->workdir, "cannot read commit %s", commit);
+    } else if (git_tree_entry_bypath(&e, tree, path) < 0 ||
+               git_tree_entry_type(e) != GIT_OBJECT_BLOB) {
+        *missing = 1;
+    } else if (git_blob_lookup(&blob, g->repo, git_tree_entry_id(e)) < 0) {
+        rc = fail_git(err, g->workdir, "cannot read %s at %s", path, commit);
+    } else {
+        ix_buf_append(out, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
+    }
+    git_blob_free(blob);
+    git_tree_entry_free(e);
+    git_tree_free(tree);
+    git_commit_free(c);
+    return rc;
+}

@@ -16,6 +16,7 @@
 
 #include <stddef.h>
 
+#include "infraexec/buf.h"
 #include "infraexec/err.h"
 
 typedef struct ix_git ix_git; /* an open repository with a work tree */
@@ -118,5 +119,9 @@ int ix_git_push(ix_git *g, const char *remote, const char *branch, const char *e
  * the first older one.  Free with ix_git_free_paths. */
 int ix_git_recent_subjects(ix_git *g, const char *commit, long long since, char ***subjects,
                            size_t *n, ix_err *err);
+/* Append the content of PATH (relative to the work tree) at COMMIT to OUT;
+ * *MISSING when the commit has no such file. */
+int ix_git_show(ix_git *g, const char *commit, const char *path, ix_buf *out,
+                int *missing, ix_err *err);
 
 #endif
