@@ -194,10 +194,17 @@ static int set_key(const char *path, ix_buf *text, const char *key, const char *
     ix_task *t;
     if (ix_task_parse(path, text->data, text->len, &t, err) < 0)
         return -1;
+    const ix_fm_node *n = ix_fm_get(t->fm, key);
+    if (n && n->kind != IX_FM_SCALAR) {
+        ix_err_set(err, "%s:%d:%d: %s must be a plain value (infraexec writes it)", path,
+                   n->key_line, n->key_col, key);
+        ix_task_free(t);
+        return -1;
+    }
     ix_buf b = IX_BUF_INIT;
     ix_buf_append(&b, text->data, t->fm_start);
     int rc = 0;
-    if (ix_fm_get(t->fm, key))
+    if (n)
         rc = ix_yaml_set(text->data + t->fm_start, t->fm_close - t->fm_start, 0, key, value, &b,
                          err);
     else

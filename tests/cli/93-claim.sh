@@ -108,6 +108,29 @@ cd "$T/f1"
 ix claim --runner f1 --json
 is "$(jq -r '"\(.id) \(.taken_over_from)"' <<<"$out")" "TASK-401 mallory" "a claimed_at in the future is no live claim"
 
+# A person's clone: run of an unclaimed task keeps its local edits (no reset).
+task TASK-402 medium 'Go: `true`' >"$T/fut-seed/tasks/active/TASK-402.md"
+(cd "$T/fut-seed" && G pull -q --rebase origin main 2>/dev/null && G add -A && G commit -qm more && G push -q origin main)
+clone fut person
+cd "$T/person"
+sed -i 's/^nothing yet$/my local note/' tasks/active/TASK-402.md
+before=$(git -C "$T/fut.git" rev-parse main)
+ix run TASK-402 --runner person -q
+is "$rc" 0 "run of an unclaimed task in a person's clone"
+ok "the person's uncommitted edit stays" grep -q '^my local note$' tasks/active/TASK-402.md
+is "$(git -C "$T/fut.git" rev-parse main)" "$before" "nothing pushed for an unclaimed task"
+
+# A claim key that is not a plain value: file:line:col, exit 2, nothing pushed.
+cd "$T/f1"
+G pull -q --rebase origin main 2>/dev/null
+sed -i 's/^updated: .*/&\nclaimed_by: [x, y]/' tasks/active/TASK-402.md
+G commit -qam "a sequence as claimed_by" && G push -q origin main 2>/dev/null
+before=$(git -C "$T/fut.git" rev-parse main)
+ix claim --runner f1
+is "$rc" 2 "a sequence as claimed_by: claim exits 2"
+like "$err" "tasks/active/TASK-402.md:8:1: claimed_by must be a plain value" "naming file:line:col"
+is "$(git -C "$T/fut.git" rev-parse main)" "$before" "and pushes nothing"
+
 # ---- two claimers racing: 4 claims at once over 4 tasks, each a different one ----
 newrepo race 1h
 for i in 1 2 3 4; do task TASK-10$i medium 'Go: `true`' >"$T/race-seed/tasks/active/TASK-10$i.md"; done
@@ -175,10 +198,11 @@ clone kill k2
 touch "$T/block"
 (cd "$T/k1" && exec "$IX_BIN" work --runner k1 -q >"$T/k1.out" 2>&1) &
 k1=$!
+disown "$k1" # no "Killed" notice from the shell
 for _ in $(seq 100); do [ -s "$T/pid" ] && break; sleep 0.1; done
 kill -KILL "$k1"
 kill -KILL -- "-$(cat "$T/pid")" 2>/dev/null || kill -KILL "$(cat "$T/pid")"
-wait "$k1" 2>/dev/null
+while kill -0 "$k1" 2>/dev/null; do sleep 0.1; done
 rm -f "$T/block"
 like "$(remote_file kill tasks/active/TASK-301.md)" "- [x] First" "the killed runner had pushed its first tick"
 cd "$T/k2"
