@@ -558,10 +558,19 @@ int ix_claim_archive(const ix_claim_opts *o, const char *dir, const char *path, 
     char *by = claimed_by(path);
     if (!by)
         return ix_queue_archive(dir, path, force, dest, commit, err);
-    free(by);
     ctx c;
-    if (ctx_open(&c, o, path, err) < 0)
+    if (ctx_open(&c, o, path, err) < 0) {
+        free(by);
         return -1;
+    }
+    /* Someone else's claim (a person archiving in their clone): committed
+     * here only, as without a queue; their clone is not reset. */
+    if (strcmp(by, c.runner) != 0) {
+        free(by);
+        ctx_close(&c);
+        return ix_queue_archive(dir, path, force, dest, commit, err);
+    }
+    free(by);
     /* The remote as it is now; the local branch is not reset (it may hold
      * this runner's progress) unless the push is refused. */
     int rc = ix_git_fetch(c.git, c.remote, c.branch, c.tip, err);

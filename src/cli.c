@@ -673,6 +673,7 @@ static const command commands[] = {
      "exit 0 with the id on stdout, 1 when nothing can run\n"},
     {"archive", cmd_archive, "TASK", "mark a finished task completed, move it to completed/, commit",
      "  --force             archive even with unchecked criteria\n"
+     "  --runner NAME       this runner: its claimed task's archive is pushed\n"
      "  --json              print JSON\n"},
     {"claim", cmd_claim, "", "claim the next task through the tasks repository's remote",
      "  --json              print JSON\n"

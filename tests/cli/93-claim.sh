@@ -179,9 +179,10 @@ is "$(grep -c '^claimed_by: c1' <<<"$f")" 1 "the claim stays"
 is "$(git -C "$T/conf.git" log --format=%s main | grep -c 'notes by a person')" 1 "the person's commit is in the history"
 is "$(git -C "$T/conf.git" log --format=%s main | grep -c 'TASK-201: progress by c1')" 2 "progress: a commit before and after the conflict"
 ok "the local file is the remote's" cmp <(printf '%s\n' "$f") tasks/active/TASK-201.md
-ix archive TASK-201
+ix archive TASK-201 --runner c1
 is "$rc" 0 "archive of the claimed task"
 ok "archived on the remote" git -C "$T/conf.git" cat-file -e main:tasks/completed/TASK-201.md
+is "$(git -C "$T/conf.git" log -1 --format=%s main)" "Archive TASK-201.md" "the archive commit is pushed"
 ok "and gone from active/" bash -c "! git -C '$T/conf.git' cat-file -e main:tasks/active/TASK-201.md 2>/dev/null"
 
 # ---- SIGKILL: a dead runner's claim is taken over after the lease ----
