@@ -185,6 +185,26 @@ ok "archived on the remote" git -C "$T/conf.git" cat-file -e main:tasks/complete
 is "$(git -C "$T/conf.git" log -1 --format=%s main)" "Archive TASK-201.md" "the archive commit is pushed"
 ok "and gone from active/" bash -c "! git -C '$T/conf.git' cat-file -e main:tasks/active/TASK-201.md 2>/dev/null"
 
+# ---- work: --max, and a failing run stops the loop with run's exit code ----
+newrepo wk 1h
+task TASK-601 high 'Fine: `true`' >"$T/wk-seed/tasks/active/TASK-601.md"
+task TASK-602 medium 'Fails: `false`' >"$T/wk-seed/tasks/active/TASK-602.md"
+task TASK-603 low 'Later: `true`' >"$T/wk-seed/tasks/active/TASK-603.md"
+publish wk
+clone wk w1
+cd "$T/w1"
+ix work --runner w1 -q --max 1
+is "$rc:$out" "0:TASK-601: archived to $T/w1/tasks/completed/TASK-601.md" "work --max 1: one task, exit 0"
+ix work --runner w1 -q --events 3 3>"$T/wk.ndjson"
+is "$rc" 1 "work: a run with criteria left stops the loop with exit 1"
+is "$(jq -r '"\(.id) \(.step) \(.exit_code)"' "$T/wk.ndjson")" "TASK-602 run 1" "the event names the task, step and code"
+f=$(remote_file wk tasks/active/TASK-602.md)
+like "$f" "claimed_by: w1" "the failed task keeps its claim"
+like "$f" "Not completed criterion 1" "its failure was pushed"
+ok "TASK-603 was not claimed" bash -c "! git -C '$T/wk.git' show main:tasks/active/TASK-603.md | grep -q claimed_by"
+ix work --runner w1 --max 0
+is "$rc" 2 "work --max 0 is refused"
+
 # ---- SIGKILL: a dead runner's claim is taken over after the lease ----
 newrepo kill 3s
 cat >"$T/step2.sh" <<EOF
@@ -209,7 +229,7 @@ like "$(remote_file kill tasks/active/TASK-301.md)" "- [x] First" "the killed ru
 cd "$T/k2"
 ix claim --runner k2
 is "$rc" 1 "while the lease runs the claim holds: nothing to claim"
-sleep 3.5
+sleep 4.5 # the lease, plus a second: times are whole seconds, rounded in the claim's favour
 ix work --runner k2 -q --events 3 3>"$T/k2.ndjson"
 is "$rc" 0 "after the lease another runner finishes the task"
 is "$(jq -r .taken_over_from "$T/k2.ndjson")" k1 "the event names the runner taken over from"
