@@ -294,7 +294,7 @@ static int live_claim(const ix_task *t, double lease, char **recent, size_t nrec
     if (!by || !*by)
         return 0;
     time_t now = time(NULL), at = parse_utc(ix_fm_str(t->fm, "claimed_at"));
-    if (at && at <= now + 60 && difftime(now, at) < lease)
+    if (at && at <= now + 60 && difftime(now, at) <= lease) /* whole seconds: never early */
         return 1;
     int live = 0;
     for (int k = 0; k < 2 && !live && t->id; k++) {
