@@ -206,7 +206,7 @@ ix work --runner w1 --max 0
 is "$rc" 2 "work --max 0 is refused"
 
 # ---- SIGKILL: a dead runner's claim is taken over after the lease ----
-newrepo kill 3s
+newrepo kill 5s
 cat >"$T/step2.sh" <<EOF
 if [ -e "$T/block" ]; then echo \$\$ >"$T/pid"; exec sleep 60; fi
 echo two >>"$T/kill-shared"
@@ -229,13 +229,13 @@ like "$(remote_file kill tasks/active/TASK-301.md)" "- [x] First" "the killed ru
 cd "$T/k2"
 ix claim --runner k2
 is "$rc" 1 "while the lease runs the claim holds: nothing to claim"
-sleep 4.5 # the lease, plus a second: times are whole seconds, rounded in the claim's favour
+sleep 6.5 # the lease, plus a second: times are whole seconds, rounded in the claim's favour
 ix work --runner k2 -q --events 3 3>"$T/k2.ndjson"
 is "$rc" 0 "after the lease another runner finishes the task"
 is "$(jq -r .taken_over_from "$T/k2.ndjson")" k1 "the event names the runner taken over from"
 f=$(git -C "$T/kill.git" show main:tasks/completed/TASK-301.md)
 like "$f" "Claim of k1 (claimed_at " "the Progress Log says the claim was taken over"
-like "$f" "taken over by k2: no progress pushed within the lease (3s)" "by whom and why"
+like "$f" "taken over by k2: no progress pushed within the lease (5s)" "by whom and why"
 is "$(sort "$T/kill-shared" | tr '\n' ' ')" "one two " "the ticked criterion did not run twice; the unticked one ran"
 
 done_testing
