@@ -1,6 +1,7 @@
 /* cli.c - see include/infraexec/cli.h */
 #include "infraexec/cli.h"
 
+#include "infraexec/claim.h"
 #include "infraexec/clock.h"
 #include "infraexec/confirm.h"
 #include "infraexec/deps.h"
@@ -42,6 +43,8 @@ typedef struct cli {
     int force;                   /* archive --force */
     const char *note;            /* confirm --note */
     int dot, pull;               /* queue --dot, queue/next --pull */
+    const char *runner;          /* claim, release, run, work: --runner */
+    int max;                     /* work --max */
 } cli;
 
 typedef struct command {
@@ -378,7 +381,8 @@ static int cmd_run(cli *c, int argc, char **argv)
     ix_report rep;
     ix_err err;
     int code = IX_EXIT_BAD;
-    if (ix_run_task(argv[0], &c->run, &rep, &code, &err) < 0) {
+    ix_claim_opts co = {c->tasks_dir, c->run.config, c->runner};
+    if (ix_claim_run(&co, argv[0], &c->run, &rep, &code, &err) < 0) {
         ix_report_free(&rep);
         return fail(err.msg);
     }
@@ -576,7 +580,8 @@ static int cmd_archive(cli *c, int argc, char **argv)
         if (slash)
             *slash = '\0';
     }
-    int rc = ix_queue_archive(dir, path, c->force, &dest, &commit, &err);
+    ix_claim_opts co = {c->tasks_dir, NULL, c->runner};
+    int rc = ix_claim_archive(&co, dir, path, c->force, &dest, &commit, &err);
     if (rc == 0 && c->json)
         print_json(json_pack("{s:s, s:s, s:s?}", "archived", path, "path", dest, "commit", commit));
     else if (rc == 0)
@@ -587,6 +592,59 @@ static int cmd_archive(cli *c, int argc, char **argv)
     free(dir);
     free(path);
     return rc < 0 ? fail(err.msg) : IX_EXIT_OK;
+}
+
+/* ---- claim, release, work: the git-claimed queue (claim.h) ---- */
+
+static int cmd_claim(cli *c, int argc, char **argv)
+{
+    (void)argv;
+    if (argc)
+        return fail("claim: takes no arguments");
+    ix_claim_opts co = {c->tasks_dir, c->run.config, c->runner};
+    char *id, *path, *from;
+    ix_err err;
+    int rc = ix_claim_take(&co, &id, &path, &from, &err);
+    if (rc < 0)
+        return fail(err.msg);
+    if (rc == 1) {
+        fprintf(stderr, "infraexec: claim: nothing can be claimed\n");
+        return IX_EXIT_REMAIN;
+    }
+    if (c->json)
+        print_json(json_pack("{s:s, s:s, s:s?}", "id", id, "path", path, "taken_over_from", from));
+    else
+        printf("%s\n", id);
+    free(id);
+    free(path);
+    free(from);
+    return IX_EXIT_OK;
+}
+
+static int cmd_release(cli *c, int argc, char **argv)
+{
+    if (argc != 1)
+        return fail("release: expected one TASK");
+    ix_claim_opts co = {c->tasks_dir, c->run.config, c->runner};
+    ix_err err;
+    if (ix_claim_release(&co, argv[0], &err) < 0)
+        return fail(err.msg);
+    printf("%s: released\n", argv[0]);
+    return IX_EXIT_OK;
+}
+
+static int cmd_work(cli *c, int argc, char **argv)
+{
+    (void)argv;
+    if (argc)
+        return fail("work: takes no arguments");
+    ix_claim_opts co = {c->tasks_dir, c->run.config, c->runner};
+    c->run.tasks_dir = c->tasks_dir;
+    int code;
+    ix_err err;
+    if (ix_claim_work(&co, &c->run, c->max, c->run.events_fd, &code, &err) < 0)
+        return fail(err.msg);
+    return code;
 }
 
 /* ---- handlers: what the ops team's Lua looks like to infraexec ---- */
@@ -733,6 +791,7 @@ static const command commands[] = {
      "  --config FILE       infraexec.yaml to use (default: the nearest above the task)\n"
      "  --events FD         write newline-delimited JSON events to file descriptor FD\n"
      "  --confirm           ask at the terminal about each criterion that needs a person\n"
+     "  --runner NAME       this runner, for a claimed task (docs/queue.md)\n"
      "  -q, --quiet         no progress on stderr\n"},
     {"verify", cmd_verify, "TASK", "recheck the checked criteria: which still hold",
      "  --json              print the report as JSON\n"
@@ -750,7 +809,26 @@ static const command commands[] = {
      "exit 0 with the id on stdout, 1 when nothing can run (the reason on stderr)\n"},
     {"archive", cmd_archive, "TASK", "mark a finished task completed, move it to completed/, commit",
      "  --force             archive even with unchecked criteria\n"
+     "  --runner NAME       this runner: its claimed task's archive is pushed\n"
      "  --json              print JSON\n"},
+    {"claim", cmd_claim, "", "claim the next task through the tasks repository's remote",
+     "  --json              print JSON\n"
+     "  --runner NAME       this runner's name (default: $INFRAEXEC_RUNNER, queue.runner,\n"
+     "                      hostname:pid)\n"
+     "  --config FILE       infraexec.yaml to use (default: the nearest above the tasks)\n"
+     "exit 0 with the id on stdout, 1 when nothing can be claimed\n"},
+    {"release", cmd_release, "TASK", "end a claim: remove it from the task, commit, push",
+     "  --runner NAME       this runner's name\n"
+     "  --config FILE       infraexec.yaml to use\n"},
+    {"work", cmd_work, "", "claim, run, verify and archive tasks until none can be claimed",
+     "  --runner NAME       this runner's name\n"
+     "  --max N             at most N tasks\n"
+     "  --events FD         one JSON line per task to file descriptor FD\n"
+     "  --timeout SECONDS   per command (default: none)\n"
+     "  --handlers DIR      look for handlers in DIR first\n"
+     "  --config FILE       infraexec.yaml to use\n"
+     "  -q, --quiet         no progress on stderr\n"
+     "exit 0 when nothing is left to claim, else the failing run's or verify's code\n"},
     {"yaml", cmd_yaml, "get|set FILE PATH [VALUE]",
      "read or set one YAML scalar, changing only its bytes",
      "  --doc N             the document of a multi-document file (0-based)\n"
@@ -796,7 +874,7 @@ static void command_usage(const command *c)
 enum {
     OPT_TASKS_DIR = 256, OPT_STATUS, OPT_LABEL, OPT_JSON, OPT_DRY_RUN, OPT_REPORT, OPT_ONLY,
     OPT_TIMEOUT, OPT_TASK_TIMEOUT, OPT_RETRIES, OPT_HANDLERS, OPT_CONFIG, OPT_DOC, OPT_FORCE,
-    OPT_EVENTS, OPT_CONFIRM, OPT_NOTE, OPT_DOT, OPT_PULL,
+    OPT_EVENTS, OPT_CONFIRM, OPT_NOTE, OPT_DOT, OPT_PULL, OPT_RUNNER, OPT_MAX,
 };
 
 static const struct option long_opts[] = {
@@ -819,6 +897,8 @@ static const struct option long_opts[] = {
     {"note", required_argument, NULL, OPT_NOTE},
     {"dot", no_argument, NULL, OPT_DOT},
     {"pull", no_argument, NULL, OPT_PULL},
+    {"runner", required_argument, NULL, OPT_RUNNER},
+    {"max", required_argument, NULL, OPT_MAX},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -975,6 +1055,11 @@ static int parse_options(cli *c, const command *cmd, int *argc, char ***argv)
         case OPT_PULL: c->pull = 1; break;
         case OPT_CONFIRM: c->run.confirm = 1; break;
         case OPT_NOTE: c->note = optarg; break;
+        case OPT_RUNNER: c->runner = optarg; break;
+        case OPT_MAX:
+            if (parse_int("--max", optarg, 1, 1000000, "a number of tasks (1, 2, ...)", &c->max) < 0)
+                return -1;
+            break;
         case OPT_EVENTS:
             if (parse_int("--events", optarg, 0, 1023, "an open file descriptor (0-1023)",
                           &c->run.events_fd) < 0)

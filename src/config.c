@@ -22,6 +22,7 @@ typedef enum {
     C_PATHS,    /* a list of paths */
     C_MAP,      /* fixed keys: .fields */
     C_NAMED,    /* name -> map with .fields (projects, apps) */
+    C_DURATION, /* 90, 90s, 30m, 2h (ix_config_duration) */
 } ctype;
 
 typedef struct field {
@@ -75,12 +76,20 @@ static const field git_fields[] = {
     {"author_email", C_STR, NULL},
     END,
 };
+static const field queue_fields[] = {
+    {"remote", C_STR, NULL},             /* the tasks repository's remote (origin) */
+    {"branch", C_STR, NULL},             /* its branch claims are pushed to */
+    {"lease", C_DURATION, NULL},         /* a claim without pushed progress expires */
+    {"runner", C_STR, NULL},             /* this runner's name in claims */
+    END,
+};
 static const field top_fields[] = {
     {"registry", C_MAP, registry_fields},
     {"projects", C_NAMED, project_fields},
     {"gitops", C_MAP, gitops_fields},
     {"kube", C_MAP, kube_fields},
     {"git", C_MAP, git_fields},
+    {"queue", C_MAP, queue_fields},
     {"registry_files", C_PATHS, NULL},   /* files that carry the registry address */
     {"search_roots", C_PATHS, NULL},     /* trees searched for stale addresses */
     {"architecture_doc", C_PATH, NULL},
@@ -105,6 +114,7 @@ static const char *type_name(ctype t)
     case C_PATHS: return "a list of paths";
     case C_MAP: return "a mapping";
     case C_NAMED: return "a mapping of names to settings";
+    case C_DURATION: return "a duration such as 90s, 30m, 2h or a number of seconds";
     }
     return "?";
 }
@@ -177,6 +187,12 @@ static int check_value(checker *c, ix_fm_node *n, const field *f, const char *wh
         if (f->type == C_PATH)
             absolutize(c->cfg, n);
         return f->type == C_PATH ? 0 : refuse_userinfo(c, n, where, f->type == C_ADDR);
+    case C_DURATION: {
+        double secs;
+        if (n->kind != IX_FM_SCALAR || ix_config_duration(n->value, &secs) < 0)
+            return bad(c, n, where, C_DURATION);
+        return 0;
+    }
     case C_BOOL:
         if (n->kind != IX_FM_SCALAR || (strcmp(n->value, "true") && strcmp(n->value, "false")))
             return bad(c, n, where, C_BOOL);
@@ -325,6 +341,27 @@ void ix_config_free(ix_config *cfg)
     free(cfg->path);
     free(cfg->dir);
     memset(cfg, 0, sizeof *cfg);
+}
+
+int ix_config_duration(const char *s, double *seconds)
+{
+    if (!s)
+        return -1;
+    /* Digits and an optional fraction only: no sign, exponent or hex. */
+    size_t len = strspn(s, "0123456789");
+    if (len && s[len] == '.' && strspn(s + len + 1, "0123456789"))
+        len += 1 + strspn(s + len + 1, "0123456789");
+    if (!len)
+        return -1;
+    const char *end = s + len;
+    double v = strtod(s, NULL);
+    double unit = !*end ? 1 : strcmp(end, "s") == 0 ? 1 : strcmp(end, "m") == 0 ? 60
+                : strcmp(end, "h") == 0 ? 3600 : strcmp(end, "d") == 0 ? 86400 : -1;
+    /* A year at most: more is a typo, and stays far from overflow. */
+    if (unit < 0 || v * unit > 365 * 86400.0)
+        return -1;
+    *seconds = v * unit;
+    return 0;
 }
 
 const char *ix_config_str(const ix_config *cfg, const char *dotted)

@@ -601,3 +601,356 @@ out:
     free(branch);
     return rc;
 }
+
+/* ---- remotes ---- */
+
+/* ssh keys from the agent, once per operation: libgit2 asks again after a
+ * refusal, and an agent that is refused once will be refused forever. */
+typedef struct remote_cb {
+    int asked;     /* the agent was asked once */
+    int rejected;  /* the server refused the ref update */
+} remote_cb;
+
+static int credentials(git_credential **out, const char *url, const char *user,
+                       unsigned int allowed, void *payload)
+{
+    (void)url;
+    remote_cb *cb = payload;
+    if (!(allowed & GIT_CREDENTIAL_SSH_KEY) || cb->asked++)
+        return GIT_PASSTHROUGH;
+    return git_credential_ssh_key_from_agent(out, user ? user : "git");
+}
+
+/* remote.NAME.pushurl (when PUSH) or remote.NAME.url, the caller frees. */
+static char *remote_url(ix_git *g, const char *name, int push)
+{
+    git_config *cfg = NULL;
+    git_buf value = {0};
+    char key[300], *url = NULL;
+    if (git_repository_config_snapshot(&cfg, g->repo) < 0)
+        return NULL;
+    for (int k = push ? 0 : 1; k < 2 && !url; k++) {
+        snprintf(key, sizeof key, "remote.%s.%s", name, k == 0 ? "pushurl" : "url");
+        if (git_config_get_string_buf(&value, cfg, key) == 0 && value.ptr && *value.ptr)
+            url = ix_xstrdup(value.ptr);
+        git_buf_dispose(&value);
+    }
+    git_config_free(cfg);
+    return url;
+}
+
+/* The remote by its URL only: git_remote_lookup reads its settings with
+ * regular expressions, and libgit2 1.5 with PCRE2 leaks a match block per
+ * use; the refspecs are ours anyway. */
+static int open_remote(ix_git *g, const char *name, int push, git_remote **r, char **url,
+                       ix_err *err)
+{
+    *r = NULL;
+    *url = remote_url(g, name, push);
+    if (!*url)
+        return ix_err_set(err, "%s: no git remote '%s' (remote.%s.url is not set)", g->workdir,
+                          name, name);
+    if (git_remote_create_anonymous(r, g->repo, *url) < 0) {
+        free(*url);
+        *url = NULL;
+        return fail_git(err, g->workdir, "bad URL of git remote '%s'", name);
+    }
+    return 0;
+}
+
+/* The directory of a remote on disk, or NULL for a network URL. */
+static char *local_remote(const char *url)
+{
+    if (strncmp(url, "file://", 7) == 0)
+        return ix_xstrdup(url + 7);
+    if (url[0] == '/' || url[0] == '.')
+        return ix_xstrdup(url);
+    return NULL;
+}
+
+/* Copy the commits of FROM (a repository) reachable from TIP but not from
+ * HAVE (may be NULL) into TO's object store, as one pack. */
+static int copy_objects(git_repository *from, git_repository *to, const git_oid *tip,
+                        const git_oid *have, ix_err *err, const char *where)
+{
+    git_packbuilder *pb = NULL;
+    git_revwalk *walk = NULL;
+    ix_buf packdir = IX_BUF_INIT;
+    int rc = 0;
+    if (git_packbuilder_new(&pb, from) < 0 || git_revwalk_new(&walk, from) < 0 ||
+        git_revwalk_push(walk, tip) < 0 || (have && git_revwalk_hide(walk, have) < 0) ||
+        git_packbuilder_insert_walk(pb, walk) < 0)
+        rc = fail_git(err, where, "cannot pack the commits to copy");
+    ix_buf_printf(&packdir, "%sobjects/pack", git_repository_path(to));
+    if (rc == 0 && git_packbuilder_object_count(pb) &&
+        git_packbuilder_write(pb, packdir.data, 0, NULL, NULL) < 0)
+        rc = fail_git(err, where, "cannot write a pack into %s", packdir.data);
+    git_revwalk_free(walk);
+    git_packbuilder_free(pb);
+    ix_buf_free(&packdir);
+    return rc;
+}
+
+/* Whether REPO has commit ID. */
+static int has_commit(git_repository *repo, const git_oid *id)
+{
+    git_odb *odb = NULL;
+    int yes = git_repository_odb(&odb, repo) == 0 && git_odb_exists(odb, id);
+    git_odb_free(odb);
+    return yes;
+}
+
+/* Fetch from a remote on disk, without libgit2's remote machinery (whose
+ * configuration lookups leak, see open_remote). */
+static int fetch_local(ix_git *g, const char *dir, const char *branch, const char *track,
+                       git_oid *out, ix_err *err)
+{
+    git_repository *rr = NULL;
+    if (git_repository_open(&rr, dir) < 0)
+        return fail_git(err, g->workdir, "cannot open the remote repository %s", dir);
+    ix_buf ref = IX_BUF_INIT;
+    ix_buf_printf(&ref, "refs/heads/%s", branch);
+    git_oid have;
+    int known = git_reference_name_to_id(&have, g->repo, track) == 0 && has_commit(rr, &have);
+    int rc = 0;
+    if (git_reference_name_to_id(out, rr, ref.data) < 0)
+        rc = ix_err_set(err, "%s: remote %s has no branch '%s'", g->workdir, dir, branch);
+    else if (!has_commit(g->repo, out))
+        rc = copy_objects(rr, g->repo, out, known ? &have : NULL, err, g->workdir);
+    if (rc == 0 && git_reference_create(NULL, g->repo, track, out, 1, "infraexec: fetch") < 0)
+        rc = fail_git(err, g->workdir, "cannot update %s", track);
+    ix_buf_free(&ref);
+    git_repository_free(rr);
+    return rc;
+}
+
+int ix_git_fetch(ix_git *g, const char *remote, const char *branch, char out[41], ix_err *err)
+{
+    out[0] = '\0';
+    ix_buf track0 = IX_BUF_INIT;
+    ix_buf_printf(&track0, "refs/remotes/%s/%s", remote, branch);
+    char *url0 = remote_url(g, remote, 0), *dir = url0 ? local_remote(url0) : NULL;
+    if (dir) {
+        git_oid tip;
+        int lrc = fetch_local(g, dir, branch, track0.data, &tip, err);
+        if (lrc == 0)
+            git_oid_tostr(out, GIT_OID_HEXSZ + 1, &tip);
+        free(dir);
+        free(url0);
+        ix_buf_free(&track0);
+        return lrc;
+    }
+    free(url0);
+    ix_buf_free(&track0);
+    git_remote *r = NULL;
+    char *url;
+    if (open_remote(g, remote, 0, &r, &url, err) < 0)
+        return -1;
+    free(url);
+    ix_buf spec = IX_BUF_INIT, track = IX_BUF_INIT;
+    ix_buf_printf(&spec, "+refs/heads/%s:refs/remotes/%s/%s", branch, remote, branch);
+    ix_buf_printf(&track, "refs/remotes/%s/%s", remote, branch);
+    char *specs[] = {spec.data};
+    git_strarray refspecs = {specs, 1};
+    git_fetch_options fo;
+    git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
+    remote_cb cb = {0, 0};
+    fo.callbacks.credentials = credentials;
+    fo.callbacks.payload = &cb;
+    git_oid id;
+    int rc = 0;
+    if (git_remote_fetch(r, &refspecs, &fo, "infraexec: fetch") < 0)
+        rc = fail_git(err, g->workdir, "cannot fetch %s from %s", branch, remote);
+    else if (git_reference_name_to_id(&id, g->repo, track.data) < 0)
+        rc = ix_err_set(err, "%s: remote %s has no branch '%s'", g->workdir, remote, branch);
+    else
+        git_oid_tostr(out, GIT_OID_HEXSZ + 1, &id);
+    git_remote_free(r);
+    ix_buf_free(&spec);
+    ix_buf_free(&track);
+    return rc;
+}
+
+int ix_git_reset_hard(ix_git *g, const char *commit, ix_err *err)
+{
+    git_oid id;
+    git_object *obj = NULL;
+    if (git_oid_fromstr(&id, commit) < 0 ||
+        git_object_lookup(&obj, g->repo, &id, GIT_OBJECT_COMMIT) < 0)
+        return fail_git(err, g->workdir, "no commit %s", commit);
+    git_checkout_options co;
+    git_checkout_options_init(&co, GIT_CHECKOUT_OPTIONS_VERSION);
+    co.checkout_strategy = GIT_CHECKOUT_FORCE;
+    int rc = git_reset(g->repo, obj, GIT_RESET_HARD, &co) < 0
+                 ? fail_git(err, g->workdir, "cannot reset to %s", commit) : 0;
+    git_object_free(obj);
+    return rc;
+}
+
+/* Push to a remote on disk: objects first (a pack the remote did not have),
+ * then the ref, compared and swapped under its lock. */
+static int push_local(ix_git *g, const char *dir, const char *ref, const git_oid *head,
+                      const git_oid *expect, int *rejected, ix_err *err)
+{
+    git_repository *rr = NULL;
+    git_reference *out = NULL;
+    int rc = -1;
+    if (git_repository_open(&rr, dir) < 0) {
+        fail_git(err, g->workdir, "cannot open the remote repository %s", dir);
+        goto done;
+    }
+    if (copy_objects(g->repo, rr, head, expect, err, g->workdir) < 0)
+        goto done;
+    int r = expect ? git_reference_create_matching(&out, rr, ref, head, 1, expect,
+                                                   "infraexec: push")
+                   : git_reference_create(&out, rr, ref, head, 0, "infraexec: push");
+    if (r == GIT_EMODIFIED || r == GIT_EEXISTS || r == GIT_ELOCKED) {
+        *rejected = 1;
+        rc = 0;
+    } else if (r < 0) {
+        fail_git(err, g->workdir, "cannot update %s in %s", ref, dir);
+    } else {
+        rc = 0;
+    }
+done:
+    git_reference_free(out);
+    git_repository_free(rr);
+    return rc;
+}
+
+static int on_push_update(const char *ref, const char *status, void *payload)
+{
+    (void)ref;
+    if (status)
+        ((remote_cb *)payload)->rejected = 1;
+    return 0;
+}
+
+int ix_git_push(ix_git *g, const char *remote, const char *branch, const char *expect,
+                int *rejected, ix_err *err)
+{
+    *rejected = 0;
+    git_oid head, old;
+    int unborn;
+    if (head_id(g, &head, &unborn, err) < 0)
+        return -1;
+    if (unborn)
+        return ix_err_set(err, "%s: nothing to push (no commit yet)", g->workdir);
+    if (expect && git_oid_fromstr(&old, expect) < 0)
+        return ix_err_set(err, "%s: not a commit id: %s", g->workdir, expect);
+    if (expect && !git_oid_equal(&head, &old) &&
+        git_graph_descendant_of(g->repo, &head, &old) != 1) {
+        *rejected = 1; /* would not be a fast-forward: never forced */
+        return 0;
+    }
+    git_remote *r = NULL;
+    char *url = remote_url(g, remote, 1), *dir = url ? local_remote(url) : NULL;
+    if (!dir) {
+        free(url);
+        if (open_remote(g, remote, 1, &r, &url, err) < 0)
+            return -1;
+    }
+    ix_buf ref = IX_BUF_INIT, spec = IX_BUF_INIT, track = IX_BUF_INIT;
+    ix_buf_printf(&ref, "refs/heads/%s", branch);
+    ix_buf_printf(&spec, "refs/heads/%s:refs/heads/%s", branch, branch);
+    ix_buf_printf(&track, "refs/remotes/%s/%s", remote, branch);
+    int rc;
+    if (dir) {
+        rc = push_local(g, dir, ref.data, &head, expect ? &old : NULL, rejected, err);
+    } else {
+        char *specs[] = {spec.data};
+        git_strarray refspecs = {specs, 1};
+        git_push_options po;
+        git_push_options_init(&po, GIT_PUSH_OPTIONS_VERSION);
+        remote_cb cb = {0, 0};
+        po.callbacks.credentials = credentials;
+        po.callbacks.push_update_reference = on_push_update;
+        po.callbacks.payload = &cb;
+        rc = git_remote_push(r, &refspecs, &po);
+        if (rc == GIT_ENONFASTFORWARD || (rc == 0 && cb.rejected)) {
+            *rejected = 1;
+            rc = 0;
+        } else if (rc < 0) {
+            rc = fail_git(err, g->workdir, "cannot push %s to %s", branch, remote);
+        }
+    }
+    if (rc == 0 && !*rejected &&
+        git_reference_create(NULL, g->repo, track.data, &head, 1, "infraexec: push") < 0)
+        rc = fail_git(err, g->workdir, "pushed, but cannot update %s", track.data);
+    free(dir);
+    free(url);
+    git_remote_free(r);
+    ix_buf_free(&ref);
+    ix_buf_free(&spec);
+    ix_buf_free(&track);
+    return rc;
+}
+
+int ix_git_recent_subjects(ix_git *g, const char *commit, long long since, char ***subjects,
+                           size_t *n, ix_err *err)
+{
+    *subjects = NULL;
+    *n = 0;
+    git_oid id;
+    git_revwalk *walk = NULL;
+    if (git_oid_fromstr(&id, commit) < 0 || git_revwalk_new(&walk, g->repo) < 0 ||
+        git_revwalk_sorting(walk, GIT_SORT_TIME) < 0 || git_revwalk_push(walk, &id) < 0) {
+        git_revwalk_free(walk);
+        return fail_git(err, g->workdir, "cannot walk the history of %s", commit);
+    }
+    char **v = NULL;
+    size_t nv = 0;
+    int rc = 0;
+    while (git_revwalk_next(&id, walk) == 0) {
+        git_commit *c = NULL;
+        if (git_commit_lookup(&c, g->repo, &id) < 0) {
+            rc = fail_git(err, g->workdir, "cannot read a commit");
+            break;
+        }
+        int old = (long long)git_commit_time(c) < since;
+        if (!old) {
+            const char *s = git_commit_summary(c);
+            v = ix_xrealloc(v, (nv + 1) * sizeof *v);
+            v[nv++] = ix_xstrdup(s ? s : "");
+        }
+        git_commit_free(c);
+        if (old)
+            break;
+    }
+    git_revwalk_free(walk);
+    if (rc < 0) {
+        ix_git_free_paths(v, nv);
+        return -1;
+    }
+    *subjects = v;
+    *n = nv;
+    return 0;
+}
+
+int ix_git_show(ix_git *g, const char *commit, const char *path, ix_buf *out, int *missing,
+                ix_err *err)
+{
+    *missing = 0;
+    git_oid id;
+    git_commit *c = NULL;
+    git_tree *tree = NULL;
+    git_tree_entry *e = NULL;
+    git_blob *blob = NULL;
+    int rc = 0;
+    if (git_oid_fromstr(&id, commit) < 0 || git_commit_lookup(&c, g->repo, &id) < 0 ||
+        git_commit_tree(&tree, c) < 0) {
+        rc = fail_git(err, g->workdir, "cannot read commit %s", commit);
+    } else if (git_tree_entry_bypath(&e, tree, path) < 0 ||
+               git_tree_entry_type(e) != GIT_OBJECT_BLOB) {
+        *missing = 1;
+    } else if (git_blob_lookup(&blob, g->repo, git_tree_entry_id(e)) < 0) {
+        rc = fail_git(err, g->workdir, "cannot read %s at %s", path, commit);
+    } else {
+        ix_buf_append(out, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
+    }
+    git_blob_free(blob);
+    git_tree_entry_free(e);
+    git_tree_free(tree);
+    git_commit_free(c);
+    return rc;
+}

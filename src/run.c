@@ -421,6 +421,15 @@ static void reconcile(run *r)
                    "what the file holds");
 }
 
+/* A claimed task's edits go to its remote (claim.h); a failure to push
+ * leaves them in the file, and says so. */
+static void sync_task(run *r, int final)
+{
+    ix_err err;
+    if (r->o->sync && r->o->sync(r->o->sync_ctx, final, &err) < 0)
+        add_string(&r->rep->warnings, &r->rep->nwarnings, err.msg);
+}
+
 /* Tick (optional), log and set the status (optional) in one atomic update
  * of the task file. */
 static int update_task_status(run *r, int tick, const char *expect, const char *text,
@@ -446,6 +455,8 @@ static int update_task_status(run *r, int tick, const char *expect, const char *
     /* Our write may have carried other processes' edits in, and another
      * program's save may already have replaced it: read it back. */
     memset(&r->seen, 0, sizeof r->seen);
+    if (chg.changed)
+        sync_task(r, 0);
     reconcile(r);
     if (chg.changed)
         add_string(&r->rep->files_modified, &r->rep->nfiles_modified, r->task->path);
@@ -812,6 +823,7 @@ int ix_run_task(const char *arg, const ix_run_opts *o, ix_report *rep, int *exit
                                                      : "Run stopped by --task-timeout", &lerr);
         }
         if (!o->dry_run && !o->verify) { /* the last word is the file's */
+            sync_task(&r, 1);
             memset(&r.seen, 0, sizeof r.seen);
             reconcile(&r);
         }

@@ -181,7 +181,7 @@ int ix_taskdir_list(const char *dir, char ***paths, size_t *n, ix_err *err)
     }
     if (!folders)
         return ix_err_set(err, "%s: no active/, backlog/, completed/ or blocked/ folder", dir);
-    if (count)
+    if (count) /* qsort(NULL, 0) is undefined */
         qsort(v, count, sizeof *v, cmp_str);
     *paths = v;
     *n = count;

@@ -29,4 +29,8 @@ void ix_config_free(ix_config *cfg);
 /* Scalar at a dotted path ("registry.address"), or NULL. */
 const char *ix_config_str(const ix_config *cfg, const char *dotted);
 
+/* A duration as the config writes it: seconds ("90"), or a number with s,
+ * m, h or d ("90s", "30m", "2h", "1d"), at most a year.  -1 when it is none. */
+int ix_config_duration(const char *s, double *seconds);
+
 #endif

@@ -16,6 +16,7 @@
 
 #include <stddef.h>
 
+#include "infraexec/buf.h"
 #include "infraexec/err.h"
 
 typedef struct ix_git ix_git; /* an open repository with a work tree */
@@ -96,5 +97,39 @@ char *ix_git_user_name(const char *path);
  * branches, an unreachable remote, a detached HEAD are errors: nothing is
  * changed.  No credentials are asked for (an ssh remote needing them fails). */
 int ix_git_pull_ff(ix_git *g, char **what, ix_err *err);
+
+/* ---- remotes: what the git-claimed queue (claim.h) needs ---- */
+
+/* Fetch BRANCH of REMOTE (a configured remote's name) into
+ * refs/remotes/REMOTE/BRANCH and write its commit id to OUT; a branch the
+ * remote does not have is an error. */
+int ix_git_fetch(ix_git *g, const char *remote, const char *branch, char out[41], ix_err *err);
+
+/* Point the checked-out branch at COMMIT and make the index and the work
+ * tree match it (git reset --hard): tracked files' local changes are lost,
+ * untracked files stay. */
+int ix_git_reset_hard(ix_git *g, const char *commit, ix_err *err);
+
+/* Push HEAD to BRANCH of REMOTE if and only if the remote's branch is still
+ * at EXPECT (the id ix_git_fetch gave; NULL when the remote has no such
+ * branch) and HEAD descends from it: never a force.  Otherwise *REJECTED is
+ * set and 0 returned, nothing changed on the remote.  libgit2's own push to
+ * a remote on disk overwrites the ref without comparing it, so for those
+ * (file:// URLs and paths) the objects are copied as a pack and the ref
+ * updated with a compare-and-swap under the remote's ref lock; other URLs
+ * go through libgit2's transport, where the server compares (ssh keys from
+ * the ssh agent).  On success refs/remotes/REMOTE/BRANCH follows. */
+int ix_git_push(ix_git *g, const char *remote, const char *branch, const char *expect,
+                int *rejected, ix_err *err);
+
+/* The subject lines of the commits reachable from COMMIT whose commit time
+ * is SINCE (seconds since the epoch) or later, newest first, stopping at
+ * the first older one.  Free with ix_git_free_paths. */
+int ix_git_recent_subjects(ix_git *g, const char *commit, long long since, char ***subjects,
+                           size_t *n, ix_err *err);
+/* Append the content of PATH (relative to the work tree) at COMMIT to OUT;
+ * *MISSING when the commit has no such file. */
+int ix_git_show(ix_git *g, const char *commit, const char *path, ix_buf *out,
+                int *missing, ix_err *err);
 
 #endif

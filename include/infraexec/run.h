@@ -30,6 +30,11 @@ typedef struct ix_run_opts {
     int quiet;                 /* no progress on stderr */
     int events_fd;             /* --events: NDJSON events go here; -1 = none */
     int confirm;               /* --confirm: ask the person on stdin/stdout (terminals) */
+    /* Called after each edit of the task file (FINAL 0) and once before the
+     * run's last look at it (FINAL 1): claim.h's commit-and-push of a
+     * claimed task.  A failure becomes a warning of the report. */
+    int (*sync)(void *ctx, int final, ix_err *err);
+    void *sync_ctx;
 } ix_run_opts;
 
 /* Run the task named by ARG.  On success (the run happened, whatever its

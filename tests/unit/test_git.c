@@ -499,6 +499,58 @@ static void test_identity(void)
     ix_git_close(g);
 }
 
+/* Fetch and the compare-and-swap push against a bare remote on disk: a
+ * push from a stale clone is rejected and the remote keeps the other
+ * runner's commit (libgit2's own local push would overwrite it). */
+static void test_remote(void)
+{
+    char *remote = fmt("%s/remote.git", base), *seed = make_repo("rseed", 0);
+    sh("git init -q --bare -b main '%s'", remote);
+    write_file(seed, "f.txt", "one\n");
+    sh("cd '%s' && git add f.txt && git commit -qm one && git remote add origin '%s' && "
+       "git push -q origin main", seed, remote);
+    char *a = fmt("%s/ra", base), *b = fmt("%s/rb", base);
+    sh("git clone -q '%s' '%s' 2>/dev/null && git clone -q 'file://%s' '%s' 2>/dev/null", remote,
+       a, remote, b);
+    ix_git *ga = NULL, *gb = NULL;
+    ix_err err;
+    char tipa[41], tipb[41], id[41];
+    ix_git_identity who = {"Runner", "runner@example.invalid"};
+    ok(ix_git_open(a, &ga, &err) == 0 && ix_git_open(b, &gb, &err) == 0, "remote: open clones");
+    ok(ix_git_fetch(ga, "origin", "main", tipa, &err) == 0 &&
+           ix_git_fetch(gb, "origin", "main", tipb, &err) == 0 && strcmp(tipa, tipb) == 0,
+       "remote: both fetch the same tip (a path and a file:// URL)");
+    write_file(a, "f.txt", "a\n");
+    write_file(b, "f.txt", "b\n");
+    int rej = -1;
+    ok(commit(ga, PATHS("f.txt"), "a", &who, id, &err) == 0 &&
+           ix_git_push(ga, "origin", "main", tipa, &rej, &err) == 0 && rej == 0,
+       "remote: the first push goes through");
+    is_str(capture("git -C '%s' rev-parse main", remote), id, "remote: its branch is a's commit");
+    char bid[41];
+    ok(commit(gb, PATHS("f.txt"), "b", &who, bid, &err) == 0 &&
+           ix_git_push(gb, "origin", "main", tipb, &rej, &err) == 0 && rej == 1,
+       "remote: the stale push is rejected, not an error");
+    is_str(capture("git -C '%s' rev-parse main", remote), id, "remote: a's commit is kept");
+    ok(ix_git_fetch(gb, "origin", "main", tipb, &err) == 0 && strcmp(tipb, id) == 0,
+       "remote: fetch brings a's commit");
+    ok(ix_git_reset_hard(gb, tipb, &err) == 0, "remote: reset to it");
+    is_str(capture("cat '%s/f.txt'", b), "a", "remote: the work tree follows the reset");
+    write_file(b, "f.txt", "b again\n");
+    ok(commit(gb, PATHS("f.txt"), "b2", &who, bid, &err) == 0 &&
+           ix_git_push(gb, "origin", "main", tipb, &rej, &err) == 0 && rej == 0,
+       "remote: after the reset b's push goes through");
+    is_str(capture("git -C '%s' log --format=%%s main | tr '\\n' ' '", remote), "b2 a one ",
+           "remote: no commit lost");
+    ok(sh("git -C '%s' fsck --no-progress", remote) == 0, "remote: the remote repository is sound");
+    ok(ix_git_fetch(ga, "nowhere", "main", tipa, &err) < 0 && has(&err, "no git remote 'nowhere'") &&
+           one_line(&err), "remote: an unknown remote is one line naming it");
+    ok(ix_git_fetch(ga, "origin", "nobranch", tipa, &err) < 0 && has(&err, "no branch 'nobranch'"),
+       "remote: a missing branch is named");
+    ix_git_close(ga);
+    ix_git_close(gb);
+}
+
 int main(void)
 {
     if (!mkdtemp(base)) {
@@ -527,6 +579,7 @@ int main(void)
     test_commit();
     test_first_commit();
     test_identity();
+    test_remote();
     git_libgit2_shutdown();
 
     sh("rm -rf '%s'", base);
