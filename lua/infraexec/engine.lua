@@ -7,6 +7,8 @@
 -- rule that matches takes it.
 local ix = require "infraexec"
 require "infraexec.strict"
+local classify = require "infraexec.classify"
+local wording = require "infraexec.wording"
 
 local M = {}
 local handlers = {} -- this task's handlers, in the order they are tried
@@ -23,8 +25,12 @@ end
 local function check_rule(path, i, rule)
   local where = path .. ": rule " .. i
   if type(rule) ~= "table" then error(where .. " is not a table", 0) end
-  if type(rule.pattern) ~= "string" and type(rule.match) ~= "function" then
-    error(where .. " needs a pattern (string) or a match (function)", 0)
+  if type(rule.pattern) ~= "string" and type(rule.match) ~= "function" and rule.wording == nil then
+    error(where .. " needs a wording (template or list), a pattern (string) or a match (function)", 0)
+  end
+  if rule.wording ~= nil then
+    local ok, err = pcall(wording.compile, rule.wording)
+    if not ok then error(where .. ": " .. tostring(err), 0) end
   end
   if type(rule.run) ~= "function" then error(where .. " has no run function", 0) end
 end
@@ -62,9 +68,15 @@ function M.load(dirs)
   for _, name in ipairs(types.always or { "generic" }) do use(name) end
 end
 
--- A rule's captures for criterion C, or nil.
+-- A rule's captures for criterion C, or nil and, when its wording fits but
+-- a value does not, the refusal.  A wording's captures are one args table.
 local function match(rule, c)
   if rule.group and not (c.group and c.group:match(rule.group)) then return nil end
+  if rule.wording then
+    local args, refusal = wording.match(rule.wording, c.text, ix.config())
+    if not args then return nil, refusal end
+    return table.pack(args)
+  end
   if rule.match then
     local caps = table.pack(rule.match(c, ix.task()))
     if caps[1] == nil then return nil end
@@ -76,7 +88,8 @@ local function match(rule, c)
 end
 
 local function describe(h, rule)
-  return h.name .. ": " .. (rule.description or rule.pattern or "rule")
+  local w = type(rule.wording) == "table" and rule.wording[1] or rule.wording
+  return h.name .. ": " .. (rule.description or w or rule.pattern or "rule")
 end
 
 -- Errors become the criterion's reason; memory errors carry no position,
@@ -102,15 +115,24 @@ end
 -- checked criterion still holds, through the rule's check function (or its
 -- run, for read-only handlers such as verify).
 function M.dispatch(c, mode)
+  local kind, why = classify.kind(c.text)
+  if kind == "negation" then
+    if mode == "check" then return { unverifiable = true, reason = "needs a person: " .. why } end
+    return { done = false, reason = "needs a person: " .. why }
+  end
   if mode ~= "check" then
     local why = blocked(c)
     if why then return { blocked = true, reason = why } end
   end
+  local refused -- the first rule whose wording fits but refused a value
   for _, h in ipairs(handlers) do
     for _, rule in ipairs(h.rules) do
-      local ok, caps = pcall(match, rule, c)
+      local ok, caps, refusal = pcall(match, rule, c)
       if not ok then
         return { rule = describe(h, rule), done = false, reason = reason_of(caps, h, rule) }
+      end
+      if not caps and refusal and not refused then
+        refused = { rule = describe(h, rule), done = false, reason = refusal }
       end
       if caps then
         local fn = rule.run
@@ -129,8 +151,9 @@ function M.dispatch(c, mode)
       end
     end
   end
+  if refused and mode == "check" then return { rule = refused.rule, unverifiable = true, reason = refused.reason } end
   if mode == "check" then return { unverifiable = true, reason = "no rule matches" } end
-  return { done = false, reason = "needs a person: no rule matches" }
+  return refused or { done = false, reason = "needs a person: no rule matches" }
 end
 
 -- ---- handler tooling: `infraexec handlers` and `handlers check` ----
@@ -158,7 +181,8 @@ local function handler_files(dirs)
 end
 
 local function rule_summary(rule)
-  return { pattern = rule.pattern, match = rule.match and "function" or nil,
+  return { wording = type(rule.wording) == "string" and { rule.wording } or rule.wording,
+           pattern = rule.pattern, match = rule.match and "function" or nil,
            group = rule.group, description = rule.description,
            examples = rule.examples or {}, check = rule.check and true or false }
 end
@@ -224,13 +248,14 @@ function M.check(dirs)
             local c = example_criterion(ex)
             local taken
             for j, other in ipairs(h.rules) do
-              local ok, caps = pcall(match, other, c)
+              local ok, caps, refusal = pcall(match, other, c)
               if not ok then
                 problems[#problems + 1] = ("%s: rule %d: matching %q failed: %s"):format(path, j, ex, tostring(caps))
                 taken = -1
                 break
               end
-              if caps then taken = j; break end
+              -- A refusal is a match in shape: the config here may not be the run's.
+              if caps or refusal then taken = j; break end
             end
             if taken == nil then
               problems[#problems + 1] = ("%s: rule %d (%s): its example %q is not matched by it"):format(
