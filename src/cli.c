@@ -429,6 +429,8 @@ static void print_inventory(json_t *inv)
             printf("  ERROR: %s\n", json_string_value(json_object_get(v, "error")));
         json_array_foreach(json_object_get(v, "rules"), k, o) {
             const char *pat = json_string_value(json_object_get(o, "pattern"));
+            if (!pat) /* a wording rule: its first template */
+                pat = json_string_value(json_array_get(json_object_get(o, "wording"), 0));
             const char *rd = json_string_value(json_object_get(o, "description"));
             printf("  %zu. %s%s%s\n", k + 1, pat ? pat : "(match function)", rd ? " -- " : "",
                    rd ? rd : "");

@@ -15,17 +15,11 @@
 local ix = require "infraexec"
 local ev = require "infraexec.evidence"
 require "infraexec.strict"
+local classify = require "infraexec.classify"
+local wording = require "infraexec.wording"
 
 local M = {}
 local handlers = {} -- this task's handlers, in the order they are tried
-
--- An optional module (written by the ops team or another part of
--- infraexec): the module, or nil when it is not installed.
-local function optional(name)
-  local ok, mod = pcall(require, name)
-  if ok and type(mod) == "table" then return mod end
-  return nil
-end
 
 -- The first NAME.lua on the handler search path.
 local function find(dirs, name)
@@ -40,7 +34,11 @@ local function check_rule(path, i, rule)
   local where = path .. ": rule " .. i
   if type(rule) ~= "table" then error(where .. " is not a table", 0) end
   if type(rule.pattern) ~= "string" and type(rule.match) ~= "function" and rule.wording == nil then
-    error(where .. " needs a pattern (string), a wording or a match (function)", 0)
+    error(where .. " needs a wording (template or list), a pattern (string) or a match (function)", 0)
+  end
+  if rule.wording ~= nil then
+    local ok, err = pcall(wording.compile, rule.wording)
+    if not ok then error(where .. ": " .. tostring(err), 0) end
   end
   if type(rule.run) ~= "function" then error(where .. " has no run function", 0) end
   if rule.kind ~= nil and rule.kind ~= "action" and rule.kind ~= "assertion" then
@@ -89,30 +87,28 @@ function M.load(dirs)
   for _, name in ipairs(types.always or { "generic" }) do use(name) end
 end
 
--- A rule's captures for criterion C, or nil.
+-- A rule's captures for criterion C, or nil and, when its wording fits but
+-- a value does not, the refusal.  A wording's captures are one args table.
 local function match(rule, c)
   if rule.group and not (c.group and c.group:match(rule.group)) then return nil end
+  if rule.wording then
+    local args, refusal = wording.match(rule.wording, c.text, ix.config())
+    if not args then return nil, refusal end
+    return table.pack(args)
+  end
   local caps
   if rule.match then
     caps = table.pack(rule.match(c, ix.task()))
-  elseif rule.pattern then
-    caps = table.pack(c.text:match(rule.pattern))
   else
-    -- A template with typed placeholders: the run gets the table of values;
-    -- a wording that fits but whose value does not is a refusal.
-    local wording = optional("infraexec.wording")
-    if not (wording and wording.match) then return nil end
-    local args, refusal = wording.match(rule.wording, c.text, ix.config())
-    if args == nil then return nil, refusal end
-    caps = table.pack(args)
+    caps = table.pack(c.text:match(rule.pattern))
   end
   if caps[1] == nil then return nil end
   return caps
 end
 
 local function describe(h, rule)
-  return h.name .. ": " .. (rule.description or rule.pattern or
-    (type(rule.wording) == "string" and rule.wording) or "rule")
+  local w = type(rule.wording) == "table" and rule.wording[1] or rule.wording
+  return h.name .. ": " .. (rule.description or w or rule.pattern or "rule")
 end
 
 -- Errors become the criterion's reason; memory errors carry no position,
@@ -134,18 +130,17 @@ local function blocked(c)
   return "Blocked: " .. ((why and why ~= "") and why or c.text)
 end
 
--- The rule that takes C: every match is a candidate, the most specific wins.
+-- The rule that takes C: every match is a candidate, the most specific
+-- wins (ties: the first in handler order); without a match, the first rule
+-- whose wording fits but refused a value.
 local function choose(c)
-  local wording = optional("infraexec.wording")
-  local specificity = wording and wording.specificity
   local best, refused
   for _, h in ipairs(handlers) do
     for _, rule in ipairs(h.rules) do
       local ok, caps, refusal = pcall(match, rule, c)
       if not ok then return { h = h, rule = rule, err = caps } end
       if caps then
-        if not specificity then return { h = h, rule = rule, caps = caps } end
-        local s = tonumber(specificity(rule, c.text, ix.config())) or 0
+        local s = tonumber(wording.specificity(rule, c.text, ix.config())) or 0
         if not best or s > best.s then best = { h = h, rule = rule, caps = caps, s = s } end
       elseif refusal and not refused then
         refused = { h = h, rule = rule, refusal = tostring(refusal) }
@@ -158,11 +153,8 @@ end
 -- The criterion's kind: the rule's own, else the classifier's, else action.
 local function kind_of(rule, c)
   if rule.kind then return rule.kind end
-  local classify = optional("infraexec.classify")
-  if classify and classify.kind then
-    local ok, k = pcall(classify.kind, c.text)
-    if ok and (k == "action" or k == "assertion") then return k end
-  end
+  local k = classify.kind(c.text)
+  if k == "action" or k == "assertion" then return k end
   return "action"
 end
 
@@ -197,6 +189,11 @@ end
 -- checked criterion still holds, through the rule's check function (or its
 -- run, for read-only handlers such as verify).
 function M.dispatch(c, mode)
+  local kind, why = classify.kind(c.text)
+  if kind == "negation" then -- "Make sure nobody runs ...": never run
+    if mode == "check" then return { unverifiable = true, kind = kind, reason = "needs a person: " .. why } end
+    return { done = false, kind = kind, reason = "needs a person: " .. why }
+  end
   if mode ~= "check" then
     local why = blocked(c)
     if why then return { blocked = true, reason = why } end
@@ -209,7 +206,10 @@ function M.dispatch(c, mode)
   local h, rule = pick.h, pick.rule
   local name = describe(h, rule)
   if pick.err then return { rule = name, done = false, reason = reason_of(pick.err, h, rule) } end
-  if pick.refusal then return { rule = name, done = false, reason = pick.refusal } end
+  if pick.refusal then
+    if mode == "check" then return { rule = name, unverifiable = true, reason = pick.refusal } end
+    return { rule = name, done = false, reason = pick.refusal }
+  end
   local kind = kind_of(rule, c)
   c.kind = kind
   local fn = rule.run
@@ -253,8 +253,8 @@ end
 
 local function rule_summary(rule)
   local observe = type(rule.observe) == "string" and { rule.observe } or rule.observe
-  return { pattern = rule.pattern, match = rule.match and "function" or nil,
-           wording = rule.wording, group = rule.group, description = rule.description,
+  return { wording = type(rule.wording) == "string" and { rule.wording } or rule.wording,
+           pattern = rule.pattern, match = rule.match and "function" or nil, group = rule.group, description = rule.description,
            kind = rule.kind, observe = type(observe) == "table" and observe or {},
            examples = rule.examples or {}, check = rule.check and true or false }
 end
@@ -350,13 +350,14 @@ function M.check(dirs)
             local c = example_criterion(ex)
             local taken
             for j, other in ipairs(h.rules) do
-              local ok, caps = pcall(match, other, c)
+              local ok, caps, refusal = pcall(match, other, c)
               if not ok then
                 problems[#problems + 1] = ("%s: rule %d: matching %q failed: %s"):format(path, j, ex, tostring(caps))
                 taken = -1
                 break
               end
-              if caps then taken = j; break end
+              -- A refusal is a match in shape: the config here may not be the run's.
+              if caps or refusal then taken = j; break end
             end
             if taken == nil then
               problems[#problems + 1] = ("%s: rule %d (%s): its example %q is not matched by it"):format(
