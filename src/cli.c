@@ -535,8 +535,9 @@ static const command commands[] = {
     {"log", cmd_log, "TASK MESSAGE", "append a Progress Log entry and set 'updated:'", ""},
     {"lint", cmd_lint, "TASK...", "report every problem as FILE:LINE:COL: message", ""},
     {"run", cmd_run, "TASK", "work through a task's unchecked criteria and report",
-     "  --dry-run           show what would run (rule, commands, diffs); change nothing\n"
-     "  --json              print the report as JSON (schema infraexec.report/1)\n"
+     "  --dry-run           what would complete and why not (rule, evidence, commands,\n"
+     "                      diffs); change nothing; exit 1 when some would not\n"
+     "  --json              print the report as JSON (schema infraexec.report/2)\n"
      "  --report FILE       also write the report to FILE (JSON if it ends in .json)\n"
      "  --only N[,M...]     consider only these criteria\n"
      "  --timeout SECONDS   per command (default: none)\n"
