@@ -159,10 +159,14 @@ mkdir -p "$lab/gitops/apps/extra"
 printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: []\n' >"$lab/gitops/apps/extra/kustomization.yaml"
 printf '  - ../../apps/extra\n' >>"$lab/gitops/clusters/minikube/kustomization.yaml"
 git -C "$lab/gitops" add -A && git -C "$lab/gitops" commit -qm "add extra"
-LABELS=infrastructure task TASK-207 "Remove extra from gitops/clusters/minikube/kustomization.yaml" \
+# Labels order the handlers, they never hide a rule: a [cleanup, deployment]
+# task still reaches the config handler's rules.
+LABELS="cleanup, deployment" task TASK-207 "Remove extra from gitops/clusters/minikube/kustomization.yaml" \
     "Set spec.interval to 10m in apps/ffl/helmrelease.yaml"
 run_json TASK-207
-is "$rc" 0 "config: both criteria done"
+is "$rc" 0 "config: both criteria done, with labels that do not name the handler"
+is "$(jq -r '[.criteria[].rule]|join(" | ")' <<<"$out")" \
+    "config: drop a resource from a kustomization | config: set a value in a manifest" "... by the config handler's rules"
 unlike "$(cat "$lab/gitops/clusters/minikube/kustomization.yaml")" "apps/extra" "resource removed"
 like "$(cat "$lab/gitops/clusters/minikube/kustomization.yaml")" "# The minikube cluster" "comment kept"
 is "$(git -C "$lab/gitops" log --format=%s -2 | tr '\n' '|')" \
