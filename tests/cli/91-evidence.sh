@@ -160,4 +160,29 @@ run_json TASK-305
 is "$(ticked)" "1,2,3" "friendly cluster: all three ticked"
 is "$(jq -r '.criteria[1].evidence[0].seen' <<<"$out")" "none of 2 pods" "... with what was seen"
 
+# ---- HTTP health through infraexec's own client: 503 is not healthy ----
+hport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+python3 -c '
+import http.server, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        code = int(self.path.strip("/") or 200)
+        self.send_response(code); self.end_headers(); self.wfile.write(b"x")
+    def log_message(self, *a): pass
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()' "$hport" &
+hpid=$!
+mkdir -p "$lab/handlers"
+cat >"$lab/handlers/health.lua" <<'LUA'
+local ev, http = require "infraexec.evidence", require "infraexec.observe.http"
+return { rules = { { pattern = "^(http://%S+) is healthy$", kind = "assertion", observe = "http.health",
+  run = function(_, url) return ev.verdict(http.health{ url = url }) end } } }
+LUA
+for _ in $(seq 50); do curl -s "http://127.0.0.1:$hport/200" >/dev/null && break; sleep 0.1; done
+task TASK-308 verification "http://127.0.0.1:$hport/503 is healthy" "http://127.0.0.1:$hport/204 is healthy"
+run_json TASK-308
+kill $hpid
+is "$(ticked)" "2" "a URL answering 503 is not ticked; 204 is"
+is "$(jq -r '.criteria[0].reason' <<<"$out")" "http://127.0.0.1:$hport/503: expected HTTP 2xx, saw HTTP 503" \
+    "... the reason names the status seen"
+
 done_testing
