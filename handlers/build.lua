@@ -17,7 +17,10 @@ local function command(p, which, version)
     which, p.name, p.name, which)
 end
 
-local function build(_, name, version)
+local function build(_, args)
+  local name, version, why = args.project, args.version, nil
+  if not version then version, why = project.version_for(name) end
+  if not version then return false, why end
   local p, err = project.get(name)
   if not p then return false, err end
   local v, verr = values.version(version)
@@ -29,7 +32,8 @@ local function build(_, name, version)
   return true, ("built %s %s"):format(p.name, v)
 end
 
-local function push(_, name, address)
+local function push(_, args)
+  local name, address = args.project, args.address
   local p, err = project.get(name)
   if not p then return false, err end
   local addr, aerr = values.address(address)
@@ -54,7 +58,8 @@ local function push(_, name, address)
 end
 
 -- For `infraexec verify`: are the images still in the registry?
-local function pushed(_, name)
+local function pushed(_, args)
+  local name = args.project
   local p, err = project.get(name)
   if not p then return false, err end
   local v, verr = project.version_for(name)
@@ -66,13 +71,15 @@ return {
   description = "builds container images and pushes them to the registry",
   rules = {
     {
-      pattern = "^Build all (%S+) containers with version (%S+)",
+      wording = { "Build all [remaining] {project} containers [with version {version}]",
+                  "[Successfully] build all [remaining] {project} images [with version {version}]" },
       description = "build a project's images at a version",
-      examples = { "Build all FFL containers with version 0.1.18" },
+      examples = { "Build all FFL containers with version 0.1.18", "Successfully build all triager images",
+                   "Build all remaining mtg_dev_agents containers" },
       run = build,
     },
     {
-      pattern = "^Push all (%S+) images to registry (%S+)",
+      wording = "Push all [remaining] {project} images to [the] registry {address}",
       description = "push a project's images and confirm them in the registry",
       examples = { "Push all FFL images to registry 127.0.0.1:5000" },
       run = push,

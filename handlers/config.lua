@@ -25,7 +25,8 @@ local function finish(ok, why, message)
 end
 
 -- "Remove mtg-agents from beckerkube/clusters/minikube/apps/kustomization.yaml"
-local function remove_resource(_, name, file)
+local function remove_resource(_, args)
+  local name, file = args.name, args.file
   local path, err = in_gitops(file)
   if not path then return false, err end
   local text, rerr = ix.read_file(path)
@@ -48,7 +49,8 @@ local function remove_resource(_, name, file)
 end
 
 -- "Set spec.timeout to 10m in apps/ffl/helmrelease.yaml"
-local function set_value(_, key, value, file)
+local function set_value(_, args)
+  local key, value, file = args.key, args.value, args.file
   local path, err = in_gitops(file)
   if not path then return false, err end
   local text, rerr = ix.read_file(path)
@@ -64,10 +66,10 @@ end
 return {
   description = "changes manifests in the GitOps repository, validates, commits",
   rules = {
-    { pattern = "^Remove (%S+) from (%S*kustomization%.yaml)", description = "drop a resource from a kustomization",
+    { wording = "Remove {name} from [the] {file:kustomization}", description = "drop a resource from a kustomization",
       examples = { "Remove mtg-agents from beckerkube/clusters/minikube/apps/kustomization.yaml" },
       run = remove_resource },
-    { pattern = "^Set (%S+) to (%S+) in (%S+%.ya?ml)$", description = "set a value in a manifest",
+    { wording = "Set {key} to {value:word} in {file:path}", description = "set a value in a manifest",
       examples = { "Set spec.timeout to 10m in apps/ffl/helmrelease.yaml" },
       run = set_value },
   },

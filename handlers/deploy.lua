@@ -18,7 +18,8 @@ local function app_settings(name)
   return app
 end
 
-local function update_helmrelease(_, name, _, version)
+local function update_helmrelease(_, args)
+  local name, version = args.app, args.version
   local app, err = app_settings(name)
   if not app then return false, err end
   local v, verr = values.version(version)
@@ -50,7 +51,8 @@ local function update_helmrelease(_, name, _, version)
 end
 
 -- For `infraexec verify`: does the HelmRelease still say VERSION, committed?
-local function helmrelease_holds(_, name, _, version)
+local function helmrelease_holds(_, args)
+  local name, version = args.app, args.version
   local app, err = app_settings(name)
   if not app then return false, err end
   local text, rerr = ix.read_file(app.helmrelease)
@@ -76,8 +78,17 @@ local function commit_changes()
   return true, id == "nothing to commit" and "every change of this run is committed" or ("committed " .. id:sub(1, 12))
 end
 
+-- "Commit and push ...": the commit is made and observed, but infraexec
+-- never pushes to a remote, so the criterion stays for a person.
+local function commit_not_push()
+  local ok, note = commit_changes()
+  if not ok then return false, note end
+  return false, "needs a person: " .. note .. "; pushing to the remote is not done by infraexec"
+end
+
 -- "Trigger Flux reconciliation: flux reconcile kustomization clusters-minikube"
-local function reconcile(c, written)
+local function reconcile(c, args)
+  local written = args.command
   local g = gitops.settings() or {}
   local spec = g.reconcile and { argv = g.reconcile, cwd = g.path }
   if not spec then
@@ -95,14 +106,20 @@ end
 return {
   description = "updates HelmReleases in the GitOps repository and commits them",
   rules = {
-    { pattern = "^Update (%S+) HelmRelease in (%S+) to version (%S+)",
+    { wording = "Update [the] {app} HelmRelease in [the] {repo:name} [repository] to version {version}",
       description = "set an app's image tags, validate, commit",
       examples = { "Update ffl HelmRelease in beckerkube to version 0.1.18" },
       run = update_helmrelease, check = helmrelease_holds },
-    { pattern = "^Commit changes to (%S+) repository", description = "commit what this run changed",
+    { wording = "Commit [the] changes to [the] {repo:name} repository", description = "commit what this run changed",
       examples = { "Commit changes to beckerkube repository" },
       run = commit_changes },
-    { pattern = "^Trigger Flux reconciliation:?%s*`?([^`]*)`?$", description = "run the reconcile command",
+    { wording = { "Commit and push [the] [updated] HelmReleases [to [the] {repo:name} [repository]]",
+                  "Commit and push [the] changes to [the] {repo:name} [repository]" },
+      description = "commit what this run changed; the push is left to a person",
+      examples = { "Commit and push updated HelmReleases", "Commit and push changes to beckerkube repository" },
+      run = commit_not_push },
+    { wording = { "Trigger [a] Flux reconciliation {command:text}", "Trigger [a] Flux reconciliation" },
+      description = "run the reconcile command",
       examples = { "Trigger Flux reconciliation: flux reconcile kustomization clusters-minikube" },
       run = reconcile },
   },

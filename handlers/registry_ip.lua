@@ -44,7 +44,8 @@ local function project_files(name)
   return list, p
 end
 
-local function update_env_file(_, name, address)
+local function update_env_file(_, args)
+  local name, address = args.project, args.address
   local new, aerr = values.address(address)
   if not new then return false, aerr end
   local p, err = project.get(name)
@@ -59,7 +60,8 @@ local function update_env_file(_, name, address)
   return true, note
 end
 
-local function update_project_files(_, name)
+local function update_project_files(_, args)
+  local name = args.project
   local list, p = project_files(name)
   if not list then return false, p end
   if #list == 0 then
@@ -77,7 +79,8 @@ local function cert_ips(path)
   return ips
 end
 
-local function update_certificate(_, _, ip)
+local function update_certificate(_, args)
+  local ip = args.ip
   local new, ierr = values.ip(ip)
   if not new then return false, ierr end
   local s = registry.settings()
@@ -119,7 +122,8 @@ local function update_certificate(_, _, ip)
 end
 
 -- For `infraexec verify`: the certificate file and the served one.
-local function certificate_holds(_, _, ip)
+local function certificate_holds(_, args)
+  local ip = args.ip
   local s = registry.settings()
   local ips = s.certificate and cert_ips(s.certificate) or {}
   if not (#ips == 1 and ips[1] == ip) then
@@ -130,7 +134,8 @@ local function certificate_holds(_, _, ip)
   return true, ("%s names IP:%s and the registry serves it"):format(s.certificate, ip)
 end
 
-local function env_file_holds(_, name, address)
+local function env_file_holds(_, args)
+  local name, address = args.project, args.address
   local p, err = project.get(name)
   if not p then return false, err end
   local text = ix.read_file(p.path .. "/.env.build.local") or ""
@@ -153,7 +158,8 @@ local function no_stale_addresses()
   return true, ("none of %s in %d files"):format(table.concat(old_addresses(), ", "), searched)
 end
 
-local function document(_, _, file)
+local function document(_, args)
+  local file = args.file
   local doc = ix.config().architecture_doc
   if not doc then return false, "set architecture_doc in infraexec.yaml (criterion names " .. file .. ")" end
   local addr = registry.address()
@@ -171,19 +177,19 @@ end
 return {
   description = "moves everything to a new registry address and proves it",
   rules = {
-    { pattern = "^Update (%S+) %.env%.build%.local to use (%S+)", description = "registry address in a project's .env.build.local",
+    { wording = "Update {project} .env.build.local to use {address}", description = "registry address in a project's .env.build.local",
       examples = { "Update ffl .env.build.local to use 127.0.0.1:5000" }, run = update_env_file,
       check = env_file_holds },
-    { pattern = "^Update (%S+) .*registry URL", description = "registry address in a project's build files",
+    { wording = "Update {project} [{what:text}] registry URL[s] [in {where:text}]", description = "registry address in a project's build files",
       examples = { "Update triager build script default registry URL", "Update mtg_dev_agents registry URLs in Makefile and scripts" },
       run = update_project_files },
-    { pattern = "^Update (%S+) registry certificate IP to (%S+)", description = "issue and verify the registry certificate for an IP",
+    { wording = "Update [the] {repo:name} registry certificate IP to {ip}", description = "issue and verify the registry certificate for an IP",
       examples = { "Update beckerkube registry certificate IP to 127.0.0.1" }, run = update_certificate,
       check = certificate_holds },
-    { pattern = "^Verify no other hardcoded registry IPs", description = "no old address left in the search roots",
+    { wording = "Verify no [other] hardcoded registry IPs [exist] [in any repository]", description = "no old address left in the search roots",
       examples = { "Verify no other hardcoded registry IPs exist in any repository" }, run = no_stale_addresses,
       check = no_stale_addresses },
-    { pattern = "^Document (.-) in (%S+)", description = "record the registry address in the architecture doc",
+    { wording = { "Document all IPs in {file:path}", "Document [the] registry {what:text} in {file:path}" }, description = "record the registry address in the architecture doc",
       examples = { "Document all IPs in docs/architecture.md" }, run = document },
   },
 }

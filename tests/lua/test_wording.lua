@@ -102,6 +102,19 @@ t.like(args_of("Update {app} HelmRelease in {repo:name} to version {version}",
   "Update triager HelmRelease in beckerkube to version 0.1.1"), "no app 'triager' in /lab/infraexec.yaml (gitops.apps: ffl, midwestmtg)",
   "an unknown app is refused, naming the choices")
 
+local PUSH = "Commit and push [the] [updated] HelmReleases [to [the] {repo:name} [repository]]"
+t.is(args_of(PUSH, "Commit and push updated HelmReleases to the beckerkube repository"), "repo=beckerkube",
+  "nested optional groups")
+t.is(args_of(PUSH, "Commit and push HelmReleases"), "", "nested optional groups left out")
+t.is(args_of("Remove {name} from {file:kustomization}", "Remove x from apps/ffl/helmrelease.yaml"),
+  "nil: apps/ffl/helmrelease.yaml is not a kustomization.yaml", "{kustomization} is a kustomization.yaml")
+t.is(args_of("No {reason} [or {other:reason}] [errors] [pods]", "No old pods"),
+  'nil: "old" is not a pod waiting reason (...BackOff, ...Error)', "{reason} is a waiting reason")
+t.is(args_of("No {reason} [or {other:reason}] [errors] [pods]", "No CrashLoopBackOff or CreateContainerConfigError pods"),
+  "other=CreateContainerConfigError reason=CrashLoopBackOff", "two reasons")
+t.is(args_of("Set {key} to {value:word} in {file:path}", "Set spec.values.image.tag to 0.1.18 in apps/ffl/hr.yaml"),
+  "file=apps/ffl/hr.yaml key=spec.values.image.tag value=0.1.18", "{key} and {word}")
+
 -- Malformed templates fail when loaded, naming the template.
 local ok, err = pcall(wording.compile, "Build {projekt}")
 t.like(tostring(err), "unknown placeholder type 'projekt'", "unknown type is an error")
