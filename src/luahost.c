@@ -274,7 +274,7 @@ static int open_log(ix_luahost_ctx *ctx, ix_cmd_record *r)
 static int l_run(lua_State *L)
 {
     static const char *const keys[] = {"argv", "script", "cwd", "env", "timeout",
-                                       "retries", "backoff", NULL};
+                                       "retries", "backoff", "read_only", NULL};
     ix_luahost_ctx *ctx = ctx_of(L);
     ix_crit_report *c = current(L, "run");
     luaL_checktype(L, 1, LUA_TTABLE);
@@ -319,8 +319,13 @@ static int l_run(lua_State *L)
     c->cmds = ix_xrealloc(c->cmds, (c->ncmds + 1) * sizeof *c->cmds);
     ix_cmd_record *rec = &c->cmds[c->ncmds++];
     *rec = r;
-    rec->exit_code = ctx->dry_run ? 0 : -1;
-    if (ctx->dry_run) {
+    /* A command that only observes (read_only = true: kubectl get, openssl
+     * x509) runs in a dry run too, so the dry run reports what is true. */
+    lua_getfield(L, 1, "read_only");
+    int run_anyway = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    rec->exit_code = ctx->dry_run && !run_anyway ? 0 : -1;
+    if (ctx->dry_run && !run_anyway) {
         push_result(L, rec, NULL);
         return 1;
     }
@@ -514,16 +519,18 @@ static int l_task(lua_State *L)
 }
 
 
-/* "file", "directory", "other" or nil. */
+/* "file", "directory", "other" or nil; and whether we may execute it. */
 static int l_exists(lua_State *L)
 {
     const char *path = push_path(L, 1);
     struct stat st;
-    if (stat(path, &st) < 0)
+    if (stat(path, &st) < 0) {
         lua_pushnil(L);
-    else
-        lua_pushstring(L, S_ISREG(st.st_mode) ? "file" : S_ISDIR(st.st_mode) ? "directory" : "other");
-    return 1;
+        return 1;
+    }
+    lua_pushstring(L, S_ISREG(st.st_mode) ? "file" : S_ISDIR(st.st_mode) ? "directory" : "other");
+    lua_pushboolean(L, access(path, X_OK) == 0);
+    return 2;
 }
 
 static int l_debug(lua_State *L)
@@ -824,6 +831,39 @@ static char *field_string(lua_State *L, const char *key)
     return s;
 }
 
+/* The engine's evidence list (engine.judge checked its shape) into CR,
+ * replacing what an earlier dispatch left. */
+static void read_evidence(lua_State *L, ix_crit_report *cr)
+{
+    for (size_t i = 0; i < cr->nevidence; i++) {
+        free(cr->evidence[i].looked_at);
+        free(cr->evidence[i].expected);
+        free(cr->evidence[i].seen);
+    }
+    free(cr->evidence);
+    cr->evidence = NULL;
+    cr->nevidence = 0;
+    if (lua_getfield(L, -1, "evidence") == LUA_TTABLE) {
+        lua_Integer n = luaL_len(L, -1);
+        cr->evidence = ix_xcalloc(n > 0 ? (size_t)n : 1, sizeof *cr->evidence);
+        for (lua_Integer i = 1; i <= n; i++) {
+            if (lua_geti(L, -1, i) == LUA_TTABLE) {
+                ix_observation *o = &cr->evidence[cr->nevidence++];
+                lua_getfield(L, -1, "ok");
+                o->ok = lua_toboolean(L, -1);
+                lua_getfield(L, -2, "after_action");
+                o->after_action = lua_toboolean(L, -1);
+                lua_pop(L, 2);
+                o->looked_at = field_string(L, "looked_at");
+                o->expected = field_string(L, "expected");
+                o->seen = field_string(L, "seen");
+            }
+            lua_pop(L, 1);
+        }
+    }
+    lua_pop(L, 1);
+}
+
 int ix_luahost_dispatch(ix_luahost *h, const ix_criterion *c, const char *mode, int *done,
                         int *checkable, ix_err *err)
 {
@@ -857,8 +897,11 @@ int ix_luahost_dispatch(ix_luahost *h, const ix_criterion *c, const char *mode, 
     lua_pop(L, 1);
     free(cr->rule);
     free(cr->reason);
+    free(cr->kind);
     cr->rule = field_string(L, "rule");
     cr->reason = field_string(L, "reason");
+    cr->kind = field_string(L, "kind");
+    read_evidence(L, cr);
     lua_pop(L, 1);
     return 0;
 }

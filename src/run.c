@@ -47,6 +47,7 @@ typedef struct run {
     struct stat seen;           /* the task file as last read or written by us */
     int current;                /* index of the criterion being worked on */
     double deadline;            /* monotonic seconds, 0 = none */
+    size_t would_not;           /* dry run: selected criteria that would not complete */
 } run;
 
 static double now_mono(void)
@@ -455,6 +456,16 @@ static char *entry_for(const ix_crit_report *c, int done)
         size_t n = strcspn(c->reason, "\n");
         ix_buf_printf(&b, " (%.*s%s)", (int)(n > 200 ? 200 : n), c->reason, n > 200 ? "..." : "");
     }
+    /* What the tick rests on, in one line: the reader of the task file sees
+     * the evidence beside the box. */
+    ix_buf ev = IX_BUF_INIT;
+    ix_report_evidence_line(c, &ev);
+    if (done && ev.len) {
+        size_t n = strcspn(ev.data, "\n");
+        ix_buf_printf(&b, "; evidence: %.*s%s", (int)(n > 200 ? 200 : n), ev.data,
+                      n > 200 ? "..." : "");
+    }
+    ix_buf_free(&ev);
     return ix_buf_detach(&b);
 }
 
@@ -631,7 +642,10 @@ static int work(run *r, ix_luahost *host, ix_luahost_ctx *ctx, ix_err *err)
                                                     : "interrupted");
         }
         if (r->o->dry_run) {
-            cr->would_complete = cr->rule != NULL && !cr->blocked;
+            /* Only a rule whose observations hold (or can only be made after
+             * its action) would complete. */
+            cr->would_complete = done && !cr->blocked;
+            r->would_not += !cr->would_complete;
         } else if (cr->rule) { /* something was attempted: log it */
             char *entry = entry_for(cr, done);
             ix_err uerr;
@@ -720,8 +734,10 @@ int ix_run_task(const char *arg, const ix_run_opts *o, ix_report *rep, int *exit
         ix_report_counts n = ix_report_count(rep);
         if (o->verify)
             *exit_code = rep->interrupted ? 130 : ix_report_count_check(rep, IX_CHECK_FAILS) ? 1 : 0;
+        else if (o->dry_run)
+            *exit_code = rep->interrupted ? 130 : r.would_not ? 1 : 0;
         else
-            *exit_code = rep->interrupted ? 130 : (n.remaining == 0 || o->dry_run) ? 0 : 1;
+            *exit_code = rep->interrupted ? 130 : n.remaining == 0 ? 0 : 1;
     }
 out:
     ix_report_mask(rep, &r.secrets);

@@ -1,11 +1,19 @@
 -- engine.lua - which rule takes a criterion, and what came of it.
 --
 -- The C core calls load() once per run and dispatch() for each unchecked
--- criterion.  A task's handlers come from its labels through handlers/types.lua;
--- handlers/generic.lua always comes last.  Each criterion is offered to the
--- handlers in label order and to each handler's rules in order; the first
--- rule that matches takes it.
+-- criterion.  Every handler on the search path is a candidate: a task's
+-- labels only order them (its own handlers first, through
+-- handlers/types.lua), then the other handlers by name, then the `always`
+-- ones (verify, generic).  Of the rules that match a criterion the most
+-- specific wins (infraexec.wording's specificity, when installed), else the
+-- first in that order.
+--
+-- A rule's run returns done, message, evidence.  The criterion is done only
+-- when done is true AND the evidence holds at least one observation AND
+-- every observation is ok (infraexec.evidence): a rule that says "done"
+-- without looking never ticks a box.
 local ix = require "infraexec"
+local ev = require "infraexec.evidence"
 require "infraexec.strict"
 local classify = require "infraexec.classify"
 local wording = require "infraexec.wording"
@@ -33,6 +41,9 @@ local function check_rule(path, i, rule)
     if not ok then error(where .. ": " .. tostring(err), 0) end
   end
   if type(rule.run) ~= "function" then error(where .. " has no run function", 0) end
+  if rule.kind ~= nil and rule.kind ~= "action" and rule.kind ~= "assertion" then
+    error(where .. ": kind must be \"action\" or \"assertion\"", 0)
+  end
 end
 
 local function load_handler(dirs, name)
@@ -52,9 +63,11 @@ local function load_handler(dirs, name)
   return h
 end
 
+local handler_files -- below, shared with the tooling
+
 function M.load(dirs)
   local types = load_handler(dirs, "types")
-  local seen = {}
+  local seen = { types = true }
   local function use(name)
     if not seen[name] then
       seen[name] = true
@@ -64,6 +77,12 @@ function M.load(dirs)
   for _, label in ipairs(ix.task().labels) do
     local names = types.labels and types.labels[label]
     for _, name in ipairs(type(names) == "table" and names or { names }) do use(name) end
+  end
+  local always = {}
+  for _, name in ipairs(types.always or { "generic" }) do always[name] = true end
+  local _, order = handler_files(dirs)
+  for _, name in ipairs(order) do
+    if not always[name] then use(name) end
   end
   for _, name in ipairs(types.always or { "generic" }) do use(name) end
 end
@@ -77,12 +96,12 @@ local function match(rule, c)
     if not args then return nil, refusal end
     return table.pack(args)
   end
+  local caps
   if rule.match then
-    local caps = table.pack(rule.match(c, ix.task()))
-    if caps[1] == nil then return nil end
-    return caps
+    caps = table.pack(rule.match(c, ix.task()))
+  else
+    caps = table.pack(c.text:match(rule.pattern))
   end
-  local caps = table.pack(c.text:match(rule.pattern))
   if caps[1] == nil then return nil end
   return caps
 end
@@ -111,56 +130,108 @@ local function blocked(c)
   return "Blocked: " .. ((why and why ~= "") and why or c.text)
 end
 
+-- The rule that takes C: every match is a candidate, the most specific
+-- wins (ties: the first in handler order); without a match, the first rule
+-- whose wording fits but refused a value.
+local function choose(c)
+  local best, refused
+  for _, h in ipairs(handlers) do
+    for _, rule in ipairs(h.rules) do
+      local ok, caps, refusal = pcall(match, rule, c)
+      if not ok then return { h = h, rule = rule, err = caps } end
+      if caps then
+        local s = tonumber(wording.specificity(rule, c.text, ix.config())) or 0
+        if not best or s > best.s then best = { h = h, rule = rule, caps = caps, s = s } end
+      elseif refusal and not refused then
+        refused = { h = h, rule = rule, refusal = tostring(refusal) }
+      end
+    end
+  end
+  return best or refused
+end
+
+-- The criterion's kind: the rule's own, else the classifier's, else action.
+local function kind_of(rule, c)
+  if rule.kind then return rule.kind end
+  local k = classify.kind(c.text)
+  if k == "action" or k == "assertion" then return k end
+  return "action"
+end
+
+-- What a rule's three results come to: { done, reason, evidence }.  In a
+-- dry run an observation marked after_action (it needs the action first)
+-- lets the criterion count as one that would complete; it never ticks.
+function M.judge(done, message, evidence)
+  local list, lerr = ev.list(evidence)
+  local bad = lerr or (list and ev.malformed(list))
+  if bad then return { done = false, reason = "the rule returned malformed evidence: " .. bad, evidence = {} } end
+  local note = message ~= nil and tostring(message) or nil
+  if done ~= true then
+    local f = ev.first_failure(list)
+    return { done = false, evidence = list,
+             reason = note or (f and ev.describe(f)) or "the rule did not complete it" }
+  end
+  if #list == 0 then
+    return { done = false, evidence = list,
+             reason = "the rule observed nothing" .. (note and (" (it said: " .. note .. ")") or "") }
+  end
+  local f = ev.first_failure(list)
+  if f then return { done = false, evidence = list, reason = ev.describe(f) } end
+  for _, o in ipairs(list) do
+    if o.after_action and not ix.dry_run() then
+      return { done = false, evidence = list, reason = o.looked_at .. " was not observed" }
+    end
+  end
+  return { done = true, evidence = list, reason = note }
+end
+
 -- MODE "run" achieves the criterion; "check" only observes whether a
 -- checked criterion still holds, through the rule's check function (or its
 -- run, for read-only handlers such as verify).
 function M.dispatch(c, mode)
   local kind, why = classify.kind(c.text)
-  if kind == "negation" then
-    if mode == "check" then return { unverifiable = true, reason = "needs a person: " .. why } end
-    return { done = false, reason = "needs a person: " .. why }
+  if kind == "negation" then -- "Make sure nobody runs ...": never run
+    if mode == "check" then return { unverifiable = true, kind = kind, reason = "needs a person: " .. why } end
+    return { done = false, kind = kind, reason = "needs a person: " .. why }
   end
   if mode ~= "check" then
     local why = blocked(c)
     if why then return { blocked = true, reason = why } end
   end
-  local refused -- the first rule whose wording fits but refused a value
-  for _, h in ipairs(handlers) do
-    for _, rule in ipairs(h.rules) do
-      local ok, caps, refusal = pcall(match, rule, c)
-      if not ok then
-        return { rule = describe(h, rule), done = false, reason = reason_of(caps, h, rule) }
-      end
-      if not caps and refusal and not refused then
-        refused = { rule = describe(h, rule), done = false, reason = refusal }
-      end
-      if caps then
-        local fn = rule.run
-        if mode == "check" then
-          fn = rule.check or (h.readonly and rule.run)
-          if not fn then
-            return { rule = describe(h, rule), unverifiable = true,
-                     reason = "the rule has no check: it can only be redone" }
-          end
-        end
-        local ran, done, reason = pcall(fn, c, table.unpack(caps, 1, caps.n))
-        if not ran then
-          return { rule = describe(h, rule), done = false, reason = reason_of(done, h, rule) }
-        end
-        return { rule = describe(h, rule), done = done and true or false, reason = reason }
-      end
+  local pick = choose(c)
+  if not pick then
+    if mode == "check" then return { unverifiable = true, reason = "no rule matches" } end
+    return { done = false, reason = "needs a person: no rule matches" }
+  end
+  local h, rule = pick.h, pick.rule
+  local name = describe(h, rule)
+  if pick.err then return { rule = name, done = false, reason = reason_of(pick.err, h, rule) } end
+  if pick.refusal then
+    if mode == "check" then return { rule = name, unverifiable = true, reason = pick.refusal } end
+    return { rule = name, done = false, reason = pick.refusal }
+  end
+  local kind = kind_of(rule, c)
+  c.kind = kind
+  local fn = rule.run
+  if mode == "check" then
+    fn = rule.check or (h.readonly and rule.run)
+    if not fn then
+      return { rule = name, kind = kind, unverifiable = true,
+               reason = "the rule has no check: it can only be redone" }
     end
   end
-  if refused and mode == "check" then return { rule = refused.rule, unverifiable = true, reason = refused.reason } end
-  if mode == "check" then return { unverifiable = true, reason = "no rule matches" } end
-  return refused or { done = false, reason = "needs a person: no rule matches" }
+  local ran, done, message, evidence = pcall(fn, c, table.unpack(pick.caps, 1, pick.caps.n))
+  if not ran then return { rule = name, kind = kind, done = false, reason = reason_of(done, h, rule) } end
+  local r = M.judge(done, message, evidence)
+  r.rule, r.kind = name, kind
+  return r
 end
 
 -- ---- handler tooling: `infraexec handlers` and `handlers check` ----
 
 -- Every handler file on the path, by name; the first one found wins and
 -- the later ones are overridden.
-local function handler_files(dirs)
+function handler_files(dirs)
   local files, order = {}, {}
   for _, dir in ipairs(dirs) do
     for _, name in ipairs(ix.list_dir(dir) or {}) do
@@ -181,9 +252,10 @@ local function handler_files(dirs)
 end
 
 local function rule_summary(rule)
+  local observe = type(rule.observe) == "string" and { rule.observe } or rule.observe
   return { wording = type(rule.wording) == "string" and { rule.wording } or rule.wording,
-           pattern = rule.pattern, match = rule.match and "function" or nil,
-           group = rule.group, description = rule.description,
+           pattern = rule.pattern, match = rule.match and "function" or nil, group = rule.group, description = rule.description,
+           kind = rule.kind, observe = type(observe) == "table" and observe or {},
            examples = rule.examples or {}, check = rule.check and true or false }
 end
 
@@ -221,6 +293,31 @@ function M.inventory(dirs)
   return { path = dirs, handlers = list }
 end
 
+-- Why RULE could tick without an observer, or nil.  A rule names the
+-- observers its evidence comes from, `observe = "module.fn"` (or a list),
+-- each a function of lua/infraexec/observe/MODULE.lua: the declaration is
+-- checked here, without running anything.
+function M.observer_problem(rule)
+  local names = rule.observe
+  if names == nil then
+    return "can tick without an observer: declare observe = \"module.fn\" (lua/infraexec/observe/)"
+  end
+  if type(names) == "string" then names = { names } end
+  if type(names) ~= "table" or #names == 0 then return "observe must name \"module.fn\" or a list of them" end
+  for _, name in ipairs(names) do
+    local mod, fn = tostring(name):match("^([%w_]+)%.([%w_]+)$")
+    if not mod then return ("observe %q is not \"module.fn\""):format(tostring(name)) end
+    local ok, m = pcall(require, "infraexec.observe." .. mod)
+    if not ok or type(m) ~= "table" then
+      return ("observe %q: no module infraexec.observe.%s"):format(name, mod)
+    end
+    if type(m[fn]) ~= "function" then
+      return ("observe %q: infraexec.observe.%s has no function %s"):format(name, mod, fn)
+    end
+  end
+  return nil
+end
+
 -- A criterion as a rule sees it, made from an example text.
 local function example_criterion(text)
   local code = {}
@@ -244,6 +341,11 @@ function M.check(dirs)
         problems[#problems + 1] = tostring(h)
       else
         for i, rule in ipairs(h.rules) do
+          local why = M.observer_problem(rule)
+          if why then
+            problems[#problems + 1] = ("%s: rule %d (%s): %s"):format(
+              path, i, rule.description or rule.pattern or "", why)
+          end
           for _, ex in ipairs(rule.examples or {}) do
             local c = example_criterion(ex)
             local taken

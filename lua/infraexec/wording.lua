@@ -279,6 +279,17 @@ function M.match(wording, text, config)
   return nil, state.refusal
 end
 
+-- A run/check function taking the args table, made from FN taking the
+-- named placeholders' values in order: fn(c, args[NAME1], args[NAME2], ...).
+function M.unpack(fn, ...)
+  local names = table.pack(...)
+  return function(c, args)
+    local vals = {}
+    for i = 1, names.n do vals[i] = args[names[i]] end
+    return fn(c, table.unpack(vals, 1, names.n))
+  end
+end
+
 -- How much a rule's wording pins down (higher is more specific), for the
 -- engine to prefer one rule over another that takes the same text: a typed
 -- placeholder beats a literal word, which beats free text.  With TEXT, the

@@ -2,8 +2,8 @@
 # The handlers end to end on real parts: docker-registry on 127.0.0.1 with a
 # self-signed certificate, images built and pushed with buildah, git
 # repositories, kubectl kustomize.  No Kubernetes API server or Flux can run
-# here: kubectl reads go to a stand-in (python3's http.server on loopback
-# serving recorded API JSON behind a kubeconfig), and say so.
+# here: kubectl reads go to the kube stand-in (tests/standin/, loopback,
+# behind a kubeconfig; docs/standin.md), and say so.
 . "$(dirname "$0")/../lib.sh"
 EX=$IX_ROOT/examples/homelab
 
@@ -13,7 +13,7 @@ new_lab() { # NAME: a fresh lab with its registry running; sets $lab and $reg
     "$EX/registry.sh" start "$lab"
     labs="${labs:-} $lab"
 }
-trap 'for l in ${labs:-}; do "$EX/registry.sh" stop "$l"; done; [ -n "${standin:-}" ] && kill $standin; rm -rf "$T"' EXIT
+trap 'for l in ${labs:-}; do "$EX/registry.sh" stop "$l"; done; rm -rf "$T"' EXIT
 
 task() { # FILE-ID CRITERIA... : write tasks/active/ID.md with these criteria
     local id=$1; shift
@@ -168,28 +168,17 @@ is "$(git -C "$lab/gitops" log --format=%s -2 | tr '\n' '|')" \
     "each change committed after validation"
 
 # ---- verify: pods and HelmReleases through kubectl, against a stand-in ----
-# STAND-IN: no API server can run here.  This serves recorded JSON answers
-# for the two GET paths kubectl --raw asks; it is not a Kubernetes API.
+# STAND-IN: no API server can run here; tests/standin/ answers kubectl's reads
+# from fixtures (docs/standin.md says what it does not do).
+. "$IX_ROOT/tests/standin/lib.sh"
 api=$T/api
-mkdir -p "$api/api/v1" "$api/apis/helm.toolkit.fluxcd.io/v2"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-python3 -m http.server --bind 127.0.0.1 "$port" --directory "$api" >/dev/null 2>&1 &
-standin=$!
-cat >"$T/kubeconfig" <<YAML
-apiVersion: v1
-kind: Config
-clusters: [{name: standin, cluster: {server: "http://127.0.0.1:$port"}}]
-contexts: [{name: homelab, context: {cluster: standin, user: standin}}]
-users: [{name: standin, user: {}}]
-current-context: homelab
-YAML
-printf 'kube:\n  context: homelab\n  kubeconfig: %s\n' "$T/kubeconfig" >>"$lab/infraexec.yaml"
-pod() { printf '{"metadata":{"namespace":"ffl","name":"%s"},"status":{"phase":"%s","containerStatuses":[{"name":"app","ready":%s%s}]}}' "$@"; }
-printf '{"kind":"PodList","items":[%s,%s]}' "$(pod backend-1 Running true '')" \
-    "$(pod frontend-1 Running false ',"state":{"waiting":{"reason":"CrashLoopBackOff"}}')" >"$api/api/v1/pods"
-printf '{"items":[{"metadata":{"namespace":"ffl","name":"ffl"},"status":{"conditions":[{"type":"Ready","status":"True"}]}}]}' \
-    >"$api/apis/helm.toolkit.fluxcd.io/v2/helmreleases"
-for _ in $(seq 50); do curl -s "http://127.0.0.1:$port/api/v1/pods" >/dev/null && break; sleep 0.1; done
+mkdir -p "$api"
+standin_start "$api"
+unset KUBECONFIG # infraexec must find the stand-in through infraexec.yaml alone
+printf 'kube:\n  context: homelab\n  kubeconfig: %s\n' "$STANDIN_KUBECONFIG" >>"$lab/infraexec.yaml"
+standin_pod "$api" backend-1 --ns ffl --image reg.lab/ffl-backend:1.0
+standin_pod "$api" frontend-1 --ns ffl --image reg.lab/ffl-frontend:1.0 --state crashloop
+standin_helmrelease "$api" ffl --ns ffl
 LABELS=verification task TASK-208 "All application pods running: \`kubectl get pods -A\`" \
     "All HelmReleases reconcile successfully: \`flux get helmreleases -A\`"
 run_json TASK-208
@@ -197,8 +186,13 @@ is "$(jq -r '.criteria[0].reason' <<<"$out")" "ffl/frontend-1: CrashLoopBackOff"
 is "$(jq -r '.criteria[1].state' <<<"$out")" completed "HelmReleases Ready"
 is "$(jq -r '.criteria[0].commands[0].argv|join(" ")' <<<"$out")" "kubectl --context=homelab get --raw /api/v1/pods" \
     "kubectl used read-only with the configured context"
-printf '{"kind":"PodList","items":[%s]}' "$(pod backend-1 Running true '')" >"$api/api/v1/pods"
+rm "$api/pod-ffl-frontend-1.json"
 run_json TASK-208
 is "$rc" 0 "healthy pods: done"
+standin_helmrelease "$api" ffl --ns ffl --ready false
+LABELS=verification task TASK-209 "All HelmReleases reconcile successfully: \`flux get helmreleases -A\`"
+run_json TASK-209
+is "$(jq -r '.criteria[0].state' <<<"$out")" remaining "a HelmRelease Ready=False: not ticked"
+like "$(jq -r '.criteria[0].reason' <<<"$out")" "ffl/ffl: Helm upgrade failed" "... the reason names the release and its message"
 
 done_testing

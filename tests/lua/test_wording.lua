@@ -87,7 +87,7 @@ local DOC = "Document {what:text} in {doc:path}"
 t.is(args_of(DOC, "Document all IPs in docs/architecture.md"), "doc=docs/architecture.md what=all IPs",
   "{text} takes several words")
 t.is(args_of(DOC, "Document registry IP in central configuration (beckerkube/README.md or ConfigMap)"),
-  'nil: "central" is not a path', "{text} does not reach across a note")
+  "nil: nil", "{text} does not reach across a note")
 t.is(args_of("Verify images [are] in registry", "Verify images in registry: `curl -k https://h:1/v2/x/tags/list`"),
   "", "a wording without placeholders: empty args")
 t.is(args_of("Verify images [are] in registry", "Verify images are in registry"), "", "optional word present")
