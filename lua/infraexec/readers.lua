@@ -83,6 +83,9 @@ function M.command(cmd)
     if ext and has(M.data_extensions, ext:lower()) then return ("`%s` is a file, not a command"):format(first) end
     if kind ~= "file" then return ("`%s` does not exist"):format(first) end
     if not exec then return ("`%s` is a file, not a command (not executable)"):format(first) end
+    if ("/" .. path .. "/"):find("/../", 1, true) then
+      return ("`%s` leaves the directories infraexec.yaml names"):format(first)
+    end
     for _, r in ipairs(roots(config)) do
       if path:sub(1, #r + 1) == r .. "/" then return nil end
     end

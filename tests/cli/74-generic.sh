@@ -65,6 +65,25 @@ all=$(cat "$lab/tasks/active/TASK-741.md"; printf '%s' "$out"; cat "$lab"/.infra
 unlike "$all" "s3cr3t-value" "the secret is in no task file, report or log"
 unlike "$all" "PRIVATE KEY" "the key is in no task file, report or log"
 
+# ---- kubectl and flux only ever see the configured cluster ----
+task TASK-744 'The pods are listed: `kubectl --kubeconfig /tmp/other get pods -A`' \
+    'Pods are listed: `kubectl get pods -A --context prod`' \
+    'The pods are listed: `kubectl --context=homelab get pods -A | wc -l`' \
+    "Run the escape: \`./../../../../../../bin/touch $T/escaped\`" \
+    "Check it: \`sh $HOME/.secrets/ffl.env\`"
+ix run TASK-744 --tasks-dir "$lab/tasks" --json -q
+like "$(reason 0)" "the command sets --kubeconfig; infraexec uses the configured cluster only" \
+    "a kubeconfig in the task is refused"
+like "$(reason 1)" "names context prod but infraexec.yaml says homelab" "another context in the task is refused"
+like "$(reason 2)" "runs kubectl through a shell, where infraexec cannot pin the kube context" \
+    "kubectl under a shell is refused"
+like "$(reason 3)" "leaves the directories infraexec.yaml names" "a script path climbing out with .. is refused"
+ok "... and did not run" test ! -e "$T/escaped"
+like "$(reason 4)" ".secrets/ffl.env\`, a secret file; infraexec runs nothing that reads secrets" \
+    "a secrets file as an argument is refused"
+ok "... and did not run" test ! -e "$T/secret-ran"
+is "$(jq -r '[.criteria[].commands|length]|add' <<<"$out")" 0 "none of them started a command"
+
 # ---- a hostile world: nothing is true ----
 standin_helmrelease "$api" ffl --ns ffl --ready false --message "upgrade failed"
 standin_helmrelease "$api" triager --ns triager --ready true
