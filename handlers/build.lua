@@ -7,9 +7,15 @@ local project = require "infraexec.project"
 local registry = require "infraexec.registry"
 local reg = require "infraexec.observe.registry"
 local values = require "infraexec.values"
+local wording = require "infraexec.wording"
 
 -- "Build all FFL containers with version 0.1.18": the build ran and exited 0.
 local function built(_, name, version)
+  if not version then -- "Build all remaining mtg_dev_agents containers": the task names it elsewhere
+    local why
+    version, why = project.version_for(name)
+    if not version then return false, why end
+  end
   local v, verr = values.version(version)
   if not v then return false, verr end
   local ok, why, r, spec = build.build{ project = name, version = v }
@@ -59,19 +65,21 @@ return {
   description = "builds container images and pushes them to the registry",
   rules = {
     {
-      pattern = "^Build all (%S+) containers with version (%S+)",
+      wording = { "Build all [remaining] {project} containers [with version {version}]",
+                  "[Successfully] build all [remaining] {project} images [with version {version}]" },
       description = "build a project's images at a version",
-      examples = { "Build all FFL containers with version 0.1.18" },
+      examples = { "Build all FFL containers with version 0.1.18", "Successfully build all triager images",
+                   "Build all remaining mtg_dev_agents containers" },
       kind = "action", observe = "command.result",
-      run = built,
+      run = wording.unpack(built, "project", "version"),
     },
     {
-      pattern = "^Push all (%S+) images to registry (%S+)",
+      wording = "Push all [remaining] {project} images to [the] registry {address}",
       description = "push a project's images and confirm them in the registry",
       examples = { "Push all FFL images to registry 127.0.0.1:5000" },
       kind = "action", observe = "registry.images",
-      run = pushed,
-      check = still_pushed,
+      run = wording.unpack(pushed, "project", "address"),
+      check = wording.unpack(still_pushed, "project"),
     },
   },
 }

@@ -6,6 +6,7 @@ local ev = require "infraexec.evidence"
 local gitops = require "infraexec.act.gitops"
 local file = require "infraexec.observe.file"
 local git = require "infraexec.observe.git"
+local wording = require "infraexec.wording"
 
 -- Commit what the action changed, then the evidence: OBS plus the file at HEAD.
 local function commit_and_observe(path, message, obs)
@@ -35,13 +36,13 @@ end
 return {
   description = "changes manifests in the GitOps repository, validates, commits",
   rules = {
-    { pattern = "^Remove (%S+) from (%S*kustomization%.yaml)", description = "drop a resource from a kustomization",
+    { wording = "Remove {name} from [the] {file:kustomization}", description = "drop a resource from a kustomization",
       examples = { "Remove mtg-agents from beckerkube/clusters/minikube/apps/kustomization.yaml" },
       kind = "action", observe = { "file.kustomization_lacks", "git.committed" },
-      run = remove_resource },
-    { pattern = "^Set (%S+) to (%S+) in (%S+%.ya?ml)$", description = "set a value in a manifest",
+      run = wording.unpack(remove_resource, "name", "file") },
+    { wording = "Set {key} to {value:word} in {file:path}", description = "set a value in a manifest",
       examples = { "Set spec.timeout to 10m in apps/ffl/helmrelease.yaml" },
       kind = "action", observe = { "file.yaml_values", "git.committed" },
-      run = set_value },
+      run = wording.unpack(set_value, "key", "value", "file") },
   },
 }

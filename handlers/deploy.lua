@@ -7,6 +7,7 @@ local gitops = require "infraexec.act.gitops"
 local command = require "infraexec.observe.command"
 local git = require "infraexec.observe.git"
 local release = require "infraexec.observe.gitops"
+local wording = require "infraexec.wording"
 
 -- For `infraexec verify`: the HelmRelease carries VERSION, committed.
 local function helmrelease_holds(_, name, _, version)
@@ -35,6 +36,14 @@ local function commit_changes()
   return ev.verdict(obs, id == "nothing to commit" and "every change of this run is committed" or ("committed " .. id:sub(1, 12)))
 end
 
+-- "Commit and push ...": the commit is made and observed, but infraexec
+-- never pushes to a remote, so the criterion stays for a person.
+local function commit_not_push()
+  local done, note = commit_changes()
+  if not done then return false, note end
+  return false, "needs a person: " .. note .. "; pushing to the remote is not done by infraexec"
+end
+
 -- "Trigger Flux reconciliation: flux reconcile kustomization clusters-minikube"
 local function reconcile(c, written)
   local _, why, r, spec = gitops.reconcile{ command = c.code[1] or written }
@@ -45,18 +54,26 @@ end
 return {
   description = "updates HelmReleases in the GitOps repository and commits them",
   rules = {
-    { pattern = "^Update (%S+) HelmRelease in (%S+) to version (%S+)",
+    { wording = "Update [the] {app} HelmRelease in [the] {repo:name} [repository] to version {version}",
       description = "set an app's image tags, validate, commit",
       examples = { "Update ffl HelmRelease in beckerkube to version 0.1.18" },
       kind = "action", observe = "gitops.helmrelease",
-      run = update_helmrelease, check = helmrelease_holds },
-    { pattern = "^Commit changes to (%S+) repository", description = "commit what this run changed",
+      run = wording.unpack(update_helmrelease, "app", "repo", "version"),
+      check = wording.unpack(helmrelease_holds, "app", "repo", "version") },
+    { wording = "Commit [the] changes to [the] {repo:name} repository", description = "commit what this run changed",
       examples = { "Commit changes to beckerkube repository" },
       kind = "action", observe = "git.committed",
       run = commit_changes },
-    { pattern = "^Trigger Flux reconciliation:?%s*`?([^`]*)`?$", description = "run the reconcile command",
+    { wording = { "Commit and push [the] [updated] HelmReleases [to [the] {repo:name} [repository]]",
+                  "Commit and push [the] changes to [the] {repo:name} [repository]" },
+      description = "commit what this run changed; the push is left to a person",
+      examples = { "Commit and push updated HelmReleases", "Commit and push changes to beckerkube repository" },
+      kind = "action", observe = "git.committed",
+      run = commit_not_push },
+    { wording = { "Trigger [a] Flux reconciliation {command:text}", "Trigger [a] Flux reconciliation" },
+      description = "run the reconcile command",
       examples = { "Trigger Flux reconciliation: flux reconcile kustomization clusters-minikube" },
       kind = "action", observe = "command.result",
-      run = reconcile },
+      run = wording.unpack(reconcile, "command") },
   },
 }

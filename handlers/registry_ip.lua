@@ -13,6 +13,7 @@ local reg = require "infraexec.observe.registry"
 local project = require "infraexec.project"
 local registry = require "infraexec.registry"
 local values = require "infraexec.values"
+local wording = require "infraexec.wording"
 
 local function old_addresses()
   return registry.settings().old_addresses or {}
@@ -121,25 +122,27 @@ end
 return {
   description = "moves everything to a new registry address and proves it",
   rules = {
-    { pattern = "^Update (%S+) %.env%.build%.local to use (%S+)", description = "registry address in a project's .env.build.local",
+    { wording = "Update {project} .env.build.local to use {address}", description = "registry address in a project's .env.build.local",
       examples = { "Update ffl .env.build.local to use 127.0.0.1:5000" },
       kind = "action", observe = { "file.lacks", "file.contains" },
-      run = update_env_file, check = env_file_holds },
-    { pattern = "^Update (%S+) .*registry URL", description = "registry address in a project's build files",
+      run = wording.unpack(update_env_file, "project", "address"),
+      check = wording.unpack(env_file_holds, "project", "address") },
+    { wording = "Update {project} [{what:text}] registry URL[s] [in {where:text}]", description = "registry address in a project's build files",
       examples = { "Update triager build script default registry URL", "Update mtg_dev_agents registry URLs in Makefile and scripts" },
       kind = "action", observe = "file.lacks",
-      run = update_project_files },
-    { pattern = "^Update (%S+) registry certificate IP to (%S+)", description = "issue and verify the registry certificate for an IP",
+      run = wording.unpack(update_project_files, "project") },
+    { wording = "Update [the] {repo:name} registry certificate IP to {ip}", description = "issue and verify the registry certificate for an IP",
       examples = { "Update beckerkube registry certificate IP to 127.0.0.1" },
       kind = "action", observe = { "cert.san_ip", "registry.serves" },
-      run = update_certificate, check = certificate_holds },
-    { pattern = "^Verify no other hardcoded registry IPs", description = "no old address left in the search roots",
+      run = wording.unpack(update_certificate, "repo", "ip"),
+      check = wording.unpack(certificate_holds, "repo", "ip") },
+    { wording = "Verify no [other] hardcoded registry IPs [exist] [in any repository]", description = "no old address left in the search roots",
       examples = { "Verify no other hardcoded registry IPs exist in any repository" },
       kind = "assertion", observe = "file.absent_under",
       run = no_stale_addresses, check = no_stale_addresses },
-    { pattern = "^Document (.-) in (%S+)", description = "record the registry address in the architecture doc",
+    { wording = { "Document all IPs in {file:path}", "Document [the] registry {what:text} in {file:path}" }, description = "record the registry address in the architecture doc",
       examples = { "Document all IPs in docs/architecture.md" },
       kind = "action", observe = "file.contains",
-      run = document },
+      run = wording.unpack(document, "what", "file") },
   },
 }

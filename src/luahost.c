@@ -519,16 +519,18 @@ static int l_task(lua_State *L)
 }
 
 
-/* "file", "directory", "other" or nil. */
+/* "file", "directory", "other" or nil; and whether we may execute it. */
 static int l_exists(lua_State *L)
 {
     const char *path = push_path(L, 1);
     struct stat st;
-    if (stat(path, &st) < 0)
+    if (stat(path, &st) < 0) {
         lua_pushnil(L);
-    else
-        lua_pushstring(L, S_ISREG(st.st_mode) ? "file" : S_ISDIR(st.st_mode) ? "directory" : "other");
-    return 1;
+        return 1;
+    }
+    lua_pushstring(L, S_ISREG(st.st_mode) ? "file" : S_ISDIR(st.st_mode) ? "directory" : "other");
+    lua_pushboolean(L, access(path, X_OK) == 0);
+    return 2;
 }
 
 static int l_debug(lua_State *L)

@@ -28,7 +28,7 @@ M.actions = {
   "deploy", "determine", "disable", "document", "download", "drop", "edit", "enable",
   "encrypt", "evaluate", "execute", "export", "extract", "fix", "generate", "identify",
   "import", "increase", "install", "investigate", "list", "mark", "merge", "migrate",
-  "move", "prune", "publish", "push", "rebuild", "reconcile", "record", "re-encrypt",
+  "move", "print", "prune", "publish", "push", "rebuild", "reconcile", "record", "re-encrypt",
   "reencrypt", "regenerate", "reissue", "release", "remove", "rename", "replace",
   "resolve", "restart", "restore", "review", "rollback", "roll back", "roll out",
   "rotate", "run", "scale", "seal", "set", "tag", "trigger", "update", "upgrade",

@@ -119,8 +119,29 @@ M.types = {
     end
     return v
   end,
+  key = function(v)
+    if v:match("^[%w_%-]+$") or v:match("^[%w_%-]+[%w_%.%-]*[%w_%-]$") and not v:find("..", 1, true) then
+      return v
+    end
+    return nil, ("%q is not a YAML key path (keys.joined.by.dots)"):format(v)
+  end,
+  reason = function(v) -- a container's waiting reason
+    if v:match("^%u%a+BackOff$") or v:match("^%u%a+Err$") or v:match("^%u%a+Error$") then return v end
+    return nil, ("%q is not a pod waiting reason (...BackOff, ...Error)"):format(v)
+  end,
+  word = function(v) return v end, -- any one word
   text = true, -- free text: one or more words, never across a note boundary
 }
+
+-- A kustomization file: a {path} named kustomization.yaml.
+M.types.kustomization = function(v, config)
+  local p, why = M.types.path(v, config)
+  if not p then return nil, why end
+  if not (p:match("^kustomization%.ya?ml$") or p:match("/kustomization%.ya?ml$")) then
+    return nil, ("%s is not a kustomization.yaml"):format(p)
+  end
+  return p
+end
 
 -- ---- templates ----
 
@@ -132,7 +153,9 @@ local function expand(s)
   if not i then return { s } end
   local out = {}
   for _, rest in ipairs(expand(s:sub(j + 1))) do
-    out[#out + 1] = s:sub(1, i - 1) .. s:sub(i + 1, j - 1) .. rest
+    for _, inner in ipairs(expand(s:sub(i + 1, j - 1))) do -- groups nest
+      out[#out + 1] = s:sub(1, i - 1) .. inner .. rest
+    end
     out[#out + 1] = s:sub(1, i - 1) .. rest
   end
   return out
@@ -203,8 +226,9 @@ local function try(seq, k, toks, j, args, errs, config, state)
     if j > #toks or toks[j].boundary then
       if #errs == 0 then return args end
       state.refusal = state.refusal or errs[1]
-    elseif #errs > 0 then
-      -- Its values were refused anyway: say why rather than "no rule".
+    elseif errs.loud then
+      -- A value with shell syntax runs on into the rest: say why it is
+      -- refused rather than "no rule" (an injection attempt is named).
       state.refusal = state.refusal or errs[1]
     end
     return nil
@@ -233,6 +257,7 @@ local function try(seq, k, toks, j, args, errs, config, state)
   if v == nil then
     e = copy(errs)
     e[#e + 1] = why or ("%q is not a valid %s"):format(tok.raw, it.kind)
+    e.loud = e.loud or tok.raw:find("[;|&$`<>]") ~= nil
   else
     a = copy(args)
     a[it.name] = v
@@ -252,6 +277,17 @@ function M.match(wording, text, config)
     if args then return args end
   end
   return nil, state.refusal
+end
+
+-- A run/check function taking the args table, made from FN taking the
+-- named placeholders' values in order: fn(c, args[NAME1], args[NAME2], ...).
+function M.unpack(fn, ...)
+  local names = table.pack(...)
+  return function(c, args)
+    local vals = {}
+    for i = 1, names.n do vals[i] = args[names[i]] end
+    return fn(c, table.unpack(vals, 1, names.n))
+  end
 end
 
 -- How much a rule's wording pins down (higher is more specific), for the

@@ -20,11 +20,11 @@ updated: 2026-01-01
 
 - [x] Already done: `touch should-not-exist`
 - [ ] Create marker: `touch marker`
-- [ ] Flaky once: `sh -c 'test -e flag || { touch flag; echo first try fails >&2; exit 1; }'`
-- [ ] Always fails: `sh -c 'echo boom on stderr >&2; exit 3'`
+- [ ] Run flaky once: `sh -c 'test -e flag || { touch flag; echo first try fails >&2; exit 1; }'`
+- [ ] Run what always fails: `sh -c 'echo boom on stderr >&2; exit 3'`
 - [ ] No command here
 - [ ] Waiting - BLOCKED: See TASK-005
-- [ ] Pipeline: `echo hi | grep -q hi`
+- [ ] Run a pipeline: `echo hi | grep -q hi`
 
 ## Progress Log
 

@@ -19,7 +19,7 @@ labels: [testing]
 - [ ] Loop forever
 - [ ] Eat all memory
 - [ ] Misuse run
-- [ ] Plain command: `true`
+- [ ] Run a plain command: `true`
 MD
 
 # A workspace handler that overrides types.lua to map the 'testing' label.

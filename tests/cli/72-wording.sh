@@ -33,6 +33,38 @@ while IFS= read -r line; do
     esac
 done <<<"$err"
 
+# The engine: wordings pick the rule, a refused value is the reason, a
+# negation never runs.
+E=$T/engine
+mkdir -p "$E/tasks/active" "$E/projects/triager" "$E/projects/mtg"
+printf 'projects:\n  triager:\n    path: projects/triager\n  mtg_dev_agents:\n    path: projects/mtg\n' >"$E/infraexec.yaml"
+cat >"$E/tasks/active/TASK-721.md" <<MD
+---
+id: TASK-721
+title: Wordings
+labels: [builds]
+---
+## Acceptance Criteria
+- [ ] Successfully build all triager images
+- [ ] Build all remaining mtg_dev_agents containers with version 1.2.3
+- [ ] Build all foo containers with version 1.0.0
+- [ ] Make sure nobody runs \`touch $T/nobody\`
+- [ ] Build all triager containers with version 0.1.1 and deploy them
+MD
+ix run "$E/tasks/active/TASK-721.md" --dry-run --json -q
+rules=$(jq -r '[.criteria[]|.rule // "-"]|join("|")' <<<"$out")
+is "$rules" "build: build a project's images at a version|build: build a project's images at a version|build: build a project's images at a version|-|-" \
+    "the corpus's other build wordings reach the build rule; a longer claim does not"
+is "$(jq -r '.criteria[2].reason' <<<"$out")" \
+    "no project 'foo' in $E/infraexec.yaml (projects: mtg_dev_agents, triager)" \
+    "an unknown project: refused, naming the choices"
+like "$(jq -r '.criteria[3].reason' <<<"$out")" "needs a person: 'make sure nobody ...' forbids something: never run" \
+    "a negation needs a person"
+is "$(jq -r '.criteria[3].commands|length' <<<"$out")" 0 "... and no command is even planned"
+ix run "$E/tasks/active/TASK-721.md" --only 4 --json -q
+ok "run for real: the negation's command did not run" test ! -e "$T/nobody"
+is "$(jq -r '.criteria[3].state' <<<"$out")" remaining "... and it is not ticked"
+
 # The fixture lists every criterion of the corpus.
 for f in "$CORPUS"/*.md; do
     case $f in */README.md) continue ;; esac

@@ -87,7 +87,7 @@ local DOC = "Document {what:text} in {doc:path}"
 t.is(args_of(DOC, "Document all IPs in docs/architecture.md"), "doc=docs/architecture.md what=all IPs",
   "{text} takes several words")
 t.is(args_of(DOC, "Document registry IP in central configuration (beckerkube/README.md or ConfigMap)"),
-  'nil: "central" is not a path', "{text} does not reach across a note")
+  "nil: nil", "{text} does not reach across a note")
 t.is(args_of("Verify images [are] in registry", "Verify images in registry: `curl -k https://h:1/v2/x/tags/list`"),
   "", "a wording without placeholders: empty args")
 t.is(args_of("Verify images [are] in registry", "Verify images are in registry"), "", "optional word present")
@@ -101,6 +101,19 @@ t.is(args_of("Update {app} HelmRelease in {repo:name} to version {version}",
 t.like(args_of("Update {app} HelmRelease in {repo:name} to version {version}",
   "Update triager HelmRelease in beckerkube to version 0.1.1"), "no app 'triager' in /lab/infraexec.yaml (gitops.apps: ffl, midwestmtg)",
   "an unknown app is refused, naming the choices")
+
+local PUSH = "Commit and push [the] [updated] HelmReleases [to [the] {repo:name} [repository]]"
+t.is(args_of(PUSH, "Commit and push updated HelmReleases to the beckerkube repository"), "repo=beckerkube",
+  "nested optional groups")
+t.is(args_of(PUSH, "Commit and push HelmReleases"), "", "nested optional groups left out")
+t.is(args_of("Remove {name} from {file:kustomization}", "Remove x from apps/ffl/helmrelease.yaml"),
+  "nil: apps/ffl/helmrelease.yaml is not a kustomization.yaml", "{kustomization} is a kustomization.yaml")
+t.is(args_of("No {reason} [or {other:reason}] [errors] [pods]", "No old pods"),
+  'nil: "old" is not a pod waiting reason (...BackOff, ...Error)', "{reason} is a waiting reason")
+t.is(args_of("No {reason} [or {other:reason}] [errors] [pods]", "No CrashLoopBackOff or CreateContainerConfigError pods"),
+  "other=CreateContainerConfigError reason=CrashLoopBackOff", "two reasons")
+t.is(args_of("Set {key} to {value:word} in {file:path}", "Set spec.values.image.tag to 0.1.18 in apps/ffl/hr.yaml"),
+  "file=apps/ffl/hr.yaml key=spec.values.image.tag value=0.1.18", "{key} and {word}")
 
 -- Malformed templates fail when loaded, naming the template.
 local ok, err = pcall(wording.compile, "Build {projekt}")
