@@ -148,7 +148,7 @@ title: Slow
 labels: []
 ---
 ## Acceptance Criteria
-- [ ] Wait: `sleep 3`
+- [ ] Run and wait: `sleep 3`
 MD
 "$IX_BIN" run TASK-902 --tasks-dir "$W/tasks" -q >/dev/null 2>&1 &
 pid=$!
