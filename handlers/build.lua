@@ -20,7 +20,9 @@ local function built(_, name, version)
   if not v then return false, verr end
   local ok, why, r, spec = build.build{ project = name, version = v }
   if not r then return false, why end
-  return ev.verdict(command.result{ result = r, command = build.describe(spec) }, ok and ("built " .. name .. " " .. v) or why)
+  local obs = command.result{ result = r, command = build.describe(spec) }
+  if not ok then return false, why, obs end -- the diagnosis says more than the exit
+  return ev.verdict(obs, "built " .. name .. " " .. v)
 end
 
 -- The project's images and the version the task names for it.

@@ -5,34 +5,22 @@ local ix = require "infraexec"
 local ev = require "infraexec.evidence"
 local gitops = require "infraexec.act.gitops"
 local command = require "infraexec.observe.command"
-local file = require "infraexec.observe.file"
 local git = require "infraexec.observe.git"
+local release = require "infraexec.observe.gitops"
 local wording = require "infraexec.wording"
 
--- The HelmRelease carries VERSION at every tag path, committed.
+-- For `infraexec verify`: the HelmRelease carries VERSION, committed.
 local function helmrelease_holds(_, name, _, version)
-  local app, err = gitops.app(name)
-  if not app then return false, err end
-  local g = gitops.settings()
-  local obs = file.yaml_values{ path = app.helmrelease, keys = app.tags, value = version }
-  ev.add(obs, git.committed{ repo = g.path, paths = { app.helmrelease } })
-  return ev.verdict(obs, ("%s says %s and is committed"):format(app.helmrelease, version))
+  return ev.verdict(release.helmrelease{ app = name, version = version })
 end
 
 -- "Update ffl HelmRelease in beckerkube to version 0.1.18"
-local function update_helmrelease(c, name, repo, version)
-  local app, err = gitops.set_tags{ app = name, version = version }
-  if not app then return false, err end
-  local id, cerr = gitops.commit{ message = ("%s: %s to %s"):format(ix.task().id or "infraexec", name, version) }
-  if not id then return false, "validated but not committed: " .. cerr end
-  local g = gitops.settings()
-  if g.reconcile then
-    local r, rerr = gitops.reconcile{}
-    if not r then return false, "committed " .. id .. " but reconcile failed: " .. rerr end
-  end
-  local done, _, obs = helmrelease_holds(c, name, repo, version)
-  return done, ("%s set to %s in %s, validated, committed %s"):format(
-    table.concat(app.tags, ", "), version, app.helmrelease, id:sub(1, 12)), obs
+local function update_helmrelease(_, name, _, version)
+  local app, id = gitops.release{ app = name, version = version }
+  if not app then return false, id end
+  return ev.verdict(release.helmrelease{ app = name, version = version },
+    ("%s set to %s in %s, validated, committed %s"):format(
+      table.concat(app.tags, ", "), version, app.helmrelease, id:sub(1, 12)))
 end
 
 -- "Commit changes to beckerkube repository": every file this run changed is committed.
@@ -69,7 +57,7 @@ return {
     { wording = "Update [the] {app} HelmRelease in [the] {repo:name} [repository] to version {version}",
       description = "set an app's image tags, validate, commit",
       examples = { "Update ffl HelmRelease in beckerkube to version 0.1.18" },
-      kind = "action", observe = { "file.yaml_values", "git.committed" },
+      kind = "action", observe = "gitops.helmrelease",
       run = wording.unpack(update_helmrelease, "app", "repo", "version"),
       check = wording.unpack(helmrelease_holds, "app", "repo", "version") },
     { wording = "Commit [the] changes to [the] {repo:name} repository", description = "commit what this run changed",

@@ -2,6 +2,7 @@
 #include "infraexec/cli.h"
 
 #include "infraexec/clock.h"
+#include "infraexec/confirm.h"
 #include "infraexec/fileio.h"
 #include "infraexec/luahost.h"
 #include "infraexec/queue.h"
@@ -20,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Options, parsed for every command; each command uses its own. */
 typedef struct cli {
@@ -31,6 +33,7 @@ typedef struct cli {
     const char *report_file;
     int *only;
     int force;                   /* archive --force */
+    const char *note;            /* confirm --note */
 } cli;
 
 typedef struct command {
@@ -304,6 +307,11 @@ static int cmd_run(cli *c, int argc, char **argv)
     if (argc != 1)
         return fail("expected one TASK (see --help)");
     c->run.tasks_dir = c->tasks_dir;
+    if (c->run.confirm && (c->run.dry_run || c->run.verify))
+        return fail("--confirm asks a person during a run: not with --dry-run or verify");
+    /* Only a person at a terminal can answer; a pipe or a script cannot. */
+    if (c->run.confirm && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)))
+        return fail("--confirm needs a person at a terminal: stdin and stdout must be a terminal");
     ix_report rep;
     ix_err err;
     int code = IX_EXIT_BAD;
@@ -329,6 +337,29 @@ static int cmd_verify(cli *c, int argc, char **argv)
 {
     c->run.verify = 1;
     return cmd_run(c, argc, argv);
+}
+
+/* `confirm TASK N --note TEXT`: a person's word for work done by hand. */
+static int cmd_confirm(cli *c, int argc, char **argv)
+{
+    if (argc != 2)
+        return fail("confirm: expected TASK and one criterion number");
+    char *end, *path, *who;
+    long n = strtol(argv[1], &end, 10);
+    if (*end || end == argv[1] || n < 1 || n > INT_MAX) {
+        fprintf(stderr, "infraexec: confirm: '%s' is not a criterion number (1, 2, ...)\n", argv[1]);
+        return IX_EXIT_BAD;
+    }
+    ix_err err;
+    if (ix_taskdir_resolve(c->tasks_dir, argv[0], &path, &err) < 0)
+        return fail(err.msg);
+    int rc = ix_confirm_task(path, (int)n, c->note, &who, &err);
+    free(path);
+    if (rc < 0)
+        return fail(err.msg);
+    printf("%s: criterion %ld confirmed by %s\n", argv[0], n, who);
+    free(who);
+    return IX_EXIT_OK;
 }
 
 /* ---- next and archive: the orchestrator's loop ---- */
@@ -533,10 +564,14 @@ static const command commands[] = {
      "  --json              print the full model as JSON\n"},
     {"tick", cmd_tick, "TASK N [N...]", "check off criteria by number and set 'updated:'", ""},
     {"log", cmd_log, "TASK MESSAGE", "append a Progress Log entry and set 'updated:'", ""},
+    {"confirm", cmd_confirm, "TASK N --note TEXT",
+     "tick a criterion you checked by hand, logged as confirmed by you",
+     "  --note TEXT         what you ran and saw (required)\n"},
     {"lint", cmd_lint, "TASK...", "report every problem as FILE:LINE:COL: message", ""},
     {"run", cmd_run, "TASK", "work through a task's unchecked criteria and report",
-     "  --dry-run           show what would run (rule, commands, diffs); change nothing\n"
-     "  --json              print the report as JSON (schema infraexec.report/1)\n"
+     "  --dry-run           what would complete and why not (rule, evidence, commands,\n"
+     "                      diffs); change nothing; exit 1 when some would not\n"
+     "  --json              print the report as JSON (schema infraexec.report/2)\n"
      "  --report FILE       also write the report to FILE (JSON if it ends in .json)\n"
      "  --only N[,M...]     consider only these criteria\n"
      "  --timeout SECONDS   per command (default: none)\n"
@@ -545,6 +580,7 @@ static const command commands[] = {
      "  --handlers DIR      look for handlers in DIR first\n"
      "  --config FILE       infraexec.yaml to use (default: the nearest above the task)\n"
      "  --events FD         write newline-delimited JSON events to file descriptor FD\n"
+     "  --confirm           ask at the terminal about each criterion that needs a person\n"
      "  -q, --quiet         no progress on stderr\n"},
     {"verify", cmd_verify, "TASK", "recheck the checked criteria: which still hold",
      "  --json              print the report as JSON\n"
@@ -601,7 +637,7 @@ static void command_usage(const command *c)
 enum {
     OPT_TASKS_DIR = 256, OPT_STATUS, OPT_LABEL, OPT_JSON, OPT_DRY_RUN, OPT_REPORT, OPT_ONLY,
     OPT_TIMEOUT, OPT_TASK_TIMEOUT, OPT_RETRIES, OPT_HANDLERS, OPT_CONFIG, OPT_DOC, OPT_FORCE,
-    OPT_EVENTS,
+    OPT_EVENTS, OPT_CONFIRM, OPT_NOTE,
 };
 
 static const struct option long_opts[] = {
@@ -620,6 +656,8 @@ static const struct option long_opts[] = {
     {"doc", required_argument, NULL, OPT_DOC},
     {"force", no_argument, NULL, OPT_FORCE},
     {"events", required_argument, NULL, OPT_EVENTS},
+    {"confirm", no_argument, NULL, OPT_CONFIRM},
+    {"note", required_argument, NULL, OPT_NOTE},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -678,6 +716,8 @@ static int parse_options(cli *c, const command *cmd, int *argc, char ***argv)
         case OPT_HANDLERS: c->run.handlers_dir = optarg; break;
         case OPT_CONFIG: c->run.config = optarg; break;
         case OPT_FORCE: c->force = 1; break;
+        case OPT_CONFIRM: c->run.confirm = 1; break;
+        case OPT_NOTE: c->note = optarg; break;
         case OPT_EVENTS: {
             char *end;
             long fd = strtol(optarg, &end, 10);

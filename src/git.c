@@ -473,3 +473,24 @@ out:
     ix_git_free_paths(rel, n);
     return rc;
 }
+
+char *ix_git_user_name(const char *path)
+{
+    if (git_libgit2_init() < 0)
+        return NULL;
+    git_repository *repo = NULL;
+    git_config *cfg = NULL;
+    git_buf value = {0};
+    char *name = NULL;
+    int rc = path && git_repository_open_ext(&repo, path, 0, NULL) == 0
+                 ? git_repository_config(&cfg, repo)
+                 : git_config_open_default(&cfg);
+    if (rc == 0 && git_config_get_string_buf(&value, cfg, "user.name") == 0 && value.ptr &&
+        *value.ptr)
+        name = ix_xstrdup(value.ptr);
+    git_buf_dispose(&value);
+    git_config_free(cfg);
+    git_repository_free(repo);
+    git_libgit2_shutdown();
+    return name;
+}

@@ -268,7 +268,9 @@ static void put_completed(ix_buf *out, const ix_crit_report *c)
         if (c->cmds[i].attempts > attempts)
             attempts = c->cmds[i].attempts;
     }
-    if (attempts > 1)
+    if (c->confirmed_by) /* a person's word, not something a check saw */
+        ix_buf_printf(out, "  - Confirmed by %s (a person's answer; not observed)\n", c->confirmed_by);
+    else if (attempts > 1)
         ix_buf_printf(out, "  - Output: Success after %d attempts\n", attempts);
     else
         ix_buf_puts(out, "  - Output: Success\n");
@@ -632,12 +634,14 @@ static json_t *crit_json(const ix_crit_report *c)
         [IX_CHECK_HOLDS] = "holds", [IX_CHECK_FAILS] = "fails",
         [IX_CHECK_UNVERIFIABLE] = "unverifiable",
     };
-    return json_pack("{s:i, s:o, s:o, s:s, s:b, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+    json_t *o = json_pack("{s:i, s:o, s:o, s:s, s:b, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
         "index", c->index, "text", jtext(c->text), "group", jstr(c->group),
         "state", state[c->state], "blocked", c->blocked, "would_complete", c->would_complete,
         "check", c->check ? json_string(check[c->check]) : json_null(),
         "rule", jstr(c->rule), "kind", jstr(c->kind), "reason", jstr(c->reason),
         "evidence", evidence, "commands", cmds, "files", files);
+    json_object_set_new(o, "confirmed_by", jstr(c->confirmed_by));
+    return o;
 }
 
 json_t *ix_report_json(const ix_report *r)
@@ -706,6 +710,7 @@ void ix_report_free(ix_report *r)
         free(c->group);
         free(c->rule);
         free(c->reason);
+        free(c->confirmed_by);
     }
     free(r->crit);
     free_strv(r->files_modified, r->nfiles_modified);
@@ -743,6 +748,7 @@ void ix_report_mask(ix_report *r, const ix_secrets *s)
             c->evidence[k].expected = ix_secrets_mask_owned(s, c->evidence[k].expected);
             c->evidence[k].seen = ix_secrets_mask_owned(s, c->evidence[k].seen);
         }
+        c->confirmed_by = ix_secrets_mask_owned(s, c->confirmed_by);
         for (size_t k = 0; k < c->ncmds; k++) {
             ix_cmd_record *cmd = &c->cmds[k];
             mask_strv(s, cmd->argv);

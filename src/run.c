@@ -3,6 +3,7 @@
 
 #include "infraexec/clock.h"
 #include "infraexec/config.h"
+#include "infraexec/confirm.h"
 #include "infraexec/events.h"
 #include "infraexec/git.h"
 #include "infraexec/proc.h"
@@ -48,6 +49,7 @@ typedef struct run {
     int current;                /* index of the criterion being worked on */
     double deadline;            /* monotonic seconds, 0 = none */
     size_t would_not;           /* dry run: selected criteria that would not complete */
+    char *who;                  /* --confirm: the person answering */
 } run;
 
 static double now_mono(void)
@@ -612,6 +614,36 @@ static int settled_elsewhere(run *r, const ix_criterion *c, ix_crit_report *cr)
     return settled;
 }
 
+/* --confirm: the person at the terminal answers what no rule could; only
+ * their yes ticks the box. */
+static ix_answer ask_person(run *r, const ix_criterion *c, ix_crit_report *cr)
+{
+    ix_answer a = ix_confirm_ask(STDIN_FILENO, stdout, c, cr, &r->secrets, &cancel_run);
+    if (cancel_run)
+        return IX_ANSWER_QUIT;
+    if (a == IX_ANSWER_YES) {
+        char *entry = ix_confirm_entry(c, r->who, NULL);
+        ix_err uerr;
+        free(cr->reason);
+        cr->reason = NULL;
+        if (update_task(r, c->index, c->text, entry, &uerr) < 0) {
+            cr->reason = ix_xstrdup(uerr.msg);
+        } else {
+            cr->state = IX_STATE_COMPLETED;
+            cr->confirmed_by = ix_xstrdup(r->who);
+            ix_events_emit(&r->events, "criterion_confirmed", json_pack("{s:i, s:s}",
+                           "index", c->index, "confirmed_by", r->who));
+        }
+        free(entry);
+    } else if (a == IX_ANSWER_NO) {
+        ix_buf b = IX_BUF_INIT;
+        ix_buf_printf(&b, "needs a person: %s answered no", r->who);
+        free(cr->reason);
+        cr->reason = ix_buf_detach(&b);
+    }
+    return a;
+}
+
 static int work(run *r, ix_luahost *host, ix_luahost_ctx *ctx, ix_err *err)
 {
     size_t todo = 0;
@@ -660,6 +692,9 @@ static int work(run *r, ix_luahost *host, ix_luahost_ctx *ctx, ix_err *err)
                 cr->state = IX_STATE_COMPLETED;
         }
         criterion_finished(r, cr, done);
+        if (r->who && !r->o->dry_run && !done && ix_confirm_needed(cr) &&
+            ask_person(r, c, cr) == IX_ANSWER_QUIT)
+            break;
     }
     return 0;
 }
@@ -680,6 +715,10 @@ int ix_run_task(const char *arg, const ix_run_opts *o, ix_report *rep, int *exit
     if (ix_config_load(o->config, r.workspace, &r.cfg, err) < 0)
         goto out;
     collect_secrets(&r);
+    if (o->confirm && !(r.who = ix_confirm_who(path))) {
+        ix_err_set(err, "--confirm: cannot tell who is answering: set git user.name or USER");
+        goto out;
+    }
     if (!r.task->has_criteria_section) {
         ix_err_set(err, "%s: no '## Acceptance Criteria' section: nothing to run", path);
         goto out;
@@ -750,6 +789,7 @@ out:
     if (r.lock_fd >= 0)
         close(r.lock_fd);
     free(log_dir);
+    free(r.who);
     free(r.workspace);
     ix_config_free(&r.cfg);
     ix_secrets_free(&r.secrets);

@@ -4,6 +4,7 @@
  *   command_started {index, argv|script, cwd}   output {index, stream, line}
  *   command_finished {index, exit_code, signal, timed_out, attempts, duration}
  *   criterion_finished {index, state, rule, reason}   report {report}
+ *   criterion_confirmed {index, confirmed_by} (run --confirm, after a yes)
  * Output lines arrive with secrets already masked. */
 #ifndef INFRAEXEC_EVENTS_H
 #define INFRAEXEC_EVENTS_H

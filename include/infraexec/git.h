@@ -83,4 +83,10 @@ typedef struct ix_git_identity {
 int ix_git_commit_paths(ix_git *g, const char *const *paths, size_t n, const char *message,
                         const ix_git_identity *fallback, char out_id[41], ix_err *err);
 
+/* The user.name git config gives: the repository's around PATH when PATH is
+ * inside one (its .git/config, then the global, XDG and system files), else
+ * those files alone; NULL when none sets it or PATH is NULL and nothing is
+ * configured.  The caller frees it. */
+char *ix_git_user_name(const char *path);
+
 #endif

@@ -74,6 +74,7 @@ typedef struct ix_crit_report {
     char *kind;          /* "action" or "assertion", or NULL when no rule took it */
     ix_observation *evidence; /* what the rule observed, in its order */
     size_t nevidence;
+    char *confirmed_by;  /* completed on a person's word (run --confirm), or NULL */
     ix_cmd_record *cmds;
     size_t ncmds;
     ix_file_change *files;

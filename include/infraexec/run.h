@@ -29,6 +29,7 @@ typedef struct ix_run_opts {
     double backoff;
     int quiet;                 /* no progress on stderr */
     int events_fd;             /* --events: NDJSON events go here; -1 = none */
+    int confirm;               /* --confirm: ask the person on stdin/stdout (terminals) */
 } ix_run_opts;
 
 /* Run the task named by ARG.  On success (the run happened, whatever its

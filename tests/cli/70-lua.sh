@@ -145,6 +145,8 @@ return { rules = {
   { pattern = "^Claim done but", observe = "file.contains", run = function()
       return true, "looks fine", { ok = false, looked_at = "the world", expected = "green", seen = "red" } end },
   { pattern = "^Claim done with junk", observe = "file.contains", run = function() return true, "", { "junk" } end },
+  { match = function(c) return c.text:match("^Claim done and see") end, observe = "file.contains",
+    description = "a match function", run = function() return false, "the less specific rule ran" end },
   { pattern = "^Claim done and see", observe = "file.contains", run = function()
       return true, "seen", ev.observation(true, "the world", "green", "green") end },
 } }
@@ -154,6 +156,8 @@ is "$(jq -r '[.criteria[].state]|join(",")' <<<"$out")" "remaining,remaining,rem
     "only the rule whose observation holds ticks"
 is "$(jq -r '.criteria[0].reason' <<<"$out")" "the rule observed nothing (it said: trust me)" \
     "done without evidence: not ticked, and says so"
+is "$(jq -r '.criteria[3].rule' <<<"$out")" "testing: ^Claim done and see" \
+    "two rules claim a criterion: the more specific (a pattern over a match function) wins"
 is "$(jq -r '.criteria[1].reason' <<<"$out")" "the world: expected green, saw red" \
     "a failing observation: the reason names what was looked at, expected and seen"
 like "$(jq -r '.criteria[2].reason' <<<"$out")" "malformed evidence: observation 1 is not a table" \
@@ -178,7 +182,7 @@ sed -i 's/observe = "file.contains", run = function() return true, ""/observe = 
 ix handlers check --handlers "$W/custom"
 like "$out" 'rule 3 (^Claim done with junk): observe "nosuch.thing": no module infraexec.observe.nosuch' \
     "an observer that does not exist is named"
-unlike "$out" "rule 4" "a rule with a real observer passes"
+unlike "$out" "rule 5" "a rule with a real observer passes"
 
 # A child printing 1 GiB: infraexec's memory stays flat (release build:
 # ASan's allocator would blur the figure).

@@ -60,6 +60,13 @@ is "$out" reg.lab/ffl-backend:0.1.12 "get one pod by name, -o jsonpath"
 k get pod nosuch -n ffl
 is "$rc" 1 "a missing pod: exit 1"
 is "$err" 'Error from server (NotFound): pods "nosuch" not found' "... with the real NotFound message"
+k describe pod -n ffl ffl-frontend-5c2b
+is "$rc/$err" "0/" "kubectl describe: exit 0, nothing on stderr"
+# (kubectl orders the selector's terms at random: match them one by one)
+like "$(grep 'events?fieldSelector=' "$STANDIN_LOG" | grep 'involvedObject.name%3Dffl-frontend-5c2b' |
+    grep 'involvedObject.uid%3D')" '" 200 ' \
+    "... its events query (involvedObject.uid too) is answered, not refused"
+like "$out" "Reason:       CrashLoopBackOff" "... and it shows the waiting reason"
 k get --raw /api/v1/pods
 is "$(jq -r '.kind+" "+(.items|length|tostring)' <<<"$out")" "PodList 3" "kubectl get --raw /api/v1/pods"
 
@@ -81,8 +88,14 @@ k get hr -n ffl ffl-backend -o json
 is "$(jq -r '[.status.observedGeneration,.metadata.generation,.status.lastAttemptedRevision,.status.history[0].chartVersion,.status.history[0].status]|join(" ")' <<<"$out")" \
     "3 3 0.1.12 0.1.12 deployed" "observedGeneration, lastAttemptedRevision, history as helm-controller v2 writes them"
 k get hr -n mtg mtg -o json
-is "$(jq -r '[.status.lastAttemptedRevision,.status.history[0].chartVersion,(.status.conditions[]|select(.type=="Ready")|.reason)]|join(" ")' <<<"$out")" \
-    "2.0.1 2.0.0 UpgradeFailed" "a failed upgrade: attempted 2.0.1, 2.0.0 still deployed"
+is "$(jq -r '[.status.lastAttemptedRevision,(.status.history[]|.chartVersion+"="+.status),(.status.conditions[]|select(.type=="Ready")|.reason)]|join(" ")' <<<"$out")" \
+    "2.0.1 2.0.1=failed 2.0.0=deployed UpgradeFailed" "a failed upgrade: 2.0.1 failed, 2.0.0 still deployed"
+standin_helmrelease "$W" stale --ns ffl --revision 0.1.12 --deployed 0.1.11 --generation 2 --observed 1
+k get hr -n ffl stale -o json
+is "$(jq -r '[.spec.chart.spec.version,.metadata.generation,.status.observedGeneration,(.status.conditions[]|select(.type=="Ready")|.status),.status.lastAttemptedRevision,.status.history[0].chartVersion]|join(" ")' <<<"$out")" \
+    "0.1.12 2 1 True 0.1.11 0.1.11" "Ready, but for the old spec: observedGeneration behind, still 0.1.11"
+like "$(jq -r '.status.conditions[0].message' <<<"$out")" "with chart stale@0.1.11" "... its Ready message names 0.1.11"
+rm "$W/helmrelease-ffl-stale.json"
 k get helmreleases.v2beta1.helm.toolkit.fluxcd.io -n ffl -o jsonpath='{.items[0].apiVersion}'
 is "$out" helm.toolkit.fluxcd.io/v2beta1 "an older API version is served too (apiVersion rewritten only)"
 standin_helmrelease "$W" mtg --ns mtg --revision 2.0.1

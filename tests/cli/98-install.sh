@@ -191,13 +191,13 @@ new_task "$O/active/NET-42.md" NET-42
 touch "$T/elsewhere/report.md" "$T/elsewhere/values.yaml" "$T/elsewhere/notes.txt"
 mkdir "$T/elsewhere/handlers.d"
 
-is "$(comp "$T" infraexec "")" "archive handlers lint list log next run show tick verify yaml" \
+is "$(comp "$T" infraexec "")" "archive confirm handlers lint list log next run show tick verify yaml" \
     "commands"
 is "$(comp "$T" infraexec r)" "run" "a command from its prefix"
 is "$(comp "$T" infraexec -)" "--help --tasks-dir --version -V -h" "global options"
 is "$(comp "$T" infraexec run --t)" "--task-timeout --tasks-dir --timeout" "run options by prefix"
 is "$(comp "$T" infraexec run -)" \
-    "--config --dry-run --events --handlers --help --json --only --quiet --report --retries --task-timeout --tasks-dir --timeout -h -q" \
+    "--config --confirm --dry-run --events --handlers --help --json --only --quiet --report --retries --task-timeout --tasks-dir --timeout -h -q" \
     "every run option"
 is "$(comp "$T" infraexec list --)" "--help --json --label --status --tasks-dir" "list options"
 is "$(comp "$T" infraexec yaml --d)" "--doc --dry-run" "yaml options"
@@ -205,6 +205,8 @@ is "$(comp "$T" infraexec show --)" "--help --json --tasks-dir" "show options"
 is "$(comp "$T" infraexec verify -)" "--handlers --help --json --only --quiet --report --tasks-dir -h -q" \
     "verify options"
 is "$(comp "$T" infraexec archive --)" "--force --help --json --tasks-dir" "archive options"
+is "$(comp "$T" infraexec confirm --)" "--help --note --tasks-dir" "confirm options"
+is "$(comp "$W/sub/deeper" infraexec confirm "")" "OPS-1 TASK-900 TASK-905" "confirm takes a TASK"
 
 # Task ids: --tasks-dir on the command line (before or after the command,
 # as two words or with =), else $INFRAEXEC_TASKS, else the nearest tasks/.

@@ -237,7 +237,9 @@ def dig(obj, dotted):
 FIELDS = {  # per kind, beyond metadata.name and metadata.namespace
     "Pod": ["status.phase", "spec.nodeName", "spec.restartPolicy", "spec.serviceAccountName", "status.podIP"],
     "Secret": ["type"],
-    "Event": ["involvedObject.kind", "involvedObject.name", "involvedObject.namespace", "reason", "type"],
+    "Event": ["involvedObject.kind", "involvedObject.name", "involvedObject.namespace", "involvedObject.uid",
+              "involvedObject.apiVersion", "involvedObject.resourceVersion", "involvedObject.fieldPath",
+              "reason", "reportingComponent", "source", "type"],  # what kubectl describe asks
     "Job": ["status.successful"],
     "Namespace": ["status.phase"],
 }
@@ -645,37 +647,54 @@ def make_pod(a):
 
 
 def make_helmrelease(a):
-    ver = a.revision or "0.1.0"
+    """spec asks for --revision; the status tells what the controller did.
+
+    observedGeneration < generation (--observed) means the controller has not
+    looked at the new spec yet: the status still speaks of --deployed.  A
+    failed upgrade keeps the previous release deployed in the history, as
+    Helm does.
+    """
+    want = a.revision or "0.1.0"
     chart = a.chart or a.name
-    rel = "%s/%s.v%d" % (a.ns, a.name, a.generation)
     ok = a.ready
     gen = a.generation if a.observed is None else a.observed
+    seen = gen >= a.generation  # the controller has acted on the current spec
+    attempted = want if seen else (a.deployed or want)
+    deployed = a.deployed or (attempted if ok == "true" else None)
+    rel = "%s/%s.v%d" % (a.ns, a.name, gen)
     if ok == "true":
-        ready = condition("Ready", ok, "UpgradeSucceeded",
-                          "Helm upgrade succeeded for release %s with chart %s@%s" % (rel, chart, ver), gen)
+        ready = condition("Ready", ok, "UpgradeSucceeded", "Helm upgrade succeeded for release %s with chart %s@%s"
+                          % (rel, chart, attempted if seen else deployed), gen)
     elif ok == "false":
         ready = condition("Ready", ok, a.reason or "UpgradeFailed", a.message or
                           "Helm upgrade failed for release %s with chart %s@%s: context deadline exceeded"
-                          % (rel, chart, ver), gen)
+                          % (rel, chart, attempted), gen)
     else:
         ready = condition("Ready", ok, "Progressing", "Running 'upgrade' action with timeout of 5m0s", gen)
-    deployed = a.deployed or ver
+
+    def snapshot(version, chart_version, status):
+        return {"name": a.name, "namespace": a.ns, "version": version, "status": status,
+                "chartName": chart, "chartVersion": chart_version, "appVersion": a.tag or chart_version,
+                "configDigest": "sha256:" + hashlib.sha256(chart_version.encode()).hexdigest(),
+                "digest": "sha256:" + hashlib.sha256((a.name + chart_version).encode()).hexdigest(),
+                "firstDeployed": ts(600), "lastDeployed": ts(5)}
+
+    history = []
+    if ok == "false" and seen:
+        history.append(snapshot(gen + 1, attempted, "failed"))
+    if deployed:
+        history.append(snapshot(gen, deployed, "deployed"))
     st = {"observedGeneration": gen, "conditions": [ready, dict(ready, type="Released")],
           "helmChart": "flux-system/%s-%s" % (a.ns, a.name), "lastAttemptedGeneration": gen,
-          "lastAttemptedRevision": ver, "lastAttemptedReleaseAction": "upgrade",
-          "storageNamespace": a.ns,
-          "history": [{"name": a.name, "namespace": a.ns, "version": a.generation,
-                       "status": "deployed" if ok == "true" else "failed",
-                       "chartName": chart, "chartVersion": deployed, "appVersion": a.tag or deployed,
-                       "configDigest": "sha256:" + hashlib.sha256(deployed.encode()).hexdigest(),
-                       "digest": "sha256:" + hashlib.sha256((a.name + deployed).encode()).hexdigest(),
-                       "firstDeployed": ts(600), "lastDeployed": ts(5)}]}
+          "lastAttemptedRevision": attempted, "lastAttemptedReleaseAction": "upgrade",
+          "storageNamespace": a.ns, "history": history}
     if a.api == "v2beta1":  # the older shape: lastAppliedRevision instead of history
         st.pop("history")
-        st["lastAppliedRevision"] = deployed
-        st["lastReleaseRevision"] = a.generation
+        if deployed:
+            st["lastAppliedRevision"] = deployed
+        st["lastReleaseRevision"] = gen
     spec = {"interval": "10m", "releaseName": a.name,
-            "chart": {"spec": {"chart": chart, "version": ver,
+            "chart": {"spec": {"chart": chart, "version": want,
                                "sourceRef": {"kind": "HelmRepository", "name": "charts", "namespace": "flux-system"}}}}
     if a.tag:
         spec["values"] = {"image": {"tag": a.tag}}
@@ -687,7 +706,7 @@ def make_kustomization(a):
     rev = a.revision or "main@sha1:" + hashlib.sha1(a.name.encode()).hexdigest()
     gen = a.generation if a.observed is None else a.observed
     if a.ready == "true":
-        ready = condition("Ready", "true", "ReconciliationSucceeded", "Applied revision: " + rev, gen)
+        ready = condition("Ready", "true", "ReconciliationSucceeded", "Applied revision: " + (a.deployed or rev), gen)
     elif a.ready == "false":
         ready = condition("Ready", "false", a.reason or "ReconciliationFailed",
                           a.message or "kustomize build failed: accumulating resources", gen)

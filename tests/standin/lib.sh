@@ -5,7 +5,8 @@
 #                               port; writes a kubeconfig whose context is
 #                               "homelab" (namespace default) and exports
 #                               KUBECONFIG, STANDIN_KUBECONFIG, STANDIN_URL,
-#                               STANDIN_PID, KUBECACHEDIR.  Stopped at exit.
+#                               STANDIN_PID, STANDIN_LOG (one line per
+#                               request), KUBECACHEDIR.  Stopped at exit.
 #   standin_stop                stop it now (also run at exit).
 #   standin_pod DIR NAME [opts] and standin_helmrelease, standin_kustomization,
 #   standin_gitrepository, standin_sealedsecret, standin_secret, standin_job,
@@ -60,7 +61,8 @@ users:
 - name: standin
   user: {token: not-checked} # without credentials kubectl prompts for a password over https
 YAML
-    export KUBECONFIG=$STANDIN_KUBECONFIG STANDIN_URL STANDIN_KUBECONFIG STANDIN_PID
+    STANDIN_LOG=$state/requests.log
+    export KUBECONFIG=$STANDIN_KUBECONFIG STANDIN_URL STANDIN_KUBECONFIG STANDIN_PID STANDIN_LOG
     export KUBECACHEDIR=$state/cache # not ~/.kube: discovery is cached per port
     # Keep whatever EXIT trap the test set, and stop the stand-in first.
     local prev

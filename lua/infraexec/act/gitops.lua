@@ -123,6 +123,21 @@ function M.set_tags(a)
   return app
 end
 
+-- release{app = NAME, version = V}: the app's tags set to V, validated,
+-- committed ("TASK-ID: NAME to V"), and reconciled when gitops.reconcile
+-- is set.  The app's settings and the commit id, or nil and why.
+function M.release(a)
+  local app, err = M.set_tags(a)
+  if not app then return nil, err end
+  local id, cerr = M.commit{ message = ("%s: %s to %s"):format(ix.task().id or "infraexec", a.app, a.version) }
+  if not id then return nil, "validated but not committed: " .. cerr end
+  if M.settings().reconcile then
+    local r, rerr = M.reconcile{}
+    if not r then return nil, "committed " .. id .. " but reconcile failed: " .. rerr end
+  end
+  return app, id
+end
+
 -- remove_resource{file = F, name = N}: drop N's entries from the
 -- kustomization F, validated.  The path and the number removed, or nil, why.
 function M.remove_resource(a)
