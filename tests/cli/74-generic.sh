@@ -131,6 +131,14 @@ like "$(reason 9)" "runs kubectl through a shell, where infraexec cannot pin the
     "kubectl in a pipeline is not run"
 like "$(reason 10)" "ffl-web/ffl-frontend-1: ImagePullBackOff" "verify rule: the pod pulling in vain is named"
 
+# A dry run reads the world the same way, and runs no other command.
+sed -i 's/^- \[x\]/- [ ]/' "$lab/tasks/active/TASK-742.md"
+ix run TASK-742 --tasks-dir "$lab/tasks" --json -q --dry-run
+is "$(jq -r '[.criteria[]|select(.would_complete)]|length' <<<"$out")" 0 "dry run: none would complete"
+like "$(reason 4)" "ffl/ffl-backend-1: CrashLoopBackOff" "dry run: kubectl get pods was read for real"
+is "$(reason 8)" "needs a person: infraexec cannot judge \`echo fine\`; a person reads its output" \
+    "dry run: an unknown reader is not run"
+
 # ---- the friendly twin: the same claims true, ticked with evidence ----
 rm -f "$api"/*/*/*.json "$api"/*/*.json 2>/dev/null
 rm -rf "$api" && mkdir -p "$api"
