@@ -150,11 +150,11 @@ local function choose(c)
   return best or refused
 end
 
--- The criterion's kind: the rule's own, else the classifier's, else action.
-local function kind_of(rule, c)
+-- The criterion's kind: the rule's own, else the classifier's (CLASSIFIED),
+-- else action.
+local function kind_of(rule, classified)
   if rule.kind then return rule.kind end
-  local k = classify.kind(c.text)
-  if k == "action" or k == "assertion" then return k end
+  if classified == "action" or classified == "assertion" then return classified end
   return "action"
 end
 
@@ -165,6 +165,9 @@ function M.judge(done, message, evidence)
   local list, lerr = ev.list(evidence)
   local bad = lerr or (list and ev.malformed(list))
   if bad then return { done = false, reason = "the rule returned malformed evidence: " .. bad, evidence = {} } end
+  for _, o in ipairs(list) do -- one line each: they go beside a tick
+    for _, k in ipairs{ "looked_at", "expected", "seen" } do o[k] = o[k]:gsub("%s*[\r\n]+%s*", " ") end
+  end
   local note = message ~= nil and tostring(message) or nil
   if done ~= true then
     local f = ev.first_failure(list)
@@ -189,10 +192,10 @@ end
 -- checked criterion still holds, through the rule's check function (or its
 -- run, for read-only handlers such as verify).
 function M.dispatch(c, mode)
-  local kind, why = classify.kind(c.text)
-  if kind == "negation" then -- "Make sure nobody runs ...": never run
-    if mode == "check" then return { unverifiable = true, kind = kind, reason = "needs a person: " .. why } end
-    return { done = false, kind = kind, reason = "needs a person: " .. why }
+  local classified, why = classify.kind(c.text)
+  if classified == "negation" then -- "Make sure nobody runs ...": never run
+    if mode == "check" then return { unverifiable = true, kind = classified, reason = "needs a person: " .. why } end
+    return { done = false, kind = classified, reason = "needs a person: " .. why }
   end
   if mode ~= "check" then
     local why = blocked(c)
@@ -210,7 +213,7 @@ function M.dispatch(c, mode)
     if mode == "check" then return { rule = name, unverifiable = true, reason = pick.refusal } end
     return { rule = name, done = false, reason = pick.refusal }
   end
-  local kind = kind_of(rule, c)
+  local kind = kind_of(rule, classified)
   c.kind = kind
   local fn = rule.run
   if mode == "check" then

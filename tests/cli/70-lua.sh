@@ -143,7 +143,7 @@ local ev = require "infraexec.evidence"
 return { rules = {
   { pattern = "^Claim done without", run = function() return true, "trust me" end },
   { pattern = "^Claim done but", observe = "file.contains", run = function()
-      return true, "looks fine", { ok = false, looked_at = "the world", expected = "green", seen = "red" } end },
+      return true, "looks fine", { ok = false, looked_at = "the world", expected = "green", seen = "red\n  and more" } end },
   { pattern = "^Claim done with junk", observe = "file.contains", run = function() return true, "", { "junk" } end },
   { match = function(c) return c.text:match("^Claim done and see") end, observe = "file.contains",
     description = "a match function", run = function() return false, "the less specific rule ran" end },
@@ -158,7 +158,7 @@ is "$(jq -r '.criteria[0].reason' <<<"$out")" "the rule observed nothing (it sai
     "done without evidence: not ticked, and says so"
 is "$(jq -r '.criteria[3].rule' <<<"$out")" "testing: ^Claim done and see" \
     "two rules claim a criterion: the more specific (a pattern over a match function) wins"
-is "$(jq -r '.criteria[1].reason' <<<"$out")" "the world: expected green, saw red" \
+is "$(jq -r '.criteria[1].reason' <<<"$out")" "the world: expected green, saw red and more" \
     "a failing observation: the reason names what was looked at, expected and seen"
 like "$(jq -r '.criteria[2].reason' <<<"$out")" "malformed evidence: observation 1 is not a table" \
     "malformed evidence is refused"
@@ -169,7 +169,7 @@ like "$(sed -n '/Progress Log/,$p' "$W/tasks/active/TASK-912.md")" \
     "Completed criterion 4: Claim done and see it (seen); evidence: the world: green" \
     "the Progress Log carries the evidence"
 ix run TASK-912 --tasks-dir "$W/tasks" --handlers "$W/custom" -q
-like "$out" "  - Evidence: looked at the world; expected green; seen red (not as expected)" \
+like "$out" "  - Evidence: looked at the world; expected green; seen red and more (not as expected)" \
     "Markdown: the evidence under the criterion"
 
 # handlers check: a rule that can tick without a declared observer, or
