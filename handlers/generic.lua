@@ -83,6 +83,7 @@ local function run(c, cmd)
   end
   -- An assertion's unknown reader: its output is for a person to judge.
   obs[1].ok = false
+  if r.dry_run then return false, ("needs a person: infraexec cannot judge `%s`; a person reads its output"):format(cmd), obs end
   return false, ("needs a person: infraexec cannot judge `%s`; it gave %s"):format(cmd, obs[1].seen), obs
 end
 

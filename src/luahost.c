@@ -519,18 +519,21 @@ static int l_task(lua_State *L)
 }
 
 
-/* "file", "directory", "other" or nil; and whether we may execute it. */
+/* "file", "directory", "other" or nil; whether we may execute it; and its
+ * real path (links resolved). */
 static int l_exists(lua_State *L)
 {
     const char *path = push_path(L, 1);
     struct stat st;
-    if (stat(path, &st) < 0) {
+    char real[PATH_MAX];
+    if (stat(path, &st) < 0 || !realpath(path, real)) {
         lua_pushnil(L);
         return 1;
     }
     lua_pushstring(L, S_ISREG(st.st_mode) ? "file" : S_ISDIR(st.st_mode) ? "directory" : "other");
     lua_pushboolean(L, access(path, X_OK) == 0);
-    return 2;
+    lua_pushstring(L, real);
+    return 3;
 }
 
 static int l_debug(lua_State *L)

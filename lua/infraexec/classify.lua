@@ -32,7 +32,7 @@ M.actions = {
   "reencrypt", "regenerate", "reissue", "release", "remove", "rename", "replace",
   "resolve", "restart", "restore", "review", "rollback", "roll back", "roll out",
   "rotate", "run", "scale", "seal", "set", "tag", "trigger", "update", "upgrade",
-  "upload", "write",
+  "upload", "wait", "write",
 }
 
 -- Words allowed before the verb: "Successfully build all triager images".

@@ -77,17 +77,20 @@ function M.command(cmd)
   if first:find("/", 1, true) then
     local path = home(first)
     if path:sub(1, 1) ~= "/" then path = ix.task().workspace .. "/" .. path end
-    local kind, exec = ix.exists(path)
+    local kind, exec, real = ix.exists(path)
     local ext = first:match("%.([%w]+)$")
     if kind == "directory" then return ("`%s` is a directory, not a command"):format(first) end
     if ext and has(M.data_extensions, ext:lower()) then return ("`%s` is a file, not a command"):format(first) end
     if kind ~= "file" then return ("`%s` does not exist"):format(first) end
     if not exec then return ("`%s` is a file, not a command (not executable)"):format(first) end
+    local why, file = secret(real, config) -- a link to a secret is one
+    if why and file then return ("`%s` is a file, not a command (it leads to %s, %s)"):format(first, real, why) end
     if ("/" .. path .. "/"):find("/../", 1, true) then
       return ("`%s` leaves the directories infraexec.yaml names"):format(first)
     end
     for _, r in ipairs(roots(config)) do
-      if path:sub(1, #r + 1) == r .. "/" then return nil end
+      local _, _, rr = ix.exists(r)
+      if rr and real:sub(1, #rr + 1) == rr .. "/" then return nil end
     end
     return ("`%s` is outside the directories infraexec.yaml names"):format(first)
   end

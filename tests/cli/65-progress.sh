@@ -13,7 +13,7 @@ labels: []
 ---
 ## Acceptance Criteria
 - [ ] Run slow: `sh -c 'echo working; sleep 1.2; echo almost'`
-- [ ] Run fails: `false`
+- [ ] Run what fails: `false`
 MD
 cp "$T/tasks/active/TASK-920.md" "$T/orig.md"
 

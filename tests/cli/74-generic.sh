@@ -66,11 +66,13 @@ unlike "$all" "s3cr3t-value" "the secret is in no task file, report or log"
 unlike "$all" "PRIVATE KEY" "the key is in no task file, report or log"
 
 # ---- kubectl and flux only ever see the configured cluster ----
+ln -s "$T/home/.secrets/ffl.env" "$lab/tasks/run-me"
 task TASK-744 'The pods are listed: `kubectl --kubeconfig /tmp/other get pods -A`' \
     'Pods are listed: `kubectl get pods -A --context prod`' \
     'The pods are listed: `kubectl --context=homelab get pods -A | wc -l`' \
     "Run the escape: \`./../../../../../../bin/touch $T/escaped\`" \
-    "Check it: \`sh $HOME/.secrets/ffl.env\`"
+    "Check it: \`sh $HOME/.secrets/ffl.env\`" \
+    "Run it: \`./tasks/run-me\`"
 ix run TASK-744 --tasks-dir "$lab/tasks" --json -q
 like "$(reason 0)" "the command sets --kubeconfig; infraexec uses the configured cluster only" \
     "a kubeconfig in the task is refused"
@@ -82,6 +84,8 @@ ok "... and did not run" test ! -e "$T/escaped"
 like "$(reason 4)" ".secrets/ffl.env\`, a secret file; infraexec runs nothing that reads secrets" \
     "a secrets file as an argument is refused"
 ok "... and did not run" test ! -e "$T/secret-ran"
+like "$(reason 5)" "\`./tasks/run-me\` is a file, not a command (it leads to $T/home/.secrets/ffl.env, a secret file)" \
+    "a link to a secret file is followed and refused"
 is "$(jq -r '[.criteria[].commands|length]|add' <<<"$out")" 0 "none of them started a command"
 
 # ---- a hostile world: nothing is true ----
@@ -130,6 +134,14 @@ is "$(reason 8)" "needs a person: infraexec cannot judge \`echo fine\`; it gave 
 like "$(reason 9)" "runs kubectl through a shell, where infraexec cannot pin the kube context" \
     "kubectl in a pipeline is not run"
 like "$(reason 10)" "ffl-web/ffl-frontend-1: ImagePullBackOff" "verify rule: the pod pulling in vain is named"
+
+# A dry run reads the world the same way, and runs no other command.
+sed -i 's/^- \[x\]/- [ ]/' "$lab/tasks/active/TASK-742.md"
+ix run TASK-742 --tasks-dir "$lab/tasks" --json -q --dry-run
+is "$(jq -r '[.criteria[]|select(.would_complete)]|length' <<<"$out")" 0 "dry run: none would complete"
+like "$(reason 4)" "ffl/ffl-backend-1: CrashLoopBackOff" "dry run: kubectl get pods was read for real"
+is "$(reason 8)" "needs a person: infraexec cannot judge \`echo fine\`; a person reads its output" \
+    "dry run: an unknown reader is not run"
 
 # ---- the friendly twin: the same claims true, ticked with evidence ----
 rm -f "$api"/*/*/*.json "$api"/*/*.json 2>/dev/null
