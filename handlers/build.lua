@@ -1,82 +1,85 @@
 -- build.lua - building container images and pushing them to the registry.
 -- A push counts only when the registry lists every image at the version.
-local ix = require "infraexec"
-local diagnose = require "infraexec.diagnose"
+local ev = require "infraexec.evidence"
+local build = require "infraexec.act.project"
+local command = require "infraexec.observe.command"
 local project = require "infraexec.project"
 local registry = require "infraexec.registry"
+local reg = require "infraexec.observe.registry"
 local values = require "infraexec.values"
+local wording = require "infraexec.wording"
 
--- The project's command (from infraexec.yaml, else the task's code block).
-local function command(p, which, version)
-  local env = { REGISTRY_URL = registry.address(), VERSION = version }
-  local argv = p[which] or (which == "push" and p.build)
-  if argv then return { argv = argv, cwd = p.path, env = env } end
-  local block = project.code_block(p.name)
-  if block then return { script = block.text, cwd = p.path, env = env } end
-  return nil, ("no %s command for %s: set projects.%s.%s in infraexec.yaml"):format(
-    which, p.name, p.name, which)
-end
-
-local function build(_, name, version)
-  local p, err = project.get(name)
-  if not p then return false, err end
+-- "Build all FFL containers with version 0.1.18": the build ran and exited 0.
+local function built(_, name, version)
+  if not version then -- "Build all remaining mtg_dev_agents containers": the task names it elsewhere
+    local why
+    version, why = project.version_for(name)
+    if not version then return false, why end
+  end
   local v, verr = values.version(version)
   if not v then return false, verr end
-  local spec, cerr = command(p, "build", v)
-  if not spec then return false, cerr end
-  local r = ix.run(spec)
-  if not r.ok then return false, diagnose.build(p, r) end
-  return true, ("built %s %s"):format(p.name, v)
+  local ok, why, r, spec = build.build{ project = name, version = v }
+  if not r then return false, why end
+  local obs = command.result{ result = r, command = build.describe(spec) }
+  if not ok then return false, why, obs end -- the diagnosis says more than the exit
+  return ev.verdict(obs, "built " .. name .. " " .. v)
 end
 
-local function push(_, name, address)
+-- The project's images and the version the task names for it.
+local function images_of(name)
   local p, err = project.get(name)
-  if not p then return false, err end
+  if not p then return nil, err end
+  local v, verr = project.version_for(name)
+  if not v then return nil, verr end
+  if not p.images or #p.images == 0 then
+    return nil, ("cannot check the push: set projects.%s.images in infraexec.yaml"):format(p.name)
+  end
+  return p.images, v
+end
+
+-- "Push all FFL images to registry 127.0.0.1:5000": the build said it
+-- pushed; the registry is believed, not the build.
+local function pushed(_, name, address)
   local addr, aerr = values.address(address)
   if not addr then return false, aerr end
   if addr ~= registry.address() then
     return false, ("the criterion names registry %s but infraexec.yaml has %s"):format(
       addr, tostring(registry.address()))
   end
-  local v, verr = project.version_for(name)
-  if not v then return false, verr end
-  if not p.images or #p.images == 0 then
-    return false, ("cannot check the push: set projects.%s.images in infraexec.yaml"):format(p.name)
-  end
-  local spec, cerr = command(p, "push", v)
-  if not spec then return false, cerr end
-  local r = ix.run(spec)
-  if not r.ok then return false, diagnose.push(p, r) end
-  -- The build said it pushed; believe the registry only.
-  local ok, detail = registry.has_all(p.images, v)
-  if not ok then return false, "the push exited 0 but " .. detail end
-  return true, detail
+  local images, v = images_of(name)
+  if not images then return false, v end
+  local ok, why = build.push{ project = name, version = v }
+  if not ok then return false, why end
+  local done, msg, obs = ev.verdict(reg.images{ images = images, version = v })
+  return done, done and ("registry lists " .. table.concat(images, ", ") .. " at " .. v) or ("the push exited 0 but " .. msg), obs
 end
 
 -- For `infraexec verify`: are the images still in the registry?
-local function pushed(_, name)
-  local p, err = project.get(name)
-  if not p then return false, err end
-  local v, verr = project.version_for(name)
-  if not v then return false, verr end
-  return registry.has_all(p.images or {}, v)
+local function still_pushed(_, name)
+  local images, v = images_of(name)
+  if not images then return false, v end
+  return ev.verdict(reg.images{ images = images, version = v })
 end
 
 return {
   description = "builds container images and pushes them to the registry",
   rules = {
     {
-      pattern = "^Build all (%S+) containers with version (%S+)",
+      wording = { "Build all [remaining] {project} containers [with version {version}]",
+                  "[Successfully] build all [remaining] {project} images [with version {version}]" },
       description = "build a project's images at a version",
-      examples = { "Build all FFL containers with version 0.1.18" },
-      run = build,
+      examples = { "Build all FFL containers with version 0.1.18", "Successfully build all triager images",
+                   "Build all remaining mtg_dev_agents containers" },
+      kind = "action", observe = "command.result",
+      run = wording.unpack(built, "project", "version"),
     },
     {
-      pattern = "^Push all (%S+) images to registry (%S+)",
+      wording = "Push all [remaining] {project} images to [the] registry {address}",
       description = "push a project's images and confirm them in the registry",
       examples = { "Push all FFL images to registry 127.0.0.1:5000" },
-      run = push,
-      check = pushed,
+      kind = "action", observe = "registry.images",
+      run = wording.unpack(pushed, "project", "address"),
+      check = wording.unpack(still_pushed, "project"),
     },
   },
 }

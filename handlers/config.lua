@@ -2,73 +2,47 @@
 -- configured command (and lint script), committed after validation.  Never
 -- applied: Flux does that.
 local ix = require "infraexec"
-local gitops = require "infraexec.gitops"
-local diagnose = require "infraexec.diagnose"
+local ev = require "infraexec.evidence"
+local gitops = require "infraexec.act.gitops"
+local file = require "infraexec.observe.file"
+local git = require "infraexec.observe.git"
+local wording = require "infraexec.wording"
 
-local function in_gitops(file)
-  local g, err = gitops.settings()
-  if not g then return nil, err end
-  file = file:gsub("^%a[%w_%-]*/", function(repo)
-    -- "beckerkube/clusters/..." names the repository by its own name
-    local base = g.path:match("([^/]+)$")
-    return (repo == base .. "/") and "" or repo
-  end)
-  if file:sub(1, 1) ~= "/" then file = g.path .. "/" .. file end
-  return file
-end
-
-local function finish(ok, why, message)
-  if not ok then return false, type(why) == "table" and diagnose.validation(why) or why end
-  local id, err = gitops.commit(message)
+-- Commit what the action changed, then the evidence: OBS plus the file at HEAD.
+local function commit_and_observe(path, message, obs)
+  local id, err = gitops.commit{ message = message }
   if not id then return false, "validated but not committed: " .. err end
-  return true, id == "nothing to commit" and "already so" or ("validated, committed " .. id:sub(1, 12))
+  ev.add(obs, git.committed{ repo = gitops.settings().path, paths = { path } })
+  return ev.verdict(obs, id == "nothing to commit" and "already so" or ("validated, committed " .. id:sub(1, 12)))
 end
 
 -- "Remove mtg-agents from beckerkube/clusters/minikube/apps/kustomization.yaml"
-local function remove_resource(_, name, file)
-  local path, err = in_gitops(file)
-  if not path then return false, err end
-  local text, rerr = ix.read_file(path)
-  if not text then return false, rerr end
-  local kept, removed = {}, 0
-  for line in (text .. (text:sub(-1) == "\n" and "" or "\n")):gmatch("([^\n]*)\n") do
-    local entry = line:match("^%s*%-%s*(%S+)%s*$")
-    if entry and (entry:match("/" .. name:gsub("%p", "%%%0") .. "/?$") or entry == name) then
-      removed = removed + 1
-    else
-      kept[#kept + 1] = line
-    end
-  end
-  if removed == 0 then
-    return true, ("%s no longer lists %s"):format(path, name)
-  end
-  local new = table.concat(kept, "\n") .. (text:sub(-1) == "\n" and "\n" or "")
-  local ok, why = gitops.edit(path, new, ("removed %s (%d entr%s)"):format(name, removed, removed == 1 and "y" or "ies"))
-  return finish(ok, why, ("%s: remove %s from %s"):format(ix.task().id or "infraexec", name, file))
+local function remove_resource(_, name, f)
+  local path, n = gitops.remove_resource{ file = f, name = name }
+  if not path then return false, n end
+  local obs = file.kustomization_lacks{ path = path, name = name }
+  if n == 0 then return ev.verdict(obs, ("%s no longer lists %s"):format(path, name)) end
+  return commit_and_observe(path, ("%s: remove %s from %s"):format(ix.task().id or "infraexec", name, f), obs)
 end
 
 -- "Set spec.timeout to 10m in apps/ffl/helmrelease.yaml"
-local function set_value(_, key, value, file)
-  local path, err = in_gitops(file)
+local function set_value(_, key, value, f)
+  local path, err = gitops.set_value{ file = f, key = key, value = value }
   if not path then return false, err end
-  local text, rerr = ix.read_file(path)
-  if not text then return false, rerr end
-  local new = ix.yaml_set(text, key, value)
-  local ok, why = gitops.edit(path, new, key .. " -> " .. value)
-  if ok and not ix.dry_run() and ix.yaml_get(ix.read_file(path), key) ~= value then
-    return false, ("%s: %s did not take the value %s"):format(path, key, value)
-  end
-  return finish(ok, why, ("%s: set %s to %s in %s"):format(ix.task().id or "infraexec", key, value, file))
+  return commit_and_observe(path, ("%s: set %s to %s in %s"):format(ix.task().id or "infraexec", key, value, f),
+    file.yaml_values{ path = path, keys = { key }, value = value })
 end
 
 return {
   description = "changes manifests in the GitOps repository, validates, commits",
   rules = {
-    { pattern = "^Remove (%S+) from (%S*kustomization%.yaml)", description = "drop a resource from a kustomization",
+    { wording = "Remove {name} from [the] {file:kustomization}", description = "drop a resource from a kustomization",
       examples = { "Remove mtg-agents from beckerkube/clusters/minikube/apps/kustomization.yaml" },
-      run = remove_resource },
-    { pattern = "^Set (%S+) to (%S+) in (%S+%.ya?ml)$", description = "set a value in a manifest",
+      kind = "action", observe = { "file.kustomization_lacks", "git.committed" },
+      run = wording.unpack(remove_resource, "name", "file") },
+    { wording = "Set {key} to {value:word} in {file:path}", description = "set a value in a manifest",
       examples = { "Set spec.timeout to 10m in apps/ffl/helmrelease.yaml" },
-      run = set_value },
+      kind = "action", observe = { "file.yaml_values", "git.committed" },
+      run = wording.unpack(set_value, "key", "value", "file") },
   },
 }

@@ -2,108 +2,78 @@
 -- in the app's HelmRelease (only those bytes change), validate, commit only
 -- when validation passed, reconcile if configured.  Never kubectl apply.
 local ix = require "infraexec"
-local gitops = require "infraexec.gitops"
-local diagnose = require "infraexec.diagnose"
-local shell = require "infraexec.shell"
-local values = require "infraexec.values"
+local ev = require "infraexec.evidence"
+local gitops = require "infraexec.act.gitops"
+local command = require "infraexec.observe.command"
+local git = require "infraexec.observe.git"
+local release = require "infraexec.observe.gitops"
+local wording = require "infraexec.wording"
 
-local function app_settings(name)
-  local g, err = gitops.settings()
-  if not g then return nil, err end
-  local apps = g.apps or {}
-  local app = apps[name] or apps[name:lower()]
-  if not app or not app.helmrelease or not app.tags then
-    return nil, ("no gitops.apps.%s with helmrelease and tags in infraexec.yaml"):format(name:lower())
-  end
-  return app
-end
-
-local function update_helmrelease(_, name, _, version)
-  local app, err = app_settings(name)
-  if not app then return false, err end
-  local v, verr = values.version(version)
-  if not v then return false, verr end
-  local text, rerr = ix.read_file(app.helmrelease)
-  if not text then return false, rerr end
-  local new = text
-  for _, path in ipairs(app.tags) do new = ix.yaml_set(new, path, v) end
-  local ok, why = gitops.edit(app.helmrelease, new, "image tags -> " .. v)
-  if not ok then
-    return false, type(why) == "table" and diagnose.validation(why) or why
-  end
-  -- Observe the result: read the file back.
-  local written = ix.read_file(app.helmrelease)
-  for _, path in ipairs(app.tags) do
-    if not ix.dry_run() and ix.yaml_get(written, path) ~= v then
-      return false, ("%s: %s is not %s after the edit"):format(app.helmrelease, path, v)
-    end
-  end
-  local id, cerr = gitops.commit(("%s: %s to %s"):format(ix.task().id or "infraexec", name, v))
-  if not id then return false, "validated but not committed: " .. cerr end
-  local g = gitops.settings()
-  if g.reconcile then
-    local r = ix.run{ argv = g.reconcile, cwd = g.path }
-    if not r.ok then return false, "committed " .. id .. " but reconcile failed: " .. shell.failure(r) end
-  end
-  return true, ("%s set to %s in %s, validated, committed %s"):format(
-    table.concat(app.tags, ", "), v, app.helmrelease, id:sub(1, 12))
-end
-
--- For `infraexec verify`: does the HelmRelease still say VERSION, committed?
+-- For `infraexec verify`: the HelmRelease carries VERSION, committed.
 local function helmrelease_holds(_, name, _, version)
-  local app, err = app_settings(name)
-  if not app then return false, err end
-  local text, rerr = ix.read_file(app.helmrelease)
-  if not text then return false, rerr end
-  for _, path in ipairs(app.tags) do
-    local got = ix.yaml_get(text, path)
-    if got ~= version then return false, ("%s: %s is %s, not %s"):format(app.helmrelease, path, got, version) end
-  end
-  local g = gitops.settings()
-  for _, p in ipairs(ix.git_status(g.path)) do
-    if g.path .. "/" .. p == app.helmrelease then return false, app.helmrelease .. " has uncommitted changes" end
-  end
-  return true, ("%s says %s and is committed"):format(app.helmrelease, version)
+  return ev.verdict(release.helmrelease{ app = name, version = version })
 end
 
+-- "Update ffl HelmRelease in beckerkube to version 0.1.18"
+local function update_helmrelease(_, name, _, version)
+  local app, id = gitops.release{ app = name, version = version }
+  if not app then return false, id end
+  return ev.verdict(release.helmrelease{ app = name, version = version },
+    ("%s set to %s in %s, validated, committed %s"):format(
+      table.concat(app.tags, ", "), version, app.helmrelease, id:sub(1, 12)))
+end
+
+-- "Commit changes to beckerkube repository": every file this run changed is committed.
 local function commit_changes()
-  local id, err = gitops.commit((ix.task().id or "infraexec") .. ": " .. (ix.task().title or "changes"))
+  local g, gerr = gitops.settings()
+  if not g then return false, gerr end
+  local id, err = gitops.commit{ message = (ix.task().id or "infraexec") .. ": " .. (ix.task().title or "changes") }
   if not id then return false, err end
-  local left = gitops.uncommitted()
-  if not ix.dry_run() and #left > 0 then
-    return false, "still uncommitted: " .. table.concat(left, ", ")
-  end
-  return true, id == "nothing to commit" and "every change of this run is committed" or ("committed " .. id:sub(1, 12))
+  local paths = gitops.touched()
+  local obs = #paths > 0 and git.committed{ repo = g.path, paths = paths }
+    or { ev.observation(#ix.git_status(g.path) == 0, "git status of " .. g.path, "no uncommitted change",
+                        #ix.git_status(g.path) == 0 and "clean" or table.concat(ix.git_status(g.path), ", ")) }
+  return ev.verdict(obs, id == "nothing to commit" and "every change of this run is committed" or ("committed " .. id:sub(1, 12)))
+end
+
+-- "Commit and push ...": the commit is made and observed, but infraexec
+-- never pushes to a remote, so the criterion stays for a person.
+local function commit_not_push()
+  local done, note = commit_changes()
+  if not done then return false, note end
+  return false, "needs a person: " .. note .. "; pushing to the remote is not done by infraexec"
 end
 
 -- "Trigger Flux reconciliation: flux reconcile kustomization clusters-minikube"
 local function reconcile(c, written)
-  local g = gitops.settings() or {}
-  local spec = g.reconcile and { argv = g.reconcile, cwd = g.path }
-  if not spec then
-    local cmd = c.code[1] or written
-    spec = shell.command(cmd)
-    if spec.script then
-      return false, "the reconcile command has shell syntax; set gitops.reconcile in infraexec.yaml"
-    end
-  end
-  local r = ix.run(spec)
-  if not r.ok then return false, shell.failure(r) end
-  return true, "reconciliation triggered"
+  local _, why, r, spec = gitops.reconcile{ command = c.code[1] or written }
+  if not r then return false, why end
+  return ev.verdict(command.result{ result = r, command = table.concat(spec.argv, " ") })
 end
 
 return {
   description = "updates HelmReleases in the GitOps repository and commits them",
   rules = {
-    { pattern = "^Update (%S+) HelmRelease in (%S+) to version (%S+)",
+    { wording = "Update [the] {app} HelmRelease in [the] {repo:name} [repository] to version {version}",
       description = "set an app's image tags, validate, commit",
       examples = { "Update ffl HelmRelease in beckerkube to version 0.1.18" },
-      run = update_helmrelease, check = helmrelease_holds },
-    { pattern = "^Commit changes to (%S+) repository", description = "commit what this run changed",
+      kind = "action", observe = "gitops.helmrelease",
+      run = wording.unpack(update_helmrelease, "app", "repo", "version"),
+      check = wording.unpack(helmrelease_holds, "app", "repo", "version") },
+    { wording = "Commit [the] changes to [the] {repo:name} repository", description = "commit what this run changed",
       examples = { "Commit changes to beckerkube repository" },
+      kind = "action", observe = "git.committed",
       run = commit_changes },
-    { pattern = "^Trigger Flux reconciliation:?%s*`?([^`]*)`?$", description = "run the reconcile command",
+    { wording = { "Commit and push [the] [updated] HelmReleases [to [the] {repo:name} [repository]]",
+                  "Commit and push [the] changes to [the] {repo:name} [repository]" },
+      description = "commit what this run changed; the push is left to a person",
+      examples = { "Commit and push updated HelmReleases", "Commit and push changes to beckerkube repository" },
+      kind = "action", observe = "git.committed",
+      run = commit_not_push },
+    { wording = { "Trigger [a] Flux reconciliation {command:text}", "Trigger [a] Flux reconciliation" },
+      description = "run the reconcile command",
       examples = { "Trigger Flux reconciliation: flux reconcile kustomization clusters-minikube" },
-      run = reconcile },
+      kind = "action", observe = "command.result",
+      run = wording.unpack(reconcile, "command") },
   },
 }

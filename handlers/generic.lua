@@ -1,23 +1,103 @@
 -- generic.lua - the last resort: a criterion that carries exactly one inline
--- command runs it, and is done when it succeeds.
+-- command.  It runs only what is a command (never a data or secrets file,
+-- lua/infraexec/readers.lua).  For an action, exit 0 completes it with the
+-- command's last lines as evidence:
 --   - [ ] Create marker: `touch /tmp/marker`
+-- For an assertion exit 0 proves nothing: a known reader (`kubectl get`,
+-- `flux get`, `curl URL`) is read by infraexec itself and the claim checked
+-- on what it returns; any other command's output goes to a person.
 local ix = require "infraexec"
+local classify = require "infraexec.classify"
+local ev = require "infraexec.evidence"
+local command = require "infraexec.observe.command"
+local http = require "infraexec.observe.http"
+local objects = require "infraexec.observe.objects"
+local readers = require "infraexec.readers"
+local registry = require "infraexec.registry"
 local shell = require "infraexec.shell"
 
+-- CMD as a run spec; kubectl and flux pinned to the configured context.
+local function spec_of(cmd)
+  local spec = shell.command(cmd)
+  if spec.argv and readers.cluster_tools[spec.argv[1]] then
+    local argv, env = readers.pinned(spec.argv)
+    if not argv then return nil, env end
+    return { argv = argv, env = env }
+  end
+  if spec.script then
+    for tool in pairs(readers.cluster_tools) do
+      if cmd:find("%f[%w]" .. tool .. "%f[%W]") then
+        return nil, ("`%s` runs %s through a shell, where infraexec cannot pin the kube context"):format(cmd, tool)
+      end
+    end
+  end
+  return spec
+end
+
+-- The HTTP status the criterion names ("returns 404", "HTTP 503"), if any.
+local function status_named(text)
+  local s = text:match("[Rr]eturns%s+(%d%d%d)%f[%D]") or text:match("[Aa]nswers%s+(%d%d%d)%f[%D]")
+    or text:match("[Rr]esponds with%s+(%d%d%d)%f[%D]") or text:match("HTTP%s+(%d%d%d)%f[%D]")
+  return s and tonumber(s)
+end
+
+-- An assertion read by infraexec: the objects or the URL, checked.
+local function observe(c, q)
+  if q.url then
+    local s = registry.settings()
+    local host = q.url:match("^https?://([^/]+)")
+    local ours = host == s.address
+    return ev.verdict(http.health{ url = q.url, status = status_named(c.text),
+                                   ca = ours and s.ca or nil, insecure = ours and s.insecure_skip_verify == true })
+  end
+  local claim = readers.claim(c.text, q.kind)
+  if not claim then
+    return false, ("needs a person: infraexec reads `%s` but cannot tell what the criterion expects of %s"):format(
+      c.code[1], q.kind)
+  end
+  if claim.namespace and q.namespace and claim.namespace ~= q.namespace then
+    return false, ("the criterion names namespace %s but the command reads %s"):format(claim.namespace, q.namespace)
+  end
+  if (ix.config().kube or {}).context == nil then
+    return false, "set kube.context in infraexec.yaml: infraexec reads the cluster only through a named context"
+  end
+  return ev.verdict(objects.claim{ kind = q.kind, namespace = claim.namespace or q.namespace, selector = q.selector,
+                                   names = claim.names or (#q.names > 0 and q.names or nil),
+                                   workload = claim.workload, state = claim.state, count = claim.count })
+end
+
+local function run(c, cmd)
+  local kind = c.kind or classify.kind(c.text)
+  if kind == "negation" then return false, "needs a person: a negation is never run" end
+  local q = kind == "assertion" and readers.reader(cmd)
+  local why = readers.command(cmd)
+  if why and not q then return false, "needs a person: " .. why end
+  if q then return observe(c, q) end
+  local spec, serr = spec_of(cmd)
+  if not spec then return false, "needs a person: " .. serr end
+  local r = ix.run(spec)
+  local obs = command.result{ result = r, command = cmd }
+  if kind == "action" then
+    if r.ok then return ev.verdict(obs, "`" .. cmd .. "` succeeded") end
+    return false, shell.failure(r), obs
+  end
+  -- An assertion's unknown reader: its output is for a person to judge.
+  obs[1].ok = false
+  if r.dry_run then return false, ("needs a person: infraexec cannot judge `%s`; a person reads its output"):format(cmd), obs end
+  return false, ("needs a person: infraexec cannot judge `%s`; it gave %s"):format(cmd, obs[1].seen), obs
+end
+
 return {
-  description = "runs the single inline command of a criterion",
+  description = "runs the single inline command of a criterion (actions); reads known readers (assertions)",
   rules = {
     {
       description = "criterion with exactly one inline command",
       examples = { "Create marker: `touch marker`" },
+      observe = { "command.result", "objects.claim", "http.health" },
       match = function(c)
         if #c.code == 1 then return c.code[1] end
       end,
-      run = function(_, cmd)
-        local r = ix.run(shell.command(cmd))
-        if r.ok then return true, "`" .. cmd .. "` succeeded" end
-        return false, shell.failure(r)
-      end,
+      run = run,
     },
   },
 }

@@ -2,11 +2,13 @@
 -- configured CA, never curl -k), the cluster through kubectl.  Tried for
 -- every task (types.lua), after the task's own handlers.
 local ix = require "infraexec"
-local kube = require "infraexec.kube"
+local ev = require "infraexec.evidence"
+local kube = require "infraexec.observe.kube"
 local project = require "infraexec.project"
 local registry = require "infraexec.registry"
+local reg = require "infraexec.observe.registry"
 
--- "Verify images in registry: `curl -k https://HOST/v2/IMAGE/tags/list`"
+-- "Verify images (are) in registry: `curl -k https://HOST/v2/IMAGE/tags/list`"
 local function image_tags(c)
   local text = table.concat(c.code, " ") .. " " .. c.text
   local host, image = text:match("https?://([^/%s`]+)/v2/([%w%._/%-]+)/tags/list")
@@ -15,63 +17,69 @@ local function image_tags(c)
     return false, ("the criterion asks %s but infraexec.yaml's registry is %s"):format(
       host, tostring(registry.address()))
   end
-  local tags, err = registry.tags(image)
-  if not tags then return false, err end
-  if #tags == 0 then return false, image .. " has no tags in the registry" end
   local version = project.version_for(image:match("^([^/]+)"))
-  if version then
-    local ok, detail = registry.has(image, version)
-    if not ok then return false, detail end
-  end
-  return true, ("registry lists %s: %s"):format(image, table.concat(tags, ", "))
+  return ev.verdict(reg.tags{ image = image, version = version })
 end
 
+-- "Verify all images are in registry catalog": every configured image.
 local function catalog()
-  local repos, err = registry.catalog()
-  if not repos then return false, err end
-  local have, missing = {}, {}
-  for _, r in ipairs(repos) do have[r] = true end
-  for name, p in pairs(ix.config().projects or {}) do
-    for _, image in ipairs(p.images or {}) do
-      if not have[image] then missing[#missing + 1] = image .. " (" .. name .. ")" end
-    end
+  local images = {}
+  for _, p in pairs(ix.config().projects or {}) do
+    for _, image in ipairs(p.images or {}) do images[#images + 1] = image end
   end
-  table.sort(missing)
-  if #missing > 0 then return false, "not in the catalog: " .. table.concat(missing, ", ") end
-  return true, ("catalog holds all %d configured images"):format(#repos)
+  table.sort(images)
+  return ev.verdict(reg.catalog{ images = images })
 end
 
--- A rule that holds when LIST_FN (a kube.lua reader) finds no problem.
-local function no_problems(list_fn, what)
-  return function()
-    local problems, n = list_fn()
-    if not problems then return false, n end
-    if #problems > 0 then return false, table.concat(problems, "; ") end
-    return true, ("%d %s"):format(n, what)
-  end
+-- "All application pods running: `kubectl get pods -A`" (every pod), or
+-- "midwestmtg-backend pods running and healthy" (that workload's pods).
+local function pods(c)
+  local workload = c.text:match("^%**([%w][%w%.%-]*)%** pods")
+  if workload and workload:lower() == "all" then workload = nil end
+  return ev.verdict(kube.pods{ workload = workload })
 end
 
-local pods = no_problems(kube.pod_problems, "pods running and ready")
-local helmreleases = no_problems(kube.helmrelease_problems, "HelmReleases ready")
+-- "No CrashLoopBackOff or CreateContainerConfigError pods": the reasons
+-- the criterion names (CamelCase words), no pod waiting for one of them.
+local function no_backoff(c)
+  local reasons = {}
+  for word in c.text:gmatch("%f[%w]%u%l+%u[%w]*") do reasons[#reasons + 1] = word end
+  return ev.verdict(kube.none_waiting{ reasons = reasons })
+end
+
+local function helmreleases()
+  return ev.verdict(kube.ready{ kind = kube.HELMRELEASES })
+end
 
 return {
   description = "checks the registry and the cluster without changing them",
   readonly = true, -- every rule only observes: `infraexec verify` reruns them as they are
   rules = {
-    { pattern = "^Verify images in registry", description = "an image's tags through the registry API",
-      examples = { "Verify images in registry: `curl -k https://127.0.0.1:5000/v2/ffl/backend/tags/list`" },
+    { wording = "Verify [the] images [are] in [the] registry", description = "an image's tags through the registry API",
+      examples = { "Verify images in registry: `curl -k https://127.0.0.1:5000/v2/ffl/backend/tags/list`",
+                   "Verify images are in registry: `curl -k https://127.0.0.1:5000/v2/ffl/backend/tags/list`" },
+      kind = "assertion", observe = "registry.tags",
       run = image_tags },
-    { pattern = "^Verify all images are in registry catalog", description = "every configured image in the catalog",
+    { wording = "Verify all images are in [the] registry catalog", description = "every configured image in the catalog",
       examples = { "Verify all images are in registry catalog: `curl -k https://127.0.0.1:5000/v2/_catalog`" },
+      kind = "assertion", observe = "registry.catalog",
       run = catalog },
-    { pattern = "[Pp]ods.* running", description = "every pod running and ready",
-      examples = { "All application pods running: `kubectl get pods -A`" },
+    { wording = { "All [application] pods [are] running [and ready]", "All [application] pods [are] running without {reason}",
+                  "{workload:name} pods [are] running [and healthy]", "{workload:name} pods [are] running [and ready]" },
+      description = "the pods (of the workload named) running and ready",
+      examples = { "All application pods running: `kubectl get pods -A`", "midwestmtg-backend pods running and healthy" },
+      kind = "assertion", observe = "kube.pods",
       run = pods },
-    { pattern = "^No .*%f[%w][CI]%w*BackOff", description = "no pod waiting in CrashLoopBackOff/ImagePullBackOff",
+    { wording = "No {reason} [or {other:reason}] [errors] [pods]", description = "no pod waiting in CrashLoopBackOff/ImagePullBackOff",
       examples = { "No CrashLoopBackOff or CreateContainerConfigError pods" },
-      run = pods },
-    { pattern = "HelmReleases? .*[Rr]econcile", description = "every HelmRelease Ready",
-      examples = { "All HelmReleases reconcile successfully: `flux get helmreleases -A`" },
+      kind = "assertion", observe = "kube.none_waiting",
+      run = no_backoff },
+    { wording = { "All HelmReleases reconcile [successfully]", "All HelmReleases show READY=True",
+                  "All HelmReleases [are] ready" },
+      description = "every HelmRelease Ready",
+      examples = { "All HelmReleases reconcile successfully: `flux get helmreleases -A`",
+                   "All HelmReleases show READY=True: `flux get helmreleases -A`" },
+      kind = "assertion", observe = "kube.ready",
       run = helmreleases },
   },
 }

@@ -676,6 +676,8 @@ static void print_inventory(json_t *inv)
             printf("  ERROR: %s\n", json_string_value(json_object_get(v, "error")));
         json_array_foreach(json_object_get(v, "rules"), k, o) {
             const char *pat = json_string_value(json_object_get(o, "pattern"));
+            if (!pat) /* a wording rule: its first template */
+                pat = json_string_value(json_array_get(json_object_get(o, "wording"), 0));
             const char *rd = json_string_value(json_object_get(o, "description"));
             printf("  %zu. %s%s%s\n", k + 1, pat ? pat : "(match function)", rd ? " -- " : "",
                    rd ? rd : "");
@@ -780,8 +782,9 @@ static const command commands[] = {
      "  --note TEXT         what you ran and saw (required)\n"},
     {"lint", cmd_lint, "TASK...", "report every problem as FILE:LINE:COL: message", ""},
     {"run", cmd_run, "TASK", "work through a task's unchecked criteria and report",
-     "  --dry-run           show what would run (rule, commands, diffs); change nothing\n"
-     "  --json              print the report as JSON (schema infraexec.report/1)\n"
+     "  --dry-run           what would complete and why not (rule, evidence, commands,\n"
+     "                      diffs); change nothing; exit 1 when some would not\n"
+     "  --json              print the report as JSON (schema infraexec.report/2)\n"
      "  --report FILE       also write the report to FILE (JSON if it ends in .json)\n"
      "  --only N[,M...]     consider only these criteria\n"
      "  --timeout SECONDS   per command (default: none)\n"

@@ -333,11 +333,12 @@ static void host_on_group(void *vh, pid_t pgid)
 }
 
 /* ix.run, or with ACT 0 its dry-run stand-in: the same checks, the
- * command recorded, nothing spawned. */
+ * command recorded, nothing spawned but what says it only reads. */
 static int run_command(lua_State *L, int act)
 {
     static const char *const keys[] = {"argv", "script", "cwd", "env", "timeout",
-                                       "retries", "backoff", "starts_service", NULL};
+                                       "retries", "backoff", "starts_service", "read_only",
+                                       NULL};
     ix_luahost_ctx *ctx = ctx_of(L);
     ix_crit_report *c = current(L, "run");
     luaL_checktype(L, 1, LUA_TTABLE);
@@ -385,8 +386,14 @@ static int run_command(lua_State *L, int act)
     c->cmds = ix_xrealloc(c->cmds, (c->ncmds + 1) * sizeof *c->cmds);
     ix_cmd_record *rec = &c->cmds[c->ncmds++];
     *rec = r;
-    rec->exit_code = act ? -1 : 0;
-    if (!act) {
+    /* A command that only observes (read_only = true: kubectl get, openssl
+     * x509) runs in a dry run too, so the dry run reports what is true; the
+     * handler that says so is trusted to mean it. */
+    lua_getfield(L, 1, "read_only");
+    int run_now = act || lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    rec->exit_code = run_now ? -1 : 0;
+    if (!run_now) {
         push_result(L, rec, NULL);
         return 1;
     }
@@ -622,16 +629,33 @@ static int l_task(lua_State *L)
 }
 
 
-/* "file", "directory", "other" or nil. */
+/* "file", "directory", "other" or nil; whether we may execute it; and its
+ * real path (links resolved). */
+/* ix.getenv(NAME): the environment infraexec runs in (HOME, PATH...), read
+ * only; the sandbox has no os library. */
+static int l_getenv(lua_State *L)
+{
+    const char *v = getenv(luaL_checkstring(L, 1));
+    if (v)
+        lua_pushstring(L, v);
+    else
+        lua_pushnil(L);
+    return 1;
+}
+
 static int l_exists(lua_State *L)
 {
     const char *path = push_path(L, 1);
     struct stat st;
-    if (stat(path, &st) < 0)
+    char real[PATH_MAX];
+    if (stat(path, &st) < 0 || !realpath(path, real)) {
         lua_pushnil(L);
-    else
-        lua_pushstring(L, S_ISREG(st.st_mode) ? "file" : S_ISDIR(st.st_mode) ? "directory" : "other");
-    return 1;
+        return 1;
+    }
+    lua_pushstring(L, S_ISREG(st.st_mode) ? "file" : S_ISDIR(st.st_mode) ? "directory" : "other");
+    lua_pushboolean(L, access(path, X_OK) == 0);
+    lua_pushstring(L, real);
+    return 3;
 }
 
 static int l_debug(lua_State *L)
@@ -796,6 +820,7 @@ static int open_module(lua_State *L)
         {"run", l_run},           {"read_file", l_read_file}, {"write_file", l_write_file},
         {"log", l_log},           {"dry_run", l_dry_run},     {"task", l_task},
         {"exists", l_exists},     {"debug", l_debug},         {"config", l_config},
+        {"getenv", l_getenv},
         {NULL, NULL},
     };
     /* Every primitive that spawns or writes, with what stands in for it in
@@ -933,6 +958,39 @@ static char *field_string(lua_State *L, const char *key)
     return s;
 }
 
+/* The engine's evidence list (engine.judge checked its shape) into CR,
+ * replacing what an earlier dispatch left. */
+static void read_evidence(lua_State *L, ix_crit_report *cr)
+{
+    for (size_t i = 0; i < cr->nevidence; i++) {
+        free(cr->evidence[i].looked_at);
+        free(cr->evidence[i].expected);
+        free(cr->evidence[i].seen);
+    }
+    free(cr->evidence);
+    cr->evidence = NULL;
+    cr->nevidence = 0;
+    if (lua_getfield(L, -1, "evidence") == LUA_TTABLE) {
+        lua_Integer n = luaL_len(L, -1);
+        cr->evidence = ix_xcalloc(n > 0 ? (size_t)n : 1, sizeof *cr->evidence);
+        for (lua_Integer i = 1; i <= n; i++) {
+            if (lua_geti(L, -1, i) == LUA_TTABLE) {
+                ix_observation *o = &cr->evidence[cr->nevidence++];
+                lua_getfield(L, -1, "ok");
+                o->ok = lua_toboolean(L, -1);
+                lua_getfield(L, -2, "after_action");
+                o->after_action = lua_toboolean(L, -1);
+                lua_pop(L, 2);
+                o->looked_at = field_string(L, "looked_at");
+                o->expected = field_string(L, "expected");
+                o->seen = field_string(L, "seen");
+            }
+            lua_pop(L, 1);
+        }
+    }
+    lua_pop(L, 1);
+}
+
 int ix_luahost_dispatch(ix_luahost *h, const ix_criterion *c, const char *mode, int *done,
                         int *checkable, ix_err *err)
 {
@@ -982,8 +1040,11 @@ int ix_luahost_dispatch(ix_luahost *h, const ix_criterion *c, const char *mode, 
     lua_pop(L, 1);
     free(cr->rule);
     free(cr->reason);
+    free(cr->kind);
     cr->rule = field_string(L, "rule");
     cr->reason = field_string(L, "reason");
+    cr->kind = field_string(L, "kind");
+    read_evidence(L, cr);
     lua_pop(L, 1);
     return 0;
 }

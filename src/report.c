@@ -228,6 +228,30 @@ static void put_files(ix_buf *out, const ix_crit_report *c, int with_diffs)
     }
 }
 
+/* "  - Evidence: looked at X; expected Y; seen Z" per observation. */
+static void put_evidence(ix_buf *out, const ix_crit_report *c)
+{
+    for (size_t i = 0; i < c->nevidence; i++) {
+        const ix_observation *o = &c->evidence[i];
+        ix_buf_printf(out, "  - Evidence: looked at %s; expected %s; seen %s%s\n",
+                      dash(o->looked_at), dash(o->expected), dash(o->seen),
+                      o->ok || o->after_action ? "" : " (not as expected)");
+    }
+}
+
+void ix_report_evidence_line(const ix_crit_report *c, ix_buf *out)
+{
+    if (!c->nevidence)
+        return;
+    const ix_observation *o = &c->evidence[0];
+    for (size_t i = 0; i < c->nevidence && o->ok; i++)
+        if (!c->evidence[i].ok)
+            o = &c->evidence[i]; /* the one that failed says most */
+    ix_buf_printf(out, "%s: %s", dash(o->looked_at), dash(o->seen));
+    if (c->nevidence > 1)
+        ix_buf_printf(out, " (+%zu more)", c->nevidence - 1);
+}
+
 /* ---- Markdown sections ---- */
 
 static void put_completed(ix_buf *out, const ix_crit_report *c)
@@ -253,14 +277,17 @@ static void put_completed(ix_buf *out, const ix_crit_report *c)
         ix_buf_puts(out, "  - Output: Success\n");
     if (c->reason && *c->reason)
         ix_buf_printf(out, "  - Notes: %s\n", c->reason);
+    put_evidence(out, c);
     put_files(out, c, 0);
 }
 
-static void put_remaining(ix_buf *out, const ix_crit_report *c)
+static void put_remaining_as(ix_buf *out, const ix_crit_report *c, int dry_run)
 {
-    ix_buf_printf(out, "- ⏳ %s\n  - Reason: ", dash(c->text));
+    ix_buf_printf(out, "- ⏳ %s\n  - Reason: %s", dash(c->text),
+                  dry_run ? "would not complete: " : "");
     put_reason(out, c);
     ix_buf_putc(out, '\n');
+    put_evidence(out, c);
     for (size_t i = 0; i < c->ncmds; i++) {
         const ix_cmd_record *cmd = &c->cmds[i];
         if (!cmd->executed)
@@ -272,9 +299,20 @@ static void put_remaining(ix_buf *out, const ix_crit_report *c)
     put_files(out, c, 0); /* a rule may have edited a file before failing */
 }
 
+static void put_remaining(ix_buf *out, const ix_crit_report *c)
+{
+    put_remaining_as(out, c, 0);
+}
+
+static void put_would_not(ix_buf *out, const ix_crit_report *c)
+{
+    put_remaining_as(out, c, 1);
+}
+
 static void put_would_run(ix_buf *out, const ix_crit_report *c)
 {
     ix_buf_printf(out, "- ▶ %s\n  - Rule: %s\n", dash(c->text), dash(c->rule));
+    put_evidence(out, c);
     if (c->ncmds) {
         ix_buf sh = IX_BUF_INIT;
         const char *cwd = NULL;
@@ -447,6 +485,7 @@ static void verify_markdown(const ix_report *r, ix_buf *out)
         ix_buf_printf(out, "- %s: %s\n", mark[c->check], c->text);
         if (c->reason && *c->reason)
             ix_buf_printf(out, "  - %s\n", c->reason);
+        put_evidence(out, c);
     }
     if (!shown)
         ix_buf_puts(out, "- None\n");
@@ -471,7 +510,8 @@ static void markdown(const ix_report *r, ix_buf *out)
     put_section(out, "Acceptance Criteria Completed", r, is_done, put_completed);
     if (r->dry_run)
         put_section(out, "Would Run", r, is_would_run, put_would_run);
-    put_section(out, "Acceptance Criteria Remaining", r, is_remaining, put_remaining);
+    put_section(out, "Acceptance Criteria Remaining", r, is_remaining,
+                r->dry_run ? put_would_not : put_remaining);
     put_changes(out, r);
 
     ix_buf_puts(out, "\n## Progress Log Entry\n\n");
@@ -481,8 +521,8 @@ static void markdown(const ix_report *r, ix_buf *out)
 
     ix_buf_puts(out, "\n## Summary\n\n");
     if (r->dry_run)
-        ix_buf_printf(out, "Dry run: %zu of %zu unchecked criteria have a rule; "
-                      "nothing was executed or written.\n", count_would_run(r), n.remaining);
+        ix_buf_printf(out, "Dry run: %zu of %zu unchecked criteria would complete; "
+                      "nothing was changed or written.\n", count_would_run(r), n.remaining);
     else
         ix_buf_printf(out, "Completed %zu of %zu acceptance criteria. Task is %s.\n",
                       n.completed, n.total, ix_report_verdict(r));
@@ -652,15 +692,23 @@ static json_t *crit_json(const ix_crit_report *c)
         json_array_append_new(files, json_pack("{s:o, s:o, s:o}",
             "path", jtext(c->files[i].path), "summary", jtext(c->files[i].summary),
             "diff", jstr(c->files[i].diff)));
+    json_t *evidence = json_array();
+    for (size_t i = 0; i < c->nevidence; i++) {
+        const ix_observation *o = &c->evidence[i];
+        json_array_append_new(evidence, json_pack("{s:b, s:o, s:o, s:o, s:b}", "ok", o->ok,
+            "looked_at", jtext(o->looked_at), "expected", jtext(o->expected),
+            "seen", jtext(o->seen), "after_action", o->after_action));
+    }
     static const char *const check[] = {
         [IX_CHECK_HOLDS] = "holds", [IX_CHECK_FAILS] = "fails",
         [IX_CHECK_UNVERIFIABLE] = "unverifiable",
     };
-    json_t *o = json_pack("{s:i, s:o, s:o, s:s, s:b, s:b, s:o, s:o, s:o, s:o, s:o}",
+    json_t *o = json_pack("{s:i, s:o, s:o, s:s, s:b, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
         "index", c->index, "text", jtext(c->text), "group", jstr(c->group),
         "state", state[c->state], "blocked", c->blocked, "would_complete", c->would_complete,
         "check", c->check ? json_string(check[c->check]) : json_null(),
-        "rule", jstr(c->rule), "reason", jstr(c->reason), "commands", cmds, "files", files);
+        "rule", jstr(c->rule), "kind", jstr(c->kind), "reason", jstr(c->reason),
+        "evidence", evidence, "commands", cmds, "files", files);
     json_object_set_new(o, "confirmed_by", jstr(c->confirmed_by));
     return o;
 }
@@ -718,6 +766,13 @@ void ix_report_free(ix_report *r)
             free(c->files[k].summary);
             free(c->files[k].diff);
         }
+        for (size_t k = 0; k < c->nevidence; k++) {
+            free(c->evidence[k].looked_at);
+            free(c->evidence[k].expected);
+            free(c->evidence[k].seen);
+        }
+        free(c->evidence);
+        free(c->kind);
         free(c->cmds);
         free(c->files);
         free(c->text);
@@ -772,6 +827,11 @@ void ix_report_mask(ix_report *r, const ix_secrets *s)
         c->group = ix_secrets_mask_owned(s, c->group);
         c->reason = ix_secrets_mask_owned(s, c->reason);
         c->rule = ix_secrets_mask_owned(s, c->rule);
+        for (size_t k = 0; k < c->nevidence; k++) {
+            c->evidence[k].looked_at = ix_secrets_mask_owned(s, c->evidence[k].looked_at);
+            c->evidence[k].expected = ix_secrets_mask_owned(s, c->evidence[k].expected);
+            c->evidence[k].seen = ix_secrets_mask_owned(s, c->evidence[k].seen);
+        }
         c->confirmed_by = ix_secrets_mask_owned(s, c->confirmed_by);
         for (size_t k = 0; k < c->ncmds; k++) {
             ix_cmd_record *cmd = &c->cmds[k];

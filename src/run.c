@@ -52,6 +52,7 @@ typedef struct run {
     ix_task *latest;            /* its content as read then (NULL: not read since loaded) */
     int current;                /* index of the criterion being worked on */
     double deadline;            /* monotonic seconds, 0 = none */
+    size_t would_not;           /* dry run: selected criteria that would not complete */
     char *who;                  /* --confirm: the person answering */
 } run;
 
@@ -519,6 +520,18 @@ static char *entry_for(const run *r, const ix_crit_report *c, int done)
     }
     free(text);
     free(reason);
+    /* What the tick rests on, in one line: the reader of the task file sees
+     * the evidence beside the box (masked before it is cut, as above). */
+    ix_buf ev = IX_BUF_INIT;
+    ix_report_evidence_line(c, &ev);
+    if (done && ev.len) {
+        char *line = ix_secrets_mask_owned(&r->secrets, ix_buf_detach(&ev));
+        size_t n = strcspn(line, "\n");
+        ix_buf_printf(&b, "; evidence: %.*s%s", (int)(n > 200 ? 200 : n), line,
+                      n > 200 ? "..." : "");
+        free(line);
+    }
+    ix_buf_free(&ev);
     return ix_buf_detach(&b);
 }
 
@@ -724,7 +737,10 @@ static int work(run *r, ix_luahost *host, ix_luahost_ctx *ctx, ix_err *err)
                                                     : "interrupted");
         }
         if (r->o->dry_run) {
-            cr->would_complete = cr->rule != NULL && !cr->blocked;
+            /* Only a rule whose observations hold (or can only be made after
+             * its action) would complete. */
+            cr->would_complete = done && !cr->blocked;
+            r->would_not += !cr->would_complete;
         } else if (cr->rule) { /* something was attempted: log it */
             char *entry = entry_for(r, cr, done);
             ix_err uerr;
@@ -830,8 +846,10 @@ int ix_run_task(const char *arg, const ix_run_opts *o, ix_report *rep, int *exit
         ix_report_counts n = ix_report_count(rep);
         if (o->verify)
             *exit_code = rep->interrupted ? 130 : ix_report_count_check(rep, IX_CHECK_FAILS) ? 1 : 0;
+        else if (o->dry_run)
+            *exit_code = rep->interrupted ? 130 : r.would_not ? 1 : 0;
         else
-            *exit_code = rep->interrupted ? 130 : (n.remaining == 0 || o->dry_run) ? 0 : 1;
+            *exit_code = rep->interrupted ? 130 : n.remaining == 0 ? 0 : 1;
     }
 out:
     ix_report_mask(rep, &r.secrets);

@@ -1,6 +1,6 @@
 /* report.h - what a run did, and its two renderings: Markdown for people
  * (the structure of the seed agent's report) and versioned JSON for
- * orchestrators (schema "infraexec.report/1", docs/report-schema.json).
+ * orchestrators (schema "infraexec.report/2", docs/report-schema.json).
  *
  * The run engine fills an ix_report; the renderers only read it.  All
  * strings are owned by the report and freed by ix_report_free. */
@@ -12,7 +12,7 @@
 #include <jansson.h>
 #include <stddef.h>
 
-#define IX_REPORT_SCHEMA "infraexec.report/1"
+#define IX_REPORT_SCHEMA "infraexec.report/2"
 
 /* One command a rule ran (or, in a dry run, would run). */
 typedef struct ix_cmd_record {
@@ -38,6 +38,15 @@ typedef struct ix_file_change {
     char *diff;          /* unified diff, set in dry runs */
 } ix_file_change;
 
+/* One observation a rule made: the evidence a tick rests on. */
+typedef struct ix_observation {
+    int ok;              /* what was seen is what was expected */
+    int after_action;    /* dry run: can only be observed after the action */
+    char *looked_at;     /* URL, object, file, command */
+    char *expected;
+    char *seen;
+} ix_observation;
+
 typedef enum {
     IX_STATE_COMPLETED,            /* ticked by this run */
     IX_STATE_PREVIOUSLY_COMPLETED, /* was already checked */
@@ -62,6 +71,9 @@ typedef struct ix_crit_report {
     ix_check check;      /* verify: the check's result */
     char *rule;          /* "handler: description" of the rule that took it, or NULL */
     char *reason;        /* remaining: why; completed: notes */
+    char *kind;          /* "action" or "assertion", or NULL when no rule took it */
+    ix_observation *evidence; /* what the rule observed, in its order */
+    size_t nevidence;
     char *confirmed_by;  /* completed on a person's word (run --confirm), or NULL */
     ix_cmd_record *cmds;
     size_t ncmds;
@@ -101,6 +113,9 @@ struct ix_secrets;
 void ix_report_mask(ix_report *r, const struct ix_secrets *s);
 
 void ix_report_markdown(const ix_report *r, ix_buf *out);
+/* "LOOKED_AT: SEEN" of the first observation, "(+N more)" after it: the
+ * one-line summary the Progress Log carries.  Empty without evidence. */
+void ix_report_evidence_line(const ix_crit_report *c, ix_buf *out);
 /* Counts of a verification: checked criteria that hold, fail, cannot be checked. */
 size_t ix_report_count_check(const ix_report *r, ix_check which);
 json_t *ix_report_json(const ix_report *r);

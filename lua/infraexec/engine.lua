@@ -1,12 +1,22 @@
 -- engine.lua - which rule takes a criterion, and what came of it.
 --
 -- The C core calls load() once per run and dispatch() for each unchecked
--- criterion.  A task's handlers come from its labels through handlers/types.lua;
--- handlers/generic.lua always comes last.  Each criterion is offered to the
--- handlers in label order and to each handler's rules in order; the first
--- rule that matches takes it.
+-- criterion.  Every handler on the search path is a candidate: a task's
+-- labels only order them (its own handlers first, through
+-- handlers/types.lua), then the other handlers by name, then the `always`
+-- ones (verify, generic).  Of the rules that match a criterion the most
+-- specific wins (infraexec.wording's specificity, when installed), else the
+-- first in that order.
+--
+-- A rule's run returns done, message, evidence.  The criterion is done only
+-- when done is true AND the evidence holds at least one observation AND
+-- every observation is ok (infraexec.evidence): a rule that says "done"
+-- without looking never ticks a box.
 local ix = require "infraexec"
+local ev = require "infraexec.evidence"
 require "infraexec.strict"
+local classify = require "infraexec.classify"
+local wording = require "infraexec.wording"
 
 local M = {}
 local handlers = {} -- this task's handlers, in the order they are tried
@@ -23,12 +33,19 @@ end
 local function check_rule(path, i, rule)
   local where = path .. ": rule " .. i
   if type(rule) ~= "table" then error(where .. " is not a table", 0) end
-  if type(rule.pattern) ~= "string" and type(rule.match) ~= "function" then
-    error(where .. " needs a pattern (string) or a match (function)", 0)
+  if type(rule.pattern) ~= "string" and type(rule.match) ~= "function" and rule.wording == nil then
+    error(where .. " needs a wording (template or list), a pattern (string) or a match (function)", 0)
+  end
+  if rule.wording ~= nil then
+    local ok, err = pcall(wording.compile, rule.wording)
+    if not ok then error(where .. ": " .. tostring(err), 0) end
   end
   if type(rule.run) ~= "function" then error(where .. " has no run function", 0) end
   if rule.description ~= nil and type(rule.description) ~= "string" then
     error(where .. ": description must be a string", 0)
+  end
+  if rule.kind ~= nil and rule.kind ~= "action" and rule.kind ~= "assertion" then
+    error(where .. ": kind must be \"action\" or \"assertion\"", 0)
   end
 end
 
@@ -49,9 +66,11 @@ local function load_handler(dirs, name)
   return h
 end
 
+local handler_files -- below, shared with the tooling
+
 function M.load(dirs)
   local types = load_handler(dirs, "types")
-  local seen = {}
+  local seen = { types = true }
   local function use(name)
     if not seen[name] then
       seen[name] = true
@@ -62,24 +81,37 @@ function M.load(dirs)
     local names = types.labels and types.labels[label]
     for _, name in ipairs(type(names) == "table" and names or { names }) do use(name) end
   end
+  local always = {}
+  for _, name in ipairs(types.always or { "generic" }) do always[name] = true end
+  local _, order = handler_files(dirs)
+  for _, name in ipairs(order) do
+    if not always[name] then use(name) end
+  end
   for _, name in ipairs(types.always or { "generic" }) do use(name) end
 end
 
--- A rule's captures for criterion C, or nil.
+-- A rule's captures for criterion C, or nil and, when its wording fits but
+-- a value does not, the refusal.  A wording's captures are one args table.
 local function match(rule, c)
   if rule.group and not (c.group and c.group:match(rule.group)) then return nil end
-  if rule.match then
-    local caps = table.pack(rule.match(c, ix.task()))
-    if caps[1] == nil then return nil end
-    return caps
+  if rule.wording then
+    local args, refusal = wording.match(rule.wording, c.text, ix.config())
+    if not args then return nil, refusal end
+    return table.pack(args)
   end
-  local caps = table.pack(c.text:match(rule.pattern))
+  local caps
+  if rule.match then
+    caps = table.pack(rule.match(c, ix.task()))
+  else
+    caps = table.pack(c.text:match(rule.pattern))
+  end
   if caps[1] == nil then return nil end
   return caps
 end
 
 local function describe(h, rule)
-  return h.name .. ": " .. (rule.description or rule.pattern or "rule")
+  local w = type(rule.wording) == "table" and rule.wording[1] or rule.wording
+  return h.name .. ": " .. (rule.description or w or rule.pattern or "rule")
 end
 
 -- Errors become the criterion's reason.  ix.error_text, the message
@@ -100,46 +132,111 @@ local function blocked(c)
   return "Blocked: " .. ((why and why ~= "") and why or c.text)
 end
 
+-- The rule that takes C: every match is a candidate, the most specific
+-- wins (ties: the first in handler order); without a match, the first rule
+-- whose wording fits but refused a value.
+local function choose(c)
+  local best, refused
+  for _, h in ipairs(handlers) do
+    for _, rule in ipairs(h.rules) do
+      local ok, caps, refusal = xpcall(match, ix.error_text, rule, c)
+      if not ok then return { h = h, rule = rule, err = caps } end
+      if caps then
+        local s = tonumber(wording.specificity(rule, c.text, ix.config())) or 0
+        if not best or s > best.s then best = { h = h, rule = rule, caps = caps, s = s } end
+      elseif refusal and not refused then
+        refused = { h = h, rule = rule, refusal = tostring(refusal) }
+      end
+    end
+  end
+  return best or refused
+end
+
+-- The criterion's kind: the rule's own, else the classifier's (CLASSIFIED),
+-- else action.
+local function kind_of(rule, classified)
+  if rule.kind then return rule.kind end
+  if classified == "action" or classified == "assertion" then return classified end
+  return "action"
+end
+
+-- What a rule's three results come to: { done, reason, evidence }.  In a
+-- dry run an observation marked after_action (it needs the action first)
+-- lets the criterion count as one that would complete; it never ticks.
+function M.judge(done, message, evidence)
+  local list, lerr = ev.list(evidence)
+  local bad = lerr or (list and ev.malformed(list))
+  if bad then return { done = false, reason = "the rule returned malformed evidence: " .. bad, evidence = {} } end
+  for _, o in ipairs(list) do -- one line each: they go beside a tick
+    for _, k in ipairs{ "looked_at", "expected", "seen" } do o[k] = o[k]:gsub("%s*[\r\n]+%s*", " ") end
+  end
+  local note = message ~= nil and tostring(message) or nil
+  if done ~= true then
+    local f = ev.first_failure(list)
+    return { done = false, evidence = list,
+             reason = note or (f and ev.describe(f)) or "the rule did not complete it" }
+  end
+  if #list == 0 then
+    return { done = false, evidence = list,
+             reason = "the rule observed nothing" .. (note and (" (it said: " .. note .. ")") or "") }
+  end
+  local f = ev.first_failure(list)
+  if f then return { done = false, evidence = list, reason = ev.describe(f) } end
+  for _, o in ipairs(list) do
+    if o.after_action and not ix.dry_run() then
+      return { done = false, evidence = list, reason = o.looked_at .. " was not observed" }
+    end
+  end
+  return { done = true, evidence = list, reason = note }
+end
+
 -- MODE "run" achieves the criterion; "check" only observes whether a
 -- checked criterion still holds, through the rule's check function (or its
 -- run, for read-only handlers such as verify).
 function M.dispatch(c, mode)
+  local classified, why = classify.kind(c.text)
+  if classified == "negation" then -- "Make sure nobody runs ...": never run
+    if mode == "check" then return { unverifiable = true, kind = classified, reason = "needs a person: " .. why } end
+    return { done = false, kind = classified, reason = "needs a person: " .. why }
+  end
   if mode ~= "check" then
     local why = blocked(c)
     if why then return { blocked = true, reason = why } end
   end
-  for _, h in ipairs(handlers) do
-    for _, rule in ipairs(h.rules) do
-      local ok, caps = xpcall(match, ix.error_text, rule, c)
-      if not ok then
-        return { rule = describe(h, rule), done = false, reason = reason_of(caps, rule) }
-      end
-      if caps then
-        local fn = rule.run
-        if mode == "check" then
-          fn = rule.check or (h.readonly and rule.run)
-          if not fn then
-            return { rule = describe(h, rule), unverifiable = true,
-                     reason = "the rule has no check: it can only be redone" }
-          end
-        end
-        local ran, done, reason = xpcall(fn, ix.error_text, c, table.unpack(caps, 1, caps.n))
-        if not ran then
-          return { rule = describe(h, rule), done = false, reason = reason_of(done, rule) }
-        end
-        return { rule = describe(h, rule), done = done and true or false, reason = reason }
-      end
+  local pick = choose(c)
+  if not pick then
+    if mode == "check" then return { unverifiable = true, reason = "no rule matches" } end
+    return { done = false, reason = "needs a person: no rule matches" }
+  end
+  local h, rule = pick.h, pick.rule
+  local name = describe(h, rule)
+  if pick.err then return { rule = name, done = false, reason = reason_of(pick.err, rule) } end
+  if pick.refusal then
+    if mode == "check" then return { rule = name, unverifiable = true, reason = pick.refusal } end
+    return { rule = name, done = false, reason = pick.refusal }
+  end
+  local kind = kind_of(rule, classified)
+  c.kind = kind
+  local fn = rule.run
+  if mode == "check" then
+    fn = rule.check or (h.readonly and rule.run)
+    if not fn then
+      return { rule = name, kind = kind, unverifiable = true,
+               reason = "the rule has no check: it can only be redone" }
     end
   end
-  if mode == "check" then return { unverifiable = true, reason = "no rule matches" } end
-  return { done = false, reason = "needs a person: no rule matches" }
+  local ran, done, message, evidence = xpcall(fn, ix.error_text, c, table.unpack(pick.caps, 1, pick.caps.n))
+  if not ran then return { rule = name, kind = kind, done = false, reason = reason_of(done, rule) } end
+  local r = M.judge(done, message, evidence)
+  r.rule, r.kind = name, kind
+  return r
 end
 
 -- ---- handler tooling: `infraexec handlers` and `handlers check` ----
 
 -- Every handler file on the path, by name; the first one found wins and
 -- the later ones are overridden.
-local function handler_files(dirs)
+function handler_files(dirs)
   local files, order = {}, {}
   for _, dir in ipairs(dirs) do
     for _, name in ipairs(ix.list_dir(dir) or {}) do
@@ -160,14 +257,16 @@ local function handler_files(dirs)
 end
 
 local function rule_summary(rule)
-  return { pattern = rule.pattern, match = rule.match and "function" or nil,
-           group = rule.group, description = rule.description,
+  local observe = type(rule.observe) == "string" and { rule.observe } or rule.observe
+  return { wording = type(rule.wording) == "string" and { rule.wording } or rule.wording,
+           pattern = rule.pattern, match = rule.match and "function" or nil, group = rule.group, description = rule.description,
+           kind = rule.kind, observe = type(observe) == "table" and observe or {},
            examples = rule.examples or {}, check = rule.check and true or false }
 end
 
 function M.inventory(dirs)
   local files, order = handler_files(dirs)
-  local ok, types = pcall(load_handler, dirs, "types")
+  local ok, types = xpcall(load_handler, ix.error_text, dirs, "types")
   local labels_of = {}
   if ok then
     for label, names in pairs(types.labels or {}) do
@@ -199,6 +298,31 @@ function M.inventory(dirs)
   return { path = dirs, handlers = list }
 end
 
+-- Why RULE could tick without an observer, or nil.  A rule names the
+-- observers its evidence comes from, `observe = "module.fn"` (or a list),
+-- each a function of lua/infraexec/observe/MODULE.lua: the declaration is
+-- checked here, without running anything.
+function M.observer_problem(rule)
+  local names = rule.observe
+  if names == nil then
+    return "can tick without an observer: declare observe = \"module.fn\" (lua/infraexec/observe/)"
+  end
+  if type(names) == "string" then names = { names } end
+  if type(names) ~= "table" or #names == 0 then return "observe must name \"module.fn\" or a list of them" end
+  for _, name in ipairs(names) do
+    local mod, fn = tostring(name):match("^([%w_]+)%.([%w_]+)$")
+    if not mod then return ("observe %q is not \"module.fn\""):format(tostring(name)) end
+    local ok, m = pcall(require, "infraexec.observe." .. mod)
+    if not ok or type(m) ~= "table" then
+      return ("observe %q: no module infraexec.observe.%s"):format(name, mod)
+    end
+    if type(m[fn]) ~= "function" then
+      return ("observe %q: infraexec.observe.%s has no function %s"):format(name, mod, fn)
+    end
+  end
+  return nil
+end
+
 -- A criterion as a rule sees it, made from an example text.
 local function example_criterion(text)
   local code = {}
@@ -222,17 +346,23 @@ function M.check(dirs)
         problems[#problems + 1] = h
       else
         for i, rule in ipairs(h.rules) do
+          local why = M.observer_problem(rule)
+          if why then
+            problems[#problems + 1] = ("%s: rule %d (%s): %s"):format(
+              path, i, rule.description or rule.pattern or "", why)
+          end
           for _, ex in ipairs(rule.examples or {}) do
             local c = example_criterion(ex)
             local taken
             for j, other in ipairs(h.rules) do
-              local ok, caps = xpcall(match, ix.error_text, other, c)
+              local ok, caps, refusal = xpcall(match, ix.error_text, other, c)
               if not ok then
                 problems[#problems + 1] = ("%s: rule %d: matching %q failed: %s"):format(path, j, ex, caps)
                 taken = -1
                 break
               end
-              if caps then taken = j; break end
+              -- A refusal is a match in shape: the config here may not be the run's.
+              if caps or refusal then taken = j; break end
             end
             if taken == nil then
               problems[#problems + 1] = ("%s: rule %d (%s): its example %q is not matched by it"):format(

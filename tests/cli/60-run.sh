@@ -20,11 +20,11 @@ updated: 2026-01-01
 
 - [x] Already done: `touch should-not-exist`
 - [ ] Create marker: `touch marker`
-- [ ] Flaky once: `sh -c 'test -e flag || { touch flag; echo first try fails >&2; exit 1; }'`
-- [ ] Always fails: `sh -c 'echo boom on stderr >&2; exit 3'`
+- [ ] Run flaky once: `sh -c 'test -e flag || { touch flag; echo first try fails >&2; exit 1; }'`
+- [ ] Run what always fails: `sh -c 'echo boom on stderr >&2; exit 3'`
 - [ ] No command here
 - [ ] Waiting - BLOCKED: See TASK-005
-- [ ] Pipeline: `echo hi | grep -q hi`
+- [ ] Run a pipeline: `echo hi | grep -q hi`
 
 ## Progress Log
 
@@ -34,25 +34,34 @@ cp "$task" "$T/orig.md"
 
 # Dry run first: nothing executed, nothing written, not even .infraexec/.
 ix run "$task" --dry-run --quiet
-is "$rc" 0 "dry run exits 0"
+is "$rc" 1 "dry run exits 1: some criteria would not complete"
 ok "dry run: task file untouched" cmp "$task" "$T/orig.md"
 ok "dry run: no marker created" test ! -e "$W/marker"
 ok "dry run: no .infraexec directory" test ! -e "$W/.infraexec"
 like "$out" "# Task Execution Report: TASK-900 (dry run)" "dry-run report title"
 like "$out" "touch marker" "dry run shows the command it would run"
 dry=$out
+like "$dry" "- ⏳ No command here
+  - Reason: would not complete: needs a person: no rule matches" "dry run: what would not complete, and why"
+ix run "$task" --dry-run --quiet --json
+is "$(jq -r '[.criteria[]|select(.state=="remaining")|"\(.index):\(.would_complete)"]|join(",")' <<<"$out")" \
+    "2:true,3:true,4:true,5:false,6:false,7:true" "dry run: would_complete per criterion"
+is "$(jq -r '.criteria[1].evidence[0]|"\(.after_action) \(.seen)"' <<<"$out")" "true after the action" \
+    "dry run: a command's result is observed after the action"
+ix run "$task" --dry-run --quiet --only 2,7
+is "$rc" 0 "dry run exits 0 when every selected criterion would complete"
 
 ix run "$task" --quiet --json --report "$T/report.md"
 json=$out
 is "$rc" 1 "run with remaining criteria exits 1"
-is "$(jq -r .schema <<<"$out")" "infraexec.report/1" "JSON report schema id"
+is "$(jq -r .schema <<<"$out")" "infraexec.report/2" "JSON report schema id"
 is "$(jq -r '[.criteria[].state]|join(",")' <<<"$out")" \
     "previously_completed,completed,completed,remaining,remaining,remaining,completed" \
     "states in document order"
 ok "checked criterion not run again" test ! -e "$W/should-not-exist"
 ok "marker created" test -e "$W/marker"
 is "$(jq -r '.criteria[2].commands[0].attempts' <<<"$out")" 2 "flaky command retried once"
-is "$(jq -r '.criteria[3].reason' <<<"$out")" "exit 3 after 2 attempts: boom on stderr" \
+like "$(jq -r '.criteria[3].reason' <<<"$out")" "exit 3 after 2 attempts: boom on stderr" \
     "failing command: reason carries its stderr"
 is "$(jq -r '.criteria[4].reason' <<<"$out")" "needs a person: no rule matches" "command-less criterion"
 is "$(jq -r '.criteria[5]|"\(.blocked) \(.reason)"' <<<"$out")" "true Blocked: See TASK-005" \
@@ -139,7 +148,7 @@ title: Slow
 labels: []
 ---
 ## Acceptance Criteria
-- [ ] Wait: `sleep 3`
+- [ ] Run and wait: `sleep 3`
 MD
 "$IX_BIN" run TASK-902 --tasks-dir "$W/tasks" -q >/dev/null 2>&1 &
 pid=$!

@@ -11,7 +11,10 @@ for f in "$CORPUS"/TASK-*.md; do
     sed -i 's/^- \[x\]/- [ ]/' "$T/$name/tasks/active/$name" # everything open again
     cp "$T/$name/tasks/active/$name" "$T/$name.orig"
     ix run "$T/$name/tasks/active/$name" --dry-run --json -q
-    is "$rc" 0 "$name: dry run exits 0"
+    would_not=$(jq '[.criteria[]|select(.state=="remaining" and (.would_complete|not))]|length' <<<"$out")
+    is "$rc" "$([ "$would_not" -eq 0 ] && echo 0 || echo 1)" "$name: dry run exits 1 exactly when a criterion would not complete ($would_not)"
+    unticked=$(jq -r '.criteria[]|select(.would_complete and ((.evidence|length)==0 or any(.evidence[]; (.ok or .after_action)|not)))|.index' <<<"$out")
+    is "$unticked" "" "$name: every criterion that would complete has evidence that holds or waits for the action"
     unnamed=$(jq -r '.criteria[]|select(.state=="remaining")|select(.rule == null and (.blocked|not) and ((.reason // "")|startswith("needs a person")|not))|.index' <<<"$out")
     is "$unnamed" "" "$name: every open criterion has a rule, is blocked, or needs a person"
     ok "$name: untouched" cmp "$T/$name/tasks/active/$name" "$T/$name.orig"

@@ -12,15 +12,15 @@ title: Progress
 labels: []
 ---
 ## Acceptance Criteria
-- [ ] Slow: `sh -c 'echo working; sleep 1.2; echo almost'`
-- [ ] Fails: `false`
+- [ ] Run slow: `sh -c 'echo working; sleep 1.2; echo almost'`
+- [ ] Run what fails: `false`
 MD
 cp "$T/tasks/active/TASK-920.md" "$T/orig.md"
 
 INFRAEXEC_HEARTBEAT=0.4 "$IX_BIN" run TASK-920 --tasks-dir "$T/tasks" --retries 0 \
     >/dev/null 2>"$T/plain.txt" || true
 plain=$(cat "$T/plain.txt")
-like "$plain" "] criterion 1: Slow:" "plain: criterion start line"
+like "$plain" "] criterion 1: Run slow:" "plain: criterion start line"
 like "$plain" "still running after 0m00s: working" "plain: heartbeat with the last output line"
 like "$plain" "] criterion 2: not done" "plain: outcome line"
 unlike "$plain" $'\e' "plain: no escape sequences without a terminal"

@@ -29,7 +29,7 @@ updated: 2026-01-01
 
 - [ ] Talk to the team about the outage
 - [ ] Create marker: \`touch marker\`
-- [ ] Always fails: \`sh -c 'echo boom >&2; exit 3'\`
+- [ ] Run what always fails: \`sh -c 'echo boom >&2; exit 3'\`
 - [ ] Services respond: check \`curl https://x\` and \`kubectl get pods -A\`
 - [ ] Evil text ${esc}[2J${esc}]0;pwned ${csi}2J
 - [ ] Waiting - BLOCKED: on the vendor
@@ -155,7 +155,7 @@ fresh
 drive yes y y
 is "$(grep -c 'Confirmed criterion' "$task")" 3 "yes/y: every asked criterion confirmed"
 is "$rc" 1 "the observed failure still remains (exit 1)"
-like "$(sed -n 14p "$task")" "- [ ] Always fails" "... and is never ticked"
+like "$(sed -n 14p "$task")" "- [ ] Run what always fails" "... and is never ticked"
 
 # ---- without --confirm nothing is asked ----
 fresh

@@ -19,7 +19,7 @@ labels: [testing]
 - [ ] Loop forever
 - [ ] Eat all memory
 - [ ] Misuse run
-- [ ] Plain command: `true`
+- [ ] Run a plain command: `true`
 MD
 
 # A workspace handler that overrides types.lua to map the 'testing' label.
@@ -34,7 +34,7 @@ return {
     { pattern = "^Say hello to the (%w+)$", description = "greets",
       run = function(c, who)
         local r = ix.run{ argv = { "sh", "-c", 'echo "hello $1" > hello.txt', "sh", who } }
-        return r.ok and ix.read_file("hello.txt") == "hello world\n", "greeted " .. who
+        return r.ok, "greeted " .. who, { ok = ix.read_file("hello.txt") == "hello world\n", looked_at = "hello.txt", expected = "hello world", seen = ix.read_file("hello.txt") or "nothing" }
       end },
     { pattern = "^Raise", run = function() error("deliberate failure") end },
     { pattern = "^Use an undeclared", run = function() return undeclared_thing end },
@@ -112,7 +112,8 @@ return { rules = { { pattern = "^Say hello", run = function()
   local ok1, e1 = pcall(ix.write_file, "../escape.txt", "x")
   local ok2, e2 = pcall(ix.write_file, "tasks/link/escape.txt", "x")
   local ok3 = pcall(ix.write_file, "tasks/inside.txt", "x")
-  return not ok1 and not ok2 and ok3, e1 .. " | " .. e2
+  return true, e1 .. " | " .. e2, { ok = not ok1 and not ok2 and ok3, looked_at = "the three writes",
+    expected = "two refused, one done", seen = tostring(ok1) .. " " .. tostring(ok2) .. " " .. tostring(ok3) }
 end } } }
 LUA
 sed -i 's/- \[x\] Say hello/- [ ] Say hello/' "$task"
@@ -122,6 +123,66 @@ like "$(jq -r '.criteria[0].reason' <<<"$out")" "escape.txt: outside the directo
     "writing ../ is refused"
 ok "nothing escaped via ../" test ! -e "$T/escape.txt"
 ok "nothing escaped via a symlink" test ! -e "$T/outside/escape.txt"
+
+# Evidence before a tick: a rule that says done without observing, or whose
+# observation fails, or whose evidence is malformed, ticks nothing.
+cat >"$W/tasks/active/TASK-912.md" <<'MD'
+---
+id: TASK-912
+title: Evidence
+labels: [testing]
+---
+## Acceptance Criteria
+- [ ] Claim done without looking
+- [ ] Claim done but see otherwise
+- [ ] Claim done with junk evidence
+- [ ] Claim done and see it
+MD
+cat >"$W/custom/testing.lua" <<'LUA'
+local ev = require "infraexec.evidence"
+return { rules = {
+  { pattern = "^Claim done without", run = function() return true, "trust me" end },
+  { pattern = "^Claim done but", observe = "file.contains", run = function()
+      return true, "looks fine", { ok = false, looked_at = "the world", expected = "green", seen = "red\n  and more" } end },
+  { pattern = "^Claim done with junk", observe = "file.contains", run = function() return true, "", { "junk" } end },
+  { match = function(c) return c.text:match("^Claim done and see") end, observe = "file.contains",
+    description = "a match function", run = function() return false, "the less specific rule ran" end },
+  { pattern = "^Claim done and see", observe = "file.contains", run = function()
+      return true, "seen", ev.observation(true, "the world", "green", "green") end },
+} }
+LUA
+ix run TASK-912 --tasks-dir "$W/tasks" --handlers "$W/custom" --json -q
+is "$(jq -r '[.criteria[].state]|join(",")' <<<"$out")" "remaining,remaining,remaining,completed" \
+    "only the rule whose observation holds ticks"
+is "$(jq -r '.criteria[0].reason' <<<"$out")" "the rule observed nothing (it said: trust me)" \
+    "done without evidence: not ticked, and says so"
+is "$(jq -r '.criteria[3].rule' <<<"$out")" "testing: ^Claim done and see" \
+    "two rules claim a criterion: the more specific (a pattern over a match function) wins"
+is "$(jq -r '.criteria[1].reason' <<<"$out")" "the world: expected green, saw red and more" \
+    "a failing observation: the reason names what was looked at, expected and seen"
+like "$(jq -r '.criteria[2].reason' <<<"$out")" "malformed evidence: observation 1 is not a table" \
+    "malformed evidence is refused"
+is "$(jq -c '.criteria[3].evidence' <<<"$out")" \
+    '[{"ok":true,"looked_at":"the world","expected":"green","seen":"green","after_action":false}]' \
+    "the evidence is in the JSON report"
+like "$(sed -n '/Progress Log/,$p' "$W/tasks/active/TASK-912.md")" \
+    "Completed criterion 4: Claim done and see it (seen); evidence: the world: green" \
+    "the Progress Log carries the evidence"
+ix run TASK-912 --tasks-dir "$W/tasks" --handlers "$W/custom" -q
+like "$out" "  - Evidence: looked at the world; expected green; seen red and more (not as expected)" \
+    "Markdown: the evidence under the criterion"
+
+# handlers check: a rule that can tick without a declared observer, or
+# names one that does not exist, is a problem.
+ix handlers check --handlers "$W/custom"
+is "$rc" 2 "handlers check fails on a rule without an observer"
+like "$out" "$W/custom/testing.lua: rule 1 (^Claim done without): can tick without an observer" \
+    "the rule without an observer is named"
+sed -i 's/observe = "file.contains", run = function() return true, ""/observe = "nosuch.thing", run = function() return true, ""/' "$W/custom/testing.lua"
+ix handlers check --handlers "$W/custom"
+like "$out" 'rule 3 (^Claim done with junk): observe "nosuch.thing": no module infraexec.observe.nosuch' \
+    "an observer that does not exist is named"
+unlike "$out" "rule 5" "a rule with a real observer passes"
 
 # A child printing 1 GiB: infraexec's memory stays flat (release build:
 # ASan's allocator would blur the figure).

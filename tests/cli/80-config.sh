@@ -20,8 +20,9 @@ cat >"$W/handlers/testing.lua" <<'LUA'
 local ix = require "infraexec"
 return { rules = { { pattern = "^Show the config", run = function()
   local c = ix.config()
-  return true, table.concat({ c.registry.address, c.registry.ca,
+  local seen = table.concat({ c.registry.address, c.registry.ca,
     tostring(c.registry.insecure_skip_verify), c.projects.ffl.build[1], c.path }, " ")
+  return true, seen, { ok = true, looked_at = "ix.config()", expected = "a config", seen = seen }
 end } } }
 LUA
 cat >"$T/infraexec.yaml" <<'YAML'

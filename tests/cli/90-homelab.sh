@@ -58,8 +58,10 @@ LABELS=builds task TASK-201 "Build all FFL containers with version 0.1.18" "Push
 run_json TASK-201
 is "$rc" 1 "wrong tag: exit 1"
 is "$(jq -r '.criteria[1].state' <<<"$out")" remaining "wrong tag: push not ticked"
-like "$(jq -r '.criteria[1].reason' <<<"$out")" "the push exited 0 but ffl/backend has no tag 0.1.18 (tags: 0.0.1)" \
+like "$(jq -r '.criteria[1].reason' <<<"$out")" "the push exited 0 but https://$reg/v2/ffl/backend/tags/list: expected tag 0.1.18, saw tags 0.0.1" \
     "wrong tag: the registry's answer is the reason"
+is "$(jq -r '.criteria[1].evidence[0]|"\(.ok) \(.seen)"' <<<"$out")" "false tags 0.0.1" \
+    "wrong tag: the evidence shows what the registry holds"
 
 # ---- registry down: the push stays, its retry is logged ----
 new_lab down
@@ -157,10 +159,14 @@ mkdir -p "$lab/gitops/apps/extra"
 printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: []\n' >"$lab/gitops/apps/extra/kustomization.yaml"
 printf '  - ../../apps/extra\n' >>"$lab/gitops/clusters/minikube/kustomization.yaml"
 git -C "$lab/gitops" add -A && git -C "$lab/gitops" commit -qm "add extra"
-LABELS=infrastructure task TASK-207 "Remove extra from gitops/clusters/minikube/kustomization.yaml" \
+# Labels order the handlers, they never hide a rule: a [cleanup, deployment]
+# task still reaches the config handler's rules.
+LABELS="cleanup, deployment" task TASK-207 "Remove extra from gitops/clusters/minikube/kustomization.yaml" \
     "Set spec.interval to 10m in apps/ffl/helmrelease.yaml"
 run_json TASK-207
-is "$rc" 0 "config: both criteria done"
+is "$rc" 0 "config: both criteria done, with labels that do not name the handler"
+is "$(jq -r '[.criteria[].rule]|join(" | ")' <<<"$out")" \
+    "config: drop a resource from a kustomization | config: set a value in a manifest" "... by the config handler's rules"
 unlike "$(cat "$lab/gitops/clusters/minikube/kustomization.yaml")" "apps/extra" "resource removed"
 like "$(cat "$lab/gitops/clusters/minikube/kustomization.yaml")" "# The minikube cluster" "comment kept"
 is "$(git -C "$lab/gitops" log --format=%s -2 | tr '\n' '|')" \
@@ -182,9 +188,10 @@ standin_helmrelease "$api" ffl --ns ffl
 LABELS=verification task TASK-208 "All application pods running: \`kubectl get pods -A\`" \
     "All HelmReleases reconcile successfully: \`flux get helmreleases -A\`"
 run_json TASK-208
-is "$(jq -r '.criteria[0].reason' <<<"$out")" "ffl/frontend-1: CrashLoopBackOff" "a crash-looping pod is named"
+like "$(jq -r '.criteria[0].reason' <<<"$out")" "saw ffl/frontend-1: CrashLoopBackOff" "a crash-looping pod is named"
 is "$(jq -r '.criteria[1].state' <<<"$out")" completed "HelmReleases Ready"
-is "$(jq -r '.criteria[0].commands[0].argv|join(" ")' <<<"$out")" "kubectl --context=homelab get --raw /api/v1/pods" \
+is "$(jq -r '.criteria[0].commands[0].argv|join(" ")' <<<"$out")" \
+    "kubectl --context=homelab get pods --all-namespaces --output=json" \
     "kubectl used read-only with the configured context"
 rm "$api/pod-ffl-frontend-1.json"
 run_json TASK-208
@@ -193,6 +200,24 @@ standin_helmrelease "$api" ffl --ns ffl --ready false
 LABELS=verification task TASK-209 "All HelmReleases reconcile successfully: \`flux get helmreleases -A\`"
 run_json TASK-209
 is "$(jq -r '.criteria[0].state' <<<"$out")" remaining "a HelmRelease Ready=False: not ticked"
-like "$(jq -r '.criteria[0].reason' <<<"$out")" "ffl/ffl: Helm upgrade failed" "... the reason names the release and its message"
+like "$(jq -r '.criteria[0].reason' <<<"$out")" "ffl/ffl: Ready=False (Helm upgrade failed" "... the reason names the release and its message"
+
+# ---- a named workload: its pods, not the cluster's ----
+LABELS=verification task TASK-210 "midwestmtg-backend pods running and healthy"
+run_json TASK-210
+is "$(jq -r '.criteria[0].state' <<<"$out")" remaining "no pod of the named workload: not ticked"
+like "$(jq -r '.criteria[0].reason' <<<"$out")" "saw no pod of midwestmtg-backend among 1 pods" \
+    "... the reason says what was seen"
+standin_pod "$api" midwestmtg-backend-7d9f --ns midwestmtg --labels app=midwestmtg-backend --state crashloop
+run_json TASK-210
+like "$(jq -r '.criteria[0].reason' <<<"$out")" "midwestmtg/midwestmtg-backend-7d9f: CrashLoopBackOff" \
+    "the workload's crash-looping pod is named"
+standin_pod "$api" midwestmtg-backend-7d9f --ns midwestmtg --labels app=midwestmtg-backend
+run_json TASK-210
+is "$(jq -r '.criteria[0].state' <<<"$out")" completed "the workload's pod running and ready: ticked"
+is "$(jq -r '.criteria[0].evidence[0].seen' <<<"$out")" "1 Running and Ready: midwestmtg/midwestmtg-backend-7d9f" \
+    "... with the pod as evidence"
+like "$(sed -n '/Progress Log/,$p' "$lab/tasks/active/TASK-210.md")" "evidence: pods of midwestmtg-backend in all namespaces" \
+    "... and the evidence in the Progress Log"
 
 done_testing

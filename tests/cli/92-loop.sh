@@ -21,7 +21,7 @@ is "$(jq -r .event "$T/events.ndjson" | uniq | tr '\n' ' ')" \
     "events in order"
 is "$(jq -r 'select(.event=="criterion_finished")|.state' "$T/events.ndjson")" completed \
     "criterion_finished carries the state"
-is "$(jq -r 'select(.event=="report")|.report.schema' "$T/events.ndjson")" infraexec.report/1 \
+is "$(jq -r 'select(.event=="report")|.report.schema' "$T/events.ndjson")" infraexec.report/2 \
     "the last event is the report"
 like "$(jq -r 'select(.event=="output")|.line' "$T/events.ndjson")" "built 127.0.0.1:" \
     "output lines arrive as events"

@@ -199,9 +199,9 @@ NC=6
     printf 'labels: [testing]\nupdated: 2026-01-01\n---\n\n## Acceptance Criteria\n\n'
     for i in $(seq $NC); do
         if [ $((i % 2)) = 1 ]; then
-            echo "- [ ] Step $i: \`sh -c 'echo $i >> runs.log'\`"
+            echo "- [ ] Run step $i: \`sh -c 'echo $i >> runs.log'\`"
         else
-            echo "- [ ] Step $i: \`sh -c 'sleep 0.01; echo $i >> runs.log'\`"
+            echo "- [ ] Run step $i: \`sh -c 'sleep 0.01; echo $i >> runs.log'\`"
         fi
     done
     printf '\n## Progress Log\n\n- 2026-01-01 10:00: created\n'
@@ -379,7 +379,7 @@ ft=$F/tasks/active/TASK-960.md
     # Log entry (the tick's, or the run's closing one).
     for i in $(seq 61); do echo "Padding line $i so that the task file is bigger than the limit."; done
     printf '\n## Acceptance Criteria\n\n'
-    echo "- [ ] Step 1: \`sh -c 'echo 1 >> runs.log'\`"
+    echo "- [ ] Run step 1: \`sh -c 'echo 1 >> runs.log'\`"
     printf '\n## Progress Log\n\n- 2026-01-01 10:00: created\n'
 } >"$ft"
 cp "$ft" "$T/full.orig"

@@ -12,7 +12,7 @@ task=$W/tasks/active/TASK-970.md
 {
     printf -- '---\nid: TASK-970\ntitle: Busy task\nstatus: active\nlabels: [testing]\n'
     printf 'updated: 2026-01-01\n---\n\n## Acceptance Criteria\n\n'
-    for i in $(seq 20); do echo "- [ ] Step $i: \`sh -c 'sleep 0.05; echo $i >> runs.log'\`"; done
+    for i in $(seq 20); do echo "- [ ] Run step $i: \`sh -c 'sleep 0.05; echo $i >> runs.log'\`"; done
     for i in $(seq 21 25); do echo "- [ ] Manual check $i"; done
     printf '\n## Progress Log\n\n- 2026-01-01 10:00: created\n'
 } >"$task"
@@ -77,7 +77,7 @@ like "$(jq -r '[.progress_log[].text|select(startswith("Run ended: "))]|join(";"
     "Run ended: no criterion failed (" "the run's closing entry, once"
 ok "writers really wrote during the run (their lines are among the run's)" \
     jq -e '[.progress_log[].text] as $t
-           | ($t|index("Completed criterion 1: Step 1: `sh -c '"'"'sleep 0.05; echo 1 >> runs.log'"'"'` (`sh -c '"'"'sleep 0.05; echo 1 >> runs.log'"'"'` succeeded)")) as $first
+           | ($t|index("Completed criterion 1: Run step 1: `sh -c '"'"'sleep 0.05; echo 1 >> runs.log'"'"'` (`sh -c '"'"'sleep 0.05; echo 1 >> runs.log'"'"'` succeeded)")) as $first
            | ([$t|to_entries[]|select(.value|startswith("Completed criterion "))][-1].key) as $last
            | [$t|to_entries[]|select((.value|startswith("writer ")) and .key > $first and .key < $last)]|length > 0' \
     <<<"$json"
@@ -94,7 +94,7 @@ B=$IX_ROOT/bin/infraexec
 task2=$W/tasks/active/TASK-971.md
 {
     printf -- '---\nid: TASK-971\ntitle: Killed holder\nlabels: [testing]\n---\n\n## Acceptance Criteria\n\n'
-    for i in $(seq 4); do echo "- [ ] Step $i: \`sh -c 'sleep 0.1; echo $i >> runs2.log'\`"; done
+    for i in $(seq 4); do echo "- [ ] Run step $i: \`sh -c 'sleep 0.1; echo $i >> runs2.log'\`"; done
 } >"$task2"
 cp "$task2" "$T/971.orig"
 refused=0 failed=0 named=0 killed=0 trials=10
@@ -132,7 +132,7 @@ sleep 0.3 # let the last killed run's command finish before $T goes
 task3=$W/tasks/active/TASK-972.md
 {
     printf -- '---\nid: TASK-972\ntitle: Ticked meanwhile\nlabels: [testing]\n---\n\n## Acceptance Criteria\n\n'
-    for i in 1 2 3; do echo "- [ ] Step $i: \`sh -c 'sleep 0.3; echo $i >> runs3.log'\`"; done
+    for i in 1 2 3; do echo "- [ ] Run step $i: \`sh -c 'sleep 0.3; echo $i >> runs3.log'\`"; done
 } >"$task3"
 "$IX_BIN" run "$task3" --json -q >"$T/972.json" 2>/dev/null &
 pid=$!

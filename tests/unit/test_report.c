@@ -77,6 +77,13 @@ static int starts_with(const char *s, const char *prefix)
     return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
+static void add_obs(ix_crit_report *c, int ok_, int after, const char *at, const char *want,
+                    const char *seen)
+{
+    c->evidence = ix_xrealloc(c->evidence, (c->nevidence + 1) * sizeof *c->evidence);
+    c->evidence[c->nevidence++] = (ix_observation){ok_, after, dup(at), dup(want), dup(seen)};
+}
+
 static char *markdown(const ix_report *r)
 {
     ix_buf out = IX_BUF_INIT;
@@ -98,6 +105,9 @@ static void build_run(ix_report *r)
     c = add_crit(r, IX_STATE_COMPLETED, "Push images to `192.168.7.21:5000`");
     c->rule = dup("builds: build and push");
     c->reason = dup("registry was slow");
+    c->kind = dup("action");
+    add_obs(c, 1, 0, "https://192.168.7.21:5000/v2/ffl/backend/tags/list", "tag 0.1.18", "tags 0.1.18");
+    add_obs(c, 1, 0, "https://192.168.7.21:5000/v2/ffl/backend/manifests/0.1.18", "HTTP 200", "HTTP 200");
     ix_cmd_record *cmd = add_cmd(c, "/home/b/ffl", 0, 2);
     cmd->argv = strv(NULL, "./scripts/build.sh", "--push", "all", NULL);
     cmd->env = strv(NULL, "REGISTRY_URL=192.168.7.21:5000", "VERSION=0.1.18", NULL);
@@ -105,6 +115,7 @@ static void build_run(ix_report *r)
 
     c = add_crit(r, IX_STATE_REMAINING, "Validate with kustomize");
     c->reason = dup("exit 1 after 2 attempts: Error: accumulating resources");
+    add_obs(c, 0, 0, "`kustomize build`", "exit 0", "exit 1");
     cmd = add_cmd(c, "/home/b/beckerkube", 0, 1);
     cmd->argv = strv(NULL, "echo", "it's ok", NULL);
     cmd = add_cmd(c, "/home/b/beckerkube", 1, 2);
@@ -144,11 +155,21 @@ static void test_run_markdown(void)
         "  - Command: `./scripts/build.sh --push all`\n"
         "  - Output: Success after 2 attempts\n"
         "  - Notes: registry was slow\n"
+        "  - Evidence: looked at https://192.168.7.21:5000/v2/ffl/backend/tags/list; expected tag 0.1.18;"
+        " seen tags 0.1.18\n"
+        "  - Evidence: looked at https://192.168.7.21:5000/v2/ffl/backend/manifests/0.1.18; expected"
+        " HTTP 200; seen HTTP 200\n"
         "  - File: apps/ffl/helmrelease.yaml (image tag 0.1.17 -> 0.1.18)\n\n");
+    ix_buf line = IX_BUF_INIT;
+    ix_report_evidence_line(&r.crit[1], &line);
+    is_str(line.data, "https://192.168.7.21:5000/v2/ffl/backend/tags/list: tags 0.1.18 (+1 more)",
+           "the Progress Log's one-line evidence");
+    ix_buf_free(&line);
     is_section(md, "## Acceptance Criteria Remaining",
         "## Acceptance Criteria Remaining\n\n"
         "- ⏳ Validate with kustomize\n"
         "  - Reason: exit 1 after 2 attempts: Error: accumulating resources\n"
+        "  - Evidence: looked at `kustomize build`; expected exit 0; seen exit 1 (not as expected)\n"
         "  - Command: `echo 'it'\\''s ok'` (exit 0)\n"
         "  - Command: `kustomize build clusters/minikube …` (exit 1 after 2 attempts)\n\n"
         "- ⏳ BLOCKED: Update DNS\n"
@@ -190,7 +211,7 @@ static void test_run_json(void)
     json_t *j = ix_report_json(&r);
     ok(j != NULL, "json built");
     char *s = json_dumps(j, JSON_PRESERVE_ORDER | JSON_COMPACT);
-    ok(starts_with(s, "{\"schema\":\"infraexec.report/1\",\"task\":{\"id\":\"TASK-042\","
+    ok(starts_with(s, "{\"schema\":\"infraexec.report/2\",\"task\":{\"id\":\"TASK-042\","
                   "\"title\":\"Ship FFL 0.1.18\",\"priority\":\"high\",\"status\":\"active\","
                   "\"path\":\"tasks/active/TASK-042.md\"},\"dry_run\":false,\"verify\":false,"
                   "\"interrupted\":false,\"task_timed_out\":false,\"error\":null,\"warnings\":[],"
@@ -234,6 +255,12 @@ static void test_run_json(void)
            "2025-10-17 14:30: Pushed FFL images", "progress_log");
     is_str(json_string_value(json_object_get(j, "log_dir")), "/tmp/ix-logs", "log_dir");
     is_int(json_array_size(json_object_get(j, "next_steps")), 3, "next_steps as in Markdown");
+    s = json_dumps(json_object_get(c2, "evidence"), JSON_PRESERVE_ORDER | JSON_COMPACT);
+    ok(starts_with(s, "[{\"ok\":true,\"looked_at\":\"https://192.168.7.21:5000/v2/ffl/backend/tags/list\","
+                      "\"expected\":\"tag 0.1.18\",\"seen\":\"tags 0.1.18\",\"after_action\":false},"),
+       "evidence in the JSON criterion");
+    free(s);
+    is_str(json_string_value(json_object_get(c2, "kind")), "action", "kind");
     json_decref(j);
     ix_report_free(&r);
 }
@@ -248,6 +275,7 @@ static void build_dry_run(ix_report *r)
     ix_crit_report *c = add_crit(r, IX_STATE_REMAINING, "Update the HelmRelease tag");
     c->would_complete = 1;
     c->rule = dup("helm: bump image tag");
+    add_obs(c, 0, 1, "apps/ffl/helmrelease.yaml spec.image.tag", "0.1.18", "after the action");
     ix_cmd_record *cmd = add_cmd(c, "/srv/kube", -1, 0);
     cmd->executed = 0;
     cmd->argv = strv(NULL, "kustomize", "build", "clusters/minikube", NULL);
@@ -270,6 +298,8 @@ static void test_dry_run(void)
         "## Would Run\n\n"
         "- ▶ Update the HelmRelease tag\n"
         "  - Rule: helm: bump image tag\n"
+        "  - Evidence: looked at apps/ffl/helmrelease.yaml spec.image.tag; expected 0.1.18; seen after"
+        " the action\n"
         "  - Commands:\n\n"
         "    ```bash\n"
         "    cd /srv/kube\n"
@@ -290,13 +320,13 @@ static void test_dry_run(void)
     is_section(md, "## Acceptance Criteria Remaining",
         "## Acceptance Criteria Remaining\n\n"
         "- ⏳ Check the pods\n"
-        "  - Reason: no rule matches\n\n");
+        "  - Reason: would not complete: no rule matches\n\n");
     is_section(md, "## Changes Made",
         "## Changes Made\n\n### Files Modified\n- None\n\n### Commands Executed\n- None\n\n");
     is_section(md, "## Progress Log Entry", "## Progress Log Entry\n\nNone.\n\n");
     is_section(md, "## Summary",
-        "## Summary\n\nDry run: 1 of 2 unchecked criteria have a rule; "
-        "nothing was executed or written.\n\n");
+        "## Summary\n\nDry run: 1 of 2 unchecked criteria would complete; "
+        "nothing was changed or written.\n\n");
     is_section(md, "## Next Steps",
         "## Next Steps\n\n"
         "- Run `infraexec run TASK-043` to carry out the 1 criterion under Would Run.\n"

@@ -1,0 +1,196 @@
+-- act/gitops.lua - changing the GitOps repository the checked way: edit,
+-- validate with the configured command, restore on failure, and commit only
+-- what this run changed, only after validation passed.  Never kubectl apply.
+local ix = require "infraexec"
+local diagnose = require "infraexec.diagnose"
+local ev = require "infraexec.evidence"
+local shell = require "infraexec.shell"
+local values = require "infraexec.values"
+
+local M = {}
+local touched = {} -- files this run changed in the GitOps repository, in order
+
+function M.settings()
+  local g = ix.config().gitops
+  if not g or not g.path then return nil, "no gitops.path in infraexec.yaml" end
+  return g
+end
+
+-- The gitops.apps entry for NAME (helmrelease file and tag paths).
+function M.app(name)
+  local g, err = M.settings()
+  if not g then return nil, err end
+  local apps = g.apps or {}
+  local app = apps[name] or apps[name:lower()]
+  if not app or not app.helmrelease or not app.tags then
+    return nil, ("no gitops.apps.%s with helmrelease and tags in infraexec.yaml"):format(name:lower())
+  end
+  return app
+end
+
+-- A path as criteria write it ("beckerkube/clusters/...", "apps/x.yaml")
+-- inside the GitOps repository.
+function M.path(file)
+  local g, err = M.settings()
+  if not g then return nil, err end
+  file = file:gsub("^%a[%w_%-]*/", function(repo)
+    local base = g.path:match("([^/]+)$") -- the repository named by its own name
+    return (repo == base .. "/") and "" or repo
+  end)
+  if file:sub(1, 1) ~= "/" then file = g.path .. "/" .. file end
+  return file
+end
+
+-- Run the configured validation (e.g. kubectl kustomize clusters/minikube).
+function M.validate()
+  local g, err = M.settings()
+  if not g then return false, err end
+  if not g.validate then return false, "no gitops.validate command in infraexec.yaml" end
+  local r = ix.run{ argv = g.validate, cwd = g.path, retries = 0 }
+  if not r.ok then return false, r end
+  if g.lint then
+    local l = ix.run{ argv = g.lint, cwd = g.path, retries = 0 }
+    if not l.ok then return false, l end
+  end
+  return true
+end
+
+-- edit{path = P, text = NEW, summary = S}: write, validate, put the old
+-- content back if validation fails (a broken manifest never stays).
+-- True (and "already up to date" when nothing changed), or false and why.
+function M.edit(a)
+  local old, rerr = ix.read_file(a.path)
+  if not old then return false, rerr end
+  if old ~= a.text then ev.acted() end
+  if not ix.write_file(a.path, a.text, a.summary) then return true, "already up to date" end
+  local ok, r = M.validate()
+  if not ok then
+    ix.write_file(a.path, old, "restored after failed validation")
+    return false, type(r) == "table" and diagnose.validation(r) or r
+  end
+  touched[#touched + 1] = a.path
+  return true
+end
+
+local function dirty_files(g)
+  local dirty = {}
+  for _, p in ipairs(ix.git_status(g.path)) do dirty[g.path .. "/" .. p] = true end
+  if ix.dry_run() then
+    for _, p in ipairs(touched) do dirty[p] = true end
+  end
+  return dirty
+end
+
+-- commit{message = M}: commit the files this run changed that are still
+-- uncommitted.  The commit id, "nothing to commit", or nil and why.
+function M.commit(a)
+  local g, err = M.settings()
+  if not g then return nil, err end
+  local dirty = dirty_files(g)
+  local paths, seen = {}, {}
+  for _, p in ipairs(touched) do
+    if dirty[p] and not seen[p] then paths[#paths + 1] = p; seen[p] = true end
+  end
+  if #paths == 0 then return "nothing to commit" end
+  ev.acted()
+  return ix.git_commit(g.path, paths, a.message)
+end
+
+-- Files this run changed (committed or not), and those still uncommitted.
+function M.touched() return touched end
+function M.uncommitted()
+  local g = M.settings()
+  if not g then return {} end
+  local dirty = dirty_files(g)
+  local left = {}
+  for _, p in ipairs(touched) do if dirty[p] then left[#left + 1] = p end end
+  return left
+end
+
+-- set_tags{app = NAME, version = V}: every tag path of the app's
+-- HelmRelease set to V, validated.  The app's settings, or nil and why.
+function M.set_tags(a)
+  local app, err = M.app(a.app)
+  if not app then return nil, err end
+  local v, verr = values.version(a.version)
+  if not v then return nil, verr end
+  local text, rerr = ix.read_file(app.helmrelease)
+  if not text then return nil, rerr end
+  local new = text
+  for _, path in ipairs(app.tags) do new = ix.yaml_set(new, path, v) end
+  local ok, why = M.edit{ path = app.helmrelease, text = new, summary = "image tags -> " .. v }
+  if not ok then return nil, why end
+  return app
+end
+
+-- release{app = NAME, version = V}: the app's tags set to V, validated,
+-- committed ("TASK-ID: NAME to V"), and reconciled when gitops.reconcile
+-- is set.  The app's settings and the commit id, or nil and why.
+function M.release(a)
+  local app, err = M.set_tags(a)
+  if not app then return nil, err end
+  local id, cerr = M.commit{ message = ("%s: %s to %s"):format(ix.task().id or "infraexec", a.app, a.version) }
+  if not id then return nil, "validated but not committed: " .. cerr end
+  if M.settings().reconcile then
+    local r, rerr = M.reconcile{}
+    if not r then return nil, "committed " .. id .. " but reconcile failed: " .. rerr end
+  end
+  return app, id
+end
+
+-- remove_resource{file = F, name = N}: drop N's entries from the
+-- kustomization F, validated.  The path and the number removed, or nil, why.
+function M.remove_resource(a)
+  local path, err = M.path(a.file)
+  if not path then return nil, err end
+  local text, rerr = ix.read_file(path)
+  if not text then return nil, rerr end
+  local hits = require("infraexec.observe.file").kustomization_entries(text, a.name)
+  if #hits == 0 then return path, 0 end
+  local drop = {}
+  for _, h in ipairs(hits) do drop[h.line] = true end
+  local kept, n = {}, 0
+  for line in (text .. (text:sub(-1) == "\n" and "" or "\n")):gmatch("([^\n]*)\n") do
+    n = n + 1
+    if not drop[n] then kept[#kept + 1] = line end
+  end
+  local new = table.concat(kept, "\n") .. (text:sub(-1) == "\n" and "\n" or "")
+  local ok, why = M.edit{ path = path, text = new,
+    summary = ("removed %s (%d entr%s)"):format(a.name, #hits, #hits == 1 and "y" or "ies") }
+  if not ok then return nil, why end
+  return path, #hits
+end
+
+-- set_value{file = F, key = K, value = V}: K of the manifest F set to V,
+-- validated.  The path, or nil and why.
+function M.set_value(a)
+  local path, err = M.path(a.file)
+  if not path then return nil, err end
+  local text, rerr = ix.read_file(path)
+  if not text then return nil, rerr end
+  local new = ix.yaml_set(text, a.key, a.value)
+  local ok, why = M.edit{ path = path, text = new, summary = a.key .. " -> " .. a.value }
+  if not ok then return nil, why end
+  return path
+end
+
+-- reconcile{[command = TEXT]}: run gitops.reconcile (else the criterion's
+-- own command, when it has no shell syntax).  The result and the spec, or
+-- nil and why.
+function M.reconcile(a)
+  local g = M.settings() or {}
+  local spec = g.reconcile and { argv = g.reconcile, cwd = g.path }
+  if not spec then
+    if not a.command or a.command == "" then return nil, "no reconcile command: set gitops.reconcile in infraexec.yaml" end
+    spec = shell.command(a.command)
+    if spec.script then
+      return nil, "the reconcile command has shell syntax; set gitops.reconcile in infraexec.yaml"
+    end
+  end
+  ev.acted()
+  local r = ix.run(spec)
+  if not r.ok then return nil, shell.failure(r), r, spec end
+  return r, nil, r, spec
+end
+
+return M

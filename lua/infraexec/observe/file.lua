@@ -1,0 +1,106 @@
+-- observe/file.lua - what files say: text present or absent, a YAML value,
+-- a kustomization's resources, an address left anywhere under some roots.
+local ix = require "infraexec"
+local ev = require "infraexec.evidence"
+
+local M = {}
+
+local function read(path)
+  local text, err = ix.read_file(path)
+  return text, err
+end
+
+-- contains{path = P, text = T}: P holds T.
+function M.contains(a)
+  local expected = "contains " .. a.text
+  local p = ev.pending(a.path, expected)
+  if p then return { p } end
+  local text, err = read(a.path)
+  if not text then return { ev.observation(false, a.path, expected, err) } end
+  local found = text:find(a.text, 1, true) ~= nil
+  return { ev.observation(found, a.path, expected, found and "it does" or "it does not") }
+end
+
+-- lacks{path = P, text = T}: P does not hold T.
+function M.lacks(a)
+  local expected = "no " .. a.text
+  local p = ev.pending(a.path, expected)
+  if p then return { p } end
+  local text, err = read(a.path)
+  if not text then return { ev.observation(false, a.path, expected, err) } end
+  local at = text:find(a.text, 1, true)
+  local line = at and select(2, text:sub(1, at):gsub("\n", "")) + 1
+  return { ev.observation(at == nil, a.path, expected, at and ("%s on line %d"):format(a.text, line) or "none") }
+end
+
+-- yaml_values{path = P, keys = {...}, value = V [, doc = N]}: each key of
+-- the YAML file is V.
+function M.yaml_values(a)
+  local out = {}
+  local text, err = nil, nil
+  for _, key in ipairs(a.keys) do
+    local where = a.path .. " " .. key
+    local p = ev.pending(where, a.value)
+    if p then
+      out[#out + 1] = p
+    else
+      if not text and not err then text, err = read(a.path) end
+      if not text then
+        out[#out + 1] = ev.observation(false, where, a.value, err)
+      else
+        local ok, got = pcall(ix.yaml_get, text, key, a.doc)
+        out[#out + 1] = ev.equal(where, a.value, ok and got or ("unreadable: " .. tostring(got)))
+      end
+    end
+  end
+  return out
+end
+
+-- The entries of a kustomization's lists that name NAME ("- ../../apps/x").
+function M.kustomization_entries(text, name)
+  local hits = {}
+  local n = 0
+  for line in (text .. "\n"):gmatch("([^\n]*)\n") do
+    n = n + 1
+    local entry = line:match("^%s*%-%s*(%S+)%s*$")
+    if entry and (entry == name or entry:match("/" .. name:gsub("%p", "%%%0") .. "/?$")) then
+      hits[#hits + 1] = { line = n, entry = entry }
+    end
+  end
+  return hits
+end
+
+-- kustomization_lacks{path = P, name = N}: the kustomization lists no N.
+function M.kustomization_lacks(a)
+  local expected = "no resource " .. a.name
+  local p = ev.pending(a.path, expected)
+  if p then return { p } end
+  local text, err = read(a.path)
+  if not text then return { ev.observation(false, a.path, expected, err) } end
+  local hits = M.kustomization_entries(text, a.name)
+  local seen = {}
+  for _, h in ipairs(hits) do seen[#seen + 1] = ("%s on line %d"):format(h.entry, h.line) end
+  return { ev.observation(#hits == 0, a.path, expected, #hits == 0 and "none" or table.concat(seen, ", ")) }
+end
+
+-- absent_under{roots = {...}, needles = {...}}: no text file under the
+-- roots holds any needle.
+function M.absent_under(a)
+  local where = table.concat(a.roots, ", ")
+  local expected = "no " .. table.concat(a.needles, ", ")
+  if #a.roots == 0 then return { ev.observation(false, "search_roots in infraexec.yaml", "at least one root", "none") } end
+  local p = ev.pending(where, expected)
+  if p then return { p } end
+  local hits, searched = {}, 0
+  for _, needle in ipairs(a.needles) do
+    for _, root in ipairs(a.roots) do
+      local found, n = ix.search(root, needle, 50)
+      searched = searched + n
+      for _, h in ipairs(found) do hits[#hits + 1] = ("%s:%d: %s"):format(h.file, h.line, needle) end
+    end
+  end
+  return { ev.observation(#hits == 0, where, expected,
+    #hits == 0 and ("none in %d files"):format(searched) or table.concat(hits, "; ")) }
+end
+
+return M

@@ -1,0 +1,40 @@
+-- observe/git.lua - the state of a git repository (libgit2): what is
+-- committed, what HEAD is.
+local ix = require "infraexec"
+local ev = require "infraexec.evidence"
+
+local M = {}
+
+-- committed{repo = DIR, paths = {...}}: each path (absolute) is at HEAD as
+-- it is in the work tree (no uncommitted change).
+function M.committed(a)
+  local out = {}
+  local dirty
+  for _, path in ipairs(a.paths) do
+    local where = path .. " in " .. a.repo
+    local p = ev.pending(where, "committed")
+    if p then
+      out[#out + 1] = p
+    else
+      if not dirty then
+        dirty = {}
+        for _, d in ipairs(ix.git_status(a.repo)) do dirty[a.repo .. "/" .. d] = true end
+      end
+      out[#out + 1] = ev.observation(not dirty[path], where, "committed",
+        dirty[path] and "uncommitted changes" or "as at HEAD")
+    end
+  end
+  return out
+end
+
+-- head{repo = DIR, id = ID}: HEAD is the commit ID (a prefix will do).
+function M.head(a)
+  local where = "HEAD of " .. a.repo
+  local p = ev.pending(where, a.id)
+  if p then return { p } end
+  local ok, head = pcall(ix.git_head, a.repo)
+  if not ok then return { ev.observation(false, where, a.id, tostring(head)) } end
+  return { ev.observation(head:sub(1, #a.id) == a.id, where, a.id, head) }
+end
+
+return M

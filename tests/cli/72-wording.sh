@@ -1,0 +1,76 @@
+#!/bin/bash
+# The criterion classifier and the wording templates, unit-tested inside
+# infraexec's own Lua (tests/lua/harness.lua as a workspace handler), and the
+# engine's use of them: negations never run, a wording's refusal is the reason.
+. "$(dirname "$0")/../lib.sh"
+export IX_ROOT
+
+W=$T/ws
+mkdir -p "$W/tasks/active" "$W/handlers"
+printf 'return { rules = {}, labels = { luatest = "luatest" }, always = {} }\n' >"$W/handlers/types.lua"
+printf 'return loadfile(os.getenv("IX_ROOT") .. "/tests/lua/harness.lua")()\n' >"$W/handlers/luatest.lua"
+cat >"$W/tasks/active/TASK-720.md" <<'MD'
+---
+id: TASK-720
+title: Lua unit tests
+labels: [luatest]
+---
+## Acceptance Criteria
+- [ ] Run test_classify.lua
+- [ ] Run test_wording.lua
+MD
+ix run "$W/tasks/active/TASK-720.md" --dry-run --json -q
+for i in 0 1; do
+    is "$(jq -r ".criteria[$i].reason" <<<"$out")" "$(jq -r ".criteria[$i].reason" <<<"$out" | grep '^0 of')" \
+        "$(jq -r ".criteria[$i].text" <<<"$out"): all passed"
+done
+# Each Lua check as its own TAP line.
+while IFS= read -r line; do
+    case $line in
+    "infraexec: lua: ok - "*) _result 1 "${line#infraexec: lua: ok - }" ;;
+    "infraexec: lua: not ok - "*) _result 0 "${line#infraexec: lua: not ok - }" ;;
+    "infraexec: lua: # "*) echo "#   ${line#infraexec: lua: # }" ;;
+    esac
+done <<<"$err"
+
+# The engine: wordings pick the rule, a refused value is the reason, a
+# negation never runs.
+E=$T/engine
+mkdir -p "$E/tasks/active" "$E/projects/triager" "$E/projects/mtg"
+printf 'projects:\n  triager:\n    path: projects/triager\n  mtg_dev_agents:\n    path: projects/mtg\n' >"$E/infraexec.yaml"
+cat >"$E/tasks/active/TASK-721.md" <<MD
+---
+id: TASK-721
+title: Wordings
+labels: [builds]
+---
+## Acceptance Criteria
+- [ ] Successfully build all triager images
+- [ ] Build all remaining mtg_dev_agents containers with version 1.2.3
+- [ ] Build all foo containers with version 1.0.0
+- [ ] Make sure nobody runs \`touch $T/nobody\`
+- [ ] Build all triager containers with version 0.1.1 and deploy them
+MD
+ix run "$E/tasks/active/TASK-721.md" --dry-run --json -q
+rules=$(jq -r '[.criteria[]|.rule // "-"]|join("|")' <<<"$out")
+is "$rules" "build: build a project's images at a version|build: build a project's images at a version|build: build a project's images at a version|-|-" \
+    "the corpus's other build wordings reach the build rule; a longer claim does not"
+is "$(jq -r '.criteria[2].reason' <<<"$out")" \
+    "no project 'foo' in $E/infraexec.yaml (projects: mtg_dev_agents, triager)" \
+    "an unknown project: refused, naming the choices"
+like "$(jq -r '.criteria[3].reason' <<<"$out")" "needs a person: 'make sure nobody ...' forbids something: never run" \
+    "a negation needs a person"
+is "$(jq -r '.criteria[3].commands|length' <<<"$out")" 0 "... and no command is even planned"
+ix run "$E/tasks/active/TASK-721.md" --only 4 --json -q
+ok "run for real: the negation's command did not run" test ! -e "$T/nobody"
+is "$(jq -r '.criteria[3].state' <<<"$out")" remaining "... and it is not ticked"
+
+# The fixture lists every criterion of the corpus.
+for f in "$CORPUS"/*.md; do
+    case $f in */README.md) continue ;; esac
+    "$IX_BIN" show "$f" --json | jq -r '.criteria[].text'
+done | sort -u >"$T/corpus.txt"
+grep -v '^#' "$FIX/criteria-kinds.txt" | cut -f2- | sort -u >"$T/fixture.txt"
+is "$(comm -23 "$T/corpus.txt" "$T/fixture.txt")" "" "criteria-kinds.txt has every corpus criterion"
+
+done_testing

@@ -1,0 +1,184 @@
+#!/bin/bash
+# The generic inline-command rule made safe: negations and data or secrets
+# files never run; an action's exit 0 is its evidence; an assertion's
+# command is read by infraexec itself (kubectl get / flux get through the
+# kube stand-in, curl through its HTTP client against a real registry) and
+# its claim checked: a hostile world ticks nothing, its friendly twin ticks
+# what is true, with evidence.
+. "$(dirname "$0")/../lib.sh"
+EX=$IX_ROOT/examples/homelab
+. "$IX_ROOT/tests/standin/lib.sh"
+
+lab=$T/lab
+reg=$("$EX/setup.sh" "$lab")
+"$EX/registry.sh" start "$lab"
+trap '"$EX/registry.sh" stop "$lab"; rm -rf "$T"' EXIT
+
+# STAND-IN: no API server can run here; tests/standin/ answers kubectl's
+# reads from fixtures (docs/standin.md says what it does not do).
+api=$T/api
+mkdir -p "$api"
+standin_start "$api" "" '"$EX/registry.sh" stop "$lab"; rm -rf "$T"'
+printf 'kube:\n  context: homelab\n  kubeconfig: %s\n' "$STANDIN_KUBECONFIG" >>"$lab/infraexec.yaml"
+
+# A flux that says everything is fine-looking but False, exits 0, and
+# leaves a trace when run: infraexec must read the objects, not it.
+mkdir -p "$T/bin" "$T/home/.secrets"
+printf '#!/bin/sh\ntouch %s/flux-ran\necho "NAME\tREADY\tMESSAGE"\necho "ffl\tFalse\tupgrade failed"\n' "$T" >"$T/bin/flux"
+printf '#!/bin/sh\ntouch %s/secret-ran\necho API_KEY=s3cr3t-value\n' "$T" >"$T/home/.secrets/ffl.env"
+chmod +x "$T/bin/flux" "$T/home/.secrets/ffl.env"
+export PATH="$T/bin:$PATH" HOME="$T/home"
+
+task() { # ID CRITERIA...
+    local id=$1; shift
+    { printf -- '---\nid: %s\ntitle: generic\nstatus: active\npriority: high\nlabels: [testing]\n---\n\n## Acceptance Criteria\n\n' "$id"
+      for c in "$@"; do printf -- '- [ ] %s\n' "$c"; done
+      printf '\n## Progress Log\n\n- 2026-01-01 00:00: created\n'; } >"$lab/tasks/active/$id.md"
+}
+state() { jq -r ".criteria[$1].state" <<<"$out"; }
+reason() { jq -r ".criteria[$1].reason" <<<"$out"; }
+
+# ---- what is not a command never runs, and leaks nothing ----
+task TASK-741 "Make sure nobody runs \`touch $T/nobody\`" \
+    '**secret**: Re-encrypt using `~/.secrets/ffl.env`' \
+    "Show the key: \`cat $lab/registry/certs/domain.key\`" \
+    "Open the projects: \`$lab/projects\`" \
+    "Load the config: \`$lab/infraexec.yaml\`" \
+    'Run the tool: `no-such-tool-741 --now`' \
+    "Create marker: \`touch $T/marker\`"
+ix run TASK-741 --tasks-dir "$lab/tasks" --json -q
+is "$rc" 1 "not-commands: exit 1"
+ok "a negation ran nothing" test ! -e "$T/nobody"
+like "$(reason 0)" "needs a person: 'make sure nobody ...' forbids something" "a negation needs a person"
+ok "the secrets file was not executed" test ! -e "$T/secret-ran"
+is "$(reason 1)" 'needs a person: `~/.secrets/ffl.env` is a file, not a command (a secret file)' \
+    "a secrets file is a file, not a command"
+like "$(reason 2)" "domain.key\`, a secret file; infraexec runs nothing that reads secrets" "a key file is not read"
+is "$(reason 3)" "needs a person: \`$lab/projects\` is a directory, not a command" "a directory is not a command"
+is "$(reason 4)" "needs a person: \`$lab/infraexec.yaml\` is a file, not a command" "a data file is not a command"
+is "$(reason 5)" 'needs a person: `no-such-tool-741` is not a command on PATH' "nothing on PATH: not a command"
+is "$(jq -r '[.criteria[0:6][].commands|length]|add' <<<"$out")" 0 "none of them started a command"
+is "$(state 6)" completed "an action's command completes it"
+is "$(jq -r '.criteria[6].evidence[0]|"\(.ok) \(.looked_at) \(.expected) \(.seen)"' <<<"$out")" \
+    "true \`touch $T/marker\` exit 0 exit 0" "its evidence: the command, exit 0 expected and seen"
+all=$(cat "$lab/tasks/active/TASK-741.md"; printf '%s' "$out"; cat "$lab"/.infraexec/logs/TASK-741/* 2>/dev/null)
+unlike "$all" "s3cr3t-value" "the secret is in no task file, report or log"
+unlike "$all" "PRIVATE KEY" "the key is in no task file, report or log"
+
+# ---- kubectl and flux only ever see the configured cluster ----
+ln -s "$T/home/.secrets/ffl.env" "$lab/tasks/run-me"
+task TASK-744 'The pods are listed: `kubectl --kubeconfig /tmp/other get pods -A`' \
+    'Pods are listed: `kubectl get pods -A --context prod`' \
+    'The pods are listed: `kubectl --context=homelab get pods -A | wc -l`' \
+    "Run the escape: \`./../../../../../../bin/touch $T/escaped\`" \
+    "Check it: \`sh $HOME/.secrets/ffl.env\`" \
+    "Run it: \`./tasks/run-me\`"
+ix run TASK-744 --tasks-dir "$lab/tasks" --json -q
+like "$(reason 0)" "the command sets --kubeconfig; infraexec uses the configured cluster only" \
+    "a kubeconfig in the task is refused"
+like "$(reason 1)" "names context prod but infraexec.yaml says homelab" "another context in the task is refused"
+like "$(reason 2)" "runs kubectl through a shell, where infraexec cannot pin the kube context" \
+    "kubectl under a shell is refused"
+like "$(reason 3)" "leaves the directories infraexec.yaml names" "a script path climbing out with .. is refused"
+ok "... and did not run" test ! -e "$T/escaped"
+like "$(reason 4)" ".secrets/ffl.env\`, a secret file; infraexec runs nothing that reads secrets" \
+    "a secrets file as an argument is refused"
+ok "... and did not run" test ! -e "$T/secret-ran"
+like "$(reason 5)" "\`./tasks/run-me\` is a file, not a command (it leads to $T/home/.secrets/ffl.env, a secret file)" \
+    "a link to a secret file is followed and refused"
+is "$(jq -r '[.criteria[].commands|length]|add' <<<"$out")" 0 "none of them started a command"
+
+# ---- a hostile world: nothing is true ----
+standin_helmrelease "$api" ffl --ns ffl --ready false --message "upgrade failed"
+standin_helmrelease "$api" triager --ns triager --ready true
+standin_pod "$api" ffl-backend-1 --ns ffl --state crashloop
+standin_pod "$api" leftover-1 --ns mtg-agents
+standin_pod "$api" ffl-frontend-1 --ns ffl-web --state imagepullbackoff
+standin_sealedsecret "$api" ffl-env --ns ffl --ready false
+hostile=(
+    'All HelmReleases show READY=True: `flux get helmreleases -A`'
+    'All 2 HelmReleases show READY=True: `flux get helmreleases -A`'
+    "Verify images are in registry: \`curl -k https://$reg/v2/ffl/backend/tags/list\`"
+    "Backend tags are listed: \`curl -k https://$reg/v2/ffl/backend/tags/list\`"
+    'All pods are running in ffl namespace: `kubectl get pods -n ffl`'
+    'No pods remain in mtg-agents namespace: `kubectl get pods -n mtg-agents`'
+    'Sealed secrets show Synced: `kubectl get sealedsecrets -A`'
+    'All pods are running with new image versions (check with `kubectl get pods -A`)'
+    'The registry answers: `echo fine`'
+    'Pull events are clean: `kubectl get events -A | grep -i pull`'
+    'No ImagePullBackOff errors (check with `kubectl get events -A | grep -i pull`)'
+)
+task TASK-742 "${hostile[@]}"
+ix run TASK-742 --tasks-dir "$lab/tasks" --json -q
+is "$rc" 1 "hostile world: exit 1"
+is "$(jq -r '[.criteria[]|select(.state=="completed")]|length' <<<"$out")" 0 "hostile world: nothing ticked"
+is "$(grep -c '^- \[x\]' "$lab/tasks/active/TASK-742.md")" 0 "hostile world: no box ticked on disk"
+ok "flux itself never ran" test ! -e "$T/flux-ran"
+like "$(reason 0)" "ffl/ffl: Ready=False" "flux get helmreleases: the False release is named"
+like "$(reason 1)" "ffl/ffl: Ready=False" "a count of HelmReleases: read through kubectl, not flux"
+is "$(jq -r '.criteria[1].commands[0].argv|join(" ")' <<<"$out")" \
+    "kubectl --context=homelab get helmreleases.helm.toolkit.fluxcd.io --all-namespaces --output=json" \
+    "flux get became a kubectl read with the configured context"
+like "$(reason 2)" "ffl/backend" "verify rule: the empty registry is the reason"
+like "$(reason 3)" "https://$reg/v2/ffl/backend/tags/list: expected HTTP 2xx, saw HTTP 404" \
+    "curl: infraexec's own client saw the 404 curl -k would have hidden"
+like "$(reason 4)" "ffl/ffl-backend-1: CrashLoopBackOff" "kubectl get pods: the crash-looping pod is named"
+is "$(jq -r '.criteria[4].commands[0].argv|join(" ")' <<<"$out")" \
+    "kubectl --context=homelab get pods --namespace=ffl --output=json" "the same query, as JSON, with the context"
+like "$(reason 5)" "mtg-agents/leftover-1" "no pods remain: the one that remains is named"
+like "$(reason 6)" "ffl/ffl-env: Synced=False" "sealed secrets: the unsynced one is named"
+like "$(reason 7)" "needs a person: infraexec reads \`kubectl get pods -A\` but cannot tell what the criterion expects" \
+    "a claim it does not understand (image versions) is not ticked on pods running"
+is "$(reason 8)" "needs a person: infraexec cannot judge \`echo fine\`; it gave exit 0: fine" \
+    "an unknown reader: its output goes to a person"
+like "$(reason 9)" "runs kubectl through a shell, where infraexec cannot pin the kube context" \
+    "kubectl in a pipeline is not run"
+like "$(reason 10)" "ffl-web/ffl-frontend-1: ImagePullBackOff" "verify rule: the pod pulling in vain is named"
+
+# A dry run reads the world the same way, and runs no other command.
+sed -i 's/^- \[x\]/- [ ]/' "$lab/tasks/active/TASK-742.md"
+ix run TASK-742 --tasks-dir "$lab/tasks" --json -q --dry-run
+is "$(jq -r '[.criteria[]|select(.would_complete)]|length' <<<"$out")" 0 "dry run: none would complete"
+like "$(reason 4)" "ffl/ffl-backend-1: CrashLoopBackOff" "dry run: kubectl get pods was read for real"
+is "$(reason 8)" "needs a person: infraexec cannot judge \`echo fine\`; a person reads its output" \
+    "dry run: an unknown reader is not run"
+
+# ---- the friendly twin: the same claims true, ticked with evidence ----
+rm -f "$api"/*/*/*.json "$api"/*/*.json 2>/dev/null
+rm -rf "$api" && mkdir -p "$api"
+standin_helmrelease "$api" ffl --ns ffl --ready true
+standin_helmrelease "$api" triager --ns triager --ready true
+standin_pod "$api" ffl-backend-1 --ns ffl
+standin_sealedsecret "$api" ffl-env --ns ffl --ready true
+# An image in the real registry: a config blob and a manifest, through its API.
+cacert=$lab/registry/certs/domain.crt
+cfg='{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}'
+dig=sha256:$(printf '%s' "$cfg" | sha256sum | cut -d' ' -f1)
+loc=$(curl -s --cacert "$cacert" -X POST -D - -o /dev/null "https://$reg/v2/ffl/backend/blobs/uploads/" |
+    tr -d '\r' | sed -n 's/^[Ll]ocation: //p')
+case $loc in http*) ;; *) loc=https://$reg$loc ;; esac
+sep='?'; case $loc in *\?*) sep='&' ;; esac
+curl -s --cacert "$cacert" -X PUT -H 'Content-Type: application/octet-stream' --data-binary "$cfg" \
+    "$loc${sep}digest=$dig" >/dev/null
+manifest='{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"'$dig'","size":'${#cfg}'},"layers":[]}'
+curl -s --cacert "$cacert" -X PUT -H 'Content-Type: application/vnd.oci.image.manifest.v1+json' \
+    --data-binary "$manifest" "https://$reg/v2/ffl/backend/manifests/0.1.18" >/dev/null
+is "$(curl -s --cacert "$cacert" "https://$reg/v2/ffl/backend/tags/list")" '{"name":"ffl/backend","tags":["0.1.18"]}' \
+    "friendly world: the registry holds ffl/backend:0.1.18"
+friendly=("${hostile[@]:0:7}")
+task TASK-743 "${friendly[@]}" 'All 3 HelmReleases show READY=True: `flux get helmreleases -A`'
+ix run TASK-743 --tasks-dir "$lab/tasks" --json -q
+is "$(jq -r '[.criteria[].state]|join(",")' <<<"$out")" \
+    "completed,completed,completed,completed,completed,completed,completed,remaining" \
+    "friendly world: every true claim ticked, the wrong count not"
+for i in 0 1 2 3 4 5 6; do
+    is "$(jq -r ".criteria[$i].evidence|length > 0 and all(.ok)" <<<"$out")" true \
+        "friendly world: ${friendly[$i]%%:*}: ticked with evidence that holds"
+done
+like "$(jq -r '.criteria[1].evidence[0].seen' <<<"$out")" "2 ready: ffl/ffl, triager/triager" "the evidence names what was seen"
+like "$(reason 7)" "expected exactly 3, each ready, saw 2 ready" "a count that is not met is the reason"
+like "$(sed -n '/Progress Log/,$p' "$lab/tasks/active/TASK-743.md")" "https://$reg/v2/ffl/backend/tags/list" \
+    "the Progress Log carries the evidence"
+ok "flux itself never ran in either world" test ! -e "$T/flux-ran"
+
+done_testing

@@ -1,0 +1,135 @@
+-- wording.match, compile errors and specificity, on a config table.
+local wording = require "infraexec.wording"
+local t = ...
+
+local config = {
+  path = "/lab/infraexec.yaml",
+  projects = { ffl = { path = "/lab/projects/ffl" }, triager = { path = "/lab/projects/triager" },
+               mtg_dev_agents = { path = "/lab/projects/mtg" }, midwestmtg = { path = "/lab/projects/mw" } },
+  gitops = { path = "/lab/gitops", apps = { ffl = {}, midwestmtg = {} } },
+}
+local BUILD = "Build all [remaining] {project} containers with version {version}"
+
+local function args_of(w, text, cfg)
+  local a, why = wording.match(w, text, cfg or config)
+  if not a then return "nil: " .. tostring(why) end
+  local keys = {}
+  for k in pairs(a) do keys[#keys + 1] = k end
+  table.sort(keys)
+  local out = {}
+  for _, k in ipairs(keys) do out[#out + 1] = k .. "=" .. tostring(a[k]) end
+  return table.concat(out, " ")
+end
+
+t.is(args_of(BUILD, "Build all FFL containers with version 0.1.18"), "project=ffl version=0.1.18",
+  "typed placeholders: the configured project's key and the version")
+t.is(args_of(BUILD, "BUILD ALL ffl CONTAINERS WITH VERSION 0.1.18"), "project=ffl version=0.1.18",
+  "case-insensitive")
+t.is(args_of(BUILD, "**Build** all `FFL` containers with _version_ *0.1.18*."), "project=ffl version=0.1.18",
+  "emphasis, code marks and punctuation ignored")
+t.is(args_of(BUILD, "Build all FFL containers with version 0.1.18 — see TASK-005"), "project=ffl version=0.1.18",
+  "trailing note after a dash ignored")
+t.is(args_of(BUILD, "Build all FFL containers with version 0.1.18 (COMPLETED ✅)"), "project=ffl version=0.1.18",
+  "trailing parenthesis ignored")
+t.is(args_of(BUILD, "Build all FFL containers with version 0.1.18: `./build.sh all`"), "project=ffl version=0.1.18",
+  "trailing code after a colon ignored")
+t.is(args_of(BUILD, "Build all remaining mtg_dev_agents containers with version 417e41b"),
+  "project=mtg_dev_agents version=417e41b", "optional word; a commit id is a version")
+t.is(args_of(BUILD, "Build all mtg-dev-agents containers with version 1.0.0"),
+  "project=mtg_dev_agents version=1.0.0", "'-' and '_' name the same project")
+t.is(args_of(BUILD, "Build all FFL containers with version 0.1.18 and deploy them"), "nil: nil",
+  "more words than the template (no note boundary): no match")
+t.is(args_of(BUILD, "Build some FFL containers with version 0.1.18"), "nil: nil", "a different word: no match")
+t.is(args_of(BUILD, "Build all foo containers with version 1.0.0"),
+  "nil: no project 'foo' in /lab/infraexec.yaml (projects: ffl, midwestmtg, mtg_dev_agents, triager)",
+  "an unknown project is refused, naming the choices")
+t.is(args_of(BUILD, "Build all FFL containers with version 0.1.18", {}),
+  "nil: no project 'FFL' in infraexec.yaml (it has no projects)", "no config: refused, not guessed")
+t.like(args_of(BUILD, "Build all FFL containers with version 0.1.18;touch /tmp/pwned"),
+  '"0.1.18;touch" is not a valid version', "an injected version is refused by its type")
+t.like(args_of(BUILD, "Build all FFL containers with version latest"), '"latest" is not a valid version',
+  "a version must look like one")
+
+local ALTS = { "Successfully build all {project} images", "Build all [remaining] {project} containers" }
+t.is(args_of(ALTS, "Successfully build all triager images"), "project=triager", "a list of alternatives: the first")
+t.is(args_of(ALTS, "Build all remaining mtg_dev_agents containers"), "project=mtg_dev_agents",
+  "a list of alternatives: the second")
+
+t.is(args_of("Push all {project} images to registry {address}", "Push all FFL images to registry 127.0.0.1:5000"),
+  "address=127.0.0.1:5000 project=ffl", "{address}")
+t.like(args_of("Push all {project} images to registry {address}", "Push all FFL images to registry 127.0.0.1"),
+  "not a valid registry address", "{address} needs a port")
+t.is(args_of("All {count} HelmReleases show READY=True", "All 27 HelmReleases show READY=True: `flux get hr -A`"),
+  "count=27", "{count}")
+t.like(args_of("All {count} HelmReleases show READY=True", "All many HelmReleases show READY=True"),
+  "not a count", "{count} is a whole number")
+local a = wording.match("All {count} HelmReleases show READY=True", "All 27 HelmReleases show READY=True", config)
+t.is(math.type(a.count), "integer", "{count} arrives as an integer")
+local NS = "No CrashLoopBackOff or ImagePullBackOff errors in {namespace} namespace"
+t.is(args_of(NS, "No CrashLoopBackOff or ImagePullBackOff errors in midwestmtg namespace"),
+  "namespace=midwestmtg", "{namespace}")
+t.like(args_of(NS, "No CrashLoopBackOff or ImagePullBackOff errors in Mid_West namespace"),
+  "not a namespace", "{namespace} is a DNS label")
+t.is(args_of("Check {url} answers", "Check https://127.0.0.1:5000/v2/ answers"), "url=https://127.0.0.1:5000/v2/",
+  "{url}")
+t.like(args_of("Check {url} answers", "Check ftp://127.0.0.1/ answers"), "not a URL", "{url} is http(s)")
+local RM = "Remove {name} from {file:path}"
+t.is(args_of(RM, "Remove mtg-agents from beckerkube/clusters/minikube/apps/kustomization.yaml - Removed from line 6"),
+  "file=beckerkube/clusters/minikube/apps/kustomization.yaml name=mtg-agents", "{name:type} names a value")
+t.is(args_of(RM, "Remove x from /lab/gitops/apps/kustomization.yaml"), "file=/lab/gitops/apps/kustomization.yaml name=x",
+  "an absolute path inside a configured root")
+t.like(args_of(RM, "Remove x from /etc/kustomization.yaml"), "/etc/kustomization.yaml is outside",
+  "an absolute path outside every root is refused")
+t.like(args_of(RM, "Remove x from ../../etc/kustomization.yaml"), "is outside", "'..' is refused")
+t.like(args_of(RM, "Remove x from ~/.secrets/ffl.env"), "is outside", "'~' is refused")
+t.is(args_of(RM, "Remove x from central"), 'nil: "central" is not a path', "a word is not a path")
+local DOC = "Document {what:text} in {doc:path}"
+t.is(args_of(DOC, "Document all IPs in docs/architecture.md"), "doc=docs/architecture.md what=all IPs",
+  "{text} takes several words")
+t.is(args_of(DOC, "Document registry IP in central configuration (beckerkube/README.md or ConfigMap)"),
+  "nil: nil", "{text} does not reach across a note")
+t.is(args_of("Verify images [are] in registry", "Verify images in registry: `curl -k https://h:1/v2/x/tags/list`"),
+  "", "a wording without placeholders: empty args")
+t.is(args_of("Verify images [are] in registry", "Verify images are in registry"), "", "optional word present")
+t.is(args_of("Verify images [are] in registry", "Verify images in registry for all agents"), "nil: nil",
+  "a longer claim is another claim")
+t.is(args_of("Re-encrypt using {file:path}", "**secret**: Re-encrypt using `secrets/ffl.env`"),
+  "file=secrets/ffl.env", "a bold label before the wording is skipped")
+t.is(args_of("Update {app} HelmRelease in {repo:name} to version {version}",
+  "Update midwestmtg HelmRelease in beckerkube to version 0.1.12"), "app=midwestmtg repo=beckerkube version=0.1.12",
+  "{app}")
+t.like(args_of("Update {app} HelmRelease in {repo:name} to version {version}",
+  "Update triager HelmRelease in beckerkube to version 0.1.1"), "no app 'triager' in /lab/infraexec.yaml (gitops.apps: ffl, midwestmtg)",
+  "an unknown app is refused, naming the choices")
+
+local PUSH = "Commit and push [the] [updated] HelmReleases [to [the] {repo:name} [repository]]"
+t.is(args_of(PUSH, "Commit and push updated HelmReleases to the beckerkube repository"), "repo=beckerkube",
+  "nested optional groups")
+t.is(args_of(PUSH, "Commit and push HelmReleases"), "", "nested optional groups left out")
+t.is(args_of("Remove {name} from {file:kustomization}", "Remove x from apps/ffl/helmrelease.yaml"),
+  "nil: apps/ffl/helmrelease.yaml is not a kustomization.yaml", "{kustomization} is a kustomization.yaml")
+t.is(args_of("No {reason} [or {other:reason}] [errors] [pods]", "No old pods"),
+  'nil: "old" is not a pod waiting reason (...BackOff, ...Error)', "{reason} is a waiting reason")
+t.is(args_of("No {reason} [or {other:reason}] [errors] [pods]", "No CrashLoopBackOff or CreateContainerConfigError pods"),
+  "other=CreateContainerConfigError reason=CrashLoopBackOff", "two reasons")
+t.is(args_of("Set {key} to {value:word} in {file:path}", "Set spec.values.image.tag to 0.1.18 in apps/ffl/hr.yaml"),
+  "file=apps/ffl/hr.yaml key=spec.values.image.tag value=0.1.18", "{key} and {word}")
+
+-- Malformed templates fail when loaded, naming the template.
+local ok, err = pcall(wording.compile, "Build {projekt}")
+t.like(tostring(err), "unknown placeholder type 'projekt'", "unknown type is an error")
+t.ok(not ok, "and compile fails")
+ok, err = pcall(wording.compile, "Build {project")
+t.like(tostring(err), "'{project' is not a placeholder", "unclosed brace is an error")
+ok, err = pcall(wording.compile, {})
+t.like(tostring(err), "must not be empty", "an empty list is an error")
+
+-- Specificity: typed placeholders beat free text; wordings beat patterns.
+local typed = { wording = "Update {project} registry URLs" }
+local free = { wording = "Update {what:text} registry URLs" }
+t.ok(wording.specificity(typed) > wording.specificity(free), "typed beats free text")
+t.ok(wording.specificity(free) > wording.specificity({ pattern = "^Update" }), "a wording beats a pattern")
+t.ok(wording.specificity({ pattern = "^Update" }) > wording.specificity({ match = function() end }),
+  "a pattern beats a match function")
+t.is(wording.specificity({ wording = { "Verify images in registry", "Verify {x:text}" } }, "Verify stuff", config),
+  wording.specificity({ wording = "Verify {x:text}" }), "with a text: the alternative that matches")
