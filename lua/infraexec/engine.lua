@@ -170,7 +170,8 @@ function M.judge(done, message, evidence)
   for _, o in ipairs(list) do -- one line each: they go beside a tick
     for _, k in ipairs{ "looked_at", "expected", "seen" } do o[k] = o[k]:gsub("%s*[\r\n]+%s*", " ") end
   end
-  local note = message ~= nil and tostring(message) or nil
+  -- Only a string is a message: tostring could run a handler's __tostring.
+  local note = type(message) == "string" and message or nil
   if done ~= true then
     local f = ev.first_failure(list)
     return { done = false, evidence = list,

@@ -19,7 +19,7 @@ labels: [testing]
 ## Acceptance Criteria
 
 - [ ] Create marker: `touch marker`
-- [ ] Second marker: `touch marker2`
+- [ ] Run Second marker: `touch marker2`
 MD
 cp "$task" "$T/orig.md"
 
@@ -142,7 +142,7 @@ like "$err" "infraexec: report: $T/nodir/report.md" "the report file is named"
 is "$(grep -c '\[x\]' "$task")" 2 "the run's ticks are kept"
 cp "$T/orig.md" "$task"
 rm -f "$W/marker"
-printf -- '- [ ] Fails: `false`\n' >>"$task"
+printf -- '- [ ] Run Fails: `false`\n' >>"$task"
 ix run "$task" -q --retries 0 --report "$T/nodir/report.md"
 is "$rc" 3 "--report unwritable with criteria remaining: still exit 3 (the report is what is missing)"
 

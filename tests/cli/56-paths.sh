@@ -11,7 +11,7 @@ echo precious >"$W/projects/app/Cargo.lock"
 
 # ---- 1. a task id is a file name, nothing more ----
 bad=$W/tasks/active/TASK-BAD.md
-printf -- '---\ntitle: Climb\nid: ../../projects/app/Cargo\nlabels: [testing]\n---\n\n## Acceptance Criteria\n\n- [ ] Step: `true`\n' >"$bad"
+printf -- '---\ntitle: Climb\nid: ../../projects/app/Cargo\nlabels: [testing]\n---\n\n## Acceptance Criteria\n\n- [ ] Run Step: `true`\n' >"$bad"
 cp "$bad" "$T/bad.orig"
 ix lint "$bad"
 is "$rc" 2 "lint: a bad id is a problem (exit 2)"
@@ -38,7 +38,7 @@ rm "$bad"
 
 # ---- 3. symlinks planted in .infraexec/ ----
 task=$W/tasks/active/TASK-560.md
-printf -- '---\nid: TASK-560\ntitle: Planted\nlabels: [testing]\n---\n\n## Acceptance Criteria\n\n- [ ] Step: `true`\n' >"$task"
+printf -- '---\nid: TASK-560\ntitle: Planted\nlabels: [testing]\n---\n\n## Acceptance Criteria\n\n- [ ] Run Step: `true`\n' >"$task"
 cp "$task" "$T/560.orig"
 for what in .infraexec .infraexec/locks .infraexec/logs; do
     rm -rf "$W/.infraexec" "$T/outside"/*
@@ -89,7 +89,8 @@ return { rules = { { pattern = "^Race", run = function()
     wrote = wrote + (okd and 1 or 0) + (okf and 1 or 0)
     refused = refused + (okd and 0 or 1) + (okf and 0 or 1)
   end
-  return true, ("%d written, %d refused"):format(wrote, refused)
+  local said = ("%d written, %d refused"):format(wrote, refused)
+  return true, said, { ok = true, looked_at = "the writes", expected = "none outside the roots", seen = said }
 end } } }
 LUA
 race=$W/tasks/active/TASK-561.md
@@ -124,7 +125,7 @@ S=$T/s
 mkdir -p "$S/ws" "$S/store/active"
 ln -s ../store "$S/ws/tasks"
 printf 'secrets: [hunter2-the-secret]\n' >"$S/ws/infraexec.yaml"
-printf -- '---\nid: TASK-562\ntitle: Linked\nlabels: [testing]\n---\n\n## Acceptance Criteria\n\n- [ ] Say it: `echo hunter2-the-secret`\n' >"$S/store/active/TASK-562.md"
+printf -- '---\nid: TASK-562\ntitle: Linked\nlabels: [testing]\n---\n\n## Acceptance Criteria\n\n- [ ] Run Say it: `printf hunter2-the-%%s secret`\n' >"$S/store/active/TASK-562.md"
 (cd "$S/ws" && "$IX_BIN" run TASK-562 -q --json >"$T/562.json" 2>"$T/562.err") && rc=0 || rc=$?
 is "$rc" 0 "run through ws/tasks -> ../store"
 ok ".infraexec is made in the workspace" test -d "$S/ws/.infraexec/logs/TASK-562"
@@ -143,7 +144,7 @@ cat >"$W/revert.sh" <<'SH'
 f=tasks/active/TASK-563.md
 sed 's/^- \[x\]/- [ ]/' "$f" >"$f.swp" && mv "$f.swp" "$f"
 SH
-printf -- '---\nid: TASK-563\ntitle: Saved over\nlabels: [testing]\n---\n\n## Acceptance Criteria\n\n- [ ] One: `true`\n- [ ] Two: `sh revert.sh`\n- [ ] Three: `true`\n' >"$ed"
+printf -- '---\nid: TASK-563\ntitle: Saved over\nlabels: [testing]\n---\n\n## Acceptance Criteria\n\n- [ ] Run One: `true`\n- [ ] Run Two: `sh revert.sh`\n- [ ] Run Three: `true`\n' >"$ed"
 ix run "$ed" -q --json
 is "$rc" 1 "a lost tick leaves the run with criteria remaining (exit 1)"
 "$IX_BIN" show --json "$ed" >"$T/563.json"
@@ -158,8 +159,8 @@ like "$(jq -r '.warnings|join(" ")' <<<"$out")" "lost ticks" "with a warning"
 ed2=$W/tasks/active/TASK-564.md
 {
     printf -- '---\nid: TASK-564\ntitle: Saved over often\nlabels: [testing]\n---\n\n## Acceptance Criteria\n\n'
-    for i in $(seq 19); do echo "- [ ] Step $i: \`sleep 0.02\`"; done
-    echo "- [ ] Last: \`sh -c 'touch stop564; while [ ! -e acked564 ]; do sleep 0.01; done'\`"
+    for i in $(seq 19); do echo "- [ ] Run Step $i: \`sleep 0.02\`"; done
+    echo "- [ ] Run Last: \`sh -c 'touch stop564; while [ ! -e acked564 ]; do sleep 0.01; done'\`"
 } >"$ed2"
 cp "$ed2" "$T/564.orig"
 (cd "$W" && while [ ! -e stop564 ]; do
@@ -176,7 +177,7 @@ echo "# the file kept $(jq length <<<"$file_ticks") of 20 ticks"
 
 # ---- 13. archive during a run of the same task ----
 busy=$W/tasks/active/TASK-565.md
-printf -- '---\nid: TASK-565\ntitle: Busy\nlabels: [testing]\n---\n\n## Acceptance Criteria\n\n- [x] Done before\n- [ ] Slow: `sleep 1.5`\n' >"$busy"
+printf -- '---\nid: TASK-565\ntitle: Busy\nlabels: [testing]\n---\n\n## Acceptance Criteria\n\n- [x] Done before\n- [ ] Run Slow: `sleep 1.5`\n' >"$busy"
 "$IX_BIN" run "$busy" -q >/dev/null 2>&1 &
 pid=$!
 for _ in $(seq 400); do grep -q "pid $pid " "$W/.infraexec/locks/TASK-565.lock" 2>/dev/null && break; sleep 0.01; done

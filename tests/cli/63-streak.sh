@@ -18,15 +18,15 @@ updated: 2026-01-01
 
 ## Acceptance Criteria
 
-- [ ] Marker: `touch marker`
-- [ ] Always fails: `sh -c 'exit 3'`
+- [ ] Run Marker: `touch marker`
+- [ ] Run Always fails: `sh -c 'exit 3'`
 - [ ] Needs a person
 
 ## Progress Log
 
 - 2026-01-01 10:00: created
 MD
-printf -- '---\nid: TASK-2\ntitle: Other\nstatus: active\npriority: low\n---\n\n## Acceptance Criteria\n- [ ] Other: `true`\n' \
+printf -- '---\nid: TASK-2\ntitle: Other\nstatus: active\npriority: low\n---\n\n## Acceptance Criteria\n- [ ] Run Other: `true`\n' \
     >"$W/tasks/active/TASK-2.md"
 cd "$W"
 entries() { "$IX_BIN" show --json "$task" | jq -r '.progress_log[].text'; }
@@ -85,7 +85,7 @@ priority: high
 
 ## Acceptance Criteria
 
-- [ ] Flaky: `sh -c 'test -e ok'`
+- [ ] Run Flaky: `sh -c 'test -e ok'`
 - [ ] Manual step nobody automated
 
 ## Progress Log

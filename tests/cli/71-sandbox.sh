@@ -36,7 +36,7 @@ labels: [testing]
 MD
 
 cat >"$W/handlers/testing.lua" <<LUA
-local ix = require "infraexec"
+local ix = require "infraexec" local function seen(ok, msg) return ok, msg, { ok = ok == true, looked_at = "the sandbox", expected = "the test's condition", seen = tostring(msg) } end -- a tick needs an observation: the test's own condition
 local LIB, PWNED = "$LIBLUA", "$T/pwned"
 local function sorted_keys(t)
   local names = {}
@@ -48,11 +48,11 @@ return { rules = {
   { pattern = "^Attack with loadlib", run = function()
       local io = package.loadlib(LIB, "luaopen_io")()
       local f = io.open(PWNED, "w"); f:write("x"); f:close()
-      return true, "escaped"
+      return seen(true, "escaped")
     end },
   { pattern = "^Attack with debug", run = function()
       debug.sethook()
-      return true, "hook removed"
+      return seen(true, "hook removed")
     end },
   { pattern = "^List the globals", run = function() return false, sorted_keys(_G) end },
   { pattern = "^List the string", run = function() return false, sorted_keys(string) end },
@@ -67,7 +67,7 @@ return { rules = {
         local ok, mod = pcall(require, name)
         if ok then found[#found + 1] = "require " .. name .. " -> " .. type(mod) end
       end
-      return #found == 0, #found == 0 and "none reachable" or table.concat(found, ", ")
+      return seen(#found == 0, #found == 0 and "none reachable" or table.concat(found, ", "))
     end },
   { pattern = "^Load a binary", run = function()
       local binary = "\27Lua\84\0\25\147\13\10\26\10\4\8\8"
@@ -76,28 +76,28 @@ return { rules = {
       local parts = { binary }
       local f3, e3 = load(function() return table.remove(parts, 1) end, "=reader", "bt")
       local text = load("return 7", "=text", "b")
-      return f1 == nil and f2 == nil and f3 == nil and text() == 7,
-             table.concat({ tostring(e1), tostring(e2), tostring(e3) }, " | ")
+      return seen(f1 == nil and f2 == nil and f3 == nil and text() == 7,
+             table.concat({ tostring(e1), tostring(e2), tostring(e3) }, " | "))
     end },
   { pattern = "^Load files off", run = function()
       local own = loadfile(ix.task().workspace .. "/handlers/testing.lua")
       local f1, e1 = loadfile("$T/outside.lua")
       local f2, e2 = loadfile("/etc/passwd")
       local f3, e3 = loadfile(ix.task().workspace .. "/handlers/../../outside.lua")
-      return type(own) == "function" and not f1 and not f2 and not f3,
-             table.concat({ e1, e2, e3 }, " | ")
+      return seen(type(own) == "function" and not f1 and not f2 and not f3,
+             table.concat({ e1, e2, e3 }, " | "))
     end },
   { pattern = "^Require only", run = function()
       local helper = require "mine.helper"
       local ok1, e1 = pcall(require, "../../outside")
       local ok2, e2 = pcall(require, "/etc/passwd")
       local ok3, e3 = pcall(require, "nosuch.module")
-      return helper.answer == 42 and not ok1 and not ok2 and not ok3,
-             table.concat({ e1, e2, e3 }, " | ")
+      return seen(helper.answer == 42 and not ok1 and not ok2 and not ok3,
+             table.concat({ e1, e2, e3 }, " | "))
     end },
   { pattern = "^Set a finalizer", run = function()
       setmetatable({}, { __gc = function() while true do end end })
-      return true, "finalizer set"
+      return seen(true, "finalizer set")
     end },
 } }
 LUA
@@ -150,7 +150,7 @@ labels: [testing]
 - [ ] Act in every way
 MD
 cat >"$W/handlers/testing.lua" <<LUA
-local ix = require "infraexec"
+local ix = require "infraexec" local function seen(ok, msg) return ok, msg, { ok = ok == true, looked_at = "the sandbox", expected = "the test's condition", seen = tostring(msg) } end -- a tick needs an observation: the test's own condition
 local run = ix.run -- a reference taken at load time is the stand-in too
 return { rules = {
   { pattern = "^Act in every way", run = function()
@@ -159,7 +159,7 @@ return { rules = {
       local w = ix.write_file("tasks/written.txt", "content\n", "new file")
       ix.log("a log entry from the handler")
       local id = ix.git_commit("$W/repo", { "file.txt" }, "handler commit")
-      return a.ok and b.ok and w, "commit " .. id
+      return seen(a.ok and b.ok and w, "commit " .. id)
     end },
 } }
 LUA

@@ -45,9 +45,9 @@ title: Limits
 labels: [testing]
 ---
 ## Acceptance Criteria
-- [ ] First: \`true\`
+- [ ] Run First: \`true\`
 - [ ] $2
-- [ ] Last: \`touch $T/last-$1\`
+- [ ] Run Last: \`touch $T/last-$1\`
 MD
 }
 

@@ -37,7 +37,7 @@ title: Error objects
 labels: [testing]
 ---
 ## Acceptance Criteria
-- [ ] First: `true`
+- [ ] Run First: `true`
 - [ ] Raise a table whose __tostring raises
 - [ ] Raise a table whose __tostring loops
 - [ ] Raise a table whose __tostring not_string
@@ -47,7 +47,7 @@ labels: [testing]
 - [ ] Raise a huge string
 - [ ] Raise in match
 - [ ] Fail with a table reason
-- [ ] Last: `true`
+- [ ] Run Last: `true`
 MD
 
 ix run "$task" --json -q --report "$T/report.md"
@@ -68,7 +68,7 @@ like "$(reason 7)" "$H:13: xxxx" "huge string: its start with file:line"
 like "$(reason 7)" "more bytes)" "huge string: cut, saying how much"
 ok "huge string: at most 4 KiB in the report" test "$(reason 7 | wc -c)" -le 4200
 is "$(reason 8)" "$H:15: error object is a table value" "an error in match: file:line"
-is "$(jq -r '.criteria[9].reason' <<<"$out")" null "a non-string reason is dropped, not a crash"
+is "$(jq -r '.criteria[9].reason' <<<"$out")" "the rule did not complete it" "a non-string reason is dropped (never tostring-ed), not a crash"
 ok "the Markdown report is written" grep -q "Task Execution Report" "$T/report.md"
 is "$("$IX_BIN" show --json "$task" | jq -c '[.criteria[].checked] | [.[0], .[10]]')" "[true,true]" \
     "first and last are ticked on disk"

@@ -17,7 +17,7 @@ labels: []
 ---
 ## Acceptance Criteria
 - [ ] Print them: `sh -c 'echo "token=$MY_API_TOKEN pw=$DB_PASSWORD"; echo "key=$SSH_KEY cfg=$CFG_VALUE" >&2; echo "deploy=$DEPLOY_CRED"'`
-- [ ] Fail with them: `sh -c 'echo "failed using $MY_API_TOKEN" >&2; exit 1'`
+- [ ] Run Fail with them: `sh -c 'echo "failed using $MY_API_TOKEN" >&2; exit 1'`
 MD
 export MY_API_TOKEN=tok-0123456789abcdef DB_PASSWORD=pa55-w0rd-xyz SSH_KEY=ssh-key-material-42 \
     DEPLOY_CRED=deploy-cred-77 CFG_VALUE=hunter2-from-config
@@ -82,10 +82,10 @@ title: Secrets in the stream
 labels: [leak]
 ---
 ## Acceptance Criteria
-- [ ] Whole key: `sh -c 'printf "%s\n" "$SSH_PRIVATE_KEY"'`
-- [ ] One line of the key: `sh -c 'printf "%s\n" "$SSH_PRIVATE_KEY" | sed -n 2p'`
-- [ ] Token across the line cap: `sh -c 'head -c 65530 /dev/zero | tr "\0" x; printf "%s\n" "$MY_API_TOKEN"'`
-- [ ] Token across reads: `sh -c 'printf "a=tok-01234"; sleep 0.3; printf "56789abcdef\n"'`
+- [ ] Run Whole key: `sh -c 'printf "%s\n" "$SSH_PRIVATE_KEY"'`
+- [ ] Run One line of the key: `sh -c 'printf "%s\n" "$SSH_PRIVATE_KEY" | sed -n 2p'`
+- [ ] Run Token across the line cap: `sh -c 'head -c 65530 /dev/zero | tr "\0" x; printf "%s\n" "$MY_API_TOKEN"'`
+- [ ] Run Token across reads: `sh -c 'printf "a=tok-01234"; sleep 0.3; printf "56789abcdef\n"'`
 - [ ] Log in
 - [ ] Commit the note
 MD

@@ -25,7 +25,7 @@ labels: []
 ---
 ## Acceptance Criteria
 - [ ] Start daemons: `sh daemon.sh`
-- [ ] Still here: `true`
+- [ ] Run Still here: `true`
 MD
 timeout 60 "$IX_BIN" run TASK-960 --tasks-dir "$W/tasks" --retries 0 --json -q >"$T/r.json" 2>"$T/err.txt"
 is "$?" 0 "the run finishes"
@@ -60,7 +60,7 @@ labels: [svc]
 ---
 ## Acceptance Criteria
 - [ ] Start the service
-- [ ] Then something else: `true`
+- [ ] Run Then something else: `true`
 MD
 timeout 60 "$IX_BIN" run TASK-962 --tasks-dir "$W/tasks" --retries 0 -q >/dev/null 2>&1
 is "$?" 0 "the service run finishes"
@@ -79,8 +79,8 @@ title: Floods
 labels: []
 ---
 ## Acceptance Criteria
-- [ ] Small flood: `sh -c 'echo FIRST-LINE; yes 0123456789abcdefghijklmnopqrstuvwxyz | head -c 10000000; echo; echo LAST-LINE'`
-- [ ] Big flood: `sh -c 'echo FIRST-LINE; yes 0123456789abcdefghijklmnopqrstuvwxyz | head -c 150000000; echo; echo LAST-LINE'`
+- [ ] Run Small flood: `sh -c 'echo FIRST-LINE; yes 0123456789abcdefghijklmnopqrstuvwxyz | head -c 10000000; echo; echo LAST-LINE'`
+- [ ] Run Big flood: `sh -c 'echo FIRST-LINE; yes 0123456789abcdefghijklmnopqrstuvwxyz | head -c 150000000; echo; echo LAST-LINE'`
 MD
 /usr/bin/time -f %M -o "$T/rss-small" "$IX_BIN" run TASK-961 --only 1 --tasks-dir "$W2/tasks" \
     --retries 0 -q >/dev/null 2>&1

@@ -94,7 +94,7 @@ W=$T/cfg
 mkdir -p "$W/tasks/active"
 python3 -c 'import sys,yaml; print(yaml.safe_load(open(sys.argv[1]))["data"]["infraexec.yaml"], end="")' \
     "$IX_ROOT/deploy/kubernetes/configmap.yaml" >"$W/infraexec.yaml"
-printf -- '---\nid: TASK-1\ntitle: cfg\nstatus: active\npriority: high\nlabels: [testing]\nupdated: 2026-01-01\n---\n\n## Acceptance Criteria\n\n- [ ] Nothing: `true`\n\n## Progress Log\n\n- 2026-01-01 10:00: created\n' \
+printf -- '---\nid: TASK-1\ntitle: cfg\nstatus: active\npriority: high\nlabels: [testing]\nupdated: 2026-01-01\n---\n\n## Acceptance Criteria\n\n- [ ] Run Nothing: `true`\n\n## Progress Log\n\n- 2026-01-01 10:00: created\n' \
     >"$W/tasks/active/TASK-1.md"
 if ! "$IX_BIN" --help 2>&1 | grep -q '^  claim '; then
     echo "# this infraexec has no claim command: checking the config without its queue: section"

@@ -14,7 +14,7 @@ touch tasks/completed/.keep
 printf 'queue:\n  lease: 10m\n' >infraexec.yaml
 printf '.infraexec/\n' >.gitignore
 for i in $(seq -w 1 $TASKS); do
-    printf -- '---\nid: TASK-5%s\ntitle: Append %s\nstatus: ready\npriority: medium\ncreated: 2026-11-25\nupdated: 2026-11-25\n---\n\n## Acceptance Criteria\n- [ ] Append: `echo TASK-5%s >> %s/shared`\n\n## Progress Log\n' \
+    printf -- '---\nid: TASK-5%s\ntitle: Append %s\nstatus: ready\npriority: medium\ncreated: 2026-11-25\nupdated: 2026-11-25\n---\n\n## Acceptance Criteria\n- [ ] Run Append: `echo TASK-5%s >> %s/shared`\n\n## Progress Log\n' \
         "$i" "$i" "$i" "$T" >"tasks/active/TASK-5$i.md"
 done
 G add -A && G commit -qm tasks && G push -q origin main
