@@ -23,15 +23,16 @@ M.assertions = {
 
 -- Verbs that ask for a change, as the first word.
 M.actions = {
-  "add", "apply", "archive", "back up", "backup", "build", "bump", "change", "clean",
-  "cleanup", "commit", "complete", "configure", "copy", "create", "debug", "delete",
+  "add", "append", "apply", "archive", "back up", "backup", "build", "bump", "change", "clean",
+  "cleanup", "clone", "commit", "complete", "configure", "copy", "create", "debug", "delete",
   "deploy", "determine", "disable", "document", "download", "drop", "edit", "enable",
-  "encrypt", "evaluate", "execute", "export", "extract", "fix", "generate", "identify",
-  "import", "increase", "install", "investigate", "list", "mark", "merge", "migrate",
-  "move", "print", "prune", "publish", "push", "rebuild", "reconcile", "record", "re-encrypt",
-  "reencrypt", "regenerate", "reissue", "release", "remove", "rename", "replace",
+  "encrypt", "evaluate", "execute", "export", "extract", "fetch", "fix", "generate", "identify",
+  "import", "increase", "install", "investigate", "kill", "launch", "list", "mark", "merge", "migrate",
+  "move", "patch", "print", "prune", "publish", "pull", "push", "rebuild", "reconcile", "record", "re-encrypt",
+  "reencrypt", "regenerate", "reissue", "release", "reload", "remove", "rename", "replace",
+  "reset",
   "resolve", "restart", "restore", "review", "rollback", "roll back", "roll out",
-  "rotate", "run", "scale", "seal", "set", "tag", "trigger", "update", "upgrade",
+  "rotate", "run", "scale", "seal", "send", "set", "start", "stop", "sync", "tag", "trigger", "update", "upgrade",
   "upload", "wait", "write",
 }
 

@@ -62,13 +62,15 @@ return {
     { pattern = "^Log in$", description = "log in with the secret on the command line",
       run = function()
         local r = ix.run{ argv = { "echo", "login", secret() } }
-        return r.ok, "logged in"
+        return r.ok, "logged in", { ok = r.ok, looked_at = "echo login", expected = "exit 0",
+                                    seen = "exit " .. tostring(r.exit_code) }
       end },
     { pattern = "^Commit the note$", description = "commit naming the secret",
       run = function()
         local dir = ix.config().gitops.path
         local id = ix.git_commit(dir, { dir .. "/note.txt" }, "rotate " .. secret())
-        return true, "committed " .. id
+        return true, "committed " .. id, { ok = id ~= nil, looked_at = "the commit",
+                                             expected = "a commit id", seen = tostring(id) }
       end },
   },
 }

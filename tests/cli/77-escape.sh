@@ -48,7 +48,8 @@ return { rules = { { pattern = "^Start the service$", description = "starts a se
   run = function()
     local r = ix.run{ argv = { "sh", "-c", "setsid sleep 300 </dev/null >/dev/null 2>&1 & echo $! >service.pid" },
                       starts_service = true }
-    return r.ok, "started"
+    return r.ok, "started", { ok = r.ok, looked_at = "the start command", expected = "exit 0",
+                              seen = "exit " .. tostring(r.exit_code) }
   end } } }
 LUA
 printf 'return { rules = {}, labels = { svc = "svc" }, always = { "generic" } }\n' >"$W/handlers/types.lua"

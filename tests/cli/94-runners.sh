@@ -43,13 +43,13 @@ lost=""
 for i in $(seq -w 1 $TASKS); do
     f=$(git -C "$T/tasks.git" show "main:tasks/completed/TASK-5$i.md")
     by=$(sed -n 's/^claimed_by: //p' <<<"$f")
-    grep -q '^- \[x\] Append' <<<"$f" || lost="$lost TASK-5$i(tick)"
+    grep -q '^- \[x\] Run Append' <<<"$f" || lost="$lost TASK-5$i(tick)"
     grep -qx "TASK-5$i: claimed by $by" <<<"$log" || lost="$lost TASK-5$i(claim)"
     grep -qx "TASK-5$i: progress by $by" <<<"$log" || lost="$lost TASK-5$i(progress)"
     grep -qx "Archive TASK-5$i.md" <<<"$log" || lost="$lost TASK-5$i(archive)"
     # The tick is in the history as the claimer pushed it, not only at the end.
     c=$(git -C "$T/tasks.git" log --format=%H --grep="^TASK-5$i: progress by $by\$" main | head -1)
-    git -C "$T/tasks.git" show "$c:tasks/active/TASK-5$i.md" 2>/dev/null | grep -q '^- \[x\] Append' ||
+    git -C "$T/tasks.git" show "$c:tasks/active/TASK-5$i.md" 2>/dev/null | grep -q '^- \[x\] Run Append' ||
         lost="$lost TASK-5$i(progress-commit)"
 done
 is "$lost" "" "the remote history holds every runner's claim, tick and archive"
