@@ -12,7 +12,7 @@ task() {
     shift 2
     printf -- '---\nid: %s\ntitle: Task %s\nstatus: ready\npriority: %s\ncreated: 2026-11-25\nupdated: 2026-11-25\n---\n\n# %s\n\n## Notes\nnothing yet\n\n## Acceptance Criteria\n' \
         "$id" "$id" "$prio" "$id"
-    for c in "$@"; do printf -- '- [ ] %s\n' "$c"; done
+    for c in "$@"; do printf -- '- [ ] Run %s\n' "$c"; done
     printf '\n## Progress Log\n'
 }
 
@@ -172,8 +172,8 @@ is "$rc" 0 "run on the claimed task: both criteria done"
 is "$(jq -r '.warnings|length' <<<"$out")" 0 "no warning"
 f=$(remote_file conf tasks/active/TASK-201.md)
 like "$f" "a person wrote this" "the other's edit is on the remote"
-like "$f" "- [x] Someone edits the notes meanwhile" "our first tick was re-applied onto it"
-like "$f" "- [x] Then: \`true\`" "and the second one pushed"
+like "$f" "- [x] Run Someone edits the notes meanwhile" "our first tick was re-applied onto it"
+like "$f" "- [x] Run Then: \`true\`" "and the second one pushed"
 is "$(grep -c 'Completed criterion' <<<"$f")" 2 "both Progress Log entries, once each"
 is "$(grep -c '^claimed_by: c1' <<<"$f")" 1 "the claim stays"
 is "$(git -C "$T/conf.git" log --format=%s main | grep -c 'notes by a person')" 1 "the person's commit is in the history"
@@ -225,7 +225,7 @@ kill -KILL "$k1"
 kill -KILL -- "-$(cat "$T/pid")" 2>/dev/null || kill -KILL "$(cat "$T/pid")"
 while kill -0 "$k1" 2>/dev/null; do sleep 0.1; done
 rm -f "$T/block"
-like "$(remote_file kill tasks/active/TASK-301.md)" "- [x] First" "the killed runner had pushed its first tick"
+like "$(remote_file kill tasks/active/TASK-301.md)" "- [x] Run First" "the killed runner had pushed its first tick"
 cd "$T/k2"
 ix claim --runner k2
 is "$rc" 1 "while the lease runs the claim holds: nothing to claim"
