@@ -8,6 +8,7 @@
  * other programs change it behind our back). */
 #include "infraexec/git.h"
 #include "infraexec/buf.h"
+#include "infraexec/dlib.h"
 
 #include <errno.h>
 #include <git2.h>
@@ -16,6 +17,31 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+/* libgit2, loaded at the first ix_git_open or ix_git_user_name (dlib.h):
+ * the functions this file calls. */
+#define GIT_SYMS(X) \
+    X(git_blob_create_from_workdir) X(git_buf_dispose) X(git_commit_create) \
+    X(git_commit_free) X(git_commit_lookup) X(git_commit_tree) X(git_config_free) \
+    X(git_config_get_bool) X(git_config_get_string_buf) X(git_config_open_default) \
+    X(git_error_last) X(git_index_add) X(git_index_entrycount) X(git_index_free) \
+    X(git_index_get_bypath) X(git_index_new) X(git_index_read) X(git_index_read_tree) \
+    X(git_index_remove) X(git_index_remove_bypath) X(git_index_remove_directory) \
+    X(git_index_write) X(git_index_write_tree_to) X(git_libgit2_init) X(git_libgit2_shutdown) \
+    X(git_oid_equal) X(git_oid_tostr) X(git_reference_free) X(git_reference_lookup) \
+    X(git_reference_name_to_id) X(git_reference_symbolic_target) X(git_reference_target) \
+    X(git_reference_type) X(git_repository_config) X(git_repository_config_snapshot) \
+    X(git_repository_free) X(git_repository_head) X(git_repository_head_unborn) \
+    X(git_repository_index) X(git_repository_is_bare) X(git_repository_open_ext) \
+    X(git_repository_state) X(git_repository_workdir) X(git_signature_default) \
+    X(git_signature_free) X(git_signature_now) X(git_status_byindex) \
+    X(git_status_list_entrycount) X(git_status_list_free) X(git_status_list_new) \
+    X(git_status_options_init) X(git_tree_free) X(git_tree_id) X(git_tree_lookup)
+GIT_SYMS(IX_DLDECL)
+static const ix_dlsym git_syms[] = {GIT_SYMS(IX_DLSYM){NULL, NULL}};
+static ix_dlib libgit2 = {.soname = "libgit2.so." LIBGIT2_SOVERSION,
+                          .what = "git (commits, status, identity)",
+                          .package = "libgit2-" LIBGIT2_SOVERSION, .syms = git_syms};
 
 struct ix_git {
     git_repository *repo;
@@ -28,7 +54,7 @@ static int fail_git(ix_err *err, const char *where, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static int fail_git(ix_err *err, const char *where, const char *fmt, ...)
 {
-    const git_error *e = git_error_last();
+    const git_error *e = sym_git_error_last();
     char what[512], why[512];
     va_list ap;
     va_start(ap, fmt);
@@ -54,15 +80,17 @@ int ix_git_open(const char *path, ix_git **out, ix_err *err)
         return ix_err_sys(err, "%s: cannot open", path);
     /* Reference-counted by libgit2, so pairing it with ix_git_close is safe
      * however many handles are open, and leaves nothing behind at exit. */
-    if (git_libgit2_init() < 0)
+    if (ix_dlib_load(&libgit2, err) < 0)
+        return -1;
+    if (sym_git_libgit2_init() < 0)
         return fail_git(err, path, "cannot initialize libgit2");
 
     git_repository *repo = NULL;
-    int rc = git_repository_open_ext(&repo, path, 0, NULL);
-    if (rc == 0 && !git_repository_is_bare(repo)) {
+    int rc = sym_git_repository_open_ext(&repo, path, 0, NULL);
+    if (rc == 0 && !sym_git_repository_is_bare(repo)) {
         ix_git *g = ix_xcalloc(1, sizeof *g);
         g->repo = repo;
-        g->workdir = ix_xstrdup(git_repository_workdir(repo));
+        g->workdir = ix_xstrdup(sym_git_repository_workdir(repo));
         size_t len = strlen(g->workdir);
         if (len > 1 && g->workdir[len - 1] == '/')
             g->workdir[len - 1] = '\0';
@@ -75,8 +103,8 @@ int ix_git_open(const char *path, ix_git **out, ix_err *err)
         fail_git(err, path, "cannot open git repository");
     else
         ix_err_set(err, "%s: bare git repository (no work tree to commit from)", path);
-    git_repository_free(repo);
-    git_libgit2_shutdown();
+    sym_git_repository_free(repo);
+    sym_git_libgit2_shutdown();
     return -1;
 }
 
@@ -84,10 +112,10 @@ void ix_git_close(ix_git *g)
 {
     if (!g)
         return;
-    git_repository_free(g->repo);
+    sym_git_repository_free(g->repo);
     free(g->workdir);
     free(g);
-    git_libgit2_shutdown();
+    sym_git_libgit2_shutdown();
 }
 
 const char *ix_git_workdir(const ix_git *g)
@@ -98,25 +126,25 @@ const char *ix_git_workdir(const ix_git *g)
 int ix_git_branch(ix_git *g, char **name, ix_err *err)
 {
     *name = NULL;
-    /* Look at HEAD itself rather than git_repository_head(), which resolves
+    /* Look at HEAD itself rather than sym_git_repository_head(), which resolves
      * it and so fails on an unborn branch, whose name we still want. */
     git_reference *head = NULL;
-    if (git_reference_lookup(&head, g->repo, "HEAD") < 0)
+    if (sym_git_reference_lookup(&head, g->repo, "HEAD") < 0)
         return fail_git(err, g->workdir, "cannot read HEAD");
     int rc = 0;
-    if (git_reference_type(head) == GIT_REFERENCE_DIRECT) {
+    if (sym_git_reference_type(head) == GIT_REFERENCE_DIRECT) {
         char id[GIT_OID_HEXSZ + 1];
-        git_oid_tostr(id, sizeof id, git_reference_target(head));
+        sym_git_oid_tostr(id, sizeof id, sym_git_reference_target(head));
         rc = ix_err_set(err, "%s: HEAD is detached at %s, not on a branch", g->workdir, id);
     } else {
-        const char *target = git_reference_symbolic_target(head);
+        const char *target = sym_git_reference_symbolic_target(head);
         if (strncmp(target, "refs/heads/", 11) == 0)
             *name = ix_xstrdup(target + 11);
         else
             rc = ix_err_set(err, "%s: HEAD points to %s, not to a local branch", g->workdir,
                             target);
     }
-    git_reference_free(head);
+    sym_git_reference_free(head);
     return rc;
 }
 
@@ -124,8 +152,8 @@ int ix_git_branch(ix_git *g, char **name, ix_err *err)
 static int head_id(ix_git *g, git_oid *id, int *unborn, ix_err *err)
 {
     *unborn = 0;
-    int rc = git_reference_name_to_id(id, g->repo, "HEAD");
-    if (rc == GIT_ENOTFOUND && git_repository_head_unborn(g->repo) == 1) {
+    int rc = sym_git_reference_name_to_id(id, g->repo, "HEAD");
+    if (rc == GIT_ENOTFOUND && sym_git_repository_head_unborn(g->repo) == 1) {
         *unborn = 1;
         return 0;
     }
@@ -141,7 +169,7 @@ int ix_git_head(ix_git *g, char out[41], ix_err *err)
         return -1;
     if (unborn)
         return ix_err_set(err, "%s: HEAD has no commit yet (unborn branch)", g->workdir);
-    git_oid_tostr(out, GIT_OID_HEXSZ + 1, &id);
+    sym_git_oid_tostr(out, GIT_OID_HEXSZ + 1, &id);
     return 0;
 }
 
@@ -157,34 +185,34 @@ int ix_git_status(ix_git *g, char ***paths, size_t *n, ix_err *err)
     /* libgit2 caches the index on the repository, and the git CLI or another
      * process may have changed it since: refresh the copy status will use. */
     git_index *index = NULL;
-    int rc = git_repository_index(&index, g->repo);
+    int rc = sym_git_repository_index(&index, g->repo);
     if (rc == 0)
-        rc = git_index_read(index, 1);
-    git_index_free(index);
+        rc = sym_git_index_read(index, 1);
+    sym_git_index_free(index);
     if (rc < 0)
         return fail_git(err, g->workdir, "cannot read the index");
 
     git_status_options opts;
-    git_status_options_init(&opts, GIT_STATUS_OPTIONS_VERSION); /* the macro trips -Wextra */
+    sym_git_status_options_init(&opts, GIT_STATUS_OPTIONS_VERSION); /* the macro trips -Wextra */
     opts.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
     /* No rename detection: callers want paths, and a rename is two of them. */
     opts.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED | GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS;
     git_status_list *list = NULL;
-    if (git_status_list_new(&list, g->repo, &opts) < 0)
+    if (sym_git_status_list_new(&list, g->repo, &opts) < 0)
         return fail_git(err, g->workdir, "cannot compute status");
 
-    size_t count = git_status_list_entrycount(list);
+    size_t count = sym_git_status_list_entrycount(list);
     char **out = count ? ix_xcalloc(count, sizeof *out) : NULL;
     size_t k = 0;
     for (size_t i = 0; i < count; i++) {
-        const git_status_entry *e = git_status_byindex(list, i);
+        const git_status_entry *e = sym_git_status_byindex(list, i);
         if (e->status == GIT_STATUS_CURRENT || (e->status & GIT_STATUS_IGNORED))
             continue;
         const git_diff_delta *d = e->head_to_index ? e->head_to_index : e->index_to_workdir;
         const char *p = d->new_file.path ? d->new_file.path : d->old_file.path;
         out[k++] = ix_xstrdup(p);
     }
-    git_status_list_free(list);
+    sym_git_status_list_free(list);
     if (k == 0) {
         free(out);
         return 0;
@@ -303,8 +331,8 @@ static int stage_path(ix_git *g, git_index *idx, const char *rel, int trust_mode
         if (errno == ENOENT || errno == ENOTDIR) {
             /* Gone: commit the deletion, of a whole directory if it was one.
              * Not being in HEAD either is no error, just no change. */
-            int r = git_index_remove(idx, rel, 0);
-            if ((r < 0 && r != GIT_ENOTFOUND) || git_index_remove_directory(idx, rel, 0) < 0)
+            int r = sym_git_index_remove(idx, rel, 0);
+            if ((r < 0 && r != GIT_ENOTFOUND) || sym_git_index_remove_directory(idx, rel, 0) < 0)
                 rc = fail_git(err, g->workdir, "cannot remove %s", rel);
         } else {
             rc = ix_err_sys(err, "%s: cannot stat", full.data);
@@ -320,7 +348,7 @@ static int stage_path(ix_git *g, git_index *idx, const char *rel, int trust_mode
         e.mode = S_ISLNK(st.st_mode) ? GIT_FILEMODE_LINK
                  : (st.st_mode & S_IXUSR) ? GIT_FILEMODE_BLOB_EXECUTABLE : GIT_FILEMODE_BLOB;
         if (!trust_mode && S_ISREG(st.st_mode)) { /* core.filemode=false: keep HEAD's x bit */
-            const git_index_entry *old = git_index_get_bypath(idx, rel, 0);
+            const git_index_entry *old = sym_git_index_get_bypath(idx, rel, 0);
             e.mode = old && old->mode == GIT_FILEMODE_BLOB_EXECUTABLE ? old->mode
                                                                       : GIT_FILEMODE_BLOB;
         }
@@ -337,7 +365,7 @@ static int stage_path(ix_git *g, git_index *idx, const char *rel, int trust_mode
         e.gid = st.st_gid;
         e.file_size = (uint32_t)st.st_size;
         /* From the work tree, so .gitattributes filters (eol...) apply. */
-        if (git_blob_create_from_workdir(&e.id, g->repo, rel) < 0 || git_index_add(idx, &e) < 0)
+        if (sym_git_blob_create_from_workdir(&e.id, g->repo, rel) < 0 || sym_git_index_add(idx, &e) < 0)
             rc = fail_git(err, g->workdir, "cannot add %s", rel);
     }
     ix_buf_free(&full);
@@ -347,13 +375,13 @@ static int stage_path(ix_git *g, git_index *idx, const char *rel, int trust_mode
 static int signature(ix_git *g, const ix_git_identity *fallback, git_signature **sig,
                      ix_err *err)
 {
-    int rc = git_signature_default(sig, g->repo);
+    int rc = sym_git_signature_default(sig, g->repo);
     if (rc == 0)
         return 0;
     if (rc != GIT_ENOTFOUND)
         return fail_git(err, g->workdir, "invalid user.name/user.email in git config");
     if (fallback && fallback->name && fallback->email) {
-        if (git_signature_now(sig, fallback->name, fallback->email) < 0)
+        if (sym_git_signature_now(sig, fallback->name, fallback->email) < 0)
             return fail_git(err, g->workdir, "invalid fallback identity");
         return 0;
     }
@@ -366,10 +394,10 @@ static int trust_filemode(ix_git *g)
 {
     git_config *cfg = NULL;
     int value = 1;
-    if (git_repository_config_snapshot(&cfg, g->repo) == 0 &&
-        git_config_get_bool(&value, cfg, "core.filemode") < 0)
+    if (sym_git_repository_config_snapshot(&cfg, g->repo) == 0 &&
+        sym_git_config_get_bool(&value, cfg, "core.filemode") < 0)
         value = 1;
-    git_config_free(cfg);
+    sym_git_config_free(cfg);
     return value;
 }
 
@@ -380,20 +408,20 @@ static int trust_filemode(ix_git *g)
 static int update_index(ix_git *g, git_index *committed, char **rel, size_t n)
 {
     git_index *index;
-    int rc = git_repository_index(&index, g->repo);
+    int rc = sym_git_repository_index(&index, g->repo);
     if (rc < 0)
         return rc;
-    rc = git_index_read(index, 1);
+    rc = sym_git_index_read(index, 1);
     for (size_t i = 0; i < n && rc == 0; i++) {
-        const git_index_entry *e = git_index_get_bypath(committed, rel[i], 0);
+        const git_index_entry *e = sym_git_index_get_bypath(committed, rel[i], 0);
         if (e)
-            rc = git_index_add(index, e);
-        else if ((rc = git_index_remove_bypath(index, rel[i])) == 0)
-            rc = git_index_remove_directory(index, rel[i], 0);
+            rc = sym_git_index_add(index, e);
+        else if ((rc = sym_git_index_remove_bypath(index, rel[i])) == 0)
+            rc = sym_git_index_remove_directory(index, rel[i], 0);
     }
     if (rc == 0)
-        rc = git_index_write(index);
-    git_index_free(index);
+        rc = sym_git_index_write(index);
+    sym_git_index_free(index);
     return rc;
 }
 
@@ -406,7 +434,7 @@ int ix_git_commit_paths(ix_git *g, const char *const *paths, size_t n, const cha
     if (!message || !*message)
         return ix_err_set(err, "%s: empty commit message", g->workdir);
     /* A plain commit in the middle of a merge would silently drop its other parent. */
-    if (git_repository_state(g->repo) != GIT_REPOSITORY_STATE_NONE)
+    if (sym_git_repository_state(g->repo) != GIT_REPOSITORY_STATE_NONE)
         return ix_err_set(err, "%s: a merge, rebase, cherry-pick or similar is in progress; "
                           "finish or abort it first", g->workdir);
 
@@ -423,12 +451,12 @@ int ix_git_commit_paths(ix_git *g, const char *const *paths, size_t n, const cha
             goto out;
     if (head_id(g, &id, &unborn, err) < 0)
         goto out;
-    if (!unborn && (git_commit_lookup(&parent, g->repo, &id) < 0 ||
-                    git_commit_tree(&parent_tree, parent) < 0)) {
+    if (!unborn && (sym_git_commit_lookup(&parent, g->repo, &id) < 0 ||
+                    sym_git_commit_tree(&parent_tree, parent) < 0)) {
         fail_git(err, g->workdir, "cannot read HEAD's commit");
         goto out;
     }
-    if (git_index_new(&idx) < 0 || (parent_tree && git_index_read_tree(idx, parent_tree) < 0)) {
+    if (sym_git_index_new(&idx) < 0 || (parent_tree && sym_git_index_read_tree(idx, parent_tree) < 0)) {
         fail_git(err, g->workdir, "cannot load HEAD's tree");
         goto out;
     }
@@ -436,12 +464,12 @@ int ix_git_commit_paths(ix_git *g, const char *const *paths, size_t n, const cha
     for (size_t i = 0; i < n; i++)
         if (stage_path(g, idx, rel[i], trust, err) < 0)
             goto out;
-    if (git_index_write_tree_to(&tree_id, idx, g->repo) < 0) {
+    if (sym_git_index_write_tree_to(&tree_id, idx, g->repo) < 0) {
         fail_git(err, g->workdir, "cannot write the tree");
         goto out;
     }
-    if (parent_tree ? git_oid_equal(&tree_id, git_tree_id(parent_tree))
-                    : git_index_entrycount(idx) == 0) {
+    if (parent_tree ? sym_git_oid_equal(&tree_id, sym_git_tree_id(parent_tree))
+                    : sym_git_index_entrycount(idx) == 0) {
         ix_buf list = IX_BUF_INIT;
         for (size_t i = 0; i < n; i++)
             ix_buf_printf(&list, "%s%s", i ? ", " : "", paths[i]);
@@ -451,13 +479,13 @@ int ix_git_commit_paths(ix_git *g, const char *const *paths, size_t n, const cha
     }
     if (signature(g, fallback, &sig, err) < 0)
         goto out;
-    if (git_tree_lookup(&tree, g->repo, &tree_id) < 0 ||
-        git_commit_create(&id, g->repo, "HEAD", sig, sig, NULL, message, tree, parent ? 1 : 0,
+    if (sym_git_tree_lookup(&tree, g->repo, &tree_id) < 0 ||
+        sym_git_commit_create(&id, g->repo, "HEAD", sig, sig, NULL, message, tree, parent ? 1 : 0,
                           (const git_commit **)&parent) < 0) {
         fail_git(err, g->workdir, "cannot commit");
         goto out;
     }
-    git_oid_tostr(out_id, GIT_OID_HEXSZ + 1, &id);
+    sym_git_oid_tostr(out_id, GIT_OID_HEXSZ + 1, &id);
     if (update_index(g, idx, rel, n) < 0) {
         fail_git(err, g->workdir, "made commit %s but could not update the index to match "
                  "(`git reset -q -- <paths>` will)", out_id);
@@ -465,32 +493,32 @@ int ix_git_commit_paths(ix_git *g, const char *const *paths, size_t n, const cha
     }
     rc = 0;
 out:
-    git_signature_free(sig);
-    git_tree_free(tree);
-    git_index_free(idx);
-    git_tree_free(parent_tree);
-    git_commit_free(parent);
+    sym_git_signature_free(sig);
+    sym_git_tree_free(tree);
+    sym_git_index_free(idx);
+    sym_git_tree_free(parent_tree);
+    sym_git_commit_free(parent);
     ix_git_free_paths(rel, n);
     return rc;
 }
 
 char *ix_git_user_name(const char *path)
 {
-    if (git_libgit2_init() < 0)
+    if (ix_dlib_load(&libgit2, NULL) < 0 || sym_git_libgit2_init() < 0)
         return NULL;
     git_repository *repo = NULL;
     git_config *cfg = NULL;
     git_buf value = {0};
     char *name = NULL;
-    int rc = path && git_repository_open_ext(&repo, path, 0, NULL) == 0
-                 ? git_repository_config(&cfg, repo)
-                 : git_config_open_default(&cfg);
-    if (rc == 0 && git_config_get_string_buf(&value, cfg, "user.name") == 0 && value.ptr &&
+    int rc = path && sym_git_repository_open_ext(&repo, path, 0, NULL) == 0
+                 ? sym_git_repository_config(&cfg, repo)
+                 : sym_git_config_open_default(&cfg);
+    if (rc == 0 && sym_git_config_get_string_buf(&value, cfg, "user.name") == 0 && value.ptr &&
         *value.ptr)
         name = ix_xstrdup(value.ptr);
-    git_buf_dispose(&value);
-    git_config_free(cfg);
-    git_repository_free(repo);
-    git_libgit2_shutdown();
+    sym_git_buf_dispose(&value);
+    sym_git_config_free(cfg);
+    sym_git_repository_free(repo);
+    sym_git_libgit2_shutdown();
     return name;
 }

@@ -162,11 +162,15 @@ static void log_finish(run *r)
     log_flush(r);
     if (!r->log_tail.buf)
         return;
-    char *t = ring_copy(&r->log_tail);
-    size_t len = r->log_tail.len, skip = 0;
+    /* The ring's two pieces, written as they lie: a copy would double the
+     * memory the cut log's tail takes. */
+    const ring *g = &r->log_tail;
+    size_t len = g->len, skip = 0;
+    size_t alen = len < g->cap - g->start ? len : g->cap - g->start, blen = len - alen;
+    const char *a = g->buf + g->start, *b = g->buf;
     if (r->tail_in > len) { /* the ring starts inside a line: from the next one */
-        const char *nl = memchr(t, '\n', len);
-        skip = nl ? (size_t)(nl - t) + 1 : 0;
+        const char *nl = memchr(a, '\n', alen), *nl2 = nl ? NULL : memchr(b, '\n', blen);
+        skip = nl ? (size_t)(nl - a) + 1 : nl2 ? alen + (size_t)(nl2 - b) + 1 : 0;
     }
     set_stamp(r);
     char note[LOG_NOTE_ROOM];
@@ -176,8 +180,12 @@ static void log_finish(run *r)
                      r->stamp, r->tail_in - len + skip, r->p->log_max ? r->p->log_max
                                                                       : LOG_MAX_DEFAULT);
     log_write(r, note, (size_t)k < sizeof note ? (size_t)k : sizeof note - 1);
-    log_write(r, t + skip, len - skip);
-    free(t);
+    if (skip < alen) {
+        log_write(r, a + skip, alen - skip);
+        log_write(r, b, blen);
+    } else {
+        log_write(r, b + (skip - alen), blen - (skip - alen));
+    }
 }
 
 /* Create the log at its first output line, or at the end of a run that
