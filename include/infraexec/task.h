@@ -82,6 +82,9 @@ typedef struct ix_task {
 
     ix_problem *problems;   /* non-fatal findings, for `lint` */
     size_t nproblems;
+    /* 1: read by ix_task_load_criteria, which parsed only the body's
+     * Acceptance Criteria sections: log, code, body deps, problems partial. */
+    int partial;
 } ix_task;
 
 /* Parse DATA (copied).  Fatal problems -- no or unterminated frontmatter,
@@ -90,6 +93,11 @@ typedef struct ix_task {
 int ix_task_parse(const char *path, const char *data, size_t len, ix_task **out, ix_err *err);
 /* Read and parse a file. */
 int ix_task_load(const char *path, ix_task **out, ix_err *err);
+/* The same checks and frontmatter, and the same criteria, for `list`: when a
+ * line scan finds where the Acceptance Criteria sections lie (it gives up on
+ * shapes it cannot follow exactly, and then the whole body is parsed; see
+ * partial), cmark parses only them - not a long Progress Log. */
+int ix_task_load_criteria(const char *path, ix_task **out, ix_err *err);
 void ix_task_free(ix_task *t);
 
 /* Task ids name files (the run lock, log directories), so they are
