@@ -889,7 +889,7 @@ void ix_edits_free(ix_edits *e)
  * ones checked, the new entry last in the Progress Log -- before it may
  * replace the file.  A file ending inside an open code fence or HTML block
  * would otherwise swallow the entry silently. */
-static int verify_change(const ix_task *old, const ix_task_change *chg, const ix_buf *out,
+static int verify_change(const ix_task *old, ix_task_change *chg, const ix_buf *out,
                          ix_err *err)
 {
     ix_task *t;
@@ -917,7 +917,12 @@ static int verify_change(const ix_task *old, const ix_task_change *chg, const ix
         free(trimmed);
         ix_buf_free(&want);
     }
-    ix_task_free(t);
+    if (ok && chg->keep_written) {
+        ix_task_free(chg->written);
+        chg->written = t;
+    } else {
+        ix_task_free(t);
+    }
     if (!ok)
         return ix_err_set(err, "%s: the edit would not read back as intended (does the file end "
                                "inside an open code fence or HTML block?); nothing written",

@@ -146,6 +146,10 @@ typedef struct ix_task_change {
     const char *message;      /* Progress Log entry text, or NULL */
     const char *stamp;        /* "YYYY-MM-DD HH:MM" for the entry and updated: */
     int changed;              /* out: 1 if the file was rewritten */
+    /* keep_written: WRITTEN gets the parse of the bytes written (the read-back
+     * check made it anyway), which the caller frees; NULL when unchanged. */
+    int keep_written;
+    ix_task *written;
 } ix_task_change;
 
 int ix_task_update_file(const char *path, ix_task_change *chg, ix_err *err);

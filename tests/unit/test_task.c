@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static ix_task *parse(const char *text)
 {
@@ -273,6 +274,37 @@ static void test_corpus(void)
     }
 }
 
+/* keep_written: the update hands back the parse of exactly what it wrote. */
+static void test_keep_written(void)
+{
+    char dir[] = "/tmp/ix_test_task.XXXXXX", path[64];
+    if (!ok(mkdtemp(dir) != NULL, "temp dir"))
+        return;
+    snprintf(path, sizeof path, "%s/t.md", dir);
+    ix_err err = {{0}};
+    ok(ix_file_write(path, basic, strlen(basic), &err) == 0, "task file written");
+    int tick = 1;
+    ix_task_change chg = {.ticks = &tick, .nticks = 1, .message = "did it",
+                          .stamp = "2026-01-02 03:04", .keep_written = 1};
+    ok(ix_task_update_file(path, &chg, &err) == 0, "update with keep_written");
+    ix_task *disk = NULL;
+    ix_task_load(path, &disk, &err);
+    ok(chg.written && disk && chg.written->len == disk->len &&
+           memcmp(chg.written->data, disk->data, disk->len) == 0,
+       "written holds the file's new bytes");
+    ok(chg.written && chg.written->criteria[0].checked &&
+           chg.written->nlog == disk->nlog && chg.written->ncriteria == disk->ncriteria,
+       "... parsed: the tick and the entry are in it");
+    ix_task_free(chg.written);
+    ix_task_free(disk);
+    chg = (ix_task_change){.ticks = &tick, .nticks = 1, .stamp = "2026-01-02 03:04",
+                           .keep_written = 1};
+    ok(ix_task_update_file(path, &chg, &err) == 0 && !chg.changed && !chg.written,
+       "nothing to change: nothing handed back");
+    unlink(path);
+    rmdir(dir);
+}
+
 int main(void)
 {
     test_model();
@@ -280,5 +312,6 @@ int main(void)
     test_shapes();
     test_bad_input();
     test_corpus();
+    test_keep_written();
     return tap_done();
 }
