@@ -489,6 +489,16 @@ static int spawn(ix_proc *p, char *const *argv, char **envp, int devnull,
 static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
 static size_t live_attempts;             /* attempts running in this process */
 static unsigned long long live_since;    /* start of the first one's child, 0 = not known yet */
+static unsigned long long leave_tick;    /* when the last LEAVE attempt ended */
+
+/* Now in the clock of /proc/PID/stat's start times: ticks since boot. */
+static unsigned long long boot_ticks(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_BOOTTIME, &ts);
+    unsigned long long hz = (unsigned long long)sysconf(_SC_CLK_TCK);
+    return (unsigned long long)ts.tv_sec * hz + (unsigned long long)ts.tv_nsec * hz / 1000000000u;
+}
 
 /* Parent pid and start time (clock ticks since boot) of process PID from
  * /proc/PID/stat; -1 if it is gone. */
@@ -519,6 +529,11 @@ static void attempt_begins(void)
     pthread_mutex_lock(&live_lock);
     if (!reaper)
         reaper = prctl(PR_SET_CHILD_SUBREAPER, 1) == 0 ? 1 : -1;
+    /* What a LEAVE attempt left is told from what this one starts by start
+     * time, in ticks (10 ms): this one's child must start a tick later, or
+     * a service started just before would be swept as this one's. */
+    while (boot_ticks() <= leave_tick)
+        nanosleep(&(struct timespec){0, 1000 * 1000}, NULL);
     live_attempts++;
     pthread_mutex_unlock(&live_lock);
 }
@@ -573,6 +588,8 @@ static void attempt_ends(int leave)
     si.si_pid = 0;
     /* No child at all (the usual end of a command): nothing to look for. */
     int none = waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 && errno == ECHILD;
+    if (leave)
+        leave_tick = boot_ticks();
     if (--live_attempts == 0) {
         double deadline = now_mono() + 2.0;
         if (!leave && !none && live_since)

@@ -616,6 +616,36 @@ static void test_spawn_like_execvp(void)
     unlink(path);
 }
 
+/* A service a LEAVE command started survives the next command, however soon
+ * that one starts (both within one clock tick, without the wait). */
+static void test_leave_then_next(void)
+{
+    char pidfile[PATH_MAX], script[PATH_MAX + 96];
+    snprintf(pidfile, sizeof pidfile, "%s/service.pid", tmpdir);
+    snprintf(script, sizeof script, "setsid sleep 30 </dev/null >/dev/null 2>&1 & echo $! >%s",
+             pidfile);
+    int alive = 1;
+    for (int round = 0; round < 5; round++) {
+        ix_proc p = IX_PROC_INIT;
+        p.leave_running = 1;
+        run_script(&p, script);
+        ix_proc_clear(&p);
+        ix_proc q = IX_PROC_INIT;
+        q.argv = (const char *[]){"true", NULL};
+        ix_err err = {{0}};
+        ix_proc_run(&q, &err);
+        ix_proc_clear(&q);
+        char *pid = slurp(pidfile);
+        int n = atoi(pid);
+        alive &= n > 0 && kill(n, 0) == 0;
+        if (n > 0)
+            kill(n, SIGKILL);
+        free(pid);
+    }
+    ok(alive, "a service left running survives the command right after it (5 rounds)");
+    unlink(pidfile);
+}
+
 /* ---- the log, created only when there is something to keep ---- */
 
 static int log_opens;
@@ -698,6 +728,7 @@ int main(void)
     test_eintr_sigpipe();
     test_spawn_like_execvp();
     test_lazy_log();
+    test_leave_then_next();
 
     const char *files[] = {"marker", "log1", "log2", "log3"};
     for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
