@@ -462,7 +462,8 @@ static int update_task(run *r, int tick, const char *expect, const char *text, i
         free(masked);
     }
     ix_task_change chg = {.ticks = &tick, .nticks = tick > 0, .expect_text = expect,
-                          .message = message, .stamp = now.stamp, .keep_written = 1};
+                          .message = message, .stamp = now.stamp, .keep_written = 1,
+                          .hint = r->latest};
     if (ix_task_update_file(r->task->path, &chg, err) < 0) {
         ix_task_free(chg.written);
         free(message);

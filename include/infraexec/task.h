@@ -150,6 +150,10 @@ typedef struct ix_task_change {
      * check made it anyway), which the caller frees; NULL when unchanged. */
     int keep_written;
     ix_task *written;
+    /* Optional: a parse the caller holds of what it believes the file is;
+     * used instead of parsing when the bytes read under the lock are
+     * exactly its bytes. */
+    const ix_task *hint;
 } ix_task_change;
 
 int ix_task_update_file(const char *path, ix_task_change *chg, ix_err *err);

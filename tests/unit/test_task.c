@@ -301,6 +301,28 @@ static void test_keep_written(void)
                            .keep_written = 1};
     ok(ix_task_update_file(path, &chg, &err) == 0 && !chg.changed && !chg.written,
        "nothing to change: nothing handed back");
+
+    /* hint: used when the file is its bytes, ignored when it is not */
+    ix_task *now = NULL, *stale = parse(basic);
+    ix_task_load(path, &now, &err);
+    int four = 4;
+    chg = (ix_task_change){.ticks = &four, .nticks = 1, .stamp = "2026-01-02 03:05",
+                           .keep_written = 1, .hint = now};
+    ok(ix_task_update_file(path, &chg, &err) == 0 && chg.written &&
+           chg.written->criteria[0].checked && chg.written->criteria[3].checked,
+       "with a hint of the file as it is: the earlier tick and the new one");
+    ix_task_free(chg.written);
+    free(stale->path);
+    stale->path = strdup(path);
+    chg = (ix_task_change){.message = "again", .stamp = "2026-01-02 03:06", .keep_written = 1,
+                           .hint = stale};
+    ok(ix_task_update_file(path, &chg, &err) == 0 && chg.written &&
+           chg.written->criteria[0].checked && chg.written->criteria[3].checked &&
+           chg.written->nlog == now->nlog + 1,
+       "a stale hint (the file before the ticks) is not used: the file's ticks stay");
+    ix_task_free(chg.written);
+    ix_task_free(now);
+    ix_task_free(stale);
     unlink(path);
     rmdir(dir);
 }
