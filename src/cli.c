@@ -267,14 +267,21 @@ static int cmd_lint(cli *c, int argc, char **argv)
 
 /* ---- list ---- */
 
+/* One listed task, as printed: its task is freed as soon as it is read, so
+ * memory holds rows, not 10,000 parsed files. */
+typedef struct list_row {
+    int rank;
+    char *key;  /* id, else path */
+    char *out;  /* the line, or the JSON object indented as an array element */
+} list_row;
+
 static int by_priority_then_id(const void *a, const void *b)
 {
-    const ix_task *x = *(ix_task *const *)a, *y = *(ix_task *const *)b;
-    int d = ix_task_priority_rank(x->priority) - ix_task_priority_rank(y->priority);
-    if (d)
-        return d;
-    d = ix_dep_id_cmp(x->id, y->id); /* as the queue orders: TASK-9 before TASK-10 */
-    return d ? d : strcmp(x->path, y->path);
+    const list_row *x = a, *y = b;
+    if (x->rank != y->rank)
+        return x->rank - y->rank;
+    int d = ix_dep_id_cmp(x->key, y->key); /* as the queue orders: TASK-9 before TASK-10 */
+    return d ? d : strcmp(x->key, y->key);
 }
 
 static int has_label(const ix_task *t, const char *label)
@@ -283,6 +290,38 @@ static int has_label(const ix_task *t, const char *label)
         if (strcmp(t->labels[i], label) == 0)
             return 1;
     return 0;
+}
+
+static char *list_json(const ix_task *t)
+{
+    json_t *labels = json_array();
+    for (size_t k = 0; k < t->nlabels; k++)
+        json_array_append_new(labels, json_string(t->labels[k]));
+    json_t *j = json_pack("{s:s?, s:s?, s:s?, s:s?, s:o, s:s, s:i, s:i}", "id", t->id, "title",
+                          t->title, "status", t->status, "priority", t->priority, "labels",
+                          labels, "path", t->path, "total", (int)t->ncriteria, "checked",
+                          (int)ix_task_checked(t));
+    char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_decref(j);
+    ix_buf b = IX_BUF_INIT; /* one level in, as json_dumps would put it in the array */
+    for (const char *p = s; *p; p++) {
+        if (p == s || p[-1] == '\n')
+            ix_buf_puts(&b, "  ");
+        ix_buf_putc(&b, *p);
+    }
+    free(s);
+    return ix_buf_detach(&b);
+}
+
+static char *list_line(const ix_task *t)
+{
+    ix_buf s[4] = {IX_BUF_INIT, IX_BUF_INIT, IX_BUF_INIT, IX_BUF_INIT}, line = IX_BUF_INIT;
+    ix_buf_printf(&line, "%-10s %-9s %-10s %3zu/%-3zu %s", shown(&s[0], t->id, "-"),
+                  shown(&s[1], t->priority, "-"), shown(&s[2], t->status, "-"),
+                  ix_task_checked(t), t->ncriteria, shown(&s[3], t->title, ""));
+    for (int k = 0; k < 4; k++)
+        ix_buf_free(&s[k]);
+    return ix_buf_detach(&line);
 }
 
 static int cmd_list(cli *c, int argc, char **argv)
@@ -299,46 +338,33 @@ static int cmd_list(cli *c, int argc, char **argv)
         free(dir);
         return fail(err.msg);
     }
-    ix_task **tasks = calloc(n ? n : 1, sizeof *tasks);
+    list_row *rows = calloc(n ? n : 1, sizeof *rows);
     for (size_t i = 0; i < n; i++) {
         ix_task *t;
-        if (ix_task_load(paths[i], &t, &err) < 0) {
+        if (ix_task_load_criteria(paths[i], &t, &err) < 0) {
             fprintf(stderr, "infraexec: %s\n", err.msg);
             bad++;
             continue;
         }
-        if ((c->status && (!t->status || strcmp(t->status, c->status) != 0)) ||
-            (c->label && !has_label(t, c->label))) {
-            ix_task_free(t);
-            continue;
-        }
-        tasks[nt++] = t;
+        if (!(c->status && (!t->status || strcmp(t->status, c->status) != 0)) &&
+            !(c->label && !has_label(t, c->label)))
+            rows[nt++] = (list_row){ix_task_priority_rank(t->priority),
+                                    ix_xstrdup(t->id ? t->id : t->path),
+                                    c->json ? list_json(t) : list_line(t)};
+        ix_task_free(t);
     }
-    qsort(tasks, nt, sizeof *tasks, by_priority_then_id);
-    json_t *arr = c->json ? json_array() : NULL;
+    qsort(rows, nt, sizeof *rows, by_priority_then_id);
+    if (c->json) /* the array json_dumps would print, element by element */
+        fputs(nt ? "[\n" : "[]", stdout);
     for (size_t i = 0; i < nt; i++) {
-        const ix_task *t = tasks[i];
-        if (arr) {
-            json_t *labels = json_array();
-            for (size_t k = 0; k < t->nlabels; k++)
-                json_array_append_new(labels, json_string(t->labels[k]));
-            json_array_append_new(arr, json_pack("{s:s?, s:s?, s:s?, s:s?, s:o, s:s, s:i, s:i}",
-                "id", t->id, "title", t->title, "status", t->status, "priority", t->priority,
-                "labels", labels, "path", t->path, "total", (int)t->ncriteria,
-                "checked", (int)ix_task_checked(t)));
-        } else {
-            ix_buf s[4] = {IX_BUF_INIT, IX_BUF_INIT, IX_BUF_INIT, IX_BUF_INIT};
-            printf("%-10s %-9s %-10s %3zu/%-3zu %s\n", shown(&s[0], t->id, "-"),
-                   shown(&s[1], t->priority, "-"), shown(&s[2], t->status, "-"),
-                   ix_task_checked(t), t->ncriteria, shown(&s[3], t->title, ""));
-            for (int k = 0; k < 4; k++)
-                ix_buf_free(&s[k]);
-        }
-        ix_task_free(tasks[i]);
+        fputs(rows[i].out, stdout);
+        fputs(!c->json ? "\n" : i + 1 < nt ? ",\n" : "\n]", stdout);
+        free(rows[i].key);
+        free(rows[i].out);
     }
-    if (arr)
-        print_json(arr);
-    free(tasks);
+    if (c->json)
+        putchar('\n');
+    free(rows);
     ix_taskdir_free_list(paths, n);
     free(dir);
     return bad ? IX_EXIT_BAD : IX_EXIT_OK;

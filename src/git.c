@@ -8,6 +8,7 @@
  * other programs change it behind our back). */
 #include "infraexec/git.h"
 #include "infraexec/buf.h"
+#include "infraexec/dlib.h"
 
 #include <errno.h>
 #include <git2.h>
@@ -16,6 +17,45 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+/* libgit2, loaded at the first ix_git_open or ix_git_user_name (dlib.h):
+ * the functions this file calls. */
+#define GIT_SYMS(X) \
+    X(git_annotated_commit_free) X(git_annotated_commit_from_ref) X(git_annotated_commit_id) \
+    X(git_blob_create_from_workdir) X(git_blob_free) X(git_blob_lookup) X(git_blob_rawcontent) \
+    X(git_blob_rawsize) X(git_branch_upstream_merge) X(git_branch_upstream_remote) \
+    X(git_buf_dispose) X(git_checkout_options_init) X(git_checkout_tree) X(git_commit_create) \
+    X(git_commit_free) X(git_commit_lookup) X(git_commit_summary) X(git_commit_time) \
+    X(git_commit_tree) X(git_config_free) X(git_config_get_bool) X(git_config_get_string_buf) \
+    X(git_config_open_default) X(git_credential_ssh_key_from_agent) X(git_error_last) \
+    X(git_fetch_options_init) X(git_graph_descendant_of) X(git_index_add) \
+    X(git_index_entrycount) X(git_index_free) X(git_index_get_bypath) X(git_index_new) \
+    X(git_index_read) X(git_index_read_tree) X(git_index_remove) X(git_index_remove_bypath) \
+    X(git_index_remove_directory) X(git_index_write) X(git_index_write_tree_to) \
+    X(git_libgit2_init) X(git_libgit2_shutdown) X(git_merge_analysis) X(git_object_free) \
+    X(git_object_lookup) X(git_odb_exists) X(git_odb_free) X(git_oid_equal) X(git_oid_fromstr) \
+    X(git_oid_tostr) X(git_packbuilder_free) X(git_packbuilder_insert_walk) \
+    X(git_packbuilder_new) X(git_packbuilder_object_count) X(git_packbuilder_write) \
+    X(git_push_options_init) X(git_reference_create) X(git_reference_create_matching) \
+    X(git_reference_free) X(git_reference_lookup) X(git_reference_name_to_id) \
+    X(git_reference_symbolic_target) X(git_reference_target) X(git_reference_type) \
+    X(git_remote_create_anonymous) X(git_remote_fetch) X(git_remote_free) X(git_remote_lookup) \
+    X(git_remote_push) X(git_repository_config) X(git_repository_config_snapshot) \
+    X(git_repository_free) X(git_repository_head) X(git_repository_head_unborn) \
+    X(git_repository_index) X(git_repository_is_bare) X(git_repository_odb) \
+    X(git_repository_open) X(git_repository_open_ext) X(git_repository_path) \
+    X(git_repository_state) X(git_repository_workdir) X(git_reset) X(git_revwalk_free) \
+    X(git_revwalk_hide) X(git_revwalk_new) X(git_revwalk_next) X(git_revwalk_push) \
+    X(git_revwalk_sorting) X(git_signature_default) X(git_signature_free) X(git_signature_now) \
+    X(git_status_byindex) X(git_status_list_entrycount) X(git_status_list_free) \
+    X(git_status_list_new) X(git_status_options_init) X(git_tree_entry_bypath) \
+    X(git_tree_entry_free) X(git_tree_entry_id) X(git_tree_entry_type) X(git_tree_free) \
+    X(git_tree_id) X(git_tree_lookup)
+GIT_SYMS(IX_DLDECL)
+static const ix_dlsym git_syms[] = {GIT_SYMS(IX_DLSYM){NULL, NULL}};
+static ix_dlib libgit2 = {.soname = "libgit2.so." LIBGIT2_SOVERSION,
+                          .what = "git (commits, status, identity)",
+                          .package = "libgit2-" LIBGIT2_SOVERSION, .syms = git_syms};
 
 struct ix_git {
     git_repository *repo;
@@ -28,7 +68,7 @@ static int fail_git(ix_err *err, const char *where, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static int fail_git(ix_err *err, const char *where, const char *fmt, ...)
 {
-    const git_error *e = git_error_last();
+    const git_error *e = sym_git_error_last();
     char what[512], why[512];
     va_list ap;
     va_start(ap, fmt);
@@ -54,15 +94,17 @@ int ix_git_open(const char *path, ix_git **out, ix_err *err)
         return ix_err_sys(err, "%s: cannot open", path);
     /* Reference-counted by libgit2, so pairing it with ix_git_close is safe
      * however many handles are open, and leaves nothing behind at exit. */
-    if (git_libgit2_init() < 0)
+    if (ix_dlib_load(&libgit2, err) < 0)
+        return -1;
+    if (sym_git_libgit2_init() < 0)
         return fail_git(err, path, "cannot initialize libgit2");
 
     git_repository *repo = NULL;
-    int rc = git_repository_open_ext(&repo, path, 0, NULL);
-    if (rc == 0 && !git_repository_is_bare(repo)) {
+    int rc = sym_git_repository_open_ext(&repo, path, 0, NULL);
+    if (rc == 0 && !sym_git_repository_is_bare(repo)) {
         ix_git *g = ix_xcalloc(1, sizeof *g);
         g->repo = repo;
-        g->workdir = ix_xstrdup(git_repository_workdir(repo));
+        g->workdir = ix_xstrdup(sym_git_repository_workdir(repo));
         size_t len = strlen(g->workdir);
         if (len > 1 && g->workdir[len - 1] == '/')
             g->workdir[len - 1] = '\0';
@@ -75,8 +117,8 @@ int ix_git_open(const char *path, ix_git **out, ix_err *err)
         fail_git(err, path, "cannot open git repository");
     else
         ix_err_set(err, "%s: bare git repository (no work tree to commit from)", path);
-    git_repository_free(repo);
-    git_libgit2_shutdown();
+    sym_git_repository_free(repo);
+    sym_git_libgit2_shutdown();
     return -1;
 }
 
@@ -84,10 +126,10 @@ void ix_git_close(ix_git *g)
 {
     if (!g)
         return;
-    git_repository_free(g->repo);
+    sym_git_repository_free(g->repo);
     free(g->workdir);
     free(g);
-    git_libgit2_shutdown();
+    sym_git_libgit2_shutdown();
 }
 
 const char *ix_git_workdir(const ix_git *g)
@@ -98,25 +140,25 @@ const char *ix_git_workdir(const ix_git *g)
 int ix_git_branch(ix_git *g, char **name, ix_err *err)
 {
     *name = NULL;
-    /* Look at HEAD itself rather than git_repository_head(), which resolves
+    /* Look at HEAD itself rather than sym_git_repository_head(), which resolves
      * it and so fails on an unborn branch, whose name we still want. */
     git_reference *head = NULL;
-    if (git_reference_lookup(&head, g->repo, "HEAD") < 0)
+    if (sym_git_reference_lookup(&head, g->repo, "HEAD") < 0)
         return fail_git(err, g->workdir, "cannot read HEAD");
     int rc = 0;
-    if (git_reference_type(head) == GIT_REFERENCE_DIRECT) {
+    if (sym_git_reference_type(head) == GIT_REFERENCE_DIRECT) {
         char id[GIT_OID_HEXSZ + 1];
-        git_oid_tostr(id, sizeof id, git_reference_target(head));
+        sym_git_oid_tostr(id, sizeof id, sym_git_reference_target(head));
         rc = ix_err_set(err, "%s: HEAD is detached at %s, not on a branch", g->workdir, id);
     } else {
-        const char *target = git_reference_symbolic_target(head);
+        const char *target = sym_git_reference_symbolic_target(head);
         if (strncmp(target, "refs/heads/", 11) == 0)
             *name = ix_xstrdup(target + 11);
         else
             rc = ix_err_set(err, "%s: HEAD points to %s, not to a local branch", g->workdir,
                             target);
     }
-    git_reference_free(head);
+    sym_git_reference_free(head);
     return rc;
 }
 
@@ -124,8 +166,8 @@ int ix_git_branch(ix_git *g, char **name, ix_err *err)
 static int head_id(ix_git *g, git_oid *id, int *unborn, ix_err *err)
 {
     *unborn = 0;
-    int rc = git_reference_name_to_id(id, g->repo, "HEAD");
-    if (rc == GIT_ENOTFOUND && git_repository_head_unborn(g->repo) == 1) {
+    int rc = sym_git_reference_name_to_id(id, g->repo, "HEAD");
+    if (rc == GIT_ENOTFOUND && sym_git_repository_head_unborn(g->repo) == 1) {
         *unborn = 1;
         return 0;
     }
@@ -141,7 +183,7 @@ int ix_git_head(ix_git *g, char out[41], ix_err *err)
         return -1;
     if (unborn)
         return ix_err_set(err, "%s: HEAD has no commit yet (unborn branch)", g->workdir);
-    git_oid_tostr(out, GIT_OID_HEXSZ + 1, &id);
+    sym_git_oid_tostr(out, GIT_OID_HEXSZ + 1, &id);
     return 0;
 }
 
@@ -157,34 +199,34 @@ int ix_git_status(ix_git *g, char ***paths, size_t *n, ix_err *err)
     /* libgit2 caches the index on the repository, and the git CLI or another
      * process may have changed it since: refresh the copy status will use. */
     git_index *index = NULL;
-    int rc = git_repository_index(&index, g->repo);
+    int rc = sym_git_repository_index(&index, g->repo);
     if (rc == 0)
-        rc = git_index_read(index, 1);
-    git_index_free(index);
+        rc = sym_git_index_read(index, 1);
+    sym_git_index_free(index);
     if (rc < 0)
         return fail_git(err, g->workdir, "cannot read the index");
 
     git_status_options opts;
-    git_status_options_init(&opts, GIT_STATUS_OPTIONS_VERSION); /* the macro trips -Wextra */
+    sym_git_status_options_init(&opts, GIT_STATUS_OPTIONS_VERSION); /* the macro trips -Wextra */
     opts.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
     /* No rename detection: callers want paths, and a rename is two of them. */
     opts.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED | GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS;
     git_status_list *list = NULL;
-    if (git_status_list_new(&list, g->repo, &opts) < 0)
+    if (sym_git_status_list_new(&list, g->repo, &opts) < 0)
         return fail_git(err, g->workdir, "cannot compute status");
 
-    size_t count = git_status_list_entrycount(list);
+    size_t count = sym_git_status_list_entrycount(list);
     char **out = count ? ix_xcalloc(count, sizeof *out) : NULL;
     size_t k = 0;
     for (size_t i = 0; i < count; i++) {
-        const git_status_entry *e = git_status_byindex(list, i);
+        const git_status_entry *e = sym_git_status_byindex(list, i);
         if (e->status == GIT_STATUS_CURRENT || (e->status & GIT_STATUS_IGNORED))
             continue;
         const git_diff_delta *d = e->head_to_index ? e->head_to_index : e->index_to_workdir;
         const char *p = d->new_file.path ? d->new_file.path : d->old_file.path;
         out[k++] = ix_xstrdup(p);
     }
-    git_status_list_free(list);
+    sym_git_status_list_free(list);
     if (k == 0) {
         free(out);
         return 0;
@@ -303,8 +345,8 @@ static int stage_path(ix_git *g, git_index *idx, const char *rel, int trust_mode
         if (errno == ENOENT || errno == ENOTDIR) {
             /* Gone: commit the deletion, of a whole directory if it was one.
              * Not being in HEAD either is no error, just no change. */
-            int r = git_index_remove(idx, rel, 0);
-            if ((r < 0 && r != GIT_ENOTFOUND) || git_index_remove_directory(idx, rel, 0) < 0)
+            int r = sym_git_index_remove(idx, rel, 0);
+            if ((r < 0 && r != GIT_ENOTFOUND) || sym_git_index_remove_directory(idx, rel, 0) < 0)
                 rc = fail_git(err, g->workdir, "cannot remove %s", rel);
         } else {
             rc = ix_err_sys(err, "%s: cannot stat", full.data);
@@ -320,7 +362,7 @@ static int stage_path(ix_git *g, git_index *idx, const char *rel, int trust_mode
         e.mode = S_ISLNK(st.st_mode) ? GIT_FILEMODE_LINK
                  : (st.st_mode & S_IXUSR) ? GIT_FILEMODE_BLOB_EXECUTABLE : GIT_FILEMODE_BLOB;
         if (!trust_mode && S_ISREG(st.st_mode)) { /* core.filemode=false: keep HEAD's x bit */
-            const git_index_entry *old = git_index_get_bypath(idx, rel, 0);
+            const git_index_entry *old = sym_git_index_get_bypath(idx, rel, 0);
             e.mode = old && old->mode == GIT_FILEMODE_BLOB_EXECUTABLE ? old->mode
                                                                       : GIT_FILEMODE_BLOB;
         }
@@ -337,7 +379,7 @@ static int stage_path(ix_git *g, git_index *idx, const char *rel, int trust_mode
         e.gid = st.st_gid;
         e.file_size = (uint32_t)st.st_size;
         /* From the work tree, so .gitattributes filters (eol...) apply. */
-        if (git_blob_create_from_workdir(&e.id, g->repo, rel) < 0 || git_index_add(idx, &e) < 0)
+        if (sym_git_blob_create_from_workdir(&e.id, g->repo, rel) < 0 || sym_git_index_add(idx, &e) < 0)
             rc = fail_git(err, g->workdir, "cannot add %s", rel);
     }
     ix_buf_free(&full);
@@ -347,13 +389,13 @@ static int stage_path(ix_git *g, git_index *idx, const char *rel, int trust_mode
 static int signature(ix_git *g, const ix_git_identity *fallback, git_signature **sig,
                      ix_err *err)
 {
-    int rc = git_signature_default(sig, g->repo);
+    int rc = sym_git_signature_default(sig, g->repo);
     if (rc == 0)
         return 0;
     if (rc != GIT_ENOTFOUND)
         return fail_git(err, g->workdir, "invalid user.name/user.email in git config");
     if (fallback && fallback->name && fallback->email) {
-        if (git_signature_now(sig, fallback->name, fallback->email) < 0)
+        if (sym_git_signature_now(sig, fallback->name, fallback->email) < 0)
             return fail_git(err, g->workdir, "invalid fallback identity");
         return 0;
     }
@@ -366,10 +408,10 @@ static int trust_filemode(ix_git *g)
 {
     git_config *cfg = NULL;
     int value = 1;
-    if (git_repository_config_snapshot(&cfg, g->repo) == 0 &&
-        git_config_get_bool(&value, cfg, "core.filemode") < 0)
+    if (sym_git_repository_config_snapshot(&cfg, g->repo) == 0 &&
+        sym_git_config_get_bool(&value, cfg, "core.filemode") < 0)
         value = 1;
-    git_config_free(cfg);
+    sym_git_config_free(cfg);
     return value;
 }
 
@@ -380,20 +422,20 @@ static int trust_filemode(ix_git *g)
 static int update_index(ix_git *g, git_index *committed, char **rel, size_t n)
 {
     git_index *index;
-    int rc = git_repository_index(&index, g->repo);
+    int rc = sym_git_repository_index(&index, g->repo);
     if (rc < 0)
         return rc;
-    rc = git_index_read(index, 1);
+    rc = sym_git_index_read(index, 1);
     for (size_t i = 0; i < n && rc == 0; i++) {
-        const git_index_entry *e = git_index_get_bypath(committed, rel[i], 0);
+        const git_index_entry *e = sym_git_index_get_bypath(committed, rel[i], 0);
         if (e)
-            rc = git_index_add(index, e);
-        else if ((rc = git_index_remove_bypath(index, rel[i])) == 0)
-            rc = git_index_remove_directory(index, rel[i], 0);
+            rc = sym_git_index_add(index, e);
+        else if ((rc = sym_git_index_remove_bypath(index, rel[i])) == 0)
+            rc = sym_git_index_remove_directory(index, rel[i], 0);
     }
     if (rc == 0)
-        rc = git_index_write(index);
-    git_index_free(index);
+        rc = sym_git_index_write(index);
+    sym_git_index_free(index);
     return rc;
 }
 
@@ -406,7 +448,7 @@ int ix_git_commit_paths(ix_git *g, const char *const *paths, size_t n, const cha
     if (!message || !*message)
         return ix_err_set(err, "%s: empty commit message", g->workdir);
     /* A plain commit in the middle of a merge would silently drop its other parent. */
-    if (git_repository_state(g->repo) != GIT_REPOSITORY_STATE_NONE)
+    if (sym_git_repository_state(g->repo) != GIT_REPOSITORY_STATE_NONE)
         return ix_err_set(err, "%s: a merge, rebase, cherry-pick or similar is in progress; "
                           "finish or abort it first", g->workdir);
 
@@ -423,12 +465,12 @@ int ix_git_commit_paths(ix_git *g, const char *const *paths, size_t n, const cha
             goto out;
     if (head_id(g, &id, &unborn, err) < 0)
         goto out;
-    if (!unborn && (git_commit_lookup(&parent, g->repo, &id) < 0 ||
-                    git_commit_tree(&parent_tree, parent) < 0)) {
+    if (!unborn && (sym_git_commit_lookup(&parent, g->repo, &id) < 0 ||
+                    sym_git_commit_tree(&parent_tree, parent) < 0)) {
         fail_git(err, g->workdir, "cannot read HEAD's commit");
         goto out;
     }
-    if (git_index_new(&idx) < 0 || (parent_tree && git_index_read_tree(idx, parent_tree) < 0)) {
+    if (sym_git_index_new(&idx) < 0 || (parent_tree && sym_git_index_read_tree(idx, parent_tree) < 0)) {
         fail_git(err, g->workdir, "cannot load HEAD's tree");
         goto out;
     }
@@ -436,12 +478,12 @@ int ix_git_commit_paths(ix_git *g, const char *const *paths, size_t n, const cha
     for (size_t i = 0; i < n; i++)
         if (stage_path(g, idx, rel[i], trust, err) < 0)
             goto out;
-    if (git_index_write_tree_to(&tree_id, idx, g->repo) < 0) {
+    if (sym_git_index_write_tree_to(&tree_id, idx, g->repo) < 0) {
         fail_git(err, g->workdir, "cannot write the tree");
         goto out;
     }
-    if (parent_tree ? git_oid_equal(&tree_id, git_tree_id(parent_tree))
-                    : git_index_entrycount(idx) == 0) {
+    if (parent_tree ? sym_git_oid_equal(&tree_id, sym_git_tree_id(parent_tree))
+                    : sym_git_index_entrycount(idx) == 0) {
         ix_buf list = IX_BUF_INIT;
         for (size_t i = 0; i < n; i++)
             ix_buf_printf(&list, "%s%s", i ? ", " : "", paths[i]);
@@ -451,13 +493,13 @@ int ix_git_commit_paths(ix_git *g, const char *const *paths, size_t n, const cha
     }
     if (signature(g, fallback, &sig, err) < 0)
         goto out;
-    if (git_tree_lookup(&tree, g->repo, &tree_id) < 0 ||
-        git_commit_create(&id, g->repo, "HEAD", sig, sig, NULL, message, tree, parent ? 1 : 0,
+    if (sym_git_tree_lookup(&tree, g->repo, &tree_id) < 0 ||
+        sym_git_commit_create(&id, g->repo, "HEAD", sig, sig, NULL, message, tree, parent ? 1 : 0,
                           (const git_commit **)&parent) < 0) {
         fail_git(err, g->workdir, "cannot commit");
         goto out;
     }
-    git_oid_tostr(out_id, GIT_OID_HEXSZ + 1, &id);
+    sym_git_oid_tostr(out_id, GIT_OID_HEXSZ + 1, &id);
     if (update_index(g, idx, rel, n) < 0) {
         fail_git(err, g->workdir, "made commit %s but could not update the index to match "
                  "(`git reset -q -- <paths>` will)", out_id);
@@ -465,33 +507,33 @@ int ix_git_commit_paths(ix_git *g, const char *const *paths, size_t n, const cha
     }
     rc = 0;
 out:
-    git_signature_free(sig);
-    git_tree_free(tree);
-    git_index_free(idx);
-    git_tree_free(parent_tree);
-    git_commit_free(parent);
+    sym_git_signature_free(sig);
+    sym_git_tree_free(tree);
+    sym_git_index_free(idx);
+    sym_git_tree_free(parent_tree);
+    sym_git_commit_free(parent);
     ix_git_free_paths(rel, n);
     return rc;
 }
 
 char *ix_git_user_name(const char *path)
 {
-    if (git_libgit2_init() < 0)
+    if (ix_dlib_load(&libgit2, NULL) < 0 || sym_git_libgit2_init() < 0)
         return NULL;
     git_repository *repo = NULL;
     git_config *cfg = NULL;
     git_buf value = {0};
     char *name = NULL;
-    int rc = path && git_repository_open_ext(&repo, path, 0, NULL) == 0
-                 ? git_repository_config(&cfg, repo)
-                 : git_config_open_default(&cfg);
-    if (rc == 0 && git_config_get_string_buf(&value, cfg, "user.name") == 0 && value.ptr &&
+    int rc = path && sym_git_repository_open_ext(&repo, path, 0, NULL) == 0
+                 ? sym_git_repository_config(&cfg, repo)
+                 : sym_git_config_open_default(&cfg);
+    if (rc == 0 && sym_git_config_get_string_buf(&value, cfg, "user.name") == 0 && value.ptr &&
         *value.ptr)
         name = ix_xstrdup(value.ptr);
-    git_buf_dispose(&value);
-    git_config_free(cfg);
-    git_repository_free(repo);
-    git_libgit2_shutdown();
+    sym_git_buf_dispose(&value);
+    sym_git_config_free(cfg);
+    sym_git_repository_free(repo);
+    sym_git_libgit2_shutdown();
     return name;
 }
 
@@ -503,8 +545,8 @@ static void upstream_of(ix_git *g, const char *branch, char **remote, char **ref
     ix_buf local = IX_BUF_INIT;
     ix_buf_printf(&local, "refs/heads/%s", branch);
     git_buf rb = {0}, mb = {0};
-    int has_remote = git_branch_upstream_remote(&rb, g->repo, local.data) == 0;
-    int has_merge = git_branch_upstream_merge(&mb, g->repo, local.data) == 0;
+    int has_remote = sym_git_branch_upstream_remote(&rb, g->repo, local.data) == 0;
+    int has_merge = sym_git_branch_upstream_merge(&mb, g->repo, local.data) == 0;
     *remote = ix_xstrdup(has_remote ? rb.ptr : "origin");
     ix_buf r = IX_BUF_INIT;
     if (has_merge && strncmp(mb.ptr, "refs/heads/", 11) == 0)
@@ -512,8 +554,8 @@ static void upstream_of(ix_git *g, const char *branch, char **remote, char **ref
     else
         ix_buf_printf(&r, "refs/remotes/%s/%s", *remote, branch);
     *ref = ix_buf_detach(&r);
-    git_buf_dispose(&rb);
-    git_buf_dispose(&mb);
+    sym_git_buf_dispose(&rb);
+    sym_git_buf_dispose(&mb);
     ix_buf_free(&local);
 }
 
@@ -530,32 +572,32 @@ int ix_git_pull_ff(ix_git *g, char **what, ix_err *err)
     git_object *target = NULL;
     int rc = -1;
     git_fetch_options fo;
-    git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
-    if (git_remote_lookup(&remote, g->repo, remote_name) < 0) {
+    sym_git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
+    if (sym_git_remote_lookup(&remote, g->repo, remote_name) < 0) {
         fail_git(err, g->workdir, "no remote '%s'", remote_name);
         goto out;
     }
-    if (git_remote_fetch(remote, NULL, &fo, "fetch (infraexec --pull)") < 0) {
+    if (sym_git_remote_fetch(remote, NULL, &fo, "fetch (infraexec --pull)") < 0) {
         fail_git(err, g->workdir, "cannot fetch from '%s'", remote_name);
         goto out;
     }
-    if (git_reference_lookup(&up, g->repo, ref) < 0) {
+    if (sym_git_reference_lookup(&up, g->repo, ref) < 0) {
         fail_git(err, g->workdir, "no %s after fetching", ref);
         goto out;
     }
-    if (git_annotated_commit_from_ref(&theirs, g->repo, up) < 0) {
+    if (sym_git_annotated_commit_from_ref(&theirs, g->repo, up) < 0) {
         fail_git(err, g->workdir, "cannot read %s", ref);
         goto out;
     }
     git_merge_analysis_t analysis;
     git_merge_preference_t pref;
     const git_annotated_commit *heads[1] = {theirs};
-    if (git_merge_analysis(&analysis, &pref, g->repo, heads, 1) < 0) {
+    if (sym_git_merge_analysis(&analysis, &pref, g->repo, heads, 1) < 0) {
         fail_git(err, g->workdir, "cannot compare %s with %s", branch, ref);
         goto out;
     }
     char id[GIT_OID_HEXSZ + 1];
-    git_oid_tostr(id, sizeof id, git_annotated_commit_id(theirs));
+    sym_git_oid_tostr(id, sizeof id, sym_git_annotated_commit_id(theirs));
     ix_buf msg = IX_BUF_INIT;
     if (analysis & GIT_MERGE_ANALYSIS_UP_TO_DATE) {
         ix_buf_printf(&msg, "%s is up to date with %s", branch, ref + 13);
@@ -567,19 +609,19 @@ int ix_git_pull_ff(ix_git *g, char **what, ix_err *err)
         /* Check the new tree out first (SAFE: refuses to overwrite local
          * changes), and only then move the branch: a failure leaves both. */
         git_checkout_options co;
-        git_checkout_options_init(&co, GIT_CHECKOUT_OPTIONS_VERSION);
+        sym_git_checkout_options_init(&co, GIT_CHECKOUT_OPTIONS_VERSION);
         co.checkout_strategy = GIT_CHECKOUT_SAFE;
-        if (git_object_lookup(&target, g->repo, git_annotated_commit_id(theirs),
+        if (sym_git_object_lookup(&target, g->repo, sym_git_annotated_commit_id(theirs),
                               GIT_OBJECT_COMMIT) < 0 ||
-            git_checkout_tree(g->repo, target, &co) < 0) {
+            sym_git_checkout_tree(g->repo, target, &co) < 0) {
             fail_git(err, g->workdir, "cannot fast-forward %s to %s (local changes in the way?)",
                      branch, ref + 13);
             goto out;
         }
         ix_buf local = IX_BUF_INIT;
         ix_buf_printf(&local, "refs/heads/%s", branch);
-        int set = git_reference_create(&moved, g->repo, local.data,
-                                       git_annotated_commit_id(theirs), 1,
+        int set = sym_git_reference_create(&moved, g->repo, local.data,
+                                       sym_git_annotated_commit_id(theirs), 1,
                                        "pull: fast-forward (infraexec --pull)");
         ix_buf_free(&local);
         if (set < 0) {
@@ -591,11 +633,11 @@ int ix_git_pull_ff(ix_git *g, char **what, ix_err *err)
     *what = ix_buf_detach(&msg);
     rc = 0;
 out:
-    git_reference_free(moved);
-    git_reference_free(up);
-    git_object_free(target);
-    git_annotated_commit_free(theirs);
-    git_remote_free(remote);
+    sym_git_reference_free(moved);
+    sym_git_reference_free(up);
+    sym_git_object_free(target);
+    sym_git_annotated_commit_free(theirs);
+    sym_git_remote_free(remote);
     free(ref);
     free(remote_name);
     free(branch);
@@ -618,7 +660,7 @@ static int credentials(git_credential **out, const char *url, const char *user,
     remote_cb *cb = payload;
     if (!(allowed & GIT_CREDENTIAL_SSH_KEY) || cb->asked++)
         return GIT_PASSTHROUGH;
-    return git_credential_ssh_key_from_agent(out, user ? user : "git");
+    return sym_git_credential_ssh_key_from_agent(out, user ? user : "git");
 }
 
 /* remote.NAME.pushurl (when PUSH) or remote.NAME.url, the caller frees. */
@@ -627,15 +669,15 @@ static char *remote_url(ix_git *g, const char *name, int push)
     git_config *cfg = NULL;
     git_buf value = {0};
     char key[300], *url = NULL;
-    if (git_repository_config_snapshot(&cfg, g->repo) < 0)
+    if (sym_git_repository_config_snapshot(&cfg, g->repo) < 0)
         return NULL;
     for (int k = push ? 0 : 1; k < 2 && !url; k++) {
         snprintf(key, sizeof key, "remote.%s.%s", name, k == 0 ? "pushurl" : "url");
-        if (git_config_get_string_buf(&value, cfg, key) == 0 && value.ptr && *value.ptr)
+        if (sym_git_config_get_string_buf(&value, cfg, key) == 0 && value.ptr && *value.ptr)
             url = ix_xstrdup(value.ptr);
-        git_buf_dispose(&value);
+        sym_git_buf_dispose(&value);
     }
-    git_config_free(cfg);
+    sym_git_config_free(cfg);
     return url;
 }
 
@@ -650,7 +692,7 @@ static int open_remote(ix_git *g, const char *name, int push, git_remote **r, ch
     if (!*url)
         return ix_err_set(err, "%s: no git remote '%s' (remote.%s.url is not set)", g->workdir,
                           name, name);
-    if (git_remote_create_anonymous(r, g->repo, *url) < 0) {
+    if (sym_git_remote_create_anonymous(r, g->repo, *url) < 0) {
         free(*url);
         *url = NULL;
         return fail_git(err, g->workdir, "bad URL of git remote '%s'", name);
@@ -677,16 +719,16 @@ static int copy_objects(git_repository *from, git_repository *to, const git_oid 
     git_revwalk *walk = NULL;
     ix_buf packdir = IX_BUF_INIT;
     int rc = 0;
-    if (git_packbuilder_new(&pb, from) < 0 || git_revwalk_new(&walk, from) < 0 ||
-        git_revwalk_push(walk, tip) < 0 || (have && git_revwalk_hide(walk, have) < 0) ||
-        git_packbuilder_insert_walk(pb, walk) < 0)
+    if (sym_git_packbuilder_new(&pb, from) < 0 || sym_git_revwalk_new(&walk, from) < 0 ||
+        sym_git_revwalk_push(walk, tip) < 0 || (have && sym_git_revwalk_hide(walk, have) < 0) ||
+        sym_git_packbuilder_insert_walk(pb, walk) < 0)
         rc = fail_git(err, where, "cannot pack the commits to copy");
-    ix_buf_printf(&packdir, "%sobjects/pack", git_repository_path(to));
-    if (rc == 0 && git_packbuilder_object_count(pb) &&
-        git_packbuilder_write(pb, packdir.data, 0, NULL, NULL) < 0)
+    ix_buf_printf(&packdir, "%sobjects/pack", sym_git_repository_path(to));
+    if (rc == 0 && sym_git_packbuilder_object_count(pb) &&
+        sym_git_packbuilder_write(pb, packdir.data, 0, NULL, NULL) < 0)
         rc = fail_git(err, where, "cannot write a pack into %s", packdir.data);
-    git_revwalk_free(walk);
-    git_packbuilder_free(pb);
+    sym_git_revwalk_free(walk);
+    sym_git_packbuilder_free(pb);
     ix_buf_free(&packdir);
     return rc;
 }
@@ -695,8 +737,8 @@ static int copy_objects(git_repository *from, git_repository *to, const git_oid 
 static int has_commit(git_repository *repo, const git_oid *id)
 {
     git_odb *odb = NULL;
-    int yes = git_repository_odb(&odb, repo) == 0 && git_odb_exists(odb, id);
-    git_odb_free(odb);
+    int yes = sym_git_repository_odb(&odb, repo) == 0 && sym_git_odb_exists(odb, id);
+    sym_git_odb_free(odb);
     return yes;
 }
 
@@ -706,21 +748,21 @@ static int fetch_local(ix_git *g, const char *dir, const char *branch, const cha
                        git_oid *out, ix_err *err)
 {
     git_repository *rr = NULL;
-    if (git_repository_open(&rr, dir) < 0)
+    if (sym_git_repository_open(&rr, dir) < 0)
         return fail_git(err, g->workdir, "cannot open the remote repository %s", dir);
     ix_buf ref = IX_BUF_INIT;
     ix_buf_printf(&ref, "refs/heads/%s", branch);
     git_oid have;
-    int known = git_reference_name_to_id(&have, g->repo, track) == 0 && has_commit(rr, &have);
+    int known = sym_git_reference_name_to_id(&have, g->repo, track) == 0 && has_commit(rr, &have);
     int rc = 0;
-    if (git_reference_name_to_id(out, rr, ref.data) < 0)
+    if (sym_git_reference_name_to_id(out, rr, ref.data) < 0)
         rc = ix_err_set(err, "%s: remote %s has no branch '%s'", g->workdir, dir, branch);
     else if (!has_commit(g->repo, out))
         rc = copy_objects(rr, g->repo, out, known ? &have : NULL, err, g->workdir);
-    if (rc == 0 && git_reference_create(NULL, g->repo, track, out, 1, "infraexec: fetch") < 0)
+    if (rc == 0 && sym_git_reference_create(NULL, g->repo, track, out, 1, "infraexec: fetch") < 0)
         rc = fail_git(err, g->workdir, "cannot update %s", track);
     ix_buf_free(&ref);
-    git_repository_free(rr);
+    sym_git_repository_free(rr);
     return rc;
 }
 
@@ -734,7 +776,7 @@ int ix_git_fetch(ix_git *g, const char *remote, const char *branch, char out[41]
         git_oid tip;
         int lrc = fetch_local(g, dir, branch, track0.data, &tip, err);
         if (lrc == 0)
-            git_oid_tostr(out, GIT_OID_HEXSZ + 1, &tip);
+            sym_git_oid_tostr(out, GIT_OID_HEXSZ + 1, &tip);
         free(dir);
         free(url0);
         ix_buf_free(&track0);
@@ -753,19 +795,19 @@ int ix_git_fetch(ix_git *g, const char *remote, const char *branch, char out[41]
     char *specs[] = {spec.data};
     git_strarray refspecs = {specs, 1};
     git_fetch_options fo;
-    git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
+    sym_git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
     remote_cb cb = {0, 0};
     fo.callbacks.credentials = credentials;
     fo.callbacks.payload = &cb;
     git_oid id;
     int rc = 0;
-    if (git_remote_fetch(r, &refspecs, &fo, "infraexec: fetch") < 0)
+    if (sym_git_remote_fetch(r, &refspecs, &fo, "infraexec: fetch") < 0)
         rc = fail_git(err, g->workdir, "cannot fetch %s from %s", branch, remote);
-    else if (git_reference_name_to_id(&id, g->repo, track.data) < 0)
+    else if (sym_git_reference_name_to_id(&id, g->repo, track.data) < 0)
         rc = ix_err_set(err, "%s: remote %s has no branch '%s'", g->workdir, remote, branch);
     else
-        git_oid_tostr(out, GIT_OID_HEXSZ + 1, &id);
-    git_remote_free(r);
+        sym_git_oid_tostr(out, GIT_OID_HEXSZ + 1, &id);
+    sym_git_remote_free(r);
     ix_buf_free(&spec);
     ix_buf_free(&track);
     return rc;
@@ -775,15 +817,15 @@ int ix_git_reset_hard(ix_git *g, const char *commit, ix_err *err)
 {
     git_oid id;
     git_object *obj = NULL;
-    if (git_oid_fromstr(&id, commit) < 0 ||
-        git_object_lookup(&obj, g->repo, &id, GIT_OBJECT_COMMIT) < 0)
+    if (sym_git_oid_fromstr(&id, commit) < 0 ||
+        sym_git_object_lookup(&obj, g->repo, &id, GIT_OBJECT_COMMIT) < 0)
         return fail_git(err, g->workdir, "no commit %s", commit);
     git_checkout_options co;
-    git_checkout_options_init(&co, GIT_CHECKOUT_OPTIONS_VERSION);
+    sym_git_checkout_options_init(&co, GIT_CHECKOUT_OPTIONS_VERSION);
     co.checkout_strategy = GIT_CHECKOUT_FORCE;
-    int rc = git_reset(g->repo, obj, GIT_RESET_HARD, &co) < 0
+    int rc = sym_git_reset(g->repo, obj, GIT_RESET_HARD, &co) < 0
                  ? fail_git(err, g->workdir, "cannot reset to %s", commit) : 0;
-    git_object_free(obj);
+    sym_git_object_free(obj);
     return rc;
 }
 
@@ -795,15 +837,15 @@ static int push_local(ix_git *g, const char *dir, const char *ref, const git_oid
     git_repository *rr = NULL;
     git_reference *out = NULL;
     int rc = -1;
-    if (git_repository_open(&rr, dir) < 0) {
+    if (sym_git_repository_open(&rr, dir) < 0) {
         fail_git(err, g->workdir, "cannot open the remote repository %s", dir);
         goto done;
     }
     if (copy_objects(g->repo, rr, head, expect, err, g->workdir) < 0)
         goto done;
-    int r = expect ? git_reference_create_matching(&out, rr, ref, head, 1, expect,
+    int r = expect ? sym_git_reference_create_matching(&out, rr, ref, head, 1, expect,
                                                    "infraexec: push")
-                   : git_reference_create(&out, rr, ref, head, 0, "infraexec: push");
+                   : sym_git_reference_create(&out, rr, ref, head, 0, "infraexec: push");
     if (r == GIT_EMODIFIED || r == GIT_EEXISTS || r == GIT_ELOCKED) {
         *rejected = 1;
         rc = 0;
@@ -813,8 +855,8 @@ static int push_local(ix_git *g, const char *dir, const char *ref, const git_oid
         rc = 0;
     }
 done:
-    git_reference_free(out);
-    git_repository_free(rr);
+    sym_git_reference_free(out);
+    sym_git_repository_free(rr);
     return rc;
 }
 
@@ -836,10 +878,10 @@ int ix_git_push(ix_git *g, const char *remote, const char *branch, const char *e
         return -1;
     if (unborn)
         return ix_err_set(err, "%s: nothing to push (no commit yet)", g->workdir);
-    if (expect && git_oid_fromstr(&old, expect) < 0)
+    if (expect && sym_git_oid_fromstr(&old, expect) < 0)
         return ix_err_set(err, "%s: not a commit id: %s", g->workdir, expect);
-    if (expect && !git_oid_equal(&head, &old) &&
-        git_graph_descendant_of(g->repo, &head, &old) != 1) {
+    if (expect && !sym_git_oid_equal(&head, &old) &&
+        sym_git_graph_descendant_of(g->repo, &head, &old) != 1) {
         *rejected = 1; /* would not be a fast-forward: never forced */
         return 0;
     }
@@ -861,12 +903,12 @@ int ix_git_push(ix_git *g, const char *remote, const char *branch, const char *e
         char *specs[] = {spec.data};
         git_strarray refspecs = {specs, 1};
         git_push_options po;
-        git_push_options_init(&po, GIT_PUSH_OPTIONS_VERSION);
+        sym_git_push_options_init(&po, GIT_PUSH_OPTIONS_VERSION);
         remote_cb cb = {0, 0};
         po.callbacks.credentials = credentials;
         po.callbacks.push_update_reference = on_push_update;
         po.callbacks.payload = &cb;
-        rc = git_remote_push(r, &refspecs, &po);
+        rc = sym_git_remote_push(r, &refspecs, &po);
         if (rc == GIT_ENONFASTFORWARD || (rc == 0 && cb.rejected)) {
             *rejected = 1;
             rc = 0;
@@ -875,11 +917,11 @@ int ix_git_push(ix_git *g, const char *remote, const char *branch, const char *e
         }
     }
     if (rc == 0 && !*rejected &&
-        git_reference_create(NULL, g->repo, track.data, &head, 1, "infraexec: push") < 0)
+        sym_git_reference_create(NULL, g->repo, track.data, &head, 1, "infraexec: push") < 0)
         rc = fail_git(err, g->workdir, "pushed, but cannot update %s", track.data);
     free(dir);
     free(url);
-    git_remote_free(r);
+    sym_git_remote_free(r);
     ix_buf_free(&ref);
     ix_buf_free(&spec);
     ix_buf_free(&track);
@@ -893,31 +935,31 @@ int ix_git_recent_subjects(ix_git *g, const char *commit, long long since, char 
     *n = 0;
     git_oid id;
     git_revwalk *walk = NULL;
-    if (git_oid_fromstr(&id, commit) < 0 || git_revwalk_new(&walk, g->repo) < 0 ||
-        git_revwalk_sorting(walk, GIT_SORT_TIME) < 0 || git_revwalk_push(walk, &id) < 0) {
-        git_revwalk_free(walk);
+    if (sym_git_oid_fromstr(&id, commit) < 0 || sym_git_revwalk_new(&walk, g->repo) < 0 ||
+        sym_git_revwalk_sorting(walk, GIT_SORT_TIME) < 0 || sym_git_revwalk_push(walk, &id) < 0) {
+        sym_git_revwalk_free(walk);
         return fail_git(err, g->workdir, "cannot walk the history of %s", commit);
     }
     char **v = NULL;
     size_t nv = 0;
     int rc = 0;
-    while (git_revwalk_next(&id, walk) == 0) {
+    while (sym_git_revwalk_next(&id, walk) == 0) {
         git_commit *c = NULL;
-        if (git_commit_lookup(&c, g->repo, &id) < 0) {
+        if (sym_git_commit_lookup(&c, g->repo, &id) < 0) {
             rc = fail_git(err, g->workdir, "cannot read a commit");
             break;
         }
-        int old = (long long)git_commit_time(c) < since;
+        int old = (long long)sym_git_commit_time(c) < since;
         if (!old) {
-            const char *s = git_commit_summary(c);
+            const char *s = sym_git_commit_summary(c);
             v = ix_xrealloc(v, (nv + 1) * sizeof *v);
             v[nv++] = ix_xstrdup(s ? s : "");
         }
-        git_commit_free(c);
+        sym_git_commit_free(c);
         if (old)
             break;
     }
-    git_revwalk_free(walk);
+    sym_git_revwalk_free(walk);
     if (rc < 0) {
         ix_git_free_paths(v, nv);
         return -1;
@@ -937,20 +979,20 @@ int ix_git_show(ix_git *g, const char *commit, const char *path, ix_buf *out, in
     git_tree_entry *e = NULL;
     git_blob *blob = NULL;
     int rc = 0;
-    if (git_oid_fromstr(&id, commit) < 0 || git_commit_lookup(&c, g->repo, &id) < 0 ||
-        git_commit_tree(&tree, c) < 0) {
+    if (sym_git_oid_fromstr(&id, commit) < 0 || sym_git_commit_lookup(&c, g->repo, &id) < 0 ||
+        sym_git_commit_tree(&tree, c) < 0) {
         rc = fail_git(err, g->workdir, "cannot read commit %s", commit);
-    } else if (git_tree_entry_bypath(&e, tree, path) < 0 ||
-               git_tree_entry_type(e) != GIT_OBJECT_BLOB) {
+    } else if (sym_git_tree_entry_bypath(&e, tree, path) < 0 ||
+               sym_git_tree_entry_type(e) != GIT_OBJECT_BLOB) {
         *missing = 1;
-    } else if (git_blob_lookup(&blob, g->repo, git_tree_entry_id(e)) < 0) {
+    } else if (sym_git_blob_lookup(&blob, g->repo, sym_git_tree_entry_id(e)) < 0) {
         rc = fail_git(err, g->workdir, "cannot read %s at %s", path, commit);
     } else {
-        ix_buf_append(out, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
+        ix_buf_append(out, sym_git_blob_rawcontent(blob), (size_t)sym_git_blob_rawsize(blob));
     }
-    git_blob_free(blob);
-    git_tree_entry_free(e);
-    git_tree_free(tree);
-    git_commit_free(c);
+    sym_git_blob_free(blob);
+    sym_git_tree_entry_free(e);
+    sym_git_tree_free(tree);
+    sym_git_commit_free(c);
     return rc;
 }

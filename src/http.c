@@ -11,6 +11,7 @@
 #include "infraexec/http.h"
 
 #include "infraexec/buf.h"
+#include "infraexec/dlib.h"
 
 #include <ctype.h>
 #include <curl/curl.h>
@@ -20,6 +21,18 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
+
+/* libcurl, loaded at the first request (dlib.h): the functions this file
+ * calls.  Its soname has been libcurl.so.4 since 2006. */
+#define CURL_SYMS(X) \
+    X(curl_easy_cleanup) X(curl_easy_getinfo) X(curl_easy_init) X(curl_easy_perform) \
+    X(curl_easy_setopt) X(curl_easy_strerror) X(curl_free) X(curl_global_init) \
+    X(curl_slist_append) X(curl_slist_free_all) X(curl_url) X(curl_url_cleanup) \
+    X(curl_url_get) X(curl_url_set)
+CURL_SYMS(IX_DLDECL)
+static const ix_dlsym curl_syms[] = {CURL_SYMS(IX_DLSYM){NULL, NULL}};
+static ix_dlib libcurl = {.soname = "libcurl.so.4", .what = "HTTP requests",
+                          .package = "libcurl4", .syms = curl_syms};
 
 #define DEFAULT_TIMEOUT 30.0
 #define DEFAULT_MAX_BODY ((size_t)8 << 20)
@@ -117,7 +130,7 @@ static size_t on_header(char *data, size_t size, size_t n, void *ctx)
 static char *cert_names(CURL *h)
 {
     struct curl_certinfo *ci = NULL;
-    if (curl_easy_getinfo(h, CURLINFO_CERTINFO, &ci) != CURLE_OK || !ci ||
+    if (sym_curl_easy_getinfo(h, CURLINFO_CERTINFO, &ci) != CURLE_OK || !ci ||
         ci->num_of_certs < 1)
         return NULL;
     static const char san_key[] = "X509v3 Subject Alternative Name:";
@@ -158,14 +171,14 @@ static char *cert_names(CURL *h)
 static char *url_host(const char *url)
 {
     char *host = NULL, *out;
-    CURLU *u = curl_url();
-    if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK)
+    CURLU *u = sym_curl_url();
+    if (u && sym_curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+        sym_curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK)
         out = ix_xstrdup(host);
     else
         out = ix_xstrdup("the server");
-    curl_free(host);
-    curl_url_cleanup(u);
+    sym_curl_free(host);
+    sym_curl_url_cleanup(u);
     return out;
 }
 
@@ -182,11 +195,11 @@ static int explain(CURL *h, CURLcode rc, const ix_http_req *req, const xfer *x,
     const char *what = req->what ? req->what : "server";
     const char *ca_setting = req->ca_setting ? req->ca_setting : "ca_file";
     char *eff = NULL;
-    curl_easy_getinfo(h, CURLINFO_EFFECTIVE_URL, &eff);
+    sym_curl_easy_getinfo(h, CURLINFO_EFFECTIVE_URL, &eff);
     long oserr = 0, verify = 0, status = 0;
-    curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &oserr);
-    curl_easy_getinfo(h, CURLINFO_SSL_VERIFYRESULT, &verify);
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    sym_curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &oserr);
+    sym_curl_easy_getinfo(h, CURLINFO_SSL_VERIFYRESULT, &verify);
+    sym_curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
     int r;
     char *host, *names;
 
@@ -280,9 +293,11 @@ static int ensure_global_init(ix_err *err)
     static int ready;
     if (ready)
         return 0;
-    CURLcode rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+    if (ix_dlib_load(&libcurl, err) < 0)
+        return -1;
+    CURLcode rc = sym_curl_global_init(CURL_GLOBAL_DEFAULT);
     if (rc != CURLE_OK)
-        return ix_err_set(err, "cannot initialise libcurl: %s", curl_easy_strerror(rc));
+        return ix_err_set(err, "cannot initialise libcurl: %s", sym_curl_easy_strerror(rc));
     ready = 1;
     return 0;
 }
@@ -311,7 +326,7 @@ int ix_http_request(const ix_http_req *req, ix_http_resp *resp, ix_err *err)
     }
     if (ensure_global_init(err) < 0)
         return -1;
-    CURL *h = curl_easy_init();
+    CURL *h = sym_curl_easy_init();
     if (!h)
         return ix_err_set(err, "%s: cannot create a libcurl handle", url);
 
@@ -322,13 +337,13 @@ int ix_http_request(const ix_http_req *req, ix_http_resp *resp, ix_err *err)
     struct curl_slist *hdrs = NULL;
     int failed = 0;
     for (const char *const *p = req->headers; p && *p && !failed; p++) {
-        struct curl_slist *n = curl_slist_append(hdrs, *p);
+        struct curl_slist *n = sym_curl_slist_append(hdrs, *p);
         failed = !n;
         hdrs = n ? n : hdrs;
     }
 
     CURLcode rc = CURLE_OK;
-#define SET(opt, val) (rc == CURLE_OK ? (rc = curl_easy_setopt(h, opt, val)) : rc)
+#define SET(opt, val) (rc == CURLE_OK ? (rc = sym_curl_easy_setopt(h, opt, val)) : rc)
     SET(CURLOPT_URL, url);
     SET(CURLOPT_PROTOCOLS_STR, "http,https");
     /* Once on TLS, a redirect may not leave it: what came back over http://
@@ -366,18 +381,18 @@ int ix_http_request(const ix_http_req *req, ix_http_resp *resp, ix_err *err)
     int ret = 0;
     if (failed || rc != CURLE_OK) {
         ret = ix_err_set(err, "%s: cannot set up libcurl: %s", url,
-                         failed ? "out of memory" : curl_easy_strerror(rc));
-    } else if ((rc = curl_easy_perform(h)) != CURLE_OK) {
+                         failed ? "out of memory" : sym_curl_easy_strerror(rc));
+    } else if ((rc = sym_curl_easy_perform(h)) != CURLE_OK) {
         char *eff = NULL;
-        curl_easy_getinfo(h, CURLINFO_EFFECTIVE_URL, &eff);
+        sym_curl_easy_getinfo(h, CURLINFO_EFFECTIVE_URL, &eff);
         ix_buf at = IX_BUF_INIT;
         ix_buf_puts(&at, url);
         if (eff && strcmp(eff, url) != 0)
             ix_buf_printf(&at, " (redirected to %s)", eff);
-        ret = explain(h, rc, req, &x, at.data, *errbuf ? errbuf : curl_easy_strerror(rc), err);
+        ret = explain(h, rc, req, &x, at.data, *errbuf ? errbuf : sym_curl_easy_strerror(rc), err);
         ix_buf_free(&at);
     } else {
-        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
+        sym_curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
         resp->body_len = x.body.len;
         resp->body = ix_buf_detach(&x.body);
         resp->headers = x.headers;
@@ -388,8 +403,8 @@ int ix_http_request(const ix_http_req *req, ix_http_resp *resp, ix_err *err)
     drop_headers(&x);
     free(x.headers);
     ix_buf_free(&x.body);
-    curl_slist_free_all(hdrs);
-    curl_easy_cleanup(h);
+    sym_curl_slist_free_all(hdrs);
+    sym_curl_easy_cleanup(h);
     return ret;
 }
 

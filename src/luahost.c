@@ -48,6 +48,8 @@ struct ix_luahost {
     long insn, insn_limit;
     ix_watchdog *wd;   /* NULL when nothing can cancel (handler tooling) */
     ix_lua_stop stop;  /* set as the hook raises: handler code cannot catch it */
+    ix_cmd_record *log_rec; /* the running command, whose log opens on demand */
+    int log_fd;
 };
 
 /* ---- limits ---- */
@@ -323,6 +325,13 @@ static void host_on_tick(void *vh)
         h->ctx->on_tick(h->ctx->ui);
 }
 
+static int host_open_log(void *vh)
+{
+    ix_luahost *h = vh;
+    h->log_fd = open_log(h->ctx, h->log_rec);
+    return h->log_fd;
+}
+
 static void host_on_group(void *vh, pid_t pgid)
 {
     ix_luahost *h = vh;
@@ -414,14 +423,17 @@ static int run_command(lua_State *L, int act)
     p.on_line = host_on_line;
     p.on_tick = host_on_tick;
     p.on_group = host_on_group;
-    p.ctx = host_of(L);
-    p.log_fd = open_log(ctx, rec);
+    ix_luahost *h = host_of(L);
+    p.ctx = h;
+    p.open_log = host_open_log; /* at its first output line or failure */
+    h->log_rec = rec;
+    h->log_fd = -1;
     if (ctx->on_command)
         ctx->on_command(ctx->ui, rec, 0);
     ix_err err;
     int rc = ix_proc_run(&p, &err);
-    if (p.log_fd >= 0)
-        close(p.log_fd);
+    if (h->log_fd >= 0)
+        close(h->log_fd);
     rec->executed = 1;
     rec->exit_code = p.exit_code;
     rec->term_signal = p.term_signal;

@@ -1,11 +1,11 @@
 /* proc.c - see include/infraexec/proc.h
  *
- * Shape of one attempt: fork; the child moves into its own process group,
- * wires stdin to /dev/null and stdout/stderr to two pipes, and execs.  A
- * CLOEXEC "report" pipe tells the parent whether exec worked: it reads EOF on
- * success, or the failing errno.  The parent then loops on poll() over the
- * two pipes and a pidfd (child exit), with a short tick so timeout, cancel
- * and kill deadlines are checked without any signal handler. */
+ * Shape of one attempt: posix_spawn; the child starts in its own process
+ * group, with stdin on /dev/null and stdout/stderr on two pipes; an exec
+ * failure comes back as posix_spawn's result.  The parent then loops on
+ * poll() over the two pipes and a pidfd (child exit), with a short tick so
+ * timeout, cancel and kill deadlines are checked without any signal
+ * handler. */
 #include "infraexec/proc.h"
 
 #include "infraexec/secrets.h"
@@ -18,7 +18,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <spawn.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -90,6 +92,7 @@ typedef struct run {
     ix_buf log;       /* bytes waiting for log_fd */
     ix_buf masked;    /* a log event with its secrets masked */
     int log_fd;       /* p->log_fd, or -1 once a write failed */
+    int log_pending;  /* p->open_log not called yet: the log waits in `log` */
     size_t log_head;  /* bytes of the log written before any cut */
     size_t head_max;  /* the log's head may take this much, then a tail is kept */
     ring log_tail;    /* after the cut: the last bytes of the log (buf NULL before) */
@@ -127,6 +130,8 @@ static void log_write(run *r, const char *p, size_t len)
  * log_finish writes a note of the cut and the ring's last lines. */
 static void log_flush(run *r)
 {
+    if (r->log_pending)
+        return;
     const char *p = r->log.data;
     size_t n = r->log.len;
     r->log.len = 0; /* reuse the allocation: no churn per chunk */
@@ -157,11 +162,15 @@ static void log_finish(run *r)
     log_flush(r);
     if (!r->log_tail.buf)
         return;
-    char *t = ring_copy(&r->log_tail);
-    size_t len = r->log_tail.len, skip = 0;
+    /* The ring's two pieces, written as they lie: a copy would double the
+     * memory the cut log's tail takes. */
+    const ring *g = &r->log_tail;
+    size_t len = g->len, skip = 0;
+    size_t alen = len < g->cap - g->start ? len : g->cap - g->start, blen = len - alen;
+    const char *a = g->buf + g->start, *b = g->buf;
     if (r->tail_in > len) { /* the ring starts inside a line: from the next one */
-        const char *nl = memchr(t, '\n', len);
-        skip = nl ? (size_t)(nl - t) + 1 : 0;
+        const char *nl = memchr(a, '\n', alen), *nl2 = nl ? NULL : memchr(b, '\n', blen);
+        skip = nl ? (size_t)(nl - a) + 1 : nl2 ? alen + (size_t)(nl2 - b) + 1 : 0;
     }
     set_stamp(r);
     char note[LOG_NOTE_ROOM];
@@ -171,13 +180,27 @@ static void log_finish(run *r)
                      r->stamp, r->tail_in - len + skip, r->p->log_max ? r->p->log_max
                                                                       : LOG_MAX_DEFAULT);
     log_write(r, note, (size_t)k < sizeof note ? (size_t)k : sizeof note - 1);
-    log_write(r, t + skip, len - skip);
-    free(t);
+    if (skip < alen) {
+        log_write(r, a + skip, alen - skip);
+        log_write(r, b, blen);
+    } else {
+        log_write(r, b + (skip - alen), blen - (skip - alen));
+    }
+}
+
+/* Create the log at its first output line, or at the end of a run that
+ * failed: a command that succeeds silently (most of them) costs no file. */
+static void log_open(run *r)
+{
+    if (!r->log_pending)
+        return;
+    r->log_pending = 0;
+    r->log_fd = r->p->open_log(r->p->ctx);
 }
 
 static void log_event(run *r, const char *msg)
 {
-    if (r->log_fd < 0)
+    if (r->log_fd < 0 && !r->log_pending)
         return;
     set_stamp(r);
     r->masked.len = 0;
@@ -189,6 +212,7 @@ static void log_event(run *r, const char *msg)
 
 static void emit_line(run *r, int stream, const char *s, size_t n)
 {
+    log_open(r);
     if (r->log_fd >= 0) {
         ix_buf_puts(&r->log, r->stamp);
         ix_buf_puts(&r->log, stream == 1 ? " out| " : " err| ");
@@ -215,7 +239,7 @@ static void flush_partial(run *r, int stream)
 static void feed_clean(run *r, int stream, const char *data, size_t n)
 {
     ring_push(&r->tail, data, n);
-    if (r->log_fd < 0 && !r->p->on_line)
+    if (r->log_fd < 0 && !r->log_pending && !r->p->on_line)
         return;
     ix_buf *l = &r->line[stream - 1];
     while (n) {
@@ -267,49 +291,44 @@ static void end_stream(run *r, int stream)
 
 /* ---- spawning ---- */
 
-enum { STAGE_SETUP = 1, STAGE_CWD, STAGE_EXEC };
-struct report {
-    int stage, errnum;
-};
-
-__attribute__((noreturn)) static void child_fail(int fd, int stage)
+/* argv[0] as execvp would find it on the PATH of the child's environment
+ * (posix_spawnp would search ours) from the child's directory DIR (an fd, or
+ * AT_FDCWD).  Returns 0 with the file to exec in out, or the errno execvp
+ * would have failed with. */
+static int find_program(const char *name, char **envp, int dir, ix_buf *out)
 {
-    struct report rep = {stage, errno};
-    ssize_t n = write(fd, &rep, sizeof rep);
-    (void)n;
-    _exit(127);
-}
-
-/* Between fork and exec: only async-signal-safe calls. */
-__attribute__((noreturn)) static void child_exec(const ix_proc *p, char *const *argv, char **envp,
-                       int devnull, int out_w, int err_w, int rep_w)
-{
-    /* exec keeps ignored signals ignored; a caller ignoring SIGPIPE would
-     * make `yes | head` in the child spin on EPIPE.  Blocked signals are
-     * inherited too; a caller using signalfd would leave SIGTERM blocked and
-     * our timeout toothless.  So: default dispositions, empty mask. */
-    struct sigaction dfl;
-    memset(&dfl, 0, sizeof dfl);
-    dfl.sa_handler = SIG_DFL;
-    sigaction(SIGPIPE, &dfl, NULL);
-    sigaction(SIGXFSZ, &dfl, NULL);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-
-    setpgid(0, 0);
-    if (dup2(devnull, 0) < 0 || dup2(out_w, 1) < 0 || dup2(err_w, 2) < 0)
-        child_fail(rep_w, STAGE_SETUP);
-    /* Do not leak the caller's other fds (a log pipe, another task's pipes)
-     * into the task: a stray holder of a pipe is what makes runs hang.
-     * CLOEXEC rather than close, so rep_w stays open until exec. */
-    close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
-    if (p->cwd && chdir(p->cwd) < 0)
-        child_fail(rep_w, STAGE_CWD);
-    if (envp)
-        environ = envp; /* execvp then searches the new PATH too */
-    execvp(argv[0], argv);
-    child_fail(rep_w, STAGE_EXEC);
+    out->len = 0;
+    if (strchr(name, '/')) {
+        ix_buf_puts(out, name);
+        return 0;
+    }
+    if (!*name)
+        return ENOENT;
+    const char *path = NULL;
+    for (char **e = envp ? envp : environ; e && *e && !path; e++)
+        if (strncmp(*e, "PATH=", 5) == 0)
+            path = *e + 5;
+    if (!path)
+        path = "/bin:/usr/bin"; /* glibc's default, as execvp uses */
+    int errnum = ENOENT;
+    for (const char *d = path;; d++) {
+        const char *end = strchrnul(d, ':');
+        out->len = 0;
+        if (end > d) /* an empty entry is the child's directory */
+            ix_buf_append(out, d, (size_t)(end - d)), ix_buf_putc(out, '/');
+        ix_buf_puts(out, name);
+        struct stat st;
+        if (fstatat(dir, out->data, &st, 0) == 0 && S_ISREG(st.st_mode)) {
+            if (faccessat(dir, out->data, X_OK, AT_EACCESS) == 0)
+                return 0;
+            errnum = EACCES;
+        } else if (errno == EACCES) {
+            errnum = EACCES;
+        }
+        if (!*end)
+            return errnum;
+        d = end;
+    }
 }
 
 /* A pipe with both ends CLOEXEC and above 2, so dup2 onto 0..2 in the child
@@ -353,58 +372,105 @@ static pid_t wait_child(pid_t pid, int *status, int flags)
     return w;
 }
 
-/* Start the child.  Returns -1 on resource failure, 0 with *pid = -1 if it
- * could not be started (spawn_error, exit_code set), else 0 with its pid and
- * the read ends of its stdout/stderr in out[]. */
+/* posix_spawn of FILE, and of `/bin/sh FILE args` when it has no #! line,
+ * as execvp does.  Returns 0 or an errno. */
+static int spawn_file(pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa,
+                      const posix_spawnattr_t *attr, char *const *argv, char **envp)
+{
+    int e = posix_spawn(pid, file, fa, attr, argv, envp);
+    if (e != ENOEXEC)
+        return e;
+    size_t n = 0;
+    while (argv[n])
+        n++;
+    char **sh = ix_xcalloc(n + 2, sizeof *sh);
+    sh[0] = (char *)"/bin/sh";
+    sh[1] = (char *)file;
+    memcpy(sh + 2, argv + 1, (n ? n - 1 : 0) * sizeof *sh);
+    e = posix_spawn(pid, "/bin/sh", fa, attr, sh, envp);
+    free(sh);
+    return e;
+}
+
+/* Start the child with posix_spawn (glibc: clone(CLONE_VM|CLONE_VFORK), no
+ * copy of our page tables), set up by its attributes: its own process group;
+ * stdin /dev/null, stdout/stderr our pipes, no other fd of ours (a stray
+ * holder of a pipe is what makes runs hang); the cwd.  exec keeps ignored
+ * signals ignored (a caller ignoring SIGPIPE would make `yes | head` spin on
+ * EPIPE) and blocked ones blocked (a caller using signalfd would leave
+ * SIGTERM blocked and our timeout toothless): so default dispositions and an
+ * empty mask.  Returns -1 on resource failure, 0 with *pid = -1 if it could
+ * not be started (spawn_error, exit_code set), else 0 with its pid and the
+ * read ends of its stdout/stderr in out[]. */
 static int spawn(ix_proc *p, char *const *argv, char **envp, int devnull,
                  pid_t *pid, int out[2], ix_err *err)
 {
-    int fd[6] = {-1, -1, -1, -1, -1, -1}; /* stdout, stderr, report: r/w */
-    const char *what = "pipe";
+    int fd[4] = {-1, -1, -1, -1}; /* stdout, stderr: r/w */
     *pid = -1;
-    if (make_pipe(fd) == 0 && make_pipe(fd + 2) == 0 && make_pipe(fd + 4) == 0) {
-        what = "fork";
-        *pid = fork();
-    }
-    if (*pid < 0) {
-        ix_err_sys(err, "%s", what);
-        for (int i = 0; i < 6; i++)
+    if (make_pipe(fd) < 0 || make_pipe(fd + 2) < 0) {
+        ix_err_sys(err, "pipe");
+        for (int i = 0; i < 4; i++)
             close_fd(&fd[i]);
         return -1;
     }
-    if (*pid == 0)
-        child_exec(p, argv, envp, devnull, fd[1], fd[3], fd[5]);
-
-    /* Also from the parent, so the group exists before we may signal it,
-     * whichever process runs first.  Fails harmlessly after exec. */
-    setpgid(*pid, *pid);
-    if (p->on_group)
-        p->on_group(p->ctx, *pid);
+    int dir = AT_FDCWD, e = 0, cwd_failed = 0;
+    if (p->cwd && (dir = open(p->cwd, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+        e = errno, cwd_failed = 1;
+    ix_buf file = IX_BUF_INIT;
+    if (!e)
+        e = find_program(argv[0], envp, dir, &file);
+    if (!e) {
+        posix_spawn_file_actions_t fa;
+        posix_spawnattr_t attr;
+        sigset_t none, dfl;
+        sigemptyset(&none);
+        sigemptyset(&dfl);
+        sigaddset(&dfl, SIGPIPE);
+        sigaddset(&dfl, SIGXFSZ);
+        posix_spawn_file_actions_init(&fa);
+        posix_spawnattr_init(&attr);
+        posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
+                                            POSIX_SPAWN_SETSIGDEF);
+        posix_spawnattr_setpgroup(&attr, 0);
+        posix_spawnattr_setsigmask(&attr, &none);
+        posix_spawnattr_setsigdefault(&attr, &dfl);
+        if (posix_spawn_file_actions_adddup2(&fa, devnull, 0) ||
+            posix_spawn_file_actions_adddup2(&fa, fd[1], 1) ||
+            posix_spawn_file_actions_adddup2(&fa, fd[3], 2) ||
+            (p->cwd && posix_spawn_file_actions_addfchdir_np(&fa, dir)) ||
+            posix_spawn_file_actions_addclosefrom_np(&fa, 3))
+            e = ENOMEM;
+        else
+            e = spawn_file(pid, file.data, &fa, &attr, argv, envp ? envp : environ);
+        posix_spawn_file_actions_destroy(&fa);
+        posix_spawnattr_destroy(&attr);
+        /* The one failure the child's fchdir adds: no search permission. */
+        if (e && p->cwd && faccessat(dir, ".", X_OK, AT_EACCESS) < 0)
+            e = errno, cwd_failed = 1;
+    }
+    ix_buf_free(&file);
+    if (dir >= 0)
+        close(dir);
     close_fd(&fd[1]);
     close_fd(&fd[3]);
-    close_fd(&fd[5]);
-    struct report rep;
-    ssize_t n;
-    do /* blocks until exec (EOF, thanks to CLOEXEC) or a failure report */
-        n = read(fd[4], &rep, sizeof rep);
-    while (n < 0 && errno == EINTR);
-    close_fd(&fd[4]);
-    out[0] = fd[0];
-    out[1] = fd[2];
-    if (n != (ssize_t)sizeof rep)
+    if (!e) {
+        if (p->on_group)
+            p->on_group(p->ctx, *pid);
+        out[0] = fd[0];
+        out[1] = fd[2];
         return 0;
-
-    int status;
-    wait_child(*pid, &status, 0);
+    }
     *pid = -1;
-    close_fd(&out[0]);
-    close_fd(&out[1]);
+    close_fd(&fd[0]);
+    close_fd(&fd[2]);
+    if (e == ENOMEM || e == EAGAIN) { /* out of processes or memory, not a bad command */
+        errno = e;
+        return ix_err_sys(err, "posix_spawn");
+    }
     char ebuf[128];
-    const char *es = strerror_r(rep.errnum, ebuf, sizeof ebuf);
-    if (rep.stage == STAGE_CWD)
+    const char *es = strerror_r(e, ebuf, sizeof ebuf);
+    if (cwd_failed)
         snprintf(p->spawn_error, sizeof p->spawn_error, "cannot chdir to %s: %s", p->cwd, es);
-    else if (rep.stage == STAGE_SETUP)
-        snprintf(p->spawn_error, sizeof p->spawn_error, "dup2: %s", es);
     else
         snprintf(p->spawn_error, sizeof p->spawn_error, "%s: %s", argv[0], es);
     p->exit_code = 127;
@@ -423,6 +489,16 @@ static int spawn(ix_proc *p, char *const *argv, char **envp, int devnull,
 static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
 static size_t live_attempts;             /* attempts running in this process */
 static unsigned long long live_since;    /* start of the first one's child, 0 = not known yet */
+static unsigned long long leave_tick;    /* when the last LEAVE attempt ended */
+
+/* Now in the clock of /proc/PID/stat's start times: ticks since boot. */
+static unsigned long long boot_ticks(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_BOOTTIME, &ts);
+    unsigned long long hz = (unsigned long long)sysconf(_SC_CLK_TCK);
+    return (unsigned long long)ts.tv_sec * hz + (unsigned long long)ts.tv_nsec * hz / 1000000000u;
+}
 
 /* Parent pid and start time (clock ticks since boot) of process PID from
  * /proc/PID/stat; -1 if it is gone. */
@@ -453,6 +529,11 @@ static void attempt_begins(void)
     pthread_mutex_lock(&live_lock);
     if (!reaper)
         reaper = prctl(PR_SET_CHILD_SUBREAPER, 1) == 0 ? 1 : -1;
+    /* What a LEAVE attempt left is told from what this one starts by start
+     * time, in ticks (10 ms): this one's child must start a tick later, or
+     * a service started just before would be swept as this one's. */
+    while (boot_ticks() <= leave_tick)
+        nanosleep(&(struct timespec){0, 1000 * 1000}, NULL);
     live_attempts++;
     pthread_mutex_unlock(&live_lock);
 }
@@ -507,6 +588,8 @@ static void attempt_ends(int leave)
     si.si_pid = 0;
     /* No child at all (the usual end of a command): nothing to look for. */
     int none = waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 && errno == ECHILD;
+    if (leave)
+        leave_tick = boot_ticks();
     if (--live_attempts == 0) {
         double deadline = now_mono() + 2.0;
         if (!leave && !none && live_since)
@@ -755,7 +838,7 @@ int ix_proc_run(ix_proc *p, ix_err *err)
     sigpending(&pending);
     int pipe_was_pending = sigismember(&pending, SIGPIPE);
 
-    run r = {.p = p, .log_fd = p->log_fd};
+    run r = {.p = p, .log_fd = p->log_fd, .log_pending = p->log_fd < 0 && p->open_log};
     r.tail.cap = p->tail_max ? p->tail_max : TAIL_DEFAULT;
     r.tail.buf = ix_xmalloc(r.tail.cap);
     size_t log_max = p->log_max ? p->log_max : LOG_MAX_DEFAULT;
@@ -791,6 +874,8 @@ int ix_proc_run(ix_proc *p, ix_err *err)
         rc = attempt(&r, argv, envp, devnull, err);
         if (rc < 0)
             break;
+        if (!ix_proc_ok(p))
+            log_open(&r);
         int retry = !ix_proc_ok(p) && !p->interrupted && i < total;
         char what[320];
         describe(p, now_mono() - t0, what, sizeof what);

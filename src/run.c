@@ -386,6 +386,33 @@ static const ix_task *reread(run *r, ix_err *err)
     return t;
 }
 
+/* T, the parse of the bytes our update wrote, becomes the run's view if the
+ * file still holds exactly those bytes: reading and comparing them costs far
+ * less than parsing them a third time.  Otherwise reread parses the file. */
+static void adopt_written(run *r, ix_task *t)
+{
+    int fd = t ? open(r->task->path, O_RDONLY | O_CLOEXEC) : -1;
+    struct stat st;
+    char *buf = NULL;
+    size_t got = 0;
+    if (fd >= 0 && fstat(fd, &st) == 0 && (size_t)st.st_size == t->len) {
+        buf = ix_xmalloc(t->len + 1);
+        ssize_t n;
+        while (got <= t->len && (n = read(fd, buf + got, t->len + 1 - got)) > 0)
+            got += (size_t)n;
+    }
+    if (fd >= 0)
+        close(fd);
+    if (buf && got == t->len && memcmp(buf, t->data, t->len) == 0) {
+        ix_task_free(r->latest);
+        r->latest = t;
+        r->seen = st;
+    } else {
+        ix_task_free(t);
+    }
+    free(buf);
+}
+
 /* Never report a tick that is not in the file: another program's save (an
  * editor writing a temp file and renaming it over ours) can drop a tick we
  * wrote, or a person can untick a box.  What the file does not show ticked
@@ -448,14 +475,17 @@ static int update_task_status(run *r, int tick, const char *expect, const char *
         free(masked);
     }
     ix_task_change chg = {.ticks = &tick, .nticks = tick > 0, .expect_text = expect,
-                          .message = message, .stamp = now.stamp, .set_status = status};
+                          .message = message, .stamp = now.stamp, .set_status = status,
+                          .keep_written = 1, .hint = r->latest};
     if (ix_task_update_file(r->task->path, &chg, err) < 0) {
+        ix_task_free(chg.written);
         free(message);
         return -1;
     }
     /* Our write may have carried other processes' edits in, and another
      * program's save may already have replaced it: read it back. */
     memset(&r->seen, 0, sizeof r->seen);
+    adopt_written(r, chg.written);
     if (chg.changed)
         sync_task(r, 0);
     reconcile(r);

@@ -673,7 +673,90 @@ static int check_fm_bytes(const ix_task *t, ix_err *err)
     return 0;
 }
 
-int ix_task_parse(const char *path, const char *data, size_t len, ix_task **out, ix_err *err)
+/* ---- the criteria sections alone, for `list` ---- */
+
+/* Where the Acceptance Criteria sections lie in the body (lines FIRST to the
+ * end), found line by line as cmark finds its top-level headings: lines
+ * [*from, *to) run from the first such heading to the level-1/2 heading
+ * after the last one (*to 0: the end of the file); *from is 0 when there is
+ * none.  Returns 0 when the body has a shape this scan does not follow
+ * exactly - an HTML block, a level-1/2 heading indented 1-3 spaces (perhaps
+ * inside a list item), a fence indented K spaces (in a list item, likely)
+ * with a line indented less than K or a closing line indented 4+ (where the
+ * item's end would decide), a line that may underline a setext heading, a
+ * heading with inline markup - and the caller parses the whole body. */
+static int criteria_slice(const ix_task *t, size_t first, size_t *from, size_t *to)
+{
+    char fence = 0;     /* inside a fence of FENCE characters */
+    size_t fence_len = 0, fence_ind = 0;
+    int after_text = 0, in_criteria = 0;
+    *from = *to = 0;
+    for (size_t l = first; l <= t->lines.count; l++) {
+        const char *s = t->data + ix_lines_start(&t->lines, l);
+        const char *e = t->data + ix_lines_content_end(&t->lines, t->data, l);
+        size_t ind = 0, n = 0;
+        while (s + ind < e && s[ind] == ' ')
+            ind++;
+        const char *p = s + ind;
+        while (p + n < e && p[n] == *p)
+            n++; /* the run of P's first character */
+        if (fence) {
+            if (*p == fence && n >= fence_len && ix_is_blank(p + n, e)) {
+                if (ind <= 3)
+                    fence = 0;
+                else if (fence_ind)
+                    return 0;
+            } else if (ind < fence_ind && !ix_is_blank(p, e)) {
+                return 0;
+            }
+            after_text = 0;
+            continue;
+        }
+        if (ix_is_blank(p, e)) {
+            after_text = 0;
+            continue;
+        }
+        if (ind >= 4 || *p == '\t') { /* indented code, or a list item's: no top-level block */
+            after_text = 1;
+            continue;
+        }
+        if ((*p == '`' || *p == '~') && n >= 3 &&
+            !(*p == '`' && memchr(p + n, '`', (size_t)(e - p) - n))) {
+            fence = *p;
+            fence_len = n;
+            fence_ind = ind;
+            continue;
+        }
+        if (*p == '<' || ((*p == '=' || *p == '-') && after_text && ix_is_blank(p + n, e)))
+            return 0;
+        after_text = 1;
+        if (*p != '#' || n > 6 || (p + n < e && p[n] != ' ' && p[n] != '\t'))
+            continue;
+        after_text = 0; /* an ATX heading */
+        if (n > 2)
+            continue;
+        if (ind)
+            return 0;
+        const char *h = p + n, *he = e;
+        while (h < he && (*h == ' ' || *h == '\t'))
+            h++;
+        while (he > h && (he[-1] == ' ' || he[-1] == '\t'))
+            he--;
+        for (const char *c = h; c < he; c++)
+            if (strchr("\\`*_[]<>&!#", *c))
+                return 0; /* its text is not its bytes */
+        int criteria = he - h >= 19 && strncasecmp(h, "Acceptance Criteria", 19) == 0;
+        if (in_criteria || criteria)
+            *to = criteria ? 0 : l;
+        if (criteria && !*from)
+            *from = l;
+        in_criteria = criteria;
+    }
+    return 1;
+}
+
+static int parse(const char *path, const char *data, size_t len, int criteria_only,
+                 ix_task **out, ix_err *err)
 {
     if (len > IX_TASK_MAX_SIZE)
         return ix_err_set(err, "%s: file is larger than %u MiB", path, IX_TASK_MAX_SIZE >> 20);
@@ -725,11 +808,19 @@ int ix_task_parse(const char *path, const char *data, size_t len, ix_task **out,
     }
     read_fields(t);
 
-    size_t body = ix_lines_next(&t->lines, close);
-    cmark_node *doc = cmark_parse_document(t->data + body, len - body, CMARK_OPT_SOURCEPOS);
+    size_t body = ix_lines_next(&t->lines, close), end = len, from = 0, to = 0;
     walker w = {.t = t, .body_line0 = close};
-    walk_body(&w, doc);
-    cmark_node_free(doc);
+    if (criteria_only && criteria_slice(t, close + 1, &from, &to)) {
+        t->partial = 1;
+        body = from ? ix_lines_start(&t->lines, from) : len;
+        end = from && to ? ix_lines_start(&t->lines, to) : len;
+        w.body_line0 = from ? from - 1 : close;
+    }
+    if (body < end || !t->partial) {
+        cmark_node *doc = cmark_parse_document(t->data + body, end - body, CMARK_OPT_SOURCEPOS);
+        walk_body(&w, doc);
+        cmark_node_free(doc);
+    }
     free(w.section);
     free(w.heading);
     free(w.group);
@@ -741,7 +832,12 @@ int ix_task_parse(const char *path, const char *data, size_t len, ix_task **out,
     return 0;
 }
 
-int ix_task_load(const char *path, ix_task **out, ix_err *err)
+int ix_task_parse(const char *path, const char *data, size_t len, ix_task **out, ix_err *err)
+{
+    return parse(path, data, len, 0, out, err);
+}
+
+static int load(const char *path, int criteria_only, ix_task **out, ix_err *err)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
@@ -765,9 +861,19 @@ int ix_task_load(const char *path, ix_task **out, ix_err *err)
         ix_buf_free(&b);
         return ix_err_sys(err, "%s: cannot read", path);
     }
-    int rc = ix_task_parse(path, b.data ? b.data : "", b.len, out, err);
+    int rc = parse(path, b.data ? b.data : "", b.len, criteria_only, out, err);
     ix_buf_free(&b);
     return rc;
+}
+
+int ix_task_load(const char *path, ix_task **out, ix_err *err)
+{
+    return load(path, 0, out, err);
+}
+
+int ix_task_load_criteria(const char *path, ix_task **out, ix_err *err)
+{
+    return load(path, 1, out, err);
 }
 
 static void free_strv(char **v, size_t n)
@@ -1000,7 +1106,7 @@ void ix_edits_free(ix_edits *e)
  * ones checked, the new entry last in the Progress Log -- before it may
  * replace the file.  A file ending inside an open code fence or HTML block
  * would otherwise swallow the entry silently. */
-static int verify_change(const ix_task *old, const ix_task_change *chg, const ix_buf *out,
+static int verify_change(const ix_task *old, ix_task_change *chg, const ix_buf *out,
                          ix_err *err)
 {
     ix_task *t;
@@ -1038,7 +1144,12 @@ static int verify_change(const ix_task *old, const ix_task_change *chg, const ix
         free(trimmed);
         ix_buf_free(&want);
     }
-    ix_task_free(t);
+    if (ok && chg->keep_written) {
+        ix_task_free(chg->written);
+        chg->written = t;
+    } else {
+        ix_task_free(t);
+    }
     if (!ok)
         return ix_err_set(err, "%s: the edit would not read back as intended (does the file end "
                                "inside an open code fence or HTML block?); nothing written",
@@ -1050,9 +1161,14 @@ static int change_text(void *ctx, const char *path, const char *data, size_t len
                        ix_err *err)
 {
     ix_task_change *chg = ctx;
-    ix_task *t;
-    if (ix_task_parse(path, data, len, &t, err) < 0)
+    const ix_task *h = chg->hint;
+    ix_task *parsed = NULL;
+    if (h && h->len == len && memcmp(h->data, data, len) == 0 && !h->partial &&
+        strcmp(h->path, path) == 0)
+        ; /* the file is the hint's bytes: its parse is this text's */
+    else if (ix_task_parse(path, data, len, &parsed, err) < 0)
         return -1;
+    const ix_task *t = parsed ? parsed : h;
     ix_edits e = {0};
     int rc = 0;
     for (size_t i = 0; i < chg->nticks && rc == 0; i++) {
@@ -1078,7 +1194,7 @@ static int change_text(void *ctx, const char *path, const char *data, size_t len
         rc = chg->changed ? verify_change(t, chg, out, err) : 1;
     }
     ix_edits_free(&e);
-    ix_task_free(t);
+    ix_task_free(parsed);
     return rc;
 }
 

@@ -4,6 +4,7 @@
 #include "infraexec/buf.h"
 
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 void ix_lines_build(ix_lines *li, const char *text, size_t len)
@@ -19,8 +20,11 @@ void ix_lines_build(ix_lines *li, const char *text, size_t len)
             li->start = ix_xrealloc(li->start, cap * sizeof *li->start);
         }
         li->start[li->count++] = i;
-        while (i < len && text[i] != '\n' && text[i] != '\r')
-            i++;
+        /* memchr, not a byte loop: this runs over every byte of every task
+         * file `list` reads.  A lone CR ends a line too. */
+        const char *nl = memchr(text + i, '\n', len - i);
+        const char *cr = memchr(text + i, '\r', (size_t)((nl ? nl : text + len) - (text + i)));
+        i = (size_t)((cr ? cr : nl ? nl : text + len) - text);
         if (i < len && text[i] == '\r' && i + 1 < len && text[i + 1] == '\n')
             i += 2;
         else if (i < len)
@@ -95,6 +99,12 @@ size_t ix_utf8_check(const char *text, size_t len, const char **what)
         }
         if (c < 0x80) {
             i++;
+            /* then eight bytes at a time while none is NUL or above 0x7F */
+            for (uint64_t v; i + 8 <= len; i += 8) {
+                memcpy(&v, s + i, 8);
+                if ((v | ((v - 0x0101010101010101ull) & ~v)) & 0x8080808080808080ull)
+                    break;
+            }
             continue;
         }
         if ((c & 0xE0) == 0xC0) {

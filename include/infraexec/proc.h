@@ -1,8 +1,8 @@
-/* proc.h - run one child process: the only place infraexec forks.
+/* proc.h - run one child process: the only place infraexec spawns one.
  *
  * This module owns everything about a task's child process: spawning it
- * (fork + execvp from argv, or `bash -eo pipefail -c SCRIPT`), its process
- * group, timeouts and cancellation (SIGTERM to the group, SIGKILL after a
+ * (posix_spawn, argv[0] found on PATH as execvp would, or `bash -eo pipefail
+ * -c SCRIPT`), its process group, timeouts and cancellation (SIGTERM to the group, SIGKILL after a
  * grace period), retries with backoff, and its output.  Output is read as it
  * arrives; every line goes to an optional log fd and line callback, and only
  * a bounded tail is kept in memory, so memory does not grow with output.
@@ -56,6 +56,11 @@ typedef struct ix_proc {
      * last lines (at most 4 MiB, or half the cap) after a line
      * "---- log cut: N bytes of log left out here ...". */
     int log_fd;
+    /* Optional, used when log_fd is -1: returns the log fd (or -1), called at
+     * most once, when the first output line arrives or an attempt fails.
+     * Until then the attempt lines wait in memory, so a command that
+     * succeeds without printing leaves no log.  The caller closes the fd. */
+    int (*open_log)(void *ctx);
     size_t log_max;             /* bytes; 0 = 64 MiB */
     size_t tail_max;            /* bytes of output kept in tail; 0 = 64 KiB */
     /* Optional, called on the calling thread for each output line as it

@@ -97,6 +97,9 @@ typedef struct ix_task {
 
     ix_problem *problems;   /* non-fatal findings, for `lint` */
     size_t nproblems;
+    /* 1: read by ix_task_load_criteria, which parsed only the body's
+     * Acceptance Criteria sections: log, code, body deps, problems partial. */
+    int partial;
 } ix_task;
 
 /* Parse DATA (copied).  Fatal problems -- no or unterminated frontmatter,
@@ -105,6 +108,11 @@ typedef struct ix_task {
 int ix_task_parse(const char *path, const char *data, size_t len, ix_task **out, ix_err *err);
 /* Read and parse a file. */
 int ix_task_load(const char *path, ix_task **out, ix_err *err);
+/* The same checks and frontmatter, and the same criteria, for `list`: when a
+ * line scan finds where the Acceptance Criteria sections lie (it gives up on
+ * shapes it cannot follow exactly, and then the whole body is parsed; see
+ * partial), cmark parses only them - not a long Progress Log. */
+int ix_task_load_criteria(const char *path, ix_task **out, ix_err *err);
 void ix_task_free(ix_task *t);
 
 /* Task ids name files (the run lock, log directories), so they are
@@ -157,6 +165,14 @@ typedef struct ix_task_change {
     const char *stamp;        /* "YYYY-MM-DD HH:MM" for the entry and updated: */
     const char *set_status;   /* if set, `status:` becomes this plain word (added when missing) */
     int changed;              /* out: 1 if the file was rewritten */
+    /* keep_written: WRITTEN gets the parse of the bytes written (the read-back
+     * check made it anyway), which the caller frees; NULL when unchanged. */
+    int keep_written;
+    ix_task *written;
+    /* Optional: a parse the caller holds of what it believes the file is;
+     * used instead of parsing when the bytes read under the lock are
+     * exactly its bytes. */
+    const ix_task *hint;
 } ix_task_change;
 
 int ix_task_update_file(const char *path, ix_task_change *chg, ix_err *err);

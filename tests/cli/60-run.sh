@@ -68,9 +68,14 @@ is "$(jq -r '.criteria[5]|"\(.blocked) \(.reason)"' <<<"$out")" "true Blocked: S
     "BLOCKED criterion reported, not run"
 is "$(jq -r '.summary|"\(.total) \(.completed) \(.completed_now) \(.remaining)"' <<<"$out")" \
     "7 4 3 3" "summary counts"
-log=$(jq -r '.criteria[1].commands[0].log_path' <<<"$out")
+is "$(jq -r '.criteria[1].commands[0].log_path' <<<"$out")" null \
+    "a command that succeeds without printing leaves no log file"
+log=$(jq -r '.criteria[2].commands[0].log_path' <<<"$out")
 ok "per-command log file exists under .infraexec/logs" test -f "$log"
 like "$log" "$W/.infraexec/logs/TASK-900/" "log path next to the tasks directory"
+like "$(cat "$log")" "err| first try fails" "the log holds the output"
+like "$(cat "$(jq -r '.criteria[3].commands[0].log_path' <<<"$out")")" "attempt 2/2: exit 3" \
+    "a failing command's log holds its attempts"
 is "$(jq -r '.criteria|map(select(.state=="completed"))|map(.index)|join(",")' <<<"$out")" \
     "2,3,7" "completed now"
 is "$("$IX_BIN" show --json "$task" | jq -r '[.criteria[]|select(.checked)|.index]|join(",")')" \

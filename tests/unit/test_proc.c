@@ -575,6 +575,138 @@ static void test_eintr_sigpipe(void)
     ix_proc_clear(&p);
 }
 
+/* ---- spawning as execvp would: what posix_spawn leaves to us ---- */
+
+static void test_spawn_like_execvp(void)
+{
+    ix_err err = {{0}};
+    ix_proc p = IX_PROC_INIT;
+    char path[PATH_MAX];
+    /* an executable without #!: execvp runs it with /bin/sh */
+    snprintf(path, sizeof path, "%s/noshebang", tmpdir);
+    FILE *f = fopen(path, "w");
+    fputs("echo ran by sh \"$1\"\n", f);
+    fclose(f);
+    chmod(path, 0755);
+    p.argv = (const char *[]){path, "arg1", NULL};
+    ix_proc_run(&p, &err);
+    ok(ix_proc_ok(&p), "script without #!: runs");
+    is_str(p.tail, "ran by sh arg1\n", "... through /bin/sh, with its arguments");
+
+    /* a relative PATH entry is searched from the child's directory */
+    p.argv = (const char *[]){"noshebang", "rel", NULL};
+    p.env = (const char *[]){"PATH=.", NULL};
+    p.cwd = tmpdir;
+    ix_proc_run(&p, &err);
+    is_str(p.tail, "ran by sh rel\n", "PATH=. finds the program in the child's cwd");
+    p.cwd = NULL;
+    ix_proc_run(&p, &err);
+    is_str(p.spawn_error, "noshebang: No such file or directory", "... and not in ours");
+    p.env = NULL;
+
+    /* an fd of ours without CLOEXEC does not reach the child */
+    int fd = open("/dev/null", O_RDONLY);
+    char check[64];
+    snprintf(check, sizeof check, "test -e /proc/self/fd/%d && echo leaked || echo closed", fd);
+    p.argv = (const char *[]){"sh", "-c", check, NULL};
+    ix_proc_run(&p, &err);
+    close(fd);
+    is_str(p.tail, "closed\n", "a caller's inheritable fd is closed in the child");
+    ix_proc_clear(&p);
+    unlink(path);
+}
+
+/* A service a LEAVE command started survives the next command, however soon
+ * that one starts (both within one clock tick, without the wait). */
+static void test_leave_then_next(void)
+{
+    char pidfile[PATH_MAX], script[PATH_MAX + 96];
+    snprintf(pidfile, sizeof pidfile, "%s/service.pid", tmpdir);
+    snprintf(script, sizeof script, "setsid sleep 30 </dev/null >/dev/null 2>&1 & echo $! >%s",
+             pidfile);
+    int alive = 1;
+    for (int round = 0; round < 5; round++) {
+        ix_proc p = IX_PROC_INIT;
+        p.leave_running = 1;
+        run_script(&p, script);
+        ix_proc_clear(&p);
+        ix_proc q = IX_PROC_INIT;
+        q.argv = (const char *[]){"true", NULL};
+        ix_err err = {{0}};
+        ix_proc_run(&q, &err);
+        ix_proc_clear(&q);
+        char *pid = slurp(pidfile);
+        int n = atoi(pid);
+        alive &= n > 0 && kill(n, 0) == 0;
+        if (n > 0)
+            kill(n, SIGKILL);
+        free(pid);
+    }
+    ok(alive, "a service left running survives the command right after it (5 rounds)");
+    unlink(pidfile);
+}
+
+/* ---- the log, created only when there is something to keep ---- */
+
+static int log_opens;
+static char lazy_path[PATH_MAX];
+static int open_lazy_log(void *ctx)
+{
+    (void)ctx;
+    log_opens++;
+    return open(lazy_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+}
+
+static void lazy_run(ix_proc *p, const char *script)
+{
+    unlink(lazy_path);
+    log_opens = 0;
+    p->open_log = open_lazy_log;
+    run_script(p, script);
+    p->open_log = NULL;
+}
+
+static void test_lazy_log(void)
+{
+    ix_proc p = IX_PROC_INIT;
+    snprintf(lazy_path, sizeof lazy_path, "%s/lazy.log", tmpdir);
+    struct stat st;
+    lazy_run(&p, "true");
+    ok(ix_proc_ok(&p) && log_opens == 0 && stat(lazy_path, &st) < 0,
+       "silent success: no log is created");
+
+    lazy_run(&p, "echo one; echo two >&2");
+    char *log = slurp(lazy_path);
+    is_int(log_opens, 1, "output: the log is opened once");
+    ok(strstr(log, "---- attempt 1/1: bash -eo pipefail -c 'echo one; echo two >&2'\n") &&
+       strstr(log, " out| one\n") && strstr(log, " err| two\n") &&
+       strstr(log, "---- attempt 1/1: exit 0 after"), "... and holds the attempt lines and output");
+    free(log);
+
+    lazy_run(&p, "exit 3");
+    log = slurp(lazy_path);
+    ok(log_opens == 1 && strstr(log, "---- attempt 1/1: bash") &&
+       strstr(log, "---- attempt 1/1: exit 3 after"), "silent failure: the log has its attempts");
+    free(log);
+
+    /* fails silently once, then succeeds: the failure is kept */
+    char marker[PATH_MAX + 64];
+    snprintf(marker, sizeof marker, "test -e %s/lazy.m && exit 0; touch %s/lazy.m; exit 1",
+             tmpdir, tmpdir);
+    p.retries = 1;
+    lazy_run(&p, marker);
+    log = slurp(lazy_path);
+    ok(ix_proc_ok(&p) && p.attempts == 2 && strstr(log, "attempt 1/2: exit 1") &&
+       strstr(log, "attempt 2/2: exit 0"), "failed then ok: the log has both attempts");
+    free(log);
+    p.retries = 0;
+    ix_proc_clear(&p);
+    char m[PATH_MAX + 16];
+    snprintf(m, sizeof m, "%s/lazy.m", tmpdir);
+    unlink(m);
+    unlink(lazy_path);
+}
+
 int main(void)
 {
     if (!mkdtemp(tmpdir)) {
@@ -594,6 +726,9 @@ int main(void)
     test_retries();
     test_cancel();
     test_eintr_sigpipe();
+    test_spawn_like_execvp();
+    test_lazy_log();
+    test_leave_then_next();
 
     const char *files[] = {"marker", "log1", "log2", "log3"};
     for (size_t i = 0; i < sizeof files / sizeof *files; i++) {

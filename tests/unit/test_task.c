@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static ix_task *parse(const char *text)
 {
@@ -322,6 +323,59 @@ static void test_corpus(void)
     }
 }
 
+/* keep_written: the update hands back the parse of exactly what it wrote. */
+static void test_keep_written(void)
+{
+    char dir[] = "/tmp/ix_test_task.XXXXXX", path[64];
+    if (!ok(mkdtemp(dir) != NULL, "temp dir"))
+        return;
+    snprintf(path, sizeof path, "%s/t.md", dir);
+    ix_err err = {{0}};
+    ok(ix_file_write(path, basic, strlen(basic), &err) == 0, "task file written");
+    int tick = 1;
+    ix_task_change chg = {.ticks = &tick, .nticks = 1, .message = "did it",
+                          .stamp = "2026-01-02 03:04", .keep_written = 1};
+    ok(ix_task_update_file(path, &chg, &err) == 0, "update with keep_written");
+    ix_task *disk = NULL;
+    ix_task_load(path, &disk, &err);
+    ok(chg.written && disk && chg.written->len == disk->len &&
+           memcmp(chg.written->data, disk->data, disk->len) == 0,
+       "written holds the file's new bytes");
+    ok(chg.written && chg.written->criteria[0].checked &&
+           chg.written->nlog == disk->nlog && chg.written->ncriteria == disk->ncriteria,
+       "... parsed: the tick and the entry are in it");
+    ix_task_free(chg.written);
+    ix_task_free(disk);
+    chg = (ix_task_change){.ticks = &tick, .nticks = 1, .stamp = "2026-01-02 03:04",
+                           .keep_written = 1};
+    ok(ix_task_update_file(path, &chg, &err) == 0 && !chg.changed && !chg.written,
+       "nothing to change: nothing handed back");
+
+    /* hint: used when the file is its bytes, ignored when it is not */
+    ix_task *now = NULL, *stale = parse(basic);
+    ix_task_load(path, &now, &err);
+    int four = 4;
+    chg = (ix_task_change){.ticks = &four, .nticks = 1, .stamp = "2026-01-02 03:05",
+                           .keep_written = 1, .hint = now};
+    ok(ix_task_update_file(path, &chg, &err) == 0 && chg.written &&
+           chg.written->criteria[0].checked && chg.written->criteria[3].checked,
+       "with a hint of the file as it is: the earlier tick and the new one");
+    ix_task_free(chg.written);
+    free(stale->path);
+    stale->path = strdup(path);
+    chg = (ix_task_change){.message = "again", .stamp = "2026-01-02 03:06", .keep_written = 1,
+                           .hint = stale};
+    ok(ix_task_update_file(path, &chg, &err) == 0 && chg.written &&
+           chg.written->criteria[0].checked && chg.written->criteria[3].checked &&
+           chg.written->nlog == now->nlog + 1,
+       "a stale hint (the file before the ticks) is not used: the file's ticks stay");
+    ix_task_free(chg.written);
+    ix_task_free(now);
+    ix_task_free(stale);
+    unlink(path);
+    rmdir(dir);
+}
+
 int main(void)
 {
     test_model();
@@ -331,5 +385,6 @@ int main(void)
     test_updated_readback();
     test_bad_input();
     test_corpus();
+    test_keep_written();
     return tap_done();
 }
