@@ -9,7 +9,6 @@ mkdir -p "$W/tasks/active"
 cp "$CORPUS/TASK-003.md" "$CORPUS/TASK-002.md" "$W/tasks/active/"
 sed 's/^id: TASK-004/id: TASK-904/; s/^status: completed/status: active/' "$CORPUS/TASK-004.md" \
     >"$W/tasks/active/TASK-904.md" # something for next to pick
-task=$W/tasks/active/TASK-002.md
 
 # libs ARGS...: run infraexec in the workspace; $libs gets the names of the
 # objects the loader opened in it ("file=libgit2.so.1.5 [0]; ...").
@@ -19,7 +18,7 @@ libs() {
     libs=$(cat "$T"/ld.* 2>/dev/null | sed -n "s/.*file=\([^ ]*\).*/\1/p" | sort -u | tr '\n' ' ')
 }
 
-for cmd in "show TASK-002" "list" "list --json" "lint $task" "next" "tick TASK-002 1" \
+for cmd in "show TASK-002" "list" "list --json" "lint $W/tasks/active/TASK-003.md" "next" "tick TASK-002 1" \
     "log TASK-002 checked-by-hand" "--version"; do
     # shellcheck disable=SC2086
     libs $cmd
