@@ -378,7 +378,49 @@ function M.check(dirs)
       end
     end
   end
+  M.check_ambiguous(files, order, problems)
   return { files = checked, problems = problems }
+end
+
+-- Pairs of rules in different handlers that claim one criterion equally:
+-- every rule is a candidate and the most specific wins, so an example
+-- matched as specifically by another handler's rule is decided only by
+-- handler order, and one matched more specifically never reaches its rule.
+function M.check_ambiguous(files, order, problems)
+  local rules = {}
+  for _, name in ipairs(order) do
+    local path = files[name].path
+    local loaded, h = xpcall(load_handler, ix.error_text, { path:match("^(.*)/[^/]+$") }, name)
+    if loaded then
+      for i, rule in ipairs(h.rules) do rules[#rules + 1] = { path = path, i = i, rule = rule } end
+    end
+  end
+  local function spec(r, c)
+    local ok, caps = xpcall(match, ix.error_text, r.rule, c)
+    if not ok or not caps then return nil end
+    return tonumber(wording.specificity(r.rule, c.text, ix.config())) or 0
+  end
+  local function label(r)
+    local w = r.rule.wording
+    return ("%s: rule %d (%s)"):format(r.path, r.i, r.rule.description or r.rule.pattern
+                                         or (type(w) == "table" and w[1] or w) or "")
+  end
+  for _, r in ipairs(rules) do
+    for _, ex in ipairs(r.rule.examples or {}) do
+      local c = example_criterion(ex)
+      local own = spec(r, c)
+      for _, other in ipairs(own and rules or {}) do
+        local s = other.path ~= r.path and spec(other, c)
+        if s and s == own then
+          problems[#problems + 1] = ("%s: its example %q is matched as specifically by %s: ambiguous (handler order decides)"):format(
+            label(r), ex, label(other))
+        elseif s and s > own then
+          problems[#problems + 1] = ("%s: its example %q is taken by the more specific %s"):format(
+            label(r), ex, label(other))
+        end
+      end
+    end
+  end
 end
 
 return M

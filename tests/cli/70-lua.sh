@@ -184,6 +184,30 @@ like "$out" 'rule 3 (^Claim done with junk): observe "nosuch.thing": no module i
     "an observer that does not exist is named"
 unlike "$out" "rule 5" "a rule with a real observer passes"
 
+# handlers check: two handlers claiming one criterion equally is ambiguous
+# (only handler order would decide); a rule whose example another handler
+# takes more specifically never gets it.
+mkdir -p "$W/twins"
+for h in left right; do
+    cat >"$W/twins/$h.lua" <<'LUA'
+return { rules = {
+  { wording = "Rotate the {word} keys", examples = { "Rotate the api keys" }, observe = "file.contains",
+    run = function() return false, "not here" end },
+} }
+LUA
+done
+ix handlers check --handlers "$W/twins"
+is "$rc" 2 "handlers check fails on an ambiguous pair"
+like "$out" "$W/twins/left.lua: rule 1 (Rotate the {word} keys): its example \"Rotate the api keys\" is matched as specifically by $W/twins/right.lua: rule 1" \
+    "the pair is named, both files and rules"
+sed -i 's/"Rotate the {word} keys"/"Rotate the {text} keys"/' "$W/twins/left.lua"
+ix handlers check --handlers "$W/twins"
+like "$out" "left.lua: rule 1 (Rotate the {text} keys): its example \"Rotate the api keys\" is taken by the more specific $W/twins/right.lua: rule 1 (Rotate the {word} keys)" \
+    "a typed placeholder elsewhere beats free text: the rule that never gets its example is named"
+rm "$W/twins/right.lua"
+ix handlers check --handlers "$W/twins"
+is "$rc" 0 "one rule alone is not ambiguous"
+
 # A child printing 1 GiB: infraexec's memory stays flat (release build:
 # ASan's allocator would blur the figure).
 cat >"$W/tasks/active/TASK-911.md" <<'MD'
