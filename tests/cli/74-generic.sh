@@ -181,4 +181,25 @@ like "$(sed -n '/Progress Log/,$p' "$lab/tasks/active/TASK-743.md")" "https://$r
     "the Progress Log carries the evidence"
 ok "flux itself never ran in either world" test ! -e "$T/flux-ran"
 
+# ---- no kube.context: kubectl's current context could be any cluster ----
+# A kubectl on PATH that answers for "some other cluster" with healthy pods
+# and Ready releases, and leaves a trace: without a named context infraexec
+# must not read it, so nothing is ticked on its word.
+nc=$T/nocontext
+mkdir -p "$nc/tasks/active" "$T/otherbin"
+cat >"$T/otherbin/kubectl" <<SH
+#!/bin/sh
+touch $T/kubectl-ran
+echo '{"items":[{"metadata":{"name":"midwestmtg-backend-1","namespace":"mtg","labels":{"app":"midwestmtg-backend"}},"status":{"phase":"Running","conditions":[{"type":"Ready","status":"True"}],"containerStatuses":[{"name":"app","ready":true,"image":"r/midwestmtg-backend:0.1.12","restartCount":0}]}}]}'
+SH
+chmod +x "$T/otherbin/kubectl"
+printf -- '---\nid: TASK-749\ntitle: no context\nstatus: active\npriority: high\nlabels: [verification]\n---\n\n## Acceptance Criteria\n\n- [ ] midwestmtg-backend pods running and healthy\n- [ ] All application pods running: `kubectl get pods -A`\n' \
+    >"$nc/tasks/active/TASK-749.md"
+out=$(cd "$nc" && PATH="$T/otherbin:$PATH" "$IX_BIN" run TASK-749 --json -q 2>/dev/null) || true
+is "$(jq -r '[.criteria[].state]|join(" ")' <<<"$out")" "remaining remaining" \
+    "without kube.context nothing about the cluster is ticked"
+like "$(reason 0)" "set kube.context in infraexec.yaml" "the reason says what to configure"
+like "$(reason 1)" "kube.context" "the generic rule refuses too"
+ok "kubectl (the current context's cluster) was never asked" test ! -e "$T/kubectl-ran"
+
 done_testing

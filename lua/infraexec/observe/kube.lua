@@ -22,6 +22,11 @@ function M.list(a)
   argv[#argv + 1] = "--output=json"
   local env = k.kubeconfig and { KUBECONFIG = k.kubeconfig } or nil
   local text = table.concat(argv, " ")
+  -- kubectl's current context may be any cluster: observing the wrong one
+  -- could prove a false claim, so infraexec reads only a named context.
+  if not k.context then
+    return nil, "set kube.context in infraexec.yaml: infraexec reads the cluster only through a named context", text
+  end
   local r = ix.run{ argv = argv, env = env, timeout = 60, read_only = true }
   if not r.ok then return nil, "kubectl failed: " .. shell.failure(r), text end
   local doc, err = ix.json_decode(r.output)
