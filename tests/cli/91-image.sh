@@ -14,11 +14,7 @@ for args in "--push" "--bogus" "--tag ''"; do
     like "$(head -1 "$T/err")" "image.sh: " "image.sh $args: says what is wrong"
 done
 
-out=$(IMAGE_MIRROR=$T/nonexistent.sources "$IX_ROOT/tools/image.sh" --root "$T/never" 2>"$T/err") && rc=0 || rc=$?
-is "$rc:$(cat "$T/err")" "2:image.sh: IMAGE_MIRROR '$T/nonexistent.sources' is neither a mirror URL nor a sources file" \
-    "a mirror that is neither a URL nor a file: exit 2, one line"
-ok "... and no storage was created" test ! -e "$T/never"
-# What follows builds a real image: mmdebstrap fetches Debian packages from
+# What follows needs mmdebstrap and builds a real image: it fetches Debian packages from
 # the host's mirror, which is not loopback.  The suite talks only to
 # 127.0.0.1, so the build runs only when asked: `tests/run --image`
 # (IX_IMAGE=1), which also installs mmdebstrap (tools/deps.sh image).
@@ -27,6 +23,11 @@ if [ "${IX_IMAGE:-}" != 1 ]; then
     done_testing
     exit
 fi
+
+out=$(IMAGE_MIRROR=$T/nonexistent.sources "$IX_ROOT/tools/image.sh" --root "$T/never" 2>"$T/err") && rc=0 || rc=$?
+is "$rc:$(cat "$T/err")" "2:image.sh: IMAGE_MIRROR '$T/nonexistent.sources' is neither a mirror URL nor a sources file" \
+    "a mirror that is neither a URL nor a file: exit 2, one line"
+ok "... and no storage was created" test ! -e "$T/never"
 
 # A mirror that does not answer (a closed loopback port): mmdebstrap fails,
 # and so does image.sh, with no image left behind.
