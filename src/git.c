@@ -27,7 +27,8 @@
     X(git_buf_dispose) X(git_checkout_options_init) X(git_checkout_tree) X(git_commit_create) \
     X(git_commit_free) X(git_commit_lookup) X(git_commit_summary) X(git_commit_time) \
     X(git_commit_tree) X(git_config_free) X(git_config_get_bool) X(git_config_get_string_buf) \
-    X(git_config_open_default) X(git_credential_ssh_key_from_agent) X(git_error_last) \
+    X(git_config_open_default) X(git_credential_ssh_key_from_agent) \
+    X(git_credential_userpass_plaintext_new) X(git_error_last) \
     X(git_fetch_options_init) X(git_graph_descendant_of) X(git_index_add) \
     X(git_index_entrycount) X(git_index_free) X(git_index_get_bypath) X(git_index_new) \
     X(git_index_read) X(git_index_read_tree) X(git_index_remove) X(git_index_remove_bypath) \
@@ -80,7 +81,13 @@ static int fail_git(ix_err *err, const char *where, const char *fmt, ...)
             *p = ' ';
     for (size_t len = strlen(why); len && why[len - 1] == ' ';)
         why[--len] = '\0';
-    return ix_err_set(err, "%s: %s: %s", where, what, why);
+    /* libgit2 says "no callback set" when the credentials we have were not
+     * enough: say where infraexec takes them from. */
+    const char *hint = e && e->klass == GIT_ERROR_HTTP && strstr(why, "authentication")
+                           ? " (https: set INFRAEXEC_GIT_USERNAME and INFRAEXEC_GIT_PASSWORD; "
+                             "ssh: a key in ssh-agent)"
+                           : "";
+    return ix_err_set(err, "%s: %s: %s%s", where, what, why, hint);
 }
 
 int ix_git_open(const char *path, ix_git **out, ix_err *err)
@@ -646,10 +653,14 @@ out:
 
 /* ---- remotes ---- */
 
-/* ssh keys from the agent, once per operation: libgit2 asks again after a
- * refusal, and an agent that is refused once will be refused forever. */
+/* Credentials, never from a task file: for https, INFRAEXEC_GIT_USERNAME
+ * (default "git") and INFRAEXEC_GIT_PASSWORD (a token) from the
+ * environment; for ssh, the agent.  Each is offered once per operation:
+ * libgit2 asks again after a refusal, and what was refused once will be
+ * refused forever. */
 typedef struct remote_cb {
     int asked;     /* the agent was asked once */
+    int asked_pw;  /* the environment's password was offered once */
     int rejected;  /* the server refused the ref update */
 } remote_cb;
 
@@ -658,6 +669,12 @@ static int credentials(git_credential **out, const char *url, const char *user,
 {
     (void)url;
     remote_cb *cb = payload;
+    const char *pw = getenv("INFRAEXEC_GIT_PASSWORD");
+    if ((allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) && pw && *pw && !cb->asked_pw++) {
+        const char *name = getenv("INFRAEXEC_GIT_USERNAME");
+        return sym_git_credential_userpass_plaintext_new(out, name && *name ? name
+                                                         : user ? user : "git", pw);
+    }
     if (!(allowed & GIT_CREDENTIAL_SSH_KEY) || cb->asked++)
         return GIT_PASSTHROUGH;
     return sym_git_credential_ssh_key_from_agent(out, user ? user : "git");
@@ -796,7 +813,7 @@ int ix_git_fetch(ix_git *g, const char *remote, const char *branch, char out[41]
     git_strarray refspecs = {specs, 1};
     git_fetch_options fo;
     sym_git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
-    remote_cb cb = {0, 0};
+    remote_cb cb = {0, 0, 0};
     fo.callbacks.credentials = credentials;
     fo.callbacks.payload = &cb;
     git_oid id;
@@ -904,7 +921,7 @@ int ix_git_push(ix_git *g, const char *remote, const char *branch, const char *e
         git_strarray refspecs = {specs, 1};
         git_push_options po;
         sym_git_push_options_init(&po, GIT_PUSH_OPTIONS_VERSION);
-        remote_cb cb = {0, 0};
+        remote_cb cb = {0, 0, 0};
         po.callbacks.credentials = credentials;
         po.callbacks.push_update_reference = on_push_update;
         po.callbacks.payload = &cb;
