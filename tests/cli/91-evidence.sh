@@ -91,7 +91,8 @@ run_json TASK-306 --retries 0
 is "$(ticked)" "" "GitOps and files: nothing ticked"
 like "$(jq -r '.criteria[0].reason' <<<"$out")" "git status of $gitops: expected no uncommitted change, saw apps/ffl/kustomization.yaml" \
     "commit: someone else's uncommitted change is seen"
-like "$(jq -r '.criteria[1].reason' <<<"$out")" "\`false\`: expected exit 0, saw exit 1" "reconcile: the failing command"
+like "$(jq -r '.criteria[1].reason' <<<"$out")" "\`false\` is not \`flux reconcile ...\`" \
+    "reconcile: a task's command that is not flux reconcile is not run"
 like "$(jq -r '.criteria[2].reason' <<<"$out")" "nosuch" "set: a key that does not exist is named"
 like "$(jq -r '.criteria[4].reason' <<<"$out")" ".env.build.local: expected contains =$reg, saw it does not" \
     "env file without the old address: the new one is not there, and that is what is said"
@@ -184,5 +185,27 @@ kill $hpid
 is "$(ticked)" "2" "a URL answering 503 is not ticked; 204 is"
 is "$(jq -r '.criteria[0].reason' <<<"$out")" "http://127.0.0.1:$hport/503: expected HTTP 2xx, saw HTTP 503" \
     "... the reason names the status seen"
+
+# ---- "Trigger Flux reconciliation" runs only `flux reconcile`, pinned ----
+# A kubectl and a flux on PATH that leave a trace; the config names the
+# stand-in's context (above).  The task's free text is never run as a
+# reconciliation; `flux reconcile` is, with the configured context.
+mkdir -p "$T/rbin"
+# (preflight's `kubectl config get-contexts` goes to the real one)
+printf '#!/bin/sh\n[ "$1" = config ] && exec %s "$@"\necho "$@" >>%s/kubectl-ran\n' "$(command -v kubectl)" "$T" \
+    >"$T/rbin/kubectl"
+printf '#!/bin/sh\necho "$@" >>%s/flux-ran\n' "$T" >"$T/rbin/flux"
+chmod +x "$T/rbin/kubectl" "$T/rbin/flux"
+task TASK-309 deployment \
+    "Trigger Flux reconciliation: kubectl delete pod prod-pod -n ffl" \
+    "Trigger Flux reconciliation: cat registry/certs/domain.key" \
+    "Trigger Flux reconciliation: flux reconcile kustomization clusters-minikube"
+out=$(cd "$lab" && PATH="$T/rbin:$PATH" "$IX_BIN" run TASK-309 --tasks-dir "$lab/tasks" --json -q 2>/dev/null) || true
+is "$(ticked)" "3" "reconcile: only flux reconcile completes"
+like "$(jq -r '.criteria[0].reason' <<<"$out")" "is not \`flux reconcile ...\`" "kubectl delete is not a reconciliation"
+ok "... and never ran" test ! -e "$T/kubectl-ran"
+unlike "$(cat "$lab/tasks/active/TASK-309.md")" "PRIVATE KEY" "the key is not read into the task file"
+is "$(cat "$T/flux-ran")" "--context=homelab reconcile kustomization clusters-minikube" \
+    "flux reconcile ran once, pinned to the configured context"
 
 done_testing

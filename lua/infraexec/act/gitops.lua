@@ -186,6 +186,15 @@ function M.reconcile(a)
     if spec.script then
       return nil, "the reconcile command has shell syntax; set gitops.reconcile in infraexec.yaml"
     end
+    -- The task's own text may name only `flux reconcile ...`, pinned to
+    -- the configured context like every flux infraexec starts: anything
+    -- else ("kubectl delete ...", "cat key") is not a reconciliation.
+    if spec.argv[1] ~= "flux" or spec.argv[2] ~= "reconcile" then
+      return nil, ("needs a person: `%s` is not `flux reconcile ...`; set gitops.reconcile in infraexec.yaml to run another command"):format(a.command)
+    end
+    local argv, env = require("infraexec.readers").pinned(spec.argv)
+    if not argv then return nil, "needs a person: " .. env end
+    spec = { argv = argv, env = env }
   end
   ev.acted()
   local r = ix.run(spec)
