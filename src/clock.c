@@ -17,6 +17,15 @@ static int digits_at(const char *s, const char *pattern)
     return 1;
 }
 
+int ix_clock_valid_date(int y, int mo, int d)
+{
+    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (mo < 1 || mo > 12 || d < 1)
+        return 0;
+    int leap = mo == 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    return d <= days[mo - 1] + leap;
+}
+
 int ix_clock_now(ix_now *now, ix_err *err)
 {
     const char *fixed = getenv("INFRAEXEC_NOW");
@@ -25,7 +34,7 @@ int ix_clock_now(ix_now *now, ix_err *err)
         char tail;
         if (strlen(fixed) != 16 || !digits_at(fixed, "dddd-dd-dd dd:dd") ||
             sscanf(fixed, "%4d-%2d-%2d %2d:%2d%c", &y, &mo, &d, &h, &mi, &tail) != 5 ||
-            mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59)
+            !ix_clock_valid_date(y, mo, d) || h > 23 || mi > 59)
             return ix_err_set(err, "INFRAEXEC_NOW='%s': expected \"YYYY-MM-DD HH:MM\"", fixed);
         snprintf(now->stamp, sizeof now->stamp, "%s", fixed);
     } else {

@@ -1,6 +1,7 @@
 /* task.c - see include/infraexec/task.h */
 #include "infraexec/task.h"
 
+#include "infraexec/clock.h"
 #include "infraexec/deps.h"
 #include "infraexec/fileio.h"
 #include "infraexec/safetext.h"
@@ -214,19 +215,45 @@ static void visit_criterion(walker *w, cmark_node *item)
     collect_code_spans(para, c);
 }
 
-/* "YYYY-MM-DD HH:MM: " at the start of S; returns the text after it. */
-static const char *parse_stamp(const char *s, size_t n)
+static int has_shape(const char *s, size_t n, const char *shape)
 {
-    static const char shape[] = "dddd-dd-dd dd:dd:";
-    size_t k = sizeof shape - 1;
+    size_t k = strlen(shape);
     if (n < k)
-        return NULL;
+        return 0;
     for (size_t i = 0; i < k; i++) {
         if (shape[i] == 'd' ? !isdigit((unsigned char)s[i]) : s[i] != shape[i])
-            return NULL;
+            return 0;
     }
-    return s + k;
+    return 1;
 }
+
+static int num(const char *s, int k)
+{
+    int v = 0;
+    while (k-- > 0)
+        v = v * 10 + *s++ - '0';
+    return v;
+}
+
+/* "YYYY-MM-DD HH:MM:" or, as the homelab's task README writes them,
+ * "YYYY-MM-DD:" at the start of S: returns the text after it and the
+ * stamp's length (16 or 10) in *LEN; NULL when neither shape is there.
+ * *BAD says the shape is there but not a calendar date and time of day
+ * (2025-13-45). */
+static const char *parse_stamp(const char *s, size_t n, size_t *len, int *bad)
+{
+    if (has_shape(s, n, "dddd-dd-dd dd:dd:"))
+        *len = 16;
+    else if (has_shape(s, n, "dddd-dd-dd:"))
+        *len = 10;
+    else
+        return NULL;
+    *bad = !ix_clock_valid_date(num(s, 4), num(s + 5, 2), num(s + 8, 2)) ||
+           (*len == 16 && (num(s + 11, 2) > 23 || num(s + 14, 2) > 59));
+    return s + *len + 1;
+}
+
+#define NOT_AN_ENTRY "Progress Log entry does not start with 'YYYY-MM-DD HH:MM: ' or 'YYYY-MM-DD: '"
 
 /* A top-level item of a list directly under "## Progress Log". */
 static void visit_log_entry(walker *w, cmark_node *item)
@@ -235,15 +262,20 @@ static void visit_log_entry(walker *w, cmark_node *item)
     cmark_node *para = cmark_node_first_child(item);
     int line = node_line(w, item);
     if (!para || cmark_node_get_type(para) != CMARK_NODE_PARAGRAPH) {
-        add_problem(t, line, cmark_node_get_start_column(item),
-                    "Progress Log entry does not start with 'YYYY-MM-DD HH:MM: '");
+        add_problem(t, line, cmark_node_get_start_column(item), NOT_AN_ENTRY);
         return;
     }
-    size_t s = node_start(w, para), end = node_end(w, para);
-    const char *after = parse_stamp(t->data + s, end - s);
+    size_t s = node_start(w, para), end = node_end(w, para), len;
+    int bad;
+    const char *after = parse_stamp(t->data + s, end - s, &len, &bad);
     if (!after) {
+        add_problem(t, node_line(w, para), cmark_node_get_start_column(para), NOT_AN_ENTRY);
+        return;
+    }
+    if (bad) {
         add_problem(t, node_line(w, para), cmark_node_get_start_column(para),
-                    "Progress Log entry does not start with 'YYYY-MM-DD HH:MM: '");
+                    "Progress Log entry stamp '%.*s' is not a calendar date%s", (int)len,
+                    t->data + s, len == 16 ? " and time of day" : "");
         return;
     }
     t->log = ix_xrealloc(t->log, (t->nlog + 1) * sizeof *t->log);
@@ -251,7 +283,7 @@ static void visit_log_entry(walker *w, cmark_node *item)
     memset(e, 0, sizeof *e);
     e->line = line;
     e->last_line = node_last_line(w, item);
-    e->stamp = ix_xstrndup(t->data + s, 16);
+    e->stamp = ix_xstrndup(t->data + s, len);
     e->text = joined_source(t, (size_t)(after - t->data), end);
     /* Sub-bullets: items of lists nested in this entry. */
     for (cmark_node *c = cmark_node_next(para); c; c = cmark_node_next(c)) {

@@ -14,6 +14,9 @@ typedef struct ix_now {
 
 int ix_clock_now(ix_now *now, ix_err *err);
 
+/* 1 when Y-MO-D is a day of the Gregorian calendar (2025-02-29 is not). */
+int ix_clock_valid_date(int y, int mo, int d);
+
 /* Monotonic seconds, for deadlines (not affected by INFRAEXEC_NOW). */
 double ix_clock_mono(void);
 

@@ -39,7 +39,7 @@ typedef struct ix_criterion {
 typedef struct ix_log_entry {
     int line;           /* line of the entry */
     int last_line;      /* last non-blank line of the entry and its sub-bullets */
-    char *stamp;        /* "YYYY-MM-DD HH:MM" */
+    char *stamp;        /* "YYYY-MM-DD HH:MM", or "YYYY-MM-DD" as written */
     char *text;         /* text after the stamp's colon */
     char **sub;         /* indented sub-bullets' text */
     size_t nsub;

@@ -115,8 +115,9 @@ ok "good values: the command ran" test -e "$W/marker"
 cp "$T/orig.md" "$task"
 rm -f "$W/marker"
 
-# A malformed INFRAEXEC_NOW is refused before any command runs.
-for now in bogus "2026-11-25 12:3x" "+026-11-25 12:34" "2026-13-01 00:00"; do
+# A malformed INFRAEXEC_NOW is refused before any command runs (29 February
+# of 2025 too: its entry would not read back as a Progress Log entry).
+for now in bogus "2026-11-25 12:3x" "+026-11-25 12:34" "2026-13-01 00:00" "2025-02-29 10:00"; do
     INFRAEXEC_NOW=$now ix run "$task" -q
     is "$rc" 2 "INFRAEXEC_NOW='$now': exit 2"
     is "$err" "infraexec: INFRAEXEC_NOW='$now': expected \"YYYY-MM-DD HH:MM\"" "INFRAEXEC_NOW='$now': message"

@@ -27,6 +27,20 @@ last=$(jq -r '.progress_log[-1]|"\(.stamp): \(.text)"' <<<"$("$IX_BIN" show --js
 is "$last" "2026-11-25 12:34: Rebuilt the registry certificate" "entry appended last"
 is "$(diff "$T/before.md" "$T/t6.md" | grep -c '^[<>]')" 1 "log adds exactly one line"
 
+# TASK-008 ends its Progress Log with an entry dated without a time, below
+# timed ones from an earlier day: the new entry goes after it, one line added.
+cp "$CORPUS/TASK-008.md" "$T/t8.md"
+is "$("$IX_BIN" show --json "$T/t8.md" | jq -r '.progress_log[-2:][]|"\(.line) \(.stamp): \(.text[:18])"')" \
+    "282 2025-10-17 02:55: Created BUG-021 in
+283 2025-10-18: **TASK COMPLETED**" "show --json lists the date-only entry with its date as stamp"
+ix log "$T/t8.md" "After the date-only entry"
+is "$rc" 0 "log on a file whose last entry is date-only"
+sed -e '7s/^updated: 2025-10-18$/updated: 2026-11-25/' \
+    -e '283a- 2026-11-25 12:34: After the date-only entry' "$CORPUS/TASK-008.md" >"$T/t8-want.md"
+ok "entry after the date-only one; updated: changed; nothing else" cmp "$T/t8.md" "$T/t8-want.md"
+ix lint "$T/t8.md"
+is "$rc" 0 "and it lints clean"
+
 # CRLF, BOM and no final newline survive.
 printf '\xef\xbb\xbf---\r\nid: T-1\r\ntitle: crlf\r\nupdated: "2025-01-01"\r\n---\r\n\r\n## Acceptance Criteria\r\n\r\n- [ ] one\r\n- [ ] two\r\n\r\n## Progress Log\r\n\r\n- 2025-01-01 10:00: start' >"$T/crlf.md"
 ix tick "$T/crlf.md" 2

@@ -6,9 +6,15 @@ ix lint "$CORPUS/TASK-001.md" "$CORPUS/TASK-002.md"
 is "$rc" 0 "clean files lint with exit 0"
 is "$out" "" "and print nothing"
 ix lint "$CORPUS/TASK-008.md"
-is "$rc" 2 "a bad Progress Log line fails lint"
-is "$out" "$CORPUS/TASK-008.md:283:3: Progress Log entry does not start with 'YYYY-MM-DD HH:MM: '" \
-    "FILE:LINE:COL: message"
+is "$rc" 0 "a Progress Log entry dated without a time (TASK-008:283) lints clean"
+is "$out" "" "and lint prints nothing"
+sed -e '283s/^- 2025-10-18:/- 2025-13-45:/' -e '282s/^- 2025-10-17 02:55:/- 2025-10-17 24:55:/' \
+    "$CORPUS/TASK-008.md" >"$T/baddate.md"
+ix lint "$T/baddate.md"
+is "$rc" 2 "a stamp that is no calendar date fails lint"
+is "$out" "$T/baddate.md:282:3: Progress Log entry stamp '2025-10-17 24:55' is not a calendar date and time of day
+$T/baddate.md:283:3: Progress Log entry stamp '2025-13-45' is not a calendar date" \
+    "FILE:LINE:COL: message, for a bad hour and a bad month"
 
 cat >"$T/messy.md" <<'MD'
 ---

@@ -246,6 +246,63 @@ static void test_updated_readback(void)
     ix_buf_free(&out);
 }
 
+/* Entries dated without a time, as the homelab's task README writes them,
+ * are entries in any order with timed ones; a stamp that is not a calendar
+ * date (and time) is a problem, not an entry. */
+static void test_date_only(void)
+{
+    static const char text[] = "---\nid: T\ntitle: x\n---\n"
+                               "## Acceptance Criteria\n- [ ] a\n\n"
+                               "## Progress Log\n\n"
+                               "- 2025-10-17 10:00: timed\n"              /* 10 */
+                               "- 2025-10-18: **TASK COMPLETED** - done\n" /* 11 */
+                               "  - sub of a date-only entry\n"
+                               "- 2025-10-16 09:00: earlier, listed later\n"
+                               "- 2025-13-45: month 13\n"                /* 14 */
+                               "- 2025-02-29: not a leap year\n"
+                               "- 2024-02-29 24:00: hour 24\n"
+                               "- 2024-02-29: leap day\n"                /* 17 */
+                               "\n## Next\n";
+    ix_task *t = parse(text);
+    if (!ok(t != NULL, "mixed Progress Log parses"))
+        return;
+    is_int(t->nlog, 4, "timed and date-only entries are entries; bad stamps are not");
+    if (t->nlog == 4) {
+        is_str(t->log[1].stamp, "2025-10-18", "date-only stamp as written");
+        is_str(t->log[1].text, "**TASK COMPLETED** - done", "date-only entry text");
+        is_int(t->log[1].nsub, 1, "date-only entry keeps its sub-bullet");
+        is_str(t->log[2].stamp, "2025-10-16 09:00", "timed entry after a date-only one");
+        is_int(t->log[3].line, 17, "last entry: the leap day");
+    }
+    is_int(t->nproblems, 3, "three bad stamps");
+    if (t->nproblems == 3) {
+        ok(t->problems[0].line == 14 && t->problems[0].col == 3 &&
+               strstr(t->problems[0].msg, "'2025-13-45' is not a calendar date"),
+           "month 13 at 14:3: %s", t->problems[0].msg);
+        ok(t->problems[1].line == 15 && strstr(t->problems[1].msg, "'2025-02-29'"),
+           "29 February of 2025 at 15: %s", t->problems[1].msg);
+        ok(t->problems[2].line == 16 && strstr(t->problems[2].msg, "and time of day"),
+           "hour 24 at 16: %s", t->problems[2].msg);
+    }
+    ix_task_free(t);
+
+    /* The new entry goes after the last entry, a date-only one, and its
+     * sub-bullets; the checked edit's read-back accepts it. */
+    static const char tail[] = "---\nid: T\ntitle: x\n---\n## Progress Log\n"
+                               "- 2025-10-17 10:00: timed\n"
+                               "- 2025-10-18: done\n  - sub\n\n## Next\n";
+    ix_task_change chg = {.message = "after it", .stamp = "2031-02-03 04:05"};
+    ix_buf out = IX_BUF_INIT;
+    ix_err err = {{0}};
+    int rc = ix_task_edit_text("mem.md", tail, sizeof tail - 1, &chg, &out, &err);
+    is_str(rc == 0 ? out.data : err.msg,
+           "---\nid: T\ntitle: x\n---\n## Progress Log\n"
+           "- 2025-10-17 10:00: timed\n"
+           "- 2025-10-18: done\n  - sub\n- 2031-02-03 04:05: after it\n\n## Next\n",
+           "log appends after a date-only entry and its sub-bullets");
+    ix_buf_free(&out);
+}
+
 static void expect_error(const char *text, size_t len, const char *needle, const char *what)
 {
     ix_task *t = NULL;
@@ -272,7 +329,7 @@ static void test_corpus(void)
     static const struct { const char *file; int criteria, checked, log; } corpus[] = {
         {"TASK-001.md", 9, 9, 10},  {"TASK-002.md", 22, 22, 30}, {"TASK-003.md", 9, 9, 1},
         {"TASK-004.md", 10, 9, 2},  {"TASK-005.md", 9, 5, 6},    {"TASK-006.md", 26, 11, 9},
-        {"TASK-008.md", 17, 17, 14}, {"TEMPLATE-task.md", 3, 0, 0},
+        {"TASK-008.md", 17, 17, 15}, {"TEMPLATE-task.md", 3, 0, 0},
     };
     for (size_t i = 0; i < sizeof corpus / sizeof *corpus; i++) {
         char path[256];
@@ -383,6 +440,7 @@ int main(void)
     test_shapes();
     test_set_status();
     test_updated_readback();
+    test_date_only();
     test_bad_input();
     test_corpus();
     test_keep_written();
