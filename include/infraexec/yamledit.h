@@ -32,7 +32,7 @@
  *   the new value written plain would resolve as anything else under
  *   either (yes, No, on, ~, null, "", 012, 0o12, 0x1F, 1_000, 1.20, 1e3,
  *   .inf, 2024-01-01, 22:22), it is quoted: a quoted scalar keeps its
- *   quote character, a plain one gets "double quotes".  So "tag: 1.19"
+ *   quote character, a plain one gets "double quotes".  So tag: "1.19"
  *   set to 1.20 gives tag: "1.20", the string.  A plain non-string
  *   ("replicas: 3", "enabled: yes") stays plain, so 4 or no keep their
  *   type; a value of another kind is written as a hand edit would be.
@@ -45,7 +45,8 @@
  *     indicator such as * & ! | > ' " % @ ` { } [ ] , # ? : or "- ",
  *     "---"/"...", containing ": " or " #" or a tab, ending in ':', or
  *     any of , [ ] { } : ? inside a flow collection) are written in
- *     'single quotes'; values with newlines or control characters in
+ *     'single quotes' (unless the type rule above quotes them first: ""
+ *     over a plain string); values with newlines or control characters in
  *     "double quotes" with escapes.
  *   - 'single' stays single (' doubled); it switches to "double" only if
  *     the value has a newline or control character, which single quotes
