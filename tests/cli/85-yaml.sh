@@ -75,4 +75,29 @@ ix yaml set "$T/types.yaml" count 5
 is "$rc" 0 "!!int with an integer is written"
 like "$(cat "$T/types.yaml")" "count: !!int 5" "... keeping the tag"
 
+# The same rules through ix.yaml_set, which the deploy action (act/gitops.lua
+# set_tags) edits HelmRelease tags with: a workspace handler reports what it
+# got as the criterion's reason.
+W=$T/ws
+mkdir -p "$W/tasks/active" "$W/handlers"
+printf 'return { rules = {}, labels = { yamltest = "yamltest" }, always = {} }\n' >"$W/handlers/types.lua"
+cat >"$W/handlers/yamltest.lua" <<'LUA'
+local ix = require "infraexec"
+local function check()
+  local new = ix.yaml_set('tag: "1.19"  # r\nsha: abc1234\n', "tag", "1.20")
+  new = ix.yaml_set(new, "sha", "1234567") -- a commit id the deploy action takes as a version
+  local ok, err = pcall(ix.yaml_set, "port: !!int 80\n", "port", "http")
+  local seen = new .. "|" .. tostring(ok) .. "|" .. tostring(err)
+  return false, seen, { ok = false, looked_at = "ix.yaml_set", expected = "quoted", seen = seen }
+end
+return { rules = { { pattern = "^Check yaml_set$", kind = "assertion", observe = "file.contains", run = check } } }
+LUA
+printf -- '---\nid: TASK-850\ntitle: yaml_set\nlabels: [yamltest]\n---\n## Acceptance Criteria\n- [ ] Check yaml_set\n' \
+    >"$W/tasks/active/TASK-850.md"
+ix run "$W/tasks/active/TASK-850.md" --dry-run --json -q
+is "$(jq -r '.criteria[0].reason' <<<"$out")" 'tag: "1.20"  # r
+sha: "1234567"
+|false|infraexec.yaml_set: 1:13: path '"'port'"': the scalar is tagged !!int and the new value is not one; refusing' \
+    "ix.yaml_set: 1.20 and an all-digit commit id stay strings, !!int refuses a non-integer"
+
 done_testing
