@@ -18,6 +18,7 @@
 #include "infraexec/text.h"
 #include "infraexec/yamledit.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -781,7 +782,13 @@ static int cmd_yaml(cli *c, int argc, char **argv)
             puts(value);
     } else if (ix_yaml_set(text.data ? text.data : "", text.len, c->doc, path, argv[3], &out,
                            &err) < 0) {
-        rc = fail_in(file, err.msg);
+        /* a "LINE:COL: " message names file:line:col */
+        if (isdigit((unsigned char)err.msg[0])) {
+            fprintf(stderr, "infraexec: %s:%s\n", file, err.msg);
+            rc = IX_EXIT_BAD;
+        } else {
+            rc = fail_in(file, err.msg);
+        }
     } else if (c->run.dry_run) {
         ix_buf diff = IX_BUF_INIT;
         ix_text_diff(file, text.data ? text.data : "", text.len, out.data, out.len, &diff);

@@ -6,6 +6,7 @@
  * involved, so nothing outside the scalar can change. */
 #include "infraexec/yamledit.h"
 
+#include <regex.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
@@ -61,6 +62,113 @@ static int needs_escape(long cp)
 {
     return (cp < 0x20 && cp != '\t') || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F) ||
            cp == 0x2028 || cp == 0x2029 || cp == 0xFEFF || cp == 0xFFFE || cp == 0xFFFF;
+}
+
+/* --------------------------------------------------------------- types --- */
+
+/* Plain-scalar resolution: the YAML 1.1 type repository (yaml.org/type/)
+ * and the YAML 1.2 core schema (spec 1.2.2, 10.3.2), first match wins,
+ * anything else is "str".  Deliberate widenings, all harmless because a
+ * string that gets quoted stays the same string: null/bool/.inf/.nan match
+ * in any case (some readers fold case); 1.1 floats follow PyYAML and
+ * go-yaml ("[0-9_]*" after the point, where the spec's "[0-9.]*" would
+ * make every version "0.1.18" a float, which no reader does); 1.1 floats
+ * and timestamps take PyYAML's slightly wider forms; "<<" and "=" are the
+ * 1.1 merge and value types. */
+static const struct {
+    int schema; /* 11 or 12 */
+    const char *type, *re;
+    int icase;
+} yaml_types[] = {
+    {11, "null", "^(null|~)?$", 1},
+    {11, "bool", "^(y|yes|n|no|true|false|on|off)$", 1},
+    {11, "int", "^[-+]?0b[01_]+$", 0},
+    {11, "int", "^[-+]?0[0-7_]+$", 0},
+    {11, "int", "^[-+]?(0|[1-9][0-9_]*)$", 0},
+    {11, "int", "^[-+]?0x[0-9a-fA-F_]+$", 0},
+    {11, "int", "^[-+]?[1-9][0-9_]*(:[0-5]?[0-9])+$", 0}, /* base 60: 22:22 */
+    {11, "float", "^[-+]?[0-9][0-9_]*\\.[0-9_]*([eE][-+][0-9]+)?$", 0},
+    {11, "float", "^[-+]?\\.[0-9_]+([eE][-+][0-9]+)?$", 0},
+    {11, "float", "^[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+\\.[0-9_]*$", 0},
+    {11, "float", "^[-+]?\\.inf$", 1},
+    {11, "float", "^\\.nan$", 1},
+    {11, "timestamp", "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", 0},
+    {11, "timestamp", "^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}"
+                      "(\\.[0-9]*)?([ \t]*(Z|[-+][0-9]{1,2}(:[0-9]{2})?))?$", 0},
+    {11, "merge", "^<<$", 0},
+    {11, "value", "^=$", 0},
+    {12, "null", "^(null|~)?$", 1},
+    {12, "bool", "^(true|false)$", 1},
+    {12, "int", "^[-+]?[0-9]+$", 0},
+    {12, "int", "^0o[0-7]+$", 0},
+    {12, "int", "^0x[0-9a-fA-F]+$", 0},
+    {12, "float", "^[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?$", 0},
+    {12, "float", "^[-+]?\\.inf$", 1},
+    {12, "float", "^\\.nan$", 1},
+};
+
+const char *ix_yaml_resolve(const char *plain, int schema)
+{
+    for (size_t i = 0; i < sizeof yaml_types / sizeof *yaml_types; i++) {
+        if (yaml_types[i].schema != schema)
+            continue;
+        regex_t re;
+        /* Compiled per call: the table is small and this stays thread-safe. */
+        if (regcomp(&re, yaml_types[i].re, REG_EXTENDED | REG_NOSUB | (yaml_types[i].icase ? REG_ICASE : 0)))
+            return "?"; /* cannot happen with the fixed table; never "str", so callers quote */
+        int hit = regexec(&re, plain, 0, NULL, 0) == 0;
+        regfree(&re);
+        if (hit)
+            return yaml_types[i].type;
+    }
+    return "str";
+}
+
+static int resolves_str(const char *plain)
+{
+    return strcmp(ix_yaml_resolve(plain, 11), "str") == 0 &&
+           strcmp(ix_yaml_resolve(plain, 12), "str") == 0;
+}
+
+/* Base64 as !!binary takes it: whitespace ignored, '=' padding only at the end. */
+static int base64_ok(const char *v)
+{
+    size_t n = 0, pad = 0;
+    for (; *v; v++) {
+        if (strchr(" \t\r\n", *v))
+            continue;
+        if (*v == '=')
+            pad++;
+        else if (pad || !(((*v | 0x20) >= 'a' && (*v | 0x20) <= 'z') || (*v >= '0' && *v <= '9') ||
+                          *v == '+' || *v == '/'))
+            return 0;
+        n++;
+    }
+    return n % 4 == 0 && pad <= 2;
+}
+
+/* Does V satisfy the explicit tag TAG?  Only the scalar types of the YAML
+ * type repository are checked; !!str and other tags take anything. */
+static int tag_ok(const char *tag, const char *v)
+{
+    static const char pre[] = "tag:yaml.org,2002:";
+    if (!tag || strncmp(tag, pre, sizeof pre - 1) != 0)
+        return 1;
+    const char *want = tag + sizeof pre - 1;
+    if (strcmp(want, "binary") == 0)
+        return base64_ok(v);
+    static const char *const checked[] = {"int", "float", "bool", "null", "timestamp"};
+    size_t k = 0;
+    while (k < 5 && strcmp(want, checked[k]) != 0)
+        k++;
+    if (k == 5)
+        return 1;
+    for (int schema = 11; schema <= 12; schema++) {
+        const char *got = ix_yaml_resolve(v, schema);
+        if (strcmp(got, want) == 0 || (strcmp(want, "float") == 0 && strcmp(got, "int") == 0))
+            return 1;
+    }
+    return 0;
 }
 
 /* ---------------------------------------------------------------- path --- */
@@ -208,7 +316,8 @@ typedef struct target {
     char *value; /* decoded */
     size_t vlen;
     size_t start, end; /* bytes in the BOM-less text; start is past &anchor/!tag */
-    size_t line;
+    size_t line, col;  /* of start, 1-based */
+    char *tag;         /* explicit tag as libyaml resolves it, or NULL */
     size_t ordinal;
     int in_flow;       /* inside a {...} or [...] collection */
     char shared[512];  /* why set must refuse (an anchor on the path), or "" */
@@ -323,6 +432,13 @@ static int descend(walker *w, const ypath *p, const char *path, target *t, ix_er
     if (e->data.scalar.anchor || e->data.scalar.tag)
         t->start = skip_properties(w->text, t->start, t->end);
     t->line = line_at(w->text, t->start);
+    size_t bol = t->start;
+    while (bol > 0 && w->text[bol - 1] != '\n')
+        bol--;
+    t->col = 1;
+    for (size_t i = bol; i < t->start; i++)
+        t->col += ((unsigned char)w->text[i] & 0xC0) != 0x80;
+    t->tag = e->data.scalar.tag ? ix_xstrdup((const char *)e->data.scalar.tag) : NULL;
     t->ordinal = w->ordinal;
     return 0;
 }
@@ -362,7 +478,8 @@ out:
     walker_free(&w);
     if (rc) {
         free(t->value);
-        t->value = NULL;
+        free(t->tag);
+        t->value = t->tag = NULL;
     }
     return rc;
 }
@@ -413,6 +530,7 @@ int ix_yaml_get(const char *text, size_t len, int doc, const char *path, char **
     *value = NULL;
     if (find_target(&text, &len, &bom, doc, path, &t, err))
         return -1;
+    free(t.tag);
     if (strlen(t.value) != t.vlen) {
         free(t.value);
         return ix_err_set(err, "path '%s': value at line %zu contains a NUL character", path, t.line);
@@ -695,6 +813,13 @@ int ix_yaml_set(const char *text, size_t len, int doc, const char *path, const c
         escape |= needs_escape(cp);
     }
 
+    if (!tag_ok(t.tag, new_value)) {
+        /* The new value is left out: it may hold line breaks. */
+        const char *short_tag = strncmp(t.tag, "tag:yaml.org,2002:", 18) == 0 ? t.tag + 18 : NULL;
+        ix_err_set(err, "%zu:%zu: path '%s': the scalar is tagged %s%s and the new value is not one; refusing",
+                   t.line, t.col, path, short_tag ? "!!" : "", short_tag ? short_tag : t.tag);
+        goto out;
+    }
     if (t.style == YAML_LITERAL_SCALAR_STYLE || t.style == YAML_FOLDED_SCALAR_STYLE) {
         if (render_block(text, len, &t, path, new_value, &body, &rs, &re, &want, err))
             goto out;
@@ -709,7 +834,11 @@ int ix_yaml_set(const char *text, size_t len, int doc, const char *path, const c
             }
             ix_buf_putc(&body, ' ');
         }
-        if (escape || t.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE)
+        /* Keep the type: a string stays a string even where the new text,
+         * written plain, would resolve as a bool, number, null or date. */
+        int plain = t.style == YAML_PLAIN_SCALAR_STYLE;
+        int retype = plain && !t.tag && resolves_str(t.value) && !resolves_str(new_value);
+        if (escape || t.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE || retype)
             put_double(&body, new_value);
         else if (t.style == YAML_SINGLE_QUOTED_SCALAR_STYLE || !plain_ok(new_value, t.in_flow))
             put_single(&body, new_value);
@@ -736,6 +865,7 @@ int ix_yaml_set(const char *text, size_t len, int doc, const char *path, const c
 out:
     free(check);
     free(t.value);
+    free(t.tag);
     ix_buf_free(&body);
     ix_buf_free(&want);
     ix_buf_free(&res);

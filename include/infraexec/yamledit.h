@@ -20,18 +20,33 @@
  *     because the edit would silently change every alias of it too;
  *   - the path ends at a mapping or sequence, or does not exist;
  *   - invalid YAML anywhere in the stream, input that is not UTF-8, a new
- *     value that is not valid UTF-8, a value containing NUL (get).
+ *     value that is not valid UTF-8, a value containing NUL (get);
+ *   - set only: the scalar has an explicit tag (!!int, !!float, !!bool,
+ *     !!null, !!timestamp, !!binary) that the new value cannot satisfy
+ *     ("abc" for !!int, "maybe" for !!bool, non-base64 for !!binary); the
+ *     message starts with the scalar's "LINE:COL: ".
+ *
+ * TYPE OF THE NEW VALUE (set)
+ *   A string stays a string.  When the old scalar is a string (quoted, or
+ *   plain and "str" under both YAML 1.1 and 1.2, see ix_yaml_resolve) and
+ *   the new value written plain would resolve as anything else under
+ *   either (yes, No, on, ~, null, "", 012, 0o12, 0x1F, 1_000, 1.20, 1e3,
+ *   .inf, 2024-01-01, 22:22), it is quoted: a quoted scalar keeps its
+ *   quote character, a plain one gets "double quotes".  So tag: "1.19"
+ *   set to 1.20 gives tag: "1.20", the string.  A plain non-string
+ *   ("replicas: 3", "enabled: yes") stays plain, so 4 or no keep their
+ *   type; a value of another kind is written as a hand edit would be.
+ *   A tagged scalar keeps its tag, which decides its type.
  *
  * STYLE OF THE NEW VALUE (set)
- *   - plain stays plain when the value reads back as the same string, just
- *     as a person editing by hand would write it: values that merely look
- *     like numbers or booleans ("0.1.18", "true", "123") stay plain, so
- *     their YAML type may change as it would with a hand edit.  Values that
+ *   - plain stays plain when the value reads back as the same string of
+ *     the same type ("0.1.18", "a:b", "x#y" over a string).  Values that
  *     would be misread (empty, leading/trailing spaces, a leading
  *     indicator such as * & ! | > ' " % @ ` { } [ ] , # ? : or "- ",
  *     "---"/"...", containing ": " or " #" or a tab, ending in ':', or
  *     any of , [ ] { } : ? inside a flow collection) are written in
- *     'single quotes'; values with newlines or control characters in
+ *     'single quotes' (unless the type rule above quotes them first: ""
+ *     over a plain string); values with newlines or control characters in
  *     "double quotes" with escapes.
  *   - 'single' stays single (' doubled); it switches to "double" only if
  *     the value has a newline or control character, which single quotes
@@ -68,6 +83,12 @@
  * NUL-terminated) and store its decoded value in *VALUE (caller frees). */
 int ix_yaml_get(const char *text, size_t len, int doc, const char *path,
                 char **value, ix_err *err);
+
+/* How the plain scalar PLAIN resolves under SCHEMA 11 (the YAML 1.1 type
+ * repository) or 12 (the YAML 1.2 core schema): "str", "null", "bool",
+ * "int", "float", "timestamp" (1.1), "merge" or "value" (1.1).  The rules
+ * are the table in yamledit.c. */
+const char *ix_yaml_resolve(const char *plain, int schema);
 
 /* Append to OUT a copy of TEXT in which only the scalar at PATH is replaced
  * by NEW_VALUE (see STYLE above).  On failure OUT is left as it was. */

@@ -13,6 +13,9 @@
  *   - the output differs from the input in one contiguous span, and that
  *     span lies inside the target scalar's bytes (for an empty value:
  *     right at it), found here independently with libyaml;
+ *   - a string target (untagged; quoted, or plain and "str" under YAML
+ *     1.1 and 1.2 per ix_yaml_resolve) stays a string: if written plain,
+ *     the new value resolves as "str" under both;
  *   - the output parses to the same event stream as the input (types,
  *     anchors, tags, styles, collection styles, scalar values) except the
  *     target scalar.
@@ -380,6 +383,11 @@ static void run(const char *yaml, size_t ylen, int doc, const char *path, const 
         if (yaml[i] != ' ' && yaml[i] != '\n' && yaml[i] != '\r' && yaml[i] != '\t')
             at_eof = 0;
     yaml_scalar_style_t nstyle = b.ev[ti].data.scalar.style;
+    /* Was the target a string: untagged and quoted, block, or plain str? */
+    int was_str = !te->data.scalar.tag &&
+                  (style != YAML_PLAIN_SCALAR_STYLE ||
+                   (!strcmp(ix_yaml_resolve((const char *)te->data.scalar.value, 11), "str") &&
+                    !strcmp(ix_yaml_resolve((const char *)te->data.scalar.value, 12), "str")));
     char *nval = strndup((const char *)b.ev[ti].data.scalar.value, b.ev[ti].data.scalar.length);
     events_free(&a);
     events_free(&b);
@@ -392,6 +400,10 @@ static void run(const char *yaml, size_t ylen, int doc, const char *path, const 
     if (!block) {
         if (strcmp(got, value) != 0)
             fail("get returns '%s', want '%s'", got, value);
+        if (was_str && nstyle == YAML_PLAIN_SCALAR_STYLE &&
+            (strcmp(ix_yaml_resolve(got, 11), "str") || strcmp(ix_yaml_resolve(got, 12), "str")))
+            fail("string target written plain as '%s', which YAML 1.1 reads as %s and 1.2 as %s", got,
+                 ix_yaml_resolve(got, 11), ix_yaml_resolve(got, 12));
         if (style == YAML_DOUBLE_QUOTED_SCALAR_STYLE && nstyle != style)
             fail("double-quoted target changed style to %d", (int)nstyle);
         if (style == YAML_SINGLE_QUOTED_SCALAR_STYLE && nstyle != style &&

@@ -202,7 +202,7 @@ static void test_utf8(void)
     static const char t[] = "note: café ✅\ntag: 0.1.17 # ü\nflow: {a: é✅, b: x}\n";
     check_set(t, 0, "tag", "0.1.18", "note: café ✅\ntag: 0.1.18 # ü\nflow: {a: é✅, b: x}\n",
               "after multi-byte characters");
-    check_set(t, 0, "flow.b", "y", "note: café ✅\ntag: 0.1.17 # ü\nflow: {a: é✅, b: y}\n",
+    check_set(t, 0, "flow.b", "w", "note: café ✅\ntag: 0.1.17 # ü\nflow: {a: é✅, b: w}\n",
               "after multi-byte characters on the same line");
     check_set(t, 0, "note", "naïve ✅✅", "note: naïve ✅✅\ntag: 0.1.17 # ü\nflow: {a: é✅, b: x}\n",
               "multi-byte value replaced");
@@ -211,7 +211,7 @@ static void test_utf8(void)
     static const char bom[] = "\xEF\xBB\xBFname: é\ntag: 1\n";
     check_set(bom, 0, "tag", "2", "\xEF\xBB\xBFname: é\ntag: 2\n", "UTF-8 BOM kept");
     check_get(bom, 0, "name", "é", "value after a BOM");
-    check_set("\xEF\xBB\xBF" "a: é\r\nb: x\r\n", 0, "b", "y", "\xEF\xBB\xBF" "a: é\r\nb: y\r\n", "BOM and CRLF together");
+    check_set("\xEF\xBB\xBF" "a: é\r\nb: x\r\n", 0, "b", "w", "\xEF\xBB\xBF" "a: é\r\nb: w\r\n", "BOM and CRLF together");
     check_err("\xFF\xFEk\0", 0, "k", NULL, "UTF-16/UTF-32 input is not supported, only UTF-8", "UTF-16 BOM");
     check_err("a: \xff\n", 0, "a", NULL, "invalid YAML at line 1: invalid leading UTF-8 octet",
               "invalid UTF-8 input");
@@ -270,11 +270,9 @@ static void test_styles(void)
     check_set("k: \"a\"\n", 0, "k", "", "k: \"\"\n", "double quotes: empty");
     /* plain stays plain for anything that reads back as the same string */
     check_set("k: a\n", 0, "k", "0.1.18", "k: 0.1.18\n", "plain stays plain: version");
-    check_set("k: a\n", 0, "k", "true", "k: true\n", "plain stays plain: looks boolean");
-    check_set("k: a\n", 0, "k", "123", "k: 123\n", "plain stays plain: looks numeric");
     check_set("k: a\n", 0, "k", "a:b x#y it's -1", "k: a:b x#y it's -1\n", "plain stays plain: harmless ':' '#' '-'");
     /* ... and switches to single quotes when it would be misread */
-    check_set("k: a\n", 0, "k", "", "k: ''\n", "plain -> single: empty");
+    check_set("k: a\n", 0, "k", "", "k: \"\"\n", "plain -> double: empty is null");
     check_set("k: a\n", 0, "k", "a: b", "k: 'a: b'\n", "plain -> single: ': '");
     check_set("k: a\n", 0, "k", "x #y", "k: 'x #y'\n", "plain -> single: ' #'");
     check_set("k: a\n", 0, "k", "*x", "k: '*x'\n", "plain -> single: leading '*'");
@@ -353,7 +351,7 @@ static void test_flow(void)
 {
     static const char t[] = "image: {repository: x, tag: \"1.0\"}\ntags: [a, b]  # list\n";
     check_subst(t, 0, "image.tag", "1.1", "\"1.0\"", "\"1.1\"", "flow mapping, double-quoted");
-    check_subst(t, 0, "image.repository", "y", "repository: x", "repository: y", "flow mapping, plain");
+    check_subst(t, 0, "image.repository", "w", "repository: x", "repository: w", "flow mapping, plain");
     check_subst(t, 0, "tags.1", "c", "[a, b]", "[a, c]", "flow sequence");
     check_subst(t, 0, "tags.0", "x, y", "[a, b]", "['x, y', b]", "flow sequence: ',' forces quotes");
     check_subst(t, 0, "image.repository", "reg:5000/x", "repository: x", "repository: 'reg:5000/x'",
@@ -409,6 +407,97 @@ static void test_paths(void)
               "alias of an undefined anchor");
     check_err(t, 0, "flow.bare", "v", "path 'flow.bare': the empty value at line 16 has no place to write to; add a value by hand",
               "implicit flow value refused");
+}
+
+/* The type rules, one row per example: how it resolves under YAML 1.1 and
+ * 1.2, and what set writes for it over a plain string. */
+static void test_types(void)
+{
+    static const struct { const char *v, *t11, *t12; } res[] = {
+        {"yes", "bool", "str"}, {"No", "bool", "str"}, {"ON", "bool", "str"}, {"off", "bool", "str"},
+        {"y", "bool", "str"}, {"N", "bool", "str"}, {"yEs", "bool", "str"}, {"true", "bool", "bool"},
+        {"False", "bool", "bool"}, {"TRUE", "bool", "bool"},
+        {"null", "null", "null"}, {"~", "null", "null"}, {"", "null", "null"}, {"NuLl", "null", "null"},
+        {"012", "int", "int"}, {"0o12", "str", "int"}, {"0x1F", "int", "int"}, {"0b101", "int", "str"},
+        {"1_000", "int", "str"}, {"-42", "int", "int"}, {"+0", "int", "int"}, {"22:22", "int", "str"},
+        {"1.20", "float", "float"}, {"1e3", "str", "float"}, {"1.0e+3", "float", "float"},
+        {".inf", "float", "float"}, {"-.Inf", "float", "float"}, {".NaN", "float", "float"},
+        {".5", "float", "float"}, {"1.", "float", "float"}, {"190:20:30.15", "float", "str"},
+        {"2024-01-01", "timestamp", "str"}, {"2024-01-01T10:00:00Z", "timestamp", "str"},
+        {"2001-12-14 21:59:43.10 -5", "timestamp", "str"}, {"<<", "merge", "str"}, {"=", "value", "str"},
+        /* their string counterparts */
+        {"0.1.18", "str", "str"}, {"1.2.3", "str", "str"}, {"v1.20", "str", "str"}, {"abc", "str", "str"},
+        {".", "str", "str"}, {"yes please", "str", "str"}, {"offline", "str", "str"},
+        {"nullable", "str", "str"}, {"0o8", "str", "str"}, {"0x", "str", "str"}, {"1e", "str", "str"},
+        {"2024-1-1", "str", "str"}, {"2024-01-01x", "str", "str"}, {"nan", "str", "str"},
+        {"inf", "str", "str"}, {"e3", "str", "str"}, {"--1", "str", "str"}, {"+", "str", "str"},
+        {"1.2e", "str", "str"}, {"12:60", "str", "str"},
+    };
+    for (size_t i = 0; i < sizeof res / sizeof *res; i++) {
+        is_str(ix_yaml_resolve(res[i].v, 11), res[i].t11, "resolve 1.1: '%s'", res[i].v);
+        is_str(ix_yaml_resolve(res[i].v, 12), res[i].t12, "resolve 1.2: '%s'", res[i].v);
+        /* over a plain string, a non-string in either schema is quoted */
+        ix_buf want = IX_BUF_INIT, name = IX_BUF_INIT;
+        int str = strcmp(res[i].t11, "str") == 0 && strcmp(res[i].t12, "str") == 0;
+        ix_buf_printf(&want, str ? "k: %s\n" : "k: \"%s\"\n", res[i].v);
+        ix_buf_printf(&name, "over a plain string: '%s'", res[i].v);
+        check_set("k: abc\n", 0, "k", res[i].v, want.data, name.data);
+        ix_buf_free(&want);
+        ix_buf_free(&name);
+    }
+
+    static const struct { const char *in, *v, *out, *name; } set_rows[] = {
+        {"tag: \"1.19\"\n", "1.20", "tag: \"1.20\"\n", "HelmRelease tag: double quotes kept"},
+        {"tag: '1.19'\n", "1.20", "tag: '1.20'\n", "single quotes kept"},
+        {"tag: v1\n", "1.20", "tag: \"1.20\"\n", "plain string gets double quotes"},
+        {"tag: v1 # c\n", "2024-01-01", "tag: \"2024-01-01\" # c\n", "comment kept"},
+        {"m: {tag: a}\n", "yes", "m: {tag: \"yes\"}\n", "inside a flow mapping"},
+        {"k: !!str a\n", "yes", "k: !!str yes\n", "an explicit !!str decides the type"},
+        /* a plain non-string stays plain for a value of its kind */
+        {"replicas: 3\n", "4", "replicas: 4\n", "int stays int"},
+        {"enabled: yes\n", "no", "enabled: no\n", "1.1 bool stays bool"},
+        {"enabled: true\n", "false", "enabled: false\n", "bool stays bool"},
+        {"ratio: 1.20\n", "1.21", "ratio: 1.21\n", "float stays float"},
+        {"mode: 0644\n", "0755", "mode: 0755\n", "octal stays octal"},
+        {"day: 2024-01-01\n", "2025-02-03", "day: 2025-02-03\n", "timestamp stays timestamp"},
+        {"x: ~\n", "null", "x: null\n", "null stays null"},
+        {"replicas: 3\n", "abc", "replicas: abc\n", "another kind: written as by hand"},
+    };
+    for (size_t i = 0; i < sizeof set_rows / sizeof *set_rows; i++) {
+        /* the path is the first key, or m.tag for the flow row */
+        char *key = ix_xstrndup(set_rows[i].in, strcspn(set_rows[i].in, ":"));
+        check_set(set_rows[i].in, 0, strcmp(key, "m") == 0 ? "m.tag" : key, set_rows[i].v, set_rows[i].out,
+                  set_rows[i].name);
+        free(key);
+    }
+}
+
+/* An explicit tag the new value cannot satisfy is refused, naming line:col. */
+static void test_tags(void)
+{
+    static const struct { const char *in, *v; int ok; } rows[] = {
+        {"n: !!int 3\n", "abc", 0},          {"n: !!int 3\n", "0x1F", 1},
+        {"n: !!int 3\n", "1_000", 1},        {"n: !!int 3\n", "1.5", 0},
+        {"n: !!bool yes\n", "maybe", 0},     {"n: !!bool yes\n", "no", 1},
+        {"n: !!float 1.5\n", "2", 1},        {"n: !!float 1.5\n", "x", 0},
+        {"n: !!binary aGVsbG8=\n", "not base64!", 0}, {"n: !!binary aGVsbG8=\n", "d29ybGQ=", 1},
+        {"n: !!binary aGVsbG8=\n", "d29ybG=Q", 0},    {"n: !!binary aGVsbG8=\n", "abc", 0},
+        {"n: !!timestamp 2024-01-01\n", "soon", 0},   {"n: !!timestamp 2024-01-01\n", "2025-01-01", 1},
+        {"n: !!null ~\n", "x", 0},           {"n: !<tag:yaml.org,2002:int> 3\n", "abc", 0},
+        {"n: !local 3\n", "abc", 1},         {"n: !!str 3\n", "abc", 1},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+        char *got = set(rows[i].in, 0, "n", rows[i].v);
+        ok(rows[i].ok == (strncmp(got, "ERROR: ", 7) != 0), "tag: '%s' over %.*s: %s (%s)", rows[i].v,
+           (int)strlen(rows[i].in) - 1, rows[i].in, rows[i].ok ? "written" : "refused", got);
+        free(got);
+    }
+    check_err("a: 1\nn:  !!int 3 # count\n", 0, "n", "abc",
+              "2:11: path 'n': the scalar is tagged !!int and the new value is not one; refusing",
+              "!!int with a non-integer names line:col");
+    check_err("a: 1\nn: !!bool\n  yes\n", 0, "n", "maybe",
+              "3:3: path 'n': the scalar is tagged !!bool and the new value is not one; refusing",
+              "!!bool value on the next line");
 }
 
 static void test_errors(void)
@@ -496,5 +585,7 @@ int main(void)
     test_multiline();
     test_paths();
     test_errors();
+    test_types();
+    test_tags();
     return tap_done();
 }
