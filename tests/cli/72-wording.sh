@@ -68,6 +68,40 @@ ix run "$E/tasks/active/TASK-721.md" --only 4 --json -q
 ok "run for real: the negation's command did not run" test ! -e "$T/nobody"
 is "$(jq -r '.criteria[3].state' <<<"$out")" remaining "... and it is not ticked"
 
+# Reworded negations, strikes, conditions and blocked markers never run
+# (findings 1-3, 12); the control shows the same command would.
+cat >"$E/tasks/active/TASK-722.md" <<MD
+---
+id: TASK-722
+title: Never run
+---
+## Acceptance Criteria
+- [ ] Run \`touch $T/control\`
+- [ ] **Do not**: run \`touch $T/t-label\`
+- [ ] **DO NOT RUN**: Create marker \`touch $T/t-caps\`
+- [ ] Please do not run \`touch $T/t-please\`
+- [ ] Dо not run \`touch $T/t-cyrillic\`
+- [ ] Do not run \`touch $T/t-nbsp\`
+- [ ] **~~Run \`touch $T/t-strike\`~~**
+- [ ] Run \`touch $T/t-late\` ~~(cancelled, do not run)~~
+- [ ] <del>Run \`touch $T/t-del\`</del>
+- [ ] If the backup failed, restore it: \`touch $T/t-if\`
+- [ ] After security approval, run \`touch $T/t-approval\`
+- [ ] Run \`touch $T/t-blocked\` (blocked: waiting for approval)
+- [ ] Run \`touch $T/t-hold\` — ON HOLD until INFRA-12
+MD
+ix run "$E/tasks/active/TASK-722.md" --json -q
+ok "the control ran" test -e "$T/control"
+is "$(cd "$T" && ls t-* 2>/dev/null)" "" "no negation, strike, condition or blocked criterion ran"
+is "$(jq -r '[.criteria[1:][]|.state]|unique|join(",")' <<<"$out")" remaining "... and none is ticked"
+is "$(jq -r '[.criteria[11,12]|.reason]|join("|")' <<<"$out")" \
+    "Blocked: waiting for approval|Blocked: on hold until INFRA-12" "blocked in any case, on hold: reported as blocked"
+like "$(jq -r '.criteria[9].reason' <<<"$out")" "a condition a person must judge" "a condition needs a person"
+printf -- '---\nid: TASK-723\ntitle: b\n---\n## Acceptance Criteria\n- [ ] Verify blocked_by is empty\n' \
+    >"$E/tasks/active/TASK-723.md"
+ix run "$E/tasks/active/TASK-723.md" --dry-run --json -q
+is "$(jq -r '.criteria[0].blocked' <<<"$out")" false "blocked_by is a word, not a blocked marker"
+
 # The fixture lists every criterion of the corpus.
 for f in "$CORPUS"/*.md; do
     case $f in */README.md) continue ;; esac
