@@ -37,6 +37,12 @@ M.conditions = {
   "blocked on", "blocked by", "on hold", "waiting for", "waiting on", "pending",
 }
 
+-- Conditions wherever they stand: "Run ... only if approved".
+M.conditions_anywhere = {
+  "only if", "only when", "only after", "only once", "unless", "on hold", "pending approval",
+  "waiting for approval", "after approval", "once approved", "if approved",
+}
+
 -- "After ... approval, run ...", "Once ... approved, ...".
 M.approvals = { after = true, once = true }
 M.approval_words = { "approval", "approved", "approves", "sign-off", "signoff", "signed", "ok'd" }
@@ -174,7 +180,13 @@ local function fold_text(text)
   local t = fold(text)
   if not t then return nil end
   t = t:gsub("%[([^%]]*)%]%b()", "%1") -- a link reads as its text
-  return t
+  -- Character references as the renderer shows them ("Do&nbsp;not").
+  local named = { nbsp = " ", amp = "&", lt = "<", gt = ">", quot = '"', apos = "'", shy = "" }
+  local function ref(n) return utf8.char(n and n <= 0x10FFFF and n or 0xFFFD) end
+  t = t:gsub("&#[xX](%x%x?%x?%x?%x?%x?);", function(h) return ref(tonumber(h, 16)) end)
+  t = t:gsub("&#(%d%d?%d?%d?%d?%d?%d?);", function(d) return ref(tonumber(d)) end)
+  t = t:gsub("&(%a+);", function(n) return named[n:lower()] end)
+  return fold(t) -- a reference can spell a character again ("&#1086;")
 end
 
 -- The kind of criterion TEXT and a short reason naming the words that decided it.
@@ -202,6 +214,12 @@ function M.kind(text)
   if not o and M.approvals[words[1]] then
     for _, a in ipairs(M.approval_words) do
       if (" " .. phrase .. " "):find(" " .. a .. " ", 1, true) then o = words[1] .. " ... " .. a end
+    end
+  end
+  if not o then
+    local f = flat(text)
+    for _, c in ipairs(M.conditions_anywhere) do
+      if f:find(" " .. c .. " ", 1, true) then o = c break end
     end
   end
   if o then return "negation", ("'%s ...' is a condition a person must judge: never run"):format(o) end

@@ -210,14 +210,14 @@ end
 -- checked criterion still holds, through the rule's check function (or its
 -- run, for read-only handlers such as verify).
 function M.dispatch(c, mode)
+  if mode ~= "check" then -- first: "(blocked: waiting for approval)" is a marker, not a condition
+    local why = blocked(c)
+    if why then return { blocked = true, reason = why } end
+  end
   local classified, why = classify.kind(c.text)
   if classified == "negation" then -- "Make sure nobody runs ...": never run
     if mode == "check" then return { unverifiable = true, kind = classified, reason = "needs a person: " .. why } end
     return { done = false, kind = classified, reason = "needs a person: " .. why }
-  end
-  if mode ~= "check" then
-    local why = blocked(c)
-    if why then return { blocked = true, reason = why } end
   end
   local pick = choose(c)
   if not pick then
