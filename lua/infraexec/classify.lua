@@ -15,6 +15,38 @@ M.negations = {
   "do not", "don't", "don’t", "dont", "never", "nobody", "no one", "must not", "avoid",
 }
 
+-- Phrases that forbid wherever they stand, the bold label included
+-- ("Please do not run ...", "**Never**: ...").  Those marked `true` forbid
+-- only with a word after them ("... others don't" reports, not forbids).
+M.forbidding = {
+  ["do not"] = true, ["don't"] = true, ["dont"] = true, ["donot"] = true, ["never"] = true,
+  ["must not"] = true, ["mustn't"] = true, ["should not"] = true, ["shouldn't"] = true,
+  ["shall not"] = true, ["shan't"] = true,
+  ["under no circumstances"] = false, ["refrain from"] = false, ["forbidden"] = false,
+  ["prohibited"] = false, ["avoid running"] = false, ["nothing should"] = false,
+  ["make sure nothing"] = false, ["make sure nobody"] = false, ["make sure no one"] = false,
+  ["ensure nobody"] = false, ["ensure nothing"] = false, ["ensure no one"] = false,
+  ["ensure never"] = false, ["not be run"] = false, ["not be executed"] = false,
+  ["not be applied"] = false,
+}
+
+-- Openings that make the criterion wait on something a person judges:
+-- never run, whatever follows ("If the backup failed, restore it: ...").
+M.conditions = {
+  "if", "only if", "only in", "only when", "only after", "only once", "unless", "when",
+  "blocked on", "blocked by", "on hold", "waiting for", "waiting on", "pending",
+}
+
+-- Conditions wherever they stand: "Run ... only if approved".
+M.conditions_anywhere = {
+  "only if", "only when", "only after", "only once", "unless", "on hold", "pending approval",
+  "waiting for approval", "after approval", "once approved", "if approved",
+}
+
+-- "After ... approval, run ...", "Once ... approved, ...".
+M.approvals = { after = true, once = true }
+M.approval_words = { "approval", "approved", "approves", "sign-off", "signoff", "signed", "ok'd" }
+
 -- Openings of a check on the world (anything else without an action verb
 -- first is a statement, which is an assertion too).
 M.assertions = {
@@ -51,6 +83,16 @@ M.claims = {
   "ok",
 }
 
+-- Words stating a result or state wherever they stand after the verb:
+-- "Build and tests pass", "Backup verified", "Run verification: all pods
+-- healthy" claim, they do not ask.  Notes in parentheses and after a dash
+-- are the writer's status ("(COMPLETED ✅)") and do not count.
+M.states = {
+  "pass", "passes", "passing", "passed", "complete", "completed", "verified", "deployed",
+  "healthy", "ready", "running", "succeeded", "succeeds", "works", "done", "green", "available",
+  "up to date", "up-to-date",
+}
+
 local function set_of(list)
   local s = {}
   for _, v in ipairs(list) do s[v] = true end
@@ -65,18 +107,122 @@ local function opening(phrase, list)
   return nil
 end
 
+-- ---- the text as a careful reader sees it ----
+
+-- Look-alike letters (Cyrillic, Greek) to their Latin twins.
+local LOOKALIKE = {
+  [0x0430] = "a", [0x0435] = "e", [0x043E] = "o", [0x0440] = "p", [0x0441] = "c", [0x0443] = "y",
+  [0x0445] = "x", [0x0456] = "i", [0x0458] = "j", [0x0455] = "s", [0x04BB] = "h", [0x0501] = "d",
+  [0x0410] = "A", [0x0412] = "B", [0x0415] = "E", [0x041A] = "K", [0x041C] = "M", [0x041D] = "H",
+  [0x041E] = "O", [0x0420] = "P", [0x0421] = "C", [0x0422] = "T", [0x0425] = "X", [0x0406] = "I",
+  [0x0408] = "J", [0x0405] = "S",
+  [0x03BF] = "o", [0x03B1] = "a", [0x03B5] = "e", [0x03B9] = "i", [0x03BD] = "v", [0x03C1] = "p",
+  [0x0391] = "A", [0x0392] = "B", [0x0395] = "E", [0x0397] = "H", [0x0399] = "I", [0x039A] = "K",
+  [0x039C] = "M", [0x039D] = "N", [0x039F] = "O", [0x03A1] = "P", [0x03A4] = "T", [0x03A7] = "X",
+  [0x03A5] = "Y", [0x0396] = "Z",
+  [0x2018] = "'", [0x2019] = "'", [0x201B] = "'", [0x02BC] = "'", [0x2032] = "'", [0xFF07] = "'",
+}
+
+-- TEXT folded the way NFKC and the eye do: look-alikes to Latin, odd
+-- spaces to a space, invisible characters and combining marks dropped,
+-- full-width and mathematical letters to ASCII.  nil for invalid UTF-8.
+local function fold(text)
+  if not utf8.len(text) then return nil end
+  local out = {}
+  for _, cp in utf8.codes(text) do
+    local ch
+    if cp < 0x80 then ch = string.char(cp)
+    elseif LOOKALIKE[cp] then ch = LOOKALIKE[cp]
+    elseif cp == 0xA0 or cp == 0x1680 or (cp >= 0x2000 and cp <= 0x200A) or cp == 0x2028
+      or cp == 0x2029 or cp == 0x202F or cp == 0x205F or cp == 0x3000 then ch = " "
+    elseif cp == 0xAD or cp == 0x34F or cp == 0x180E or (cp >= 0x200B and cp <= 0x200F)
+      or (cp >= 0x2060 and cp <= 0x2064) or cp == 0xFEFF or (cp >= 0x0300 and cp <= 0x036F)
+      or (cp >= 0xFE00 and cp <= 0xFE0F) then ch = ""
+    elseif cp >= 0xFF01 and cp <= 0xFF5E then ch = string.char(cp - 0xFEE0)
+    elseif cp >= 0x1D400 and cp <= 0x1D6A3 then
+      local k = (cp - 0x1D400) % 52
+      ch = string.char(k < 26 and 65 + k or 97 + k - 26)
+    else ch = utf8.char(cp) end
+    out[#out + 1] = ch
+  end
+  return table.concat(out)
+end
+
+-- The words of TEXT as one lower-case string " a b c ", markup and
+-- punctuation gone (an apostrophe stays: "don't").
+local function flat(text)
+  return " " .. text:lower():gsub("[^%w']+", " "):gsub("%s+", " "):gsub("^ ", ""):gsub(" $", "") .. " "
+end
+
+-- The forbidding phrase in TEXT, if any.
+local function forbidding(text)
+  local f = flat(text)
+  local keys = {}
+  for k in pairs(M.forbidding) do keys[#keys + 1] = k end
+  table.sort(keys)
+  for _, k in ipairs(keys) do
+    local at = f:find(" " .. k .. " ", 1, true)
+    if at and (not M.forbidding[k] or f:sub(at + #k + 2):find("%w")) then return k end
+  end
+  return nil
+end
+
+-- Struck-through text anywhere: GFM ~~..~~ or ~..~ (not inside a code
+-- span: "~/.secrets" is a path), or HTML <del>, <s>, <strike>.
+local function struck(text)
+  local bare = text:gsub("`[^`]*`", "x")
+  if bare:find("~~.-~~") or bare:find("~[^~%s]~") or bare:find("~[^~%s][^~]-[^~%s]~") then return true end
+  local low = text:lower()
+  return low:find("<%s*del[%s>]") or low:find("<%s*s%s*>") or low:find("<%s*strike[%s>]") or false
+end
+
+local function fold_text(text)
+  local t = fold(text)
+  if not t then return nil end
+  t = t:gsub("%[([^%]]*)%]%b()", "%1") -- a link reads as its text
+  -- Character references as the renderer shows them ("Do&nbsp;not").
+  local named = { nbsp = " ", amp = "&", lt = "<", gt = ">", quot = '"', apos = "'", shy = "" }
+  local function ref(n) return utf8.char(n and n <= 0x10FFFF and n or 0xFFFD) end
+  t = t:gsub("&#[xX](%x%x?%x?%x?%x?%x?);", function(h) return ref(tonumber(h, 16)) end)
+  t = t:gsub("&#(%d%d?%d?%d?%d?%d?%d?);", function(d) return ref(tonumber(d)) end)
+  t = t:gsub("&(%a+);", function(n) return named[n:lower()] end)
+  return fold(t) -- a reference can spell a character again ("&#1086;")
+end
+
 -- The kind of criterion TEXT and a short reason naming the words that decided it.
 function M.kind(text)
-  if text:match("^%s*~~.-~~") then
+  local t = fold_text(text)
+  if not t then return "negation", "not valid UTF-8: a person reads it, never run" end
+  if struck(t) then
     return "negation", "struck through: removed from scope, never run"
   end
+  -- A comment's text is read both ways: hidden (the reader skips it) and
+  -- shown (the source's reader sees it).
+  for _, v in ipairs({ (t:gsub("<!%-%-.-%-%->", "")), (t:gsub("<!%-%-(.-)%-%->", " %1 ")) }) do
+    local f = forbidding(v)
+    if f then return "negation", ("'%s ...' forbids something: never run"):format(f) end
+  end
+  text = t:gsub("<!%-%-.-%-%->", "")
   local words = {}
-  for _, t in ipairs(wording.words(text)) do
-    if not t.boundary then words[#words + 1] = t.low end
+  for _, w in ipairs(wording.words(text)) do
+    if not w.boundary then words[#words + 1] = w.low end
   end
   local phrase = table.concat(words, " ")
   local o = opening(phrase, M.negations)
   if o then return "negation", ("'%s ...' forbids something: never run"):format(o) end
+  o = opening(phrase, M.conditions)
+  if not o and M.approvals[words[1]] then
+    for _, a in ipairs(M.approval_words) do
+      if (" " .. phrase .. " "):find(" " .. a .. " ", 1, true) then o = words[1] .. " ... " .. a end
+    end
+  end
+  if not o then
+    local f = flat(text)
+    for _, c in ipairs(M.conditions_anywhere) do
+      if f:find(" " .. c .. " ", 1, true) then o = c break end
+    end
+  end
+  if o then return "negation", ("'%s ...' is a condition a person must judge: never run"):format(o) end
   o = opening(phrase, M.assertions)
   if o then return "assertion", ("'%s ...' checks how the world is"):format(o) end
   local adverbs, claims = set_of(M.adverbs), set_of(M.claims)
@@ -85,9 +231,21 @@ function M.kind(text)
   local rest = table.concat(words, " ", i)
   o = opening(rest, M.actions)
   if o then
-    local after = words[i + select(2, o:gsub(" ", "")) + 1]
+    local n = select(2, o:gsub(" ", "")) + 1
+    local after = words[i + n]
     if after and claims[after] then
       return "assertion", ("'%s %s' states a result"):format(o, after)
+    end
+    -- The words after the verb, notes aside: code, "(...)", "- ..." / "— ...".
+    local body = text:gsub("`[^`]*`", " "):gsub("%b()", " ")
+    body = (" " .. body .. " "):gsub("%s[%-–—]+%s.*$", " ")
+    local fb, fo = flat(body), flat(o)
+    local _, e = fb:find(fo, 1, true)
+    local tail = e and fb:sub(e) or fb
+    for _, s in ipairs(M.states) do
+      if tail:find(" " .. s .. " ", 1, true) then
+        return "assertion", ("'%s ... %s' states a result"):format(o, s)
+      end
     end
     return "action", ("'%s ...' asks for a change"):format(o)
   end

@@ -125,10 +125,25 @@ local function reason_of(err, rule)
   return err
 end
 
--- Criteria the task file marks BLOCKED are reported, not run.
+-- Criteria the task file marks blocked or on hold are reported, not run.
+-- A marker is BLOCKED in capitals, or "blocked" in any case shaped as one
+-- ("(blocked: ...)", "blocked: ...", "— blocked"); "on hold" anywhere.  A
+-- word like blocked_by is no marker.
+local BLOCK_MARKS = {
+  "%f[%w_]blocked%s*:", "%(%s*blocked%f[^%w_]", "%s%-+%s*blocked%f[^%w_]",
+  "—%s*blocked%f[^%w_]", "–%s*blocked%f[^%w_]", "%f[%w_]on%s+hold%f[^%w_]",
+}
+
 local function blocked(c)
-  if not c.text:match("%f[%w]BLOCKED%f[%W]") then return nil end
-  local why = c.text:match("BLOCKED%s*[:%-]?%s*(.-)%)?$")
+  local s, e = c.text:find("%f[%w_]BLOCKED%f[^%w_]")
+  local low = c.text:lower()
+  for _, p in ipairs(BLOCK_MARKS) do
+    if s then break end
+    s, e = low:find(p)
+  end
+  if not s then return nil end
+  local why = c.text:sub(e + 1):match("^[%s:%-]*(.-)%)?%s*$")
+  if low:sub(s, e):find("hold", 1, true) then why = ("on hold " .. why):gsub("%s+$", "") end
   return "Blocked: " .. ((why and why ~= "") and why or c.text)
 end
 
@@ -195,14 +210,14 @@ end
 -- checked criterion still holds, through the rule's check function (or its
 -- run, for read-only handlers such as verify).
 function M.dispatch(c, mode)
+  if mode ~= "check" then -- first: "(blocked: waiting for approval)" is a marker, not a condition
+    local why = blocked(c)
+    if why then return { blocked = true, reason = why } end
+  end
   local classified, why = classify.kind(c.text)
   if classified == "negation" then -- "Make sure nobody runs ...": never run
     if mode == "check" then return { unverifiable = true, kind = classified, reason = "needs a person: " .. why } end
     return { done = false, kind = classified, reason = "needs a person: " .. why }
-  end
-  if mode ~= "check" then
-    local why = blocked(c)
-    if why then return { blocked = true, reason = why } end
   end
   local pick = choose(c)
   if not pick then

@@ -8,12 +8,9 @@ export IX_ROOT
 W=$T/ws
 mkdir -p "$W/tasks/active" "$W/handlers"
 printf 'return { rules = {}, labels = { luatest = "luatest" }, always = {} }\n' >"$W/handlers/types.lua"
-# The sandbox loads code only from handler directories: the Lua tests go in
-# a subdirectory of the workspace's (not searched for handlers itself).
-mkdir -p "$W/handlers/lua-tests"
-cp "$IX_ROOT"/tests/lua/*.lua "$W/handlers/lua-tests/"
-printf 'return loadfile(require("infraexec").task().workspace .. "/handlers/lua-tests/harness.lua")()\n' \
-    >"$W/handlers/luatest.lua"
+mkdir -p "$W/handlers/luatest"
+cp "$IX_ROOT"/tests/lua/*.lua "$W/handlers/luatest/"
+printf 'return loadfile("%s/harness.lua")("%s", "%s")\n' "$W/handlers/luatest" "$W/handlers/luatest" "$IX_ROOT" >"$W/handlers/luatest.lua"
 cat >"$W/tasks/active/TASK-720.md" <<'MD'
 ---
 id: TASK-720
@@ -26,11 +23,9 @@ labels: [luatest]
 MD
 ix run "$W/tasks/active/TASK-720.md" --dry-run --json -q
 for i in 0 1; do
-    why=$(jq -r ".criteria[$i].reason" <<<"$out")
-    case $why in
-    "0 of "[1-9]*" failed"*) _result 1 "$(jq -r ".criteria[$i].text" <<<"$out"): all passed ($why)" ;;
-    *) _result 0 "$(jq -r ".criteria[$i].text" <<<"$out"): all passed"; echo "#   $why $err" | head -5 ;;
-    esac
+    # "0 of N failed" with N > 0: a harness that ran nothing fails here.
+    is "$(jq -r ".criteria[$i].reason" <<<"$out" | grep -c '^0 of [1-9][0-9]* failed$')" 1 \
+        "$(jq -r ".criteria[$i].text" <<<"$out"): all passed"
 done
 # Each Lua check as its own TAP line.
 while IFS= read -r line; do
@@ -72,6 +67,40 @@ is "$(jq -r '.criteria[3].commands|length' <<<"$out")" 0 "... and no command is 
 ix run "$E/tasks/active/TASK-721.md" --only 4 --json -q
 ok "run for real: the negation's command did not run" test ! -e "$T/nobody"
 is "$(jq -r '.criteria[3].state' <<<"$out")" remaining "... and it is not ticked"
+
+# Reworded negations, strikes, conditions and blocked markers never run
+# (findings 1-3, 12); the control shows the same command would.
+cat >"$E/tasks/active/TASK-722.md" <<MD
+---
+id: TASK-722
+title: Never run
+---
+## Acceptance Criteria
+- [ ] Run \`touch $T/control\`
+- [ ] **Do not**: run \`touch $T/t-label\`
+- [ ] **DO NOT RUN**: Create marker \`touch $T/t-caps\`
+- [ ] Please do not run \`touch $T/t-please\`
+- [ ] Dо not run \`touch $T/t-cyrillic\`
+- [ ] Do not run \`touch $T/t-nbsp\`
+- [ ] **~~Run \`touch $T/t-strike\`~~**
+- [ ] Run \`touch $T/t-late\` ~~(cancelled, do not run)~~
+- [ ] <del>Run \`touch $T/t-del\`</del>
+- [ ] If the backup failed, restore it: \`touch $T/t-if\`
+- [ ] After security approval, run \`touch $T/t-approval\`
+- [ ] Run \`touch $T/t-blocked\` (blocked: waiting for approval)
+- [ ] Run \`touch $T/t-hold\` — ON HOLD until INFRA-12
+MD
+ix run "$E/tasks/active/TASK-722.md" --json -q
+ok "the control ran" test -e "$T/control"
+is "$(cd "$T" && ls t-* 2>/dev/null)" "" "no negation, strike, condition or blocked criterion ran"
+is "$(jq -r '[.criteria[1:][]|.state]|unique|join(",")' <<<"$out")" remaining "... and none is ticked"
+is "$(jq -r '[.criteria[11,12]|.reason]|join("|")' <<<"$out")" \
+    "Blocked: waiting for approval|Blocked: on hold until INFRA-12" "blocked in any case, on hold: reported as blocked"
+like "$(jq -r '.criteria[9].reason' <<<"$out")" "a condition a person must judge" "a condition needs a person"
+printf -- '---\nid: TASK-723\ntitle: b\n---\n## Acceptance Criteria\n- [ ] Verify blocked_by is empty\n' \
+    >"$E/tasks/active/TASK-723.md"
+ix run "$E/tasks/active/TASK-723.md" --dry-run --json -q
+is "$(jq -r '.criteria[0].blocked' <<<"$out")" false "blocked_by is a word, not a blocked marker"
 
 # The fixture lists every criterion of the corpus.
 for f in "$CORPUS"/*.md; do

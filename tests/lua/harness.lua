@@ -2,15 +2,13 @@
 -- sandbox handlers get), as the rule of a throwaway handler: each criterion
 -- "Run test_x.lua" loads that file and calls it with a TAP reporter.
 -- Results go to stderr as "infraexec: lua: ok - ..." lines, which
--- tests/cli/72-wording.sh turns into its TAP output.
--- The test files are copied under the workspace's handlers/lua-tests/: the
--- sandbox loads code only from handler directories, and a subdirectory is
--- not itself searched for handlers.
-local ix = require "infraexec"
-local root = ix.getenv("IX_ROOT")
+-- tests/cli/72-wording.sh turns into its TAP output.  Called with DIR, a
+-- copy of tests/lua under the workspace's handlers (loadfile reads only the
+-- handler and Lua search path), and ROOT, the checkout.
+local dir, root = ...
 
 local function run_file(_, file)
-  local chunk, err = loadfile(ix.task().workspace .. "/handlers/lua-tests/" .. file, "t")
+  local chunk, err = loadfile(dir .. "/" .. file, "t")
   if not chunk then error(err, 0) end
   local failed, n = 0, 0
   local t = {}
