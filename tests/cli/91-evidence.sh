@@ -160,6 +160,21 @@ run_json TASK-305
 is "$(ticked)" "1,2,3" "friendly cluster: all three ticked"
 is "$(jq -r '.criteria[1].evidence[0].seen' <<<"$out")" "none of 2 pods" "... with what was seen"
 
+# A HelmRelease whose Ready=True speaks of an older spec is not Ready (F11),
+# through the verify rule and through `kubectl get hr`; its current twin is.
+standin_helmrelease "$api" ffl --ns ffl --ready true --generation 9 --observed 3
+task TASK-309 verification "All HelmReleases are ready" "All HelmReleases are ready: \`kubectl get hr -A\`"
+run_json TASK-309
+is "$(ticked)" "" "stale HelmRelease (generation 9, observed 3, Ready=True): not ticked"
+like "$(jq -r '.criteria[0].reason' <<<"$out")" "ffl/ffl: Ready=True for generation 3, spec is generation 9" \
+    "verify rule: the reason names the generations seen"
+like "$(jq -r '.criteria[1].reason' <<<"$out")" "ffl/ffl: Ready=True for generation 3, spec is generation 9" \
+    "kubectl get hr: the reason names the generations seen"
+standin_helmrelease "$api" ffl --ns ffl --ready true --generation 9 --observed 9
+sed -i 's/^- \[x\]/- [ ]/' "$lab/tasks/active/TASK-309.md"
+run_json TASK-309
+is "$(ticked)" "1,2" "generation == observedGeneration, Ready=True: ticked"
+
 # ---- HTTP health through infraexec's own client: 503 is not healthy ----
 hport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 python3 -c '
