@@ -5,6 +5,7 @@ local ix = require "infraexec"
 local ev = require "infraexec.evidence"
 local kube = require "infraexec.observe.kube"
 local project = require "infraexec.project"
+local readers = require "infraexec.readers"
 local registry = require "infraexec.registry"
 local reg = require "infraexec.observe.registry"
 
@@ -17,8 +18,32 @@ local function image_tags(c)
     return false, ("the criterion asks %s but infraexec.yaml's registry is %s"):format(
       host, tostring(registry.address()))
   end
+  -- Images the criterion names that the URL does not read: checking one
+  -- of them would tick a claim on the others unseen.
+  local prose = readers.prose(c.text):lower()
+  local base = image:match("([^/]+)$")
+  local others = {}
+  for _, p in pairs(ix.config().projects or {}) do
+    for _, other in ipairs(type(p) == "table" and p.images or {}) do
+      local b = other:match("([^/]+)$")
+      local named = prose:find("%f[%w]" .. b:lower():gsub("%p", "%%%0") .. "%f[^%w]")
+      if b ~= base and named then others[#others + 1] = other end
+    end
+  end
+  if #others > 0 then
+    return false, ("needs a person: the command reads less than the criterion claims (it names %s; "
+      .. "the URL reads only %s)"):format(table.concat(others, ", "), image)
+  end
+  -- Every version the criterion names must be a tag, and the task's one.
+  local versions = readers.versions(c.text)
   local version = project.version_for(image:match("^([^/]+)"))
-  return ev.verdict(reg.tags{ image = image, version = version })
+  local listed = false
+  for _, v in ipairs(versions) do listed = listed or v == version end
+  if version and not listed then versions[#versions + 1] = version end
+  if #versions == 0 then return ev.verdict(reg.tags{ image = image }) end
+  local out = {}
+  for _, v in ipairs(versions) do ev.add(out, reg.tags{ image = image, version = v }) end
+  return ev.verdict(out)
 end
 
 -- "Verify all images are in registry catalog": every configured image.
