@@ -283,10 +283,11 @@ end
 -- answer (2xx or any other) cannot show by itself.
 M.negative_words = { "not", "no longer", "never", "denied", "disabled", "decommissioned", "refused", "refuses",
                      "unavailable", "down", "fails", "without", "removed", "gone", "cannot", "isn't", "doesn't",
-                     "aren't", "won't", "can't", "no" }
+                     "aren't", "won't", "can't", "don't", "no", "none", "nobody", "forbidden", "blocked", "rejected",
+                     "unreachable", "offline", "deleted", "retired", "shut", "stopped", "closed", "deprecated" }
 
 local function negative(text)
-  local low = " " .. M.prose(text):lower():gsub("[^%w']+", " ") .. " "
+  local low = " " .. M.prose(text):lower():gsub("\u{2019}", "'"):gsub("[^%w']+", " ") .. " "
   for _, w in ipairs(M.negative_words) do
     if low:find(" " .. w .. " ", 1, true) then return w end
   end

@@ -198,6 +198,9 @@ narrow=(
     'All HelmReleases are ready in the staging namespace: upgraded to 0.1.18 `kubectl get hr -n staging`'
     "Verify images are in registry: version 0.1.18 \`curl -k https://$reg/v2/ffl/frontend/tags/list\`"
     "Verify the images are in the registry (backend and frontend at 0.1.18): \`curl -k https://$reg/v2/ffl/backend/tags/list\`"
+    "Anonymous pulls are forbidden: \`curl -sf https://$reg/v2/_catalog\`"
+    "The catalog isn’t public: \`curl -sf https://$reg/v2/_catalog\`"
+    'Sealed secrets show Synced: `kubectl get sealedsecrets -A ffl-env`'
 )
 task TASK-745 "${narrow[@]}"
 ix run TASK-745 --tasks-dir "$lab/tasks" --json -q
@@ -217,6 +220,10 @@ like "$(reason 7)" "the command reads less than the criterion claims (the criter
 like "$(reason 8)" "expected tag 0.1.18, saw tags 0.1.12" "verify rule: the version the criterion names must be a tag"
 like "$(reason 9)" "needs a person: the command reads less than the criterion claims (it names ffl/frontend; the URL reads only ffl/backend)" \
     "verify rule: an image the URL does not read: needs a person"
+like "$(reason 10)" '("forbidden")' "forbidden: needs a person"
+like "$(reason 11)" "(\"isn't\")" "a typographic apostrophe is still a negation"
+like "$(reason 12)" "the criterion speaks of all sealedsecrets.bitnami.com, the command reads only ffl-env)" \
+    "all sealed secrets read by one name: needs a person"
 # The true twins: the version is there, the URL answers.
 task TASK-746 "Registry has 0.1.12: \`curl -sf https://$reg/v2/ffl/frontend/tags/list\`" \
     "Verify images are in registry: version 0.1.18 \`curl -k https://$reg/v2/ffl/backend/tags/list\`" \
