@@ -296,8 +296,8 @@ end
 
 -- Why the query Q (from reader) reads less than TEXT claims, as "needs a
 -- person: ...", or nil.  The command decides what infraexec reads, the
--- text what it must show: a claim on all objects read through a selector
--- or by name, a version never compared, a refusal read as an answer.
+-- text what it must show: a claim on all objects read in one namespace,
+-- through a selector or by name, a version never compared, a refusal read as an answer.
 function M.beyond(text, q)
   if q.url then
     local w = negative(text)
@@ -314,6 +314,7 @@ function M.beyond(text, q)
     local claim = M.claim(text, q.kind)
     if claim and claim.every then
       local narrow = {}
+      if q.namespace and not claim.namespace then narrow[#narrow + 1] = "namespace " .. q.namespace end
       if q.selector then narrow[#narrow + 1] = "-l " .. q.selector end
       if #q.names > 0 then narrow[#narrow + 1] = "only " .. table.concat(q.names, ", ") end
       if #narrow > 0 then

@@ -201,6 +201,7 @@ narrow=(
     "Anonymous pulls are forbidden: \`curl -sf https://$reg/v2/_catalog\`"
     "The catalog isn’t public: \`curl -sf https://$reg/v2/_catalog\`"
     'Sealed secrets show Synced: `kubectl get sealedsecrets -A ffl-env`'
+    'All pods are ready: `kubectl get pods -n ffl`'
 )
 task TASK-745 "${narrow[@]}"
 ix run TASK-745 --tasks-dir "$lab/tasks" --json -q
@@ -224,6 +225,8 @@ like "$(reason 10)" '("forbidden")' "forbidden: needs a person"
 like "$(reason 11)" "(\"isn't\")" "a typographic apostrophe is still a negation"
 like "$(reason 12)" "the criterion speaks of all sealedsecrets.bitnami.com, the command reads only ffl-env)" \
     "all sealed secrets read by one name: needs a person"
+like "$(reason 13)" "the criterion speaks of all pods, the command reads namespace ffl)" \
+    "all pods read in one namespace: needs a person (its twin naming the namespace ticks above)"
 # The true twins: the version is there, the URL answers.
 task TASK-746 "Registry has 0.1.12: \`curl -sf https://$reg/v2/ffl/frontend/tags/list\`" \
     "Verify images are in registry: version 0.1.18 \`curl -k https://$reg/v2/ffl/backend/tags/list\`" \
