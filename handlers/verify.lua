@@ -9,6 +9,12 @@ local readers = require "infraexec.readers"
 local registry = require "infraexec.registry"
 local reg = require "infraexec.observe.registry"
 
+-- The reason for a claim naming VERSIONS that a rule does not compare.
+local function unread(versions)
+  return ("needs a person: the command reads less than the criterion claims (the criterion names %s; "
+    .. "infraexec checks one image version on pods, none on HelmReleases)"):format(table.concat(versions, ", "))
+end
+
 -- "Verify images (are) in registry: `curl -k https://HOST/v2/IMAGE/tags/list`"
 local function image_tags(c)
   local text = table.concat(c.code, " ") .. " " .. c.text
@@ -61,7 +67,9 @@ end
 local function pods(c)
   local workload = c.text:match("^%**([%w][%w%.%-]*)%** pods")
   if workload and workload:lower() == "all" then workload = nil end
-  return ev.verdict(kube.pods{ workload = workload })
+  local versions = readers.versions(c.text)
+  if #versions > 1 then return false, unread(versions) end
+  return ev.verdict(kube.pods{ workload = workload, version = versions[1] })
 end
 
 -- "No CrashLoopBackOff or CreateContainerConfigError pods": the reasons
@@ -72,7 +80,9 @@ local function no_backoff(c)
   return ev.verdict(kube.none_waiting{ reasons = reasons })
 end
 
-local function helmreleases()
+local function helmreleases(c)
+  local versions = readers.versions(c.text)
+  if #versions > 0 then return false, unread(versions) end
   return ev.verdict(kube.ready{ kind = kube.HELMRELEASES })
 end
 

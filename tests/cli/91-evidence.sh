@@ -175,6 +175,20 @@ sed -i 's/^- \[x\]/- [ ]/' "$lab/tasks/active/TASK-309.md"
 run_json TASK-309
 is "$(ticked)" "1,2" "generation == observedGeneration, Ready=True: ticked"
 
+# A version in the criterion is compared, or the criterion needs a person (F10).
+task TASK-310 verification "All HelmReleases are ready: upgraded to 0.1.18" \
+    "midwestmtg-backend pods running and healthy: version 0.1.18" \
+    "ffl-backend pods running and healthy: version 0.1.1" \
+    "ffl-backend pods running and healthy: version 0.1.18"
+run_json TASK-310
+is "$(ticked)" "4" "a version named: only the pods really at it are ticked"
+like "$(jq -r '.criteria[0].reason' <<<"$out")" \
+    "needs a person: the command reads less than the criterion claims (the criterion names 0.1.18;" \
+    "HelmReleases with a version the rule does not compare: needs a person"
+like "$(jq -r '.criteria[1].reason' <<<"$out")" "midwestmtg/midwestmtg-backend-6f8b: container" \
+    "pods not at the version: the image seen is named"
+like "$(jq -r '.criteria[2].reason' <<<"$out")" "runs $reg/ffl/backend:0.1.18" "0.1.1 is not 0.1.18's prefix"
+
 # ---- HTTP health through infraexec's own client: 503 is not healthy ----
 hport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 python3 -c '

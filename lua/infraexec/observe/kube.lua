@@ -74,7 +74,9 @@ local function pod_problem(pod, version)
     local waiting = cs.state and cs.state.waiting
     if waiting and waiting.reason then return waiting.reason end
     if not cs.ready then return "container " .. (cs.name or "?") .. " not ready" end
-    if version and not tostring(cs.image or ""):find(":" .. version, 1, true) then
+    -- The tag itself: ":0.1.1" is a prefix of ":0.1.18", not its version.
+    local tag = tostring(cs.image or ""):gsub("@.*$", ""):match(":([^:/]+)$")
+    if version and tag ~= version then
       return "container " .. (cs.name or "?") .. " runs " .. tostring(cs.image)
     end
   end
