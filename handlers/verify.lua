@@ -52,14 +52,17 @@ local function image_tags(c)
   return ev.verdict(out)
 end
 
--- "Verify all images are in registry catalog": every configured image.
-local function catalog()
+-- "Verify all images are in registry catalog": every configured image,
+-- at each version the criterion names.
+local function catalog(c)
   local images = {}
   for _, p in pairs(ix.config().projects or {}) do
     for _, image in ipairs(p.images or {}) do images[#images + 1] = image end
   end
   table.sort(images)
-  return ev.verdict(reg.catalog{ images = images })
+  local out = reg.catalog{ images = images }
+  for _, v in ipairs(readers.versions(c.text)) do ev.add(out, reg.images{ images = images, version = v }) end
+  return ev.verdict(out)
 end
 
 -- "All application pods running: `kubectl get pods -A`" (every pod), or

@@ -120,6 +120,13 @@ sed -i 's/^- \[x\]/- [ ]/' "$lab/tasks/active/TASK-304.md"
 ix run TASK-304 --tasks-dir "$lab/tasks" -q --only 4
 like "$out" "  - Evidence: looked at https://$reg/v2/_catalog?n=1000; expected ffl/backend, ffl/frontend; seen ffl/backend, ffl/frontend" \
     "Markdown: an Evidence line under the ticked criterion"
+# The catalog rule compares a version the criterion names (F10).
+task TASK-311 verification "Verify all images are in registry catalog: version 0.1.19 \`curl -k https://$reg/v2/_catalog\`" \
+    "Verify all images are in registry catalog: version 0.1.18 \`curl -k https://$reg/v2/_catalog\`"
+run_json TASK-311
+is "$(ticked)" "2" "catalog with a version: ticked only at the version the registry holds"
+like "$(jq -r '.criteria[0].reason' <<<"$out")" "ffl/backend/tags/list: expected tag 0.1.19, saw tags 0.1.18" \
+    "... the reason names the tags seen"
 
 # ---- the certificate: the file names the IP, but the registry does not serve it ----
 "$EX/registry.sh" stop "$lab"
