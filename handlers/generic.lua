@@ -43,11 +43,13 @@ end
 
 -- An assertion read by infraexec: the objects or the URL, checked.
 local function observe(c, q)
+  local beyond = readers.beyond(c.text, q)
+  if beyond then return false, beyond end
   if q.url then
     local s = registry.settings()
     local host = q.url:match("^https?://([^/]+)")
     local ours = host == s.address
-    return ev.verdict(http.health{ url = q.url, status = status_named(c.text),
+    return ev.verdict(http.health{ url = q.url, status = status_named(c.text), contains = readers.versions(c.text),
                                    ca = ours and s.ca or nil, insecure = ours and s.insecure_skip_verify == true })
   end
   local claim = readers.claim(c.text, q.kind)

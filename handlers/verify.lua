@@ -5,8 +5,15 @@ local ix = require "infraexec"
 local ev = require "infraexec.evidence"
 local kube = require "infraexec.observe.kube"
 local project = require "infraexec.project"
+local readers = require "infraexec.readers"
 local registry = require "infraexec.registry"
 local reg = require "infraexec.observe.registry"
+
+-- The reason for a claim naming VERSIONS that a rule does not compare.
+local function unread(versions)
+  return ("needs a person: the command reads less than the criterion claims (the criterion names %s; "
+    .. "infraexec checks one image version on pods, none on HelmReleases)"):format(table.concat(versions, ", "))
+end
 
 -- "Verify images (are) in registry: `curl -k https://HOST/v2/IMAGE/tags/list`"
 local function image_tags(c)
@@ -17,18 +24,45 @@ local function image_tags(c)
     return false, ("the criterion asks %s but infraexec.yaml's registry is %s"):format(
       host, tostring(registry.address()))
   end
+  -- Images the criterion names that the URL does not read: checking one
+  -- of them would tick a claim on the others unseen.
+  local prose = readers.prose(c.text):lower()
+  local base = image:match("([^/]+)$")
+  local others = {}
+  for _, p in pairs(ix.config().projects or {}) do
+    for _, other in ipairs(type(p) == "table" and p.images or {}) do
+      local b = other:match("([^/]+)$")
+      local named = prose:find("%f[%w]" .. b:lower():gsub("%p", "%%%0") .. "%f[^%w]")
+      if b ~= base and named then others[#others + 1] = other end
+    end
+  end
+  if #others > 0 then
+    return false, ("needs a person: the command reads less than the criterion claims (it names %s; "
+      .. "the URL reads only %s)"):format(table.concat(others, ", "), image)
+  end
+  -- Every version the criterion names must be a tag, and the task's one.
+  local versions = readers.versions(c.text)
   local version = project.version_for(image:match("^([^/]+)"))
-  return ev.verdict(reg.tags{ image = image, version = version })
+  local listed = false
+  for _, v in ipairs(versions) do listed = listed or v == version end
+  if version and not listed then versions[#versions + 1] = version end
+  if #versions == 0 then return ev.verdict(reg.tags{ image = image }) end
+  local out = {}
+  for _, v in ipairs(versions) do ev.add(out, reg.tags{ image = image, version = v }) end
+  return ev.verdict(out)
 end
 
--- "Verify all images are in registry catalog": every configured image.
-local function catalog()
+-- "Verify all images are in registry catalog": every configured image,
+-- at each version the criterion names.
+local function catalog(c)
   local images = {}
   for _, p in pairs(ix.config().projects or {}) do
     for _, image in ipairs(p.images or {}) do images[#images + 1] = image end
   end
   table.sort(images)
-  return ev.verdict(reg.catalog{ images = images })
+  local out = reg.catalog{ images = images }
+  for _, v in ipairs(readers.versions(c.text)) do ev.add(out, reg.images{ images = images, version = v }) end
+  return ev.verdict(out)
 end
 
 -- "All application pods running: `kubectl get pods -A`" (every pod), or
@@ -36,7 +70,9 @@ end
 local function pods(c)
   local workload = c.text:match("^%**([%w][%w%.%-]*)%** pods")
   if workload and workload:lower() == "all" then workload = nil end
-  return ev.verdict(kube.pods{ workload = workload })
+  local versions = readers.versions(c.text)
+  if #versions > 1 then return false, unread(versions) end
+  return ev.verdict(kube.pods{ workload = workload, version = versions[1] })
 end
 
 -- "No CrashLoopBackOff or CreateContainerConfigError pods": the reasons
@@ -47,7 +83,9 @@ local function no_backoff(c)
   return ev.verdict(kube.none_waiting{ reasons = reasons })
 end
 
-local function helmreleases()
+local function helmreleases(c)
+  local versions = readers.versions(c.text)
+  if #versions > 0 then return false, unread(versions) end
   return ev.verdict(kube.ready{ kind = kube.HELMRELEASES })
 end
 

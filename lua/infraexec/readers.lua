@@ -5,6 +5,9 @@
 --   reader(cmd)   a known reader as a structured query: `kubectl get ...`,
 --                 `flux get helmreleases|kustomizations ...`, `curl ... URL`
 --   claim(text)   what an assertion expects of the objects read
+--   beyond(text, q)  why the query reads less than the text claims, or nil
+--   versions(text)   the versions the text names (outside code and URLs)
+--   prose(text)      the text without code spans and URLs
 --   pinned(argv)  kubectl/flux argv with the configured context, and env
 --
 -- Tables below are editable: a new reader or claim wording goes there.
@@ -238,7 +241,7 @@ local function templates(list, nouns)
 end
 
 -- What TEXT expects of objects of KIND: {state, count, names, workload,
--- namespace}, or nil.
+-- namespace, every (a claim on all of them, or on none remaining)}, or nil.
 function M.claim(text, kind)
   local config = ix.config()
   for _, cl in ipairs(M.claims) do
@@ -248,12 +251,78 @@ function M.claim(text, kind)
         local a = wording.match(list, text, config)
         if a then
           return { state = cl.state, count = a.count, names = a.name and { a.name } or nil,
-                   workload = a.workload, namespace = a.namespace }
+                   workload = a.workload, namespace = a.namespace, every = part == "all" }
         end
       end
     end
   end
   return nil
+end
+
+-- ---- what the command does not read ----
+
+-- The prose of TEXT: without code spans and URLs (an address such as
+-- 127.0.0.1:5000 is no version, and the command is not the claim).
+function M.prose(text)
+  return (text:gsub("`[^`]*`", " "):gsub("%a[%w+.-]*://%S+", " "))
+end
+
+-- The versions TEXT names ("0.1.18", "v1.2.3"), outside code and URLs.
+function M.versions(text)
+  local out = {}
+  for raw in M.prose(text):gmatch("%S+") do
+    local w = raw:gsub("^[%(%[\"'*_]+", ""):gsub("[%)%]\"'*_.,;:!?]+$", "")
+    if (w:match("^v?%d+%.%d+%.%d+[%w.+-]*$") or w:match("^v%d+%.%d+$")) and not w:match("^%d+%.%d+%.%d+%.%d+") then
+      out[#out + 1] = w
+    end
+  end
+  return out
+end
+
+-- Words that make a claim about a URL one of absence or refusal, which an
+-- answer (2xx or any other) cannot show by itself.
+M.negative_words = { "not", "no longer", "never", "denied", "disabled", "decommissioned", "refused", "refuses",
+                     "unavailable", "down", "fails", "without", "removed", "gone", "cannot", "isn't", "doesn't",
+                     "aren't", "won't", "can't", "don't", "no", "none", "nobody", "forbidden", "blocked", "rejected",
+                     "unreachable", "offline", "deleted", "retired", "shut", "stopped", "closed", "deprecated" }
+
+local function negative(text)
+  local low = " " .. M.prose(text):lower():gsub("\u{2019}", "'"):gsub("[^%w']+", " ") .. " "
+  for _, w in ipairs(M.negative_words) do
+    if low:find(" " .. w .. " ", 1, true) then return w end
+  end
+  return nil
+end
+
+-- Why the query Q (from reader) reads less than TEXT claims, as "needs a
+-- person: ...", or nil.  The command decides what infraexec reads, the
+-- text what it must show: a claim on all objects read in one namespace,
+-- through a selector or by name, a version never compared, a refusal read as an answer.
+function M.beyond(text, q)
+  if q.url then
+    local w = negative(text)
+    if not w then return nil end
+    return ("needs a person: the criterion claims an absence or refusal (%q); an answer from %s cannot show it"):format(
+      w, q.url)
+  end
+  local why
+  local versions = M.versions(text)
+  if #versions > 0 then
+    why = ("the criterion names %s; infraexec checks the objects' state, not their versions"):format(
+      table.concat(versions, ", "))
+  else
+    local claim = M.claim(text, q.kind)
+    if claim and claim.every then
+      local narrow = {}
+      if q.namespace and not claim.namespace then narrow[#narrow + 1] = "namespace " .. q.namespace end
+      if q.selector then narrow[#narrow + 1] = "-l " .. q.selector end
+      if #q.names > 0 then narrow[#narrow + 1] = "only " .. table.concat(q.names, ", ") end
+      if #narrow > 0 then
+        why = ("the criterion speaks of all %s, the command reads %s"):format(q.kind, table.concat(narrow, " and "))
+      end
+    end
+  end
+  return why and ("needs a person: the command reads less than the criterion claims (%s)"):format(why) or nil
 end
 
 return M

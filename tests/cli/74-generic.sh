@@ -152,17 +152,20 @@ standin_pod "$api" ffl-backend-1 --ns ffl
 standin_sealedsecret "$api" ffl-env --ns ffl --ready true
 # An image in the real registry: a config blob and a manifest, through its API.
 cacert=$lab/registry/certs/domain.crt
-cfg='{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}'
-dig=sha256:$(printf '%s' "$cfg" | sha256sum | cut -d' ' -f1)
-loc=$(curl -s --cacert "$cacert" -X POST -D - -o /dev/null "https://$reg/v2/ffl/backend/blobs/uploads/" |
-    tr -d '\r' | sed -n 's/^[Ll]ocation: //p')
-case $loc in http*) ;; *) loc=https://$reg$loc ;; esac
-sep='?'; case $loc in *\?*) sep='&' ;; esac
-curl -s --cacert "$cacert" -X PUT -H 'Content-Type: application/octet-stream' --data-binary "$cfg" \
-    "$loc${sep}digest=$dig" >/dev/null
-manifest='{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"'$dig'","size":'${#cfg}'},"layers":[]}'
-curl -s --cacert "$cacert" -X PUT -H 'Content-Type: application/vnd.oci.image.manifest.v1+json' \
-    --data-binary "$manifest" "https://$reg/v2/ffl/backend/manifests/0.1.18" >/dev/null
+push_image() { # IMAGE TAG
+    local cfg='{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}' dig loc sep manifest
+    dig=sha256:$(printf '%s' "$cfg" | sha256sum | cut -d' ' -f1)
+    loc=$(curl -s --cacert "$cacert" -X POST -D - -o /dev/null "https://$reg/v2/$1/blobs/uploads/" |
+        tr -d '\r' | sed -n 's/^[Ll]ocation: //p')
+    case $loc in http*) ;; *) loc=https://$reg$loc ;; esac
+    sep='?'; case $loc in *\?*) sep='&' ;; esac
+    curl -s --cacert "$cacert" -X PUT -H 'Content-Type: application/octet-stream' --data-binary "$cfg" \
+        "$loc${sep}digest=$dig" >/dev/null
+    manifest='{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"'$dig'","size":'${#cfg}'},"layers":[]}'
+    curl -s --cacert "$cacert" -X PUT -H 'Content-Type: application/vnd.oci.image.manifest.v1+json' \
+        --data-binary "$manifest" "https://$reg/v2/$1/manifests/$2" >/dev/null
+}
+push_image ffl/backend 0.1.18
 is "$(curl -s --cacert "$cacert" "https://$reg/v2/ffl/backend/tags/list")" '{"name":"ffl/backend","tags":["0.1.18"]}' \
     "friendly world: the registry holds ffl/backend:0.1.18"
 friendly=("${hostile[@]:0:7}")
@@ -180,6 +183,57 @@ like "$(reason 7)" "expected exactly 3, each ready, saw 2 ready" "a count that i
 like "$(sed -n '/Progress Log/,$p' "$lab/tasks/active/TASK-743.md")" "https://$reg/v2/ffl/backend/tags/list" \
     "the Progress Log carries the evidence"
 ok "flux itself never ran in either world" test ! -e "$T/flux-ran"
+
+# ---- the claim says more than the command reads (F7, F10) ----
+# ffl/frontend holds only 0.1.12; ffl-backend-1 still runs in ffl.
+push_image ffl/frontend 0.1.12
+narrow=(
+    "The old registry is decommissioned and no longer answers: \`curl -sf https://$reg/v2/\`"
+    "The debug API is disabled: \`curl -sf https://$reg/v2/\`"
+    "Anonymous access to the catalog is denied: \`curl -sf https://$reg/v2/_catalog\`"
+    "Endpoint no longer returns 200: \`curl -sf https://$reg/v2/\`"
+    "Registry has 0.1.18: \`curl -sf https://$reg/v2/ffl/frontend/tags/list\`"
+    'No pods remain in the ffl namespace `kubectl get pods -n ffl -l app=nothing`'
+    'All pods are ready `kubectl get pods -A -l app=web`'
+    'All HelmReleases are ready in the staging namespace: upgraded to 0.1.18 `kubectl get hr -n staging`'
+    "Verify images are in registry: version 0.1.18 \`curl -k https://$reg/v2/ffl/frontend/tags/list\`"
+    "Verify the images are in the registry (backend and frontend at 0.1.18): \`curl -k https://$reg/v2/ffl/backend/tags/list\`"
+    "Anonymous pulls are forbidden: \`curl -sf https://$reg/v2/_catalog\`"
+    "The catalog isn’t public: \`curl -sf https://$reg/v2/_catalog\`"
+    'Sealed secrets show Synced: `kubectl get sealedsecrets -A ffl-env`'
+    'All pods are ready: `kubectl get pods -n ffl`'
+)
+task TASK-745 "${narrow[@]}"
+ix run TASK-745 --tasks-dir "$lab/tasks" --json -q
+is "$(jq -r '[.criteria[]|select(.state=="completed")]|length' <<<"$out")" 0 "a claim beyond its command: nothing ticked"
+like "$(reason 0)" 'needs a person: the criterion claims an absence or refusal ("no longer")' "decommissioned: 2xx is no proof"
+like "$(reason 1)" '("disabled")' "disabled: needs a person"
+like "$(reason 2)" '("denied")' "denied: needs a person"
+like "$(reason 3)" '("no longer")' "no longer returns 200: needs a person"
+like "$(reason 4)" "expected HTTP 2xx with 0.1.18 in the body, saw HTTP 200: {\"name\":\"ffl/frontend\",\"tags\":[\"0.1.12\"]}" \
+    "a version the body lacks: the body's tags are named"
+like "$(reason 5)" "needs a person: the command reads less than the criterion claims (the criterion speaks of all pods, the command reads -l app=nothing)" \
+    "no pods remain, read through a selector: needs a person"
+like "$(reason 6)" "the command reads less than the criterion claims (the criterion speaks of all pods, the command reads -l app=web)" \
+    "all pods ready, read through a selector: needs a person"
+like "$(reason 7)" "the command reads less than the criterion claims (the criterion names 0.1.18; infraexec checks the objects' state, not their versions)" \
+    "a version on HelmReleases never compared: needs a person"
+like "$(reason 8)" "expected tag 0.1.18, saw tags 0.1.12" "verify rule: the version the criterion names must be a tag"
+like "$(reason 9)" "needs a person: the command reads less than the criterion claims (it names ffl/frontend; the URL reads only ffl/backend)" \
+    "verify rule: an image the URL does not read: needs a person"
+like "$(reason 10)" '("forbidden")' "forbidden: needs a person"
+like "$(reason 11)" "(\"isn't\")" "a typographic apostrophe is still a negation"
+like "$(reason 12)" "the criterion speaks of all sealedsecrets.bitnami.com, the command reads only ffl-env)" \
+    "all sealed secrets read by one name: needs a person"
+like "$(reason 13)" "the criterion speaks of all pods, the command reads namespace ffl)" \
+    "all pods read in one namespace: needs a person (its twin naming the namespace ticks above)"
+# The true twins: the version is there, the URL answers.
+task TASK-746 "Registry has 0.1.12: \`curl -sf https://$reg/v2/ffl/frontend/tags/list\`" \
+    "Verify images are in registry: version 0.1.18 \`curl -k https://$reg/v2/ffl/backend/tags/list\`" \
+    "The registry answers: \`curl -sf https://$reg/v2/\`"
+ix run TASK-746 --tasks-dir "$lab/tasks" --json -q
+is "$(jq -r '[.criteria[].state]|join(",")' <<<"$out")" "completed,completed,completed" "true twins: ticked"
+like "$(jq -r '.criteria[0].evidence[0].seen' <<<"$out")" '"tags":["0.1.12"]' "... the body is the evidence"
 
 # ---- no kube.context: kubectl's current context could be any cluster ----
 # A kubectl on PATH that answers for "some other cluster" with healthy pods

@@ -121,6 +121,13 @@ sed -i 's/^- \[x\]/- [ ]/' "$lab/tasks/active/TASK-304.md"
 ix run TASK-304 --tasks-dir "$lab/tasks" -q --only 4
 like "$out" "  - Evidence: looked at https://$reg/v2/_catalog?n=1000; expected ffl/backend, ffl/frontend; seen ffl/backend, ffl/frontend" \
     "Markdown: an Evidence line under the ticked criterion"
+# The catalog rule compares a version the criterion names (F10).
+task TASK-311 verification "Verify all images are in registry catalog: version 0.1.19 \`curl -k https://$reg/v2/_catalog\`" \
+    "Verify all images are in registry catalog: version 0.1.18 \`curl -k https://$reg/v2/_catalog\`"
+run_json TASK-311
+is "$(ticked)" "2" "catalog with a version: ticked only at the version the registry holds"
+like "$(jq -r '.criteria[0].reason' <<<"$out")" "ffl/backend/tags/list: expected tag 0.1.19, saw tags 0.1.18" \
+    "... the reason names the tags seen"
 
 # ---- the certificate: the file names the IP, but the registry does not serve it ----
 "$EX/registry.sh" stop "$lab"
@@ -160,6 +167,35 @@ rm "$api"/pod-triager-triager-0.json
 run_json TASK-305
 is "$(ticked)" "1,2,3" "friendly cluster: all three ticked"
 is "$(jq -r '.criteria[1].evidence[0].seen' <<<"$out")" "none of 2 pods" "... with what was seen"
+
+# A HelmRelease whose Ready=True speaks of an older spec is not Ready (F11),
+# through the verify rule and through `kubectl get hr`; its current twin is.
+standin_helmrelease "$api" ffl --ns ffl --ready true --generation 9 --observed 3
+task TASK-309 verification "All HelmReleases are ready" "All HelmReleases are ready: \`kubectl get hr -A\`"
+run_json TASK-309
+is "$(ticked)" "" "stale HelmRelease (generation 9, observed 3, Ready=True): not ticked"
+like "$(jq -r '.criteria[0].reason' <<<"$out")" "ffl/ffl: Ready=True for generation 3, spec is generation 9" \
+    "verify rule: the reason names the generations seen"
+like "$(jq -r '.criteria[1].reason' <<<"$out")" "ffl/ffl: Ready=True for generation 3, spec is generation 9" \
+    "kubectl get hr: the reason names the generations seen"
+standin_helmrelease "$api" ffl --ns ffl --ready true --generation 9 --observed 9
+sed -i 's/^- \[x\]/- [ ]/' "$lab/tasks/active/TASK-309.md"
+run_json TASK-309
+is "$(ticked)" "1,2" "generation == observedGeneration, Ready=True: ticked"
+
+# A version in the criterion is compared, or the criterion needs a person (F10).
+task TASK-310 verification "All HelmReleases are ready: upgraded to 0.1.18" \
+    "midwestmtg-backend pods running and healthy: version 0.1.18" \
+    "ffl-backend pods running and healthy: version 0.1.1" \
+    "ffl-backend pods running and healthy: version 0.1.18"
+run_json TASK-310
+is "$(ticked)" "4" "a version named: only the pods really at it are ticked"
+like "$(jq -r '.criteria[0].reason' <<<"$out")" \
+    "needs a person: the command reads less than the criterion claims (the criterion names 0.1.18;" \
+    "HelmReleases with a version the rule does not compare: needs a person"
+like "$(jq -r '.criteria[1].reason' <<<"$out")" "midwestmtg/midwestmtg-backend-6f8b: container" \
+    "pods not at the version: the image seen is named"
+like "$(jq -r '.criteria[2].reason' <<<"$out")" "runs $reg/ffl/backend:0.1.18" "0.1.1 is not 0.1.18's prefix"
 
 # ---- HTTP health through infraexec's own client: 503 is not healthy ----
 hport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')

@@ -5,16 +5,38 @@ local ev = require "infraexec.evidence"
 
 local M = {}
 
--- health{url = U [, status = N] [, ca = FILE] [, insecure = true]}: U
--- answers N, or any 2xx when no status is given.
+-- Whether BODY holds V as a whole token: 0.1.1 is not in "0.1.18", nor
+-- 0.1.18 in "0.1.18-rc1".
+local function holds(body, v)
+  local from = 1
+  while true do
+    local i, j = body:find(v, from, true)
+    if not i then return false end
+    local before, after = body:sub(i - 1, i - 1), body:sub(j + 1, j + 1)
+    if not before:match("[%w.+_-]") and not after:match("[%w.+_-]") then return true end
+    from = i + 1
+  end
+end
+
+-- health{url = U [, status = N] [, contains = {V...}] [, ca = FILE] [, insecure = true]}:
+-- U answers N, or any 2xx when no status is given, with a body that holds
+-- each V (a version the criterion names).
 function M.health(a)
-  local expected = a.status and ("HTTP " .. a.status) or "HTTP 2xx"
+  local contains = a.contains or {}
+  local expected = (a.status and ("HTTP " .. a.status) or "HTTP 2xx")
+    .. (#contains > 0 and (" with " .. table.concat(contains, ", ") .. " in the body") or "")
   local p = ev.pending(a.url, expected)
   if p then return { p } end
   local resp, err = ix.http{ url = a.url, ca = a.ca, insecure = a.insecure == true, timeout = 15 }
   if not resp then return { ev.observation(false, a.url, expected, err) } end
   local ok = a.status and resp.status == a.status or (not a.status and resp.status >= 200 and resp.status < 300)
-  return { ev.observation(ok, a.url, expected, ("HTTP %d"):format(resp.status)) }
+  local seen = ("HTTP %d"):format(resp.status)
+  if #contains > 0 then
+    local body = tostring(resp.body or ""):gsub("%s+", " ")
+    for _, v in ipairs(contains) do ok = ok and holds(body, v) end
+    seen = seen .. ": " .. (#body > 200 and (body:sub(1, 200) .. "...") or body)
+  end
+  return { ev.observation(ok, a.url, expected, seen) }
 end
 
 return M

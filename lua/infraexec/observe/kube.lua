@@ -38,6 +38,22 @@ local function name_of(o)
   return (o.metadata and o.metadata.namespace or "?") .. "/" .. (o.metadata and o.metadata.name or "?")
 end
 
+-- "Ready=True for generation 3, spec is generation 9" when O's status
+-- describes an older spec than its metadata (the controller has not acted
+-- on the current one yet, so its Ready says nothing about it), or nil.
+function M.stale(o, cond)
+  local gen = o.metadata and tonumber(o.metadata.generation)
+  local seen = o.status and tonumber(o.status.observedGeneration)
+  if cond and tonumber(cond.observedGeneration) and (not seen or tonumber(cond.observedGeneration) < seen) then
+    seen = tonumber(cond.observedGeneration)
+  end
+  if gen and seen and seen < gen then
+    return ("%s=%s for generation %d, spec is generation %d"):format(
+      cond and cond.type or "status", cond and tostring(cond.status) or "?", seen, gen)
+  end
+  return nil
+end
+
 -- Whether POD belongs to WORKLOAD: by its app labels or its name.
 local function of_workload(pod, workload)
   local md = pod.metadata or {}
@@ -58,7 +74,9 @@ local function pod_problem(pod, version)
     local waiting = cs.state and cs.state.waiting
     if waiting and waiting.reason then return waiting.reason end
     if not cs.ready then return "container " .. (cs.name or "?") .. " not ready" end
-    if version and not tostring(cs.image or ""):find(":" .. version, 1, true) then
+    -- The tag itself: ":0.1.1" is a prefix of ":0.1.18", not its version.
+    local tag = tostring(cs.image or ""):gsub("@.*$", ""):match(":([^:/]+)$")
+    if version and tag ~= version then
       return "container " .. (cs.name or "?") .. " runs " .. tostring(cs.image)
     end
   end
@@ -120,7 +138,7 @@ function M.none_waiting(a)
 end
 
 -- ready{kind = K [, namespace] [, name]}: at least one object, each with
--- condition Ready=True (HelmReleases, Kustomizations).
+-- condition Ready=True for its current spec (HelmReleases, Kustomizations).
 function M.ready(a)
   local what = a.kind .. (a.name and (" " .. a.name) or "") .. (a.namespace and (" in " .. a.namespace) or "")
   local expected = "at least one, each Ready=True"
@@ -136,8 +154,11 @@ function M.ready(a)
       for _, cond in ipairs(o.status and o.status.conditions or {}) do
         if cond.type == "Ready" then ready = cond end
       end
-      if ready and ready.status == "True" then
+      local stale = ready and ready.status == "True" and M.stale(o, ready)
+      if ready and ready.status == "True" and not stale then
         good[#good + 1] = name_of(o)
+      elseif stale then
+        bad[#bad + 1] = name_of(o) .. ": " .. stale
       else
         bad[#bad + 1] = name_of(o) .. ": " .. (ready and ("Ready=" .. tostring(ready.status) ..
           ((ready.message or ready.reason) and (" (" .. (ready.message or ready.reason) .. ")") or ""))

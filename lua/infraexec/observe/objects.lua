@@ -1,6 +1,6 @@
 -- observe/objects.lua - a claim about cluster objects, checked on the
 -- objects themselves (kubectl get ... -o json through observe/kube.lua):
--- every object Ready, Synced or Complete, a number of them, or none left.
+-- every object Ready, Synced or Complete (for its current spec), a number of them, or none left.
 -- What the generic rule turns `kubectl get ...` / `flux get ...` into.
 local ev = require "infraexec.evidence"
 local kube = require "infraexec.observe.kube"
@@ -38,7 +38,7 @@ local function problem(o, state, pod)
   end
   local type_ = ({ ready = "Ready", synced = "Synced", complete = "Complete" })[state]
   local cond = condition(o, type_)
-  if cond and cond.status == "True" then return nil end
+  if cond and cond.status == "True" then return kube.stale(o, cond) end
   return cond and (type_ .. "=" .. tostring(cond.status) .. ((cond.message or cond.reason)
     and (" (" .. tostring(cond.message or cond.reason) .. ")") or "")) or ("no " .. type_ .. " condition")
 end
