@@ -232,15 +232,15 @@ printf '#!/bin/sh\n[ "$1" = config ] && exec %s "$@"\necho "$@" >>%s/kubectl-ran
     >"$T/rbin/kubectl"
 printf '#!/bin/sh\necho "$@" >>%s/flux-ran\n' "$T" >"$T/rbin/flux"
 chmod +x "$T/rbin/kubectl" "$T/rbin/flux"
-task TASK-309 deployment \
+task TASK-319 deployment \
     "Trigger Flux reconciliation: kubectl delete pod prod-pod -n ffl" \
     "Trigger Flux reconciliation: cat registry/certs/domain.key" \
     "Trigger Flux reconciliation: flux reconcile kustomization clusters-minikube"
-out=$(cd "$lab" && PATH="$T/rbin:$PATH" "$IX_BIN" run TASK-309 --tasks-dir "$lab/tasks" --json -q 2>/dev/null) || true
+out=$(cd "$lab" && PATH="$T/rbin:$PATH" "$IX_BIN" run TASK-319 --tasks-dir "$lab/tasks" --json -q 2>/dev/null) || true
 is "$(ticked)" "3" "reconcile: only flux reconcile completes"
 like "$(jq -r '.criteria[0].reason' <<<"$out")" "is not \`flux reconcile ...\`" "kubectl delete is not a reconciliation"
 ok "... and never ran" test ! -e "$T/kubectl-ran"
-unlike "$(cat "$lab/tasks/active/TASK-309.md")" "PRIVATE KEY" "the key is not read into the task file"
+unlike "$(cat "$lab/tasks/active/TASK-319.md")" "PRIVATE KEY" "the key is not read into the task file"
 is "$(cat "$T/flux-ran")" "--context=homelab reconcile kustomization clusters-minikube" \
     "flux reconcile ran once, pinned to the configured context"
 
