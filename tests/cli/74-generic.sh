@@ -221,7 +221,8 @@ like "$(reason 7)" "the command reads less than the criterion claims (the criter
 like "$(reason 8)" "expected tag 0.1.18, saw tags 0.1.12" "verify rule: the version the criterion names must be a tag"
 like "$(reason 9)" "needs a person: the command reads less than the criterion claims (it names ffl/frontend; the URL reads only ffl/backend)" \
     "verify rule: an image the URL does not read: needs a person"
-like "$(reason 10)" '("forbidden")' "forbidden: needs a person"
+# (the classifier already reads it as forbidding something: either way a person decides)
+like "$(reason 10)" 'forbid' "forbidden: needs a person"
 like "$(reason 11)" "(\"isn't\")" "a typographic apostrophe is still a negation"
 like "$(reason 12)" "the criterion speaks of all sealedsecrets.bitnami.com, the command reads only ffl-env)" \
     "all sealed secrets read by one name: needs a person"
