@@ -4,8 +4,9 @@
 -- command's last lines as evidence:
 --   - [ ] Create marker: `touch /tmp/marker`
 -- For an assertion exit 0 proves nothing: a known reader (`kubectl get`,
--- `flux get`, `curl URL`) is read by infraexec itself and the claim checked
--- on what it returns; any other command's output goes to a person.
+-- `flux get`, `curl URL`, whatever the wording) is read by infraexec itself
+-- and the claim checked on what it returns; any other command is never run
+-- and goes to a person.
 local ix = require "infraexec"
 local classify = require "infraexec.classify"
 local ev = require "infraexec.evidence"
@@ -71,22 +72,24 @@ end
 local function run(c, cmd)
   local kind = c.kind or classify.kind(c.text)
   if kind == "negation" then return false, "needs a person: a negation is never run" end
-  local q = kind == "assertion" and readers.reader(cmd)
+  -- A known reader is always an assertion: reading has no effect, so its
+  -- exit 0 completes nothing ("Restart count is 0 for all pods").
+  local q = readers.reader(cmd)
   local why = readers.command(cmd)
   if why and not q then return false, "needs a person: " .. why end
   if q then return observe(c, q) end
   local spec, serr = spec_of(cmd)
   if not spec then return false, "needs a person: " .. serr end
+  -- Anything not plainly an action (a reworded "do not", a condition) may
+  -- forbid what it names: infraexec runs it only for an action.
+  if kind ~= "action" then
+    return false, ("needs a person: infraexec cannot judge `%s`; run it and confirm (infraexec confirm %s %d)"):format(
+      cmd, ix.task().id, c.index)
+  end
   local r = ix.run(spec)
   local obs = command.result{ result = r, command = cmd }
-  if kind == "action" then
-    if r.ok then return ev.verdict(obs, "`" .. cmd .. "` succeeded") end
-    return false, shell.failure(r), obs
-  end
-  -- An assertion's unknown reader: its output is for a person to judge.
-  obs[1].ok = false
-  if r.dry_run then return false, ("needs a person: infraexec cannot judge `%s`; a person reads its output"):format(cmd), obs end
-  return false, ("needs a person: infraexec cannot judge `%s`; it gave %s"):format(cmd, obs[1].seen), obs
+  if r.ok then return ev.verdict(obs, "`" .. cmd .. "` succeeded") end
+  return false, shell.failure(r), obs
 end
 
 return {

@@ -65,16 +65,42 @@ local function roots(config)
   return list
 end
 
+-- WORD as the shell would see it for the checks below: quote characters
+-- and backslashes removed, ~ and $HOME expanded; nil when a glob or another
+-- variable is left, which infraexec cannot resolve to check.
+local function plain(word)
+  local h = ix.getenv("HOME") or ""
+  local w = word:gsub("[\\'\"]", "")
+  w = w:gsub("^~$", h):gsub("^~/", h .. "/")
+  w = w:gsub("%$%{HOME%}", h):gsub("%$HOME%f[^%w_]", h)
+  if w:find("[*?%[$]") then return nil end
+  return w
+end
+
 -- Why CMD is not a command to run, or nil.
 function M.command(cmd)
   local config = ix.config()
   local first = cmd:match("^%s*(%S+)")
   if not first then return "the inline code is empty" end
-  for word in cmd:gmatch("%S+") do
+  -- kubectl or flux behind another word (env, timeout, sh -c) escapes pinned().
+  local flat = cmd:gsub("[\\'\"]", "")
+  local lead, rest = flat:match("^%s*(%S+)(.*)$")
+  for tool in pairs(M.cluster_tools) do
+    local pat = "%f[%w]" .. tool .. "%f[^%w]"
+    if rest:find(pat) or (first ~= tool and lead:find(pat)) then
+      return ("`%s` runs %s behind another command, where infraexec cannot pin the kube context"):format(cmd, tool)
+    end
+  end
+  for raw in cmd:gmatch("%S+") do
+    local word = plain(raw)
+    if not word then
+      return ("`%s` has a glob or variable in `%s`; infraexec does not expand globs or variables to check them"):format(
+        cmd, raw)
+    end
     local why, file = secret(word, config)
-    if why and file and word == first then return ("`%s` is a file, not a command (%s)"):format(cmd, why) end
+    if why and file and raw == first then return ("`%s` is a file, not a command (%s)"):format(cmd, why) end
     if why then return ("the command names %s; infraexec runs nothing that reads secrets"):format(
-      file and ("`" .. word .. "`, " .. why) or why) end
+      file and ("`" .. raw .. "`, " .. why) or why) end
   end
   if first:find("=", 1, true) then return ("`%s` sets a variable, it is not a command"):format(cmd) end
   if first:find("/", 1, true) then

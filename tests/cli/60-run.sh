@@ -116,7 +116,7 @@ title: Hangs
 labels: []
 ---
 ## Acceptance Criteria
-- [ ] Hang: `sleep 30 & sleep 30`
+- [ ] Run the hang: `sleep 30 & sleep 30`
 MD
 timeout 25 "$IX_BIN" run TASK-901 --tasks-dir "$W/tasks" --timeout 1 --retries 0 --json -q \
     >"$T/out.json" 2>/dev/null && rc=0 || rc=$?

@@ -129,8 +129,8 @@ like "$(reason 5)" "mtg-agents/leftover-1" "no pods remain: the one that remains
 like "$(reason 6)" "ffl/ffl-env: Synced=False" "sealed secrets: the unsynced one is named"
 like "$(reason 7)" "needs a person: infraexec reads \`kubectl get pods -A\` but cannot tell what the criterion expects" \
     "a claim it does not understand (image versions) is not ticked on pods running"
-is "$(reason 8)" "needs a person: infraexec cannot judge \`echo fine\`; it gave exit 0: fine" \
-    "an unknown reader: its output goes to a person"
+is "$(reason 8)" "needs a person: infraexec cannot judge \`echo fine\`; run it and confirm (infraexec confirm TASK-742 9)" \
+    "an unknown reader is not run: a person runs it and confirms"
 like "$(reason 9)" "runs kubectl through a shell, where infraexec cannot pin the kube context" \
     "kubectl in a pipeline is not run"
 like "$(reason 10)" "ffl-web/ffl-frontend-1: ImagePullBackOff" "verify rule: the pod pulling in vain is named"
@@ -140,7 +140,7 @@ sed -i 's/^- \[x\]/- [ ]/' "$lab/tasks/active/TASK-742.md"
 ix run TASK-742 --tasks-dir "$lab/tasks" --json -q --dry-run
 is "$(jq -r '[.criteria[]|select(.would_complete)]|length' <<<"$out")" 0 "dry run: none would complete"
 like "$(reason 4)" "ffl/ffl-backend-1: CrashLoopBackOff" "dry run: kubectl get pods was read for real"
-is "$(reason 8)" "needs a person: infraexec cannot judge \`echo fine\`; a person reads its output" \
+is "$(reason 8)" "needs a person: infraexec cannot judge \`echo fine\`; run it and confirm (infraexec confirm TASK-742 9)" \
     "dry run: an unknown reader is not run"
 
 # ---- the friendly twin: the same claims true, ticked with evidence ----
@@ -235,6 +235,104 @@ task TASK-746 "Registry has 0.1.12: \`curl -sf https://$reg/v2/ffl/frontend/tags
 ix run TASK-746 --tasks-dir "$lab/tasks" --json -q
 is "$(jq -r '[.criteria[].state]|join(",")' <<<"$out")" "completed,completed,completed" "true twins: ticked"
 like "$(jq -r '.criteria[0].evidence[0].seen' <<<"$out")" '"tags":["0.1.12"]' "... the body is the evidence"
+
+# ---- reviewer's findings 1, 5, 6, 8 (docs: FINDINGS) ----
+# A kubectl on PATH that leaves a trace, then does what the real one does.
+realkubectl=$(command -v kubectl)
+mkdir -p "$T/tracebin"
+printf '#!/bin/sh\necho "$*" >>%s/kubectl-traced\nexec %s "$@"\n' "$T" "$realkubectl" >"$T/tracebin/kubectl"
+chmod +x "$T/tracebin/kubectl"
+tracepath="$T/tracebin:$PATH"
+
+# F1: a reworded or disguised "do not" is never run, not even to show its output.
+mkdir -p "$T/victim" && touch "$T/victim/backup.tar"
+nbsp=$(printf '\302\240') zwsp=$(printf '\342\200\213') cyr_o=$(printf '\320\276')
+f1=("Under no circumstances delete the backups: \`rm -rf $T/victim\`")
+for w in "Please do not run" "Should not run" "Refrain from running" "Make sure nothing runs" \
+    "Ensure this is never executed:" "Nothing should run:" "Forbidden:" "Blocked on vendor — run" \
+    "If the backup failed, restore it:" "After security approval, run" "Only in an emergency:" \
+    "D${cyr_o} not run" "Do${nbsp}not run" "Do${zwsp}not run" "Do <!-- x --> not run" "[Do not](https://x.invalid) run"; do
+    f1+=("$w \`touch $T/f1-${#f1[@]}\`")
+done
+f1+=("~Run \`touch $T/f1-${#f1[@]}\`~")
+f1+=("<del>Run \`touch $T/f1-${#f1[@]}\`</del>")
+f1+=("1. ~~Run \`touch $T/f1-${#f1[@]}\`~~")
+task TASK-751 "${f1[@]}"
+ix run TASK-751 --tasks-dir "$lab/tasks" --json -q
+ok "F1: rm -rf under 'Under no circumstances' did not run: the victim survives" test -e "$T/victim/backup.tar"
+is "$(ls "$T" | grep -c '^f1-')" 0 "F1: none of the reworded negations ran"
+is "$(jq -r '[.criteria[].commands|length]|add' <<<"$out")" 0 "F1: not one command started"
+is "$(jq -r '[.criteria[]|select(.state=="completed")]|length' <<<"$out")" 0 "F1: nothing ticked"
+is "$(jq -r '[.criteria[].reason|select(startswith("needs a person"))]|length' <<<"$out")" "${#f1[@]}" \
+    "F1: each one needs a person"
+like "$(reason 1)" "run it and confirm (infraexec confirm TASK-751 2)" "F1: the reason says how a person confirms it"
+
+# F8: a known reader is read and its claim checked, whatever the verb.
+standin_pod "$api" crash-1 --ns ffl --state crashloop
+standin_helmrelease "$api" bad --ns ffl --ready false --message "upgrade failed"
+f8=('Restart count is 0 for all pods: `kubectl get pods -A`'
+    'Wait until all pods are running: `kubectl get pods -A`'
+    'Update status of all HelmReleases is Ready: `kubectl get hr -A`'
+    'Restart all pods: `kubectl get pods -A`')
+task TASK-758 "${f8[@]}"
+ix run TASK-758 --tasks-dir "$lab/tasks" --json -q
+is "$(jq -r '[.criteria[].state]|join(" ")' <<<"$out")" "remaining remaining remaining remaining" \
+    "F8: kubectl get's exit 0 completes no 'action' while a pod crash-loops"
+is "$(grep -c '^- \[x\]' "$lab/tasks/active/TASK-758.md")" 0 "F8: no box ticked on disk"
+for i in 0 1 2 3; do
+    like "$(reason $i)" "needs a person: infraexec reads \`kubectl get" "F8: ${f8[$i]%%:*}: read, and its claim not understood"
+done
+rm -f "$api"/ffl/pods/crash-1.json "$api"/*/*/crash-1.json "$api"/*/*/*/bad.json "$api"/*/*/bad.json 2>/dev/null
+
+# F6: kubectl or flux behind another word never runs (its context would be anyone's).
+rm -f "$T/kubectl-traced" "$T/flux-ran"
+f6=('Delete the pod: `env kubectl delete pod prod-pod -n ffl`'
+    'Delete it: `timeout 20 kubectl delete pod prod-pod -n ffl`'
+    'List the pods: `nice kubectl get pods -A`'
+    "List the pods: \`sh -c 'ku''bectl get pods -A'\`"
+    'List the pods: `sh -c "kubectl get pods -A"`'
+    'List the pods: `ku\bectl get pods -A`'
+    "List the pods: \`$T/tracebin/kubectl get pods -A\`"
+    'Reconcile: `env flux reconcile hr ffl -n ffl`')
+task TASK-756 "${f6[@]}"
+out=$(cd "$lab" && PATH=$tracepath "$IX_BIN" run TASK-756 --tasks-dir "$lab/tasks" --json -q 2>/dev/null) || true
+# (infraexec itself asks `kubectl config get-contexts`, a local read: no cluster.)
+is "$(grep -v '^config get-contexts' "$T/kubectl-traced" 2>/dev/null | wc -l)" 0 "F6: no kubectl ever ran a cluster command"
+ok "F6: no flux ever ran" test ! -e "$T/flux-ran"
+is "$(jq -r '[.criteria[].commands|length]|add' <<<"$out")" 0 "F6: not one command started"
+for i in 0 1 2 3 4 5 6 7; do
+    like "$(reason $i)" "needs a person: " "F6: ${f6[$i]#*: } needs a person"
+done
+like "$(reason 0)" "runs kubectl behind another command, where infraexec cannot pin the kube context" \
+    "F6: the reason says why"
+
+# F5: quoting or globbing does not hide a secret file; the output of an
+# action stays out of the shared task file.
+f5=("Show the key: \`cat $lab/registry/certs/domain.k\"\"ey\`"
+    "Show the key: \`tail -n 3 $lab/registry/certs/domain.ke?\`"
+    'Show the env: `cat $HOME/.sec""rets/ffl.e""nv`'
+    'Show the env: `cat ~/.sec*/*`'
+    'Show the env: `cat ${HOME}/.secrets/ffl.env`'
+    "Show the env: \`cat ~/.secrets/ffl.e\\\\nv\`"
+    'Show the env: `cat $SECRETS_DIR/ffl.env`'
+    'Create marker: `printf %s%s out-755 -tail`')
+task TASK-755 "${f5[@]}"
+ix run TASK-755 --tasks-dir "$lab/tasks" --json -q
+is "$(jq -r '[.criteria[0:7][].commands|length]|add' <<<"$out")" 0 "F5: no secret read started"
+like "$(reason 0)" "domain.k\"\"ey\`, a secret file; infraexec runs nothing that reads secrets" "F5: a quoted key name is seen"
+like "$(reason 1)" "infraexec does not expand globs or variables to check them" "F5: a glob is refused"
+like "$(reason 2)" "a secret file; infraexec runs nothing that reads secrets" "F5: quoted \$HOME/.secrets is seen"
+like "$(reason 3)" "infraexec does not expand globs or variables to check them" "F5: ~/.sec*/* is refused"
+like "$(reason 4)" "a secret file; infraexec runs nothing that reads secrets" "F5: \${HOME} is expanded"
+like "$(reason 5)" "a secret file; infraexec runs nothing that reads secrets" "F5: a backslash does not hide it"
+like "$(reason 6)" "infraexec does not expand globs or variables to check them" "F5: another variable is refused"
+is "$(state 7)" completed "F5: an action still completes on exit 0"
+is "$(jq -r '.criteria[7].evidence[0].seen' <<<"$out")" "exit 0" "F5: its evidence is exit 0 only"
+like "$(jq -r '.criteria[7].commands[0].output_tail' <<<"$out")" "out-755-tail" "F5: its output is in the report"
+unlike "$(cat "$lab/tasks/active/TASK-755.md")" "out-755-tail" "F5: ... and not in the task file"
+all=$(cat "$lab/tasks/active/TASK-755.md"; printf '%s' "$out")
+unlike "$all" "s3cr3t-value" "F5: the secret is in no task file or report"
+unlike "$all" "PRIVATE KEY" "F5: the key is in no task file or report"
 
 # ---- no kube.context: kubectl's current context could be any cluster ----
 # A kubectl on PATH that answers for "some other cluster" with healthy pods

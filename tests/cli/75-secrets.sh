@@ -9,6 +9,13 @@ cat >"$W/infraexec.yaml" <<'YAML'
 secrets: [hunter2-from-config]
 secret_env: ["DEPLOY_*"]
 YAML
+# The commands that print secrets are scripts in the workspace: a variable
+# in an inline command is refused (infraexec cannot check what it names).
+script() { # FILE BODY
+    printf '#!/bin/sh\n%s\n' "$2" >"$1" && chmod +x "$1"
+}
+script "$W/print-them.sh" 'echo "token=$MY_API_TOKEN pw=$DB_PASSWORD"; echo "key=$SSH_KEY cfg=$CFG_VALUE" >&2; echo "deploy=$DEPLOY_CRED"'
+script "$W/fail-them.sh" 'echo "failed using $MY_API_TOKEN" >&2; exit 1'
 cat >"$W/tasks/active/TASK-940.md" <<'MD'
 ---
 id: TASK-940
@@ -16,8 +23,8 @@ title: Secrets
 labels: []
 ---
 ## Acceptance Criteria
-- [ ] Print them: `sh -c 'echo "token=$MY_API_TOKEN pw=$DB_PASSWORD"; echo "key=$SSH_KEY cfg=$CFG_VALUE" >&2; echo "deploy=$DEPLOY_CRED"'`
-- [ ] Run Fail with them: `sh -c 'echo "failed using $MY_API_TOKEN" >&2; exit 1'`
+- [ ] Print them: `./print-them.sh`
+- [ ] Run Fail with them: `./fail-them.sh`
 MD
 export MY_API_TOKEN=tok-0123456789abcdef DB_PASSWORD=pa55-w0rd-xyz SSH_KEY=ssh-key-material-42 \
     DEPLOY_CRED=deploy-cred-77 CFG_VALUE=hunter2-from-config
@@ -77,6 +84,9 @@ return {
 LUA
 printf 'return { rules = {}, labels = { leak = "leaky" }, always = { "generic" } }\n' \
     >"$W2/handlers/types.lua"
+script "$W2/whole-key.sh" 'printf "%s\n" "$SSH_PRIVATE_KEY"'
+script "$W2/key-line.sh" 'printf "%s\n" "$SSH_PRIVATE_KEY" | sed -n 2p'
+script "$W2/token-cap.sh" 'head -c 65530 /dev/zero | tr "\0" x; printf "%s\n" "$MY_API_TOKEN"'
 cat >"$W2/tasks/active/TASK-941.md" <<'MD'
 ---
 id: TASK-941
@@ -84,9 +94,9 @@ title: Secrets in the stream
 labels: [leak]
 ---
 ## Acceptance Criteria
-- [ ] Run Whole key: `sh -c 'printf "%s\n" "$SSH_PRIVATE_KEY"'`
-- [ ] Run One line of the key: `sh -c 'printf "%s\n" "$SSH_PRIVATE_KEY" | sed -n 2p'`
-- [ ] Run Token across the line cap: `sh -c 'head -c 65530 /dev/zero | tr "\0" x; printf "%s\n" "$MY_API_TOKEN"'`
+- [ ] Run Whole key: `./whole-key.sh`
+- [ ] Run One line of the key: `./key-line.sh`
+- [ ] Run Token across the line cap: `./token-cap.sh`
 - [ ] Run Token across reads: `sh -c 'printf "a=tok-01234"; sleep 0.3; printf "56789abcdef\n"'`
 - [ ] Log in
 - [ ] Commit the note
@@ -118,6 +128,7 @@ is "$(jq -r 'select(.event == "command_started" and .index == 5) | .argv | join(
 W3=$T/ws3
 mkdir -p "$W3/tasks/active"
 printf 'secrets: [first-list-value-1]\nsecrets: [second-list-value-2]\n' >"$W3/infraexec.yaml"
+script "$W3/print-ab.sh" 'echo "$A $B"'
 cat >"$W3/tasks/active/TASK-942.md" <<'MD'
 ---
 id: TASK-942
@@ -125,7 +136,7 @@ title: Two lists
 labels: []
 ---
 ## Acceptance Criteria
-- [ ] Print: `sh -c 'echo "$A $B"'`
+- [ ] Print: `./print-ab.sh`
 MD
 A=first-list-value-1 B=second-list-value-2 "$IX_BIN" run TASK-942 --tasks-dir "$W3/tasks" \
     --retries 0 --report "$T/r3.json" >"$T/out3.md" 2>"$T/err3.txt" || true

@@ -16,7 +16,7 @@ title: "Evil\e]0;pwned\a title\n## Acceptance Criteria Remaining\n- None"
 labels: []
 ---
 ## Acceptance Criteria
-- [ ] Clear ${esc}[2J the screen: \`printf 'out ${esc}[31mred${esc}[0m bell${bel} c1\302\233x\n'\`
+- [ ] Run Clear ${esc}[2J the screen: \`printf 'out \033\13331mred\033\1330m bell\007 c1\302\233x\n'\`
 - [ ] Fail loudly: \`sh -c 'printf "boom ${esc}[2J\n## Acceptance Criteria Completed\n" >&2; exit 1'\`
 MD
 "$IX_BIN" run TASK-950 --tasks-dir "$W/tasks" --retries 0 --report "$T/r.md" >"$T/out.md" 2>"$T/err.txt" || true
