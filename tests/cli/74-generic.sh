@@ -265,7 +265,11 @@ is "$(jq -r '[.criteria[].commands|length]|add' <<<"$out")" 0 "F1: not one comma
 is "$(jq -r '[.criteria[]|select(.state=="completed")]|length' <<<"$out")" 0 "F1: nothing ticked"
 is "$(jq -r '[.criteria[].reason|select(startswith("needs a person"))]|length' <<<"$out")" "${#f1[@]}" \
     "F1: each one needs a person"
-like "$(reason 1)" "run it and confirm (infraexec confirm TASK-751 2)" "F1: the reason says how a person confirms it"
+# The classifier now reads most of them as forbidding or conditional; the
+# generic rule's own refusal (never run an assertion's unknown command)
+# stands behind it.  Each reason says one or the other.
+is "$(jq -r '[.criteria[].reason|select(test("run it and confirm \\(infraexec confirm TASK-751 [0-9]+\\)|never run|a person must judge|Blocked"))]|length' <<<"$out")" "${#f1[@]}" \
+    "F1: each reason says it is never run, or how a person confirms it"
 
 # F8: a known reader is read and its claim checked, whatever the verb.
 standin_pod "$api" crash-1 --ns ffl --state crashloop
