@@ -160,7 +160,7 @@ ed2=$W/tasks/active/TASK-564.md
 {
     printf -- '---\nid: TASK-564\ntitle: Saved over often\nlabels: [testing]\n---\n\n## Acceptance Criteria\n\n'
     for i in $(seq 19); do echo "- [ ] Run Step $i: \`sleep 0.02\`"; done
-    echo "- [ ] Run Last: \`sh -c 'touch stop564; while [ ! -e acked564 ]; do sleep 0.01; done'\`"
+    echo "- [ ] Run Last: \`sh -c 'touch stop564; while test ! -e acked564; do sleep 0.01; done'\`"
 } >"$ed2"
 cp "$ed2" "$T/564.orig"
 (cd "$W" && while [ ! -e stop564 ]; do
@@ -168,6 +168,7 @@ cp "$ed2" "$T/564.orig"
     sleep 0.03
 done; touch acked564) &
 ix run "$ed2" -q --json
+touch "$W/stop564" # the saving loop ends even if the last criterion did not run
 wait
 "$IX_BIN" show --json "$ed2" >"$T/564.json"
 file_ticks=$(jq -c '[.criteria[]|select(.checked)|.index]' "$T/564.json")
