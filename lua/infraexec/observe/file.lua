@@ -5,17 +5,12 @@ local ev = require "infraexec.evidence"
 
 local M = {}
 
-local function read(path)
-  local text, err = ix.read_file(path)
-  return text, err
-end
-
 -- contains{path = P, text = T}: P holds T.
 function M.contains(a)
   local expected = "contains " .. a.text
   local p = ev.pending(a.path, expected)
   if p then return { p } end
-  local text, err = read(a.path)
+  local text, err = ix.read_file(a.path)
   if not text then return { ev.observation(false, a.path, expected, err) } end
   local found = text:find(a.text, 1, true) ~= nil
   return { ev.observation(found, a.path, expected, found and "it does" or "it does not") }
@@ -26,7 +21,7 @@ function M.lacks(a)
   local expected = "no " .. a.text
   local p = ev.pending(a.path, expected)
   if p then return { p } end
-  local text, err = read(a.path)
+  local text, err = ix.read_file(a.path)
   if not text then return { ev.observation(false, a.path, expected, err) } end
   local at = text:find(a.text, 1, true)
   local line = at and select(2, text:sub(1, at):gsub("\n", "")) + 1
@@ -44,7 +39,7 @@ function M.yaml_values(a)
     if p then
       out[#out + 1] = p
     else
-      if not text and not err then text, err = read(a.path) end
+      if not text and not err then text, err = ix.read_file(a.path) end
       if not text then
         out[#out + 1] = ev.observation(false, where, a.value, err)
       else
@@ -75,7 +70,7 @@ function M.kustomization_lacks(a)
   local expected = "no resource " .. a.name
   local p = ev.pending(a.path, expected)
   if p then return { p } end
-  local text, err = read(a.path)
+  local text, err = ix.read_file(a.path)
   if not text then return { ev.observation(false, a.path, expected, err) } end
   local hits = M.kustomization_entries(text, a.name)
   local seen = {}
