@@ -22,6 +22,7 @@ typedef enum {
     C_PATHS,    /* a list of paths */
     C_MAP,      /* fixed keys: .fields */
     C_NAMED,    /* name -> map with .fields (projects, apps) */
+    C_LIST,     /* a non-empty list of maps with .fields (an app's releases) */
     C_DURATION, /* 90, 90s, 30m, 2h (ix_config_duration) */
 } ctype;
 
@@ -51,10 +52,26 @@ static const field project_fields[] = {
     {"lint", C_ARGV, NULL},              /* optional extra validation (sec-lint.sh) */
     END,
 };
+/* One HelmRelease of an app: a document of a file in the GitOps repository. */
+static const field release_fields[] = {
+    {"file", C_PATH, NULL},              /* the file holding it */
+    {"document", C_STR, NULL},           /* its metadata.name, or 0-based index; default 0 */
+    {"name", C_STR, NULL},               /* HelmRelease name; default: the document's */
+    {"namespace", C_STR, NULL},          /* default: the document's, else the app's */
+    {"tags", C_STRS, NULL},              /* YAML paths of image tags in that document */
+    {"selector", C_STR, NULL},           /* label selector of its pods */
+    {"health", C_STRS, NULL},            /* URLs that answer 2xx when it is healthy */
+    END,
+};
 static const field app_fields[] = {
-    {"helmrelease", C_PATH, NULL},       /* file in the GitOps repository */
-    {"tags", C_STRS, NULL},              /* YAML paths of image tags in it */
+    {"helmrelease", C_PATH, NULL},       /* one-release form: file in the GitOps repository */
+    {"tags", C_STRS, NULL},              /* and YAML paths of image tags in it */
+    {"releases", C_LIST, release_fields}, /* or every release of the app */
     {"project", C_STR, NULL},            /* the project whose images it deploys */
+    {"namespace", C_STR, NULL},          /* where its releases and pods live */
+    {"selector", C_STR, NULL},           /* label selector of all its pods */
+    {"health", C_STRS, NULL},            /* URLs that answer 2xx when it is healthy */
+    {"kustomization", C_STR, NULL},      /* NAMESPACE/NAME of the Flux Kustomization applying it */
     END,
 };
 static const field gitops_fields[] = {
@@ -63,6 +80,10 @@ static const field gitops_fields[] = {
     {"validate", C_ARGV, NULL},          /* e.g. kubectl kustomize clusters/minikube */
     {"reconcile", C_ARGV, NULL},         /* optional, e.g. flux reconcile ... */
     {"lint", C_ARGV, NULL},
+    {"remote", C_STR, NULL},             /* pushed to before reconciling; default origin */
+    {"branch", C_STR, NULL},             /* the branch Flux follows; default: the checked-out one */
+    {"kustomization", C_STR, NULL},      /* NAMESPACE/NAME Flux applies the repository with */
+    {"archive", C_STR, NULL},            /* folder in the repository retired directories move to */
     END,
 };
 static const field kube_fields[] = {
@@ -114,6 +135,7 @@ static const char *type_name(ctype t)
     case C_PATHS: return "a list of paths";
     case C_MAP: return "a mapping";
     case C_NAMED: return "a mapping of names to settings";
+    case C_LIST: return "a non-empty list of mappings";
     case C_DURATION: return "a duration such as 90s, 30m, 2h or a number of seconds";
     }
     return "?";
@@ -230,6 +252,18 @@ static int check_value(checker *c, ix_fm_node *n, const field *f, const char *wh
         for (size_t i = 0; i < n->nchild; i++) {
             char sub[256];
             join_key(sub, sizeof sub, where, n->child[i].key);
+            if (n->child[i].kind != IX_FM_MAP)
+                return bad(c, &n->child[i], sub, C_MAP);
+            if (check_map(c, &n->child[i], f->fields, sub) < 0)
+                return -1;
+        }
+        return 0;
+    case C_LIST:
+        if (n->kind != IX_FM_SEQ || !n->nchild)
+            return bad(c, n, where, C_LIST);
+        for (size_t i = 0; i < n->nchild; i++) {
+            char sub[256];
+            snprintf(sub, sizeof sub, "%.200s[%zu]", where, i);
             if (n->child[i].kind != IX_FM_MAP)
                 return bad(c, &n->child[i], sub, C_MAP);
             if (check_map(c, &n->child[i], f->fields, sub) < 0)
