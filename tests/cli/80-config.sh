@@ -80,6 +80,12 @@ bad_config "wrong type" $'projects:\n  ffl:\n    build: ./scripts/build.sh --pus
     "$T/bad.yaml:3:12: projects.ffl.build must be a command as a non-empty list of strings"
 bad_config "bad boolean" $'registry:\n  insecure_skip_verify: yes please' \
     "$T/bad.yaml:2:25: registry.insecure_skip_verify must be true or false"
+bad_config "unknown key in a release" $'gitops:\n  apps:\n    mtg:\n      releases:\n        - file: a.yaml\n        - {file: b.yaml, tag: x}' \
+    "$T/bad.yaml:6:26: unknown key 'gitops.apps.mtg.releases[1].tag' (known here: file, document,"
+bad_config "empty releases" $'gitops:\n  apps:\n    mtg:\n      releases: []' \
+    "$T/bad.yaml:4:17: gitops.apps.mtg.releases must be a non-empty list of mappings"
+bad_config "a release that is not a mapping" $'gitops:\n  apps:\n    mtg:\n      releases: [a.yaml]' \
+    "$T/bad.yaml:4:18: gitops.apps.mtg.releases[0] must be a mapping"
 bad_config "invalid YAML" $'registry: [unclosed' "$T/bad.yaml:2:1: invalid YAML"
 ix run TASK-930 --tasks-dir "$W/tasks" -q --config "$T/none.yaml"
 like "$err" "$T/none.yaml: cannot open config" "missing --config file is named"
