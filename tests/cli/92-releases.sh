@@ -121,6 +121,12 @@ TR=$lab/gitops/apps/triager/helmrelease.yaml
 # ---- three files, one app: every release carries the tag, one commit ----
 criteria TASK-301 "Update midwestmtg HelmRelease in beckerkube to version 0.1.12"
 head=$(git -C "$lab/gitops" rev-parse HEAD)
+run_json TASK-301 --dry-run
+is "$(jq -r '.criteria[0].would_complete' <<<"$out")" true "dry run: the update would complete"
+is "$(jq -r '[.criteria[0].files[]|.path|sub(".*/apps/";"")]|join(" ")' <<<"$out")" \
+    "midwestmtg/helmrelease-backend.yaml midwestmtg/helmrelease-frontend.yaml midwestmtg/helmrelease-discord-bot.yaml" \
+    "dry run: the diff of each of the three files"
+is "$(git -C "$lab/gitops" status --porcelain):$(tags_of "$M/helmrelease-backend.yaml")" ":0.1.11" "dry run: nothing written"
 run_json TASK-301
 is "$rc:$(state 0)" "0:completed" "three files: ticked"
 for r in backend frontend discord-bot; do
@@ -384,6 +390,11 @@ task TASK-343 "$(printf '## Acceptance Criteria\n\n- [ ] Build all remaining tri
 run_json TASK-343
 like "$(state 0):$(reason 0)" "remaining:needs a person: VERSION= in the task's code block gives triager 2 different versions" \
     "two VERSION= for one project: needs a person"
+task TASK-345 "$(printf '| Service | Target Image Version |\n|---|---|\n| Triager | 0.1.1;touch${IFS}%s/pwned |\n\n## Acceptance Criteria\n\n- [ ] Build all remaining triager containers\n' "$T")"
+run_json TASK-345
+like "$(state 0):$(reason 0)" "remaining:the task's version table names 0.1.1;touch\${IFS}$T/pwned for triager (line 12)" \
+    "a table cell that is not a version is refused"
+ok "... nothing ran" test ! -e "$T/pwned" -a ! -e "$lab/projects/triager/built.txt"
 criteria TASK-344 "Build all midwestmtg containers (v0.1.12;touch)"
 run_json TASK-344
 like "$(state 0):$(reason 0)" "remaining:the criterion names 0.1.12;touch for midwestmtg" "a malformed version is refused, not cut"
