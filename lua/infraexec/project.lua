@@ -106,19 +106,19 @@ end
 
 -- ---- the sources of a version, in the order they are believed ----
 
--- The versions TEXT names: "version X" (also "with/to version X") and
--- "(vX)", which reads as version X.
+-- The versions TEXT names: "version X" (also "with/to version X",
+-- "Version: X") and "(vX)", which reads as version X.
 local function versions_in(text)
   local out = {}
   text = plain(text)
-  for v in text:gmatch("%f[%a][Vv][Ee][Rr][Ss][Ii][Oo][Nn]%s+(%S+)") do
+  for v in text:gmatch("%f[%a][Vv][Ee][Rr][Ss][Ii][Oo][Nn]:?%s+(%S+)") do
     if v:match("^v?%d") or v:match("^%x+$") and v:match("%d") and v:match("%a") then out[#out + 1] = token(v) end
   end
   for v in text:gmatch("%(v(%d[^%s%)]*)%)") do out[#out + 1] = v end
   return out
 end
 
--- Candidates {version, line, where} found for the project, checked: one
+-- Candidates {version, line} one source gave for the project, checked: one
 -- version, or nil and why (several different ones need a person; one that
 -- is not a version is refused).
 local function settle(name, found, source)

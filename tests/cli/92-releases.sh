@@ -259,6 +259,11 @@ run_json TASK-321
 is "$(state 0):$(built midwestmtg)" "completed:0.1.12" "criterion: (v0.1.12) is the version"
 like "$(reason 0)" "(version 0.1.12 from the criterion)" "... and the note says so"
 
+reset_built
+criteria TASK-325 "Successfully build all triager images - Version: 0.1.3"
+run_json TASK-325
+is "$(state 0):$(built triager)" "completed:0.1.3" "criterion: \"Version: 0.1.3\" in its note is the version"
+
 # Another criterion: "Roll out ffl to version X" and "Update ffl HelmRelease
 # in beckerkube to version X" name ffl (not "out", not "in").
 reset_built
