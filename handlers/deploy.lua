@@ -18,9 +18,13 @@ end
 local function update_helmrelease(_, name, _, version)
   local app, id = gitops.release{ app = name, version = version }
   if not app then return false, id end
+  local files, seen = {}, {}
+  for _, r in ipairs(app.releases) do
+    if not seen[r.file] then seen[r.file] = true; files[#files + 1] = r.file end
+  end
   return ev.verdict(release.helmrelease{ app = name, version = version },
-    ("%s set to %s in %s, validated, committed %s"):format(
-      table.concat(app.tags, ", "), version, app.helmrelease, id:sub(1, 12)))
+    ("%d release%s set to %s in %s, validated, committed %s"):format(#app.releases,
+      #app.releases == 1 and "" or "s", version, table.concat(files, ", "), id:sub(1, 12)))
 end
 
 -- "Commit changes to beckerkube repository": every file this run changed is committed.

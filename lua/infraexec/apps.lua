@@ -48,17 +48,33 @@ function M.get(name)
 end
 
 -- The 0-based document index a release's `document` names in TEXT (a
--- metadata.name, or a number), or nil and why.
+-- metadata.name, or a number), or nil and why.  A name that two documents
+-- carry (a HelmRelease and its ConfigMap) names neither.
 function M.document(release, text)
   local d = release.document
   if d:match("^%d+$") then return tonumber(d) end
+  local hits = {}
   for i = 0, 255 do
     local ok, n = pcall(ix.yaml_get, text, "metadata.name", i)
-    if n == d then return i end
+    if n == d then hits[#hits + 1] = i end
     -- Past the last document; a document without a name is skipped.
     if not ok and tostring(n):find(": no document %d+") then break end
   end
+  if #hits == 1 then return hits[1] end
+  if #hits > 1 then
+    local list = {}
+    for _, i in ipairs(hits) do list[#list + 1] = tostring(i) end
+    return nil, ("%s has %d documents with metadata.name %s (documents %s); set document to an index"):format(
+      release.file, #hits, d, table.concat(list, ", "))
+  end
   return nil, ("%s has no document with metadata.name %s"):format(release.file, d)
+end
+
+-- How evidence names a release: "FILE document D".
+function M.describe(release, doc)
+  local d = release.document
+  if doc and tostring(doc) ~= d then d = ("%s (%d)"):format(d, doc) end
+  return ("%s document %s"):format(release.file, d)
 end
 
 return M

@@ -5,42 +5,324 @@ local values = require "infraexec.values"
 
 local M = {}
 
+local function norm(s) return (s:lower():gsub("_", "-")) end
+
+-- The key of projects that NAME names (case and -/_ aside, as wordings
+-- match {project}), or nil.
+local function key(name)
+  local projects = ix.config().projects or {}
+  if projects[name] then return name end
+  local keys = {}
+  for k in pairs(projects) do keys[#keys + 1] = k end
+  table.sort(keys)
+  for _, k in ipairs(keys) do if norm(k) == norm(name) then return k end end
+  return nil
+end
+
 -- The project settings for NAME, or nil and why.
 function M.get(name)
   local ok, err = values.name(name)
   if not ok then return nil, err end
   local projects = ix.config().projects or {}
-  local p = projects[name] or projects[name:lower()]
+  local k = key(name)
+  local p = k and projects[k]
   if not p then
     return nil, ("no project '%s' in %s (add projects.%s with path, build and images)"):format(
       name, ix.config().path or "infraexec.yaml", name:lower())
   end
-  p.name = p.name or name:lower()
+  p.name = p.name or k
   return p
 end
 
--- The version the task names for project NAME in another criterion
--- ("Build all FFL containers with version 0.1.18").
-function M.version_for(name)
-  local lname = name:lower()
-  for _, c in ipairs(ix.task().criteria) do
-    local n, v = c.text:match("(%S+) containers with version (%S+)")
-    if not n then n, v = c.text:match("(%S+) %S+ to version (%S+)") end
-    if n and n:lower() == lname then return values.version(v) end
-  end
-  return nil, ("the task names no version for %s (e.g. \"Build all %s containers with version X\")"):format(name, name)
+-- ---- which configured projects a text names ----
+
+-- A Lua pattern for a configured name: its words ("mtg_dev_agents") with
+-- any one separator or none between them ("MTG Dev Agents", "mtg-dev-agents").
+local function name_pattern(n)
+  local words = {}
+  for w in n:lower():gmatch("[^_%-%s]+") do words[#words + 1] = (w:gsub("%p", "%%%0")) end
+  return "%f[%w]" .. table.concat(words, "[%s_%-]?") .. "%f[^%w]"
 end
 
--- The task's code block for a project: the first bash block whose section
--- names it (the task's own "Build Commands").
-function M.code_block(name)
-  local lname = name:lower()
-  for _, b in ipairs(ix.task().code_blocks) do
-    if (b.lang == "bash" or b.lang == "sh") and b.section:lower():find(lname, 1, true) then
-      return b
+-- Every name that stands for each project: its key, and the apps deploying it.
+local function project_names()
+  local cfg = ix.config()
+  local names = {}
+  for k in pairs(cfg.projects or {}) do names[#names + 1] = { project = k, name = k } end
+  for a, app in pairs((cfg.gitops or {}).apps or {}) do
+    local p = type(app) == "table" and app.project and key(app.project)
+    if p then names[#names + 1] = { project = p, name = a } end
+  end
+  table.sort(names, function(x, y) return x.name < y.name end)
+  return names
+end
+
+-- The set of projects TEXT names ({key = true}), by configured names only:
+-- a name inside a longer configured name ("mtg" in "mtg_dev_agents") is
+-- that longer one.  With PREFIX, only a name the text begins with (a table
+-- row's "MidwestMTG Backend").
+local function named_in(text, prefix)
+  local low = text:lower()
+  local spans = {}
+  for _, n in ipairs(project_names()) do
+    local pat = name_pattern(n.name)
+    local init = 1
+    while true do
+      local s, e = low:find(pat, init)
+      if not s then break end
+      if not prefix or not low:sub(1, s - 1):find("%w") then
+        spans[#spans + 1] = { s = s, e = e, project = n.project }
+      end
+      init = e + 1
     end
   end
-  return nil
+  local out = {}
+  for _, a in ipairs(spans) do
+    local inner = false
+    for _, b in ipairs(spans) do
+      if b.s <= a.s and b.e >= a.e and (b.e - b.s) > (a.e - a.s) then inner = true end
+    end
+    if not inner then out[a.project] = true end
+  end
+  return out
+end
+
+local function count(set)
+  local n, keys = 0, {}
+  for k in pairs(set) do n = n + 1; keys[#keys + 1] = k end
+  table.sort(keys)
+  return n, keys
+end
+
+-- Text as it reads without struck-through parts and emphasis marks.
+local function plain(text)
+  return (text:gsub("~~.-~~", ""):gsub("[*`]", ""))
+end
+
+-- A version token as written, without the punctuation that ends a sentence.
+local function token(v)
+  return (v:gsub("[%.,:%)]+$", ""))
+end
+
+-- ---- the sources of a version, in the order they are believed ----
+
+-- The versions TEXT names: "version X" (also "with/to version X",
+-- "Version: X") and "(vX)", which reads as version X.
+local function versions_in(text)
+  local out = {}
+  text = plain(text)
+  for v in text:gmatch("%f[%a][Vv][Ee][Rr][Ss][Ii][Oo][Nn]:?%s+(%S+)") do
+    if v:match("^v?%d") or v:match("^%x+$") and v:match("%d") and v:match("%a") then out[#out + 1] = token(v) end
+  end
+  for v in text:gmatch("%(v(%d[^%s%)]*)%)") do out[#out + 1] = v end
+  return out
+end
+
+-- Candidates {version, line} one source gave for the project, checked: one
+-- version, or nil and why (several different ones need a person; one that
+-- is not a version is refused).
+local function settle(name, found, source)
+  if #found == 0 then return nil end
+  local distinct, seen = {}, {}
+  for _, f in ipairs(found) do
+    local v, err = values.version(f.version)
+    if not v then return nil, ("%s names %s for %s (line %d): %s"):format(source, f.version, name, f.line, err) end
+    if not seen[v] then seen[v] = f; distinct[#distinct + 1] = f end
+  end
+  if #distinct > 1 then
+    local list = {}
+    for _, f in ipairs(distinct) do list[#list + 1] = ("%s (line %d)"):format(f.version, f.line) end
+    return nil, ("needs a person: %s gives %s %d different versions: %s"):format(
+      source, name, #distinct, table.concat(list, ", "))
+  end
+  return distinct[1]
+end
+
+-- Other criteria naming the project and a version ("Build all FFL
+-- containers with version 0.1.18", "Roll out ffl to version 0.1.18").
+local function from_criteria(k, name, current)
+  local found, shared = {}, nil
+  for _, c in ipairs(ix.task().criteria) do
+    if not (current and c.line == current.line) then
+      local vs = versions_in(c.text)
+      if #vs > 0 then
+        local set = named_in(plain(c.text))
+        local n, keys = count(set)
+        if n > 1 and set[k] then shared = shared or { c = c, keys = keys } end
+        if n == 1 and set[k] then
+          for _, v in ipairs(vs) do found[#found + 1] = { version = v, line = c.line, index = c.index } end
+        end
+      end
+    end
+  end
+  if shared then
+    return nil, ("needs a person: criterion %d (line %d) names a version for several projects (%s)"):format(
+      shared.c.index, shared.c.line, table.concat(shared.keys, ", "))
+  end
+  local f, err = settle(name, found, "the task's criteria")
+  if not f then return nil, err end
+  return f.version, ("criterion %d (line %d)"):format(f.index, f.line)
+end
+
+-- The cells of a Markdown table row, or nil when LINE is not one.
+local function cells(line)
+  if not line:match("^%s*|") then return nil end
+  local row = line:gsub("^%s*|", ""):gsub("|%s*$", "")
+  local out = {}
+  for cell in (row .. "|"):gmatch("([^|]*)|") do out[#out + 1] = plain(cell):match("^%s*(.-)%s*$") end
+  return out
+end
+
+-- The lines of the task file outside fenced code blocks, as {n, text}, and
+-- whether each lies in the Progress Log.
+local function prose_lines()
+  local text = ix.read_file(ix.task().path) or ""
+  local out, fence, log = {}, nil, false
+  local n, front = 0, text:sub(1, 3) == "---"
+  for line in (text .. "\n"):gmatch("([^\n]*)\n") do
+    n = n + 1
+    local f = line:match("^%s*(```+)") or line:match("^%s*(~~~+)")
+    if front then -- the frontmatter is not the task's prose
+      front = n == 1 or not line:match("^%-%-%-%s*$")
+    elseif fence then
+      if f and f:sub(1, 1) == fence:sub(1, 1) and #f >= #fence then fence = nil end
+    elseif f then
+      fence = f
+    else
+      local h = line:match("^##%s+(.-)%s*$")
+      if h then log = h:lower():find("^progress log") ~= nil end
+      out[#out + 1] = { n = n, text = line, log = log }
+    end
+  end
+  return out
+end
+
+-- The version column of a table's header: one whose heading says version
+-- or tag and not current, old, previous or chart; nil when none or several.
+local function version_column(header)
+  local col, n = nil, 0
+  for i, h in ipairs(header) do
+    local l = h:lower()
+    if (l:find("version") or l:find("%f[%a]tag")) and not (l:find("current") or l:find("old")
+        or l:find("previous") or l:find("chart") or l:find("from")) then
+      col, n = i, n + 1
+    end
+  end
+  return n == 1 and col or nil, n
+end
+
+-- The task's version table(s): rows whose first cell begins with a name
+-- of the project ("MidwestMTG Backend | ... | 0.1.12").
+local function from_table(k, name, lines)
+  local found = {}
+  local i = 1
+  while i <= #lines do
+    local header = cells(lines[i].text)
+    local sep = lines[i + 1] and lines[i + 1].text:match("^%s*|?%s*:?%-%-%-*:?%s*|")
+    if header and sep then
+      local col, ncols = version_column(header)
+      i = i + 2
+      while lines[i] and cells(lines[i].text) do
+        local row = cells(lines[i].text)
+        if row[1] and named_in(row[1], true)[k] then
+          if not col then
+            if ncols > 1 then
+              return nil, ("needs a person: the table at line %d has %d version columns; which one %s runs at is not clear"):format(
+                lines[i].n, ncols, name)
+            end
+          elseif row[col] and row[col] ~= "" then
+            found[#found + 1] = { version = row[col], line = lines[i].n }
+          end
+        end
+        i = i + 1
+      end
+    else
+      i = i + 1
+    end
+  end
+  local f, err = settle(name, found, "the task's version table")
+  if not f then return nil, err end
+  return f.version, ("the task's version table (line %d)"):format(f.line)
+end
+
+-- VERSION= in the task's code blocks for the project.
+local function from_code(k, name)
+  local found = {}
+  for _, b in ipairs(M.code_blocks(k)) do
+    local n = b.line
+    for line in (b.text .. "\n"):gmatch("([^\n]*)\n") do
+      n = n + 1
+      for v in line:gmatch("%f[%w_]VERSION=([^%s;&|]+)") do
+        found[#found + 1] = { version = (v:gsub("^([\"'])(.*)%1$", "%2")), line = n }
+      end
+    end
+  end
+  local f, err = settle(name, found, "VERSION= in the task's code block")
+  if not f then return nil, err end
+  return f.version, ("VERSION= in the task's code block for %s (line %d)"):format(k, f.line)
+end
+
+-- A commit id on a line naming the project, outside the Progress Log,
+-- tables and code ("- MTG Dev Agents: 417e41b").
+local function from_commit(k, name, lines)
+  local found = {}
+  for _, l in ipairs(lines) do
+    local text = plain(l.text)
+    if not l.log and not cells(l.text) and named_in(text)[k] then
+      for id in text:gmatch("%f[%w](%x+)%f[^%w]") do
+        if #id >= 7 and #id <= 40 and id:match("%d") and id:match("%a") then
+          found[#found + 1] = { version = id, line = l.n }
+        end
+      end
+    end
+  end
+  local f, err = settle(name, found, "the task's text")
+  if not f then return nil, err end
+  return f.version, ("a commit id named for %s (line %d)"):format(k, f.line)
+end
+
+-- The version the task asks for project NAME, and where it was found: the
+-- criterion C itself ("... with version 0.1.18", "(v0.1.18)"), else another
+-- criterion naming the project, else the task's version table, else a
+-- VERSION= in the task's code block for it, else a commit id named for it.
+-- Returns version, source (e.g. "the task's version table (line 37)"), or
+-- nil and why ("needs a person: ..." when one source gives two versions).
+function M.version_for(name, c)
+  local k = key(name)
+  if not k then return nil, ("no project '%s' in %s"):format(name, ix.config().path or "infraexec.yaml") end
+  if c then
+    local found = {}
+    for _, v in ipairs(versions_in(c.text)) do found[#found + 1] = { version = v, line = c.line } end
+    local f, err = settle(k, found, "the criterion")
+    if err then return nil, err end
+    if f then return f.version, "the criterion" end
+  end
+  local v, src = from_criteria(k, name, c)
+  if v or src then return v, src end
+  local lines = prose_lines()
+  v, src = from_table(k, name, lines)
+  if v or src then return v, src end
+  v, src = from_code(k, name)
+  if v or src then return v, src end
+  v, src = from_commit(k, name, lines)
+  if v or src then return v, src end
+  return nil, ("the task names no version for %s (in a criterion, a version table, VERSION= in its code block or a commit id)"):format(name)
+end
+
+-- The task's bash blocks for a project: those whose heading names it
+-- (configured names only, so "MTG Dev Agents" is mtg_dev_agents).
+function M.code_blocks(name)
+  local k = key(name) or name
+  local out = {}
+  for _, b in ipairs(ix.task().code_blocks) do
+    if (b.lang == "bash" or b.lang == "sh") and named_in(plain(b.section))[k] then out[#out + 1] = b end
+  end
+  return out
+end
+
+-- The first of them: the task's own "Build Commands" for the project.
+function M.code_block(name)
+  return M.code_blocks(name)[1]
 end
 
 return M

@@ -2,6 +2,7 @@
 -- validate with the configured command, restore on failure, and commit only
 -- what this run changed, only after validation passed.  Never kubectl apply.
 local ix = require "infraexec"
+local apps = require "infraexec.apps"
 local diagnose = require "infraexec.diagnose"
 local ev = require "infraexec.evidence"
 local shell = require "infraexec.shell"
@@ -14,18 +15,6 @@ function M.settings()
   local g = ix.config().gitops
   if not g or not g.path then return nil, "no gitops.path in infraexec.yaml" end
   return g
-end
-
--- The gitops.apps entry for NAME (helmrelease file and tag paths).
-function M.app(name)
-  local g, err = M.settings()
-  if not g then return nil, err end
-  local apps = g.apps or {}
-  local app = apps[name] or apps[name:lower()]
-  if not app or not app.helmrelease or not app.tags then
-    return nil, ("no gitops.apps.%s with helmrelease and tags in infraexec.yaml"):format(name:lower())
-  end
-  return app
 end
 
 -- A path as criteria write it ("beckerkube/clusters/...", "apps/x.yaml")
@@ -59,16 +48,41 @@ end
 -- content back if validation fails (a broken manifest never stays).
 -- True (and "already up to date" when nothing changed), or false and why.
 function M.edit(a)
-  local old, rerr = ix.read_file(a.path)
-  if not old then return false, rerr end
-  if old ~= a.text then ev.acted() end
-  if not ix.write_file(a.path, a.text, a.summary) then return true, "already up to date" end
+  return M.edit_files{ { path = a.path, text = a.text, summary = a.summary } }
+end
+
+-- Put back the files of LIST written so far ({path, old}), newest first.
+local function restore(list)
+  for i = #list, 1, -1 do ix.write_file(list[i].path, list[i].old, "restored after failed validation") end
+end
+
+-- edit_files{{path, text, summary}, ...}: every file written, then one
+-- validation; on any failure every file is put back as it was, so an app
+-- is never left half-updated.  As edit.
+function M.edit_files(list)
+  local olds = {}
+  for i, f in ipairs(list) do
+    local old, rerr = ix.read_file(f.path)
+    if not old then return false, rerr end
+    olds[i] = old
+    if old ~= f.text then ev.acted() end
+  end
+  local written = {}
+  for i, f in ipairs(list) do
+    local ok, changed = pcall(ix.write_file, f.path, f.text, f.summary)
+    if not ok then
+      restore(written)
+      return false, ix.error_text(changed)
+    end
+    if changed then written[#written + 1] = { path = f.path, old = olds[i] } end
+  end
+  if #written == 0 then return true, "already up to date" end
   local ok, r = M.validate()
   if not ok then
-    ix.write_file(a.path, old, "restored after failed validation")
+    restore(written)
     return false, type(r) == "table" and diagnose.validation(r) or r
   end
-  touched[#touched + 1] = a.path
+  for _, w in ipairs(written) do touched[#touched + 1] = w.path end
   return true
 end
 
@@ -107,18 +121,39 @@ function M.uncommitted()
   return left
 end
 
--- set_tags{app = NAME, version = V}: every tag path of the app's
--- HelmRelease set to V, validated.  The app's settings, or nil and why.
+-- set_tags{app = NAME, version = V}: every tag path of every release of
+-- the app (a document of a file: apps.get) set to V, all files validated
+-- together.  The app (apps.get), or nil and why; nothing is left changed
+-- when one release cannot be set.
 function M.set_tags(a)
-  local app, err = M.app(a.app)
+  local app, err = apps.get(a.app)
   if not app then return nil, err end
   local v, verr = values.version(a.version)
   if not v then return nil, verr end
-  local text, rerr = ix.read_file(app.helmrelease)
-  if not text then return nil, rerr end
-  local new = text
-  for _, path in ipairs(app.tags) do new = ix.yaml_set(new, path, v) end
-  local ok, why = M.edit{ path = app.helmrelease, text = new, summary = "image tags -> " .. v }
+  local files, texts = {}, {}
+  for i, r in ipairs(app.releases) do
+    if #r.tags == 0 then
+      return nil, ("gitops.apps.%s.releases[%d] (%s) has no tags in infraexec.yaml"):format(app.name, i - 1, r.file)
+    end
+    if not texts[r.file] then
+      local text, rerr = ix.read_file(r.file)
+      if not text then return nil, rerr end
+      texts[r.file] = text
+      files[#files + 1] = r.file
+    end
+    local doc, derr = apps.document(r, texts[r.file])
+    if not doc then return nil, derr end
+    for _, path in ipairs(r.tags) do
+      local ok, new = pcall(ix.yaml_set, texts[r.file], path, v, doc)
+      if not ok then
+        return nil, ("%s: %s (nothing changed)"):format(apps.describe(r, doc), ix.error_text(new))
+      end
+      texts[r.file] = new
+    end
+  end
+  local list = {}
+  for _, f in ipairs(files) do list[#list + 1] = { path = f, text = texts[f], summary = "image tags -> " .. v } end
+  local ok, why = M.edit_files(list)
   if not ok then return nil, why end
   return app
 end

@@ -1,19 +1,48 @@
--- observe/gitops.lua - what the GitOps repository says about an app: its
--- HelmRelease's image tags, as committed.
+-- observe/gitops.lua - what the GitOps repository says about an app: the
+-- image tags of every one of its releases, as committed.
+local ix = require "infraexec"
+local apps = require "infraexec.apps"
 local ev = require "infraexec.evidence"
-local file = require "infraexec.observe.file"
 local git = require "infraexec.observe.git"
 local gitops = require "infraexec.act.gitops"
 
 local M = {}
 
--- helmrelease{app = NAME, version = V}: every tag path of the app's
--- HelmRelease (gitops.apps.NAME) is V, and the file is committed.
+-- One release's observation: each of its tag paths holds V.
+local function release(r, v)
+  local expected = ("%s %s"):format(table.concat(r.tags, ", "), v)
+  local p = ev.pending(apps.describe(r), expected)
+  if p then return p end
+  local text, err = ix.read_file(r.file)
+  if not text then return ev.observation(false, apps.describe(r), expected, err) end
+  local doc, derr = apps.document(r, text)
+  if not doc then return ev.observation(false, apps.describe(r), expected, derr) end
+  if #r.tags == 0 then return ev.observation(false, apps.describe(r, doc), expected, "no tags in infraexec.yaml") end
+  local seen, ok = {}, true
+  for _, key in ipairs(r.tags) do
+    local got_ok, got = pcall(ix.yaml_get, text, key, doc)
+    if not got_ok then got = "unreadable (" .. ix.error_text(got) .. ")" end
+    ok = ok and got_ok and got == v
+    seen[#seen + 1] = key .. " " .. got
+  end
+  return ev.observation(ok, apps.describe(r, doc), expected, table.concat(seen, ", "))
+end
+
+-- helmrelease{app = NAME, version = V}: every release of the app
+-- (gitops.apps.NAME: each file and document) has V at each of its tag
+-- paths, and every one of those files is committed.  One observation per
+-- release, then one per file for the commit.
 function M.helmrelease(a)
-  local app, err = gitops.app(a.app)
-  if not app then return { ev.observation(false, "gitops.apps." .. a.app:lower() .. " in infraexec.yaml", "an app with helmrelease and tags", err) } end
-  local obs = file.yaml_values{ path = app.helmrelease, keys = app.tags, value = a.version }
-  return ev.add(obs, git.committed{ repo = gitops.settings().path, paths = { app.helmrelease } })
+  local app, err = apps.get(a.app)
+  if not app then
+    return { ev.observation(false, "gitops.apps." .. a.app:lower() .. " in infraexec.yaml", "an app with releases", err) }
+  end
+  local out, files, seen = {}, {}, {}
+  for _, r in ipairs(app.releases) do
+    out[#out + 1] = release(r, a.version)
+    if not seen[r.file] then seen[r.file] = true; files[#files + 1] = r.file end
+  end
+  return ev.add(out, git.committed{ repo = gitops.settings().path, paths = files })
 end
 
 return M
