@@ -218,6 +218,7 @@ static int check_value(checker *c, ix_fm_node *n, const field *f, const char *wh
     case C_BOOL:
         if (n->kind != IX_FM_SCALAR || (strcmp(n->value, "true") && strcmp(n->value, "false")))
             return bad(c, n, where, C_BOOL);
+        n->boolean = 1; /* every other true/false (a command word, a name) stays a string */
         return 0;
     case C_NUMBER: {
         char *end;

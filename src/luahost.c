@@ -693,15 +693,14 @@ static void push_strv(lua_State *L, char *const *v, size_t n)
     }
 }
 
-/* A YAML tree as Lua tables; with BOOLS, plain true/false become booleans
- * (the config's switches), everything else stays a string. */
-static void push_fm(lua_State *L, const ix_fm_node *n, int bools)
+/* A YAML tree as Lua tables: the scalars the config's schema types as
+ * booleans become booleans, everything else stays a string. */
+static void push_fm(lua_State *L, const ix_fm_node *n)
 {
     switch (n->kind) {
     case IX_FM_SCALAR:
     case IX_FM_ALIAS:
-        if (bools && n->style == IX_FM_PLAIN &&
-            (!strcmp(n->value, "true") || !strcmp(n->value, "false")))
+        if (n->boolean)
             lua_pushboolean(L, n->value[0] == 't');
         else
             lua_pushstring(L, n->value);
@@ -710,7 +709,7 @@ static void push_fm(lua_State *L, const ix_fm_node *n, int bools)
     case IX_FM_MAP:
         lua_createtable(L, 0, (int)n->nchild);
         for (size_t i = 0; i < n->nchild; i++) {
-            push_fm(L, &n->child[i], bools);
+            push_fm(L, &n->child[i]);
             if (n->kind == IX_FM_MAP)
                 lua_setfield(L, -2, n->child[i].key);
             else
@@ -748,7 +747,7 @@ static void store_task(lua_State *L, const ix_task *t, const char *workspace)
     lua_pushstring(L, t->path), lua_setfield(L, -2, "path");
     lua_pushstring(L, workspace), lua_setfield(L, -2, "workspace");
     push_strv(L, (char *const *)t->labels, t->nlabels), lua_setfield(L, -2, "labels");
-    push_fm(L, t->fm, 0), lua_setfield(L, -2, "frontmatter");
+    push_fm(L, t->fm), lua_setfield(L, -2, "frontmatter");
     lua_createtable(L, (int)t->ncriteria, 0);
     for (size_t i = 0; i < t->ncriteria; i++) {
         push_criterion(L, &t->criteria[i]);
@@ -774,7 +773,7 @@ static int l_config(lua_State *L)
 {
     const ix_config *cfg = ctx_of(L)->config;
     if (cfg && cfg->root) {
-        push_fm(L, cfg->root, 1);
+        push_fm(L, cfg->root);
         lua_pushstring(L, cfg->path), lua_setfield(L, -2, "path");
     } else {
         lua_newtable(L);

@@ -23,6 +23,7 @@ typedef struct ix_fm_node {
     int key_line, key_col;  /* position of the key (1-based) */
     char *value;            /* scalar value, alias name; NULL for collections */
     ix_fm_style style;
+    int boolean;            /* set by a schema check (config.c): read as true/false */
     int line, col;          /* position of the value (1-based) */
     size_t start, end;      /* byte range of the value in the file, quotes included */
     struct ix_fm_node *child;

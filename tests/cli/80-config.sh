@@ -21,7 +21,8 @@ local ix = require "infraexec"
 return { rules = { { pattern = "^Show the config", run = function()
   local c = ix.config()
   local seen = table.concat({ c.registry.address, c.registry.ca,
-    tostring(c.registry.insecure_skip_verify), c.projects.ffl.build[1], c.path }, " ")
+    tostring(c.registry.insecure_skip_verify), c.projects.ffl.build[1],
+    type(c.projects.ffl.lint[1]) .. ":" .. c.projects.ffl.lint[1], c.path }, " ")
   return true, seen, { ok = true, looked_at = "ix.config()", expected = "a config", seen = seen }
 end } } }
 LUA
@@ -36,6 +37,7 @@ projects:
     path: projects/ffl
     build: [./scripts/build.sh, --push, all]
     images: [ffl/backend, ffl/frontend]
+    lint: [true]
 YAML
 ix run TASK-930 --tasks-dir "$W/tasks" -q
 is "$rc" 2 "preflight: a configured project directory that does not exist stops the run"
@@ -44,8 +46,8 @@ mkdir -p "$T/projects/ffl"
 ix run TASK-930 --tasks-dir "$W/tasks" -q --json
 is "$rc" 0 "run with a valid config"
 is "$(jq -r '.criteria[0].reason' <<<"$out")" \
-    "127.0.0.1:5000 $T/certs/ca.pem false ./scripts/build.sh $T/infraexec.yaml" \
-    "config reaches Lua: paths made absolute, booleans typed, argv kept"
+    "127.0.0.1:5000 $T/certs/ca.pem false ./scripts/build.sh string:true $T/infraexec.yaml" \
+    "config reaches Lua: paths made absolute, booleans typed, argv kept (a command named true stays a string)"
 
 # Preflight: the GitOps repository on the expected branch.
 mkdir -p "$T/gitops"
