@@ -81,9 +81,23 @@ local function push_to(_, remote)
   return push_observed({}, "HEAD")
 end
 
--- The kustomization and release names for a HelmRelease called NAME: the
--- release of gitops.apps whose name (or document) it is, else the app of
--- that name, else gitops.kustomization alone.
+-- The name and namespace of release R of gitops.apps: from the config,
+-- else from its document's metadata.
+local function release_names(r)
+  if r.name and r.namespace then return r.name, r.namespace end
+  local text = ix.read_file(r.file)
+  local doc = text and apps.document(r, text)
+  local function meta(key)
+    local ok, v = pcall(ix.yaml_get, text, "metadata." .. key, doc)
+    return ok and type(v) == "string" and v or nil
+  end
+  if not doc then return r.name, r.namespace end
+  return r.name or meta("name"), r.namespace or meta("namespace")
+end
+
+-- The Kustomization and namespace for a HelmRelease called NAME: those of
+-- the gitops.apps release of that name, else of the app of that name, else
+-- gitops.kustomization in any namespace.
 local function release_of(name)
   local g = gitops.settings() or {}
   local names = {}
@@ -92,7 +106,8 @@ local function release_of(name)
   for _, k in ipairs(names) do
     local app = apps.get(k)
     for _, r in ipairs(app and app.releases or {}) do
-      if r.name == name or r.document == name then return app.kustomization, r.namespace end
+      local rname, rns = release_names(r)
+      if rname == name then return app.kustomization, rns end
     end
     if app and k == name:lower() then return app.kustomization, app.namespace end
   end

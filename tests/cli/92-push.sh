@@ -115,11 +115,11 @@ sed -i 's/^- \[x\] midwestmtg-backend/- [ ] midwestmtg-backend/' "$lab/tasks/act
 run_json TASK-901
 is "$(state 2)" completed "Kustomization at the pushed commit, HelmRelease Ready: ticked"
 is "$(jq -r '.criteria[2].evidence|map(.seen)|join(" | ")' <<<"$out")" \
-    "Ready=True, lastAppliedRevision main@sha1:$new | 1 Ready: midwestmtg/midwestmtg-backend (chart 0.1.0)" \
+    "1 ready: midwestmtg/midwestmtg-backend | Ready=True, lastAppliedRevision main@sha1:$new" \
     "... with the Kustomization's revision and the HelmRelease as evidence"
-like "$(jq -r '.criteria[2].evidence[0].expected' <<<"$out")" "at $new (the remote's origin/main)" \
+like "$(jq -r '.criteria[2].evidence[1].expected' <<<"$out")" "at $new (the remote's origin/main)" \
     "... a later run compares with the remote branch's commit"
-like "$(sed -n '/Progress Log/,$p' "$lab/tasks/active/TASK-901.md")" "Completed criterion 3: midwestmtg-backend HelmRelease deploys successfully; evidence: Kustomization flux-system/flux-system" \
+like "$(sed -n '/Progress Log/,$p' "$lab/tasks/active/TASK-901.md")" "Completed criterion 3: midwestmtg-backend HelmRelease deploys successfully; evidence: helmreleases.helm.toolkit.fluxcd.io in midwestmtg" \
     "... and the evidence is in the Progress Log"
 
 # ---- false worlds of the HelmRelease at the pushed commit ----
@@ -156,13 +156,26 @@ task TASK-903 "deployment, verification" "All 3 HelmReleases show READY=True: \`
 run_json TASK-903
 is "$(state 0):$(state 1):$(state 2):$(state 3)" "remaining:completed:completed:completed" \
     "the count must match; at the pushed revision all are Ready"
-like "$(reason 0)" "expected exactly 3 HelmReleases, each Ready=True for its current spec, saw 2 Ready" "... the count is named"
+like "$(reason 0)" "expected exactly 3, each ready, saw 2 ready" "... the count is named"
 standin_kustomization "$api" infra --ns flux-system --revision "main@sha1:$old"
 sed -i 's/^- \[x\]/- [ ]/' "$lab/tasks/active/TASK-903.md"
 run_json TASK-903 --only 4
 like "$(reason 3)" "flux-system/infra: lastAppliedRevision main@sha1:$old, not $new" \
     "a Kustomization of the same source at an old commit: reconciliation not complete"
 rm "$api"/*infra*
+
+# ---- each named worker, as NAME or APP-NAME ----
+standin_helmrelease "$api" triager-classifier --ns triager --revision 0.1.0
+task TASK-910 deployment "All triager worker HelmReleases deploy successfully (classifier, doc-generator)"
+run_json TASK-910
+is "$(state 0)" remaining "a named worker missing: not ticked"
+like "$(reason 0)" "saw doc-generator: no such HelmRelease" "... the missing one is named"
+standin_helmrelease "$api" triager-doc-generator --ns triager --revision 0.1.0 --generation 2 --observed 2
+run_json TASK-910
+is "$(state 0)" completed "every named worker Ready at the pushed revision: ticked"
+is "$(jq -r '.criteria[0].evidence[0].seen' <<<"$out")" "2 ready: triager/triager-classifier, triager/triager-doc-generator" \
+    "... each one in the evidence"
+rm "$api"/*triager*
 
 # ---- the push is rejected: the remote moved ----
 new_lab moved

@@ -157,20 +157,26 @@ local function is_named(name, want, prefix)
 end
 
 -- helmreleases{[names], [prefix], [namespace], [count], kustomization = REF,
--- source = S}: the Kustomization at the pushed commit (see kustomization),
--- and each HelmRelease named (else every one, exactly COUNT when given)
--- Ready=True for its current spec.
+-- source = S}: each HelmRelease named (else every one, exactly COUNT when
+-- given) Ready=True for its current spec, and the Kustomization at the
+-- pushed commit (see kustomization).
 function M.helmreleases(a)
-  local out = M.kustomization{ ref = a.kustomization, source = a.source }
-  local expected = (a.names and ("HelmReleases " .. table.concat(a.names, ", "))
-    or a.count and ("exactly " .. a.count .. " HelmReleases") or "at least one HelmRelease")
-    .. ", each Ready=True for its current spec"
-  local what = "HelmReleases" .. (a.namespace and (" in " .. a.namespace) or " in all namespaces")
+  -- The releases first: when they are not Ready, that is the news.
+  local out = M.releases(a)
+  return ev.add(out, M.kustomization{ ref = a.kustomization, source = a.source })
+end
+
+-- releases{[names], [prefix], [namespace], [count]}: the HelmReleases part
+-- of helmreleases, without the revision.
+function M.releases(a)
+  local expected = (a.names and ("HelmReleases " .. table.concat(a.names, ", ") .. ", each")
+    or a.count and ("exactly " .. a.count .. ", each") or "at least one, each") .. " ready"
+  local what = kube.HELMRELEASES .. (a.namespace and (" in " .. a.namespace) or " in all namespaces")
   local p = ev.pending(what, expected)
-  if p then return ev.add(out, p) end
+  if p then return { p } end
   local items, err, cmd = kube.list{ kind = kube.HELMRELEASES, namespace = a.namespace }
   local where = what .. " (`" .. cmd .. "`)"
-  if not items then return ev.add(out, ev.observation(false, where, expected, err)) end
+  if not items then return { ev.observation(false, where, expected, err) } end
   local good, bad, keep = {}, {}, {}
   if a.names then
     for _, want in ipairs(a.names) do
@@ -188,15 +194,14 @@ function M.helmreleases(a)
     if why then
       bad[#bad + 1] = name_of(o) .. ": " .. why
     else
-      local newest = type(o.status.history) == "table" and o.status.history[1]
-      good[#good + 1] = name_of(o) .. (newest and newest.chartVersion and (" (chart " .. newest.chartVersion .. ")") or "")
+      good[#good + 1] = name_of(o)
     end
   end
   local ok = #good > 0 and #bad == 0 and (not a.count or #good == a.count)
   local seen = #bad > 0 and table.concat(bad, "; ")
     or #good == 0 and "none"
-    or ("%d Ready: %s"):format(#good, table.concat(good, ", "))
-  return ev.add(out, ev.observation(ok, where, expected, seen))
+    or ("%d ready: %s"):format(#good, table.concat(good, ", "))
+  return { ev.observation(ok, where, expected, seen) }
 end
 
 return M
