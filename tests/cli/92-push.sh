@@ -194,6 +194,27 @@ like "$(reason 0)" "but not pushed: $lab/gitops: push to origin/main rejected: t
     "... the reason names the remote, the branch and where it is"
 like "$(reason 1)" "lastAppliedRevision main@sha1:" "the HelmRelease check compares with the remote's commit"
 
+# ---- reconcile only after the push was confirmed ----
+# The reconcile command records where the remote's branch was when it ran.
+new_lab reconcile
+world "$(git -C "$lab/remote.git" rev-parse main)"
+sed -i "s|^  remote: origin$|&\n  reconcile: [sh, -c, 'git -C $lab/remote.git rev-parse main >>$lab/reconciled']|" "$lab/infraexec.yaml"
+G clone -q "$lab/remote.git" "$T/other2" 2>/dev/null
+printf '# someone else\n' >>"$T/other2/apps/midwestmtg/kustomization.yaml"
+G -C "$T/other2" commit -qam "someone else's change"
+G -C "$T/other2" push -q origin main
+task TASK-911 deployment "Update midwestmtg HelmRelease in beckerkube to version 0.1.12"
+run_json TASK-911
+is "$(state 0)" remaining "remote moved, reconcile configured: not ticked"
+ok "... and nothing was reconciled" test ! -e "$lab/reconciled"
+G -C "$lab/gitops" fetch -q origin
+G -C "$lab/gitops" rebase -q origin/main
+sed -i 's/^- \[x\]/- [ ]/' "$lab/tasks/active/TASK-911.md"
+run_json TASK-911
+is "$(state 0)" completed "after a rebase: pushed, then reconciled"
+is "$(cat "$lab/reconciled")" "$(git -C "$lab/gitops" rev-parse HEAD)" \
+    "the reconcile ran once, when the remote already had the release's commit"
+
 # ---- remote unreachable ----
 new_lab gone
 world "$(git -C "$lab/remote.git" rev-parse main)"
@@ -234,7 +255,18 @@ G -C "$lab/gitops" remote set-url origin "http://127.0.0.1:$(cat "$T/port")/gito
 world "$(git -C "$srv/gitops.git" rev-parse main)"
 task TASK-909 deployment "Update midwestmtg HelmRelease in beckerkube to version 0.1.12" \
     "Commit and push changes to beckerkube repository"
+# A server that answers the push with success but puts its branch back (a
+# hook standing for a mirror or a proxy that drops the update).
+printf '#!/bin/sh\nwhile read old new ref; do git update-ref "$ref" "$old"; done\n' >"$srv/gitops.git/hooks/post-receive"
+chmod +x "$srv/gitops.git/hooks/post-receive"
+before=$(git -C "$srv/gitops.git" rev-parse main)
+INFRAEXEC_GIT_USERNAME=runner INFRAEXEC_GIT_PASSWORD=s3cret-t0ken run_json TASK-909
+is "$(state 0)" remaining "a push the server reports done but does not keep: not ticked"
+like "$(reason 0)" "to origin/main, but the remote branch is at $before" "... the reason names where the branch stayed"
+rm "$srv/gitops.git/hooks/post-receive"
+sed -i 's/^- \[x\]/- [ ]/' "$lab/tasks/active/TASK-909.md"
 unset INFRAEXEC_GIT_USERNAME INFRAEXEC_GIT_PASSWORD
+G -C "$lab/gitops" reset -q --hard HEAD~1
 run_json TASK-909
 is "$(state 0)" remaining "http without credentials: not ticked"
 like "$(reason 0)" "set INFRAEXEC_GIT_USERNAME and INFRAEXEC_GIT_PASSWORD" "... the reason says where credentials come from"
