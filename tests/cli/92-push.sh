@@ -233,6 +233,20 @@ run_json TASK-907
 is "$(state 0)" completed "Push to origin: the committed release pushed"
 is "$(git -C "$lab/remote.git" rev-parse main)" "$(git -C "$lab/gitops" rev-parse HEAD)" "... and the remote has it"
 
+# ---- config that cannot be honoured is said, not guessed ----
+cp "$lab/infraexec.yaml" "$T/cfg.orig"
+sed -i 's|^  remote: origin$|&\n  branch: release|' "$lab/infraexec.yaml"
+task TASK-912 deployment "Push to origin"
+run_json TASK-912
+like "$(reason 0)" "gitops.branch is release but $lab/gitops has main checked out" "a branch other than the checked-out one: refused"
+cp "$T/cfg.orig" "$lab/infraexec.yaml"
+sed -i '/^  kustomization: flux-system/d' "$lab/infraexec.yaml"
+task TASK-913 deployment "midwestmtg-backend HelmRelease shows READY=True"
+run_json TASK-913
+is "$(state 0)" remaining "no gitops.kustomization: a Ready HelmRelease is not ticked"
+like "$(reason 0)" "expected gitops.kustomization (NAMESPACE/NAME) in infraexec.yaml, saw not set" "... the reason says what to set"
+cp "$T/cfg.orig" "$lab/infraexec.yaml"
+
 # ---- "Commit changes" never ticks on a clean repository alone ----
 task TASK-908 deployment "Commit changes to beckerkube repository"
 run_json TASK-908
