@@ -1,10 +1,13 @@
 -- deploy.lua - releasing through the GitOps repository: set the image tags
 -- in the app's HelmRelease (only those bytes change), validate, commit only
--- when validation passed, reconcile if configured.  Never kubectl apply.
+-- when validation passed, push and see the push on the remote, reconcile if
+-- configured; and what Flux made of the pushed revision.  Never kubectl apply.
 local ix = require "infraexec"
+local apps = require "infraexec.apps"
 local ev = require "infraexec.evidence"
 local gitops = require "infraexec.act.gitops"
 local command = require "infraexec.observe.command"
+local flux = require "infraexec.observe.flux"
 local git = require "infraexec.observe.git"
 local release = require "infraexec.observe.gitops"
 local wording = require "infraexec.wording"
@@ -16,36 +19,134 @@ end
 
 -- "Update ffl HelmRelease in beckerkube to version 0.1.18"
 local function update_helmrelease(_, name, _, version)
-  local app, id = gitops.release{ app = name, version = version }
+  local app, id, pushed = gitops.release{ app = name, version = version }
   if not app then return false, id end
   local files, seen = {}, {}
   for _, r in ipairs(app.releases) do
     if not seen[r.file] then seen[r.file] = true; files[#files + 1] = r.file end
   end
-  return ev.verdict(release.helmrelease{ app = name, version = version },
-    ("%d release%s set to %s in %s, validated, committed %s"):format(#app.releases,
-      #app.releases == 1 and "" or "s", version, table.concat(files, ", "), id:sub(1, 12)))
+  local obs = release.helmrelease{ app = name, version = version }
+  local s = pushed and gitops.source()
+  if s then ev.add(obs, git.pushed{ repo = s.repo, remote = s.remote, branch = s.branch, id = pushed }) end
+  return ev.verdict(obs,
+    ("%d release%s set to %s in %s, validated, committed %s%s"):format(#app.releases,
+      #app.releases == 1 and "" or "s", version, table.concat(files, ", "), id:sub(1, 12),
+      s and (", pushed to " .. s.remote .. "/" .. s.branch) or ""))
 end
 
--- "Commit changes to beckerkube repository": every file this run changed is committed.
+-- "Commit changes to beckerkube repository": every file this run changed
+-- is committed.  When this run changed nothing, which commit carries the
+-- task's changes is not observable: a clean repository proves nothing.
 local function commit_changes()
   local g, gerr = gitops.settings()
   if not g then return false, gerr end
   local id, err = gitops.commit{ message = (ix.task().id or "infraexec") .. ": " .. (ix.task().title or "changes") }
   if not id then return false, err end
   local paths = gitops.touched()
-  local obs = #paths > 0 and git.committed{ repo = g.path, paths = paths }
-    or { ev.observation(#ix.git_status(g.path) == 0, "git status of " .. g.path, "no uncommitted change",
-                        #ix.git_status(g.path) == 0 and "clean" or table.concat(ix.git_status(g.path), ", ")) }
-  return ev.verdict(obs, id == "nothing to commit" and "every change of this run is committed" or ("committed " .. id:sub(1, 12)))
+  if #paths == 0 then
+    local dirty = ix.git_status(g.path)
+    if #dirty > 0 then
+      return ev.verdict({ ev.observation(false, "git status of " .. g.path, "no uncommitted change", table.concat(dirty, ", ")) })
+    end
+    return false, ("needs a person: this run changed nothing in %s and it is clean; "
+      .. "which commit carries the task's changes cannot be observed"):format(g.path)
+  end
+  return ev.verdict(git.committed{ repo = g.path, paths = paths },
+    id == "nothing to commit" and "every change of this run is committed" or ("committed " .. id:sub(1, 12)))
 end
 
--- "Commit and push ...": the commit is made and observed, but infraexec
--- never pushes to a remote, so the criterion stays for a person.
-local function commit_not_push()
-  local done, note = commit_changes()
-  if not done then return false, note end
-  return false, "needs a person: " .. note .. "; pushing to the remote is not done by infraexec"
+-- Pushes HEAD to the GitOps remote (gitops.remote, gitops.branch) and adds
+-- the remote's branch, read back from the remote, to OBS; or false and why
+-- (a rejected push names the remote and branch: never forced).
+local function push_observed(obs, note)
+  local id, s = gitops.push()
+  if not id then return false, "not pushed: " .. s, obs end
+  ev.add(obs, git.pushed{ repo = s.repo, remote = s.remote, branch = s.branch, id = id })
+  return ev.verdict(obs, ("%s; pushed to %s/%s (%s)"):format(note, s.remote, s.branch, id:sub(1, 12)))
+end
+
+-- "Commit and push changes to beckerkube repository": committed as above,
+-- then pushed and seen on the remote.
+local function commit_push()
+  local done, note, obs = commit_changes()
+  if not done then return false, note, obs end
+  return push_observed(obs, note)
+end
+
+-- "Push to origin": what this run committed is on the remote's branch.
+local function push_to(_, remote)
+  local s, err = gitops.source()
+  if not s then return false, err end
+  if remote and remote ~= s.remote then
+    return false, ("the criterion pushes to %s but the GitOps remote is %s (gitops.remote in infraexec.yaml)"):format(remote, s.remote)
+  end
+  local left = gitops.uncommitted()
+  if #left > 0 then return false, "not pushed: changes of this run are not committed: " .. table.concat(left, ", ") end
+  return push_observed({}, "HEAD")
+end
+
+-- The name and namespace of release R of gitops.apps: from the config,
+-- else from its document's metadata.
+local function release_names(r)
+  if r.name and r.namespace then return r.name, r.namespace end
+  local text = ix.read_file(r.file)
+  local doc = text and apps.document(r, text)
+  local function meta(key)
+    local ok, v = pcall(ix.yaml_get, text, "metadata." .. key, doc)
+    return ok and type(v) == "string" and v or nil
+  end
+  if not doc then return r.name, r.namespace end
+  return r.name or meta("name"), r.namespace or meta("namespace")
+end
+
+-- The Kustomization and namespace for a HelmRelease called NAME: those of
+-- the gitops.apps release of that name, else of the app of that name, else
+-- gitops.kustomization in any namespace.
+local function release_of(name)
+  local g = gitops.settings() or {}
+  local names = {}
+  for k in pairs(g.apps or {}) do names[#names + 1] = k end
+  table.sort(names)
+  for _, k in ipairs(names) do
+    local app = apps.get(k)
+    for _, r in ipairs(app and app.releases or {}) do
+      local rname, rns = release_names(r)
+      if rname == name then return app.kustomization, rns end
+    end
+    if app and k == name:lower() then return app.kustomization, app.namespace end
+  end
+  return g.kustomization, nil
+end
+
+-- "midwestmtg-backend HelmRelease deploys successfully / shows READY=True":
+-- Ready for the pushed revision, not from an older release.
+local function release_deployed(_, name)
+  local s, err = gitops.source()
+  if not s then return false, err end
+  local ks, ns = release_of(name)
+  return ev.verdict(flux.helmreleases{ names = { name }, namespace = ns, kustomization = ks, source = s })
+end
+
+-- "All triager worker HelmReleases deploy successfully (classifier, ...)":
+-- each one named, as NAME or APP-NAME.
+local function workers_deployed(_, app, list)
+  local names = {}
+  for n in tostring(list or ""):gmatch("[%w][%w_%-]*") do names[#names + 1] = n end
+  if #names == 0 then return false, "needs a person: the criterion names no HelmRelease (expected a list in parentheses)" end
+  local s, err = gitops.source()
+  if not s then return false, err end
+  local a = apps.get(app)
+  local g = gitops.settings() or {}
+  return ev.verdict(flux.helmreleases{ names = names, prefix = app, kustomization = a and a.kustomization or g.kustomization,
+                                       source = s })
+end
+
+-- "Verify Flux reconciliation completes without errors": every
+-- Kustomization Ready, those of the GitOps repository at the pushed commit.
+local function reconciled()
+  local s, err = gitops.source()
+  if not s then return false, err end
+  return ev.verdict(flux.kustomizations{ ref = (gitops.settings() or {}).kustomization, source = s })
 end
 
 -- "Trigger Flux reconciliation: flux reconcile kustomization clusters-minikube"
@@ -56,12 +157,12 @@ local function reconcile(c, written)
 end
 
 return {
-  description = "updates HelmReleases in the GitOps repository and commits them",
+  description = "updates HelmReleases in the GitOps repository, commits and pushes them, checks what Flux deployed",
   rules = {
     { wording = "Update [the] {app} HelmRelease in [the] {repo:name} [repository] to version {version}",
       description = "set an app's image tags, validate, commit",
       examples = { "Update ffl HelmRelease in beckerkube to version 0.1.18" },
-      kind = "action", observe = "gitops.helmrelease",
+      kind = "action", observe = { "gitops.helmrelease", "git.pushed" },
       run = wording.unpack(update_helmrelease, "app", "repo", "version"),
       check = wording.unpack(helmrelease_holds, "app", "repo", "version") },
     { wording = "Commit [the] changes to [the] {repo:name} repository", description = "commit what this run changed",
@@ -70,10 +171,29 @@ return {
       run = commit_changes },
     { wording = { "Commit and push [the] [updated] HelmReleases [to [the] {repo:name} [repository]]",
                   "Commit and push [the] changes to [the] {repo:name} [repository]" },
-      description = "commit what this run changed; the push is left to a person",
+      description = "commit what this run changed, push it to the GitOps remote, see it there",
       examples = { "Commit and push updated HelmReleases", "Commit and push changes to beckerkube repository" },
-      kind = "action", observe = "git.committed",
-      run = commit_not_push },
+      kind = "action", observe = { "git.committed", "git.pushed" },
+      run = commit_push },
+    { wording = "Push [the] [changes] to {remote:name}", description = "push HEAD to the GitOps remote, see it there",
+      examples = { "Push to origin" },
+      kind = "action", observe = "git.pushed",
+      run = wording.unpack(push_to, "remote") },
+    { wording = { "{release:name} HelmRelease deploys successfully", "{release:name} HelmRelease shows READY=True" },
+      description = "a HelmRelease Ready for the pushed revision",
+      examples = { "midwestmtg-backend HelmRelease deploys successfully", "midwestmtg-backend HelmRelease shows READY=True" },
+      kind = "assertion", observe = { "flux.kustomization", "flux.helmreleases" },
+      run = wording.unpack(release_deployed, "release"), check = wording.unpack(release_deployed, "release") },
+    { wording = "All {app:name} worker HelmReleases deploy successfully {names:text}",
+      description = "each named HelmRelease Ready for the pushed revision",
+      examples = { "All triager worker HelmReleases deploy successfully (classifier, doc-generator, duplicate, git-manager)" },
+      kind = "assertion", observe = { "flux.kustomization", "flux.helmreleases" },
+      run = wording.unpack(workers_deployed, "app", "names"), check = wording.unpack(workers_deployed, "app", "names") },
+    { wording = { "Verify Flux reconciliation completes [without errors]", "Flux reconciliation completes [without errors]" },
+      description = "every Kustomization Ready, the GitOps repository's at the pushed revision",
+      examples = { "Verify Flux reconciliation completes without errors" },
+      kind = "assertion", observe = "flux.kustomizations",
+      run = reconciled, check = reconciled },
     { wording = { "Trigger [a] Flux reconciliation {command:text}", "Trigger [a] Flux reconciliation" },
       description = "run the reconcile command",
       examples = { "Trigger Flux reconciliation: flux reconcile kustomization clusters-minikube" },

@@ -83,10 +83,15 @@ local function no_backoff(c)
   return ev.verdict(kube.none_waiting{ reasons = reasons })
 end
 
-local function helmreleases(c)
+-- Ready for the pushed revision (observe/flux.lua), not from an older one.
+local function helmreleases(c, args)
   local versions = readers.versions(c.text)
   if #versions > 0 then return false, unread(versions) end
-  return ev.verdict(kube.ready{ kind = kube.HELMRELEASES })
+  local gitops = require "infraexec.act.gitops"
+  local s, err = gitops.source()
+  if not s then return false, err end
+  return ev.verdict(require("infraexec.observe.flux").helmreleases{
+    count = args.count and tonumber(args.count), kustomization = gitops.settings().kustomization, source = s })
 end
 
 return {
@@ -112,12 +117,12 @@ return {
       examples = { "No CrashLoopBackOff or CreateContainerConfigError pods" },
       kind = "assertion", observe = "kube.none_waiting",
       run = no_backoff },
-    { wording = { "All HelmReleases reconcile [successfully]", "All HelmReleases show READY=True",
-                  "All HelmReleases [are] ready" },
-      description = "every HelmRelease Ready",
+    { wording = { "All [{count}] HelmReleases reconcile [successfully]", "All [{count}] HelmReleases show READY=True",
+                  "All [{count}] HelmReleases [are] ready" },
+      description = "every HelmRelease Ready for the pushed revision",
       examples = { "All HelmReleases reconcile successfully: `flux get helmreleases -A`",
-                   "All HelmReleases show READY=True: `flux get helmreleases -A`" },
-      kind = "assertion", observe = "kube.ready",
+                   "All 27 HelmReleases show READY=True: `flux get helmreleases -A`" },
+      kind = "assertion", observe = { "flux.kustomization", "flux.helmreleases" },
       run = helmreleases },
   },
 }

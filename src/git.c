@@ -40,7 +40,9 @@
     X(git_push_options_init) X(git_reference_create) X(git_reference_create_matching) \
     X(git_reference_free) X(git_reference_lookup) X(git_reference_name_to_id) \
     X(git_reference_symbolic_target) X(git_reference_target) X(git_reference_type) \
-    X(git_remote_create_anonymous) X(git_remote_fetch) X(git_remote_free) X(git_remote_lookup) \
+    X(git_remote_connect) X(git_remote_create_anonymous) X(git_remote_disconnect) \
+    X(git_remote_fetch) X(git_remote_free) X(git_remote_init_callbacks) X(git_remote_lookup) \
+    X(git_remote_ls) \
     X(git_remote_push) X(git_repository_config) X(git_repository_config_snapshot) \
     X(git_repository_free) X(git_repository_head) X(git_repository_head_unborn) \
     X(git_repository_index) X(git_repository_is_bare) X(git_repository_odb) \
@@ -943,6 +945,88 @@ int ix_git_push(ix_git *g, const char *remote, const char *branch, const char *e
     ix_buf_free(&spec);
     ix_buf_free(&track);
     return rc;
+}
+
+int ix_git_remote_tip(ix_git *g, const char *remote, const char *branch, char out[41],
+                      int *missing, ix_err *err)
+{
+    out[0] = '\0';
+    *missing = 0;
+    ix_buf ref = IX_BUF_INIT;
+    ix_buf_printf(&ref, "refs/heads/%s", branch);
+    git_oid id;
+    int found = 0, rc = 0;
+    /* The push URL: the tip wanted is the one of the repository pushed to. */
+    char *url = remote_url(g, remote, 1), *dir = url ? local_remote(url) : NULL;
+    if (dir) {
+        git_repository *rr = NULL;
+        if (sym_git_repository_open(&rr, dir) < 0)
+            rc = fail_git(err, g->workdir, "cannot open the remote repository %s", dir);
+        else
+            found = sym_git_reference_name_to_id(&id, rr, ref.data) == 0;
+        sym_git_repository_free(rr);
+    } else {
+        git_remote *r = NULL;
+        free(url);
+        url = NULL;
+        rc = open_remote(g, remote, 1, &r, &url, err);
+        git_remote_callbacks cbs;
+        sym_git_remote_init_callbacks(&cbs, GIT_REMOTE_CALLBACKS_VERSION);
+        remote_cb cb = {0, 0, 0};
+        cbs.credentials = credentials;
+        cbs.payload = &cb;
+        const git_remote_head **heads = NULL;
+        size_t n = 0;
+        if (rc == 0 && (sym_git_remote_connect(r, GIT_DIRECTION_FETCH, &cbs, NULL, NULL) < 0 ||
+                        sym_git_remote_ls(&heads, &n, r) < 0))
+            rc = fail_git(err, g->workdir, "cannot list the branches of git remote '%s'", remote);
+        for (size_t i = 0; rc == 0 && i < n && !found; i++)
+            if (strcmp(heads[i]->name, ref.data) == 0) {
+                id = heads[i]->oid;
+                found = 1;
+            }
+        if (r)
+            sym_git_remote_disconnect(r);
+        sym_git_remote_free(r);
+    }
+    if (rc == 0 && found)
+        sym_git_oid_tostr(out, GIT_OID_HEXSZ + 1, &id);
+    else if (rc == 0)
+        *missing = 1;
+    free(dir);
+    free(url);
+    ix_buf_free(&ref);
+    return rc;
+}
+
+int ix_git_push_head(ix_git *g, const char *remote, const char *branch, char out[41], ix_err *err)
+{
+    out[0] = '\0';
+    char before[41], head[41], after[41];
+    int missing, rejected;
+    if (ix_git_head(g, head, err) < 0 ||
+        ix_git_remote_tip(g, remote, branch, before, &missing, err) < 0)
+        return -1;
+    if (ix_git_push(g, remote, branch, missing ? NULL : before, &rejected, err) < 0)
+        return -1;
+    if (rejected)
+        return ix_err_set(err, "%s: push to %s/%s rejected: the remote branch is at %.12s, which "
+                          "HEAD %.12s does not contain (someone else pushed: pull, then push; "
+                          "never forced)", g->workdir, remote, branch,
+                          missing ? "(none)" : before, head);
+    /* A push that "succeeded" proves nothing by itself (a hook, a mirror,
+     * a proxy may answer ok and keep the old ref): read the branch back. */
+    if (ix_git_remote_tip(g, remote, branch, after, &missing, err) < 0) {
+        char why[sizeof err->msg];
+        snprintf(why, sizeof why, "%s", err->msg);
+        return ix_err_set(err, "%s: pushed %.12s to %s/%s but cannot read the branch back: %s",
+                          g->workdir, head, remote, branch, why);
+    }
+    if (missing || strcmp(after, head) != 0)
+        return ix_err_set(err, "%s: pushed %.12s to %s/%s, but the remote branch is at %s",
+                          g->workdir, head, remote, branch, missing ? "nothing (no such branch)" : after);
+    memcpy(out, after, 41);
+    return 0;
 }
 
 int ix_git_recent_subjects(ix_git *g, const char *commit, long long since, char ***subjects,

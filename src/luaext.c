@@ -463,6 +463,42 @@ static int l_git_commit(lua_State *L)
     return 1;
 }
 
+/* git_push(dir, remote, branch) -> the commit the remote branch was seen at
+ * after the push (HEAD): a fast-forward or an error, never forced.  In a dry
+ * run luahost registers its stand-in instead (see git_commit). */
+static int l_git_push(lua_State *L)
+{
+    ix_git *g = open_repo(L, "git_push");
+    char out[41];
+    ix_err err;
+    int rc = ix_git_push_head(g, luaL_checkstring(L, 2), luaL_checkstring(L, 3), out, &err);
+    ix_git_close(g);
+    if (rc < 0)
+        return luaL_error(L, "infraexec.git_push: %s", err.msg);
+    lua_pushstring(L, out);
+    return 1;
+}
+
+/* git_remote_head(dir, remote, branch) -> the commit the remote's branch is
+ * at, read from the remote (read-only), or nil when it has no such branch. */
+static int l_git_remote_head(lua_State *L)
+{
+    ix_git *g = open_repo(L, "git_remote_head");
+    char out[41];
+    int missing;
+    ix_err err;
+    int rc = ix_git_remote_tip(g, luaL_checkstring(L, 2), luaL_checkstring(L, 3), out, &missing,
+                               &err);
+    ix_git_close(g);
+    if (rc < 0)
+        return luaL_error(L, "infraexec.git_remote_head: %s", err.msg);
+    if (missing)
+        lua_pushnil(L);
+    else
+        lua_pushstring(L, out);
+    return 1;
+}
+
 /* ---- files by name ---- */
 
 typedef struct found {
@@ -574,7 +610,8 @@ void ix_luaext_register(lua_State *L)
         {"yaml_get", l_yaml_get}, {"yaml_set", l_yaml_set}, {"json_decode", l_json_decode},
         {"search", l_search},     {"http", l_http},           {"find", l_find},
         {"git_branch", l_git_branch}, {"git_head", l_git_head}, {"git_status", l_git_status},
-        {"git_commit", l_git_commit}, {"list_dir", l_list_dir}, {NULL, NULL},
+        {"git_commit", l_git_commit}, {"git_push", l_git_push},
+        {"git_remote_head", l_git_remote_head}, {"list_dir", l_list_dir}, {NULL, NULL},
     };
     luaL_setfuncs(L, funcs, 0);
     lua_pushlightuserdata(L, (void *)&funcs);

@@ -809,6 +809,29 @@ static int l_dry_commit(lua_State *L)
     return 1;
 }
 
+/* In a dry run, git_push is this: the push is shown as the git command it
+ * amounts to, not made, and the remote is left as it is. */
+static int l_dry_push(lua_State *L)
+{
+    const char *dir = luaL_checkstring(L, 1), *remote = luaL_checkstring(L, 2);
+    const char *branch = luaL_checkstring(L, 3);
+    ix_crit_report *c = current(L, "git_push");
+    ix_cmd_record r = {0};
+    r.argv = ix_xcalloc(7, sizeof *r.argv);
+    r.argv[0] = ix_xstrdup("git");
+    r.argv[1] = ix_xstrdup("-C");
+    r.argv[2] = ix_xstrdup(dir);
+    r.argv[3] = ix_xstrdup("push");
+    r.argv[4] = ix_xstrdup(remote);
+    r.argv[5] = ix_xstrdup(lua_pushfstring(L, "HEAD:refs/heads/%s", branch));
+    lua_pop(L, 1);
+    r.cwd = ix_xstrdup(dir);
+    c->cmds = ix_xrealloc(c->cmds, (c->ncmds + 1) * sizeof *c->cmds);
+    c->cmds[c->ncmds++] = r;
+    lua_pushstring(L, "(dry run)");
+    return 1;
+}
+
 /* Settings the git primitives read from the registry. */
 static void store_git_settings(lua_State *L, const ix_luahost_ctx *ctx)
 {
@@ -840,7 +863,7 @@ static int open_module(lua_State *L)
     static const luaL_Reg dry[] = {
         {"run", l_run_dry},       {"write_file", l_write_file_dry},
         {"log", l_log_dry},       {"git_commit", l_dry_commit},
-        {NULL, NULL},
+        {"git_push", l_dry_push}, {NULL, NULL},
     };
     luaL_newlib(L, funcs);
     ix_luaext_register(L);

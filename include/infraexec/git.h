@@ -122,6 +122,23 @@ int ix_git_reset_hard(ix_git *g, const char *commit, ix_err *err);
 int ix_git_push(ix_git *g, const char *remote, const char *branch, const char *expect,
                 int *rejected, ix_err *err);
 
+/* The commit BRANCH of REMOTE points at now, read from the remote itself
+ * (its refs on disk, or the refs it advertises over the network, as `git
+ * ls-remote`), at the remote's push URL: nothing local changes.  *MISSING
+ * (and rc 0) when the remote has no such branch; an unreachable remote is an
+ * error. */
+int ix_git_remote_tip(ix_git *g, const char *remote, const char *branch, char out[41],
+                      int *missing, ix_err *err);
+
+/* Push HEAD to BRANCH of REMOTE and confirm it: the branch is read from the
+ * remote before (it must be HEAD or an ancestor of it; a branch the remote
+ * does not have yet is created) and after the push (it must then be HEAD),
+ * and OUT is the commit it was seen at.  A non-fast-forward is an error
+ * naming the remote, the branch and both commits: never a force.  So is a
+ * push that reported success while the branch stayed elsewhere.
+ * Credentials as ix_git_push (environment or ssh agent only). */
+int ix_git_push_head(ix_git *g, const char *remote, const char *branch, char out[41], ix_err *err);
+
 /* The subject lines of the commits reachable from COMMIT whose commit time
  * is SINCE (seconds since the epoch) or later, newest first, stopping at
  * the first older one.  Free with ix_git_free_paths. */

@@ -20,6 +20,8 @@ api=$T/api
 mkdir -p "$api"
 standin_start "$api" "" '"$EX/registry.sh" stop "$lab"; rm -rf "$T"'
 printf 'kube:\n  context: homelab\n  kubeconfig: %s\n' "$STANDIN_KUBECONFIG" >>"$lab/infraexec.yaml"
+# Flux applied what the GitOps remote holds: HelmReleases count only at the pushed revision.
+standin_flux_at "$api" "$lab/gitops" "$lab/infraexec.yaml"
 
 # A flux that says everything is fine-looking but False, exits 0, and
 # leaves a trace when run: infraexec must read the objects, not it.
@@ -146,6 +148,7 @@ is "$(reason 8)" "needs a person: infraexec cannot judge \`echo fine\`; run it a
 # ---- the friendly twin: the same claims true, ticked with evidence ----
 rm -f "$api"/*/*/*.json "$api"/*/*.json 2>/dev/null
 rm -rf "$api" && mkdir -p "$api"
+standin_flux_at "$api" "$lab/gitops"
 standin_helmrelease "$api" ffl --ns ffl --ready true
 standin_helmrelease "$api" triager --ns triager --ready true
 standin_pod "$api" ffl-backend-1 --ns ffl

@@ -182,6 +182,8 @@ mkdir -p "$api"
 standin_start "$api"
 unset KUBECONFIG # infraexec must find the stand-in through infraexec.yaml alone
 printf 'kube:\n  context: homelab\n  kubeconfig: %s\n' "$STANDIN_KUBECONFIG" >>"$lab/infraexec.yaml"
+# Flux applied what the GitOps remote holds: HelmReleases count only at the pushed revision.
+standin_flux_at "$api" "$lab/gitops" "$lab/infraexec.yaml"
 standin_pod "$api" backend-1 --ns ffl --image reg.lab/ffl-backend:1.0
 standin_pod "$api" frontend-1 --ns ffl --image reg.lab/ffl-frontend:1.0 --state crashloop
 standin_helmrelease "$api" ffl --ns ffl

@@ -146,6 +146,8 @@ mkdir -p "$api"
 standin_start "$api"
 unset KUBECONFIG
 printf 'kube:\n  context: homelab\n  kubeconfig: %s\n' "$STANDIN_KUBECONFIG" >>"$lab/infraexec.yaml"
+# Flux applied what the GitOps remote holds: HelmReleases count only at the pushed revision.
+standin_flux_at "$api" "$lab/gitops" "$lab/infraexec.yaml"
 standin_pod "$api" ffl-backend-5c7d --ns ffl --labels app=ffl-backend --image "$reg/ffl/backend:0.1.18"
 task TASK-305 verification "midwestmtg-backend pods running and healthy" \
     "No CrashLoopBackOff or CreateContainerConfigError pods" \

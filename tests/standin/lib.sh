@@ -8,6 +8,11 @@
 #                               STANDIN_PID, STANDIN_LOG (one line per
 #                               request), KUBECACHEDIR.  Stopped at exit.
 #   standin_stop                stop it now (also run at exit).
+#   standin_flux_at DIR REPO [CONFIG]  Flux as if it applied what REPO's
+#                               origin holds: REPO pushed to its origin (a bare
+#                               REPO.origin.git made when it has none), the
+#                               Kustomization flux-system/flux-system at that
+#                               commit, gitops.kustomization set in CONFIG.
 #   standin_pod DIR NAME [opts] and standin_helmrelease, standin_kustomization,
 #   standin_gitrepository, standin_sealedsecret, standin_secret, standin_job,
 #   standin_service, standin_endpoints: write one fixture shaped like the real
@@ -94,3 +99,18 @@ standin_secret() { _standin_make secret "$@"; }
 standin_job() { _standin_make job "$@"; }
 standin_service() { _standin_make service "$@"; }
 standin_endpoints() { _standin_make endpoints "$@"; }
+
+standin_flux_at() { # DIR REPO [CONFIG]
+    local dir=$1 repo=$2 cfg=${3:-} branch
+    branch=$(git -C "$repo" symbolic-ref --short HEAD) || return 1
+    if ! git -C "$repo" remote get-url origin >/dev/null 2>&1; then
+        git init -q --bare -b "$branch" "$repo.origin.git"
+        git -C "$repo" remote add origin "$repo.origin.git"
+    fi
+    git -C "$repo" push -q origin "$branch" || return 1
+    standin_kustomization "$dir" flux-system --ns flux-system \
+        --revision "$branch@sha1:$(git -C "$repo" rev-parse HEAD)"
+    if [ -n "$cfg" ] && ! grep -q '^  kustomization:' "$cfg"; then
+        sed -i 's|^gitops:$|&\n  kustomization: flux-system/flux-system|' "$cfg"
+    fi
+}

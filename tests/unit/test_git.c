@@ -551,6 +551,50 @@ static void test_remote(void)
     ix_git_close(gb);
 }
 
+/* ix_git_push_head: the remote branch read back after the push; a remote
+ * that moved is an error naming it, and the remote keeps its commit. */
+static void test_push_head(void)
+{
+    char *remote = fmt("%s/push.git", base), *seed = make_repo("pseed", 0);
+    sh("git init -q --bare -b main '%s'", remote);
+    write_file(seed, "f.txt", "one\n");
+    sh("cd '%s' && git add f.txt && git commit -qm one && git remote add origin '%s' && "
+       "git push -q origin main", seed, remote);
+    char *a = fmt("%s/pa", base), *b = fmt("%s/pb", base);
+    sh("git clone -q '%s' '%s' 2>/dev/null && git clone -q '%s' '%s' 2>/dev/null", remote, a,
+       remote, b);
+    ix_git *ga = NULL, *gb = NULL;
+    ix_err err;
+    char id[41], seen[41], tip[41];
+    int missing = -1;
+    ix_git_identity who = {"Runner", "runner@example.invalid"};
+    ok(ix_git_open(a, &ga, &err) == 0 && ix_git_open(b, &gb, &err) == 0, "push_head: open clones");
+    ok(ix_git_remote_tip(ga, "origin", "main", tip, &missing, &err) == 0 && missing == 0 &&
+           strcmp(tip, capture("git -C '%s' rev-parse main", remote)) == 0,
+       "push_head: remote_tip reads the remote's branch");
+    ok(ix_git_remote_tip(ga, "origin", "nobranch", tip, &missing, &err) == 0 && missing == 1,
+       "push_head: a branch the remote lacks is missing, not an error");
+    write_file(a, "f.txt", "a\n");
+    ok(commit(ga, PATHS("f.txt"), "a", &who, id, &err) == 0 &&
+           ix_git_push_head(ga, "origin", "main", seen, &err) == 0 && strcmp(seen, id) == 0,
+       "push_head: pushed, and the remote branch seen at the commit");
+    is_str(capture("git -C '%s' rev-parse main", remote), id, "push_head: the remote has it");
+    write_file(b, "f.txt", "b\n");
+    char bid[41];
+    ok(commit(gb, PATHS("f.txt"), "b", &who, bid, &err) == 0 &&
+           ix_git_push_head(gb, "origin", "main", seen, &err) < 0 &&
+           has(&err, "push to origin/main rejected") && has(&err, "never forced") && one_line(&err),
+       "push_head: a remote that moved is an error naming remote and branch");
+    is_str(capture("git -C '%s' rev-parse main", remote), id, "push_head: the remote keeps a's commit");
+    ok(ix_git_push_head(ga, "origin", "feature", seen, &err) == 0 && strcmp(seen, id) == 0,
+       "push_head: a new branch is created");
+    sh("git -C '%s' remote set-url origin '%s/gone.git'", a, base);
+    ok(ix_git_push_head(ga, "origin", "main", seen, &err) < 0 && has(&err, "gone.git") &&
+           one_line(&err), "push_head: an unreachable remote is an error naming it");
+    ix_git_close(ga);
+    ix_git_close(gb);
+}
+
 int main(void)
 {
     if (!mkdtemp(base)) {
@@ -580,6 +624,7 @@ int main(void)
     test_first_commit();
     test_identity();
     test_remote();
+    test_push_head();
     git_libgit2_shutdown();
 
     sh("rm -rf '%s'", base);

@@ -9,7 +9,10 @@ local shell = require "infraexec.shell"
 local values = require "infraexec.values"
 
 local M = {}
-local touched = {} -- files this run changed in the GitOps repository, in order
+-- Files of the GitOps repository this run changed, or found already as the
+-- task wants them (a rerun after a failed push), in order.
+local touched = {}
+local pushed -- {id, remote, branch}: the commit this run pushed and confirmed
 
 function M.settings()
   local g = ix.config().gitops
@@ -74,7 +77,10 @@ function M.edit_files(list)
       restore(written)
       return false, ix.error_text(changed)
     end
-    if changed then written[#written + 1] = { path = f.path, old = olds[i] } end
+    -- A file already as wanted still counts as this run's: a rerun after
+    -- a failed push commits and pushes it.
+    if changed then written[#written + 1] = { path = f.path, old = olds[i] }
+    else touched[#touched + 1] = f.path end
   end
   if #written == 0 then return true, "already up to date" end
   local ok, r = M.validate()
@@ -121,6 +127,47 @@ function M.uncommitted()
   return left
 end
 
+-- Where Flux reads the GitOps repository from: {repo, remote, branch,
+-- pushed}; remote is gitops.remote (default origin), branch gitops.branch
+-- (default the checked-out one), pushed the commit this run pushed there
+-- (nil before).  Or nil and why.
+function M.source()
+  local g, err = M.settings()
+  if not g then return nil, err end
+  local ok, current = pcall(ix.git_branch, g.path)
+  if not ok then return nil, tostring(current) end
+  -- Commits are made on the checked-out branch, so only it can be pushed.
+  if g.branch and g.branch ~= current then
+    return nil, ("gitops.branch is %s but %s has %s checked out: infraexec pushes only the branch it commits on"):format(
+      g.branch, g.path, current)
+  end
+  local remote = g.remote or "origin"
+  local mine = pushed and pushed.remote == remote and pushed.branch == current
+  return { repo = g.path, remote = remote, branch = current, configured = g.remote ~= nil,
+           pushed = mine and pushed.id or nil }
+end
+
+-- push{}: HEAD of the GitOps repository pushed to its remote's branch (a
+-- fast-forward, never forced) and confirmed there (libgit2 reads the
+-- branch back).  The commit id and the source, or nil, why, and true when
+-- the repository has no such remote at all.
+function M.push()
+  local s, err = M.source()
+  if not s then return nil, err end
+  -- Asked first, in a dry run too: the stand-in of git_push pushes nowhere.
+  local ok, tip = pcall(ix.git_remote_head, s.repo, s.remote, s.branch)
+  if not ok then
+    local why = tostring(tip):gsub("^infraexec%.git_remote_head: ", "")
+    return nil, why, why:find("no git remote '" .. s.remote .. "'", 1, true) ~= nil
+  end
+  ev.acted()
+  local pok, id = pcall(ix.git_push, s.repo, s.remote, s.branch)
+  if not pok then return nil, (tostring(id):gsub("^infraexec%.git_push: ", "")) end
+  pushed = { id = id, remote = s.remote, branch = s.branch }
+  s.pushed = id
+  return id, s
+end
+
 -- set_tags{app = NAME, version = V}: every tag path of every release of
 -- the app (a document of a file: apps.get) set to V, all files validated
 -- together.  The app (apps.get), or nil and why; nothing is left changed
@@ -159,18 +206,28 @@ function M.set_tags(a)
 end
 
 -- release{app = NAME, version = V}: the app's tags set to V, validated,
--- committed ("TASK-ID: NAME to V"), and reconciled when gitops.reconcile
--- is set.  The app's settings and the commit id, or nil and why.
+-- committed ("TASK-ID: NAME to V"), pushed (see push; skipped only when
+-- gitops.remote is not set and there is no origin), and reconciled when
+-- gitops.reconcile is set, only after the push was confirmed: Flux deploys
+-- what is pushed.  The app's settings, the commit id and the pushed id (nil
+-- when not pushed), or nil and why.
 function M.release(a)
   local app, err = M.set_tags(a)
   if not app then return nil, err end
   local id, cerr = M.commit{ message = ("%s: %s to %s"):format(ix.task().id or "infraexec", a.app, a.version) }
   if not id then return nil, "validated but not committed: " .. cerr end
-  if M.settings().reconcile then
-    local r, rerr = M.reconcile{}
-    if not r then return nil, "committed " .. id .. " but reconcile failed: " .. rerr end
+  local pid, perr, no_remote = M.push()
+  if not pid and not (no_remote and not M.settings().remote) then
+    return nil, "committed " .. id .. " but not pushed: " .. perr
   end
-  return app, id
+  if M.settings().reconcile then
+    if not pid then
+      return nil, "committed " .. id .. " but not reconciled: Flux deploys what is pushed, and " .. perr
+    end
+    local r, rerr = M.reconcile{}
+    if not r then return nil, "committed and pushed " .. id .. " but reconcile failed: " .. rerr end
+  end
+  return app, id, pid
 end
 
 -- remove_resource{file = F, name = N}: drop N's entries from the

@@ -37,4 +37,22 @@ function M.head(a)
   return { ev.observation(head:sub(1, #a.id) == a.id, where, a.id, head) }
 end
 
+-- pushed{repo = DIR, remote = R, branch = B [, id = ID]}: the branch as
+-- the remote itself has it (read from the remote, not the local tracking
+-- ref) is at ID (default HEAD of DIR).
+function M.pushed(a)
+  local where = ("branch %s of remote %s (%s)"):format(a.branch, a.remote, a.repo)
+  local p = ev.pending(where, a.id or "HEAD")
+  if p then return { p } end
+  local want = a.id
+  if not want then
+    local ok, head = pcall(ix.git_head, a.repo)
+    if not ok then return { ev.observation(false, where, "HEAD", tostring(head)) } end
+    want = head
+  end
+  local ok, tip = pcall(ix.git_remote_head, a.repo, a.remote, a.branch)
+  if not ok then return { ev.observation(false, where, want, (tostring(tip):gsub("^infraexec%.git_remote_head: ", ""))) } end
+  return { ev.observation(tip == want, where, want, tip or "no such branch on the remote") }
+end
+
 return M

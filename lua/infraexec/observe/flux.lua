@@ -1,0 +1,207 @@
+-- observe/flux.lua - what Flux deployed, for the revision that was pushed.
+-- A HelmRelease that is Ready says nothing about a release until the
+-- Kustomization that applies the GitOps repository has applied the pushed
+-- commit (status.lastAppliedRevision "main@sha1:<sha>") and the
+-- HelmRelease's controller has acted on the spec that commit gave it
+-- (observedGeneration, lastAttemptedGeneration, the newest history entry).
+-- Read through observe/kube.lua (kubectl get -o json), so read-only.
+local ix = require "infraexec"
+local ev = require "infraexec.evidence"
+local kube = require "infraexec.observe.kube"
+
+local M = {}
+
+local function name_of(o)
+  local md = o.metadata or {}
+  return (md.namespace or "?") .. "/" .. (md.name or "?")
+end
+
+local function condition(o, type_)
+  for _, c in ipairs(o.status and o.status.conditions or {}) do
+    if c.type == type_ then return c end
+  end
+  return nil
+end
+
+local function not_ready(cond)
+  if not cond then return "no Ready condition" end
+  local why = cond.message or cond.reason
+  return "Ready=" .. tostring(cond.status) .. (why and (" (" .. tostring(why) .. ")") or "")
+end
+
+-- The commit id in a Flux source revision: "main@sha1:<sha>" (Flux v2.0+),
+-- "main/<sha>" (older), or a bare id.
+function M.sha(revision)
+  local r = tostring(revision or "")
+  return r:match("sha1:(%x+)$") or r:match("/(%x+)$") or r:match("^(%x+)$")
+end
+
+-- The commit Flux must be at for SOURCE (act/gitops.lua source()): the one
+-- this run pushed, else the remote branch's current one; and what it is.
+local function target(source)
+  local where = ("%s/%s"):format(source.remote, source.branch)
+  if source.pushed then return source.pushed, "pushed by this run to " .. where end
+  local ok, id = pcall(ix.git_remote_head, source.repo, source.remote, source.branch)
+  if not ok then return nil, (tostring(id):gsub("^infraexec%.git_remote_head: ", "")) end
+  if not id then return nil, ("remote %s has no branch %s"):format(source.remote, source.branch) end
+  return id, "the remote's " .. where
+end
+
+-- What keeps Kustomization O from being at SHA, or nil.
+local function kustomization_problem(o, sha)
+  local ready = condition(o, "Ready")
+  local st = o.status or {}
+  local applied = M.sha(st.lastAppliedRevision)
+  if not ready or ready.status ~= "True" then
+    return not_ready(ready) .. (st.lastAttemptedRevision and (", last attempted " .. tostring(st.lastAttemptedRevision)) or "")
+  end
+  local stale = kube.stale(o, ready)
+  if stale then return stale end
+  if not applied then return "no lastAppliedRevision (never applied)" end
+  if applied ~= sha then
+    return ("lastAppliedRevision %s, not %s"):format(tostring(st.lastAppliedRevision), sha)
+  end
+  return nil
+end
+
+-- The Kustomization REF ("NAMESPACE/NAME") among ITEMS, or nil.
+local function find(items, ref)
+  for _, o in ipairs(items) do
+    if name_of(o) == ref then return o end
+  end
+  return nil
+end
+
+-- kustomization{ref = "NS/NAME", source = S}: that Kustomization Ready for
+-- its current spec, with lastAppliedRevision at the pushed commit.
+function M.kustomization(a)
+  local where = "Kustomization " .. tostring(a.ref)
+  if not a.ref or not a.ref:match("^[^/]+/[^/]+$") then
+    return { ev.observation(false, "the Kustomization applying the GitOps repository", "gitops.kustomization (NAMESPACE/NAME) in infraexec.yaml",
+      a.ref and ("%q, not NAMESPACE/NAME"):format(a.ref) or "not set: the revision Flux applied cannot be checked") }
+  end
+  local p = ev.pending(where, "Ready=True at the pushed commit")
+  if p then return { p } end
+  local sha, what = target(a.source)
+  if not sha then return { ev.observation(false, where, "Ready=True at the pushed commit", what) } end
+  local expected = ("Ready=True, lastAppliedRevision at %s (%s)"):format(sha, what)
+  local ns = a.ref:match("^([^/]+)/")
+  local items, err, cmd = kube.list{ kind = kube.KUSTOMIZATIONS, namespace = ns }
+  where = where .. " (`" .. cmd .. "`)"
+  if not items then return { ev.observation(false, where, expected, err) } end
+  local o = find(items, a.ref)
+  if not o then return { ev.observation(false, where, expected, "no such Kustomization") } end
+  local why = kustomization_problem(o, sha)
+  return { ev.observation(not why, where, expected, why or ("Ready=True, lastAppliedRevision " .. tostring(o.status.lastAppliedRevision))) }
+end
+
+-- kustomizations{ref, source}: every Kustomization Ready for its current
+-- spec, and REF and those reading the same source as REF at the pushed
+-- commit ("Verify Flux reconciliation completes without errors").
+function M.kustomizations(a)
+  local out = M.kustomization(a)
+  if not out[1].ok then return out end
+  local expected = "every Kustomization Ready=True; those of the same source at the pushed commit"
+  local p = ev.pending("Kustomizations in all namespaces", expected)
+  if p then return { p } end
+  local sha = target(a.source)
+  local items, err, cmd = kube.list{ kind = kube.KUSTOMIZATIONS }
+  local where = "Kustomizations in all namespaces (`" .. cmd .. "`)"
+  if not items then return ev.add(out, ev.observation(false, where, expected, err)) end
+  local src = (find(items, a.ref) or {}).spec
+  src = src and src.sourceRef or {}
+  local good, bad = {}, {}
+  for _, o in ipairs(items) do
+    local ref = o.spec and o.spec.sourceRef or {}
+    local same = ref.kind == src.kind and ref.name == src.name
+      and (ref.namespace or o.metadata.namespace) == (src.namespace or a.ref:match("^([^/]+)/"))
+    local ready = condition(o, "Ready")
+    local why = same and kustomization_problem(o, sha)
+      or ((not ready or ready.status ~= "True") and not_ready(ready)) or kube.stale(o, ready)
+    if why then bad[#bad + 1] = name_of(o) .. ": " .. why else good[#good + 1] = name_of(o) end
+  end
+  return ev.add(out, ev.observation(#bad == 0 and #good > 0, where, expected,
+    #bad > 0 and table.concat(bad, "; ") or ("%d Ready: %s"):format(#good, table.concat(good, ", "))))
+end
+
+-- What keeps HelmRelease O from being deployed for its current spec, or nil.
+local function release_problem(o)
+  local ready = condition(o, "Ready")
+  if not ready or ready.status ~= "True" then return not_ready(ready) end
+  local stale = kube.stale(o, ready)
+  if stale then return stale end
+  local st = o.status or {}
+  local gen, tried = tonumber(o.metadata and o.metadata.generation), tonumber(st.lastAttemptedGeneration)
+  if gen and tried and tried < gen then
+    return ("Ready=True, but the last attempted generation is %d, spec is generation %d"):format(tried, gen)
+  end
+  local newest = type(st.history) == "table" and st.history[1] or nil
+  if newest and newest.status ~= "deployed" then
+    return ("Ready=True, but the newest release (chart %s) is %s"):format(tostring(newest.chartVersion), tostring(newest.status))
+  end
+  -- An exact chart version in the spec must be the one released (a range
+  -- such as ">=1.0" or "1.x" is Flux's to resolve).
+  local chart = o.spec and o.spec.chart and o.spec.chart.spec or {}
+  local want = type(chart.version) == "string" and chart.version:match("^v?%d+%.%d+%.%d+[%w%.%-+]*$") and chart.version
+  local got = newest and newest.chartVersion or st.lastAppliedRevision or st.lastAttemptedRevision
+  if want and got and got ~= want then
+    return ("Ready=True for chart %s, spec asks %s"):format(tostring(got), want)
+  end
+  return nil
+end
+
+-- Whether HelmRelease NAME is the one the criterion calls WANT (PREFIX-WANT
+-- too, for "All triager worker HelmReleases (classifier, ...)").
+local function is_named(name, want, prefix)
+  return name == want or (prefix ~= nil and name == prefix .. "-" .. want)
+end
+
+-- helmreleases{[names], [prefix], [namespace], [count], kustomization = REF,
+-- source = S}: each HelmRelease named (else every one, exactly COUNT when
+-- given) Ready=True for its current spec, and the Kustomization at the
+-- pushed commit (see kustomization).
+function M.helmreleases(a)
+  -- The releases first: when they are not Ready, that is the news.
+  local out = M.releases(a)
+  return ev.add(out, M.kustomization{ ref = a.kustomization, source = a.source })
+end
+
+-- releases{[names], [prefix], [namespace], [count]}: the HelmReleases part
+-- of helmreleases, without the revision.
+function M.releases(a)
+  local expected = (a.names and ("HelmReleases " .. table.concat(a.names, ", ") .. ", each")
+    or a.count and ("exactly " .. a.count .. ", each") or "at least one, each") .. " ready"
+  local what = kube.HELMRELEASES .. (a.namespace and (" in " .. a.namespace) or " in all namespaces")
+  local p = ev.pending(what, expected)
+  if p then return { p } end
+  local items, err, cmd = kube.list{ kind = kube.HELMRELEASES, namespace = a.namespace }
+  local where = what .. " (`" .. cmd .. "`)"
+  if not items then return { ev.observation(false, where, expected, err) } end
+  local good, bad, keep = {}, {}, {}
+  if a.names then
+    for _, want in ipairs(a.names) do
+      local hit
+      for _, o in ipairs(items) do
+        if is_named(o.metadata and o.metadata.name, want, a.prefix) then hit = o end
+      end
+      if hit then keep[#keep + 1] = hit else bad[#bad + 1] = want .. ": no such HelmRelease" end
+    end
+  else
+    keep = items
+  end
+  for _, o in ipairs(keep) do
+    local why = release_problem(o)
+    if why then
+      bad[#bad + 1] = name_of(o) .. ": " .. why
+    else
+      good[#good + 1] = name_of(o)
+    end
+  end
+  local ok = #good > 0 and #bad == 0 and (not a.count or #good == a.count)
+  local seen = #bad > 0 and table.concat(bad, "; ")
+    or #good == 0 and "none"
+    or ("%d ready: %s"):format(#good, table.concat(good, ", "))
+  return { ev.observation(ok, where, expected, seen) }
+end
+
+return M
