@@ -24,7 +24,9 @@ Fixtures: every *.json, *.yaml and *.yml file in the directory (not
 recursive), holding one object, a List (`items`), or (YAML) several
 documents.  Objects are matched by apiVersion group and kind.  The
 directory is re-read on every request, so a test flips the world between
-true and false by rewriting files.  A fixture that does not parse makes
+true and false by rewriting files; a subdirectory NAME.turns/ holds states
+served one per request, in turn (see Turns), for a world that changes
+between two reads of one run.  A fixture that does not parse makes
 every request fail with 500 naming the file, so a broken fixture cannot
 pass for an empty cluster.  YAML needs python3-yaml; JSON needs nothing.
 
