@@ -186,15 +186,19 @@ like "$(reason 0)" "needs a person: the task names no version for ffl" "no versi
 reset
 pod midwestmtg-backend-1 $BE
 pod midwestmtg-frontend-1 --ns midwestmtg --labels app.kubernetes.io/name=midwestmtg-frontend --state configerror
+pod coredns-1 --ns kube-system --state crashloop
 task TASK-927 "Fix MidwestMTG" "All health checks passing (readiness and liveness probes)" \
-    "All application pods running without CreateContainerConfigError"
+    "All application pods running without CreateContainerConfigError" "All application pods running"
 run TASK-927
 like "$(reason 0)" "midwestmtg/midwestmtg-frontend-1: container midwestmtg waiting: CreateContainerConfigError" \
     "health checks: the task's app (both releases) read, the failing pod named"
 like "$(reason 1)" "CreateContainerConfigError" "without CreateContainerConfigError: the waiting pod is named"
 pod midwestmtg-frontend-1 --ns midwestmtg --labels app.kubernetes.io/name=midwestmtg-frontend
 run TASK-927
-is "$(jq -r '[.criteria[].state]|join(" ")' <<<"$out")" "completed completed" "both releases healthy: both ticked"
+is "$(jq -r '[.criteria[].state]|join(" ")' <<<"$out")" "completed completed completed" \
+    "both releases healthy: ticked (a crash-looping pod of no app of the task's aside)"
+is "$(jq -r '[.criteria[2].commands[]|select(.argv[0]=="kubectl")|.argv[4]]|unique|join(" ")' <<<"$out")" \
+    "--namespace=midwestmtg" "All application pods running, no command: the task's app's namespace, never --all-namespaces"
 is "$(jq -r '.criteria[0].evidence|length' <<<"$out")" 2 "... one observation per release"
 
 # ---- "No CrashLoopBackOff or ImagePullBackOff errors in midwestmtg namespace" ----
