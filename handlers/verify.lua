@@ -81,6 +81,9 @@ end
 -- and why.  With NEW, each app's pods at the version the task names for
 -- its project.
 local function targets_of(c, a, new)
+  local versions = readers.versions(c.text)
+  if #versions > 1 then return nil, unread(versions) end
+  local named = versions[1] and versions[1]:gsub("^v", "") or nil
   local list, why
   if a.workload then
     list, why = workloads.release(a.workload)
@@ -95,8 +98,8 @@ local function targets_of(c, a, new)
       local more
       more, why = workloads.app(name)
       if not more then return nil, why end
-      local version
-      if new then
+      local version = named
+      if new and not version then
         local app = apps.get(name)
         version, why = version_for(app.project or name)
         if not version then return nil, ("needs a person: %s (app %s)"):format(why, name) end
@@ -106,9 +109,7 @@ local function targets_of(c, a, new)
     return list
   end
   if not list then return nil, why end
-  local versions = readers.versions(c.text)
-  if #versions > 1 then return nil, unread(versions) end
-  for _, t in ipairs(list) do t.version = versions[1] and versions[1]:gsub("^v", "") or nil end
+  for _, t in ipairs(list) do t.version = named end
   return list
 end
 
@@ -171,7 +172,7 @@ return {
                   "{workload:name} pods [are] running [and healthy]", "{workload:name} pods [are] running [and ready]",
                   "{app} {release:name} pods [are] running [and healthy]", "{app} {release:name} pods [are] running [and ready]",
                   "All health checks [are] passing" },
-      description = "the pods of the release or app named (of the task's apps; every pod only for `kubectl get pods -A`) running and ready, restarts steady",
+      description = "the pods of the release or app named, else of the task's apps, running and ready, restarts steady",
       examples = { "All application pods running: `kubectl get pods -A`", "midwestmtg-backend pods running and healthy",
                    "All application pods running without CreateContainerConfigError",
                    "All health checks passing (readiness and liveness probes)" },

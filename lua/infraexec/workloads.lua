@@ -30,7 +30,7 @@ local function target(app, release, i)
   end
   local p = app.project and project.get(app.project)
   return { what = "pods of " .. label, name = name, namespace = namespace, selector = release.selector,
-           images = p and p.images or nil }, nil, name
+           images = p and type(p.images) == "table" and #p.images > 0 and p.images or nil }, nil, name
 end
 
 -- The targets of app NAME, one per distinct namespace and selector; or nil

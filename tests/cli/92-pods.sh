@@ -200,6 +200,10 @@ is "$(jq -r '[.criteria[].state]|join(" ")' <<<"$out")" "completed completed com
 is "$(jq -r '[.criteria[2].commands[]|select(.argv[0]=="kubectl")|.argv[4]]|unique|join(" ")' <<<"$out")" \
     "--namespace=midwestmtg" "All application pods running, no command: the task's app's namespace, never --all-namespaces"
 is "$(jq -r '.criteria[0].evidence|length' <<<"$out")" 2 "... one observation per release"
+task TASK-930 "Fix MidwestMTG" "All health checks passing (v0.1.19)"
+run TASK-930
+like "$(reason 0)" "container midwestmtg runs registry.invalid/app:latest, expected version 0.1.19" \
+    "a version the criterion names is compared on the task's app's pods too"
 
 # ---- "No CrashLoopBackOff or ImagePullBackOff errors in midwestmtg namespace" ----
 reset
