@@ -252,4 +252,15 @@ run TASK-929
 is "$(state 0)" completed "an empty namespace (its kube-root-ca.crt aside): ticked"
 is "$(seen 0)" "none (namespace mtg-agents exists, Active)" "... the evidence says it exists and is empty"
 
+# ---- kube.settle is a duration, or the config is refused before anything runs ----
+cp "$W/infraexec.yaml" "$T/good.yaml"
+sed -i 's/^  settle: 1s$/  settle: banana/' "$W/infraexec.yaml"
+cp "$W/tasks/active/TASK-921.md" "$T/921.before"
+run TASK-921
+is "$rc" 2 "kube.settle: banana: exit 2"
+like "$err" "infraexec.yaml:$(grep -n 'settle: banana' "$W/infraexec.yaml" | cut -d: -f1):11: kube.settle must be a duration" \
+    "... one line naming file:line:col"
+ok "... the task file unchanged" cmp "$W/tasks/active/TASK-921.md" "$T/921.before"
+cp "$T/good.yaml" "$W/infraexec.yaml"
+
 done_testing
