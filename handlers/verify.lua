@@ -2,17 +2,28 @@
 -- configured CA, never curl -k), the cluster through kubectl.  Tried for
 -- every task (types.lua), after the task's own handlers.
 local ix = require "infraexec"
+local apps = require "infraexec.apps"
 local ev = require "infraexec.evidence"
 local kube = require "infraexec.observe.kube"
 local project = require "infraexec.project"
 local readers = require "infraexec.readers"
 local registry = require "infraexec.registry"
 local reg = require "infraexec.observe.registry"
+local workloads = require "infraexec.workloads"
 
 -- The reason for a claim naming VERSIONS that a rule does not compare.
 local function unread(versions)
   return ("needs a person: the command reads less than the criterion claims (the criterion names %s; "
     .. "infraexec checks one image version on pods, none on HelmReleases)"):format(table.concat(versions, ", "))
+end
+
+-- The version the task names for project NAME, or nil and why.  The one
+-- call of project.version_for (it is to return where it found the version
+-- too; only this adapter then changes).
+local function version_for(name)
+  local v, second = project.version_for(name)
+  if v then return v end
+  return nil, second
 end
 
 -- "Verify images (are) in registry: `curl -k https://HOST/v2/IMAGE/tags/list`"
@@ -42,7 +53,7 @@ local function image_tags(c)
   end
   -- Every version the criterion names must be a tag, and the task's one.
   local versions = readers.versions(c.text)
-  local version = project.version_for(image:match("^([^/]+)"))
+  local version = version_for(image:match("^([^/]+)"))
   local listed = false
   for _, v in ipairs(versions) do listed = listed or v == version end
   if version and not listed then versions[#versions + 1] = version end
@@ -65,22 +76,77 @@ local function catalog(c)
   return ev.verdict(out)
 end
 
--- "All application pods running: `kubectl get pods -A`" (every pod), or
--- "midwestmtg-backend pods running and healthy" (that workload's pods).
-local function pods(c)
-  local workload = c.text:match("^%**([%w][%w%.%-]*)%** pods")
-  if workload and workload:lower() == "all" then workload = nil end
+-- The pods a criterion about app workloads speaks of: targets (workloads.lua)
+-- for the release or app it names, else for the apps the task names; or nil
+-- and why.  With NEW, each app's pods at the version the task names for
+-- its project.
+local function targets_of(c, a, new)
   local versions = readers.versions(c.text)
-  if #versions > 1 then return false, unread(versions) end
-  return ev.verdict(kube.pods{ workload = workload, version = versions[1] })
+  if #versions > 1 then return nil, unread(versions) end
+  local named = versions[1] and versions[1]:gsub("^v", "") or nil
+  local list, why
+  if a.workload then
+    list, why = workloads.release(a.workload)
+  elseif a.app then
+    list, why = workloads.app(a.app, a.release)
+  else
+    local names
+    names, why = workloads.of_task()
+    if not names then return nil, why end
+    list = {}
+    for _, name in ipairs(names) do
+      local more
+      more, why = workloads.app(name)
+      if not more then return nil, why end
+      local version = named
+      if new and not version then
+        local app = apps.get(name)
+        version, why = version_for(app.project or name)
+        if not version then return nil, ("needs a person: %s (app %s)"):format(why, name) end
+      end
+      for _, t in ipairs(more) do t.version = version; list[#list + 1] = t end
+    end
+    return list
+  end
+  if not list then return nil, why end
+  for _, t in ipairs(list) do t.version = named end
+  return list
 end
 
--- "No CrashLoopBackOff or CreateContainerConfigError pods": the reasons
--- the criterion names (CamelCase words), no pod waiting for one of them.
-local function no_backoff(c)
+-- The pods of the workloads a criterion names (or the task's apps), read
+-- twice: "midwestmtg-backend pods running and healthy", "FFL backend pods
+-- running (v0.1.18)", "All pods are running with new image versions",
+-- "All health checks passing" (readiness: Ready; liveness: no restarts).
+-- Only "All application pods running: `kubectl get pods -A`" reads every
+-- pod of the cluster, as the command it names does.
+local function pods(c, a)
+  if (ix.config().kube or {}).context == nil then
+    return ev.verdict(kube.pods{}) -- the refusal, before the config is asked which pods
+  end
+  local code = table.concat(c.code, " ")
+  if not (a.workload or a.app or a.new) and (code:find("%-A%f[%W]") or code:find("%-%-all%-namespaces")) then
+    local versions = readers.versions(c.text)
+    if #versions > 1 then return false, unread(versions) end
+    return ev.verdict(kube.pods{ version = versions[1] })
+  end
+  local list, why = targets_of(c, a, a.new)
+  if not list then return false, why end
+  return ev.verdict(kube.pods{ targets = list })
+end
+
+-- "No CrashLoopBackOff or CreateContainerConfigError pods [in NS namespace]":
+-- the reasons the criterion names (CamelCase words), no pod waiting for
+-- one of them in that namespace.  Without one, every namespace: a claim
+-- that none is left is read on the whole cluster, never on less.
+local function no_backoff(c, a)
   local reasons = {}
-  for word in c.text:gmatch("%f[%w]%u%l+%u[%w]*") do reasons[#reasons + 1] = word end
-  return ev.verdict(kube.none_waiting{ reasons = reasons })
+  for word in readers.prose(c.text):gmatch("%f[%w]%u%l+%u[%w]*") do reasons[#reasons + 1] = word end
+  return ev.verdict(kube.none_waiting{ reasons = reasons, namespace = a.namespace })
+end
+
+-- "Verify no running pods or resources in mtg-agents namespace".
+local function namespace_empty(_, a)
+  return ev.verdict(kube.namespace_empty{ namespace = a.namespace })
 end
 
 -- Ready for the pushed revision (observe/flux.lua), not from an older one.
@@ -108,15 +174,31 @@ return {
       kind = "assertion", observe = "registry.catalog",
       run = catalog },
     { wording = { "All [application] pods [are] running [and ready]", "All [application] pods [are] running without {reason}",
-                  "{workload:name} pods [are] running [and healthy]", "{workload:name} pods [are] running [and ready]" },
-      description = "the pods (of the workload named) running and ready",
-      examples = { "All application pods running: `kubectl get pods -A`", "midwestmtg-backend pods running and healthy" },
+                  "{workload:name} pods [are] running [and healthy]", "{workload:name} pods [are] running [and ready]",
+                  "{app} {release:name} pods [are] running [and healthy]", "{app} {release:name} pods [are] running [and ready]",
+                  "All health checks [are] passing" },
+      description = "the pods of the release or app named, else of the task's apps, running and ready, restarts steady",
+      examples = { "All application pods running: `kubectl get pods -A`", "midwestmtg-backend pods running and healthy",
+                   "All application pods running without CreateContainerConfigError",
+                   "All health checks passing (readiness and liveness probes)" },
       kind = "assertion", observe = "kube.pods",
       run = pods },
-    { wording = "No {reason} [or {other:reason}] [errors] [pods]", description = "no pod waiting in CrashLoopBackOff/ImagePullBackOff",
-      examples = { "No CrashLoopBackOff or CreateContainerConfigError pods" },
+    { wording = "All [application] pods [are] running with new image versions",
+      description = "the pods of the task's apps running and ready at the versions the task names",
+      examples = { "All pods are running with new image versions (check with `kubectl get pods -A`)" },
+      kind = "assertion", observe = "kube.pods",
+      run = function(c, a) a.new = true return pods(c, a) end },
+    { wording = "No {reason} [or {other:reason}] [errors] [pods] [in [the] {namespace} namespace]",
+      description = "no pod waiting in CrashLoopBackOff/ImagePullBackOff (in the namespace named, else in any)",
+      examples = { "No CrashLoopBackOff or CreateContainerConfigError pods",
+                   "No CrashLoopBackOff or ImagePullBackOff errors in midwestmtg namespace" },
       kind = "assertion", observe = "kube.none_waiting",
       run = no_backoff },
+    { wording = "[Verify] no running pods or resources in [the] {namespace} namespace",
+      description = "nothing left in a namespace (or no such namespace)",
+      examples = { "Verify no running pods or resources in mtg-agents namespace" },
+      kind = "assertion", observe = "kube.namespace_empty",
+      run = namespace_empty },
     { wording = { "All [{count}] HelmReleases reconcile [successfully]", "All [{count}] HelmReleases show READY=True",
                   "All [{count}] HelmReleases [are] ready" },
       description = "every HelmRelease Ready for the pushed revision",

@@ -89,6 +89,7 @@ static const field gitops_fields[] = {
 static const field kube_fields[] = {
     {"context", C_STR, NULL},
     {"kubeconfig", C_PATH, NULL},
+    {"settle", C_DURATION, NULL},        /* between the two reads of pods (restarts); default 10s */
     END,
 };
 static const field git_fields[] = {

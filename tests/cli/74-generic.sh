@@ -129,13 +129,13 @@ is "$(jq -r '.criteria[4].commands[0].argv|join(" ")' <<<"$out")" \
     "kubectl --context=homelab get pods --namespace=ffl --output=json" "the same query, as JSON, with the context"
 like "$(reason 5)" "mtg-agents/leftover-1" "no pods remain: the one that remains is named"
 like "$(reason 6)" "ffl/ffl-env: Synced=False" "sealed secrets: the unsynced one is named"
-like "$(reason 7)" "needs a person: infraexec reads \`kubectl get pods -A\` but cannot tell what the criterion expects" \
-    "a claim it does not understand (image versions) is not ticked on pods running"
+like "$(reason 7)" "gitops.apps.ffl.releases[0] (release ffl of app ffl) gives no selector" \
+    "new image versions: the task's app's pods, which the config does not select: not ticked, not the cluster's"
 is "$(reason 8)" "needs a person: infraexec cannot judge \`echo fine\`; run it and confirm (infraexec confirm TASK-742 9)" \
     "an unknown reader is not run: a person runs it and confirms"
 like "$(reason 9)" "runs kubectl through a shell, where infraexec cannot pin the kube context" \
     "kubectl in a pipeline is not run"
-like "$(reason 10)" "ffl-web/ffl-frontend-1: ImagePullBackOff" "verify rule: the pod pulling in vain is named"
+like "$(reason 10)" "ffl-web/ffl-frontend-1: container ffl waiting: ImagePullBackOff" "verify rule: the pod pulling in vain is named"
 
 # A dry run reads the world the same way, and runs no other command.
 sed -i 's/^- \[x\]/- [ ]/' "$lab/tasks/active/TASK-742.md"

@@ -180,6 +180,17 @@ rm "$W/broken.json"
 k get pods -A -o name
 is "$rc" 0 "removed: requests answer again"
 
+# ---- states served in turn: a world that changes between two reads ----
+mkdir -p "$T/turn" "$W/restarts.turns"
+standin_pod "$T/turn" turn-1 --ns turns --restarts 3 && mv "$T"/turn/*.json "$W/restarts.turns/1.json"
+standin_pod "$T/turn" turn-1 --ns turns --restarts 4 && mv "$T"/turn/*.json "$W/restarts.turns/2.json"
+count() { k get pods -n turns -o jsonpath='{.items[0].status.containerStatuses[0].restartCount}'; echo "$out"; }
+k get hr -A -o name # another kind does not take a turn
+is "$(count) $(count) $(count)" "3 4 4" ".turns: one state per request for its kind, then the last stays"
+touch "$W/restarts.turns/1.json"
+is "$(count)" 3 "... rewriting a state starts again from the first"
+rm -r "$W/restarts.turns"
+
 # ---- https, and stopping ----
 pid=$STANDIN_PID
 standin_stop

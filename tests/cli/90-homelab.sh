@@ -181,7 +181,7 @@ api=$T/api
 mkdir -p "$api"
 standin_start "$api"
 unset KUBECONFIG # infraexec must find the stand-in through infraexec.yaml alone
-printf 'kube:\n  context: homelab\n  kubeconfig: %s\n' "$STANDIN_KUBECONFIG" >>"$lab/infraexec.yaml"
+printf 'kube:\n  context: homelab\n  kubeconfig: %s\n  settle: 1s\n' "$STANDIN_KUBECONFIG" >>"$lab/infraexec.yaml"
 # Flux applied what the GitOps remote holds: HelmReleases count only at the pushed revision.
 standin_flux_at "$api" "$lab/gitops" "$lab/infraexec.yaml"
 standin_pod "$api" backend-1 --ns ffl --image reg.lab/ffl-backend:1.0
@@ -190,7 +190,7 @@ standin_helmrelease "$api" ffl --ns ffl
 LABELS=verification task TASK-208 "All application pods running: \`kubectl get pods -A\`" \
     "All HelmReleases reconcile successfully: \`flux get helmreleases -A\`"
 run_json TASK-208
-like "$(jq -r '.criteria[0].reason' <<<"$out")" "saw ffl/frontend-1: CrashLoopBackOff" "a crash-looping pod is named"
+like "$(jq -r '.criteria[0].reason' <<<"$out")" "saw ffl/frontend-1: container frontend waiting: CrashLoopBackOff" "a crash-looping pod is named"
 is "$(jq -r '.criteria[1].state' <<<"$out")" completed "HelmReleases Ready"
 is "$(jq -r '.criteria[0].commands[0].argv|join(" ")' <<<"$out")" \
     "kubectl --context=homelab get pods --all-namespaces --output=json" \
@@ -207,19 +207,25 @@ like "$(jq -r '.criteria[0].reason' <<<"$out")" "ffl/ffl: Ready=False (Helm upgr
 # ---- a named workload: its pods, not the cluster's ----
 LABELS=verification task TASK-210 "midwestmtg-backend pods running and healthy"
 run_json TASK-210
-is "$(jq -r '.criteria[0].state' <<<"$out")" remaining "no pod of the named workload: not ticked"
-like "$(jq -r '.criteria[0].reason' <<<"$out")" "saw no pod of midwestmtg-backend among 1 pods" \
-    "... the reason says what was seen"
+is "$(jq -r '.criteria[0].state' <<<"$out")" remaining "a workload the config does not know: not ticked"
+like "$(jq -r '.criteria[0].reason' <<<"$out")" "needs a person: no app or release midwestmtg-backend in infraexec.yaml" \
+    "... the reason says the config does not say which pods are its"
+# The release's namespace and selector say which pods are its.
+sed -i 's|^  apps:$|&\n    midwestmtg:\n      releases: [{file: gitops/apps/ffl/helmrelease.yaml, name: midwestmtg-backend, namespace: midwestmtg, selector: app=midwestmtg-backend}]|' \
+    "$lab/infraexec.yaml"
+run_json TASK-210
+like "$(jq -r '.criteria[0].reason' <<<"$out")" "saw no pod in namespace midwestmtg with selector app=midwestmtg-backend" \
+    "no pod of the named workload: the reason names the namespace and selector"
 standin_pod "$api" midwestmtg-backend-7d9f --ns midwestmtg --labels app=midwestmtg-backend --state crashloop
 run_json TASK-210
-like "$(jq -r '.criteria[0].reason' <<<"$out")" "midwestmtg/midwestmtg-backend-7d9f: CrashLoopBackOff" \
+like "$(jq -r '.criteria[0].reason' <<<"$out")" "midwestmtg/midwestmtg-backend-7d9f: container midwestmtg waiting: CrashLoopBackOff" \
     "the workload's crash-looping pod is named"
 standin_pod "$api" midwestmtg-backend-7d9f --ns midwestmtg --labels app=midwestmtg-backend
 run_json TASK-210
 is "$(jq -r '.criteria[0].state' <<<"$out")" completed "the workload's pod running and ready: ticked"
-is "$(jq -r '.criteria[0].evidence[0].seen' <<<"$out")" "1 Running and Ready: midwestmtg/midwestmtg-backend-7d9f" \
+is "$(jq -r '.criteria[0].evidence[0].seen' <<<"$out")" "1 Running and Ready, restarts steady: midwestmtg/midwestmtg-backend-7d9f" \
     "... with the pod as evidence"
-like "$(sed -n '/Progress Log/,$p' "$lab/tasks/active/TASK-210.md")" "evidence: pods of midwestmtg-backend in all namespaces" \
+like "$(sed -n '/Progress Log/,$p' "$lab/tasks/active/TASK-210.md")" "evidence: pods of release midwestmtg-backend of app midwestmtg" \
     "... and the evidence in the Progress Log"
 
 done_testing

@@ -145,7 +145,10 @@ api=$T/api
 mkdir -p "$api"
 standin_start "$api"
 unset KUBECONFIG
-printf 'kube:\n  context: homelab\n  kubeconfig: %s\n' "$STANDIN_KUBECONFIG" >>"$lab/infraexec.yaml"
+printf 'kube:\n  context: homelab\n  kubeconfig: %s\n  settle: 1s\n' "$STANDIN_KUBECONFIG" >>"$lab/infraexec.yaml"
+# Which pods are a workload's: the namespace and selector of its release.
+sed -i 's|^  apps:$|&\n    midwestmtg:\n      releases: [{file: gitops/apps/ffl/helmrelease.yaml, name: midwestmtg-backend, namespace: midwestmtg, selector: app=midwestmtg-backend}]\n    ffl-backend:\n      releases: [{file: gitops/apps/ffl/helmrelease.yaml, namespace: ffl, selector: app=ffl-backend}]|' \
+    "$lab/infraexec.yaml"
 # Flux applied what the GitOps remote holds: HelmReleases count only at the pushed revision.
 standin_flux_at "$api" "$lab/gitops" "$lab/infraexec.yaml"
 standin_pod "$api" ffl-backend-5c7d --ns ffl --labels app=ffl-backend --image "$reg/ffl/backend:0.1.18"
@@ -158,9 +161,10 @@ ix run TASK-305 --tasks-dir "$lab/tasks" --dry-run -q
 is "$rc" 1 "dry run reads the cluster for real: exit 1"
 run_json TASK-305
 is "$(ticked)" "" "hostile cluster: nothing ticked"
-like "$(jq -r '.criteria[0].reason' <<<"$out")" "saw no pod of midwestmtg-backend among 2 pods" \
+like "$(jq -r '.criteria[0].reason' <<<"$out")" "saw no pod in namespace midwestmtg with selector app=midwestmtg-backend" \
     "pods of a named workload absent: the reason says so"
-like "$(jq -r '.criteria[1].reason' <<<"$out")" "saw triager/triager-0: CrashLoopBackOff" "the crash-looping pod is named"
+like "$(jq -r '.criteria[1].reason' <<<"$out")" "saw triager/triager-0: container triager waiting: CrashLoopBackOff" \
+    "the crash-looping pod is named, with its container"
 like "$(jq -r '.criteria[2].reason' <<<"$out")" "ffl/ffl: Ready=False" "the HelmRelease not ready is named"
 # The friendly twin.
 standin_pod "$api" midwestmtg-backend-6f8b --ns midwestmtg --labels app=midwestmtg-backend

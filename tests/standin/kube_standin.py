@@ -24,7 +24,9 @@ Fixtures: every *.json, *.yaml and *.yml file in the directory (not
 recursive), holding one object, a List (`items`), or (YAML) several
 documents.  Objects are matched by apiVersion group and kind.  The
 directory is re-read on every request, so a test flips the world between
-true and false by rewriting files.  A fixture that does not parse makes
+true and false by rewriting files; a subdirectory NAME.turns/ holds states
+served one per request, in turn (see Turns), for a world that changes
+between two reads of one run.  A fixture that does not parse makes
 every request fail with 500 naming the file, so a broken fixture cannot
 pass for an empty cluster.  YAML needs python3-yaml; JSON needs nothing.
 
@@ -144,31 +146,75 @@ def load_fixtures(directory):
         path = os.path.join(directory, name)
         if name.startswith(".") or not os.path.isfile(path):
             continue
-        try:
-            with open(path, encoding="utf-8") as f:
-                text = f.read()
-            if name.endswith(".json"):
-                docs = [json.loads(text)] if text.strip() else []
-            elif name.endswith((".yaml", ".yml")):
-                try:
-                    import yaml
-                except ImportError:
-                    raise FixtureError("%s: YAML fixtures need python3-yaml" % path)
-                docs = [d for d in yaml.safe_load_all(text) if d is not None]
-            else:
-                continue
-        except (ValueError, OSError) as e:
-            raise FixtureError("%s: %s" % (path, e))
-        except Exception as e:  # yaml.YAMLError and friends
-            raise FixtureError("%s: %s" % (path, e))
-        for d in docs:
-            items = d.get("items") if isinstance(d, dict) and str(d.get("kind", "")).endswith("List") else [d]
-            for o in items or []:
-                if not isinstance(o, dict) or "kind" not in o or "apiVersion" not in o \
-                        or not isinstance(o.get("metadata"), dict) or "name" not in o["metadata"]:
-                    raise FixtureError("%s: an object needs apiVersion, kind and metadata.name" % path)
-                objs.append(o)
+        objs.extend(load_file(path, name))
     return objs
+
+
+def load_file(path, name):
+    """The objects of one fixture file (none when NAME is not .json/.yaml/.yml)."""
+    if not name.endswith((".json", ".yaml", ".yml")):
+        return []
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        if name.endswith(".json"):
+            docs = [json.loads(text)] if text.strip() else []
+        else:
+            try:
+                import yaml
+            except ImportError:
+                raise FixtureError("%s: YAML fixtures need python3-yaml" % path)
+            docs = [d for d in yaml.safe_load_all(text) if d is not None]
+    except (ValueError, OSError) as e:
+        raise FixtureError("%s: %s" % (path, e))
+    except Exception as e:  # yaml.YAMLError and friends
+        raise FixtureError("%s: %s" % (path, e))
+    objs = []
+    for d in docs:
+        items = d.get("items") if isinstance(d, dict) and str(d.get("kind", "")).endswith("List") else [d]
+        for o in items or []:
+            if not isinstance(o, dict) or "kind" not in o or "apiVersion" not in o \
+                    or not isinstance(o.get("metadata"), dict) or "name" not in o["metadata"]:
+                raise FixtureError("%s: an object needs apiVersion, kind and metadata.name" % path)
+            objs.append(o)
+    return objs
+
+
+class Turns:
+    """Fixture directories NAME.turns/ whose files are served one per request, in turn.
+
+    A world that changes between two reads (a restartCount climbing) without
+    a race against the test: the files of NAME.turns/ (sorted by name) are
+    its states; each request for a kind the current state holds is answered
+    from it and moves on to the next, and the last one stays.  Rewriting any
+    file of the directory starts it again from the first.
+    """
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.seen = {}  # directory -> (files and their mtimes, index of the next turn)
+
+    def objects(self, directory, kind, group):
+        objs = []
+        with self.lock:
+            for name in sorted(os.listdir(directory)):
+                d = os.path.join(directory, name)
+                if not name.endswith(".turns") or not os.path.isdir(d):
+                    continue
+                files = [f for f in sorted(os.listdir(d)) if not f.startswith(".")
+                         and f.endswith((".json", ".yaml", ".yml")) and os.path.isfile(os.path.join(d, f))]
+                if not files:
+                    continue
+                stamp = tuple((f, os.stat(os.path.join(d, f)).st_mtime_ns) for f in files)
+                last, i = self.seen.get(d, (None, 0))
+                if last != stamp:
+                    i = 0
+                turn = load_file(os.path.join(d, files[min(i, len(files) - 1)]), files[min(i, len(files) - 1)])
+                if any(o["kind"] == kind and group_of(o["apiVersion"]) == group for o in turn):
+                    i += 1
+                self.seen[d] = (stamp, i)
+                objs.extend(turn)
+        return objs
 
 
 def namespaces_of(objs):
@@ -522,7 +568,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         group, version, ns, plural, name = rp
         _, _, kind, namespaced, _, _ = res
         api_version = "%s/%s" % (group, version) if group else version
-        objs = load_fixtures(self.server.fixtures)
+        objs = load_fixtures(self.server.fixtures) + self.server.turns.objects(self.server.fixtures, kind, group)
         if kind == "Namespace":
             objs = namespaces_of(objs)
         sel = []
@@ -564,6 +610,7 @@ def serve(args):
         sys.exit("kube_standin: %s: not a directory" % args.dir)
     srv = Server(("127.0.0.1", args.port), Handler)
     srv.fixtures = args.dir
+    srv.turns = Turns()
     srv.log = open(args.log, "a") if args.log else None
     if args.tls_cert:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -631,6 +678,9 @@ def make_pod(a):
                                       "message": "back-off 5m0s restarting failed container=%s" % c["name"]}}
             c["lastState"] = {"terminated": {"exitCode": 1, "reason": "Error", "startedAt": ts(3), "finishedAt": ts(2)}}
             c["restartCount"] = restarts or 7
+        elif state == "configerror":  # what a missing Secret or ConfigMap key leaves
+            c["state"] = {"waiting": {"reason": "CreateContainerConfigError",
+                                      "message": 'secret "%s-env" not found' % c["name"]}}
         elif state == "imagepullbackoff":
             c["state"] = {"waiting": {"reason": "ImagePullBackOff",
                                       "message": 'Back-off pulling image "%s"' % img}}
@@ -852,9 +902,10 @@ def main():
     m.add_argument("--image", action="append", help="pod/job container image (repeat for more containers)")
     m.add_argument("--container", help="name of the first container")
     m.add_argument("--state", default="ready",
-                   choices=["ready", "notready", "crashloop", "imagepullbackoff", "pending", "succeeded", "failed",
+                   choices=["ready", "notready", "crashloop", "imagepullbackoff", "configerror", "pending", "succeeded",
+                            "failed",
                             "complete", "running"],
-                   help="pod: ready|notready|crashloop|imagepullbackoff|pending|succeeded|failed; "
+                   help="pod: ready|notready|crashloop|imagepullbackoff|configerror|pending|succeeded|failed; "
                         "job: complete|failed|running")
     m.add_argument("--restarts", type=int, default=0)
     m.add_argument("--ready", default="true", choices=["true", "false", "unknown"],

@@ -54,87 +54,225 @@ function M.stale(o, cond)
   return nil
 end
 
--- Whether POD belongs to WORKLOAD: by its app labels or its name.
-local function of_workload(pod, workload)
-  local md = pod.metadata or {}
-  local labels = type(md.labels) == "table" and md.labels or {}
-  for _, key in ipairs{ "app.kubernetes.io/name", "app.kubernetes.io/instance", "app" } do
-    if labels[key] == workload then return true end
-  end
-  local n = md.name or ""
-  return n == workload or n:sub(1, #workload + 1) == workload .. "-"
+-- The seconds between the two reads of pods (kube.settle: 90, 10s, 2m;
+-- default 10s): long enough for a crash-looping container to restart.
+function M.settle()
+  local s = tostring((ix.config().kube or {}).settle or "10s")
+  local n, unit = s:match("^(%d+%.?%d*)%s*([smhd]?)$")
+  return (tonumber(n) or 10) * ({ [""] = 1, s = 1, m = 60, h = 3600, d = 86400 })[unit or ""]
 end
 
--- What is wrong with POD (not Running, not Ready, waiting), or nil; with
--- VERSION, a container whose image does not carry it is wrong too.
-local function pod_problem(pod, version)
+local function wait(seconds)
+  if seconds <= 0 then return true end
+  local r = ix.run{ argv = { "sleep", tostring(seconds) }, timeout = seconds + 30, retries = 0, read_only = true }
+  return r.ok, r.ok or ("sleep failed: " .. shell.failure(r))
+end
+
+-- The tag of IMAGE ("reg/ffl/backend:0.1.18@sha256:..." -> "0.1.18") and
+-- its repository without registry or tag ("ffl/backend").
+local function tag_of(image)
+  return (tostring(image or ""):gsub("@.*$", ""):match(":([^:/]+)$"))
+end
+local function repository_of(image)
+  local r = tostring(image or ""):gsub("@.*$", ""):gsub(":[^:/]+$", "")
+  return r
+end
+
+-- Whether IMAGE's repository is one of IMAGES ("ffl/backend" matches
+-- "127.0.0.1:5000/ffl/backend", not "ffl/backend-old").
+local function one_of(image, images)
+  local r = repository_of(image)
+  for _, want in ipairs(images) do
+    if r == want or r:sub(-#want - 1) == "/" .. want then return true end
+  end
+  return false
+end
+
+-- The tag is the version itself: ":0.1.1" is a prefix of ":0.1.18", not it;
+-- "v0.1.18" and "0.1.18" name one version.
+local function at_version(image, version)
+  local tag = tag_of(image)
+  return tag ~= nil and tag:gsub("^v", "") == version:gsub("^v", "")
+end
+
+-- What is wrong with POD, as a list of "container C ..." (empty: nothing):
+-- not Running, not Ready, a container waiting (its reason) or not ready;
+-- with A.version, a container of A.images (every container without
+-- images) whose image is not tagged with it.
+local function pod_problems(pod, a)
   local st = pod.status or {}
-  local phase = st.phase or "Unknown"
-  for _, cs in ipairs(st.containerStatuses or {}) do
+  local out = {}
+  local statuses = st.containerStatuses or {}
+  if (st.phase or "Unknown") ~= "Running" then out[#out + 1] = "phase " .. tostring(st.phase or "Unknown") end
+  if #statuses == 0 then out[#out + 1] = "no container status" end
+  local counted = 0
+  for _, cs in ipairs(statuses) do
+    local c = "container " .. tostring(cs.name or "?")
     local waiting = cs.state and cs.state.waiting
-    if waiting and waiting.reason then return waiting.reason end
-    if not cs.ready then return "container " .. (cs.name or "?") .. " not ready" end
-    -- The tag itself: ":0.1.1" is a prefix of ":0.1.18", not its version.
-    local tag = tostring(cs.image or ""):gsub("@.*$", ""):match(":([^:/]+)$")
-    if version and tag ~= version then
-      return "container " .. (cs.name or "?") .. " runs " .. tostring(cs.image)
+    if waiting and waiting.reason then
+      out[#out + 1] = c .. " waiting: " .. tostring(waiting.reason)
+    elseif not cs.ready then
+      out[#out + 1] = c .. " not ready"
+    end
+    if a.version and (not a.images or one_of(cs.image, a.images)) then
+      counted = counted + 1
+      if not at_version(cs.image, a.version) then
+        out[#out + 1] = ("%s runs %s, expected version %s"):format(c, tostring(cs.image), a.version)
+      end
     end
   end
-  if phase ~= "Running" then return phase end
-  if #(st.containerStatuses or {}) == 0 then return "no container status" end
-  return nil
+  if a.version and a.images and #statuses > 0 and counted == 0 then
+    out[#out + 1] = "no container runs " .. table.concat(a.images, " or ")
+  end
+  local ready
+  for _, cond in ipairs(st.conditions or {}) do
+    if cond.type == "Ready" then ready = cond.status end
+  end
+  if #out == 0 and ready ~= "True" then out[#out + 1] = "condition Ready=" .. tostring(ready or "absent") end
+  return out
 end
 
--- pods{[namespace], [selector], [workload], [version]}: at least one pod,
--- each Running with every container Ready (and its image at VERSION).
-function M.pods(a)
-  local expected = "at least one pod, all Running and Ready" .. (a.version and (" with images at " .. a.version) or "")
-  local what = "pods" .. (a.workload and (" of " .. a.workload) or "")
-    .. (a.namespace and (" in " .. a.namespace) or " in all namespaces")
-  local p = ev.pending(what, expected)
-  if p then return { p } end
-  local items, err, cmd = M.list{ kind = "pods", namespace = a.namespace, selector = a.selector }
-  local where = what .. " (`" .. cmd .. "`)"
-  if not items then return { ev.observation(false, where, expected, err) } end
-  local good, bad = {}, {}
+-- "NS/POD/CONTAINER" -> restartCount, for ITEMS (pods).
+local function restarts(items)
+  local out = {}
   for _, pod in ipairs(items) do
-    if not a.workload or of_workload(pod, a.workload) then
-      local problem = pod_problem(pod, a.version)
-      if problem then bad[#bad + 1] = name_of(pod) .. ": " .. problem else good[#good + 1] = name_of(pod) end
+    for _, cs in ipairs(pod.status and pod.status.containerStatuses or {}) do
+      out[name_of(pod) .. "/" .. tostring(cs.name)] = tonumber(cs.restartCount) or 0
     end
   end
-  local seen
-  if #good + #bad == 0 then
-    seen = "no pod" .. (a.workload and (" of " .. a.workload) or "") .. (#items > 0 and (" among " .. #items .. " pods") or "")
-  elseif #bad > 0 then
-    seen = table.concat(bad, "; ")
-  else
-    seen = ("%d Running and Ready: %s"):format(#good, table.concat(good, ", "))
-  end
-  return { ev.observation(#good > 0 and #bad == 0, where, expected, seen) }
+  return out
 end
 
--- none_waiting{reasons = {"CrashLoopBackOff", ...}}: no container in any
--- namespace waits for one of those reasons.
+-- One target of pods{}: its observation from the two reads.
+local function judge(t, settle, first, items, where, expected)
+  local scope = (t.namespace and ("in namespace " .. t.namespace) or "in all namespaces")
+    .. (t.selector and (" with selector " .. t.selector) or "")
+  if #items == 0 then return ev.observation(false, where, expected, "no pod " .. scope) end
+  local before, bad, good = restarts(first), {}, {}
+  for _, pod in ipairs(items) do
+    local problems = pod_problems(pod, t)
+    for _, cs in ipairs(pod.status and pod.status.containerStatuses or {}) do
+      local was, now = before[name_of(pod) .. "/" .. tostring(cs.name)], tonumber(cs.restartCount) or 0
+      if was and now > was then
+        problems[#problems + 1] = ("container %s restarts climbing: %d then %d within %gs"):format(
+          tostring(cs.name), was, now, settle)
+      end
+    end
+    if #problems > 0 then
+      bad[#bad + 1] = name_of(pod) .. ": " .. table.concat(problems, ", ")
+    else
+      good[#good + 1] = name_of(pod)
+    end
+  end
+  local seen = #bad > 0 and table.concat(bad, "; ")
+    or ("%d Running and Ready, restarts steady: %s"):format(#good, table.concat(good, ", "))
+  return ev.observation(#bad == 0, where, expected, seen)
+end
+
+-- pods{[namespace], [selector], [version], [images], [what]} or
+-- pods{targets = {those, ...}}, [settle]: for each target the pods its
+-- namespace and selector select (all namespaces without NAMESPACE: only
+-- for a claim on the whole cluster), read twice SETTLE seconds apart
+-- (default M.settle()): at least one, each Running and Ready with every
+-- container ready, no restartCount climbing between the reads, and with
+-- VERSION every container of IMAGES (else every container) at it.  One
+-- observation per target.
+function M.pods(a)
+  local settle = a.settle or M.settle()
+  local targets = a.targets or { a }
+  local out, reads = {}, {}
+  for i, t in ipairs(targets) do
+    local scope = (t.namespace and ("in namespace " .. t.namespace) or "in all namespaces")
+      .. (t.selector and (" with selector " .. t.selector) or "")
+    local what = t.what or ("pods " .. scope)
+    local expected = ("at least one pod %s, all Running and Ready, restarts steady over %gs"):format(scope, settle)
+      .. (t.version and (", images at " .. t.version) or "")
+    local p = ev.pending(what, expected)
+    if p then return { p } end
+    local query = { kind = "pods", namespace = t.namespace, selector = t.selector }
+    local first, err, cmd = M.list(query)
+    reads[i] = { query = query, first = first, where = what .. " (`" .. cmd .. "`, twice)", expected = expected }
+    if not first then out[i] = ev.observation(false, reads[i].where, expected, err) end
+  end
+  -- Nothing to compare when no first read succeeded (no context, kubectl failing).
+  local ok, why = true, nil
+  for i in ipairs(targets) do
+    if not out[i] then ok, why = wait(settle) break end
+  end
+  for i, t in ipairs(targets) do
+    local r = reads[i]
+    if not out[i] then
+      local items, err = nil, why
+      if ok then items, err = M.list(r.query) end
+      if not items then out[i] = ev.observation(false, r.where, r.expected, err)
+      else out[i] = judge(t, settle, r.first, items, r.where, r.expected) end
+    end
+  end
+  return out
+end
+
+-- none_waiting{reasons = {"CrashLoopBackOff", ...} [, namespace]}: no
+-- container (in NAMESPACE, else in any) waits for one of those reasons.
 function M.none_waiting(a)
   local wanted = {}
   for _, r in ipairs(a.reasons) do wanted[r] = true end
-  local expected = "no pod waiting in " .. table.concat(a.reasons, " or ")
+  local expected = "no container waiting in " .. table.concat(a.reasons, " or ")
   if #a.reasons == 0 then return { ev.observation(false, "the criterion", "a waiting reason such as CrashLoopBackOff", "none named") } end
-  local p = ev.pending("pods in all namespaces", expected)
+  local what = "pods " .. (a.namespace and ("in namespace " .. a.namespace)
+    or "in all namespaces (the criterion names no namespace)")
+  local p = ev.pending(what, expected)
   if p then return { p } end
-  local items, err, cmd = M.list{ kind = "pods" }
-  local where = "pods in all namespaces (`" .. cmd .. "`)"
+  local items, err, cmd = M.list{ kind = "pods", namespace = a.namespace }
+  local where = what .. " (`" .. cmd .. "`)"
   if not items then return { ev.observation(false, where, expected, err) } end
   local bad = {}
   for _, pod in ipairs(items) do
     for _, cs in ipairs(pod.status and pod.status.containerStatuses or {}) do
       local w = cs.state and cs.state.waiting
-      if w and wanted[w.reason] then bad[#bad + 1] = name_of(pod) .. ": " .. w.reason end
+      if w and wanted[w.reason] then
+        bad[#bad + 1] = ("%s: container %s waiting: %s"):format(name_of(pod), tostring(cs.name), w.reason)
+      end
     end
   end
   return { ev.observation(#bad == 0, where, expected,
     #bad == 0 and ("none of %d pods"):format(#items) or table.concat(bad, "; ")) }
+end
+
+-- The namespaced kinds "no resources in NS" speaks of: what `kubectl get
+-- all` lists, and the Flux and sealed-secrets objects an app leaves.  Not
+-- ConfigMaps, ServiceAccounts or Secrets: Kubernetes puts
+-- kube-root-ca.crt and the default ServiceAccount in every namespace.
+M.NAMESPACED = { "pods", "services", "deployments.apps", "replicasets.apps", "statefulsets.apps",
+                 "daemonsets.apps", "jobs.batch", "cronjobs.batch", M.HELMRELEASES, M.KUSTOMIZATIONS,
+                 "sealedsecrets.bitnami.com" }
+
+-- namespace_empty{namespace}: no object of M.NAMESPACED in NAMESPACE (a
+-- namespace that does not exist holds none, and the evidence says so).
+function M.namespace_empty(a)
+  local expected = "no " .. table.concat(M.NAMESPACED, ", ")
+  local what = "namespace " .. a.namespace
+  local p = ev.pending(what, expected)
+  if p then return { p } end
+  local spaces, err, cmd = M.list{ kind = "namespaces" }
+  if not spaces then return { ev.observation(false, what .. " (`" .. cmd .. "`)", "the namespaces", err) } end
+  local exists
+  for _, n in ipairs(spaces) do
+    if n.metadata and n.metadata.name == a.namespace then exists = n end
+  end
+  local items
+  items, err, cmd = M.list{ kind = table.concat(M.NAMESPACED, ","), namespace = a.namespace }
+  local where = what .. " (`" .. cmd .. "`)"
+  if not items then return { ev.observation(false, where, expected, err) } end
+  local names = {}
+  for _, o in ipairs(items) do
+    names[#names + 1] = tostring(o.kind) .. " " .. tostring(o.metadata and o.metadata.name)
+  end
+  local seen
+  if #names > 0 then seen = table.concat(names, ", ")
+  elseif not exists then seen = "none: namespace " .. a.namespace .. " does not exist"
+  else seen = ("none (namespace %s exists, %s)"):format(a.namespace,
+    tostring(exists.status and exists.status.phase or "no phase")) end
+  return { ev.observation(#names == 0, where, expected, seen) }
 end
 
 -- ready{kind = K [, namespace] [, name]}: at least one object, each with
