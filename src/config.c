@@ -61,6 +61,9 @@ static const field release_fields[] = {
     {"tags", C_STRS, NULL},              /* YAML paths of image tags in that document */
     {"selector", C_STR, NULL},           /* label selector of its pods */
     {"health", C_STRS, NULL},            /* URLs that answer 2xx when it is healthy */
+    {"service", C_STR, NULL},            /* its Service; default: the release's name */
+    {"jobs", C_STR, NULL},               /* label selector of its migration / pre-install Jobs */
+    {"proxy", C_STRS, NULL},             /* its URLs that answer only through its proxy to a backend */
     END,
 };
 static const field app_fields[] = {
@@ -72,6 +75,7 @@ static const field app_fields[] = {
     {"selector", C_STR, NULL},           /* label selector of all its pods */
     {"health", C_STRS, NULL},            /* URLs that answer 2xx when it is healthy */
     {"kustomization", C_STR, NULL},      /* NAMESPACE/NAME of the Flux Kustomization applying it */
+    {"jobs", C_STR, NULL},               /* label selector of its migration / pre-install Jobs */
     END,
 };
 static const field gitops_fields[] = {
@@ -84,6 +88,7 @@ static const field gitops_fields[] = {
     {"branch", C_STR, NULL},             /* the branch Flux follows; default: the checked-out one */
     {"kustomization", C_STR, NULL},      /* NAMESPACE/NAME Flux applies the repository with */
     {"archive", C_STR, NULL},            /* folder in the repository retired directories move to */
+    {"health_ca", C_PATH, NULL},         /* CA of the apps' health URLs; default registry.ca */
     END,
 };
 static const field kube_fields[] = {
