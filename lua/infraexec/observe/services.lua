@@ -62,7 +62,9 @@ end
 -- health{urls}: each URL answers 2xx, TLS verified against M.ca().
 function M.health(a)
   local out = {}
-  for _, url in ipairs(a.urls) do ev.add(out, http.health{ url = url, ca = M.ca() }) end
+  for _, url in ipairs(a.urls) do
+    ev.add(out, http.health{ url = url, ca = M.ca(), what = "health endpoint", ca_setting = "gitops.health_ca" })
+  end
   return out
 end
 
