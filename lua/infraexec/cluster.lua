@@ -44,31 +44,32 @@ function M.sealed(_, a)
   return ev.verdict(sealed.decrypted{ namespaces = namespaces, count = a.count })
 end
 
--- The Job selectors of APPS: {{what, namespace, selector}}; or nil, why.
+-- The Job selectors of the apps LIST: {{namespace, selector}}.
 local function job_units(list)
-  local units, without = {}, {}
+  local units = {}
   for _, app in ipairs(list) do
-    local n = #units
     if app.jobs then
-      if not app.namespace then
-        return nil, ("gitops.apps.%s.jobs needs gitops.apps.%s.namespace"):format(app.name, app.name)
+      -- In the app's namespace, else in each namespace its releases use.
+      local seen = {}
+      for _, r in ipairs(app.namespace and { app } or app.releases) do
+        if not seen[r.namespace] then
+          seen[r.namespace] = true
+          units[#units + 1] = { namespace = r.namespace, selector = app.jobs }
+        end
       end
-      units[#units + 1] = { namespace = app.namespace, selector = app.jobs }
     end
     for _, r in ipairs(app.releases) do
       if r.jobs then units[#units + 1] = { namespace = r.namespace, selector = r.jobs } end
     end
-    if #units == n then without[#without + 1] = app.name end
   end
-  return units, without
+  return units
 end
 
 -- The units of the apps A names, or false and a reason.
 local function units_for(a)
   local list, err = apps_of(a)
   if not list then return false, err end
-  local units, without = job_units(list)
-  if not units then return false, without end
+  local units = job_units(list)
   if #units == 0 then
     local who = a.app or "NAME"
     return person("infraexec.yaml names no migration or pre-install Jobs%s; add gitops.apps.%s.jobs "

@@ -133,6 +133,14 @@ run_json TASK-402
 is "$(state)" "remaining" "a SealedSecret whose status is for an older generation: not ticked"
 like "$(reason 0)" "ffl/ffl-db: Synced=True for generation 2, spec is generation 3" "... the reason says so"
 
+# A hand-written shape with JSON nulls where a list belongs: read as empty.
+sealed_world
+echo '{"apiVersion":"bitnami.com/v1alpha1","kind":"SealedSecret","metadata":{"name":"odd","namespace":"ffl"},"status":{"conditions":null}}' \
+    >"$W/odd.json"
+run_json TASK-402
+like "$(reason 0)" "ffl/odd: no Synced condition (the controller has not unsealed it)" "conditions: null is no Synced condition"
+rm "$W/odd.json"
+
 # Scope: a namespace, or an app's namespaces; what is outside is not read.
 sealed_world
 standin_sealedsecret "$W" ffl-db --ns ffl --ready false
@@ -226,6 +234,12 @@ standin_endpoints "$W" midwestmtg-backend --ns midwestmtg --ready-count 0 --not-
 run_json TASK-421
 is "$(state)" "remaining,remaining,remaining,remaining,remaining" "no ready endpoint behind the backend: nothing ticked"
 like "$(reason 3)" "expected at least one ready address, saw 0 ready, 2 not ready" "... the reason counts them"
+
+services_world
+echo '{"apiVersion":"v1","kind":"Endpoints","metadata":{"name":"midwestmtg-backend","namespace":"midwestmtg"},"subsets":null}' \
+    >"$W/endpoints-midwestmtg-midwestmtg-backend.json"
+run_json TASK-421 --only 4
+like "$(reason 3)" "expected at least one ready address, saw 0 ready, 0 not ready" "Endpoints with subsets: null: no ready address"
 
 services_world
 rm "$W/service-midwestmtg-midwestmtg-backend.json"

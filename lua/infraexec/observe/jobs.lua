@@ -8,16 +8,19 @@ local M = {}
 
 local function text(v) return type(v) == "string" and v ~= "" and v or nil end
 
+-- V when it is a table (JSON null is ix.null, a userdata), else {}.
+local function tbl(v) return type(v) == "table" and v or {} end
+
 local function condition(o, type_)
-  for _, c in ipairs(o.status and o.status.conditions or {}) do
-    if c.type == type_ and c.status == "True" then return c end
+  for _, c in ipairs(tbl(tbl(o.status).conditions)) do
+    if type(c) == "table" and c.type == type_ and c.status == "True" then return c end
   end
   return nil
 end
 
 -- JOB's state: "complete", "failed" or "running", and a description.
 function M.state(job)
-  local st = job.status or {}
+  local st = tbl(job.status)
   local failed_pods = tonumber(st.failed) or 0
   local c = condition(job, "Complete")
   if c then return "complete", "Complete" end
@@ -51,7 +54,7 @@ function M.complete(a)
   local good, bad = {}, {}
   for _, j in ipairs(items) do
     local state, desc = M.state(j)
-    local n = j.metadata and j.metadata.name or "?"
+    local n = tostring(tbl(j.metadata).name or "?")
     if state == "complete" then good[#good + 1] = n else bad[#bad + 1] = n .. ": " .. desc end
   end
   local seen = #items == 0 and "no Job (a hook Job deleted after it ran leaves none to see)"
@@ -71,7 +74,7 @@ function M.failing(a)
   local failing, other = {}, {}
   for _, j in ipairs(items) do
     local state, desc = M.state(j)
-    local n = j.metadata and j.metadata.name or "?"
+    local n = tostring(tbl(j.metadata).name or "?")
     if state == "failed" then failing[#failing + 1] = n .. ": " .. desc else other[#other + 1] = n .. ": " .. desc end
   end
   local seen

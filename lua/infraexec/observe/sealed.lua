@@ -34,10 +34,13 @@ end
 -- V when it is a non-empty string (JSON null is ix.null), else nil.
 local function text(v) return type(v) == "string" and v ~= "" and v or nil end
 
+-- V when it is a table (JSON null is ix.null, a userdata), else {}.
+local function tbl(v) return type(v) == "table" and v or {} end
+
 -- Why SealedSecret O is not unsealed for its current spec, or nil.
 local function problem(o)
-  for _, c in ipairs(o.status and o.status.conditions or {}) do
-    if c.type == "Synced" then
+  for _, c in ipairs(tbl(tbl(o.status).conditions)) do
+    if type(c) == "table" and c.type == "Synced" then
       if c.status == "True" then return kube.stale(o, c) end
       local msg = text(c.message) or text(c.reason)
       return "Synced=" .. tostring(c.status) .. (msg and (" (" .. msg .. ")") or "")
@@ -68,8 +71,8 @@ function M.decrypted(a)
   local looked = "SealedSecrets " .. where_ .. " (" .. table.concat(cmds, ", ") .. ")"
   local good, bad = {}, {}
   for _, o in ipairs(items) do
-    local md = o.metadata or {}
-    local id = (md.namespace or "default") .. "/" .. (md.name or "?")
+    local md = tbl(o.metadata)
+    local id = tostring(md.namespace or "default") .. "/" .. tostring(md.name or "?")
     local why = problem(o)
     if why then bad[#bad + 1] = id .. ": " .. why else good[#good + 1] = id end
   end
@@ -94,8 +97,8 @@ function M.decrypted(a)
     for k in pairs(set) do have[k] = true end
   end
   for _, o in ipairs(items) do
-    local md = o.metadata or {}
-    local id = (md.namespace or "default") .. "/" .. (md.name or "?")
+    local md = tbl(o.metadata)
+    local id = tostring(md.namespace or "default") .. "/" .. tostring(md.name or "?")
     if not have[id] then missing[#missing + 1] = id end
   end
   ev.add(out, ev.observation(#missing == 0, "Secrets " .. where_ .. " (" .. table.concat(scmds, ", ") .. ")",

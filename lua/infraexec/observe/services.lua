@@ -17,10 +17,13 @@ function M.ca()
   return (c.gitops or {}).health_ca or (c.registry or {}).ca
 end
 
+-- V when it is a table (JSON null is ix.null, a userdata), else {}.
+local function tbl(v) return type(v) == "table" and v or {} end
+
 local function find(items, name)
   local names = {}
   for _, o in ipairs(items) do
-    local n = o.metadata and o.metadata.name
+    local n = tbl(o.metadata).name
     if n == name then return o end
     names[#names + 1] = tostring(n)
   end
@@ -50,9 +53,9 @@ function M.endpoints(a)
   if not items then return ev.add(out, ev.observation(false, where, expected, err)) end
   local eps = find(items, a.name)
   local ready, waiting = 0, 0
-  for _, s in ipairs(eps and eps.subsets or {}) do
-    ready = ready + #(s.addresses or {})
-    waiting = waiting + #(s.notReadyAddresses or {})
+  for _, s in ipairs(tbl(eps and eps.subsets)) do
+    ready = ready + #tbl(tbl(s).addresses)
+    waiting = waiting + #tbl(tbl(s).notReadyAddresses)
   end
   local seen = not eps and "no Endpoints object"
     or ("%d ready, %d not ready"):format(ready, waiting)
