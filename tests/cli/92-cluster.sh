@@ -190,6 +190,14 @@ run_json TASK-411
 is "$(state)" "remaining,remaining" "no migration Job to see: neither ticked"
 like "$(reason 1)" "saw no Job (a hook Job deleted after it ran leaves none to see)" "... the reason says nothing was there"
 
+# An app-level selector without an app namespace: read where its releases are.
+sed -i 's|^          jobs: app=triager-migrate$||; s|^    triager:$|    triager:\n      jobs: app=triager-migrate|' "$lab/infraexec.yaml"
+run_json TASK-412
+is "$(state)" "completed" "app-level jobs, no app namespace: ticked"
+like "$(jq -r '.criteria[0].evidence[0].looked_at' <<<"$out")" "Jobs -l app=triager-migrate in triager" \
+    "... read in the releases' namespace"
+cp "$T/cfg.orig" "$lab/infraexec.yaml"
+
 sed -i '/jobs: /d' "$lab/infraexec.yaml"
 run_json TASK-411
 like "$(reason 0)" "needs a person: infraexec.yaml names no migration or pre-install Jobs; add gitops.apps.NAME.jobs" \
@@ -246,6 +254,17 @@ rm "$W/service-midwestmtg-midwestmtg-backend.json"
 run_json TASK-421 --only 4
 like "$(reason 3)" "no Service midwestmtg-backend in midwestmtg (services there: midwestmtg-frontend)" \
     "the Service missing: not ticked, the reason lists what is there"
+
+# releases[].service names a Service other than the release's name.
+services_world
+sed -i "s|^          health: \[$hurl/backend/health\]|&\n          service: mtg-api|" "$lab/infraexec.yaml"
+run_json TASK-421 --only 4
+like "$(reason 3)" "no Service mtg-api in midwestmtg (services there: midwestmtg-backend, midwestmtg-frontend)" \
+    "releases[].service: that Service is the one looked for"
+standin_service "$W" mtg-api --ns midwestmtg; standin_endpoints "$W" mtg-api --ns midwestmtg
+run_json TASK-421 --only 4
+is "$(jq -r '.criteria[3].state' <<<"$out")" "completed" "... and once it is there with ready endpoints, ticked"
+cp "$T/cfg.orig" "$lab/infraexec.yaml"
 
 services_world
 sed -i "s|health_ca: .*|health_ca: $T/other.crt|" "$lab/infraexec.yaml"
