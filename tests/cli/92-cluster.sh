@@ -301,6 +301,23 @@ like "$(reason 0)" "needs a person: no health URL for triager in infraexec.yaml;
     "an app without any health URL: 'Services respond' needs a person"
 cp "$T/cfg.orig" "$lab/infraexec.yaml"
 
+# Health and proxy URLs are URLs, and never carry credentials (they are
+# repeated in every reason and log line).
+cp "$lab/tasks/active/TASK-421.md" "$T/421.before"
+sed -i "s|proxy: \[$hurl/frontend/api/health\]|proxy: [https://ops:hunter2@127.0.0.1:1/api/health]|" "$lab/infraexec.yaml"
+run_json TASK-421
+is "$rc" 2 "a proxy URL with user:password@: exit 2"
+like "$err" "infraexec.yaml:14:19: gitops.apps.midwestmtg.releases[1].proxy: no user:password@ in addresses and URLs" \
+    "... naming file:line:col and the key"
+unlike "$err" "hunter2" "... without repeating the credential"
+ok "... the task file unchanged" cmp "$lab/tasks/active/TASK-421.md" "$T/421.before"
+cp "$T/cfg.orig" "$lab/infraexec.yaml"
+sed -i "s|health: \[$hurl/triager/health\]|health: [file:///etc/passwd]|" "$lab/infraexec.yaml"
+run_json TASK-421
+is "$rc" 2 "a health URL that is not http(s): exit 2"
+like "$err" "infraexec.yaml:19:20: gitops.apps.triager.releases[0].health must be a list of http:// or https:// URLs" "... and says what it must be"
+cp "$T/cfg.orig" "$lab/infraexec.yaml"
+
 # A dry run reads the cluster and the URLs for real (read-only) and ticks nothing.
 cp "$lab/tasks/active/TASK-421.md" "$T/421.orig"
 ix run TASK-421 --tasks-dir "$lab/tasks" --dry-run -q --only 4
