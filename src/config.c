@@ -20,6 +20,7 @@ typedef enum {
     C_ADDR,     /* host:port, without user:password@ */
     C_ADDRS,    /* a list of them */
     C_PATHS,    /* a list of paths */
+    C_URLS,     /* a list of http(s):// URLs, without user:password@ */
     C_MAP,      /* fixed keys: .fields */
     C_NAMED,    /* name -> map with .fields (projects, apps) */
     C_LIST,     /* a non-empty list of maps with .fields (an app's releases) */
@@ -60,7 +61,10 @@ static const field release_fields[] = {
     {"namespace", C_STR, NULL},          /* default: the document's, else the app's */
     {"tags", C_STRS, NULL},              /* YAML paths of image tags in that document */
     {"selector", C_STR, NULL},           /* label selector of its pods */
-    {"health", C_STRS, NULL},            /* URLs that answer 2xx when it is healthy */
+    {"health", C_URLS, NULL},            /* URLs that answer 2xx when it is healthy */
+    {"service", C_STR, NULL},            /* its Service; default: the release's name */
+    {"jobs", C_STR, NULL},               /* label selector of its migration / pre-install Jobs */
+    {"proxy", C_URLS, NULL},             /* its URLs that answer only through its proxy to a backend */
     END,
 };
 static const field app_fields[] = {
@@ -70,8 +74,9 @@ static const field app_fields[] = {
     {"project", C_STR, NULL},            /* the project whose images it deploys */
     {"namespace", C_STR, NULL},          /* where its releases and pods live */
     {"selector", C_STR, NULL},           /* label selector of all its pods */
-    {"health", C_STRS, NULL},            /* URLs that answer 2xx when it is healthy */
+    {"health", C_URLS, NULL},            /* URLs that answer 2xx when it is healthy */
     {"kustomization", C_STR, NULL},      /* NAMESPACE/NAME of the Flux Kustomization applying it */
+    {"jobs", C_STR, NULL},               /* label selector of its migration / pre-install Jobs */
     END,
 };
 static const field gitops_fields[] = {
@@ -84,6 +89,7 @@ static const field gitops_fields[] = {
     {"branch", C_STR, NULL},             /* the branch Flux follows; default: the checked-out one */
     {"kustomization", C_STR, NULL},      /* NAMESPACE/NAME Flux applies the repository with */
     {"archive", C_STR, NULL},            /* folder in the repository retired directories move to */
+    {"health_ca", C_PATH, NULL},         /* CA of the apps' health URLs; default registry.ca */
     END,
 };
 static const field kube_fields[] = {
@@ -134,6 +140,7 @@ static const char *type_name(ctype t)
     case C_ADDR: return "an address host:port";
     case C_ADDRS: return "a list of addresses host:port";
     case C_PATHS: return "a list of paths";
+    case C_URLS: return "a list of http:// or https:// URLs";
     case C_MAP: return "a mapping";
     case C_NAMED: return "a mapping of names to settings";
     case C_LIST: return "a non-empty list of mappings";
@@ -231,6 +238,7 @@ static int check_value(checker *c, ix_fm_node *n, const field *f, const char *wh
     case C_STRS:
     case C_ADDRS:
     case C_PATHS:
+    case C_URLS:
         if (n->kind != IX_FM_SEQ || (f->type == C_ARGV && !n->nchild))
             return bad(c, n, where, f->type);
         for (size_t i = 0; i < n->nchild; i++) {
@@ -238,8 +246,11 @@ static int check_value(checker *c, ix_fm_node *n, const field *f, const char *wh
                 return bad(c, &n->child[i], where, f->type);
             if (f->type == C_PATHS)
                 absolutize(c->cfg, &n->child[i]);
+            if (f->type == C_URLS && strncmp(n->child[i].value, "http://", 7) &&
+                strncmp(n->child[i].value, "https://", 8))
+                return bad(c, &n->child[i], where, C_URLS);
             /* secrets: may well be such a URL, and is masked */
-            if ((f->type == C_ARGV || f->type == C_ADDRS) &&
+            if ((f->type == C_ARGV || f->type == C_ADDRS || f->type == C_URLS) &&
                 refuse_userinfo(c, &n->child[i], where, f->type == C_ADDRS) < 0)
                 return -1;
         }

@@ -274,7 +274,7 @@ static const char *opt_string_field(lua_State *L, int idx, const char *key)
 
 static int push_resp(lua_State *L);
 
-/* http{url, method, ca, insecure, timeout, headers = {"Name: v"}}
+/* http{url, method, ca, insecure, timeout, headers = {"Name: v"}, what, ca_setting}
  *   -> {status, body, headers = {name = value}} | nil, message */
 static int l_http(lua_State *L)
 {
@@ -287,8 +287,11 @@ static int l_http(lua_State *L)
     req.method = opt_string_field(L, 1, "method");
     req.ca_file = opt_string_field(L, 1, "ca");
     req.insecure = opt_bool_field(L, 1, "insecure");
-    req.what = "registry";
-    req.ca_setting = "registry.ca";
+    /* For messages: what answers and which setting names its CA. */
+    req.what = opt_string_field(L, 1, "what");
+    req.what = req.what ? req.what : "registry";
+    req.ca_setting = opt_string_field(L, 1, "ca_setting");
+    req.ca_setting = req.ca_setting ? req.ca_setting : "registry.ca";
     lua_getfield(L, 1, "timeout");
     req.timeout = luaL_optnumber(L, -1, 0);
     lua_pop(L, 1);

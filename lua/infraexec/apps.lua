@@ -5,8 +5,9 @@ local ix = require "infraexec"
 
 local M = {}
 
--- The app NAME: {name, project, namespace, selector, health, kustomization,
--- releases = {{file, document, name, namespace, tags, selector, health}}},
+-- The app NAME: {name, project, namespace, selector, health, kustomization, jobs,
+-- releases = {{file, document, name, namespace, tags, selector, health,
+-- service, jobs, proxy}}},
 -- the one-release form (helmrelease + tags) read as a list of one; or nil
 -- and why.  `document` is a metadata.name or a 0-based index (default 0);
 -- `name` and `namespace` may be nil when the document itself says them.
@@ -38,12 +39,13 @@ function M.get(name)
       file = r.file, document = r.document or "0", name = r.name,
       namespace = r.namespace or a.namespace, tags = r.tags or {},
       selector = r.selector or a.selector, health = r.health or {},
+      service = r.service, jobs = r.jobs, proxy = r.proxy or {},
     }
   end
   return {
     name = name:lower(), project = a.project, namespace = a.namespace,
     selector = a.selector, health = a.health or {},
-    kustomization = a.kustomization or g.kustomization, releases = releases,
+    kustomization = a.kustomization or g.kustomization, jobs = a.jobs, releases = releases,
   }
 end
 

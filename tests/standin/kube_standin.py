@@ -809,7 +809,8 @@ def make_sealedsecret(a):
             "spec": {"encryptedData": {k: base64.b64encode(hashlib.sha256(k.encode()).digest() * 8).decode()
                                        for k in keys},
                      "template": {"metadata": {"name": a.name, "namespace": a.ns}, "type": "Opaque"}},
-            "status": {"conditions": [c], "observedGeneration": a.generation}}
+            "status": {"conditions": [c],
+                       "observedGeneration": a.generation if a.observed is None else a.observed}}
 
 
 def make_secret(a):

@@ -18,16 +18,18 @@ local function holds(body, v)
   end
 end
 
--- health{url = U [, status = N] [, contains = {V...}] [, ca = FILE] [, insecure = true]}:
--- U answers N, or any 2xx when no status is given, with a body that holds
--- each V (a version the criterion names).
+-- health{url = U [, status = N] [, contains = {V...}] [, ca = FILE] [, insecure = true]
+-- [, what = W, ca_setting = KEY]}: U answers N, or any 2xx when no status is
+-- given, with a body that holds each V (a version the criterion names); W
+-- and KEY name the server and its CA's setting in errors (default: the registry).
 function M.health(a)
   local contains = a.contains or {}
   local expected = (a.status and ("HTTP " .. a.status) or "HTTP 2xx")
     .. (#contains > 0 and (" with " .. table.concat(contains, ", ") .. " in the body") or "")
   local p = ev.pending(a.url, expected)
   if p then return { p } end
-  local resp, err = ix.http{ url = a.url, ca = a.ca, insecure = a.insecure == true, timeout = 15 }
+  local resp, err = ix.http{ url = a.url, ca = a.ca, insecure = a.insecure == true, timeout = 15,
+                               what = a.what, ca_setting = a.ca_setting }
   if not resp then return { ev.observation(false, a.url, expected, err) } end
   local ok = a.status and resp.status == a.status or (not a.status and resp.status >= 200 and resp.status < 300)
   local seen = ("HTTP %d"):format(resp.status)

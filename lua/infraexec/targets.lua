@@ -1,0 +1,90 @@
+-- targets.lua - the apps and releases a cluster criterion speaks of
+-- (sealed secrets, Jobs, Services), read through apps.lua, each release
+-- with its name and namespace: from infraexec.yaml, else from its
+-- HelmRelease document.  A name the config does not know is refused with
+-- the known ones, never matched loosely ("frontend" is no release).
+local ix = require "infraexec"
+local apps = require "infraexec.apps"
+
+local M = {}
+
+-- The config key of release I (1-based) of APP, for reasons.
+function M.key(app, i, field)
+  return ("gitops.apps.%s.releases[%d].%s"):format(app, i - 1, field)
+end
+
+-- Release I of APP (from apps.get) with `app`, `index`, `name` and
+-- `namespace` filled in; or nil and why.
+local function release(app, r, i)
+  local out = { app = app.name, index = i }
+  for k, v in pairs(r) do out[k] = v end
+  if not out.name or not out.namespace then
+    local text, err = ix.read_file(r.file)
+    if not text then return nil, err end
+    local d, why = apps.document(r, text)
+    if not d then return nil, why end
+    for _, k in ipairs{ "name", "namespace" } do
+      local ok, v = pcall(ix.yaml_get, text, "metadata." .. k, d)
+      if out[k] == nil and ok and v ~= "" then out[k] = v end
+    end
+  end
+  for _, k in ipairs{ "name", "namespace" } do
+    if not out[k] then
+      return nil, ("%s: no metadata.%s in document %s; set %s"):format(r.file, k, r.document, M.key(app.name, i, k))
+    end
+  end
+  return out
+end
+
+-- The app NAME with its releases resolved; or nil and why.
+function M.app(name)
+  local a, err = apps.get(name)
+  if not a then return nil, err end
+  for i, r in ipairs(a.releases) do
+    local full, why = release(a, r, i)
+    if not full then return nil, why end
+    a.releases[i] = full
+  end
+  return a
+end
+
+-- The names of every app of the config, sorted.
+function M.names()
+  local out = {}
+  for k in pairs((ix.config().gitops or {}).apps or {}) do out[#out + 1] = k end
+  table.sort(out)
+  return out
+end
+
+-- Every app, resolved; or nil and why.
+function M.all()
+  local out = {}
+  for _, n in ipairs(M.names()) do
+    local a, err = M.app(n)
+    if not a then return nil, err end
+    out[#out + 1] = a
+  end
+  if #out == 0 then return nil, "no gitops.apps in infraexec.yaml" end
+  return out
+end
+
+-- What NAME names: {app = A} for an app (all its releases), {app = A,
+-- release = R} for a release (by its HelmRelease name); or nil and why.
+function M.named(name)
+  local all, err = M.all()
+  if not all then return nil, err end
+  local low = name:lower()
+  local releases = {}
+  for _, a in ipairs(all) do
+    if a.name == low then return { app = a } end
+    for _, r in ipairs(a.releases) do
+      if r.name:lower() == low then return { app = a, release = r } end
+      releases[#releases + 1] = r.name
+    end
+  end
+  table.sort(releases)
+  return nil, ("%s is no app or release in infraexec.yaml (apps: %s; releases: %s)"):format(
+    name, table.concat(M.names(), ", "), #releases > 0 and table.concat(releases, ", ") or "none")
+end
+
+return M
