@@ -409,14 +409,31 @@ static int make_parents(lua_State *L, const char *path, int act, ix_err *err)
     return rc;
 }
 
-/* rename(from, to) -> true: FROM (a file or directory, not a symlink) moved
- * to TO, which must not exist; TO's missing parents are made.  Both inside
- * the roots. */
+/* After FROM moved away: its parent directories left empty, removed up to
+ * (not including) PRUNE, so that moving back leaves no trace. */
+static void prune_parents(const char *from, const char *prune)
+{
+    size_t plen = strlen(prune);
+    char *dir = ix_xstrdup(from);
+    for (char *slash = strrchr(dir, '/'); slash && slash != dir; slash = strrchr(dir, '/')) {
+        *slash = '\0';
+        if (strlen(dir) <= plen || strncmp(dir, prune, plen) != 0 || dir[plen] != '/' ||
+            rmdir(dir) < 0)
+            break;
+    }
+    free(dir);
+}
+
+/* rename(from, to [, prune]) -> true: FROM (a file or directory, not a
+ * symlink) moved to TO, which must not exist; TO's missing parents are
+ * made, and with PRUNE (a directory above FROM) FROM's parents left empty
+ * are removed up to it.  Both inside the roots. */
 static int do_rename(lua_State *L, int act)
 {
     ix_crit_report *c = ix_luahost_current(L, "rename");
     const char *from = push_path(L, 1);
     const char *to = push_path(L, 2);
+    const char *prune = luaL_optstring(L, 3, NULL);
     struct stat st;
     ix_err err;
     if (lstat(from, &st) < 0)
@@ -431,12 +448,14 @@ static int do_rename(lua_State *L, int act)
     if (make_parents(L, to, 0, &err) < 0 || (act && make_parents(L, to, 1, &err) < 0))
         return luaL_error(L, "infraexec.rename: %s", err.msg);
     /* Checked again on the directory as it now is: nothing may have moved
-     * it out of the roots meanwhile. */
-    if (!confined(L, to))
+     * it out of the roots meanwhile (a dry run made none). */
+    if (act && !confined(L, to))
         return luaL_error(L, "infraexec.rename: %s: outside the directories infraexec.yaml "
                              "names; refused", to);
     if (act && renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) < 0)
         return luaL_error(L, "infraexec.rename: %s -> %s: %s", from, to, strerror(errno));
+    if (act && prune)
+        prune_parents(from, prune);
     ix_buf summary = IX_BUF_INIT;
     ix_buf_printf(&summary, "moved to %s", to);
     record_file(L, c, from, summary.data, act ? NULL : ix_xstrdup(""));

@@ -63,7 +63,7 @@ function M.move(a)
   ix.rename(p.from, p.to)
   local ok, r = gitops.validate()
   if not ok then
-    ix.rename(p.to, p.from)
+    ix.rename(p.to, p.from, p.repo) -- and the archive folder, if it was made for this
     return nil, ("%s (moving %s to %s; moved back)"):format(
       type(r) == "table" and diagnose.validation(r) or r, p.rfrom, p.rto)
   end
