@@ -54,14 +54,14 @@ static int locate(lua_State *L, const char *id, ix_buf *out, const char **state,
     }
     ix_buf name = IX_BUF_INIT;
     ix_buf_printf(&name, "%s.md", id);
-    int rc = -1;
-    for (const char *const *s = ix_taskdir_states; *s && rc < 0; s++) {
+    int rc = -1, refused = 0;
+    for (const char *const *s = ix_taskdir_states; *s && rc < 0 && !refused; s++) {
         ix_buf p = IX_BUF_INIT;
         struct stat st;
         if (ix_path_join(&p, dir, (const char *const[]){*s, name.data, NULL}, err) == 0 &&
             lstat(p.data, &st) == 0) {
             if (S_ISLNK(st.st_mode)) {
-                ix_err_set(err, "%s: is a symbolic link; not followed", p.data);
+                refused = ix_err_set(err, "%s: is a symbolic link; not followed", p.data);
                 ix_buf_free(&p);
                 break;
             }
@@ -71,7 +71,7 @@ static int locate(lua_State *L, const char *id, ix_buf *out, const char **state,
         }
         ix_buf_free(&p);
     }
-    if (rc < 0 && !strstr(err->msg, "symbolic link"))
+    if (rc < 0 && !refused)
         ix_err_set(err, "no task %s in %s (active/, backlog/, completed/, blocked/)", id, dir);
     ix_buf_free(&name);
     free(dir);
