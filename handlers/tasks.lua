@@ -145,6 +145,25 @@ local function archived(_, a)
     ("%s moved to %s, validated, committed %s"):format(p.rfrom, p.rto, p.id and p.id:sub(1, 12) or "(before)"))
 end
 
+-- "Archive mtg-agents sealed secret": every file of SealedSecrets of
+-- namespace NAME moves to ARCHIVE/NAME-YYYYMMDD/, each validated and
+-- committed.
+local function secrets_archived(_, a)
+  local files, err = archive.sealed_secrets(a.ns)
+  if not files then return false, err end
+  if #files == 0 then
+    return false, ("no file of the GitOps repository holds a SealedSecret of namespace %s (outside the archive)"):format(a.ns)
+  end
+  local obs, done = {}, {}
+  for _, f in ipairs(files) do
+    local p, merr = archive.move{ path = f, group = a.ns }
+    if not p then return false, merr, obs end
+    ev.add(obs, moved.moved{ repo = p.repo, from = p.from, to = p.to })
+    done[#done + 1] = p.rfrom .. " -> " .. p.rto
+  end
+  return ev.verdict(obs, "moved " .. table.concat(done, ", "))
+end
+
 local function still_archived(_, a)
   local p, err = archive.plan{ path = a.dir }
   if not p then return false, err end
@@ -175,5 +194,10 @@ return {
       examples = { "Remove or archive beckerkube/apps/mtg-agents directory" },
       kind = "action", observe = "archive.moved",
       run = archived, check = still_archived },
+    { wording = "Archive [the] {ns:namespace} sealed secret[s]",
+      description = "move the namespace's SealedSecret files into gitops.archive, validate, commit",
+      examples = { "Archive mtg-agents sealed secret" },
+      kind = "action", observe = "archive.moved",
+      run = secrets_archived },
   },
 }

@@ -222,6 +222,40 @@ true|archive/mtg-agents-20261125 in the work tree and at HEAD of $G|present and 
 ix verify TASK-231 --tasks-dir "$lab/tasks"
 like "$out" "holds: Remove or archive" "verify: the archive still holds"
 
+# ---- "Archive mtg-agents sealed secret": beside the archived directory ----
+S=$G/clusters/minikube/secrets
+mkdir -p "$S"
+sealed() { # NAME NAMESPACE
+    printf 'apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nmetadata:\n  name: %s\n  namespace: %s\nspec:\n  encryptedData:\n    key: AgBy3i4OJSWK+PiTySYZZA==\n' "$1" "$2"
+}
+sealed google-gemini-api mtg-agents >"$S/secret-google-gemini-api.sealed.yaml"
+sealed ffl-env ffl >"$S/secret-ffl-env.sealed.yaml"
+printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - secret-ffl-env.sealed.yaml\n  - secret-google-gemini-api.sealed.yaml\n' >"$S/kustomization.yaml"
+printf '  - secrets\n' >>"$G/clusters/minikube/kustomization.yaml"
+commit "$G" "sealed secrets"
+head=$(git -C "$G" rev-parse HEAD)
+task active TASK-241 active "Archive mtg-agents sealed secret"
+run_json TASK-241
+is "$(states)" remaining "archive a sealed secret still referenced: not ticked"
+like "$(reason 0)" "secret-google-gemini-api.sealed.yaml" "referenced secret: the validation names the file"
+like "$(reason 0)" "moving clusters/minikube/secrets/secret-google-gemini-api.sealed.yaml to archive/mtg-agents-20261125/secret-google-gemini-api.sealed.yaml; moved back" \
+    "referenced secret: moved back"
+is "$(git -C "$G" status --porcelain):$(git -C "$G" rev-parse HEAD)" ":$head" "referenced secret: nothing changed"
+sed -i '/google-gemini/d' "$S/kustomization.yaml"
+commit "$G" "gemini secret out of the kustomization"
+run_json TASK-241
+is "$(states)" completed "archive the sealed secret: ticked"
+ok "the secret is beside the archived directory" test -f "$G/archive/mtg-agents-20261125/secret-google-gemini-api.sealed.yaml"
+ok "the other namespace's secret stays" test -f "$S/secret-ffl-env.sealed.yaml"
+is "$(git -C "$G" show --no-renames --name-status --format= HEAD | sort | tr '\t' ' ' | tr '\n' ';')" \
+    "A archive/mtg-agents-20261125/secret-google-gemini-api.sealed.yaml;D clusters/minikube/secrets/secret-google-gemini-api.sealed.yaml;" \
+    "archive the secret: committed, both paths"
+is "$(jq -r '.criteria[0].evidence|map(.ok)|all' <<<"$out")" true "archive the secret: evidence holds"
+task active TASK-242 active "Archive midwestmtg sealed secret"
+run_json TASK-242
+like "$(reason 0)" "no file of the GitOps repository holds a SealedSecret of namespace midwestmtg" \
+    "no sealed secret of the namespace: not ticked, saying so"
+
 ix handlers check
 is "$rc" 0 "handlers check stays clean"
 

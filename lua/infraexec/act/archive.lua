@@ -28,8 +28,10 @@ function M.folder()
   return (a:gsub("/+$", "")), g
 end
 
--- Where move{path = P} puts P: {from, to, rfrom, rto} (absolute, and
--- relative to the repository), or nil and why.  P is criterion text.
+-- Where move{path = P [, group = G]} puts P: ARCHIVE/NAME-YYYYMMDD, or
+-- with G ARCHIVE/G-YYYYMMDD/NAME (what retires with the directory G goes
+-- beside it); {from, to, rfrom, rto} (absolute, and relative to the
+-- repository), or nil and why.  P is criterion text.
 function M.plan(a)
   local folder, g = M.folder()
   if not folder then return nil, g end
@@ -38,12 +40,13 @@ function M.plan(a)
   local rfrom = under(from, g.path) and from:sub(#g.path + 2) or ""
   if rfrom == "" then return nil, a.path .. " is not inside the GitOps repository " .. g.path .. "; refused" end
   if under(rfrom, folder) then return nil, rfrom .. " is in the archive folder " .. folder .. " already" end
-  local rto = ("%s/%s-%s"):format(folder, rfrom:match("([^/]+)$"), (ix.today():gsub("-", "")))
+  local date, base = (ix.today():gsub("-", "")), rfrom:match("([^/]+)$")
+  local rto = a.group and ("%s/%s-%s/%s"):format(folder, a.group, date, base) or ("%s/%s-%s"):format(folder, base, date)
   return { from = from, to = g.path .. "/" .. rto, rfrom = rfrom, rto = rto, repo = g.path }
 end
 
--- move{path = P}: P moved to ARCHIVE/NAME-YYYYMMDD (the run's date),
--- validated, committed.  The plan with the commit id, or nil and why.
+-- move{path = P [, group = G]}: P moved where plan says (the run's
+-- date), validated, committed.  The plan with the commit id, or nil and why.
 function M.move(a)
   local p, err = M.plan(a)
   if not p then return nil, err end
@@ -75,6 +78,36 @@ function M.move(a)
   p.id = ix.git_commit(p.repo, paths, ("%s: archive %s to %s"):format(ix.task().id or "infraexec", p.rfrom, p.rto))
   p.files = #files
   return p
+end
+
+-- The files of the GitOps repository (outside the archive folder) whose
+-- documents are SealedSecrets of namespace NS, as repository paths; or
+-- nil and why when a file holds other documents too (archiving it would
+-- retire them with it).
+function M.sealed_secrets(ns)
+  local folder, g = M.folder()
+  if not folder then return nil, g end
+  local files, seen = {}, {}
+  for _, hit in ipairs(ix.search(g.path, "SealedSecret")) do
+    local r = hit.file:sub(#g.path + 2)
+    if not seen[hit.file] and not under(r, folder) and r:match("%.ya?ml$") then
+      seen[hit.file] = true
+      local text = ix.read_file(hit.file) or ""
+      local mine, other = 0, 0
+      for i = 0, 255 do
+        local ok, kind = pcall(ix.yaml_get, text, "kind", i)
+        if not ok and tostring(kind):find(": no document %d+") then break end -- past the last one
+        local _, n = pcall(ix.yaml_get, text, "metadata.namespace", i)
+        if kind == "SealedSecret" and n == ns then mine = mine + 1 else other = other + 1 end
+      end
+      if mine > 0 and other > 0 then
+        return nil, ("needs a person: %s holds SealedSecrets of %s and other documents; not archived"):format(r, ns)
+      end
+      if mine > 0 then files[#files + 1] = r end
+    end
+  end
+  table.sort(files)
+  return files
 end
 
 return M
