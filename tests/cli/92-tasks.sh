@@ -69,6 +69,11 @@ run_json TASK-205
 like "$(reason 0)" "TASK-008.md: its frontmatter says id 'TASK-007', not TASK-008" \
     "see TASK-008 whose file says TASK-007: not taken for it"
 rm "$lab/tasks/active/TASK-008.md"
+# A task file that is a symlink (to anything) is not read through.
+ln -s /etc/hostname "$lab/tasks/backlog/TASK-009.md"
+run_json TASK-203
+like "$(reason 0)" "$lab/tasks/backlog/TASK-009.md: is a symbolic link; not followed" "see TASK-009, a symlink: not followed"
+rm "$lab/tasks/backlog/TASK-009.md"
 
 # ---- "Update TASK-002 with triager build status" ----
 task backlog TASK-002 active "x:Build all triager containers with version 0.1.1"
@@ -118,6 +123,9 @@ is "$(states)" completed,remaining "locked TASK-002: the update not ticked"
 like "$(reason 1)" "TASK-002: already being run by" "locked TASK-002: the reason says it is being run"
 ok "locked TASK-002: unchanged" cmp "$lab/tasks/backlog/TASK-002.md" "$T/002.now"
 kill "$lock_pid"; wait "$lock_pid" 2>/dev/null; lock_pid=""
+task active TASK-216 active "Build all triager containers with version 0.1.1" "Update TASK-216 with triager build status"
+run_json TASK-216
+like "$(reason 1)" "TASK-216 is the running task itself" "update the running task through another's way: refused"
 task active TASK-215 active "Update TASK-../../x with triager build status"
 run_json TASK-215
 like "$(reason 0)" '"TASK-../../x" is not a task id' "update TASK-../../x: refused as a task id"
@@ -199,6 +207,17 @@ for bad in "gitops/../../etc" "gitops/apps/../../../x" "/etc/ssl"; do
     like "$(reason 0)" "outside the directories" "archive $bad: refused as outside the repository"
 done
 is "$(git -C "$G" status --porcelain):$(git -C "$G" rev-parse HEAD)" ":$head" "bad paths: nothing changed"
+mkdir -p "$T/outside/d" && echo precious >"$T/outside/d/f"
+ln -s "$T/outside/d" "$G/apps/evil"
+task active TASK-233 active "Remove or archive gitops/apps/evil directory"
+run_json TASK-233
+like "$(reason 0)" "needs a person: apps/evil has uncommitted changes" "an uncommitted path: needs a person"
+commit "$G" "a link out of the repository"
+run_json TASK-233
+like "$(reason 0)" "apps/evil: is a symbolic link; not moved" "a symlink to outside: not moved"
+ok "a symlink to outside: its target untouched" test -f "$T/outside/d/f"
+git -C "$G" rm -q apps/evil && git -C "$G" commit -qm "no link"
+head=$(git -C "$G" rev-parse HEAD)
 sed -i '/mtg-agents/d' "$G/clusters/minikube/kustomization.yaml"
 commit "$G" "mtg-agents out of the cluster"
 head=$(git -C "$G" rev-parse HEAD)
