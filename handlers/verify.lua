@@ -17,9 +17,8 @@ local function unread(versions)
     .. "infraexec checks one image version on pods, none on HelmReleases)"):format(table.concat(versions, ", "))
 end
 
--- The version the task names for project NAME, or nil and why.  The one
--- call of project.version_for (it is to return where it found the version
--- too; only this adapter then changes).
+-- The version the task names for project NAME, or nil and why (the
+-- source project.version_for also returns is not needed here).
 local function version_for(name)
   local v, second = project.version_for(name)
   if v then return v end

@@ -52,8 +52,8 @@
     X(git_revwalk_sorting) X(git_signature_default) X(git_signature_free) X(git_signature_now) \
     X(git_status_byindex) X(git_status_list_entrycount) X(git_status_list_free) \
     X(git_status_list_new) X(git_status_options_init) X(git_tree_entry_bypath) \
-    X(git_tree_entry_free) X(git_tree_entry_id) X(git_tree_entry_type) X(git_tree_free) \
-    X(git_tree_id) X(git_tree_lookup)
+    X(git_tree_entry_free) X(git_tree_entry_id) X(git_tree_entry_name) X(git_tree_entry_type) \
+    X(git_tree_free) X(git_tree_id) X(git_tree_lookup) X(git_tree_walk)
 GIT_SYMS(IX_DLDECL)
 static const ix_dlsym git_syms[] = {GIT_SYMS(IX_DLSYM){NULL, NULL}};
 static ix_dlib libgit2 = {.soname = "libgit2.so." LIBGIT2_SOVERSION,
@@ -1095,5 +1095,71 @@ int ix_git_show(ix_git *g, const char *commit, const char *path, ix_buf *out, in
     sym_git_tree_entry_free(e);
     sym_git_tree_free(tree);
     sym_git_commit_free(c);
+    return rc;
+}
+
+/* ---- ix_git_tree_files ---- */
+
+typedef struct tree_files {
+    const char *prefix; /* the directory's path, with its '/' */
+    char **paths;
+    size_t n;
+} tree_files;
+
+static int tree_file(const char *root, const git_tree_entry *e, void *payload)
+{
+    tree_files *f = payload;
+    if (sym_git_tree_entry_type(e) != GIT_OBJECT_BLOB)
+        return 0; /* subtrees are walked; a submodule is no file of this tree */
+    ix_buf p = IX_BUF_INIT;
+    ix_buf_printf(&p, "%s%s%s", f->prefix, root, sym_git_tree_entry_name(e));
+    f->paths = ix_xrealloc(f->paths, (f->n + 1) * sizeof *f->paths);
+    f->paths[f->n++] = ix_buf_detach(&p);
+    return 0;
+}
+
+int ix_git_tree_files(ix_git *g, const char *path, char ***paths, size_t *n, ix_err *err)
+{
+    *paths = NULL;
+    *n = 0;
+    char *rel;
+    if (relative_path(g, path, &rel, err) < 0)
+        return -1;
+    git_oid head;
+    int unborn;
+    git_commit *c = NULL;
+    git_tree *tree = NULL, *sub = NULL;
+    git_tree_entry *e = NULL;
+    int rc = head_id(g, &head, &unborn, err);
+    if (rc == 0 && !unborn &&
+        (sym_git_commit_lookup(&c, g->repo, &head) < 0 || sym_git_commit_tree(&tree, c) < 0))
+        rc = fail_git(err, g->workdir, "cannot read HEAD's tree");
+    if (rc == 0 && !unborn && sym_git_tree_entry_bypath(&e, tree, rel) == 0) {
+        ix_buf prefix = IX_BUF_INIT;
+        ix_buf_printf(&prefix, "%s/", rel);
+        tree_files f = {prefix.data, NULL, 0};
+        if (sym_git_tree_entry_type(e) == GIT_OBJECT_BLOB) {
+            f.paths = ix_xcalloc(1, sizeof *f.paths);
+            f.paths[f.n++] = ix_xstrdup(rel);
+        } else if (sym_git_tree_entry_type(e) == GIT_OBJECT_TREE &&
+                   (sym_git_tree_lookup(&sub, g->repo, sym_git_tree_entry_id(e)) < 0 ||
+                    sym_git_tree_walk(sub, GIT_TREEWALK_PRE, tree_file, &f) < 0)) {
+            rc = fail_git(err, g->workdir, "cannot read %s at HEAD", rel);
+        }
+        ix_buf_free(&prefix);
+        if (rc == 0 && f.n)
+            qsort(f.paths, f.n, sizeof *f.paths, cmp_str);
+        if (rc == 0) {
+            *paths = f.paths;
+            *n = f.n;
+        } else {
+            ix_git_free_paths(f.paths, f.n);
+        }
+    }
+    sym_git_tree_entry_free(e);
+    sym_git_tree_free(sub);
+    sym_git_tree_free(tree);
+    sym_git_commit_free(c);
+    free(rel);
     return rc;
 }

@@ -3,6 +3,7 @@
 
 #include "infraexec/luaext.h"
 #include "infraexec/luasandbox.h"
+#include "infraexec/luatask.h"
 #include "infraexec/watchdog.h"
 
 #include "infraexec/cli.h"
@@ -519,6 +520,22 @@ static int inside_roots(const ix_luahost *h, const char *real)
     return 0;
 }
 
+/* For luatask.c's primitives (luatask.h). */
+ix_luahost_ctx *ix_luahost_ctx_of(lua_State *L)
+{
+    return ctx_of(L);
+}
+
+ix_crit_report *ix_luahost_current(lua_State *L, const char *fn)
+{
+    return current(L, fn);
+}
+
+int ix_luahost_inside_roots(lua_State *L, const char *real)
+{
+    return inside_roots(host_of(L), real);
+}
+
 static int l_read_file(lua_State *L)
 {
     const char *path = push_path(L, 1);
@@ -859,7 +876,8 @@ static int open_module(lua_State *L)
     };
     /* Every primitive that spawns or writes, with what stands in for it in
      * a dry run: there the acting function never enters the state, so no
-     * flag check can be forgotten.  A new such primitive belongs here. */
+     * flag check can be forgotten.  A new such primitive belongs here (or
+     * in luatask.c's table, for task files and moves). */
     static const luaL_Reg dry[] = {
         {"run", l_run_dry},       {"write_file", l_write_file_dry},
         {"log", l_log_dry},       {"git_commit", l_dry_commit},
@@ -875,6 +893,7 @@ static int open_module(lua_State *L)
     lua_pushcfunction(L, ix_luasandbox_where), lua_setfield(L, -2, "where");
     if (ctx_of(L)->dry_run)
         luaL_setfuncs(L, dry, 0);
+    ix_luatask_register(L, ctx_of(L)->dry_run);
     return 1;
 }
 

@@ -149,4 +149,10 @@ int ix_git_recent_subjects(ix_git *g, const char *commit, long long since, char 
 int ix_git_show(ix_git *g, const char *commit, const char *path, ix_buf *out,
                 int *missing, ix_err *err);
 
+/* The files (blobs and symlinks) HEAD's tree holds at PATH (absolute or
+ * relative to the work tree; a file gives itself, a directory every file
+ * under it), relative to the work tree and sorted; none when HEAD has no
+ * such path or no commit yet.  Free with ix_git_free_paths. */
+int ix_git_tree_files(ix_git *g, const char *path, char ***paths, size_t *n, ix_err *err);
+
 #endif

@@ -16,6 +16,7 @@ local ix = require "infraexec"
 local ev = require "infraexec.evidence"
 require "infraexec.strict"
 local classify = require "infraexec.classify"
+local outcomes = require "infraexec.outcomes"
 local wording = require "infraexec.wording"
 
 local M = {}
@@ -245,6 +246,7 @@ function M.dispatch(c, mode)
   if not ran then return { rule = name, kind = kind, done = false, reason = reason_of(done, rule) } end
   local r = M.judge(done, message, evidence)
   r.rule, r.kind = name, kind
+  if mode ~= "check" then outcomes.record(c, r) end
   return r
 end
 

@@ -129,6 +129,12 @@ M.types = {
     if v:match("^%u%a+BackOff$") or v:match("^%u%a+Err$") or v:match("^%u%a+Error$") then return v end
     return nil, ("%q is not a pod waiting reason (...BackOff, ...Error)"):format(v)
   end,
+  task = function(v) -- a task id: it names a file (the id rules of task.h)
+    if #v <= 128 and v:match("^%w[%w%._%-]*$") and not v:find("..", 1, true) and v:find("%d") then
+      return v
+    end
+    return nil, ("%q is not a task id (letters, digits, '.', '_' and '-', with a digit, no '..'); refused"):format(v)
+  end,
   word = function(v) return v end, -- any one word
   text = true, -- free text: one or more words, never across a note boundary
 }

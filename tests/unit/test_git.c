@@ -595,6 +595,44 @@ static void test_push_head(void)
     ix_git_close(gb);
 }
 
+/* ix_git_tree_files: what HEAD holds at a path, not what the work tree has. */
+static void test_tree_files(void)
+{
+    ix_err err = {{0}};
+    ix_git *g = NULL;
+    char **paths = NULL;
+    size_t n = 99;
+    char *r = make_repo("tree", 0);
+    if (ix_git_open(r, &g, &err) < 0) {
+        ok(0, "open: %s", err.msg);
+        return;
+    }
+    is_int(ix_git_tree_files(g, "apps", &paths, &n, &err), 0, "unborn branch: no error");
+    is_int(n, 0, "... and no files");
+    write_file(r, "apps/x/kustomization.yaml", "k\n");
+    write_file(r, "apps/x/sub/ingress.yaml", "i\n");
+    write_file(r, "apps/y.yaml", "y\n");
+    sh("cd '%s' && ln -s y.yaml apps/x/link && git add -A && git commit -qm init", r);
+    write_file(r, "apps/x/untracked.yaml", "u\n");
+    is_int(ix_git_tree_files(g, "apps/x", &paths, &n, &err), 0, "a directory");
+    ix_buf got = IX_BUF_INIT;
+    for (size_t i = 0; i < n; i++)
+        ix_buf_printf(&got, "%s%s", i ? "|" : "", paths[i]);
+    is_str(got.data, "apps/x/kustomization.yaml|apps/x/link|apps/x/sub/ingress.yaml",
+           "every committed file under it (a symlink too), sorted; the untracked one left out");
+    ix_buf_free(&got);
+    ix_git_free_paths(paths, n);
+    is_int(ix_git_tree_files(g, fmt("%s/apps/y.yaml", r), &paths, &n, &err), 0, "an absolute file path");
+    ok(n == 1 && strcmp(paths[0], "apps/y.yaml") == 0, "... gives itself, relative to the work tree");
+    ix_git_free_paths(paths, n);
+    sh("cd '%s' && git rm -rq apps/x && git commit -qm gone", r);
+    is_int(ix_git_tree_files(g, "apps/x", &paths, &n, &err), 0, "a path HEAD no longer has");
+    is_int(n, 0, "... has no files");
+    is_int(ix_git_tree_files(g, "../outside", &paths, &n, &err), -1, "a path outside the work tree");
+    ok(has(&err, "outside the work tree"), "... is refused");
+    ix_git_close(g);
+}
+
 int main(void)
 {
     if (!mkdtemp(base)) {
@@ -625,6 +663,7 @@ int main(void)
     test_identity();
     test_remote();
     test_push_head();
+    test_tree_files();
     git_libgit2_shutdown();
 
     sh("rm -rf '%s'", base);
