@@ -8,11 +8,11 @@
 #include "infraexec/cli.h"
 #include "infraexec/clock.h"
 #include "infraexec/fileio.h"
+#include "infraexec/git.h"
 #include "infraexec/pathjoin.h"
 #include "infraexec/proc.h"
 #include "infraexec/safetext.h"
 #include "infraexec/secrets.h"
-#include "infraexec/text.h"
 
 #include <ctype.h>
 #include <libgen.h>
@@ -548,7 +548,7 @@ static int write_file(lua_State *L, int act)
      * goes through that same open directory, the file name not followed: a
      * link swapped in between cannot send it elsewhere. */
     ix_err err;
-    int dfd = -1, confined = 0;
+    int dfd = -1, confined = 0, changed = 0;
     char *rdir = NULL;
     const char *name;
     ix_buf where = IX_BUF_INIT, old = IX_BUF_INIT, diff = IX_BUF_INIT;
@@ -559,9 +559,13 @@ static int write_file(lua_State *L, int act)
     int rc = dfd < 0 ? -1 : 0;
     if (confined) {
         int existed = ix_file_read_at(dfd, name, path, (size_t)64 << 20, &old, &err) == 0;
-        ix_text_diff(path, existed ? old.data : "", existed ? old.len : 0, data, len, &diff);
-        if (diff.len && act)
+        changed = !existed || old.len != len || memcmp(old.data ? old.data : "", data, len) != 0;
+        /* only a dry run shows the diff: a real one needs no libgit2 for it */
+        if (changed && act)
             rc = ix_file_write_at(dfd, name, path, data, len, &err);
+        else if (changed)
+            rc = ix_git_diff(path, existed ? old.data : "", existed ? old.len : 0, data, len,
+                             &diff, &err);
     }
     if (dfd >= 0)
         close(dfd);
@@ -576,7 +580,7 @@ static int write_file(lua_State *L, int act)
                                  "refused", path);
         return luaL_error(L, "infraexec.write_file: %s", err.msg);
     }
-    if (!diff.len) {
+    if (!changed) {
         lua_pushboolean(L, 0); /* unchanged */
         return 1;
     }
