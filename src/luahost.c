@@ -773,16 +773,45 @@ static void store_task(lua_State *L, const ix_task *t, const char *workspace)
     lua_setfield(L, LUA_REGISTRYINDEX, "infraexec.task");
 }
 
-/* infraexec.yaml as a table (empty without one); `path` names the file. */
+/* A copy of the table at IDX, its tables copied too (a config tree: no
+ * cycles, no metatables). */
+static void copy_tree(lua_State *L, int idx)
+{
+    luaL_checkstack(L, 4, "infraexec.config: too deeply nested");
+    idx = lua_absindex(L, idx);
+    lua_createtable(L, (int)lua_rawlen(L, idx), 0);
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        if (lua_type(L, -1) == LUA_TTABLE) {
+            copy_tree(L, -1);
+            lua_remove(L, -2);
+        }
+        lua_pushvalue(L, -2);
+        lua_insert(L, -2);
+        lua_rawset(L, -4);
+    }
+}
+
+static const char config_key = 0; /* the registry's slot for the built config */
+
+/* infraexec.yaml as a table (empty without one); `path` names the file.
+ * Built from the YAML tree once per Lua state; each call returns a copy of
+ * that, so a handler changing its table changes no other caller's. */
 static int l_config(lua_State *L)
 {
-    const ix_config *cfg = ctx_of(L)->config;
-    if (cfg && cfg->root) {
-        push_fm(L, cfg->root, 1);
-        lua_pushstring(L, cfg->path), lua_setfield(L, -2, "path");
-    } else {
-        lua_newtable(L);
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &config_key) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        const ix_config *cfg = ctx_of(L)->config;
+        if (cfg && cfg->root) {
+            push_fm(L, cfg->root, 1);
+            lua_pushstring(L, cfg->path), lua_setfield(L, -2, "path");
+        } else {
+            lua_newtable(L);
+        }
+        lua_pushvalue(L, -1);
+        lua_rawsetp(L, LUA_REGISTRYINDEX, &config_key);
     }
+    copy_tree(L, -1);
     return 1;
 }
 

@@ -146,10 +146,11 @@ end
 
 -- A rule's captures for criterion C, or nil and, when its wording fits but
 -- a value does not, the refusal.  A wording's captures are one args table.
-local function match(rule, c)
+-- CFG is ix.config(), fetched once by a caller trying many rules.
+local function match(rule, c, cfg)
   if rule.group and not (c.group and c.group:match(rule.group)) then return nil end
   if rule.wording then
-    local args, refusal = wording.match(rule.wording, c.text, ix.config())
+    local args, refusal = wording.match(rule.wording, c.text, cfg or ix.config())
     if not args then return nil, refusal end
     return table.pack(args)
   end
@@ -206,12 +207,13 @@ end
 -- whose wording fits but refused a value.
 local function choose(c)
   local best, refused
+  local cfg = ix.config()
   for _, h in ipairs(handlers) do
     for _, rule in ipairs(h.rules) do
-      local ok, caps, refusal = xpcall(match, ix.error_text, rule, c)
+      local ok, caps, refusal = xpcall(match, ix.error_text, rule, c, cfg)
       if not ok then return { h = h, rule = rule, err = caps } end
       if caps then
-        local s = tonumber(wording.specificity(rule, c.text, ix.config())) or 0
+        local s = tonumber(wording.specificity(rule, c.text, cfg)) or 0
         if not best or s > best.s then best = { h = h, rule = rule, caps = caps, s = s } end
       elseif refusal and not refused then
         refused = { h = h, rule = rule, refusal = tostring(refusal) }

@@ -1,5 +1,5 @@
 #!/bin/bash
-# The criterion classifier and the wording templates, unit-tested inside
+# The criterion classifier, the wording templates and ix.config(), unit-tested inside
 # infraexec's own Lua (tests/lua/harness.lua as a workspace handler), and the
 # engine's use of them: negations never run, a wording's refusal is the reason.
 . "$(dirname "$0")/../lib.sh"
@@ -20,9 +20,19 @@ labels: [luatest]
 ## Acceptance Criteria
 - [ ] Run test_classify.lua
 - [ ] Run test_wording.lua
+- [ ] Run test_config.lua
 MD
+cat >"$W/infraexec.yaml" <<'YAML'
+registry:
+  address: 127.0.0.1:5000
+  insecure_skip_verify: false
+projects:
+  app:
+    path: projects/app
+    build: [make, all]
+YAML
 ix run "$W/tasks/active/TASK-720.md" --dry-run --json -q
-for i in 0 1; do
+for i in $(seq 0 $(($(jq '.criteria | length' <<<"$out") - 1))); do
     # "0 of N failed" with N > 0: a harness that ran nothing fails here.
     is "$(jq -r ".criteria[$i].reason" <<<"$out" | grep -c '^0 of [1-9][0-9]* failed$')" 1 \
         "$(jq -r ".criteria[$i].text" <<<"$out"): all passed"
