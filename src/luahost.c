@@ -701,6 +701,9 @@ static void push_strv(lua_State *L, char *const *v, size_t n)
  * (the config's switches), everything else stays a string. */
 static void push_fm(lua_State *L, const ix_fm_node *n, int bools)
 {
+    /* A level holds two slots (its table, a child); the stack has only
+     * LUA_MINSTACK unless grown, and the parser allows 64 levels. */
+    luaL_checkstack(L, 3, "YAML nested too deeply");
     switch (n->kind) {
     case IX_FM_SCALAR:
     case IX_FM_ALIAS:
