@@ -559,7 +559,9 @@ static int write_file(lua_State *L, int act)
     int rc = dfd < 0 ? -1 : 0;
     if (confined) {
         int existed = ix_file_read_at(dfd, name, path, (size_t)64 << 20, &old, &err) == 0;
-        changed = !existed || old.len != len || memcmp(old.data ? old.data : "", data, len) != 0;
+        /* a missing file counts as empty, as in the diff a dry run shows */
+        size_t olen = existed ? old.len : 0;
+        changed = olen != len || (len && memcmp(old.data, data, len) != 0);
         /* only a dry run shows the diff: a real one needs no libgit2 for it */
         if (changed && act)
             rc = ix_file_write_at(dfd, name, path, data, len, &err);
