@@ -15,7 +15,6 @@
 #include "infraexec/task.h"
 #include "infraexec/taskdir.h"
 #include "infraexec/taskjson.h"
-#include "infraexec/text.h"
 #include "infraexec/yamledit.h"
 
 #include <ctype.h>
@@ -791,8 +790,11 @@ static int cmd_yaml(cli *c, int argc, char **argv)
         }
     } else if (c->run.dry_run) {
         ix_buf diff = IX_BUF_INIT;
-        ix_text_diff(file, text.data ? text.data : "", text.len, out.data, out.len, &diff);
-        fwrite(diff.data ? diff.data : "", 1, diff.len, stdout);
+        if (ix_git_diff(file, text.data ? text.data : "", text.len, out.data, out.len, &diff,
+                        &err) < 0)
+            rc = fail(err.msg);
+        else
+            fwrite(diff.data ? diff.data : "", 1, diff.len, stdout);
         ix_buf_free(&diff);
     } else if (ix_file_write(file, out.data, out.len, &err) < 0) {
         rc = fail(err.msg);

@@ -18,7 +18,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* libgit2, loaded at the first ix_git_open or ix_git_user_name (dlib.h):
+/* libgit2, loaded at the first ix_git_open, ix_git_user_name or ix_git_diff (dlib.h):
  * the functions this file calls. */
 #define GIT_SYMS(X) \
     X(git_annotated_commit_free) X(git_annotated_commit_from_ref) X(git_annotated_commit_id) \
@@ -37,6 +37,7 @@
     X(git_object_lookup) X(git_odb_exists) X(git_odb_free) X(git_oid_equal) X(git_oid_fromstr) \
     X(git_oid_tostr) X(git_packbuilder_free) X(git_packbuilder_insert_walk) \
     X(git_packbuilder_new) X(git_packbuilder_object_count) X(git_packbuilder_write) \
+    X(git_diff_options_init) X(git_patch_free) X(git_patch_from_buffers) X(git_patch_print) \
     X(git_push_options_init) X(git_reference_create) X(git_reference_create_matching) \
     X(git_reference_free) X(git_reference_lookup) X(git_reference_name_to_id) \
     X(git_reference_symbolic_target) X(git_reference_target) X(git_reference_type) \
@@ -57,7 +58,7 @@
 GIT_SYMS(IX_DLDECL)
 static const ix_dlsym git_syms[] = {GIT_SYMS(IX_DLSYM){NULL, NULL}};
 static ix_dlib libgit2 = {.soname = "libgit2.so." LIBGIT2_SOVERSION,
-                          .what = "git (commits, status, identity)",
+                          .what = "git (commits, status, identity, diffs)",
                           .package = "libgit2-" LIBGIT2_SOVERSION, .syms = git_syms};
 
 struct ix_git {
@@ -544,6 +545,70 @@ char *ix_git_user_name(const char *path)
     sym_git_repository_free(repo);
     sym_git_libgit2_shutdown();
     return name;
+}
+
+/* ---- unified diffs ---- */
+
+/* "3,4", or "3" for a one-line range, as diff -u writes them. */
+static void put_range(ix_buf *out, size_t start, size_t count)
+{
+    if (count == 1)
+        ix_buf_printf(out, "%zu", start);
+    else
+        ix_buf_printf(out, "%zu,%zu", start, count);
+}
+
+/* git_patch_print's callback.  It writes what git_patch_to_buf would, but
+ * our own file header and hunk headers without git's function context
+ * ("@@ -3,4 +3,4 @@ spec:"), which diff -u does not print. */
+static int put_patch_line(const git_diff_delta *delta, const git_diff_hunk *hunk,
+                          const git_diff_line *line, void *payload)
+{
+    (void)delta;
+    ix_buf *out = payload;
+    switch (line->origin) {
+    case GIT_DIFF_LINE_FILE_HDR:
+        break;
+    case GIT_DIFF_LINE_HUNK_HDR:
+        ix_buf_puts(out, "@@ -");
+        put_range(out, (size_t)hunk->old_start, hunk->old_lines);
+        ix_buf_puts(out, " +");
+        put_range(out, (size_t)hunk->new_start, hunk->new_lines);
+        ix_buf_puts(out, " @@\n");
+        break;
+    case GIT_DIFF_LINE_CONTEXT:
+    case GIT_DIFF_LINE_ADDITION:
+    case GIT_DIFF_LINE_DELETION:
+        ix_buf_putc(out, line->origin);
+        ix_buf_append(out, line->content, line->content_len);
+        break;
+    default: /* the EOFNL lines: their content is "\n\\ No newline at end of file\n" */
+        ix_buf_append(out, line->content, line->content_len);
+    }
+    return 0;
+}
+
+int ix_git_diff(const char *path, const char *a, size_t alen, const char *b, size_t blen,
+                ix_buf *out, ix_err *err)
+{
+    if (alen == blen && memcmp(a, b, alen) == 0)
+        return 0;
+    if (ix_dlib_load(&libgit2, err) < 0)
+        return -1;
+    if (sym_git_libgit2_init() < 0)
+        return fail_git(err, path, "cannot initialize libgit2");
+    git_diff_options opts;
+    sym_git_diff_options_init(&opts, GIT_DIFF_OPTIONS_VERSION);
+    opts.flags |= GIT_DIFF_FORCE_TEXT; /* a NUL byte is still a line's, not "Binary files differ" */
+    git_patch *patch = NULL;
+    ix_buf_printf(out, "--- %s\n+++ %s\n", path, path);
+    int rc = 0;
+    if (sym_git_patch_from_buffers(&patch, a, alen, path, b, blen, path, &opts) < 0 ||
+        sym_git_patch_print(patch, put_patch_line, out) < 0)
+        rc = fail_git(err, path, "cannot diff");
+    sym_git_patch_free(patch);
+    sym_git_libgit2_shutdown();
+    return rc;
 }
 
 /* ---- pull: fetch and fast-forward only ---- */

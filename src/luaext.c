@@ -581,7 +581,9 @@ json_t *ix_luaext_to_json(lua_State *L, int idx, int depth)
     case LUA_TSTRING:
         return json_stringn(lua_tostring(L, idx), lua_rawlen(L, idx));
     case LUA_TTABLE: {
-        if (depth > 50)
+        /* a level takes two slots (key, value) of a stack that is only
+         * LUA_MINSTACK deep unless grown: without room, null */
+        if (depth > 50 || !lua_checkstack(L, 3))
             return json_null();
         lua_Integer n = (lua_Integer)lua_rawlen(L, idx);
         if (n > 0) {

@@ -9,11 +9,11 @@
 #include "infraexec/cli.h"
 #include "infraexec/clock.h"
 #include "infraexec/fileio.h"
+#include "infraexec/git.h"
 #include "infraexec/pathjoin.h"
 #include "infraexec/proc.h"
 #include "infraexec/safetext.h"
 #include "infraexec/secrets.h"
-#include "infraexec/text.h"
 
 #include <ctype.h>
 #include <libgen.h>
@@ -565,7 +565,7 @@ static int write_file(lua_State *L, int act)
      * goes through that same open directory, the file name not followed: a
      * link swapped in between cannot send it elsewhere. */
     ix_err err;
-    int dfd = -1, confined = 0;
+    int dfd = -1, confined = 0, changed = 0;
     char *rdir = NULL;
     const char *name;
     ix_buf where = IX_BUF_INIT, old = IX_BUF_INIT, diff = IX_BUF_INIT;
@@ -576,9 +576,15 @@ static int write_file(lua_State *L, int act)
     int rc = dfd < 0 ? -1 : 0;
     if (confined) {
         int existed = ix_file_read_at(dfd, name, path, (size_t)64 << 20, &old, &err) == 0;
-        ix_text_diff(path, existed ? old.data : "", existed ? old.len : 0, data, len, &diff);
-        if (diff.len && act)
+        /* a missing file counts as empty, as in the diff a dry run shows */
+        size_t olen = existed ? old.len : 0;
+        changed = olen != len || (len && memcmp(old.data, data, len) != 0);
+        /* only a dry run shows the diff: a real one needs no libgit2 for it */
+        if (changed && act)
             rc = ix_file_write_at(dfd, name, path, data, len, &err);
+        else if (changed)
+            rc = ix_git_diff(path, existed ? old.data : "", existed ? old.len : 0, data, len,
+                             &diff, &err);
     }
     if (dfd >= 0)
         close(dfd);
@@ -593,7 +599,7 @@ static int write_file(lua_State *L, int act)
                                  "refused", path);
         return luaL_error(L, "infraexec.write_file: %s", err.msg);
     }
-    if (!diff.len) {
+    if (!changed) {
         lua_pushboolean(L, 0); /* unchanged */
         return 1;
     }
@@ -714,6 +720,9 @@ static void push_strv(lua_State *L, char *const *v, size_t n)
  * booleans become booleans, everything else stays a string. */
 static void push_fm(lua_State *L, const ix_fm_node *n)
 {
+    /* A level holds two slots (its table, a child); the stack has only
+     * LUA_MINSTACK unless grown, and the parser allows 64 levels. */
+    luaL_checkstack(L, 3, "YAML nested too deeply");
     switch (n->kind) {
     case IX_FM_SCALAR:
     case IX_FM_ALIAS:
@@ -785,16 +794,45 @@ static void store_task(lua_State *L, const ix_task *t, const char *workspace)
     lua_setfield(L, LUA_REGISTRYINDEX, "infraexec.task");
 }
 
-/* infraexec.yaml as a table (empty without one); `path` names the file. */
+/* A copy of the table at IDX, its tables copied too (a config tree: no
+ * cycles, no metatables). */
+static void copy_tree(lua_State *L, int idx)
+{
+    luaL_checkstack(L, 4, "infraexec.config: too deeply nested");
+    idx = lua_absindex(L, idx);
+    lua_createtable(L, (int)lua_rawlen(L, idx), 0);
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        if (lua_type(L, -1) == LUA_TTABLE) {
+            copy_tree(L, -1);
+            lua_remove(L, -2);
+        }
+        lua_pushvalue(L, -2);
+        lua_insert(L, -2);
+        lua_rawset(L, -4);
+    }
+}
+
+static const char config_key = 0; /* the registry's slot for the built config */
+
+/* infraexec.yaml as a table (empty without one); `path` names the file.
+ * Built from the YAML tree once per Lua state; each call returns a copy of
+ * that, so a handler changing its table changes no other caller's. */
 static int l_config(lua_State *L)
 {
-    const ix_config *cfg = ctx_of(L)->config;
-    if (cfg && cfg->root) {
-        push_fm(L, cfg->root);
-        lua_pushstring(L, cfg->path), lua_setfield(L, -2, "path");
-    } else {
-        lua_newtable(L);
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &config_key) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        const ix_config *cfg = ctx_of(L)->config;
+        if (cfg && cfg->root) {
+            push_fm(L, cfg->root);
+            lua_pushstring(L, cfg->path), lua_setfield(L, -2, "path");
+        } else {
+            lua_newtable(L);
+        }
+        lua_pushvalue(L, -1);
+        lua_rawsetp(L, LUA_REGISTRYINDEX, &config_key);
     }
+    copy_tree(L, -1);
     return 1;
 }
 

@@ -262,11 +262,10 @@ static int task_log(lua_State *L, int act)
     if (rc == 0 && !act) {
         ix_buf out = IX_BUF_INIT, diff = IX_BUF_INIT;
         rc = ix_task_edit_text(path.data, t->data, t->len, &chg, &out, &err);
-        if (rc >= 0) {
-            ix_text_diff(path.data, t->data, t->len, out.data, out.len, &diff);
+        if (rc >= 0)
+            rc = ix_git_diff(path.data, t->data, t->len, out.data, out.len, &diff, &err);
+        if (rc >= 0)
             record_file(L, c, path.data, "Progress Log entry", ix_buf_detach(&diff));
-            rc = 0;
-        }
         ix_buf_free(&out);
         ix_buf_free(&diff);
     } else if (rc == 0) {
@@ -340,8 +339,10 @@ static int task_set_section(lua_State *L, int act)
         if (rc == 0)
             rc = ix_task_section_edit_text(path, old.data ? old.data : "", old.len, &chg, &out,
                                            &err);
+        if (rc == 0)
+            rc = ix_git_diff(path, old.data ? old.data : "", old.len, out.data, out.len, &diff,
+                             &err);
         if (rc == 0) {
-            ix_text_diff(path, old.data, old.len, out.data, out.len, &diff);
             record_file(L, c, path, summary.data, ix_buf_detach(&diff));
         } else if (rc == 1) {
             rc = 0;

@@ -89,6 +89,13 @@ int ix_git_commit_paths(ix_git *g, const char *const *paths, size_t n, const cha
  * those files alone; NULL when none sets it or PATH is NULL and nothing is
  * configured.  The caller frees it. */
 char *ix_git_user_name(const char *path);
+/* Append to OUT the unified diff of A -> B labelled PATH, as `diff -u`
+ * prints it: "--- PATH", "+++ PATH", hunks with three lines of context (changes
+ * with up to six kept lines between share one), "\ No newline at end of file".  Nothing is
+ * appended when A and B are equal.  libgit2 makes it, loaded on first use:
+ * when it cannot be loaded, fails saying so with OUT unchanged. */
+int ix_git_diff(const char *path, const char *a, size_t alen, const char *b, size_t blen,
+                ix_buf *out, ix_err *err);
 /* `git pull --ff-only` for the checked-out branch: fetch its upstream
  * (branch.NAME.remote/.merge, else origin/NAME) and, when the branch is
  * behind, check the new tree out (refusing to overwrite local changes) and

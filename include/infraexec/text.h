@@ -34,11 +34,6 @@ size_t ix_lines_char_offset(const ix_lines *li, const char *text, size_t line, s
  * valid.  *what says which problem was found. */
 size_t ix_utf8_check(const char *text, size_t len, const char **what);
 
-/* Append a unified diff of A -> B (one hunk around the changed lines, three
- * lines of context) labelled with PATH.  Nothing is appended when equal. */
-void ix_text_diff(const char *path, const char *a, size_t alen, const char *b, size_t blen,
-                  ix_buf *out);
-
 /* True if the line [p, end) holds only spaces and tabs. */
 int ix_is_blank(const char *p, const char *end);
 

@@ -69,8 +69,63 @@ end
 
 local handler_files -- below, shared with the tooling
 
+-- A list of handler names, or nil.
+local function names(v)
+  if type(v) == "string" then return { v } end
+  if type(v) ~= "table" then return nil end
+  for k, name in pairs(v) do
+    if math.type(k) ~= "integer" or type(name) ~= "string" then return nil end
+  end
+  return v
+end
+
+-- Every types.lua on the path, merged: the nearer file (earlier on the path)
+-- adds labels and overrides a label's handlers (`false` removes the label),
+-- adds names to `always` (after the farther files' names), and takes names
+-- out of it with `not_always`.  So a workspace file adding one label keeps
+-- the installed `always` list (verify, generic).  No file naming `always`
+-- means { "generic" }.
+function M.types(dirs)
+  local found = {}
+  for _, dir in ipairs(dirs) do
+    if ix.exists(dir .. "/types.lua") == "file" then found[#found + 1] = dir end
+  end
+  if #found == 0 then load_handler(dirs, "types") end -- raises "not found", naming the path
+  local labels, always, any_always = {}, {}, false
+  for i = #found, 1, -1 do
+    local t = load_handler({ found[i] }, "types")
+    local function list(key)
+      local v = t[key] == nil and {} or names(t[key])
+      if type(t[key]) == "string" or not v then error(t.path .. ": " .. key .. " must be a list of handler names", 0) end
+      return v
+    end
+    if t.labels ~= nil and type(t.labels) ~= "table" then error(t.path .. ": labels must be a table", 0) end
+    for label, v in pairs(t.labels or {}) do
+      if v ~= false and not names(v) then
+        error(t.path .. ": labels." .. tostring(label) .. " must be a handler name, a list of them, or false", 0)
+      end
+      labels[label] = names(v)
+    end
+    local drop = {}
+    for _, name in ipairs(list("not_always")) do drop[name] = true end
+    local kept = {}
+    for _, name in ipairs(always) do
+      if not drop[name] then kept[#kept + 1] = name end
+    end
+    always = kept
+    for _, name in ipairs(list("always")) do
+      local has = false
+      for _, n in ipairs(always) do has = has or n == name end
+      if not has then always[#always + 1] = name end
+    end
+    any_always = any_always or t.always ~= nil
+  end
+  if not any_always then always = { "generic" } end
+  return { labels = labels, always = always }
+end
+
 function M.load(dirs)
-  local types = load_handler(dirs, "types")
+  local types = M.types(dirs)
   local seen = { types = true }
   local function use(name)
     if not seen[name] then
@@ -79,24 +134,24 @@ function M.load(dirs)
     end
   end
   for _, label in ipairs(ix.task().labels) do
-    local names = types.labels and types.labels[label]
-    for _, name in ipairs(type(names) == "table" and names or { names }) do use(name) end
+    for _, name in ipairs(types.labels[label] or {}) do use(name) end
   end
   local always = {}
-  for _, name in ipairs(types.always or { "generic" }) do always[name] = true end
+  for _, name in ipairs(types.always) do always[name] = true end
   local _, order = handler_files(dirs)
   for _, name in ipairs(order) do
     if not always[name] then use(name) end
   end
-  for _, name in ipairs(types.always or { "generic" }) do use(name) end
+  for _, name in ipairs(types.always) do use(name) end
 end
 
 -- A rule's captures for criterion C, or nil and, when its wording fits but
 -- a value does not, the refusal.  A wording's captures are one args table.
-local function match(rule, c)
+-- CFG is ix.config(), fetched once by a caller trying many rules.
+local function match(rule, c, cfg)
   if rule.group and not (c.group and c.group:match(rule.group)) then return nil end
   if rule.wording then
-    local args, refusal = wording.match(rule.wording, c.text, ix.config())
+    local args, refusal = wording.match(rule.wording, c.text, cfg or ix.config())
     if not args then return nil, refusal end
     return table.pack(args)
   end
@@ -153,12 +208,13 @@ end
 -- whose wording fits but refused a value.
 local function choose(c)
   local best, refused
+  local cfg = ix.config()
   for _, h in ipairs(handlers) do
     for _, rule in ipairs(h.rules) do
-      local ok, caps, refusal = xpcall(match, ix.error_text, rule, c)
+      local ok, caps, refusal = xpcall(match, ix.error_text, rule, c, cfg)
       if not ok then return { h = h, rule = rule, err = caps } end
       if caps then
-        local s = tonumber(wording.specificity(rule, c.text, ix.config())) or 0
+        local s = tonumber(wording.specificity(rule, c.text, cfg)) or 0
         if not best or s > best.s then best = { h = h, rule = rule, caps = caps, s = s } end
       elseif refusal and not refused then
         refused = { h = h, rule = rule, refusal = tostring(refusal) }
@@ -284,16 +340,16 @@ end
 
 function M.inventory(dirs)
   local files, order = handler_files(dirs)
-  local ok, types = xpcall(load_handler, ix.error_text, dirs, "types")
+  local ok, types = xpcall(M.types, ix.error_text, dirs)
   local labels_of = {}
   if ok then
-    for label, names in pairs(types.labels or {}) do
-      for _, name in ipairs(type(names) == "table" and names or { names }) do
+    for label, names in pairs(types.labels) do
+      for _, name in ipairs(names) do
         labels_of[name] = labels_of[name] or {}
         table.insert(labels_of[name], label)
       end
     end
-    for _, name in ipairs(types.always or {}) do
+    for _, name in ipairs(types.always) do
       labels_of[name] = labels_of[name] or {}
       table.insert(labels_of[name], "(every task)")
     end

@@ -31,6 +31,22 @@ rm "$T/tasks/active/deep.md"
 { printf -- '---\nid: TASK-OK\ntitle: ok\nx: '; deep 63; printf -- '---\n## Acceptance Criteria\n- [ ] a\n'; } >"$T/ok.md"
 ix show "$T/ok.md" --json
 is "$rc" 0 "64 levels (root mapping and 63 lists) are allowed"
+# ... and reach Lua whole, as ix.task().frontmatter: each level made with
+# room on the Lua stack (it used to write past its end)
+mkdir -p "$T/lua/tasks/active" "$T/lua/handlers"
+cp "$T/ok.md" "$T/lua/tasks/active/TASK-OK.md"
+sed -i 's/^title: ok$/title: ok\nlabels: [deep]/' "$T/lua/tasks/active/TASK-OK.md"
+printf 'return { rules = {}, labels = { deep = "deep" } }\n' >"$T/lua/handlers/types.lua"
+cat >"$T/lua/handlers/deep.lua" <<'LUA'
+local ix = require "infraexec"
+local function depth(v) local n = 0 while type(v) == "table" do n, v = n + 1, v[1] end return n end
+return { rules = { { pattern = "^a$", run = function()
+  local seen = tostring(depth(ix.task().frontmatter.x))
+  return false, seen, { ok = false, looked_at = "depth", expected = "-", seen = seen }
+end } } }
+LUA
+ix run TASK-OK --tasks-dir "$T/lua/tasks" --dry-run --json -q
+is "$(jq -r '.criteria[0].reason' <<<"$out")" "63" "the deepest frontmatter reaches Lua, no memory error"
 { printf -- '---\nid: TASK-OK\ntitle: ok\nx: '; deep 64; printf -- '---\n## Acceptance Criteria\n- [ ] a\n'; } >"$T/ok.md"
 ix show "$T/ok.md"
 is "$rc" 2 "65 levels are refused"

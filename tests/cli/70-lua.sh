@@ -22,7 +22,7 @@ labels: [testing]
 - [ ] Run a plain command: `true`
 MD
 
-# A workspace handler that overrides types.lua to map the 'testing' label.
+# A workspace types.lua that adds the 'testing' label (it merges with the installed one).
 mkdir -p "$W/handlers"
 cat >"$W/handlers/types.lua" <<'LUA'
 return { rules = {}, labels = { testing = "testing" } }

@@ -1,7 +1,10 @@
 #!/bin/bash
-# The criterion classifier and the wording templates, unit-tested inside
-# infraexec's own Lua (tests/lua/harness.lua as a workspace handler), and the
-# engine's use of them: negations never run, a wording's refusal is the reason.
+# Lua unit tests run inside infraexec's own Lua (tests/lua/harness.lua as a
+# workspace handler): the criterion classifier, the wording templates,
+# ix.config(), the engine's dispatch and judge (on the fixture handlers of
+# tests/lua/engine/), values.lua, the sandbox's allow-list against
+# docs/lua-api.md, and the C binding's argument checks and failure rule; then
+# the engine's use of wordings: negations never run, a refusal is the reason.
 . "$(dirname "$0")/../lib.sh"
 export IX_ROOT
 
@@ -9,7 +12,7 @@ W=$T/ws
 mkdir -p "$W/tasks/active" "$W/handlers"
 printf 'return { rules = {}, labels = { luatest = "luatest" }, always = {} }\n' >"$W/handlers/types.lua"
 mkdir -p "$W/handlers/luatest"
-cp "$IX_ROOT"/tests/lua/*.lua "$W/handlers/luatest/"
+cp -r "$IX_ROOT"/tests/lua/*.lua "$IX_ROOT"/tests/lua/engine "$W/handlers/luatest/"
 printf 'return loadfile("%s/harness.lua")("%s", "%s")\n' "$W/handlers/luatest" "$W/handlers/luatest" "$IX_ROOT" >"$W/handlers/luatest.lua"
 cat >"$W/tasks/active/TASK-720.md" <<'MD'
 ---
@@ -20,9 +23,24 @@ labels: [luatest]
 ## Acceptance Criteria
 - [ ] Run test_classify.lua
 - [ ] Run test_wording.lua
+- [ ] Run test_config.lua
+- [ ] Run test_engine.lua
+- [ ] Run test_values.lua
+- [ ] Run test_sandbox.lua
+- [ ] Run test_binding.lua
 MD
+mkdir -p "$W/projects/app"
+cat >"$W/infraexec.yaml" <<'YAML'
+registry:
+  address: 127.0.0.1:5000
+  insecure_skip_verify: false
+projects:
+  app:
+    path: projects/app
+    build: [make, all]
+YAML
 ix run "$W/tasks/active/TASK-720.md" --dry-run --json -q
-for i in 0 1; do
+for i in $(seq 0 $(($(jq '.criteria | length' <<<"$out") - 1))); do
     # "0 of N failed" with N > 0: a harness that ran nothing fails here.
     is "$(jq -r ".criteria[$i].reason" <<<"$out" | grep -c '^0 of [1-9][0-9]* failed$')" 1 \
         "$(jq -r ".criteria[$i].text" <<<"$out"): all passed"
@@ -32,6 +50,17 @@ while IFS= read -r line; do
     case $line in
     "infraexec: lua: ok - "*) _result 1 "${line#infraexec: lua: ok - }" ;;
     "infraexec: lua: not ok - "*) _result 0 "${line#infraexec: lua: not ok - }" ;;
+    "infraexec: lua: # "*) echo "#   ${line#infraexec: lua: # }" ;;
+    esac
+done <<<"$err"
+# The binding once more in a real run: the acting primitives themselves, not
+# their dry-run stand-ins (criterion 7: test_binding.lua).
+ix run "$W/tasks/active/TASK-720.md" --only 7 --json -q
+is "$(jq -r '.criteria[] | select(.index == 7) | .text + ": " + .reason' <<<"$out" | grep -c '^Run test_binding.lua: 0 of [1-9][0-9]* failed$')" 1 \
+    "test_binding.lua, real run: all passed"
+while IFS= read -r line; do
+    case $line in
+    "infraexec: lua: not ok - "*) _result 0 "real run: ${line#infraexec: lua: not ok - }" ;;
     "infraexec: lua: # "*) echo "#   ${line#infraexec: lua: # }" ;;
     esac
 done <<<"$err"

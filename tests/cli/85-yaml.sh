@@ -26,6 +26,25 @@ ix yaml set "$T/hr.yaml" spec.values.workers.0.image.tag 0.1.18 --doc 1 --dry-ru
 like "$out" "-      image: {repository: x, tag: '0.1.17'}" "dry run prints the diff"
 like "$out" "+      image: {repository: x, tag: '0.1.18'}" "... with the quoted value kept quoted"
 ok "dry run leaves the file alone" cmp "$T/hr.yaml" "$T/orig.yaml"
+is "$out" "--- $T/hr.yaml
++++ $T/hr.yaml
+@@ -12,4 +12,4 @@
+       tag: 0.1.17   # bumped by release tasks
+     workers:
+     - name: a
+-      image: {repository: x, tag: '0.1.17'}
++      image: {repository: x, tag: '0.1.18'}" "... as diff -u prints it (no function context after @@)"
+# libgit2 makes the diff, loaded on first use: a libgit2 that cannot be
+# loaded (an empty file found first on the library path) is said plainly
+so=libgit2.so.$(pkg-config --modversion libgit2 | cut -d. -f1,2)
+mkdir -p "$T/nolib" && : >"$T/nolib/$so"
+LD_LIBRARY_PATH=$T/nolib ix yaml set "$T/hr.yaml" spec.values.image.tag 0.1.19 --doc 1 --dry-run
+is "$rc" 2 "dry run without libgit2: exit 2"
+like "$err" "$so is needed for git (commits, status, identity, diffs) and cannot be loaded" \
+    "... naming the library and what needs it"
+like "$err" "install the package libgit2-" "... and the package"
+is "$out" "" "... and no partial diff"
+ok "... the file alone" cmp "$T/hr.yaml" "$T/orig.yaml"
 ix yaml set "$T/hr.yaml" spec.values.image.tag 0.1.18 --doc 1
 is "$rc" 0 "set"
 is "$(diff "$T/orig.yaml" "$T/hr.yaml" | grep -c '^[<>]')" 2 "exactly one line changed"
