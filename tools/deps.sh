@@ -17,7 +17,7 @@ set -eu
 build_pkgs="gcc make pkg-config premake4 liblua5.4-dev libyaml-dev libcmark-dev
 libgit2-dev libcurl4-openssl-dev libjansson-dev"
 test_pkgs="perl git jq util-linux procps python3 python3-jsonschema python3-yaml openssl curl man-db
-docker-registry buildah mmdebstrap clang libclang-rt-14-dev graphviz"
+docker-registry buildah mmdebstrap openssh-server clang libclang-rt-14-dev graphviz"
 demo_pkgs="git openssl curl docker-registry buildah"
 image_pkgs="mmdebstrap buildah"
 
