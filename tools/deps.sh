@@ -55,6 +55,6 @@ fi
 # (again when the package set or the apt sources change); the test suite
 # then talks only to loopback.
 if [ "${1:-build}" = test ]; then
-    here=$(dirname "$0")
-    $sudo "$here/image.sh" --fetch "$here/../build/image-mirror" >/dev/null
+    repo=$(cd "$(dirname "$0")/.." && pwd)
+    $sudo "$repo/tools/image.sh" --fetch "$repo/build/image-mirror" >/dev/null
 fi

@@ -40,14 +40,14 @@ here=$PWD
 cd "$(dirname "$0")/.."
 usage="usage: tools/image.sh [--tag NAME:TAG] [--push REGISTRY/NAME:TAG] [--cert-dir DIR] [--root DIR] | --fetch DIR"
 
-tag="" push="" certdir="" root="" fetch="" fetch_given=""
+tag="" push="" certdir="" root="" fetch=""
 while [ $# -gt 0 ]; do
     case $1 in
     --tag|--push|--cert-dir|--root|--fetch)
         [ $# -ge 2 ] && [ -n "$2" ] || { echo "image.sh: $1 needs a value" >&2; echo "$usage" >&2; exit 2; }
         case $1 in
         --tag) tag=$2 ;; --push) push=$2 ;; --cert-dir) certdir=$2 ;; --root) root=$2 ;;
-        --fetch) fetch=$2 fetch_given=1 ;;
+        --fetch) fetch=$2 ;;
         esac
         shift 2 ;;
     -h|--help) echo "$usage"; exit 0 ;;
@@ -56,12 +56,9 @@ while [ $# -gt 0 ]; do
 done
 [ -z "$fetch" ] || [ -z "$tag$push$certdir$root" ] ||
     { echo "image.sh: --fetch builds nothing; it takes no other option" >&2; echo "$usage" >&2; exit 2; }
-case $fetch in
-"" | /*) ;;
-*) fetch=$here/$fetch ;;
-esac
-while [ "${fetch%/}" != "$fetch" ]; do fetch=${fetch%/}; done
-[ -n "$fetch" ] || [ -z "$fetch_given" ] || fetch=/.
+# Canonical (no .., no symbolic links, no trailing /): it goes into the
+# copy's sources file, where other tools match it.
+[ -z "$fetch" ] || fetch=$(cd "$here" && realpath -m -- "$fetch")
 case $fetch in
 *[[:space:]]*) echo "image.sh: --fetch '$fetch': the directory's path has blanks (it goes into a sources file)" >&2; exit 2 ;;
 esac
@@ -96,7 +93,8 @@ bah() {
 # after a week.
 fetch_mirror() {
     # What DIR was fetched for: a change of any of it fetches again.
-    want="suite: $suite
+    want="dir: $fetch
+suite: $suite
 packages: $pkgs
 mirror: $mirror
 $(if [ -f "$mirror" ]; then cat "$mirror"; fi)"

@@ -16,7 +16,7 @@ for args in "--push" "--bogus" "--tag ''"; do
     like "$(head -1 "$T/err")" "image.sh: " "image.sh $args: says what is wrong"
 done
 
-ix_mirror=$IX_ROOT/build/image-mirror
+ix_mirror=$(realpath -m "$IX_ROOT/build/image-mirror") # as tools/image.sh writes it
 out=$("$IX_ROOT/tools/image.sh" --fetch "$T/x" --root "$T/y" 2>"$T/err") && rc=0 || rc=$?
 is "$rc:$(head -1 "$T/err")" "2:image.sh: --fetch builds nothing; it takes no other option" \
     "--fetch with a build option: exit 2, one line"
@@ -57,9 +57,11 @@ tamper() { # NAME FILE-IN-THE-COPY SED-SCRIPT: $T/NAME.sources, FILE changed
     cp -rs "$ix_mirror" "$T/$1"
     local f=$T/$1/$2
     sed "$3" "$(readlink -f "$f")" >"$f.new"
-    ! cmp -s "$f.new" "$(readlink -f "$f")" || echo "# tamper $1: $2 unchanged"
+    ok "tamper $1: $2 changed in the link tree" bash -c "! cmp -s '$f.new' '$(readlink -f "$f")'"
     rm "$f"; mv "$f.new" "$f"
     sed "s#copy://$ix_mirror/#copy://$T/$1/#" "$ix_mirror/debian.sources" >"$T/$1.sources"
+    ok "tamper $1: its sources name the link tree only" \
+        bash -c "grep -q 'copy://$T/$1/' '$T/$1.sources' && ! grep -q '$ix_mirror' '$T/$1.sources'"
 }
 inrelease=$(cd "$ix_mirror" && find . -path "*/dists/$(. /etc/os-release && echo "$VERSION_CODENAME")/InRelease" | head -1)
 tamper badsig "$inrelease" 's/^Origin: Debian$/Origin: Debiam/'
