@@ -288,6 +288,10 @@ beat=$(git -C "$T/hb.git" log --reverse --format=%H main | while read -r c; do
         { echo "$c"; break; }; done)
 is "$(git -C "$T/hb.git" show --format= "$beat" | grep '^[-+][^-+]' | sed 's/[0-9T:Z-]*$//')" "+claim_heartbeat: " \
     "a first heartbeat adds one line and changes nothing else"
+later=$(git -C "$T/hb.git" log --format=%H main | while read -r c; do
+    git -C "$T/hb.git" show --format= "$c" | grep -q '^-claim_heartbeat' && { echo "$c"; break; }; done)
+is "$(git -C "$T/hb.git" show --format= "$later" | grep '^[-+][^-+]' | sed 's/[0-9T:Z-]*$//')" "-claim_heartbeat: 
++claim_heartbeat: " "a later one changes that line in place, nothing else"
 
 newrepo hbk 3s
 printf 'echo $$ >%s/hbk-pid; exec sleep 60\n' "$T" >"$T/stuck.sh"
