@@ -284,17 +284,27 @@ static int in_list(char **v, size_t n, const char *s)
     return 0;
 }
 
-/* A claim is live while younger than the lease (a claimed_at in the future
- * is no claim: a task file cannot hold the queue forever), or while the
- * holder's commits within the lease show progress pushed.  RECENT: the
- * subjects of those commits. */
+/* Whether the stamp STAMP (claimed_at, claim_heartbeat) is within the
+ * lease; one in the future is not: a task file cannot hold the queue
+ * forever. */
+static int fresh(const char *stamp, double lease, time_t now)
+{
+    time_t at = parse_utc(stamp);
+    return at && at <= now + 60 && difftime(now, at) <= lease; /* whole seconds: never early */
+}
+
+/* A claim is live while its claimed_at or the holder's last heartbeat
+ * (claim_heartbeat, pushed while a long command runs) is younger than the
+ * lease, or while the holder's commits within the lease show progress
+ * pushed.  RECENT: the subjects of those commits. */
 static int live_claim(const ix_task *t, double lease, char **recent, size_t nrecent)
 {
     const char *by = ix_fm_str(t->fm, "claimed_by");
     if (!by || !*by)
         return 0;
-    time_t now = time(NULL), at = parse_utc(ix_fm_str(t->fm, "claimed_at"));
-    if (at && at <= now + 60 && difftime(now, at) <= lease) /* whole seconds: never early */
+    time_t now = time(NULL);
+    if (fresh(ix_fm_str(t->fm, "claimed_at"), lease, now) ||
+        fresh(ix_fm_str(t->fm, "claim_heartbeat"), lease, now))
         return 1;
     int live = 0;
     for (int k = 0; k < 2 && !live && t->id; k++) {
@@ -386,6 +396,7 @@ int ix_claim_take(const ix_claim_opts *o, char **id, char **path, char **taken_f
         }
         if (step == 0 && (set_key(p, &text, "claimed_by", c.runner, err) < 0 ||
                           set_key(p, &text, "claimed_at", at, err) < 0 ||
+                          remove_key(p, &text, "claim_heartbeat", err) < 0 ||
                           ix_file_write(p, text.data, text.len, err) < 0))
             step = -1;
         int rejected = 0;
@@ -453,6 +464,7 @@ int ix_claim_release(const ix_claim_opts *o, const char *arg, ix_err *err)
                           c.runner);
             step = remove_key(path, &text, "claimed_by", err) < 0 ||
                            remove_key(path, &text, "claimed_at", err) < 0 ||
+                           remove_key(path, &text, "claim_heartbeat", err) < 0 ||
                            add_log(path, &text, now.stamp, msg.data, err) < 0 ||
                            ix_file_write(path, text.data, text.len, err) < 0 ? -1 : 0;
             if (step == 0) {
@@ -552,13 +564,16 @@ typedef struct syncer {
     const char *id;
     ix_buf base;       /* the task file as it is on the remote */
     double last;       /* when progress was last pushed (monotonic), 0 = never */
+    time_t alive;      /* when the remote last had a sign of this run: claim, heartbeat, progress */
+    double every;      /* seconds between heartbeats: a third of the lease */
 } syncer;
 
-/* Carry our edits (BASE -> OURS: ticks and appended Progress Log entries)
- * onto THEIRS, the remote's version, through the task model; a criterion
- * whose text changed there is not ticked. */
+/* Carry our edits (BASE -> OURS: ticks, appended Progress Log entries and
+ * a new heartbeat) onto THEIRS, the remote's version, through the task
+ * model; a criterion whose text changed there is not ticked, and the
+ * heartbeat is carried only while THEIRS is still claimed by RUNNER. */
 static int reapply(const char *path, const ix_buf *base, const ix_buf *ours, ix_buf *theirs,
-                   ix_err *err)
+                   const char *runner, ix_err *err)
 {
     ix_task *b = NULL, *o = NULL;
     if (ix_task_parse(path, base->data, base->len, &b, err) < 0 ||
@@ -599,6 +614,19 @@ static int reapply(const char *path, const ix_buf *base, const ix_buf *ours, ix_
         text += strspn(text, " ");
         rc = add_log(path, theirs, o->log[i].stamp, text, err);
     }
+    const char *beat = ix_fm_str(o->fm, "claim_heartbeat"), *was = ix_fm_str(b->fm, "claim_heartbeat");
+    char *holder = NULL;
+    if (rc == 0 && beat && (!was || strcmp(beat, was) != 0)) {
+        ix_task *t;
+        if ((rc = ix_task_parse(path, theirs->data, theirs->len, &t, err)) == 0) {
+            const char *by = ix_fm_str(t->fm, "claimed_by");
+            holder = by ? ix_xstrdup(by) : NULL;
+            ix_task_free(t);
+        }
+    }
+    if (rc == 0 && holder && strcmp(holder, runner) == 0)
+        rc = set_key(path, theirs, "claim_heartbeat", beat, err);
+    free(holder);
     ix_task_free(b);
     ix_task_free(o);
     return rc;
@@ -624,6 +652,7 @@ static int sync_progress(void *vs, int final, ix_err *err)
             s->base = ours;
             ours = (ix_buf)IX_BUF_INIT;
             s->last = mono();
+            s->alive = time(NULL);
             break;
         }
         ix_buf theirs = IX_BUF_INIT;
@@ -634,7 +663,7 @@ static int sync_progress(void *vs, int final, ix_err *err)
             rc = ix_err_set(err, "%s: gone from %s/%s (archived or moved by someone else); "
                             "progress not pushed", s->path, s->c->remote, s->c->branch);
         } else if (rc == 0 && (rc = read_text(s->path, &theirs, err)) == 0 &&
-                   (rc = reapply(s->path, &s->base, &ours, &theirs, err)) == 0) {
+                   (rc = reapply(s->path, &s->base, &ours, &theirs, s->c->runner, err)) == 0) {
             ix_buf_free(&s->base);
             read_text(s->path, &s->base, err);
             rc = ix_file_write(s->path, theirs.data, theirs.len, err);
@@ -648,6 +677,35 @@ static int sync_progress(void *vs, int final, ix_err *err)
     ix_buf_free(&ours);
     ix_buf_free(&msg);
     return rc;
+}
+
+/* run.h's heartbeat, called often while a command of the run works: at
+ * most every third of the lease, claim_heartbeat: (added byte-preservingly
+ * like updated:) is set to now and pushed with any pending progress, so a
+ * long command that ticks nothing does not look like a dead runner to the
+ * others (live_claim).  Only while the file is still claimed by this runner;
+ * a failed beat is tried again a third of the lease later. */
+static int heartbeat(void *vs, ix_err *err)
+{
+    syncer *s = vs;
+    time_t now = time(NULL);
+    if (difftime(now, s->alive) < s->every)
+        return 0;
+    s->alive = now;
+    ix_buf text = IX_BUF_INIT;
+    ix_task *t = NULL;
+    int rc = read_text(s->path, &text, err);
+    if (rc == 0)
+        rc = ix_task_parse(s->path, text.data, text.len, &t, err);
+    const char *by = t ? ix_fm_str(t->fm, "claimed_by") : NULL;
+    int ours = by && strcmp(by, s->c->runner) == 0;
+    ix_task_free(t);
+    char at[32];
+    utc_stamp(at, now);
+    if (rc == 0 && ours && (rc = set_key(s->path, &text, "claim_heartbeat", at, err)) == 0)
+        rc = ix_file_write(s->path, text.data, text.len, err);
+    ix_buf_free(&text);
+    return rc < 0 ? -1 : ours ? sync_progress(s, 1, err) : 0;
 }
 
 /* Whether the config of PATH's workspace has a queue: the remote then
@@ -715,11 +773,18 @@ int ix_claim_run(const ix_claim_opts *o, const char *arg, const ix_run_opts *ro,
                         "(wait for the lease, or `infraexec release` it)", path, holder, c.remote,
                         c.branch, ix_fm_str(t->fm, "claimed_at") ? ix_fm_str(t->fm, "claimed_at")
                                                                  : "?", c.runner);
-    syncer s = {.c = &c, .path = path, .id = t && t->id ? t->id : "task"};
+    syncer s = {.c = &c, .path = path, .id = t && t->id ? t->id : "task",
+                .every = c.lease / 3 < 1 ? 1 : c.lease / 3};
+    if (t) {
+        time_t at = parse_utc(ix_fm_str(t->fm, "claimed_at")),
+               beat = parse_utc(ix_fm_str(t->fm, "claim_heartbeat"));
+        s.alive = at > beat ? at : beat;
+    }
     ix_run_opts run = *ro;
     if (rc == 0 && ours && (rc = ix_git_reset_hard(c.git, c.tip, err)) == 0 &&
         (rc = read_text(path, &s.base, err)) == 0) {
         run.sync = sync_progress;
+        run.heartbeat = heartbeat;
         run.sync_ctx = &s;
     }
     if (rc == 0)

@@ -86,10 +86,11 @@ static int fail_git(ix_err *err, const char *where, const char *fmt, ...)
         why[--len] = '\0';
     /* libgit2 says "no callback set" when the credentials we have were not
      * enough: say where infraexec takes them from. */
-    const char *hint = e && e->klass == GIT_ERROR_HTTP && strstr(why, "authentication")
-                           ? " (https: set INFRAEXEC_GIT_USERNAME and INFRAEXEC_GIT_PASSWORD; "
-                             "ssh: a key in ssh-agent)"
-                           : "";
+    int auth = e && (e->klass == GIT_ERROR_HTTP || e->klass == GIT_ERROR_SSH) &&
+               strstr(why, "authenticat"); /* "authentication required", "error authenticating" */
+    const char *hint = auth ? " (https: set INFRAEXEC_GIT_USERNAME and INFRAEXEC_GIT_PASSWORD; "
+                              "ssh: a key in ssh-agent)"
+                            : "";
     return ix_err_set(err, "%s: %s: %s%s", where, what, why, hint);
 }
 

@@ -583,6 +583,9 @@ static void on_tick(void *vr)
     if (r->deadline && !cancel_run && now_mono() > r->deadline)
         cancel_run = 2;
     ix_progress_tick(&r->ui);
+    ix_err err;
+    if (r->o->heartbeat && r->o->heartbeat(r->o->sync_ctx, &err) < 0)
+        add_string(&r->rep->warnings, &r->rep->nwarnings, err.msg);
 }
 
 static void on_line(void *vr, int stream, const char *line, size_t len)

@@ -3,7 +3,12 @@
 #
 #   tools/deps.sh build     what building needs
 #   tools/deps.sh demo      building plus the homelab example's real parts
-#   tools/deps.sh test      building plus what the test suite drives
+#   tools/deps.sh test      building plus what the test suite drives, and
+#                           the packages of the OCI image (tools/image.sh
+#                           --fetch build/image-mirror: builds bin/infraexec
+#                           to learn its libraries, then downloads them
+#                           from the host's Debian mirror), so that
+#                           tests/cli/91-image.sh builds it offline
 #   tools/deps.sh image     building plus what tools/image.sh needs
 #
 # Runs apt-get update once before the first install.  Needs root (or sudo).
@@ -12,7 +17,7 @@ set -eu
 build_pkgs="gcc make pkg-config premake4 liblua5.4-dev libyaml-dev libcmark-dev
 libgit2-dev libcurl4-openssl-dev libjansson-dev"
 test_pkgs="perl git jq util-linux procps python3 python3-jsonschema python3-yaml openssl curl man-db
-docker-registry buildah clang libclang-rt-14-dev graphviz"
+docker-registry buildah mmdebstrap openssh-server clang libclang-rt-14-dev graphviz"
 demo_pkgs="git openssl curl docker-registry buildah"
 image_pkgs="mmdebstrap buildah"
 
@@ -33,15 +38,23 @@ for p in $want; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
         missing="$missing $p"
 done
-[ -z "$missing" ] && exit 0
 
-if [ "$(id -u)" -eq 0 ]; then sudo=""
-elif command -v sudo >/dev/null 2>&1; then sudo="sudo"
-else
-    echo "deps.sh: missing packages:$missing; run as root or install them" >&2
-    exit 2
+sudo=""
+if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then sudo="sudo"; fi
+if [ -n "$missing" ]; then
+    if [ "$(id -u)" -ne 0 ] && [ -z "$sudo" ]; then
+        echo "deps.sh: missing packages:$missing; run as root or install them" >&2
+        exit 2
+    fi
+    echo "deps.sh: installing$missing" >&2
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    # shellcheck disable=SC2086
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
-echo "deps.sh: installing$missing" >&2
-$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-# shellcheck disable=SC2086
-$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
+# Like the packages above, the image's packages are downloaded here, once
+# (again when the package set or the apt sources change); the test suite
+# then talks only to loopback.
+if [ "${1:-build}" = test ]; then
+    repo=$(cd "$(dirname "$0")/.." && pwd)
+    $sudo "$repo/tools/image.sh" --fetch "$repo/build/image-mirror" >/dev/null
+fi

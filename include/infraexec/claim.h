@@ -8,9 +8,11 @@
  * the other fetches, resets to the remote and claims again from the queue as
  * it now is.  Nothing is ever force-pushed.
  *
- * A claim is live while it is younger than the lease or a commit within the
- * lease touched the task file (pushed progress); an older one may be taken
- * over, which the Progress Log records.  A claimed task's run pushes its
+ * A claim is live while it or its last heartbeat (claim_heartbeat:, pushed
+ * at most every third of the lease while a command of the run works) is
+ * younger than the lease, or a commit within the lease touched the task
+ * file (pushed progress); an older one may be taken over, which the
+ * Progress Log records.  A claimed task's run pushes its
  * ticks and log entries (sync), and on a conflict re-applies them through
  * the task model onto the remote's version of the file; `archive` and
  * `release` end the claim.  docs/queue.md states the guarantee: an unticked

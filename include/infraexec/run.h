@@ -34,6 +34,10 @@ typedef struct ix_run_opts {
      * run's last look at it (FINAL 1): claim.h's commit-and-push of a
      * claimed task.  A failure becomes a warning of the report. */
     int (*sync)(void *ctx, int final, ix_err *err);
+    /* Called often while a command of the run works (with sync_ctx):
+     * claim.h's heartbeat, which pushes at most every third of the lease.
+     * A failure becomes a warning of the report. */
+    int (*heartbeat)(void *ctx, ix_err *err);
     void *sync_ctx;
 } ix_run_opts;
 

@@ -1,6 +1,8 @@
 #!/bin/bash
-# tools/image.sh end to end: build the OCI image (mmdebstrap + buildah, from
-# the host's Debian mirror: needs that mirror), push it to the loopback TLS
+# tools/image.sh end to end: build the OCI image (mmdebstrap + buildah) from
+# the local copy of the Debian mirror that `tools/deps.sh test` fetched
+# (tools/image.sh --fetch: signed InRelease and Packages files, the .deb
+# files the image needs; no network here), push it to the loopback TLS
 # docker-registry, pull it back into empty storage, and run infraexec inside
 # it with `buildah run --isolation chroot` (podman cannot set rlimits on these
 # machines).  buildah's storage lives in $T: nothing is kept.
@@ -14,12 +16,22 @@ for args in "--push" "--bogus" "--tag ''"; do
     like "$(head -1 "$T/err")" "image.sh: " "image.sh $args: says what is wrong"
 done
 
-# What follows needs mmdebstrap and builds a real image: it fetches Debian packages from
-# the host's mirror, which is not loopback.  The suite talks only to
-# 127.0.0.1, so the build runs only when asked: `tests/run --image`
-# (IX_IMAGE=1), which also installs mmdebstrap (tools/deps.sh image).
-if [ "${IX_IMAGE:-}" != 1 ]; then
-    echo "# image build skipped: it needs the Debian mirror (run tests/run --image)"
+ix_mirror=$(realpath -m "$IX_ROOT/build/image-mirror") # as tools/image.sh writes it
+out=$("$IX_ROOT/tools/image.sh" --fetch "$T/x" --root "$T/y" 2>"$T/err") && rc=0 || rc=$?
+is "$rc:$(head -1 "$T/err")" "2:image.sh: --fetch builds nothing; it takes no other option" \
+    "--fetch with a build option: exit 2, one line"
+# --fetch replaces DIR as a whole, so it takes only an empty one or an earlier copy.
+mkdir -p "$T/mine" && echo keep >"$T/mine/file"
+for d in "$T/mine" "$T/mine/" "$T/mine/file" "$T/a b" /; do
+    out=$("$IX_ROOT/tools/image.sh" --fetch "$d" 2>"$T/err") && rc=0 || rc=$?
+    is "$rc" 2 "--fetch '$d': exit 2"
+    like "$(cat "$T/err")" "image.sh: --fetch '" "... one line naming it"
+    one_line "$(cat "$T/err")" "... in one line"
+done
+is "$(ls -A "$T/mine"):$(cat "$T/mine/file")" "file:keep" "the directory is untouched"
+ok "the mirror copy tools/deps.sh test fetches is there ($ix_mirror)" test -s "$ix_mirror/debian.sources"
+if [ ! -s "$ix_mirror/debian.sources" ]; then
+    echo "# run tools/deps.sh test first (it runs tools/image.sh --fetch $ix_mirror)"
     done_testing
     exit
 fi
@@ -37,6 +49,43 @@ is "$rc" 1 "a dead mirror: exit 1"
 like "$(tail -1 "$T/err")" "image.sh: mmdebstrap failed (exit " "it says mmdebstrap failed"
 like "$(tail -1 "$T/err")" "with the mirror http://127.0.0.1:9/debian" "and names the mirror"
 ok "no image was made" test ! -e "$T/dead"
+
+# The mirror copy keeps Debian's signatures: one changed byte in a signed
+# InRelease, or in a .deb its Packages file hashes, and the build fails.
+# (A tree of symbolic links to the copy, with that one file replaced.)
+tamper() { # NAME FILE-IN-THE-COPY SED-SCRIPT: $T/NAME.sources, FILE changed
+    cp -rs "$ix_mirror" "$T/$1"
+    local f=$T/$1/$2
+    sed "$3" "$(readlink -f "$f")" >"$f.new"
+    ok "tamper $1: $2 changed in the link tree" bash -c "! cmp -s '$f.new' '$(readlink -f "$f")'"
+    rm "$f"; mv "$f.new" "$f"
+    sed "s#copy://$ix_mirror/#copy://$T/$1/#" "$ix_mirror/debian.sources" >"$T/$1.sources"
+    ok "tamper $1: its sources name the link tree only" \
+        bash -c "grep -q 'copy://$T/$1/' '$T/$1.sources' && ! grep -q '$ix_mirror' '$T/$1.sources'"
+}
+inrelease=$(cd "$ix_mirror" && find . -path "*/dists/$(. /etc/os-release && echo "$VERSION_CODENAME")/InRelease" | head -1)
+tamper badsig "$inrelease" 's/^Origin: Debian$/Origin: Debiam/'
+out=$(IMAGE_MIRROR=$T/badsig.sources "$IX_ROOT/tools/image.sh" --root "$T/badsig-root" --tag localhost/bad:x \
+    2>"$T/err") && rc=0 || rc=$?
+is "$rc" 1 "an InRelease whose signature no longer matches: exit 1"
+like "$(tail -1 "$T/err")" "image.sh: mmdebstrap failed (exit " "... as mmdebstrap failed"
+basefiles=$(cd "$ix_mirror" && find . -name 'base-files_*.deb' | head -1)
+tamper baddeb "$basefiles" '$ s/$/x/'
+out=$(IMAGE_MIRROR=$T/baddeb.sources "$IX_ROOT/tools/image.sh" --root "$T/baddeb-root" --tag localhost/bad:y \
+    2>"$T/err") && rc=0 || rc=$?
+is "$rc" 1 "a .deb whose hash no longer matches its Packages entry: exit 1"
+like "$(tail -1 "$T/err")" "image.sh: mmdebstrap failed (exit " "... as mmdebstrap failed"
+# The build below reads the same kind of link tree, unchanged: it succeeding
+# shows the two failures come from the changed byte alone.
+cp -rs "$ix_mirror" "$T/clean"
+sed "s#copy://$ix_mirror/#copy://$T/clean/#" "$ix_mirror/debian.sources" >"$T/clean.sources"
+export IMAGE_MIRROR=$T/clean.sources
+
+out=$(IMAGE_MIRROR=http://127.0.0.1:9/debian "$IX_ROOT/tools/image.sh" --fetch "$T/deadcopy" 2>"$T/err") &&
+    rc=0 || rc=$?
+is "$rc" 1 "--fetch from a dead mirror: exit 1"
+like "$(tail -1 "$T/err")" "image.sh: mmdebstrap failed (exit " "... mmdebstrap failed"
+ok "... and no copy was made" test ! -e "$T/deadcopy" -a ! -e "$T/deadcopy.new"
 
 lab=$T/lab
 reg=$("$EX/setup.sh" "$lab")
@@ -93,6 +142,10 @@ inside sh -c 'ls /usr/share/infraexec; ls -A /work; test ! -e /etc/infraexec'
 is "$rc:$out" "0:handlers
 lua
 tasks" "handlers installed under /usr; no config or credentials baked in (/etc/infraexec, /work)"
+# libgit2 and libcurl are dlopened (src/dlib.c), so ldd does not list them.
+inside sh -c 'ls /usr/lib/*/libgit2.so.* /usr/lib/*/libcurl.so.4 | sed "s#.*/##"'
+like "$out" "libgit2.so.1" "libgit2, which the binary dlopens, is in the image"
+like "$out" "libcurl.so.4" "so is libcurl"
 
 # A small task: the command runs inside the image and is ticked; a command
 # the image lacks is not.
@@ -125,6 +178,23 @@ ok "the marker was made by the runner" test -e "$T/ws/marker"
 is "$(stat -c %u "$T/ws/marker")" 10001 "as uid 10001"
 like "$(cat "$T/ws/tasks/active/TASK-1.md")" "- [x] Create marker: \`touch marker\`" "criterion 1 ticked"
 like "$(cat "$T/ws/tasks/active/TASK-1.md")" "- [ ] Compile: \`gcc --version\`" "criterion 2 not ticked"
+
+# A claim inside the image: libgit2 (dlopened) fetches, commits and pushes.
+# The bare remote and the clone are under /work, where the container sees them.
+G() { git -c user.name=tester -c user.email=tester@example.invalid "$@"; }
+G init -q --bare -b main "$T/ws/q.git"
+G clone -q "$T/ws/q.git" "$T/ws/q" 2>/dev/null
+mkdir -p "$T/ws/q/tasks/active"
+printf 'queue:\n  remote: origin\n  branch: main\n  lease: 1h\n' >"$T/ws/q/infraexec.yaml"
+sed 's/^status: active$/status: ready/' "$T/ws/tasks/active/TASK-1.md" >"$T/ws/q/tasks/active/TASK-7.md"
+sed -i 's/^id: TASK-1$/id: TASK-7/' "$T/ws/q/tasks/active/TASK-7.md"
+(cd "$T/ws/q" && G add -A && G commit -qm tasks && G push -q origin main &&
+    git remote set-url origin /work/q.git && git config user.name image && git config user.email image@example.invalid)
+chown -R 10001:10001 "$T/ws"
+inside sh -c 'cd /work/q && infraexec claim --runner in-image'
+is "$rc:$out" "0:TASK-7" "claim inside the image: exit 0, the task's id"
+[ "$rc" = 0 ] || sed 's/^/# /' "$T/inside.err"
+is "$(git -c safe.directory='*' -C "$T/ws/q.git" log -1 --format=%s main)" "TASK-7: claimed by in-image" "the claim was pushed to the remote"
 bah rm "$ctr" >/dev/null
 
 done_testing

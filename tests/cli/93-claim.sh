@@ -238,4 +238,83 @@ like "$f" "Claim of k1 (claimed_at " "the Progress Log says the claim was taken 
 like "$f" "taken over by k2: no progress pushed within the lease (5s)" "by whom and why"
 is "$(sort "$T/kill-shared" | tr '\n' ' ')" "one two " "the ticked criterion did not run twice; the unticked one ran"
 
+# ---- heartbeat: a long command keeps its claim; a killed runner's still expires ----
+# Lease 3s: the runner beats (claim_heartbeat:) at most every second while
+# `sleep 8` runs.  Without the heartbeat the claim would expire after 3s and
+# the second runner would take the task over mid-command.
+newrepo hb 3s
+task TASK-401 medium "Slow: \`sh -c 'sleep 8; echo slow >>$T/hb-shared'\`" >"$T/hb-seed/tasks/active/TASK-401.md"
+publish hb
+clone hb h1
+clone hb h2
+clone hb hp
+(cd "$T/h1" && exec "$IX_BIN" work --runner h1 -q --events 3 3>"$T/h1.ndjson" >"$T/h1.out" 2>&1) &
+h1=$!
+for _ in $(seq 100); do remote_file hb tasks/active/TASK-401.md | grep -q 'claimed_by: h1' && break; sleep 0.1; done
+cd "$T/h2"
+took=""
+for i in 1 2 3 4 5 6; do # 1.2s apart: well past the lease while the command runs
+    sleep 1.2
+    ix claim --runner h2
+    [ "$rc" = 1 ] || took="$took attempt $i: exit $rc ($out);"
+    if [ "$i" = 2 ]; then # a person's edit meanwhile: the next heartbeat's push is rejected
+        (cd "$T/hp" && G pull -q && sed -i 's/^nothing yet$/a person was here/' tasks/active/TASK-401.md &&
+            G commit -qam "note" && G push -q origin main && git rev-parse HEAD >"$T/note-id")
+    fi
+done
+is "$took" "" "while the 8s command runs, another runner cannot take the 3s-lease claim over"
+like "$(git -C "$T/hb.git" log --format=%s main)" "TASK-401: progress by h1" \
+    "the owner pushed progress (its heartbeats) meanwhile"
+carried=$(git -C "$T/hb.git" log --format=%H "$(cat "$T/note-id")..main" | while read -r c; do
+    git -C "$T/hb.git" show --format= "$c" | grep -q '^+claim_heartbeat' &&
+        git -C "$T/hb.git" show "$c:tasks/active/TASK-401.md" | grep -q 'a person was here' && echo "$c"; done | wc -l)
+ok "heartbeats went on after a person's edit, on top of it ($carried)" test "$carried" -ge 1
+wait "$h1"
+is "$?" 0 "the owner's work finished (exit 0)"
+f=$(git -C "$T/hb.git" show main:tasks/completed/TASK-401.md)
+like "$f" "- [x] Run Slow:" "the owner ticked it and archived it on the remote"
+ok "its file has a claim_heartbeat: stamp" grep -Eq '^claim_heartbeat: [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z$' <<<"$f"
+ok "... that is never the claim's own stamp before the command ended" \
+    test "$(sed -n 's/^claim_heartbeat: //p' <<<"$f")" \> "$(sed -n 's/^claimed_at: //p' <<<"$f")"
+is "$(cat "$T/hb-shared")" "slow" "the command ran once"
+like "$f" "a person was here" "the person's edit is kept"
+is "$(grep -c 'taken over' <<<"$f"):$(grep -c '^claimed_by: h1' <<<"$f")" "0:1" "no takeover was logged; the claim stayed h1's"
+nbeats=$(git -C "$T/hb.git" log --format=%H main | while read -r c; do
+    git -C "$T/hb.git" show --format= "$c" | grep -q '^+claim_heartbeat' && echo "$c"; done | wc -l)
+ok "heartbeats at most every lease/3 (1s): $nbeats heartbeat commits in ~8s" test "$nbeats" -ge 3 -a "$nbeats" -le 10
+# The diff of a heartbeat commit: only the one frontmatter line.
+beat=$(git -C "$T/hb.git" log --reverse --format=%H main | while read -r c; do
+    git -C "$T/hb.git" show --format= "$c" -- tasks/active/TASK-401.md | grep -q '^+claim_heartbeat' &&
+        { echo "$c"; break; }; done)
+is "$(git -C "$T/hb.git" show --format= "$beat" | grep '^[-+][^-+]' | sed 's/[0-9T:Z-]*$//')" "+claim_heartbeat: " \
+    "a first heartbeat adds one line and changes nothing else"
+later=$(git -C "$T/hb.git" log --format=%H main | while read -r c; do
+    git -C "$T/hb.git" show --format= "$c" | grep -q '^-claim_heartbeat' && { echo "$c"; break; }; done)
+is "$(git -C "$T/hb.git" show --format= "$later" | grep '^[-+][^-+]' | sed 's/[0-9T:Z-]*$//')" "-claim_heartbeat: 
++claim_heartbeat: " "a later one changes that line in place, nothing else"
+
+newrepo hbk 3s
+printf 'echo $$ >%s/hbk-pid; exec sleep 60\n' "$T" >"$T/stuck.sh"
+task TASK-402 medium "Stuck: \`sh $T/stuck.sh\`" >"$T/hbk-seed/tasks/active/TASK-402.md"
+publish hbk
+clone hbk k3
+clone hbk k4
+(cd "$T/k3" && exec "$IX_BIN" work --runner k3 -q >"$T/k3.out" 2>&1) &
+k3=$!
+disown "$k3"
+for _ in $(seq 100); do remote_file hbk tasks/active/TASK-402.md | grep -q '^claim_heartbeat:' && break; sleep 0.1; done
+ok "the stuck runner has pushed a heartbeat" bash -c "git -C '$T/hbk.git' show main:tasks/active/TASK-402.md | grep -q '^claim_heartbeat:'"
+kill -KILL "$k3"
+kill -KILL -- "-$(cat "$T/hbk-pid")" 2>/dev/null || kill -KILL "$(cat "$T/hbk-pid")"
+while kill -0 "$k3" 2>/dev/null; do sleep 0.1; done
+cd "$T/k4"
+ix claim --runner k4
+is "$rc" 1 "right after the SIGKILL its last heartbeat still holds the claim"
+sleep 4.5 # the lease, plus a second and a half: whole seconds, in the claim's favour
+ix claim --runner k4 --json
+is "$rc:$(jq -r .taken_over_from <<<"$out")" "0:k3" "after the lease another runner takes the killed runner's task over"
+f=$(remote_file hbk tasks/active/TASK-402.md)
+is "$(grep -c '^claim_heartbeat:' <<<"$f")" 0 "the takeover drops the dead runner's heartbeat"
+like "$f" "claimed_by: k4" "and the claim is k4's"
+
 done_testing
