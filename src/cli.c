@@ -598,7 +598,9 @@ static int cmd_archive(cli *c, int argc, char **argv)
     char *path, *dir, *dest, *commit;
     if (ix_taskdir_resolve(c->tasks_dir, argv[0], &path, &err) < 0)
         return fail(err.msg);
-    if (ix_taskdir_find(c->tasks_dir, &dir, &err) < 0) {
+    /* The task's own tree, not whichever one the current directory is in. */
+    dir = c->tasks_dir ? NULL : ix_taskdir_of(path);
+    if (!dir && ix_taskdir_find(c->tasks_dir, &dir, &err) < 0) {
         /* A path outside any tasks directory: its parent's parent is one. */
         char *slash = strrchr(path, '/');
         dir = ix_xstrndup(path, slash ? (size_t)(slash - path) : 1);

@@ -189,8 +189,13 @@ like "$err" "TASK-565: already being run by pid $pid" "refused, naming the run"
 like "$err" "; not archived" "and saying nothing was done"
 ok "the task stays where the run is working on it" test -e "$busy" -a ! -e "$W/tasks/completed/TASK-565.md"
 wait "$pid"
+# Run from inside another workspace: the task's own tree is archived into.
+mkdir -p "$T/other/tasks/active" "$T/other/tasks/completed"
+cd "$T/other"
 ix archive "$busy"
+cd - >/dev/null
 is "$rc" 0 "after the run, archive works"
-ok "and moved it" test -e "$W/tasks/completed/TASK-565.md"
+ok "and moved it within its own tree" test -e "$W/tasks/completed/TASK-565.md"
+ok "not into the tree of the current directory" test ! -e "$T/other/tasks/completed/TASK-565.md"
 
 done_testing
