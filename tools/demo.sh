@@ -16,12 +16,13 @@ ix="$PWD/bin/infraexec"
 lab=$(mktemp -d /tmp/infraexec-demo.XXXXXX)
 registry=$(examples/homelab/setup.sh "$lab")
 examples/homelab/registry.sh start "$lab"
+trap 'examples/homelab/registry.sh stop "$lab"' EXIT
 reports=$lab/reports
 mkdir -p "$reports"
 rc=0
-# ix NAME ARGS...: infraexec ARGS in the lab, quiet; the Markdown report
+# step NAME ARGS...: infraexec ARGS in the lab, quiet; the Markdown report
 # kept in reports/NAME.md; a failure is kept in $rc.
-ix() {
+step() {
     local name=$1; shift
     (cd "$lab" && "$ix" "$@" -q) >"$reports/$name.md" || rc=$?
 }
@@ -36,7 +37,7 @@ world=$lab/kube/world
 mkdir -p "$world"
 . tests/standin/lib.sh
 standin_start "$world"
-# lib.sh's stop returns the server's exit status: no set -e past here.
+# Both stopped at exit; lib.sh's stop returns the server's status: no set -e there.
 trap 'set +e; standin_stop; examples/homelab/registry.sh stop "$lab"' EXIT
 unset KUBECONFIG # infraexec finds it through infraexec.yaml alone
 printf 'kube:\n  context: homelab\n  kubeconfig: %s\n' "$STANDIN_KUBECONFIG" >>"$lab/infraexec.yaml"
@@ -60,11 +61,11 @@ echo "   Kustomization flux-system/flux-system has applied the remote's commit $
 echo "   the three midwestmtg HelmReleases are Ready for it."
 echo
 echo "== infraexec run TASK-101 (ffl: build, push, one HelmRelease, commit, push)"
-ix TASK-101 run TASK-101
+step TASK-101 run TASK-101
 section TASK-101 Summary
 echo
 echo "== infraexec run TASK-104 (midwestmtg: three images, three HelmRelease files, one commit, pushed)"
-ix TASK-104 run TASK-104
+step TASK-104 run TASK-104
 cat "$reports/TASK-104.md"
 echo
 echo "== the registry now holds (asked with its CA, not -k):"
@@ -82,7 +83,7 @@ echo
 echo "== infraexec run TASK-105 before Flux applied the push (stand-in: still at ${old:0:12}):"
 echo "   HelmReleases Ready for the old revision do not count; nothing is ticked"
 keep=$rc
-ix TASK-105-before run TASK-105
+step TASK-105-before run TASK-105
 rc=$keep
 section TASK-105-before "Acceptance Criteria Remaining" | grep -E '^- |Reason:'
 echo
@@ -90,11 +91,11 @@ echo "== the stand-in plays Flux catching up: Kustomization at main@sha1:${new:0
 echo "   the HelmReleases at their new generation (2), Ready"
 flux_applied "$new" 2 0.1.12
 echo "== infraexec run TASK-105"
-ix TASK-105 run TASK-105
+step TASK-105 run TASK-105
 section TASK-105 "Acceptance Criteria Completed" | grep -E '^- |Evidence:'
 section TASK-105 Summary
 echo
 echo "== infraexec verify TASK-105 (the ticked claims checked again: they hold at the pushed revision)"
-ix TASK-105-verify verify TASK-105
+step TASK-105-verify verify TASK-105
 section TASK-105-verify Summary
 exit $rc
