@@ -71,7 +71,6 @@ echo
 echo "== the registry now holds (asked with its CA, not -k):"
 for image in ffl/backend ffl/frontend midwestmtg/backend midwestmtg/frontend midwestmtg/discord-bot; do
     curl -s --cacert "$lab/registry/certs/domain.crt" "https://$registry/v2/$image/tags/list"
-    echo
 done
 echo "== every midwestmtg release file carries the new tag:"
 (cd "$lab/gitops" && grep -H 'tag:' apps/midwestmtg/helmrelease-*.yaml)
