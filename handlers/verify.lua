@@ -47,6 +47,7 @@ local function image_tags(c)
     end
   end
   if #others > 0 then
+    table.sort(others) -- projects is a map: its order is not the file's
     return false, ("needs a person: the command reads less than the criterion claims (it names %s; "
       .. "the URL reads only %s)"):format(table.concat(others, ", "), image)
   end

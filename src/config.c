@@ -58,7 +58,7 @@ static const field release_fields[] = {
     {"file", C_PATH, NULL},              /* the file holding it */
     {"document", C_STR, NULL},           /* its metadata.name, or 0-based index; default 0 */
     {"name", C_STR, NULL},               /* HelmRelease name; default: the document's */
-    {"namespace", C_STR, NULL},          /* default: the document's, else the app's */
+    {"namespace", C_STR, NULL},          /* default: the app's, else the document's */
     {"tags", C_STRS, NULL},              /* YAML paths of image tags in that document */
     {"selector", C_STR, NULL},           /* label selector of its pods */
     {"health", C_URLS, NULL},            /* URLs that answer 2xx when it is healthy */

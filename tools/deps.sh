@@ -18,7 +18,7 @@ build_pkgs="gcc make pkg-config premake4 liblua5.4-dev libyaml-dev libcmark-dev
 libgit2-dev libcurl4-openssl-dev libjansson-dev"
 test_pkgs="perl git jq util-linux procps python3 python3-jsonschema python3-yaml openssl curl man-db
 docker-registry buildah mmdebstrap openssh-server clang libclang-rt-14-dev graphviz"
-demo_pkgs="git openssl curl docker-registry buildah"
+demo_pkgs="git openssl curl docker-registry buildah python3"
 image_pkgs="mmdebstrap buildah"
 
 case "${1:-build}" in

@@ -1,10 +1,12 @@
 #!/bin/bash
 # setup.sh LAB - build the homelab example in directory LAB (created):
-#   LAB/infraexec.yaml, tasks/ (a git repo with docs/), projects/ffl (a git
-#   repo with a Containerfile per image and scripts/build.sh), gitops/ (a git
-#   repo with a HelmRelease and kustomizations), registry/ (a self-signed
-#   certificate for 127.0.0.1 and the config of a docker-registry on a free
-#   loopback port).  Start the registry with registry.sh start LAB.
+#   LAB/infraexec.yaml, tasks/ (a git repo with docs/), projects/ffl and
+#   projects/midwestmtg (git repos with a Containerfile per image and
+#   scripts/build.sh), gitops/ (a git repo: ffl's HelmRelease, midwestmtg's
+#   three HelmReleases in three files, kustomizations) pushed to its origin
+#   gitops.git (a bare repository: what Flux would read), registry/ (a
+#   self-signed certificate for 127.0.0.1 and the config of a docker-registry
+#   on a free loopback port).  Start the registry with registry.sh start LAB.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 lab=${1:?usage: setup.sh LAB}
@@ -21,6 +23,10 @@ done
 registry=127.0.0.1:$port
 
 cp -R "$here/template/." "$lab/"
+for p in "$lab"/projects/*/; do
+    mkdir -p "$p/scripts"
+    cp "$here/build.sh" "$p/scripts/build.sh"
+done
 find "$lab" -type f ! -path '*/containers/*' -exec \
     sed -i -e "s|@REGISTRY@|$registry|g" -e "s|@LAB@|$lab|g" {} +
 
@@ -52,8 +58,11 @@ git_init() { # DIR: a repository on branch main with everything committed
     git -C "$1" add -A
     git -C "$1" commit -q -m "Initial import"
 }
-git_init "$lab/projects/ffl"
+for p in "$lab"/projects/*/; do git_init "$p"; done
 git_init "$lab/gitops"
-printf 'projects/\ngitops/\nregistry/\ncontainers/\n.infraexec/\n' >"$lab/.gitignore"
+git init -q --bare -b main "$lab/gitops.git"
+git -C "$lab/gitops" remote add origin "$lab/gitops.git"
+git -C "$lab/gitops" push -q origin main
+printf 'projects/\ngitops/\ngitops.git/\nregistry/\ncontainers/\n.infraexec/\n' >"$lab/.gitignore"
 git_init "$lab"
 echo "$registry"

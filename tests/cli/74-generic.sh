@@ -222,7 +222,7 @@ like "$(reason 6)" "the command reads less than the criterion claims (the criter
 like "$(reason 7)" "the command reads less than the criterion claims (the criterion names 0.1.18; infraexec checks the objects' state, not their versions)" \
     "a version on HelmReleases never compared: needs a person"
 like "$(reason 8)" "expected tag 0.1.18, saw tags 0.1.12" "verify rule: the version the criterion names must be a tag"
-like "$(reason 9)" "needs a person: the command reads less than the criterion claims (it names ffl/frontend; the URL reads only ffl/backend)" \
+like "$(reason 9)" "needs a person: the command reads less than the criterion claims (it names ffl/frontend, midwestmtg/frontend; the URL reads only ffl/backend)" \
     "verify rule: an image the URL does not read: needs a person"
 # (the classifier already reads it as forbidding something: either way a person decides)
 like "$(reason 10)" 'forbid' "forbidden: needs a person"

@@ -36,8 +36,15 @@ ok "dry run wrote nothing" cmp "$lab/tasks/active/TASK-101.md" "$T/101.orig"
 is "$(git -C "$lab/gitops" status --porcelain)" "" "dry run left the GitOps repository clean"
 is "$(curl -s --cacert "$lab/registry/certs/domain.crt" "https://$reg/v2/_catalog")" '{"repositories":[]}' \
     "dry run pushed nothing"
+is "$(git --git-dir="$lab/gitops.git" rev-parse main)" "$(git -C "$lab/gitops" rev-parse HEAD)" \
+    "dry run pushed nothing to the GitOps remote"
 run_json TASK-101
 is "$rc" 0 "release: every criterion done (exit 0)"
+is "$(git --git-dir="$lab/gitops.git" rev-parse main)" "$(git -C "$lab/gitops" rev-parse HEAD)" \
+    "the release commit is on the GitOps remote (the example's bare gitops.git)"
+is "$(jq -r '.criteria[3].evidence[-1]|"\(.looked_at) \(.seen)"' <<<"$out")" \
+    "branch main of remote origin ($lab/gitops) $(git --git-dir="$lab/gitops.git" rev-parse main)" \
+    "... and the release's evidence is the remote's branch read back"
 real=$(jq -c '[.criteria[].commands[]|{argv,cwd,env}]' <<<"$out")
 is "$real" "$(jq -c 'map(select(.argv[0] != "git"))' <<<"$dry")" "the run ran exactly the commands the dry run showed"
 like "$dry" '"argv":["git","-C","'"$lab"'/gitops","commit"' "the dry run showed the commit it would make"
@@ -205,14 +212,13 @@ is "$(jq -r '.criteria[0].state' <<<"$out")" remaining "a HelmRelease Ready=Fals
 like "$(jq -r '.criteria[0].reason' <<<"$out")" "ffl/ffl: Ready=False (Helm upgrade failed" "... the reason names the release and its message"
 
 # ---- a named workload: its pods, not the cluster's ----
-LABELS=verification task TASK-210 "midwestmtg-backend pods running and healthy"
+LABELS=verification task TASK-210 "triager-orchestrator pods running and healthy"
 run_json TASK-210
 is "$(jq -r '.criteria[0].state' <<<"$out")" remaining "a workload the config does not know: not ticked"
-like "$(jq -r '.criteria[0].reason' <<<"$out")" "needs a person: no app or release midwestmtg-backend in infraexec.yaml" \
+like "$(jq -r '.criteria[0].reason' <<<"$out")" "needs a person: no app or release triager-orchestrator in infraexec.yaml" \
     "... the reason says the config does not say which pods are its"
-# The release's namespace and selector say which pods are its.
-sed -i 's|^  apps:$|&\n    midwestmtg:\n      releases: [{file: gitops/apps/ffl/helmrelease.yaml, name: midwestmtg-backend, namespace: midwestmtg, selector: app=midwestmtg-backend}]|' \
-    "$lab/infraexec.yaml"
+# The example's midwestmtg releases: their namespace and selector say which pods are theirs.
+LABELS=verification task TASK-210 "midwestmtg-backend pods running and healthy"
 run_json TASK-210
 like "$(jq -r '.criteria[0].reason' <<<"$out")" "saw no pod in namespace midwestmtg with selector app=midwestmtg-backend" \
     "no pod of the named workload: the reason names the namespace and selector"

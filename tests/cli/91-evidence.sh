@@ -14,6 +14,14 @@ reg=$("$EX/setup.sh" "$lab")
 "$EX/registry.sh" start "$lab"
 trap '"$EX/registry.sh" stop "$lab"; standin_stop; rm -rf "$T"' EXIT
 ca=$lab/registry/certs/domain.crt
+# These worlds are ffl's alone: the example's midwestmtg (50-demo and
+# 92-releases test it) leaves the config and the cluster's kustomization.
+sed -i -e '/^  midwestmtg:$/,/^gitops:$/{/^gitops:$/!d}' -e '/^    midwestmtg:/,/^  validate:/{/^  validate:/!d}' \
+    "$lab/infraexec.yaml"
+git -C "$lab" commit -qam "ffl only"
+sed -i '/apps\/midwestmtg/d' "$lab/gitops/clusters/minikube/kustomization.yaml"
+git -C "$lab/gitops" commit -qam "ffl only"
+git -C "$lab/gitops" push -q origin main
 
 task() { # ID LABELS CRITERIA...
     local id=$1 labels=$2; shift 2

@@ -7,6 +7,20 @@ lab=$T/lab
 "$EX/setup.sh" "$lab" >/dev/null
 "$EX/registry.sh" start "$lab"
 trap '"$EX/registry.sh" stop "$lab"; rm -rf "$T"' EXIT
+# STAND-IN: TASK-105 checks what Flux made of TASK-104's push. No cluster
+# can run here: the kube stand-in (tests/standin/, docs/standin.md) plays
+# Flux, having applied whatever the GitOps remote holds when asked.
+. "$IX_ROOT/tests/standin/lib.sh"
+api=$T/api
+mkdir -p "$api"
+standin_start "$api"
+unset KUBECONFIG
+printf 'kube:\n  context: homelab\n  kubeconfig: %s\n' "$STANDIN_KUBECONFIG" >>"$lab/infraexec.yaml"
+flux_caught_up() { # the Kustomization at the remote's commit, midwestmtg's HelmReleases Ready
+    standin_kustomization "$api" flux-system --ns flux-system \
+        --revision "main@sha1:$(git --git-dir="$lab/gitops.git" rev-parse main)"
+    for r in backend frontend discord-bot; do standin_helmrelease "$api" "midwestmtg-$r" --ns midwestmtg; done
+}
 cd "$lab"
 
 ix next --json
@@ -39,24 +53,25 @@ ok "archive refused: file untouched" cmp tasks/active/TASK-101.md "$T/101.before
 rounds=0
 while id=$("$IX_BIN" next 2>/dev/null); do
     rounds=$((rounds + 1))
-    [ $rounds -le 5 ] || break
+    [ $rounds -le 7 ] || break
+    flux_caught_up # between two rounds, as Flux does on its own
     "$IX_BIN" run "$id" -q >/dev/null || break
     "$IX_BIN" verify "$id" -q --json >"$T/verify-$id.json" || break
     "$IX_BIN" archive "$id" >/dev/null || break
 done
-is "$rounds" 3 "three tasks went round the loop"
+is "$rounds" 5 "five tasks went round the loop"
 ix next
 is "$rc" 1 "next: nothing left (exit 1)"
 like "$err" "nothing to run" "next says so"
 is "$(ls tasks/active tasks/backlog | grep -c '\.md$')" 0 "active/ and backlog/ are empty"
-is "$(ls tasks/completed | tr '\n' ' ')" "TASK-101.md TASK-102.md TASK-103.md " "all three in completed/"
+is "$(ls tasks/completed | tr '\n' ' ')" "TASK-101.md TASK-102.md TASK-103.md TASK-104.md TASK-105.md " "all five in completed/"
 is "$(jq -r '[.criteria[]|select(.check=="fails")]|length' "$T/verify-TASK-101.json")" 0 \
     "verify: no check of TASK-101 fails"
 is "$(jq -r '[.criteria[]|select(.check=="holds")|.index]|join(",")' "$T/verify-TASK-101.json")" "2,3,4" \
     "verify: push, registry and HelmRelease checks hold"
 is "$("$IX_BIN" show --json tasks/completed/TASK-102.md | jq -r '"\(.status) \(.frontmatter.completed)"')" \
     "completed 2026-11-25" "archived: status and completed date set"
-is "$(git log --format=%s -3 | tr '\n' '|')" "Archive TASK-103.md|Archive TASK-102.md|Archive TASK-101.md|" \
+is "$(git log --format=%s -5 | tr '\n' '|')" "Archive TASK-103.md|Archive TASK-105.md|Archive TASK-102.md|Archive TASK-104.md|Archive TASK-101.md|" \
     "each archive committed in the tasks repository"
 is "$(git status --porcelain -- tasks)" "" "tasks repository clean"
 

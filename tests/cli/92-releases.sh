@@ -33,7 +33,8 @@ new_lab() { # NAME: the homelab example plus midwestmtg, triager and mtg_dev_age
         >"$g/apps/triager/helmrelease.yaml"
     printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - helmrelease.yaml\n' \
         >"$g/apps/triager/kustomization.yaml"
-    printf '  - ../../apps/midwestmtg\n  - ../../apps/triager\n' >>"$g/clusters/minikube/kustomization.yaml"
+    # The example's midwestmtg is there already; its files are written over above.
+    printf '  - ../../apps/triager\n' >>"$g/clusters/minikube/kustomization.yaml"
     git -C "$g" add -A && git -C "$g" commit -qm "midwestmtg and triager"
     for p in midwestmtg triager; do mkdir -p "$lab/projects/$p"; done
     # mtg_dev_agents: a real image, built with buildah and pushed.
