@@ -432,9 +432,17 @@ int ix_task_summarize(const char *path, ix_task_summary *out, ix_err *err)
     }
     close(fd);
     data[len] = '\0'; /* the loop left room: the scans may look one byte past a line */
+    int rc = ix_task_summarize_text(path, data, len, out, err);
+    free(data);
+    return rc;
+}
+
+int ix_task_summarize_text(const char *path, const char *data, size_t len, ix_task_summary *out,
+                           ix_err *err)
+{
+    memset(out, 0, sizeof *out);
     out->path = ix_xstrdup(path);
     int rc = summarize_scanned(data, len, out) ? 0 : summarize_parsed(path, data, len, out, err);
-    free(data);
     if (rc < 0)
         ix_task_summary_free(out);
     return rc;

@@ -23,6 +23,9 @@ typedef struct ix_task_summary {
 
 /* Read PATH once and summarize it; fails as ix_task_load does. */
 int ix_task_summarize(const char *path, ix_task_summary *out, ix_err *err);
+/* The same on bytes already read; DATA[LEN] must be readable (a NUL). */
+int ix_task_summarize_text(const char *path, const char *data, size_t len, ix_task_summary *out,
+                           ix_err *err);
 void ix_task_summary_free(ix_task_summary *s);
 
 /* Where the Acceptance Criteria sections lie in DATA's body (from offset
