@@ -60,6 +60,11 @@ static void reserve(ix_buf *b, size_t extra)
     b->cap = cap;
 }
 
+void ix_buf_reserve(ix_buf *b, size_t extra)
+{
+    reserve(b, extra);
+}
+
 void ix_buf_append(ix_buf *b, const void *data, size_t len)
 {
     reserve(b, len);

@@ -28,7 +28,8 @@
 
 #define TAIL_DEFAULT (64 * 1024)
 #define LINE_CAP (64 * 1024)      /* longer lines are split, not buffered */
-#define CHUNK (64 * 1024)         /* one read(); also the log flush threshold */
+#define CHUNK (256 * 1024)        /* one read(); also the log flush threshold */
+#define PIPE_BIG (1024 * 1024)    /* a chatty command's pipe (F_SETPIPE_SZ; the default cap) */
 #define DEFAULT_GRACE 2.0         /* SIGTERM -> SIGKILL */
 #define DRAIN_SECS 0.1            /* reading on after the child exited */
 #define TICK_SECS 0.1             /* how often cancel is checked */
@@ -98,17 +99,29 @@ typedef struct run {
     ring log_tail;    /* after the cut: the last bytes of the log (buf NULL before) */
     unsigned long long tail_in; /* bytes that went to log_tail */
     char stamp[64];   /* "HH:MM:SS.mmm" of the current read (room for gcc) */
+    size_t stamp_len;
+    time_t stamp_sec; /* the second STAMP's "HH:MM:SS" is for (-1: none yet) */
     char *chunk;      /* read buffer */
 } run;
 
+/* localtime_r and the formatting only when the second changes: a chatty
+ * command reads thousands of times a second. */
 static void set_stamp(run *r)
 {
     struct timespec ts;
-    struct tm tm;
     clock_gettime(CLOCK_REALTIME, &ts);
-    localtime_r(&ts.tv_sec, &tm);
-    snprintf(r->stamp, sizeof r->stamp, "%02d:%02d:%02d.%03ld", tm.tm_hour,
-             tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
+    if (ts.tv_sec != r->stamp_sec) {
+        struct tm tm;
+        localtime_r(&ts.tv_sec, &tm);
+        snprintf(r->stamp, sizeof r->stamp, "%02d:%02d:%02d.", tm.tm_hour, tm.tm_min, tm.tm_sec);
+        r->stamp_sec = ts.tv_sec;
+    }
+    long ms = ts.tv_nsec / 1000000;
+    r->stamp[9] = (char)('0' + ms / 100);
+    r->stamp[10] = (char)('0' + ms / 10 % 10);
+    r->stamp[11] = (char)('0' + ms % 10);
+    r->stamp[12] = '\0';
+    r->stamp_len = 12;
 }
 
 static void log_write(run *r, const char *p, size_t len)
@@ -213,11 +226,15 @@ static void log_event(run *r, const char *msg)
 static void emit_line(run *r, int stream, const char *s, size_t n)
 {
     log_open(r);
-    if (r->log_fd >= 0) {
-        ix_buf_puts(&r->log, r->stamp);
-        ix_buf_puts(&r->log, stream == 1 ? " out| " : " err| ");
-        ix_buf_append(&r->log, s, n);
-        ix_buf_putc(&r->log, '\n');
+    if (r->log_fd >= 0) { /* "STAMP out| LINE\n", in one copy */
+        ix_buf_reserve(&r->log, r->stamp_len + 6 + n + 1);
+        char *o = r->log.data + r->log.len;
+        memcpy(o, r->stamp, r->stamp_len);
+        memcpy(o + r->stamp_len, stream == 1 ? " out| " : " err| ", 6);
+        memcpy(o + r->stamp_len + 6, s, n);
+        o[r->stamp_len + 6 + n] = '\n';
+        r->log.len += r->stamp_len + 6 + n + 1;
+        r->log.data[r->log.len] = '\0';
         if (r->log.len >= CHUNK)
             log_flush(r);
     }
@@ -235,8 +252,9 @@ static void flush_partial(run *r, int stream)
 }
 
 /* Masked output: into the tail, and cut into lines for the log and
- * on_line.  Lines are assembled in a buffer capped at LINE_CAP. */
-static void feed_clean(run *r, int stream, const char *data, size_t n)
+ * on_line.  A line a read cut is assembled in a buffer capped at LINE_CAP;
+ * a whole one goes on from the read's own bytes. */
+static void feed_clean(run *r, int stream, char *data, size_t n)
 {
     ring_push(&r->tail, data, n);
     if (r->log_fd < 0 && !r->log_pending && !r->p->on_line)
@@ -253,12 +271,20 @@ static void feed_clean(run *r, int stream, const char *data, size_t n)
             n -= room;
             continue;
         }
-        ix_buf_append(l, data, seg);
+        if (nl && !l->len) { /* a whole line in this read: no copy into LINE */
+            data[seg] = '\0';  /* on_line's line ends in a NUL, the read's in '\n' */
+            emit_line(r, stream, data, seg);
+            data[seg] = '\n';
+        } else {
+            ix_buf_append(l, data, seg);
+            if (nl) {
+                emit_line(r, stream, l->data, l->len);
+                l->len = 0;
+            }
+        }
         data += seg;
         n -= seg;
         if (nl) {
-            emit_line(r, stream, l->data, l->len);
-            l->len = 0;
             data++;
             n--;
         }
@@ -267,7 +293,7 @@ static void feed_clean(run *r, int stream, const char *data, size_t n)
 
 /* Output from one read(), masked as part of its stream first, so a secret
  * cut by a read, the line cap or the tail's ring is still caught. */
-static void feed(run *r, int stream, const char *data, size_t n)
+static void feed(run *r, int stream, char *data, size_t n)
 {
     if (!r->mask[stream - 1].s) { /* no secrets: no copy */
         feed_clean(r, stream, data, n);
@@ -627,7 +653,7 @@ static int attempt(run *r, char *const *argv, char **envp, int devnull, ix_err *
     double start = now_mono();
     double deadline = p->timeout > 0 ? start + p->timeout : 0;
     double kill_at = 0, drain_end = 0;
-    int status = 0, exited = 0, stopping = 0, killed = 0, rc = 0;
+    int status = 0, exited = 0, stopping = 0, killed = 0, rc = 0, big[2] = {0, 0};
 
     while (!exited || fds[0] >= 0 || fds[1] >= 0) {
         double t = now_mono();
@@ -704,6 +730,10 @@ static int attempt(run *r, char *const *argv, char **envp, int devnull, ix_err *
             if (idx[i] < 0 || !pfd[idx[i]].revents)
                 continue;
             ssize_t n = read(fds[i], r->chunk, CHUNK);
+            if (n >= 65536 && !big[i]) { /* it fills a default pipe: fewer, longer reads */
+                (void)fcntl(fds[i], F_SETPIPE_SZ, PIPE_BIG); /* best effort: a cap may refuse */
+                big[i] = 1;
+            }
             if (n > 0)
                 feed(r, i + 1, r->chunk, (size_t)n);
             else if (n == 0 || (errno != EINTR && errno != EAGAIN))
@@ -838,7 +868,8 @@ int ix_proc_run(ix_proc *p, ix_err *err)
     sigpending(&pending);
     int pipe_was_pending = sigismember(&pending, SIGPIPE);
 
-    run r = {.p = p, .log_fd = p->log_fd, .log_pending = p->log_fd < 0 && p->open_log};
+    run r = {.p = p, .log_fd = p->log_fd, .log_pending = p->log_fd < 0 && p->open_log,
+             .stamp_sec = -1};
     r.tail.cap = p->tail_max ? p->tail_max : TAIL_DEFAULT;
     r.tail.buf = ix_xmalloc(r.tail.cap);
     size_t log_max = p->log_max ? p->log_max : LOG_MAX_DEFAULT;

@@ -5,6 +5,7 @@
 #include "infraexec/deps.h"
 #include "infraexec/fileio.h"
 #include "infraexec/safetext.h"
+#include "infraexec/taskscan.h"
 
 #include <cmark.h>
 #include <ctype.h>
@@ -705,88 +706,6 @@ static int check_fm_bytes(const ix_task *t, ix_err *err)
     return 0;
 }
 
-/* ---- the criteria sections alone, for `list` ---- */
-
-/* Where the Acceptance Criteria sections lie in the body (lines FIRST to the
- * end), found line by line as cmark finds its top-level headings: lines
- * [*from, *to) run from the first such heading to the level-1/2 heading
- * after the last one (*to 0: the end of the file); *from is 0 when there is
- * none.  Returns 0 when the body has a shape this scan does not follow
- * exactly - an HTML block, a level-1/2 heading indented 1-3 spaces (perhaps
- * inside a list item), a fence indented K spaces (in a list item, likely)
- * with a line indented less than K or a closing line indented 4+ (where the
- * item's end would decide), a line that may underline a setext heading, a
- * heading with inline markup - and the caller parses the whole body. */
-static int criteria_slice(const ix_task *t, size_t first, size_t *from, size_t *to)
-{
-    char fence = 0;     /* inside a fence of FENCE characters */
-    size_t fence_len = 0, fence_ind = 0;
-    int after_text = 0, in_criteria = 0;
-    *from = *to = 0;
-    for (size_t l = first; l <= t->lines.count; l++) {
-        const char *s = t->data + ix_lines_start(&t->lines, l);
-        const char *e = t->data + ix_lines_content_end(&t->lines, t->data, l);
-        size_t ind = 0, n = 0;
-        while (s + ind < e && s[ind] == ' ')
-            ind++;
-        const char *p = s + ind;
-        while (p + n < e && p[n] == *p)
-            n++; /* the run of P's first character */
-        if (fence) {
-            if (*p == fence && n >= fence_len && ix_is_blank(p + n, e)) {
-                if (ind <= 3)
-                    fence = 0;
-                else if (fence_ind)
-                    return 0;
-            } else if (ind < fence_ind && !ix_is_blank(p, e)) {
-                return 0;
-            }
-            after_text = 0;
-            continue;
-        }
-        if (ix_is_blank(p, e)) {
-            after_text = 0;
-            continue;
-        }
-        if (ind >= 4 || *p == '\t') { /* indented code, or a list item's: no top-level block */
-            after_text = 1;
-            continue;
-        }
-        if ((*p == '`' || *p == '~') && n >= 3 &&
-            !(*p == '`' && memchr(p + n, '`', (size_t)(e - p) - n))) {
-            fence = *p;
-            fence_len = n;
-            fence_ind = ind;
-            continue;
-        }
-        if (*p == '<' || ((*p == '=' || *p == '-') && after_text && ix_is_blank(p + n, e)))
-            return 0;
-        after_text = 1;
-        if (*p != '#' || n > 6 || (p + n < e && p[n] != ' ' && p[n] != '\t'))
-            continue;
-        after_text = 0; /* an ATX heading */
-        if (n > 2)
-            continue;
-        if (ind)
-            return 0;
-        const char *h = p + n, *he = e;
-        while (h < he && (*h == ' ' || *h == '\t'))
-            h++;
-        while (he > h && (he[-1] == ' ' || he[-1] == '\t'))
-            he--;
-        for (const char *c = h; c < he; c++)
-            if (strchr("\\`*_[]<>&!#", *c))
-                return 0; /* its text is not its bytes */
-        int criteria = he - h >= 19 && strncasecmp(h, "Acceptance Criteria", 19) == 0;
-        if (in_criteria || criteria)
-            *to = criteria ? 0 : l;
-        if (criteria && !*from)
-            *from = l;
-        in_criteria = criteria;
-    }
-    return 1;
-}
-
 static int parse(const char *path, const char *data, size_t len, int criteria_only,
                  ix_task **out, ix_err *err)
 {
@@ -842,11 +761,11 @@ static int parse(const char *path, const char *data, size_t len, int criteria_on
 
     size_t body = ix_lines_next(&t->lines, close), end = len, from = 0, to = 0;
     walker w = {.t = t, .body_line0 = close};
-    if (criteria_only && criteria_slice(t, close + 1, &from, &to)) {
+    if (criteria_only && ix_criteria_slice(t->data, len, body, &from, &to)) {
         t->partial = 1;
-        body = from ? ix_lines_start(&t->lines, from) : len;
-        end = from && to ? ix_lines_start(&t->lines, to) : len;
-        w.body_line0 = from ? from - 1 : close;
+        w.body_line0 = from < len ? ix_lines_at(&t->lines, from) - 1 : close;
+        body = from;
+        end = to;
     }
     if (body < end || !t->partial) {
         cmark_node *doc = cmark_parse_document(t->data + body, end - body, CMARK_OPT_SOURCEPOS);
@@ -867,6 +786,12 @@ static int parse(const char *path, const char *data, size_t len, int criteria_on
 int ix_task_parse(const char *path, const char *data, size_t len, ix_task **out, ix_err *err)
 {
     return parse(path, data, len, 0, out, err);
+}
+
+int ix_task_parse_criteria(const char *path, const char *data, size_t len, ix_task **out,
+                           ix_err *err)
+{
+    return parse(path, data, len, 1, out, err);
 }
 
 static int load(const char *path, int criteria_only, ix_task **out, ix_err *err)

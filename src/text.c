@@ -7,28 +7,31 @@
 #include <stdint.h>
 #include <string.h>
 
+size_t ix_line_end(const char *text, size_t len, size_t off, size_t *content_end)
+{
+    /* memchr, not a byte loop: this runs over every byte of every task file
+     * `list` reads.  A lone CR ends a line too. */
+    const char *nl = memchr(text + off, '\n', len - off);
+    const char *cr = memchr(text + off, '\r', (size_t)((nl ? nl : text + len) - (text + off)));
+    size_t i = (size_t)((cr ? cr : nl ? nl : text + len) - text);
+    *content_end = i;
+    if (i < len && text[i] == '\r' && i + 1 < len && text[i + 1] == '\n')
+        return i + 2;
+    return i < len ? i + 1 : i;
+}
+
 void ix_lines_build(ix_lines *li, const char *text, size_t len)
 {
-    size_t cap = 64;
+    size_t cap = 64, end;
     li->start = ix_xmalloc(cap * sizeof *li->start);
     li->count = 0;
     li->len = len;
-    size_t i = 0;
-    while (i < len) {
+    for (size_t i = 0; i < len; i = ix_line_end(text, len, i, &end)) {
         if (li->count == cap) {
             cap *= 2;
             li->start = ix_xrealloc(li->start, cap * sizeof *li->start);
         }
         li->start[li->count++] = i;
-        /* memchr, not a byte loop: this runs over every byte of every task
-         * file `list` reads.  A lone CR ends a line too. */
-        const char *nl = memchr(text + i, '\n', len - i);
-        const char *cr = memchr(text + i, '\r', (size_t)((nl ? nl : text + len) - (text + i)));
-        i = (size_t)((cr ? cr : nl ? nl : text + len) - text);
-        if (i < len && text[i] == '\r' && i + 1 < len && text[i + 1] == '\n')
-            i += 2;
-        else if (i < len)
-            i++;
     }
 }
 

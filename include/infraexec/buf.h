@@ -16,6 +16,9 @@ typedef struct ix_buf {
 
 #define IX_BUF_INIT {NULL, 0, 0}
 
+/* Room for EXTRA more bytes and a NUL after them, so a caller may write
+ * into data + len directly (and then add to len). */
+void ix_buf_reserve(ix_buf *b, size_t extra);
 void ix_buf_append(ix_buf *b, const void *data, size_t len);
 void ix_buf_puts(ix_buf *b, const char *s);
 void ix_buf_putc(ix_buf *b, char c);

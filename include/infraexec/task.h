@@ -113,6 +113,9 @@ int ix_task_load(const char *path, ix_task **out, ix_err *err);
  * shapes it cannot follow exactly, and then the whole body is parsed; see
  * partial), cmark parses only them - not a long Progress Log. */
 int ix_task_load_criteria(const char *path, ix_task **out, ix_err *err);
+/* The same on bytes already read. */
+int ix_task_parse_criteria(const char *path, const char *data, size_t len, ix_task **out,
+                           ix_err *err);
 void ix_task_free(ix_task *t);
 
 /* Task ids name files (the run lock, log directories), so they are

@@ -18,6 +18,10 @@ typedef struct ix_lines {
 
 void ix_lines_build(ix_lines *li, const char *text, size_t len);
 void ix_lines_free(ix_lines *li);
+/* The line starting at OFF, without an index: *CONTENT_END is where its
+ * content ends (before its terminator); returns the next line's start, LEN
+ * at the end. */
+size_t ix_line_end(const char *text, size_t len, size_t off, size_t *content_end);
 /* Offset of the first byte of LINE (1-based); len if past the end. */
 size_t ix_lines_start(const ix_lines *li, size_t line);
 /* Offset just past the line's terminator (the next line's start). */

@@ -26,7 +26,7 @@ CFLAGS="-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 LIBS="$(pkg-config --libs $PKGS)"
 
 # The parts of the core the targets exercise: no Lua, curl, libgit2 or jansson.
-CORE="src/buf.c src/err.c src/safetext.c src/text.c src/frontmatter.c src/task.c src/deps.c \
+CORE="src/buf.c src/err.c src/safetext.c src/text.c src/frontmatter.c src/task.c src/taskscan.c src/deps.c \
  src/fileio.c src/yamledit.c src/config.c src/pathjoin.c src/clock.c"
 
 mkdir -p bin/fuzz

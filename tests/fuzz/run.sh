@@ -58,7 +58,7 @@ seed() {
     fi
     yamls=$(find examples/homelab/template -name '*.yaml' -type f 2>/dev/null | sort)
     case "$t" in
-        fuzz_task)
+        fuzz_task|fuzz_taskscan)
             cp tests/fixtures/corpus/*.md "$dir"/ 2>/dev/null || true
             ;;
         fuzz_frontmatter)

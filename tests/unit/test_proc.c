@@ -707,6 +707,50 @@ static void test_lazy_log(void)
     unlink(lazy_path);
 }
 
+/* A chatty command: every line is in the log once, whole and in order, each
+ * with its stamp, however reads cut the lines (most are logged straight from
+ * the read buffer, a line cut by a read goes through the line buffer); and
+ * the stamp follows the clock across seconds (only the milliseconds are
+ * formatted per read). */
+static void test_log_many_lines(void)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/log4", tmpdir);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    ix_proc p = IX_PROC_INIT;
+    p.log_fd = fd;
+    run_script(&p, "seq 1 300000; echo; printf 'x%.0s' $(seq 1 70000); echo; sleep 1.2; echo after");
+    close(fd);
+    ok(ix_proc_ok(&p), "300,000 lines, a blank one, a 70,000-byte one: ok");
+    char *log = slurp(path), *l = log;
+    int bad = 0, n = 0;
+    char want[32];
+    l = strchr(l, '\n') + 1; /* the attempt line */
+    while (n < 300000 && *l) {
+        snprintf(want, sizeof want, "out| %d\n", ++n);
+        bad += !is_stamp(l) || strncmp(l + 13, want, strlen(want)) != 0;
+        l = strchr(l, '\n') + 1;
+    }
+    is_int(bad, 0, "every line of seq logged once, in order, stamped (%d lines)", n);
+    ok(is_stamp(l) && strncmp(l + 13, "out| \n", 6) == 0, "... then the blank line");
+    char *x = strstr(l, " out| x"), *after = x ? strstr(x, " out| after\n") : NULL;
+    ok(x && strspn(x + 6, "x") == 65536 && x[6 + 65536] == '\n', "... the long line cut at 64 KiB");
+    int h1, m1, s1, h2, m2, s2;
+    ok(after && sscanf(x - 12, "%d:%d:%d", &h1, &m1, &s1) == 3 &&
+           sscanf(after - 12, "%d:%d:%d", &h2, &m2, &s2) == 3 &&
+           ((h2 * 60 + m2) * 60 + s2 - ((h1 * 60 + m1) * 60 + s1) + 86400) % 86400 >= 1,
+       "... and the line 1.2 s later is stamped a second later or more");
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    int lag = after ? ((tm.tm_hour * 60 + tm.tm_min) * 60 + tm.tm_sec -
+                       ((h2 * 60 + m2) * 60 + s2) + 86400) % 86400 : -1;
+    ok(lag >= 0 && lag <= 2, "... with the local time it was written at (%d s ago)", lag);
+    free(log);
+    unlink(path);
+    ix_proc_clear(&p);
+}
+
 int main(void)
 {
     if (!mkdtemp(tmpdir)) {
@@ -720,6 +764,7 @@ int main(void)
     test_cwd_env();
     test_script();
     test_log_and_lines();
+    test_log_many_lines();
     test_tail_ring();
     test_big_output();
     test_timeouts();
