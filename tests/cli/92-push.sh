@@ -232,6 +232,14 @@ task TASK-907 deployment "Push to origin"
 run_json TASK-907
 is "$(state 0)" completed "Push to origin: the committed release pushed"
 is "$(git -C "$lab/remote.git" rev-parse main)" "$(git -C "$lab/gitops" rev-parse HEAD)" "... and the remote has it"
+echo "# a person's edit" >>"$lab/gitops/apps/midwestmtg/kustomization.yaml"
+tip=$(git -C "$lab/remote.git" rev-parse main)
+task TASK-914 deployment "Push the changes to origin"
+run_json TASK-914
+is "$(state 0)" remaining "Push to origin, an uncommitted change in the repository: not ticked"
+is "$(reason 0)" "not pushed: uncommitted changes in $lab/gitops: apps/midwestmtg/kustomization.yaml" "... the reason names the file"
+is "$(git -C "$lab/remote.git" rev-parse main)" "$tip" "... and nothing was pushed"
+git -C "$lab/gitops" checkout -q -- apps/midwestmtg/kustomization.yaml
 
 # ---- config that cannot be honoured is said, not guessed ----
 cp "$lab/infraexec.yaml" "$T/cfg.orig"
