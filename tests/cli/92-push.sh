@@ -240,6 +240,17 @@ is "$(state 0)" remaining "Push to origin, an uncommitted change in the reposito
 is "$(reason 0)" "not pushed: uncommitted changes in $lab/gitops: apps/midwestmtg/kustomization.yaml" "... the reason names the file"
 is "$(git -C "$lab/remote.git" rev-parse main)" "$tip" "... and nothing was pushed"
 git -C "$lab/gitops" checkout -q -- apps/midwestmtg/kustomization.yaml
+# The release's file already at the version, with a person's uncommitted edit that fails validation
+# (a second document of the same HelmRelease): committed with the release, so validated first.
+hrf=$lab/gitops/apps/midwestmtg/helmrelease-backend.yaml
+{ echo ---; cat "$hrf"; } >"$T/dup.yaml"
+cat "$T/dup.yaml" >>"$hrf"
+task TASK-915 deployment "Update midwestmtg HelmRelease in beckerkube to version 0.1.12"
+run_json TASK-915
+is "$(state 0)" remaining "release already at the version, the uncommitted file invalid: not ticked"
+like "$(reason 0)" "may not add resource with an already registered id" "... the reason is the validation's"
+is "$(git -C "$lab/remote.git" rev-parse main)" "$tip" "... and nothing was committed or pushed"
+git -C "$lab/gitops" checkout -q -- apps/midwestmtg/helmrelease-backend.yaml
 
 # ---- config that cannot be honoured is said, not guessed ----
 cp "$lab/infraexec.yaml" "$T/cfg.orig"
