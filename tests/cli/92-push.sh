@@ -146,6 +146,14 @@ like "$(reason 0)" "Ready=False (kustomize build failed: accumulating resources)
 world "$new"
 run_json TASK-902
 is "$(state 0)" completed "the same criterion ticks once the world is true"
+# A name the config does not place, in two namespaces: one Ready, one failing.
+standin_helmrelease "$api" other-web --ns prod --ready false --message "upgrade failed"
+standin_helmrelease "$api" other-web --ns staging
+task TASK-916 deployment "other-web HelmRelease deploys successfully"
+run_json TASK-916
+is "$(state 0)" remaining "two HelmReleases of the name, one failing: not ticked"
+like "$(reason 0)" "other-web: 2 HelmReleases answer to it (prod/other-web, staging/other-web)" "... both are named"
+rm -f "$api"/helmrelease-*-other-web.json
 
 # ---- all HelmReleases (verify), with a count, and Flux reconciliation ----
 standin_helmrelease "$api" midwestmtg-frontend --ns midwestmtg --revision 0.1.0
