@@ -82,6 +82,9 @@ local function push_to(_, remote)
   end
   local left = gitops.uncommitted()
   if #left > 0 then return false, "not pushed: changes of this run are not committed: " .. table.concat(left, ", ") end
+  -- Changes made before this run are "the changes" too: pushing HEAD without them proves nothing.
+  local dirty = ix.git_status(s.repo)
+  if #dirty > 0 then return false, "not pushed: uncommitted changes in " .. s.repo .. ": " .. table.concat(dirty, ", ") end
   return push_observed({}, "HEAD")
 end
 

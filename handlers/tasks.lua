@@ -111,7 +111,9 @@ local function final_versions()
   table.sort(names)
   local rows, obs = {}, {}
   for _, name in ipairs(names) do
-    local v = project.version_for(name)
+    local v, why = project.version_for(name)
+    -- A version the task gives unclearly is not one to leave out of the table.
+    if not v and not why:find("^the task names no version") then return false, why end
     if v then
       local p = project.get(name)
       if not p.images or #p.images == 0 then

@@ -53,7 +53,9 @@ local function image_tags(c)
   end
   -- Every version the criterion names must be a tag, and the task's one.
   local versions = readers.versions(c.text)
-  local version = version_for(image:match("^([^/]+)"))
+  local version, why = version_for(image:match("^([^/]+)"))
+  -- A version the task gives unclearly is not checked as "any tag".
+  if not version and not (why:find("^the task names no version") or why:find("^no project")) then return false, why end
   local listed = false
   for _, v in ipairs(versions) do listed = listed or v == version end
   if version and not listed then versions[#versions + 1] = version end

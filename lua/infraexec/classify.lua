@@ -41,6 +41,7 @@ M.conditions = {
 M.conditions_anywhere = {
   "only if", "only when", "only after", "only once", "unless", "on hold", "pending approval",
   "waiting for approval", "after approval", "once approved", "if approved",
+  "postponed", "deferred", "not needed", "not in scope", -- the writer's note that it is not to be done
 }
 
 -- "After ... approval, run ...", "Once ... approved, ...".

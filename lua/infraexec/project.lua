@@ -177,7 +177,7 @@ end
 -- whether each lies in the Progress Log.
 local function prose_lines()
   local text = ix.read_file(ix.task().path) or ""
-  local out, fence, log = {}, nil, false
+  local out, fence, log, comment = {}, nil, false, false
   local n, front = 0, text:sub(1, 3) == "---"
   for line in (text .. "\n"):gmatch("([^\n]*)\n") do
     n = n + 1
@@ -186,9 +186,14 @@ local function prose_lines()
       front = n == 1 or not line:match("^%-%-%-%s*$")
     elseif fence then
       if f and f:sub(1, 1) == fence:sub(1, 1) and #f >= #fence then fence = nil end
+    elseif comment then
+      comment = not line:find("-->", 1, true)
     elseif f then
       fence = f
-    else
+    elseif not line:match("^%s*>") then -- a quote is someone else's words, a comment is not shown
+      line = line:gsub("<!%-%-.-%-%->", "")
+      local open = line:find("<!--", 1, true)
+      if open then comment, line = true, line:sub(1, open - 1) end
       local h = line:match("^##%s+(.-)%s*$")
       if h then log = h:lower():find("^progress log") ~= nil end
       out[#out + 1] = { n = n, text = line, log = log }

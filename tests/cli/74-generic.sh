@@ -238,6 +238,12 @@ task TASK-746 "Registry has 0.1.12: \`curl -sf https://$reg/v2/ffl/frontend/tags
 ix run TASK-746 --tasks-dir "$lab/tasks" --json -q
 is "$(jq -r '[.criteria[].state]|join(",")' <<<"$out")" "completed,completed,completed" "true twins: ticked"
 like "$(jq -r '.criteria[0].evidence[0].seen' <<<"$out")" '"tags":["0.1.12"]' "... the body is the evidence"
+# The task gives ffl two versions: "any tag" (0.1.18 is there) is not the check.
+task TASK-747 "Verify images are in registry: \`curl -k https://$reg/v2/ffl/backend/tags/list\`"
+sed -i 's/^## Acceptance Criteria$/| Component | Version |\n|---|---|\n| FFL backend | 0.1.19 |\n| FFL frontend | 0.1.20 |\n\n&/' "$lab/tasks/active/TASK-747.md"
+ix run TASK-747 --tasks-dir "$lab/tasks" --json -q
+is "$(state 0)" remaining "verify rule, the task's version for ffl unclear: not ticked"
+like "$(reason 0)" "needs a person: the task's version table gives ffl 2 different versions" "... the reason names both"
 
 # ---- reviewer's findings 1, 5, 6, 8 (docs: FINDINGS) ----
 # A kubectl on PATH that leaves a trace, then does what the real one does.

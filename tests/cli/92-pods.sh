@@ -251,6 +251,28 @@ task TASK-929 "mtg-agents" "No running pods or resources in mtg-agents namespace
 run TASK-929
 is "$(state 0)" completed "an empty namespace (its kube-root-ca.crt aside): ticked"
 is "$(seen 0)" "none (namespace mtg-agents exists, Active)" "... the evidence says it exists and is empty"
+standin_secret "$api" default-token-x1 --ns mtg-agents --type kubernetes.io/service-account-token
+printf -- '---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: default, namespace: mtg-agents}\n' >>"$api/ns.yaml"
+task TASK-929 "mtg-agents" "No running pods or resources in mtg-agents namespace"
+run TASK-929
+is "$(state 0)" completed "the default ServiceAccount and its token are Kubernetes': still empty"
+# What an app leaves besides workloads: its Secret, a ConfigMap, a Flux source.
+standin_secret "$api" mtg-agents-db --ns mtg-agents --keys password
+cat >>"$api/ns.yaml" <<'YAML'
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: agent-config, namespace: mtg-agents}
+---
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: HelmRepository
+metadata: {name: mtg-charts, namespace: mtg-agents}
+YAML
+task TASK-929 "mtg-agents" "No running pods or resources in mtg-agents namespace"
+run TASK-929
+is "$(state 0)" remaining "a Secret, a ConfigMap and a HelmRepository left: not ticked"
+like "$(reason 0)" "saw ConfigMap agent-config, HelmRepository mtg-charts, Secret mtg-agents-db" "... each is named"
+unlike "$(reason 0)" "password" "... by name only, never its data"
 
 # ---- kube.settle is a duration, or the config is refused before anything runs ----
 cp "$W/infraexec.yaml" "$T/good.yaml"

@@ -146,6 +146,14 @@ like "$(reason 0)" "Ready=False (kustomize build failed: accumulating resources)
 world "$new"
 run_json TASK-902
 is "$(state 0)" completed "the same criterion ticks once the world is true"
+# A name the config does not place, in two namespaces: one Ready, one failing.
+standin_helmrelease "$api" other-web --ns prod --ready false --message "upgrade failed"
+standin_helmrelease "$api" other-web --ns staging
+task TASK-916 deployment "other-web HelmRelease deploys successfully"
+run_json TASK-916
+is "$(state 0)" remaining "two HelmReleases of the name, one failing: not ticked"
+like "$(reason 0)" "other-web: 2 HelmReleases answer to it (prod/other-web, staging/other-web)" "... both are named"
+rm -f "$api"/helmrelease-*-other-web.json
 
 # ---- all HelmReleases (verify), with a count, and Flux reconciliation ----
 standin_helmrelease "$api" midwestmtg-frontend --ns midwestmtg --revision 0.1.0
@@ -232,6 +240,25 @@ task TASK-907 deployment "Push to origin"
 run_json TASK-907
 is "$(state 0)" completed "Push to origin: the committed release pushed"
 is "$(git -C "$lab/remote.git" rev-parse main)" "$(git -C "$lab/gitops" rev-parse HEAD)" "... and the remote has it"
+echo "# a person's edit" >>"$lab/gitops/apps/midwestmtg/kustomization.yaml"
+tip=$(git -C "$lab/remote.git" rev-parse main)
+task TASK-914 deployment "Push the changes to origin"
+run_json TASK-914
+is "$(state 0)" remaining "Push to origin, an uncommitted change in the repository: not ticked"
+is "$(reason 0)" "not pushed: uncommitted changes in $lab/gitops: apps/midwestmtg/kustomization.yaml" "... the reason names the file"
+is "$(git -C "$lab/remote.git" rev-parse main)" "$tip" "... and nothing was pushed"
+git -C "$lab/gitops" checkout -q -- apps/midwestmtg/kustomization.yaml
+# The release's file already at the version, with a person's uncommitted edit that fails validation
+# (a second document of the same HelmRelease): committed with the release, so validated first.
+hrf=$lab/gitops/apps/midwestmtg/helmrelease-backend.yaml
+{ echo ---; cat "$hrf"; } >"$T/dup.yaml"
+cat "$T/dup.yaml" >>"$hrf"
+task TASK-915 deployment "Update midwestmtg HelmRelease in beckerkube to version 0.1.12"
+run_json TASK-915
+is "$(state 0)" remaining "release already at the version, the uncommitted file invalid: not ticked"
+like "$(reason 0)" "may not add resource with an already registered id" "... the reason is the validation's"
+is "$(git -C "$lab/remote.git" rev-parse main)" "$tip" "... and nothing was committed or pushed"
+git -C "$lab/gitops" checkout -q -- apps/midwestmtg/helmrelease-backend.yaml
 
 # ---- config that cannot be honoured is said, not guessed ----
 cp "$lab/infraexec.yaml" "$T/cfg.orig"

@@ -369,6 +369,24 @@ run_json TASK-333
 is "$(state 0)" completed "commit id: mtg_dev_agents built"
 like "$(reason 0)" "built mtg_dev_agents 5e1f0a2 (version 5e1f0a2 from a commit id named for mtg_dev_agents (line 18))" \
     "... at the commit id, the note names it and its line"
+# Quoted words and a commented-out table are not the task's version.
+reset_built
+task TASK-334 "$(cat <<'MD'
+<!-- the old plan
+| Service | Target Image Version |
+|---|---|
+| MidwestMTG Backend | 0.1.9 |
+-->
+> Upstream: the MidwestMTG crash came in with 5e1f0a3.
+
+## Acceptance Criteria
+
+- [ ] Build all remaining midwestmtg containers
+MD
+)"
+run_json TASK-334
+is "$(state 0):$(built midwestmtg)" "remaining:none" "a commented-out table and a commit id in a quote: not built"
+like "$(reason 0)" "the task names no version for midwestmtg" "... no version found"
 
 # Two versions from one source: a person decides, nothing is built.
 reset_built

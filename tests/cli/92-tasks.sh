@@ -179,6 +179,15 @@ is "$(grep -c '^## Final Versions$' "$lab/tasks/active/TASK-221.md")" 1 "final v
 task active TASK-222 active "Document final versions in this task"
 run_json TASK-222
 like "$(reason 0)" "needs a person: the task names no version for any project" "final versions, no version named: needs a person"
+# A project the task gives two versions for is not left out of the table.
+task active TASK-223 active "x:Build all FFL containers with version 0.1.18" "Document final versions in this task"
+sed -i 's/^## Acceptance Criteria$/| Component | Version |\n|---|---|\n| triager orchestrator | 0.2.0 |\n| triager worker | 0.2.1 |\n\n&/' \
+    "$lab/tasks/active/TASK-223.md"
+run_json TASK-223
+is "$(states)" previously_completed,remaining "final versions, triager's version unclear: not ticked"
+like "$(reason 1)" "needs a person: the task's version table gives triager 2 different versions" \
+    "... the reason names the project and the versions"
+unlike "$(cat "$lab/tasks/active/TASK-223.md")" "## Final Versions" "... and no table is written"
 
 # ---- "Remove or archive gitops/apps/mtg-agents directory" ----
 mkdir -p "$G/apps/mtg-agents"

@@ -82,7 +82,12 @@ function M.edit_files(list)
     if changed then written[#written + 1] = { path = f.path, old = olds[i] }
     else touched[#touched + 1] = f.path end
   end
-  if #written == 0 then return true, "already up to date" end
+  -- A file already as wanted but uncommitted is committed with the rest, so it is validated too.
+  local pending, g = #written > 0, M.settings()
+  for _, d in ipairs(pending and {} or ix.git_status(g.path)) do
+    for _, f in ipairs(list) do pending = pending or g.path .. "/" .. d == f.path end
+  end
+  if not pending then return true, "already up to date" end
   local ok, r = M.validate()
   if not ok then
     restore(written)

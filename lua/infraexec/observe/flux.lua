@@ -180,11 +180,17 @@ function M.releases(a)
   local good, bad, keep = {}, {}, {}
   if a.names then
     for _, want in ipairs(a.names) do
-      local hit
+      local hits = {}
       for _, o in ipairs(items) do
-        if is_named(o.metadata and o.metadata.name, want, a.prefix) then hit = o end
+        if is_named(o.metadata and o.metadata.name, want, a.prefix) then hits[#hits + 1] = o end
       end
-      if hit then keep[#keep + 1] = hit else bad[#bad + 1] = want .. ": no such HelmRelease" end
+      -- Several of that name (other namespaces, NAME and PREFIX-NAME): judging one would hide the others.
+      if #hits > 1 then
+        local list = {}
+        for _, o in ipairs(hits) do list[#list + 1] = name_of(o) end
+        bad[#bad + 1] = ("%s: %d HelmReleases answer to it (%s); which one is meant is not clear"):format(
+          want, #hits, table.concat(list, ", "))
+      elseif hits[1] then keep[#keep + 1] = hits[1] else bad[#bad + 1] = want .. ": no such HelmRelease" end
     end
   else
     keep = items

@@ -244,12 +244,34 @@ end
 -- kube-root-ca.crt and the default ServiceAccount in every namespace.
 M.NAMESPACED = { "pods", "services", "deployments.apps", "replicasets.apps", "statefulsets.apps",
                  "daemonsets.apps", "jobs.batch", "cronjobs.batch", M.HELMRELEASES, M.KUSTOMIZATIONS,
-                 "sealedsecrets.bitnami.com" }
+                 "sealedsecrets.bitnami.com", "configmaps", "serviceaccounts",
+                 "roles.rbac.authorization.k8s.io", "rolebindings.rbac.authorization.k8s.io",
+                 "gitrepositories.source.toolkit.fluxcd.io", "helmrepositories.source.toolkit.fluxcd.io",
+                 "helmcharts.source.toolkit.fluxcd.io", "ocirepositories.source.toolkit.fluxcd.io" }
+-- What Kubernetes itself puts in every namespace, and a service account's token.
+local BUILTIN = { ["ConfigMap kube-root-ca.crt"] = true, ["ServiceAccount default"] = true,
+                  ["kubernetes.io/service-account-token"] = true }
+
+-- The "Secret NAME" of each Secret in NAMESPACE that is not a service
+-- account's token, by name and type only (their data stays out of logs);
+-- or nil and why.
+local function secrets_in(namespace)
+  local k = ix.config().kube or {}
+  local argv = { "kubectl", "--context=" .. tostring(k.context), "get", "secrets", "--namespace=" .. namespace,
+                 "--output=custom-columns=NAME:.metadata.name,TYPE:.type", "--no-headers" }
+  local r = ix.run{ argv = argv, env = k.kubeconfig and { KUBECONFIG = k.kubeconfig } or nil, timeout = 60, read_only = true }
+  if not r.ok then return nil, "kubectl failed: " .. shell.failure(r) end
+  local out = {}
+  for name, type_ in r.output:gmatch("(%S+)%s+(%S+)") do
+    if not BUILTIN[type_] then out[#out + 1] = "Secret " .. name end
+  end
+  return out
+end
 
 -- namespace_empty{namespace}: no object of M.NAMESPACED in NAMESPACE (a
 -- namespace that does not exist holds none, and the evidence says so).
 function M.namespace_empty(a)
-  local expected = "no " .. table.concat(M.NAMESPACED, ", ")
+  local expected = "no " .. table.concat(M.NAMESPACED, ", ") .. ", secrets (what Kubernetes makes aside)"
   local what = "namespace " .. a.namespace
   local p = ev.pending(what, expected)
   if p then return { p } end
@@ -265,8 +287,12 @@ function M.namespace_empty(a)
   if not items then return { ev.observation(false, where, expected, err) } end
   local names = {}
   for _, o in ipairs(items) do
-    names[#names + 1] = tostring(o.kind) .. " " .. tostring(o.metadata and o.metadata.name)
+    local n = tostring(o.kind) .. " " .. tostring(o.metadata and o.metadata.name)
+    if not BUILTIN[n] then names[#names + 1] = n end
   end
+  local secrets, serr = secrets_in(a.namespace)
+  if not secrets then return { ev.observation(false, where, expected, serr) } end
+  for _, s in ipairs(secrets) do names[#names + 1] = s end
   local seen
   if #names > 0 then seen = table.concat(names, ", ")
   elseif not exists then seen = "none: namespace " .. a.namespace .. " does not exist"
