@@ -373,7 +373,7 @@ int ix_http_request(const ix_http_req *req, ix_http_resp *resp, ix_err *err)
     if (head) {
         SET(CURLOPT_NOBODY, 1L);
     } else {
-        SET(CURLOPT_FOLLOWLOCATION, 1L);
+        SET(CURLOPT_FOLLOWLOCATION, req->no_redirects ? 0L : 1L);
         SET(CURLOPT_MAXREDIRS, MAX_REDIRS);
         SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)x.max_body);
     }

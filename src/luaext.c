@@ -274,7 +274,7 @@ static const char *opt_string_field(lua_State *L, int idx, const char *key)
 
 static int push_resp(lua_State *L);
 
-/* http{url, method, ca, insecure, timeout, headers = {"Name: v"}, what, ca_setting}
+/* http{url, method, ca, insecure, no_redirects, timeout, headers = {"Name: v"}, what, ca_setting}
  *   -> {status, body, headers = {name = value}} | nil, message */
 static int l_http(lua_State *L)
 {
@@ -287,6 +287,7 @@ static int l_http(lua_State *L)
     req.method = opt_string_field(L, 1, "method");
     req.ca_file = opt_string_field(L, 1, "ca");
     req.insecure = opt_bool_field(L, 1, "insecure");
+    req.no_redirects = opt_bool_field(L, 1, "no_redirects");
     /* For messages: what answers and which setting names its CA. */
     req.what = opt_string_field(L, 1, "what");
     req.what = req.what ? req.what : "registry";

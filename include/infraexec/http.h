@@ -31,6 +31,8 @@ typedef struct ix_http_req {
     /* Nonzero: skip certificate and host-name checks.  Only when the
      * configuration explicitly allows it. */
     int insecure;
+    /* Nonzero: a 3xx is the answer (its Location in the headers), not followed. */
+    int no_redirects;
     double timeout;             /* seconds for the whole request; 0 = 30 */
     const char *const *headers; /* NULL-terminated "Name: value" lines, or NULL */
     size_t max_body;            /* bytes kept; 0 = 8 MiB; a larger body fails */

@@ -231,6 +231,12 @@ answer backend_health 503 '{"status":"degraded"}'
 run_json TASK-421
 is "$(state)" "remaining,remaining,remaining,remaining,completed" "the backend answers 503: its claims not ticked"
 like "$(reason 0)" "$hurl/backend/health: expected HTTP 2xx, saw HTTP 503" "... the reason names the status"
+# A login page in front (an ingress's oauth2-proxy): its 200 is not the backend's.
+answer backend_health 302 "$hurl/oauth2/sign_in"
+answer oauth2_sign_in 200 'sign in'
+run_json TASK-421
+is "$(state)" "remaining,remaining,remaining,remaining,completed" "the backend's health URL redirects to a login page: not ticked"
+like "$(reason 0)" "$hurl/backend/health: expected HTTP 2xx, saw HTTP 302 to $hurl/oauth2/sign_in" "... the redirect and its target are named"
 
 services_world
 answer frontend_api_health 502 'bad gateway'

@@ -3,7 +3,7 @@
 for the tests, standing in for apps' health endpoints: GET /a/b answers
 from the file DIR/a_b, whose first line is the status code and the rest the
 body (read on every request, so a test flips the world by rewriting it); no
-file is 404.  Listens on 127.0.0.1 only, a port the kernel picks (written to
+file is 404; a 3xx redirects to the URL its body holds.  Listens on 127.0.0.1 only, a port the kernel picks (written to
 PORTFILE); exits when PARENTPID is gone."""
 import http.server
 import os
@@ -30,6 +30,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         data = body.encode()
         self.send_response(code)
         self.send_header("Content-Type", "application/json")
+        if 300 <= code < 400:  # a redirect: the body is where to
+            self.send_header("Location", body.strip())
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)

@@ -343,6 +343,12 @@ static void test_registry(void)
     is_str(r.body, "{}", "GET /v2/ body");
     ok(ix_http_header(&r, "location") == NULL, "headers are the final response's");
     ix_http_resp_free(&r);
+    ix_http_req nored = {.url = url, .ca_file = good_ca, .timeout = 10, .no_redirects = 1,
+                         .what = "registry", .ca_setting = "registry.ca"};
+    is_int(ix_http_request(&nored, &r, &err), 0, "GET /v2, no_redirects: call succeeds");
+    is_int(r.status, 301, "GET with no_redirects: the redirect is the answer");
+    is_str(ix_http_header(&r, "location"), "/v2/", "... its location kept");
+    ix_http_resp_free(&r);
 
     /* plain http to the TLS port: the Go server answers 400, still an answer */
     char plain[160];

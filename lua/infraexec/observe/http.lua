@@ -19,7 +19,7 @@ local function holds(body, v)
 end
 
 -- health{url = U [, status = N] [, contains = {V...}] [, ca = FILE] [, insecure = true]
--- [, what = W, ca_setting = KEY]}: U answers N, or any 2xx when no status is
+-- [, no_redirects = true] [, what = W, ca_setting = KEY]}: U answers N, or any 2xx when no status is
 -- given, with a body that holds each V (a version the criterion names); W
 -- and KEY name the server and its CA's setting in errors (default: the registry).
 function M.health(a)
@@ -29,10 +29,13 @@ function M.health(a)
   local p = ev.pending(a.url, expected)
   if p then return { p } end
   local resp, err = ix.http{ url = a.url, ca = a.ca, insecure = a.insecure == true, timeout = 15,
-                               what = a.what, ca_setting = a.ca_setting }
+                               no_redirects = a.no_redirects == true, what = a.what, ca_setting = a.ca_setting }
   if not resp then return { ev.observation(false, a.url, expected, err) } end
   local ok = a.status and resp.status == a.status or (not a.status and resp.status >= 200 and resp.status < 300)
   local seen = ("HTTP %d"):format(resp.status)
+  -- Not followed (no_redirects): the answer is the redirect, and where it points.
+  local to = resp.status >= 300 and resp.status < 400 and resp.headers and resp.headers.location
+  if to then seen = seen .. " to " .. tostring(to) end
   if #contains > 0 then
     local body = tostring(resp.body or ""):gsub("%s+", " ")
     for _, v in ipairs(contains) do ok = ok and holds(body, v) end

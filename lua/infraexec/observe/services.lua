@@ -62,11 +62,13 @@ function M.endpoints(a)
   return ev.add(out, ev.observation(ready > 0, where, expected, seen))
 end
 
--- health{urls}: each URL answers 2xx, TLS verified against M.ca().
+-- health{urls}: each URL itself answers 2xx (a redirect elsewhere, such as
+-- a login page, is not the service answering), TLS verified against M.ca().
 function M.health(a)
   local out = {}
   for _, url in ipairs(a.urls) do
-    ev.add(out, http.health{ url = url, ca = M.ca(), what = "health endpoint", ca_setting = "gitops.health_ca" })
+    ev.add(out, http.health{ url = url, ca = M.ca(), no_redirects = true, what = "health endpoint",
+                             ca_setting = "gitops.health_ca" })
   end
   return out
 end
