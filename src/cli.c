@@ -12,6 +12,7 @@
 #include "infraexec/report.h"
 #include "infraexec/run.h"
 #include "infraexec/safetext.h"
+#include "infraexec/searchpath.h"
 #include "infraexec/task.h"
 #include "infraexec/taskdir.h"
 #include "infraexec/taskjson.h"
@@ -717,15 +718,11 @@ static int cmd_handlers(cli *c, int argc, char **argv)
     if (argc > 1 || (argc == 1 && !check))
         return fail("handlers: expected nothing or 'check'");
     ix_err err;
-    char *tasks = NULL, cwd[PATH_MAX];
-    if (!getcwd(cwd, sizeof cwd))
-        return fail("cannot read the current directory");
-    /* The workspace is above the tasks directory, when there is one. */
-    char *workspace = ix_taskdir_find(c->tasks_dir, &tasks, &err) == 0
-                          ? ix_taskdir_workspace(tasks) : ix_xstrdup(cwd);
-    free(tasks);
+    char *workspace;
+    if (ix_searchpath_workspace(c->tasks_dir, &workspace, &err) < 0)
+        return fail(err.msg);
     char **hdirs, **ldirs;
-    ix_run_search_dirs(c->run.handlers_dir, workspace, &hdirs, &ldirs);
+    ix_searchpath_dirs(c->run.handlers_dir, workspace, &hdirs, &ldirs);
     ix_luahost_ctx ctx = {.workspace = workspace};
     ix_luahost *host = NULL;
     json_t *res = NULL;
@@ -753,8 +750,8 @@ static int cmd_handlers(cli *c, int argc, char **argv)
     }
     json_decref(res);
     ix_luahost_close(host);
-    ix_run_free_dirs(hdirs);
-    ix_run_free_dirs(ldirs);
+    ix_searchpath_free(hdirs);
+    ix_searchpath_free(ldirs);
     free(workspace);
     return rc;
 }

@@ -6,8 +6,8 @@
 #include "infraexec/luatask.h"
 #include "infraexec/watchdog.h"
 
-#include "infraexec/cli.h"
 #include "infraexec/clock.h"
+#include "infraexec/exitcode.h"
 #include "infraexec/fileio.h"
 #include "infraexec/git.h"
 #include "infraexec/pathjoin.h"
