@@ -302,7 +302,7 @@ static int l_task_log(lua_State *L)
     return task_log(L, 1);
 }
 
-static int l_task_log_dry(lua_State *L)
+int ix_luatask_log_dry(lua_State *L)
 {
     return task_log(L, 0);
 }
@@ -366,7 +366,7 @@ static int l_task_set_section(lua_State *L)
     return task_set_section(L, 1);
 }
 
-static int l_task_set_section_dry(lua_State *L)
+int ix_luatask_set_section_dry(lua_State *L)
 {
     return task_set_section(L, 0);
 }
@@ -470,7 +470,7 @@ static int l_rename(lua_State *L)
     return do_rename(L, 1);
 }
 
-static int l_rename_dry(lua_State *L)
+int ix_luatask_rename_dry(lua_State *L)
 {
     return do_rename(L, 0);
 }
@@ -503,20 +503,12 @@ static int l_git_files(lua_State *L)
     return 1;
 }
 
-void ix_luatask_register(lua_State *L, int dry_run)
+void ix_luatask_register(lua_State *L)
 {
     static const luaL_Reg funcs[] = {
         {"task_read", l_task_read},   {"task_log", l_task_log},
         {"task_set_section", l_task_set_section}, {"rename", l_rename},
         {"git_files", l_git_files},   {NULL, NULL},
     };
-    /* As in luahost.c: in a dry run the writing functions never enter the
-     * state; their stand-ins make the same checks and record. */
-    static const luaL_Reg dry[] = {
-        {"task_log", l_task_log_dry}, {"task_set_section", l_task_set_section_dry},
-        {"rename", l_rename_dry},     {NULL, NULL},
-    };
     luaL_setfuncs(L, funcs, 0);
-    if (dry_run)
-        luaL_setfuncs(L, dry, 0);
 }
