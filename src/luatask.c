@@ -4,6 +4,7 @@
 #include "infraexec/clock.h"
 #include "infraexec/fileio.h"
 #include "infraexec/git.h"
+#include "infraexec/luafs.h"
 #include "infraexec/pathjoin.h"
 #include "infraexec/runlock.h"
 #include "infraexec/safetext.h"
@@ -373,16 +374,6 @@ int ix_luatask_set_section_dry(lua_State *L)
 
 /* ---- rename ---- */
 
-/* A path relative to the workspace made absolute, pushed on the stack. */
-static const char *push_path(lua_State *L, int arg)
-{
-    const char *p = luaL_checkstring(L, arg);
-    luaL_argcheck(L, *p, arg, "empty path");
-    if (p[0] == '/')
-        return lua_pushstring(L, p);
-    return lua_pushfstring(L, "%s/%s", ix_luahost_ctx_of(L)->workspace, p);
-}
-
 /* The parent directories of PATH that do not exist yet, created (ACT) or
  * only checked; the nearest existing one must lie inside the roots. */
 static int make_parents(lua_State *L, const char *path, int act, ix_err *err)
@@ -432,8 +423,8 @@ static void prune_parents(const char *from, const char *prune)
 static int do_rename(lua_State *L, int act)
 {
     ix_crit_report *c = ix_luahost_current(L, "rename");
-    const char *from = push_path(L, 1);
-    const char *to = push_path(L, 2);
+    const char *from = ix_luafs_push_path(L, 1);
+    const char *to = ix_luafs_push_path(L, 2);
     const char *prune = luaL_optstring(L, 3, NULL);
     struct stat st;
     ix_err err;
