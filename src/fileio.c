@@ -308,3 +308,9 @@ int ix_file_read_at(int dfd, const char *name, const char *path, size_t max, ix_
     close(fd);
     return rc;
 }
+
+int ix_file_is_dir(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}

@@ -16,6 +16,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+/* The registry slot of infraexec.null (JSON null), by address. */
+static const char null_key = 0;
+
 /* ---- YAML ---- */
 
 /* yaml_get(text, path [, doc]) -> value */
@@ -95,7 +98,7 @@ static void push_json(lua_State *L, json_t *j, int depth)
         lua_pushboolean(L, json_is_true(j));
         return;
     case JSON_NULL:
-        lua_getfield(L, LUA_REGISTRYINDEX, "infraexec.null");
+        lua_rawgetp(L, LUA_REGISTRYINDEX, &null_key);
         return;
     }
 }
@@ -440,17 +443,10 @@ static int l_git_commit(lua_State *L)
         paths[i - 1] = lua_tostring(L, -1); /* kept alive by the table */
         lua_pop(L, 1);
     }
-    lua_getfield(L, LUA_REGISTRYINDEX, "infraexec.git_identity");
-    ix_git_identity id = {NULL, NULL};
-    if (lua_istable(L, -1)) {
-        lua_getfield(L, -1, "name");
-        lua_getfield(L, -2, "email");
-        id.name = lua_tostring(L, -2);
-        id.email = lua_tostring(L, -1);
-    }
+    const ix_luaext_git *git = lua_touserdata(L, lua_upvalueindex(1));
+    ix_git_identity id = {git ? git->author_name : NULL, git ? git->author_email : NULL};
     /* The message is history for good: no secret goes into it. */
-    lua_getfield(L, LUA_REGISTRYINDEX, "infraexec.secrets");
-    char *masked = ix_secrets_mask_owned(lua_touserdata(L, -1), ix_xstrdup(message));
+    char *masked = ix_secrets_mask_owned(git ? git->secrets : NULL, ix_xstrdup(message));
     ix_git *g;
     ix_err err;
     char out[41];
@@ -610,18 +606,20 @@ json_t *ix_luaext_to_json(lua_State *L, int idx, int depth)
     }
 }
 
-void ix_luaext_register(lua_State *L)
+void ix_luaext_register(lua_State *L, const ix_luaext_git *git)
 {
     static const luaL_Reg funcs[] = {
         {"yaml_get", l_yaml_get}, {"yaml_set", l_yaml_set}, {"json_decode", l_json_decode},
         {"search", l_search},     {"http", l_http},           {"find", l_find},
         {"git_branch", l_git_branch}, {"git_head", l_git_head}, {"git_status", l_git_status},
-        {"git_commit", l_git_commit}, {"git_push", l_git_push},
+        {"git_push", l_git_push},
         {"git_remote_head", l_git_remote_head}, {"list_dir", l_list_dir}, {NULL, NULL},
     };
     luaL_setfuncs(L, funcs, 0);
+    lua_pushlightuserdata(L, (void *)git);
+    lua_pushcclosure(L, l_git_commit, 1), lua_setfield(L, -2, "git_commit");
     lua_pushlightuserdata(L, (void *)&funcs);
     lua_pushvalue(L, -1);
-    lua_setfield(L, LUA_REGISTRYINDEX, "infraexec.null");
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &null_key);
     lua_setfield(L, -2, "null");
 }

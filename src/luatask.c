@@ -4,6 +4,7 @@
 #include "infraexec/clock.h"
 #include "infraexec/fileio.h"
 #include "infraexec/git.h"
+#include "infraexec/luafs.h"
 #include "infraexec/pathjoin.h"
 #include "infraexec/runlock.h"
 #include "infraexec/safetext.h"
@@ -302,7 +303,7 @@ static int l_task_log(lua_State *L)
     return task_log(L, 1);
 }
 
-static int l_task_log_dry(lua_State *L)
+int ix_luatask_log_dry(lua_State *L)
 {
     return task_log(L, 0);
 }
@@ -366,22 +367,12 @@ static int l_task_set_section(lua_State *L)
     return task_set_section(L, 1);
 }
 
-static int l_task_set_section_dry(lua_State *L)
+int ix_luatask_set_section_dry(lua_State *L)
 {
     return task_set_section(L, 0);
 }
 
 /* ---- rename ---- */
-
-/* A path relative to the workspace made absolute, pushed on the stack. */
-static const char *push_path(lua_State *L, int arg)
-{
-    const char *p = luaL_checkstring(L, arg);
-    luaL_argcheck(L, *p, arg, "empty path");
-    if (p[0] == '/')
-        return lua_pushstring(L, p);
-    return lua_pushfstring(L, "%s/%s", ix_luahost_ctx_of(L)->workspace, p);
-}
 
 /* The parent directories of PATH that do not exist yet, created (ACT) or
  * only checked; the nearest existing one must lie inside the roots. */
@@ -432,8 +423,8 @@ static void prune_parents(const char *from, const char *prune)
 static int do_rename(lua_State *L, int act)
 {
     ix_crit_report *c = ix_luahost_current(L, "rename");
-    const char *from = push_path(L, 1);
-    const char *to = push_path(L, 2);
+    const char *from = ix_luafs_push_path(L, 1);
+    const char *to = ix_luafs_push_path(L, 2);
     const char *prune = luaL_optstring(L, 3, NULL);
     struct stat st;
     ix_err err;
@@ -470,7 +461,7 @@ static int l_rename(lua_State *L)
     return do_rename(L, 1);
 }
 
-static int l_rename_dry(lua_State *L)
+int ix_luatask_rename_dry(lua_State *L)
 {
     return do_rename(L, 0);
 }
@@ -503,20 +494,12 @@ static int l_git_files(lua_State *L)
     return 1;
 }
 
-void ix_luatask_register(lua_State *L, int dry_run)
+void ix_luatask_register(lua_State *L)
 {
     static const luaL_Reg funcs[] = {
         {"task_read", l_task_read},   {"task_log", l_task_log},
         {"task_set_section", l_task_set_section}, {"rename", l_rename},
         {"git_files", l_git_files},   {NULL, NULL},
     };
-    /* As in luahost.c: in a dry run the writing functions never enter the
-     * state; their stand-ins make the same checks and record. */
-    static const luaL_Reg dry[] = {
-        {"task_log", l_task_log_dry}, {"task_set_section", l_task_set_section_dry},
-        {"rename", l_rename_dry},     {NULL, NULL},
-    };
     luaL_setfuncs(L, funcs, 0);
-    if (dry_run)
-        luaL_setfuncs(L, dry, 0);
 }

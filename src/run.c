@@ -5,13 +5,15 @@
 #include "infraexec/config.h"
 #include "infraexec/confirm.h"
 #include "infraexec/events.h"
-#include "infraexec/git.h"
-#include "infraexec/proc.h"
-#include "infraexec/runlock.h"
+#include "infraexec/exitcode.h"
 #include "infraexec/luahost.h"
 #include "infraexec/pathjoin.h"
+#include "infraexec/preflight.h"
+#include "infraexec/proc.h"
+#include "infraexec/runlock.h"
 #include "infraexec/progress.h"
 #include "infraexec/safetext.h"
+#include "infraexec/searchpath.h"
 #include "infraexec/secrets.h"
 #include "infraexec/streak.h"
 #include "infraexec/task.h"
@@ -19,8 +21,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
-#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,172 +63,12 @@ static double now_mono(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* ---- where things are ---- */
-
-static int is_dir(const char *p)
-{
-    struct stat st;
-    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-static void push_dir(char ***v, size_t *n, const char *dir)
-{
-    if (!is_dir(dir))
-        return;
-    for (size_t i = 0; i < *n; i++)
-        if (strcmp((*v)[i], dir) == 0)
-            return;
-    *v = ix_xrealloc(*v, (*n + 2) * sizeof **v);
-    (*v)[(*n)++] = ix_xstrdup(dir);
-    (*v)[*n] = NULL;
-}
-
-/* The data directory of this binary: PREFIX/share/infraexec when installed,
- * or the source tree it was built in (bin/infraexec, bin/asan/infraexec). */
-static void installed_dirs(char ***hv, size_t *hn, char ***lv, size_t *ln)
-{
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0)
-        return;
-    exe[n] = '\0';
-    char *dir = dirname(exe);
-    for (int up = 0; up < 3; up++) {
-        char a[PATH_MAX + 64], b[PATH_MAX + 64];
-        snprintf(a, sizeof a, "%s/share/infraexec/handlers", dir);
-        snprintf(b, sizeof b, "%s/share/infraexec/lua", dir);
-        if (is_dir(a) && is_dir(b)) {
-            push_dir(hv, hn, a);
-            push_dir(lv, ln, b);
-            return;
-        }
-        snprintf(a, sizeof a, "%s/handlers/generic.lua", dir);
-        snprintf(b, sizeof b, "%s/lua/infraexec/engine.lua", dir);
-        if (access(a, R_OK) == 0 && access(b, R_OK) == 0) {
-            snprintf(a, sizeof a, "%s/handlers", dir);
-            snprintf(b, sizeof b, "%s/lua", dir);
-            push_dir(hv, hn, a);
-            push_dir(lv, ln, b);
-            return;
-        }
-        dir = dirname(dir);
-    }
-}
-
-void ix_run_search_dirs(const char *handlers_opt, const char *workspace, char ***handler_dirs,
-                        char ***lua_dirs)
-{
-    char **hv = ix_xcalloc(1, sizeof *hv), **lv = ix_xcalloc(1, sizeof *lv);
-    size_t hn = 0, ln = 0;
-    if (handlers_opt)
-        push_dir(&hv, &hn, handlers_opt);
-    const char *env = getenv("INFRAEXEC_PATH");
-    if (env && *env) {
-        char *copy = ix_xstrdup(env), *save = NULL;
-        for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save))
-            push_dir(&hv, &hn, d);
-        free(copy);
-    }
-    char buf[PATH_MAX + 16];
-    snprintf(buf, sizeof buf, "%s/handlers", workspace);
-    push_dir(&hv, &hn, buf);
-    snprintf(buf, sizeof buf, "%s/lua", workspace);
-    push_dir(&lv, &ln, buf);
-    installed_dirs(&hv, &hn, &lv, &ln);
-    *handler_dirs = hv;
-    *lua_dirs = lv;
-}
-
-void ix_run_free_dirs(char **dirs)
-{
-    for (size_t i = 0; dirs && dirs[i]; i++)
-        free(dirs[i]);
-    free(dirs);
-}
-
 /* ---- preflight, lock, logs ---- */
 
 static double config_timeout(const ix_config *cfg)
 {
     const char *t = ix_config_str(cfg, "timeout");
     return t ? strtod(t, NULL) : 0;
-}
-
-/* The repository at DIR must be on BRANCH. */
-static int check_branch(const char *what, const char *dir, const char *branch, ix_err *err)
-{
-    ix_git *g;
-    char *name = NULL;
-    if (ix_git_open(dir, &g, err) < 0)
-        return -1;
-    int rc = ix_git_branch(g, &name, err);
-    ix_git_close(g);
-    if (rc == 0 && strcmp(name, branch) != 0)
-        rc = ix_err_set(err, "%s %s is on branch '%s', infraexec.yaml expects '%s' (git.branch)",
-                        what, dir, name, branch);
-    free(name);
-    return rc;
-}
-
-/* kubectl must know the configured context (reads name it explicitly). */
-static int check_context(const ix_config *cfg, const char *context, ix_err *err)
-{
-    const char *argv[] = {"kubectl", "config", "get-contexts", "-o", "name", NULL};
-    ix_buf kenv = IX_BUF_INIT;
-    const char *kubeconfig = ix_config_str(cfg, "kube.kubeconfig");
-    if (kubeconfig)
-        ix_buf_printf(&kenv, "KUBECONFIG=%s", kubeconfig);
-    const char *env[] = {kenv.data, NULL};
-    ix_proc p = IX_PROC_INIT;
-    p.argv = argv;
-    p.env = kubeconfig ? env : NULL;
-    p.timeout = 20;
-    int rc = ix_proc_run(&p, err);
-    if (rc == 0 && !ix_proc_ok(&p)) {
-        rc = ix_err_set(err, "kubectl config get-contexts failed: %s",
-                        p.spawn_error[0] ? p.spawn_error : p.tail);
-    } else if (rc == 0) {
-        int found = 0;
-        for (char *line = p.tail, *save = NULL; (line = strtok_r(line, "\n", &save)); line = NULL)
-            found |= strcmp(line, context) == 0;
-        if (!found)
-            rc = ix_err_set(err, "kube context '%s' (kube.context) is not in the kubeconfig",
-                            context);
-    }
-    ix_proc_clear(&p);
-    ix_buf_free(&kenv);
-    return rc;
-}
-
-static int preflight(const run *r, ix_err *err)
-{
-    const char *path = r->task->path;
-    char dir[PATH_MAX];
-    snprintf(dir, sizeof dir, "%s", path);
-    if (access(path, W_OK) < 0)
-        return ix_err_sys(err, "%s: task file is not writable", path);
-    if (access(dirname(dir), W_OK) < 0)
-        return ix_err_sys(err, "%s: directory is not writable (edits are atomic renames)", dir);
-    if (!is_dir(r->workspace))
-        return ix_err_set(err, "%s: workspace directory does not exist", r->workspace);
-    /* The directories the config names must exist. */
-    const ix_fm_node *projects = r->cfg.root ? ix_fm_get(r->cfg.root, "projects") : NULL;
-    for (size_t i = 0; projects && i < projects->nchild; i++) {
-        const char *p = ix_fm_str(&projects->child[i], "path");
-        if (p && !is_dir(p))
-            return ix_err_set(err, "%s: projects.%s.path does not exist", p,
-                              projects->child[i].key);
-    }
-    const char *gitops = ix_config_str(&r->cfg, "gitops.path");
-    if (gitops && !is_dir(gitops))
-        return ix_err_set(err, "%s: gitops.path does not exist", gitops);
-    const char *branch = ix_config_str(&r->cfg, "git.branch");
-    if (branch && gitops && check_branch("gitops repository", gitops, branch, err) < 0)
-        return -1;
-    const char *context = ix_config_str(&r->cfg, "kube.context");
-    if (context && check_context(&r->cfg, context, err) < 0)
-        return -1;
-    return 0;
 }
 
 static const char *task_key(const ix_task *t)
@@ -245,66 +85,6 @@ static void add_string(char ***v, size_t *n, const char *s)
     (*v)[(*n)++] = ix_xstrdup(s);
 }
 
-/* Start time of process PID in clock ticks since boot (/proc/PID/stat
- * field 22), 0 when there is no such process: with the pid it names one
- * process for good, pids being reused. */
-static unsigned long long start_time(pid_t pid)
-{
-    char path[64], buf[1024];
-    snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return 0;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0)
-        return 0;
-    buf[n] = '\0';
-    const char *p = strrchr(buf, ')'); /* the command name may hold spaces */
-    unsigned long long t = 0;
-    for (int field = 2; p && *p && field < 22; field++)
-        p = strchr(p + 1, ' ');
-    if (p)
-        t = strtoull(p + 1, NULL, 10);
-    return t;
-}
-
-/* The lock's note: who holds it and, while a command runs, its process
- * group, so that a run started after we were killed can stop it. */
-static void write_lock_note(int fd, pid_t pgid)
-{
-    ix_now now;
-    ix_clock_now(&now, NULL);
-    char note[300];
-    int n = snprintf(note, sizeof note, "pid %ld since %s\n", (long)getpid(), now.stamp);
-    if (pgid > 0)
-        n += snprintf(note + n, sizeof note - (size_t)n, "group %ld start %llu\n", (long)pgid,
-                      start_time(pgid));
-    if (ftruncate(fd, 0) < 0 || pwrite(fd, note, (size_t)n, 0) < 0) {
-        /* the lock holds without the note; messages just say less */
-    }
-}
-
-/* A run killed with SIGKILL leaves its command running in its own group;
- * stop it before doing the same work again. */
-static void stop_orphan(const run *r, const char *note)
-{
-    long pgid;
-    unsigned long long started;
-    const char *line = strstr(note, "\ngroup ");
-    if (!line || sscanf(line, "\ngroup %ld start %llu", &pgid, &started) != 2 || pgid <= 1 ||
-        start_time((pid_t)pgid) != started)
-        return;
-    kill(-(pid_t)pgid, SIGTERM);
-    for (int i = 0; i < 50 && kill(-(pid_t)pgid, 0) == 0; i++)
-        nanosleep(&(struct timespec){0, 100 * 1000 * 1000}, NULL);
-    kill(-(pid_t)pgid, SIGKILL);
-    ix_buf w = IX_BUF_INIT;
-    ix_buf_printf(&w, "stopped process group %ld, left running by a run that was killed", pgid);
-    add_string(&r->rep->warnings, &r->rep->nwarnings, w.data);
-    ix_buf_free(&w);
-}
-
 /* The run lock (see runlock.h); a note left by a killed run names the
  * command it left running. */
 static int take_run_lock(const run *r, int *fd_out, ix_err *err)
@@ -312,12 +92,15 @@ static int take_run_lock(const run *r, int *fd_out, ix_err *err)
     int fd;
     if (ix_runlock_take(r->workspace, task_key(r->task), &fd, err) < 0)
         return -1;
-    char note[400] = "";
-    ssize_t got = pread(fd, note, sizeof note - 1, 0);
-    note[got > 0 ? got : 0] = '\0';
-    stop_orphan(r, note);
+    long pgid = ix_runlock_stop_orphan(fd);
+    if (pgid > 0) {
+        ix_buf w = IX_BUF_INIT;
+        ix_buf_printf(&w, "stopped process group %ld, left running by a run that was killed", pgid);
+        add_string(&r->rep->warnings, &r->rep->nwarnings, w.data);
+        ix_buf_free(&w);
+    }
     *fd_out = fd;
-    write_lock_note(fd, 0);
+    ix_runlock_note(fd, 0);
     return 0;
 }
 
@@ -623,7 +406,7 @@ static void on_group(void *vr, pid_t pgid)
 {
     run *r = vr;
     if (r->lock_fd >= 0)
-        write_lock_note(r->lock_fd, pgid);
+        ix_runlock_note(r->lock_fd, pgid);
 }
 
 static void criterion_started(run *r, const ix_criterion *c, int total)
@@ -641,31 +424,6 @@ static void criterion_finished(run *r, const ix_crit_report *cr, int done)
     ix_events_emit(&r->events, "criterion_finished", json_pack("{s:i, s:s, s:b, s:s?, s:s?}",
                    "index", cr->index, "state", state[cr->state], "done", done, "rule", cr->rule,
                    "reason", cr->reason));
-}
-
-/* Secret values: from the environment (names like *TOKEN*, plus the
- * config's secret_env patterns) and the config's secrets list. */
-static void collect_secrets(run *r)
-{
-    /* Every secrets: and secret_env: key counts, not only the first: a
-     * duplicate key must never unmask anything. */
-    const ix_fm_node *root = r->cfg.root;
-    size_t nroot = root ? root->nchild : 0, npats = 0;
-    for (size_t k = 0; k < nroot; k++)
-        if (strcmp(root->child[k].key, "secret_env") == 0)
-            npats += root->child[k].nchild;
-    const char **extra = ix_xcalloc(npats + 1, sizeof *extra);
-    npats = 0;
-    for (size_t k = 0; k < nroot; k++)
-        for (size_t i = 0; strcmp(root->child[k].key, "secret_env") == 0 &&
-                           i < root->child[k].nchild; i++)
-            extra[npats++] = root->child[k].child[i].value;
-    ix_secrets_from_env(&r->secrets, extra);
-    free(extra);
-    for (size_t k = 0; k < nroot; k++)
-        for (size_t i = 0; strcmp(root->child[k].key, "secrets") == 0 &&
-                           i < root->child[k].nchild; i++)
-            ix_secrets_add(&r->secrets, root->child[k].child[i].value);
 }
 
 /* ---- the loop ---- */
@@ -810,7 +568,7 @@ int ix_run_task(const char *arg, const ix_run_opts *o, ix_report *rep, int *exit
     stat(path, &r.seen);
     if (ix_config_load(o->config, r.workspace, &r.cfg, err) < 0)
         goto out;
-    collect_secrets(&r);
+    ix_secrets_from_config(&r.secrets, r.cfg.root);
     if (o->confirm && !(r.who = ix_confirm_who(path))) {
         ix_err_set(err, "--confirm: cannot tell who is answering: set git user.name or USER");
         goto out;
@@ -819,7 +577,7 @@ int ix_run_task(const char *arg, const ix_run_opts *o, ix_report *rep, int *exit
         ix_err_set(err, "%s: no '## Acceptance Criteria' section: nothing to run", path);
         goto out;
     }
-    if (!o->dry_run && ((!o->verify && preflight(&r, err) < 0) ||
+    if (!o->dry_run && ((!o->verify && ix_preflight(path, r.workspace, &r.cfg, err) < 0) ||
                         take_run_lock(&r, &r.lock_fd, err) < 0 ||
                         !(log_dir = make_log_dir(&r, err))))
         goto out;
@@ -843,7 +601,7 @@ int ix_run_task(const char *arg, const ix_run_opts *o, ix_report *rep, int *exit
         .on_command = on_command, .on_line = on_line, .on_tick = on_tick, .on_group = on_group,
         .run = &r, .ui = &r,
     };
-    ix_run_search_dirs(o->handlers_dir, r.workspace, &hdirs, &ldirs);
+    ix_searchpath_dirs(o->handlers_dir, r.workspace, &hdirs, &ldirs);
     if (ix_luahost_open(&host, &ctx, (const char *const *)hdirs, (const char *const *)ldirs,
                         err) < 0)
         goto out;
@@ -878,11 +636,12 @@ int ix_run_task(const char *arg, const ix_run_opts *o, ix_report *rep, int *exit
         }
         ix_report_counts n = ix_report_count(rep);
         if (o->verify)
-            *exit_code = rep->interrupted ? 130 : ix_report_count_check(rep, IX_CHECK_FAILS) ? 1 : 0;
+            *exit_code = rep->interrupted ? IX_EXIT_INTERRUPTED
+                       : ix_report_count_check(rep, IX_CHECK_FAILS) ? IX_EXIT_REMAIN : IX_EXIT_OK;
         else if (o->dry_run)
-            *exit_code = rep->interrupted ? 130 : r.would_not ? 1 : 0;
+            *exit_code = rep->interrupted ? IX_EXIT_INTERRUPTED : r.would_not ? IX_EXIT_REMAIN : IX_EXIT_OK;
         else
-            *exit_code = rep->interrupted ? 130 : n.remaining == 0 ? 0 : 1;
+            *exit_code = rep->interrupted ? IX_EXIT_INTERRUPTED : n.remaining == 0 ? IX_EXIT_OK : IX_EXIT_REMAIN;
     }
 out:
     ix_report_mask(rep, &r.secrets);
@@ -892,8 +651,8 @@ out:
         ix_events_emit(&r.events, "report", json_pack("{s:o}", "report", ix_report_json(rep)));
     ix_events_close(&r.events);
     ix_luahost_close(host);
-    ix_run_free_dirs(hdirs);
-    ix_run_free_dirs(ldirs);
+    ix_searchpath_free(hdirs);
+    ix_searchpath_free(ldirs);
     if (r.lock_fd >= 0)
         close(r.lock_fd);
     free(log_dir);

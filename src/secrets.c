@@ -238,3 +238,27 @@ void ix_secrets_mask_json(const ix_secrets *s, json_t *j)
             ix_secrets_mask_json(s, v);
     }
 }
+
+/* Secret values: from the environment (names like *TOKEN*, plus the
+ * config's secret_env patterns) and the config's secrets list. */
+void ix_secrets_from_config(ix_secrets *s, const ix_fm_node *root)
+{
+    /* Every secrets: and secret_env: key counts, not only the first: a
+     * duplicate key must never unmask anything. */
+    size_t nroot = root ? root->nchild : 0, npats = 0;
+    for (size_t k = 0; k < nroot; k++)
+        if (strcmp(root->child[k].key, "secret_env") == 0)
+            npats += root->child[k].nchild;
+    const char **extra = ix_xcalloc(npats + 1, sizeof *extra);
+    npats = 0;
+    for (size_t k = 0; k < nroot; k++)
+        for (size_t i = 0; strcmp(root->child[k].key, "secret_env") == 0 &&
+                           i < root->child[k].nchild; i++)
+            extra[npats++] = root->child[k].child[i].value;
+    ix_secrets_from_env(s, extra);
+    free(extra);
+    for (size_t k = 0; k < nroot; k++)
+        for (size_t i = 0; strcmp(root->child[k].key, "secrets") == 0 &&
+                           i < root->child[k].nchild; i++)
+            ix_secrets_add(s, root->child[k].child[i].value);
+}

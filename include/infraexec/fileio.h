@@ -53,4 +53,7 @@ int ix_file_read_at(int dfd, const char *name, const char *path, size_t max, ix_
 /* Read a whole file, refusing files larger than MAX bytes. */
 int ix_file_read(const char *path, size_t max, ix_buf *out, ix_err *err);
 
+/* Whether PATH is a directory (links followed). */
+int ix_file_is_dir(const char *path);
+
 #endif

@@ -1,7 +1,9 @@
 /* luahost.h - the Lua 5.4 state a run uses, and the `infraexec` module it
  * exports to handlers (documented in docs/lua-api.md).
  *
- * One state per run.  C opens the allow-listed standard libraries
+ * One state per run (this file: the state, its limits, loading and
+ * dispatch; the primitives are in luaproc.h, luafs.h, luamodel.h,
+ * luaext.h, luatask.h, their dry-run stand-ins in luadry.h).  C opens the allow-listed standard libraries
  * (luasandbox.h: no io, os, debug, package, binary chunks), makes
  * undeclared globals an error, bounds Lua memory, instructions and (with
  * the watchdog, watchdog.h) wall-clock time past a deadline or an
@@ -19,6 +21,7 @@
 #include "infraexec/task.h"
 
 #include <jansson.h>
+#include <lua.h>
 
 #include <signal.h>
 
@@ -73,5 +76,17 @@ int ix_luahost_call(ix_luahost *h, const char *name, const char *const *handler_
                     json_t **out, ix_err *err);
 
 void ix_luahost_close(ix_luahost *h);
+
+/* For the binding's own files (luaproc.c, luafs.c, luamodel.c, luadry.c,
+ * luatask.c), called from their primitives: the run's context; the
+ * criterion being worked on (raises outside a rule); whether REAL (a path
+ * without symlinks) lies inside the directories handlers may write
+ * (luafs.h); the watchdog to tell a command's process group (NULL when
+ * nothing can cancel). */
+struct ix_watchdog;
+ix_luahost_ctx *ix_luahost_ctx_of(lua_State *L);
+ix_crit_report *ix_luahost_current(lua_State *L, const char *fn);
+int ix_luahost_inside_roots(lua_State *L, const char *real);
+struct ix_watchdog *ix_luahost_watchdog(lua_State *L);
 
 #endif

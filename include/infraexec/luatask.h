@@ -9,7 +9,7 @@
  * (byte-preserving, read back) under its run lock (runlock.h: never while
  * a run works on it) and its file lock, atomically (fileio.h).  In a dry
  * run the writing primitives are stand-ins that record the diff or the move
- * and change nothing. */
+ * and change nothing (luadry.h). */
 #ifndef INFRAEXEC_LUATASK_H
 #define INFRAEXEC_LUATASK_H
 
@@ -18,14 +18,13 @@
 #include <lua.h>
 
 /* Adds task_read, task_log, task_set_section, rename and git_files to the
- * module table on top of the stack; DRY_RUN registers the stand-ins. */
-void ix_luatask_register(lua_State *L, int dry_run);
+ * module table on top of the stack. */
+void ix_luatask_register(lua_State *L);
 
-/* From luahost.c, for the primitives defined here: the run's context, the
- * criterion being worked on (raises outside a rule), and whether REAL (a
- * path without symlinks) lies inside the directories handlers may write. */
-ix_luahost_ctx *ix_luahost_ctx_of(lua_State *L);
-ix_crit_report *ix_luahost_current(lua_State *L, const char *fn);
-int ix_luahost_inside_roots(lua_State *L, const char *real);
+/* The dry-run stand-ins of task_log, task_set_section and rename
+ * (registered by luadry.h): the same checks, the diff or move recorded. */
+int ix_luatask_log_dry(lua_State *L);
+int ix_luatask_set_section_dry(lua_State *L);
+int ix_luatask_rename_dry(lua_State *L);
 
 #endif

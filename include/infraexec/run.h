@@ -1,9 +1,9 @@
 /* run.h - `infraexec run`: the engine that works through a task.
  *
  * It resolves and parses the task, finds its workspace (the directory above
- * the tasks/ folder) and handler path, checks what it needs before touching
- * anything (preflight), takes the task's run lock, and offers each unchecked
- * criterion to the Lua handlers.  The moment a rule reports success the box
+ * the tasks/ folder) and handler path (searchpath.h), checks what it needs
+ * before touching anything (preflight.h), takes the task's run lock
+ * (runlock.h), and offers each unchecked criterion to the Lua handlers.  The moment a rule reports success the box
  * is ticked and a Progress Log entry written, in one atomic update, so an
  * interrupted run loses nothing.  It never ticks what a rule did not report
  * as observed done. */
@@ -43,17 +43,11 @@ typedef struct ix_run_opts {
 
 /* Run the task named by ARG.  On success (the run happened, whatever its
  * outcome) returns 0, fills REP and sets *EXIT to 0 (all checked), 1
- * (criteria remain) or 130 (interrupted).  With o->verify, the checked
+ * (criteria remain) or 130 (interrupted) (exitcode.h).  With o->verify, the checked
  * criteria are offered to their rules' checks instead; nothing is ticked or
  * logged, and *EXIT is 1 when a check fails.  Returns -1 with ERR set when the
  * run could not start (bad input, failed preflight, lock held): nothing
  * was changed. */
 int ix_run_task(const char *arg, const ix_run_opts *o, ix_report *rep, int *exit, ix_err *err);
-
-/* The handler and Lua search paths for a workspace (NULL-terminated,
- * highest priority first); free with ix_run_free_dirs. */
-void ix_run_search_dirs(const char *handlers_opt, const char *workspace, char ***handler_dirs,
-                        char ***lua_dirs);
-void ix_run_free_dirs(char **dirs);
 
 #endif

@@ -16,6 +16,7 @@
 #define INFRAEXEC_SECRETS_H
 
 #include "infraexec/buf.h"
+#include "infraexec/frontmatter.h"
 
 #include <jansson.h>
 #include <stddef.h>
@@ -34,6 +35,10 @@ void ix_secrets_from_env(ix_secrets *s, const char *const *extra);
  * shorter than 4 bytes are ignored: masking "1" would garble every report
  * without protecting anything). */
 void ix_secrets_add(ix_secrets *s, const char *value);
+/* The run's secrets from infraexec.yaml's ROOT (NULL: none): the
+ * environment's (ix_secrets_from_env, with every secret_env: list's
+ * patterns added) and the values of every secrets: list. */
+void ix_secrets_from_config(ix_secrets *s, const ix_fm_node *root);
 void ix_secrets_free(ix_secrets *s);
 
 /* The stream masker. */

@@ -40,7 +40,7 @@ static lua_State *open_state(budget *b)
     luaL_openlibs(L);
     luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
     lua_newtable(L);
-    ix_luaext_register(L);
+    ix_luaext_register(L, NULL);
     lua_pushvalue(L, -1);
     lua_setfield(L, -3, "infraexec");
     lua_pop(L, 2);
