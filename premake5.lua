@@ -22,8 +22,8 @@ end
 local pkgs = "lua5.4 yaml-0.1 libcmark libgit2 libcurl jansson"
 -- Named here rather than taken from pkg-config so they follow libixcore.a
 -- on the link line (premake4 puts linkoptions before the libraries).
--- libgit2 and libcurl are not linked: src/git.c and src/http.c dlopen them
--- on first use (src/dlib.c), so commands that need neither never load them.
+-- libgit2 and libcurl are not linked: src/sys/git.c and src/sys/http.c dlopen them
+-- on first use (src/base/dlib.c), so commands that need neither never load them.
 local libs = { "ixcore", "lua5.4", "yaml", "cmark", "jansson", "m", "dl" }
 
 ws "infraexec"
@@ -61,13 +61,13 @@ end
 
 project "ixcore"
   kind "StaticLib"
-  files { "src/*.c" }
-  excludes { "src/main.c" }
+  files { "src/**.c" }
+  excludes { "src/cli/main.c" }
   outdirs()
 
 project "infraexec"
   kind "ConsoleApp"
-  files { "src/main.c" }
+  files { "src/cli/main.c" }
   links(libs)
   outdirs()
 

@@ -11,10 +11,10 @@
  * fsync below replaces libc's for the statically linked libixcore (a
  * bench-only build; infraexec itself has no such switch).  The difference is
  * what durability costs per tick. */
-#include "infraexec/buf.h"
-#include "infraexec/err.h"
-#include "infraexec/fileio.h"
-#include "infraexec/task.h"
+#include "infraexec/base/buf.h"
+#include "infraexec/base/err.h"
+#include "infraexec/sys/fileio.h"
+#include "infraexec/model/task.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -194,7 +194,7 @@ cleanup() {
 trap cleanup EXIT
 
 # The packages that own the shared libraries the binary loads: those it is
-# linked against (ldd) and those it dlopens on first use (src/dlib.c:
+# linked against (ldd) and those it dlopens on first use (src/base/dlib.c:
 # libgit2, libcurl), whose sonames are string constants in the binary and
 # are looked up in the directories of the linked ones.  What the binary
 # loads is what the image must hold (apt adds their dependencies).  The path

@@ -1,5 +1,5 @@
 #!/bin/bash
-# libgit2 and libcurl are loaded on first use (src/dlib.c): the commands that
+# libgit2 and libcurl are loaded on first use (src/base/dlib.c): the commands that
 # neither commit nor speak HTTP never map them, as the dynamic loader's own
 # record (LD_DEBUG=libs) shows; one that commits does.
 . "$(dirname "$0")/../lib.sh"

@@ -142,7 +142,7 @@ inside sh -c 'ls /usr/share/infraexec; ls -A /work; test ! -e /etc/infraexec'
 is "$rc:$out" "0:handlers
 lua
 tasks" "handlers installed under /usr; no config or credentials baked in (/etc/infraexec, /work)"
-# libgit2 and libcurl are dlopened (src/dlib.c), so ldd does not list them.
+# libgit2 and libcurl are dlopened (src/base/dlib.c), so ldd does not list them.
 inside sh -c 'ls /usr/lib/*/libgit2.so.* /usr/lib/*/libcurl.so.4 | sed "s#.*/##"'
 like "$out" "libgit2.so.1" "libgit2, which the binary dlopens, is in the image"
 like "$out" "libcurl.so.4" "so is libcurl"

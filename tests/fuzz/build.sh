@@ -26,8 +26,8 @@ CFLAGS="-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 LIBS="$(pkg-config --libs $PKGS)"
 
 # The parts of the core the targets exercise: no Lua, curl, libgit2 or jansson.
-CORE="src/buf.c src/err.c src/safetext.c src/text.c src/frontmatter.c src/task.c src/taskscan.c src/deps.c \
- src/fileio.c src/yamledit.c src/config.c src/pathjoin.c src/clock.c"
+CORE="src/base/buf.c src/base/err.c src/base/safetext.c src/base/text.c src/model/frontmatter.c src/model/task.c src/model/taskscan.c src/model/deps.c \
+ src/sys/fileio.c src/model/yamledit.c src/model/config.c src/base/pathjoin.c src/base/clock.c"
 
 mkdir -p bin/fuzz
 targets=${*:-$(cd tests/fuzz && ls fuzz_*.c | sed 's/\.c$//')}

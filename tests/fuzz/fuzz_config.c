@@ -11,7 +11,7 @@
  *   path setting reached by ix_config_str is absolute (or empty).
  *
  * Any violation prints what was wrong and aborts. */
-#include "infraexec/config.h"
+#include "infraexec/model/config.h"
 
 #include <stdarg.h>
 #include <stdint.h>

@@ -17,7 +17,7 @@
  *
  * These are the positions ix_task_set_updated splices at and lint messages
  * point at.  Any violation prints the node and aborts. */
-#include "infraexec/task.h"
+#include "infraexec/model/task.h"
 
 #include <stdarg.h>
 #include <stdint.h>

@@ -25,7 +25,7 @@
  *   passes them.
  *
  * Any violation prints what was wrong and aborts. */
-#include "infraexec/task.h"
+#include "infraexec/model/task.h"
 
 #include <stdarg.h>
 #include <stdint.h>

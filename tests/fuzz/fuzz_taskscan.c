@@ -6,8 +6,8 @@
  * or both succeed with the same id, title, status, priority, labels, number
  * of criteria and number ticked.  Any difference prints both readings and
  * aborts. */
-#include "infraexec/task.h"
-#include "infraexec/taskscan.h"
+#include "infraexec/model/task.h"
+#include "infraexec/model/taskscan.h"
 
 #include <stdint.h>
 #include <stdio.h>

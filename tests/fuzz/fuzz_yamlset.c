@@ -26,7 +26,7 @@
  * rendered a value that does not read back) also aborts, since it means a
  * value that set promises to write could not be written; set
  * FUZZ_YAMLSET_ALLOW_INTERNAL=1 to let those pass. */
-#include "infraexec/yamledit.h"
+#include "infraexec/model/yamledit.h"
 
 #include <stdarg.h>
 #include <stdint.h>

@@ -1,4 +1,4 @@
--- The C binding (src/luahost.c, src/luaext.c) as handlers see it: a
+-- The C binding (src/lua/luahost.c, src/lua/luaext.c) as handlers see it: a
 -- misused primitive (a wrong type, an unknown field) raises an error that
 -- names it; an environmental failure gives nil and a message where
 -- docs/lua-api.md says so, and raises naming the primitive elsewhere.

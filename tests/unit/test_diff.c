@@ -1,8 +1,8 @@
 /* test_diff.c - ix_git_diff: unified diffs that match what `diff -u` prints
  * for the same inputs, and that patch(1) applies back to the new text. */
-#include "infraexec/buf.h"
-#include "infraexec/fileio.h"
-#include "infraexec/git.h"
+#include "infraexec/base/buf.h"
+#include "infraexec/sys/fileio.h"
+#include "infraexec/sys/git.h"
 #include "tap.h"
 
 #include <stdio.h>

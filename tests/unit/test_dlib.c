@@ -1,6 +1,6 @@
 /* test_dlib.c - ix_dlib_load: a table resolved once, a clear error when the
  * library or one of its functions is missing. */
-#include "infraexec/dlib.h"
+#include "infraexec/base/dlib.h"
 #include "tap.h"
 
 #include <math.h>

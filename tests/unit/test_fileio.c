@@ -2,7 +2,7 @@
  * component is never followed where the contract says so, the directory's
  * true path is what confinement checks see, and names that are not file
  * names are refused. */
-#include "infraexec/fileio.h"
+#include "infraexec/sys/fileio.h"
 #include "tap.h"
 
 #include <fcntl.h>

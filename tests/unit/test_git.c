@@ -2,8 +2,8 @@
  * temp dir, and checked with the git CLI.  HOME points into the temp dir and
  * the system config is switched off (GIT_CONFIG_NOSYSTEM for the CLI, an
  * empty search path for libgit2), so no identity leaks in from the machine. */
-#include "infraexec/git.h"
-#include "infraexec/buf.h"
+#include "infraexec/sys/git.h"
+#include "infraexec/base/buf.h"
 #include "tap.h"
 
 #include <git2.h>

@@ -4,8 +4,8 @@
  * forked from this test (redirects, odd headers, chunked bodies).
  * Certificates are made with openssl in a temporary directory; servers die
  * with this process (PR_SET_PDEATHSIG) and are also stopped at exit. */
-#include "infraexec/http.h"
-#include "infraexec/buf.h"
+#include "infraexec/sys/http.h"
+#include "infraexec/base/buf.h"
 #include "tap.h"
 
 #include <arpa/inet.h>

@@ -1,9 +1,9 @@
-/* test_luaext.c - the data primitives of src/luaext.c in a bare Lua state
+/* test_luaext.c - the data primitives of src/lua/luaext.c in a bare Lua state
  * (no sandbox, no luahost): Lua values as JSON, JSON as Lua values, the
  * failure rule (a misuse raises naming the function; invalid JSON and a
  * missing directory are nil, message), and no C memory left behind when Lua
  * runs out of memory half-way (the leak checker of the asan build sees it). */
-#include "infraexec/luaext.h"
+#include "infraexec/lua/luaext.h"
 #include "tap.h"
 
 #include <jansson.h>

@@ -1,8 +1,8 @@
 /* test_pathjoin.c - paths under .infraexec/ refuse any component that could
  * leave it, task ids are checked against their documented pattern, and the
  * state directories are never opened through a symlink. */
-#include "infraexec/pathjoin.h"
-#include "infraexec/task.h"
+#include "infraexec/base/pathjoin.h"
+#include "infraexec/model/task.h"
 #include "tap.h"
 
 #include <fcntl.h>

@@ -1,5 +1,5 @@
 /* test_proc.c - ix_proc_* against real processes (bash, sleep, head...). */
-#include "infraexec/proc.h"
+#include "infraexec/sys/proc.h"
 #include "tap.h"
 
 #include <errno.h>

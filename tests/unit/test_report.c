@@ -1,7 +1,7 @@
 /* test_report.c - the run report: counts and verdict, the Markdown sections
  * (the seed agent's structure) and the JSON members, from reports built by
  * hand the way the run engine fills them. */
-#include "infraexec/report.h"
+#include "infraexec/engine/report.h"
 #include "tap.h"
 
 #include <stdarg.h>

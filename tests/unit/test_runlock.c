@@ -2,7 +2,7 @@
  * naming the first; a command left running by a killed holder (its group
  * in the note) is stopped by the next one, and only when the note's start
  * time still matches the group leader (a reused pid is left alone). */
-#include "infraexec/runlock.h"
+#include "infraexec/engine/runlock.h"
 #include "tap.h"
 
 #include <fcntl.h>

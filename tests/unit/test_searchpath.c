@@ -3,7 +3,7 @@
  * and Lua search paths: --handlers, then $INFRAEXEC_PATH, then the
  * workspace's, then the installed ones found from the binary; missing
  * directories left out, each listed once. */
-#include "infraexec/searchpath.h"
+#include "infraexec/engine/searchpath.h"
 #include "tap.h"
 
 #include <limits.h>

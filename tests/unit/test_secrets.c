@@ -1,8 +1,8 @@
 /* test_secrets.c - the stream masker (a secret cut anywhere between chunks
  * is still masked, nothing else is changed or lost) and the safe-text
  * function every human-facing surface writes through. */
-#include "infraexec/safetext.h"
-#include "infraexec/secrets.h"
+#include "infraexec/base/safetext.h"
+#include "infraexec/sys/secrets.h"
 #include "tap.h"
 
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /* test_task.c - the task-file model: what it reads, and that each edit
  * changes only the bytes it owns. */
-#include "infraexec/fileio.h"
-#include "infraexec/task.h"
+#include "infraexec/sys/fileio.h"
+#include "infraexec/model/task.h"
 #include "tap.h"
 
 #include <stdlib.h>

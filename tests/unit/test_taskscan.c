@@ -3,8 +3,8 @@
  * ix_task_load (cmark on the whole body), and ix_task_summarize (no parser
  * at all where the scan can tell) the same fields, counts and errors: on
  * every corpus file and on the shapes that could fool a line scan. */
-#include "infraexec/task.h"
-#include "infraexec/taskscan.h"
+#include "infraexec/model/task.h"
+#include "infraexec/model/taskscan.h"
 #include "tap.h"
 
 #include <dirent.h>

@@ -1,7 +1,7 @@
 /* test_tasksection.c - a section a rule writes into a task file: found as
  * cmark reads the file, only its bytes (and updated:) change, and an edit
  * that would not read back as intended is refused. */
-#include "infraexec/tasksection.h"
+#include "infraexec/model/tasksection.h"
 #include "tap.h"
 
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* test_text.c - line index and UTF-8 checks. */
-#include "infraexec/text.h"
+#include "infraexec/base/text.h"
 #include "tap.h"
 
 #include <stdlib.h>

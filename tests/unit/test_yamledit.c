@@ -1,7 +1,7 @@
-/* test_yamledit.c - unit tests for src/yamledit.c (format-preserving YAML
+/* test_yamledit.c - unit tests for src/model/yamledit.c (format-preserving YAML
  * scalar get/set).  Every set compares the whole output text, so every
  * byte outside the edited scalar is proven identical. */
-#include "infraexec/yamledit.h"
+#include "infraexec/model/yamledit.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,0 +1,59 @@
+/* fileio.h - reading and durably rewriting the files infraexec edits.
+ *
+ * An update locks the file (flock, released by the kernel when the holder
+ * dies), reads it, lets a callback compute the new bytes from what is on disk
+ * *now*, writes them to a temp file in the same directory, fsyncs, renames it
+ * over the original and fsyncs the directory.  A reader sees the old or the
+ * new file, never a mix; a failed write leaves the original untouched.
+ * Symlinks are followed so the target is edited; the file's mode is kept.
+ *
+ * The path is resolved once: its directory is opened and every later step
+ * (lock, read, temp file with O_EXCL, rename, fsync) names the file relative
+ * to that directory, the last component opened O_NOFOLLOW, so that a
+ * symlink swapped in meanwhile makes the write fail, never go elsewhere. */
+#ifndef INFRAEXEC_FILEIO_H
+#define INFRAEXEC_FILEIO_H
+
+#include "infraexec/base/buf.h"
+#include "infraexec/base/err.h"
+
+#include <stddef.h>
+
+/* Computes the new content of PATH from DATA into OUT.  Returns 0 to write
+ * OUT, 1 to leave the file as it is, -1 (with ERR set) to fail. */
+typedef int (*ix_file_edit_fn)(void *ctx, const char *path, const char *data, size_t len,
+                               ix_buf *out, ix_err *err);
+
+/* Seconds a writer waits for another's lock before failing:
+ * $INFRAEXEC_LOCK_WAIT, default 10. */
+#define IX_FILE_LOCK_WAIT 10.0
+
+int ix_file_update(const char *path, ix_file_edit_fn fn, void *ctx, ix_err *err);
+
+/* Replace PATH's content with DATA through ix_file_update, or create it
+ * (mode 0666 & ~umask) when it does not exist yet.  Either way the file
+ * appears complete or not at all. */
+int ix_file_write(const char *path, const char *data, size_t len, ix_err *err);
+
+/* Open the directory holding PATH (following links: the path is the
+ * caller's) into *DFD; *NAME points at PATH's last component, which must be
+ * a file name.  REAL_DIR (may be NULL) gets the opened directory's true
+ * path, for checking where writes through *DFD will land. */
+int ix_file_open_dir(const char *path, int *dfd, char **real_dir, const char **name, ix_err *err);
+
+/* ix_file_write of NAME in the directory DFD, NAME never followed: a
+ * symlink there is refused.  PATH names the file in messages. */
+int ix_file_write_at(int dfd, const char *name, const char *path, const char *data, size_t len,
+                     ix_err *err);
+
+/* ix_file_read of NAME in DFD, not following a symlink. */
+int ix_file_read_at(int dfd, const char *name, const char *path, size_t max, ix_buf *out,
+                    ix_err *err);
+
+/* Read a whole file, refusing files larger than MAX bytes. */
+int ix_file_read(const char *path, size_t max, ix_buf *out, ix_err *err);
+
+/* Whether PATH is a directory (links followed). */
+int ix_file_is_dir(const char *path);
+
+#endif

@@ -1,0 +1,488 @@
+/* luahost.c - see include/infraexec/lua/luahost.h */
+#include "infraexec/lua/luahost.h"
+
+#include "infraexec/lua/luadry.h"
+#include "infraexec/lua/luaext.h"
+#include "infraexec/lua/luafs.h"
+#include "infraexec/lua/luamodel.h"
+#include "infraexec/lua/luaproc.h"
+#include "infraexec/lua/luasandbox.h"
+#include "infraexec/lua/luatask.h"
+#include "infraexec/lua/watchdog.h"
+
+#include "infraexec/base/clock.h"
+#include "infraexec/base/exitcode.h"
+#include "infraexec/base/safetext.h"
+#include "infraexec/sys/secrets.h"
+
+#include <stdio.h>
+#include <lauxlib.h>
+#include <lua.h>
+#include <lualib.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* A handler may not use more than this much memory or this many
+ * instructions per criterion: a runaway rule is stopped and reported, and
+ * the run goes on. */
+#define LUA_MEM_LIMIT ((size_t)256 << 20)
+#define LUA_HOOK_EVERY 10000
+#define LUA_INSN_LIMIT 1000000000L
+/* How long a call into Lua may outlast the deadline or an interrupt before
+ * the watchdog ends the process: longer than ix.run needs to stop its
+ * command (SIGTERM, 2 s, SIGKILL). */
+#define LUA_WATCHDOG_GRACE 5.0
+
+struct ix_luahost {
+    lua_State *L;
+    ix_luahost_ctx *ctx;
+    ix_luafs_roots roots; /* where handlers may write: what the config names */
+    ix_luaext_git git; /* what git_commit needs from the run (its upvalue) */
+    size_t mem, mem_limit;
+    long insn, insn_limit;
+    ix_watchdog *wd;   /* NULL when nothing can cancel (handler tooling) */
+    ix_lua_stop stop;  /* set as the hook raises: handler code cannot catch it */
+};
+
+/* Registry slots, by address: no string a handler could guess. */
+static const char engine_key = 0;
+
+/* ---- limits ---- */
+
+static void *limited_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+    ix_luahost *h = ud;
+    size_t old = ptr ? osize : 0;
+    if (nsize == 0) {
+        free(ptr);
+        h->mem -= old;
+        return NULL;
+    }
+    if (nsize > old && h->mem + (nsize - old) > h->mem_limit)
+        return NULL; /* Lua raises "not enough memory" */
+    void *p = realloc(ptr, nsize);
+    if (p)
+        h->mem = h->mem - old + nsize;
+    return p;
+}
+
+static ix_luahost *host_of(lua_State *L)
+{
+    void *ud;
+    lua_getallocf(L, &ud);
+    return ud;
+}
+
+/* Counts instructions (only Lua code counts, not the commands it waits on)
+ * and stops Lua once the run is cancelled or past its deadline.  Nothing in
+ * the sandbox can remove it (no debug library); finalizers, where Lua turns
+ * hooks off, are refused (luasandbox.c). */
+static void count_hook(lua_State *L, lua_Debug *ar)
+{
+    (void)ar;
+    ix_luahost *h = host_of(L);
+    volatile sig_atomic_t *cancel = h->ctx->cancel;
+    if (cancel && !*cancel && h->ctx->deadline > 0 && ix_clock_mono() > h->ctx->deadline)
+        *cancel = 2; /* as the run does between commands */
+    if (cancel && *cancel) {
+        h->stop.stopping = 1;
+        luaL_where(L, 0);
+        lua_pushstring(L, *cancel == 2 ? "stopped by --task-timeout" : "interrupted");
+        lua_concat(L, 2);
+        lua_error(L);
+    }
+    h->insn += LUA_HOOK_EVERY;
+    if (h->insn > h->insn_limit) {
+        h->stop.stopping = 1;
+        luaL_where(L, 0); /* the running function: where the loop is */
+        lua_pushfstring(L, "handler ran more than %d million Lua instructions (endless loop?)",
+                        (int)(h->insn_limit / 1000000));
+        lua_concat(L, 2);
+        lua_error(L);
+    }
+}
+
+/* The message handler of every call from C: never reachable from Lua.
+ * The error object becomes a bounded string without an unprotected
+ * __tostring (ix_luasandbox_error_text), then gets the traceback. */
+static int traceback(lua_State *L)
+{
+    lua_pushcfunction(L, ix_luasandbox_error_text);
+    lua_pushvalue(L, 1);
+    lua_call(L, 1, 1);
+    luaL_traceback(L, L, lua_tostring(L, -1), 1);
+    return 1;
+}
+
+/* lua_pcall with the traceback handler, watched by the watchdog; on error
+ * the message (first line: "file:line: what") goes to ERR. */
+static int pcall(ix_luahost *h, int nargs, int nres, const char *what, ix_err *err)
+{
+    lua_State *L = h->L;
+    int base = lua_gettop(L) - nargs;
+    lua_pushcfunction(L, traceback);
+    lua_insert(L, base);
+    if (h->wd)
+        ix_watchdog_enter(h->wd, h->ctx->deadline, what);
+    int rc = lua_pcall(L, nargs, nres, base);
+    if (h->wd)
+        ix_watchdog_leave(h->wd);
+    lua_remove(L, base);
+    if (rc != LUA_OK) {
+        /* One line for people; the traceback only with INFRAEXEC_DEBUG. */
+        const char *msg = lua_tostring(L, -1);
+        const char *tb = msg ? strstr(msg, "\nstack traceback:") : NULL;
+        if (tb && getenv("INFRAEXEC_DEBUG"))
+            fprintf(stderr, "%s\n", msg);
+        ix_err_set(err, "%.*s", tb ? (int)(tb - msg) : (int)strlen(msg ? msg : ""),
+                   msg ? msg : "Lua error");
+        lua_pop(L, 1);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- argument helpers ---- */
+
+static ix_luahost_ctx *ctx_of(lua_State *L)
+{
+    return host_of(L)->ctx;
+}
+
+static ix_crit_report *current(lua_State *L, const char *fn)
+{
+    ix_crit_report *c = ctx_of(L)->current;
+    if (!c)
+        luaL_error(L, "infraexec.%s: only a rule may call this (not while loading)", fn);
+    return c;
+}
+
+/* For the binding's other files (luahost.h). */
+ix_luahost_ctx *ix_luahost_ctx_of(lua_State *L)
+{
+    return ctx_of(L);
+}
+
+ix_crit_report *ix_luahost_current(lua_State *L, const char *fn)
+{
+    return current(L, fn);
+}
+
+int ix_luahost_inside_roots(lua_State *L, const char *real)
+{
+    return ix_luafs_roots_inside(&host_of(L)->roots, real);
+}
+
+ix_watchdog *ix_luahost_watchdog(lua_State *L)
+{
+    return host_of(L)->wd;
+}
+
+static char *xdup(const char *s)
+{
+    return s ? ix_xstrdup(s) : NULL;
+}
+
+/* ---- the rest ---- */
+
+static int l_log(lua_State *L)
+{
+    ix_luahost_ctx *ctx = ctx_of(L);
+    const char *text = luaL_checkstring(L, 1);
+    if (!ctx->append_log)
+        return 0;
+    ix_err err;
+    if (ctx->append_log(ctx->run, text, &err) < 0)
+        return luaL_error(L, "infraexec.log: %s", err.msg);
+    return 0;
+}
+
+static int l_now(lua_State *L)
+{
+    ix_now now;
+    ix_err err;
+    if (ix_clock_now(&now, &err) < 0)
+        return luaL_error(L, "%s", err.msg);
+    lua_pushstring(L, lua_toboolean(L, lua_upvalueindex(1)) ? now.date : now.stamp);
+    return 1;
+}
+
+static int l_dry_run(lua_State *L)
+{
+    lua_pushboolean(L, ctx_of(L)->dry_run);
+    return 1;
+}
+
+/* ix.getenv(NAME): the environment infraexec runs in (HOME, PATH...), read
+ * only; the sandbox has no os library. */
+static int l_getenv(lua_State *L)
+{
+    const char *v = getenv(luaL_checkstring(L, 1));
+    if (v)
+        lua_pushstring(L, v);
+    else
+        lua_pushnil(L);
+    return 1;
+}
+
+static int l_debug(lua_State *L)
+{
+    size_t n;
+    const char *msg = luaL_tolstring(L, 1, &n);
+    ix_buf m = IX_BUF_INIT, shown = IX_BUF_INIT;
+    ix_buf_append(&m, msg, n);
+    ix_secrets_mask(ctx_of(L)->secrets, &m);
+    ix_safe_append(&shown, m.data, m.len, 0);
+    fprintf(stderr, "infraexec: lua: %s\n", shown.data);
+    ix_buf_free(&m);
+    ix_buf_free(&shown);
+    return 0;
+}
+
+
+/* What git_commit needs from the run (luaext.h): the secrets it masks its
+ * message with, and the configured author. */
+static void git_settings(ix_luahost *h)
+{
+    const ix_luahost_ctx *ctx = h->ctx;
+    h->git.secrets = ctx->secrets;
+    const char *name = ctx->config ? ix_config_str(ctx->config, "git.author_name") : NULL;
+    const char *email = ctx->config ? ix_config_str(ctx->config, "git.author_email") : NULL;
+    if (name && email) {
+        h->git.author_name = name;
+        h->git.author_email = email;
+    }
+}
+
+static int open_module(lua_State *L)
+{
+    static const luaL_Reg funcs[] = {
+        {"run", ix_luaproc_run},  {"log", l_log},             {"dry_run", l_dry_run},
+        {"debug", l_debug},       {"getenv", l_getenv},
+        {NULL, NULL},
+    };
+    luaL_newlib(L, funcs);
+    ix_luafs_register(L);
+    ix_luamodel_register(L);
+    ix_luaext_register(L, &host_of(L)->git);
+    lua_pushboolean(L, 0);
+    lua_pushcclosure(L, l_now, 1), lua_setfield(L, -2, "now");
+    lua_pushboolean(L, 1);
+    lua_pushcclosure(L, l_now, 1), lua_setfield(L, -2, "today");
+    lua_pushcfunction(L, ix_luasandbox_error_text), lua_setfield(L, -2, "error_text");
+    lua_pushcfunction(L, ix_luasandbox_where), lua_setfield(L, -2, "where");
+    ix_luatask_register(L);
+    /* Last: in a dry run the stand-ins replace every primitive that spawns
+     * or writes (luadry.h). */
+    if (ctx_of(L)->dry_run)
+        ix_luadry_register(L);
+    return 1;
+}
+
+/* The allow-listed standard libraries (luasandbox.c), print to stderr
+ * (stdout belongs to the report) and the infraexec module. */
+static void open_libs(lua_State *L, const char *const *handler_dirs, const char *const *lua_dirs)
+{
+    size_t nh = 0, nl = 0;
+    while (handler_dirs[nh])
+        nh++;
+    while (lua_dirs[nl])
+        nl++;
+    const char **code = ix_xcalloc(nh + nl + 1, sizeof *code);
+    memcpy(code, handler_dirs, nh * sizeof *code);
+    memcpy(code + nh, lua_dirs, nl * sizeof *code);
+    ix_luasandbox_open(L, &host_of(L)->stop, code, lua_dirs);
+    free(code);
+    lua_pushcfunction(L, l_debug);
+    lua_setglobal(L, "print");
+    luaL_requiref(L, "infraexec", open_module, 0);
+    lua_pop(L, 1);
+}
+
+static void push_dirs(lua_State *L, const char *const *dirs)
+{
+    lua_newtable(L);
+    for (lua_Integer i = 0; dirs[i]; i++) {
+        lua_pushstring(L, dirs[i]);
+        lua_rawseti(L, -2, i + 1);
+    }
+}
+
+int ix_luahost_open(ix_luahost **out, ix_luahost_ctx *ctx, const char *const *handler_dirs,
+                    const char *const *lua_dirs, ix_err *err)
+{
+    if (!lua_dirs[0] || !handler_dirs[0])
+        return ix_err_set(err, "no %s directory found (looked beside the binary, in the "
+                               "workspace %s and $INFRAEXEC_PATH); reinstall infraexec or pass "
+                               "--handlers DIR", !lua_dirs[0] ? "lua" : "handlers",
+                          ctx->workspace);
+    ix_luahost *h = ix_xcalloc(1, sizeof *h);
+    h->ctx = ctx;
+    h->mem_limit = LUA_MEM_LIMIT;
+    h->insn_limit = LUA_INSN_LIMIT;
+    ix_luafs_roots_collect(&h->roots, ctx);
+    git_settings(h);
+    lua_State *L = h->L = lua_newstate(limited_alloc, h);
+    if (!L) {
+        ix_luahost_close(h);
+        return ix_err_set(err, "cannot create a Lua state");
+    }
+    open_libs(L, handler_dirs, lua_dirs);
+    ix_luamodel_store_task(L, ctx->task, ctx->workspace);
+    lua_sethook(L, count_hook, LUA_MASKCOUNT, LUA_HOOK_EVERY);
+    if (ctx->cancel && ix_watchdog_start(&h->wd, ctx->cancel, LUA_WATCHDOG_GRACE,
+                                         IX_EXIT_INTERRUPTED, IX_EXIT_TIMEOUT, err) < 0) {
+        ix_luahost_close(h);
+        return -1;
+    }
+
+    /* engine = require "infraexec.engine"; engine.load(handler_dirs) */
+    lua_getglobal(L, "require");
+    lua_pushstring(L, "infraexec.engine");
+    if (pcall(h, 1, 1, "loading the engine", err) < 0) {
+        ix_luahost_close(h);
+        return -1;
+    }
+    if (ctx->task) {
+        lua_getfield(L, -1, "load");
+        push_dirs(L, handler_dirs);
+        h->insn = 0;
+        if (pcall(h, 1, 0, "loading the handlers", err) < 0) {
+            ix_luahost_close(h);
+            return -1;
+        }
+    }
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &engine_key);
+    *out = h;
+    return 0;
+}
+
+int ix_luahost_call(ix_luahost *h, const char *name, const char *const *handler_dirs,
+                    json_t **out, ix_err *err)
+{
+    lua_State *L = h->L;
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &engine_key);
+    lua_getfield(L, -1, name);
+    lua_remove(L, -2);
+    push_dirs(L, handler_dirs);
+    h->insn = 0;
+    h->stop = (ix_lua_stop){.catchable = 1}; /* the engine's xpcall around each file */
+    int rc = pcall(h, 1, 1, name, err);
+    h->stop.catchable = 0;
+    if (rc < 0)
+        return -1;
+    *out = ix_luaext_to_json(L, -1, 0);
+    lua_pop(L, 1);
+    return 0;
+}
+
+static char *field_string(lua_State *L, const char *key)
+{
+    lua_getfield(L, -1, key);
+    char *s = xdup(lua_tostring(L, -1));
+    lua_pop(L, 1);
+    return s;
+}
+
+/* The engine's evidence list (engine.judge checked its shape) into CR,
+ * replacing what an earlier dispatch left. */
+static void read_evidence(lua_State *L, ix_crit_report *cr)
+{
+    for (size_t i = 0; i < cr->nevidence; i++) {
+        free(cr->evidence[i].looked_at);
+        free(cr->evidence[i].expected);
+        free(cr->evidence[i].seen);
+    }
+    free(cr->evidence);
+    cr->evidence = NULL;
+    cr->nevidence = 0;
+    if (lua_getfield(L, -1, "evidence") == LUA_TTABLE) {
+        lua_Integer n = luaL_len(L, -1);
+        cr->evidence = ix_xcalloc(n > 0 ? (size_t)n : 1, sizeof *cr->evidence);
+        for (lua_Integer i = 1; i <= n; i++) {
+            if (lua_geti(L, -1, i) == LUA_TTABLE) {
+                ix_observation *o = &cr->evidence[cr->nevidence++];
+                lua_getfield(L, -1, "ok");
+                o->ok = lua_toboolean(L, -1);
+                lua_getfield(L, -2, "after_action");
+                o->after_action = lua_toboolean(L, -1);
+                lua_pop(L, 2);
+                o->looked_at = field_string(L, "looked_at");
+                o->expected = field_string(L, "expected");
+                o->seen = field_string(L, "seen");
+            }
+            lua_pop(L, 1);
+        }
+    }
+    lua_pop(L, 1);
+}
+
+int ix_luahost_dispatch(ix_luahost *h, const ix_criterion *c, const char *mode, int *done,
+                        int *checkable, ix_err *err)
+{
+    lua_State *L = h->L;
+    ix_crit_report *cr = h->ctx->current;
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &engine_key);
+    lua_getfield(L, -1, "dispatch");
+    lua_remove(L, -2);
+    ix_luamodel_push_task(L);
+    lua_getfield(L, -1, "criteria");
+    lua_remove(L, -2);
+    lua_geti(L, -1, c->index);
+    lua_remove(L, -2);
+    lua_pushstring(L, mode);
+    h->insn = 0;
+    h->stop = (ix_lua_stop){.catchable = 1}; /* the engine's xpcall around the rule */
+    char what[32];
+    snprintf(what, sizeof what, "criterion %d", c->index);
+    int rc = pcall(h, 2, 1, what, err);
+    h->stop.catchable = 0;
+    if (rc < 0 && h->stop.stopping) {
+        /* A limit or the cancel went past the engine: the criterion's
+         * failure, not the engine's. */
+        *done = 0;
+        cr->blocked = 0;
+        if (checkable)
+            *checkable = 1;
+        free(cr->reason);
+        cr->reason = ix_xstrdup(err->msg);
+        return 0;
+    }
+    if (rc < 0)
+        return -1;
+    if (!lua_istable(L, -1)) {
+        lua_pop(L, 1);
+        return ix_err_set(err, "engine.dispatch did not return a table");
+    }
+    lua_getfield(L, -1, "done");
+    *done = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    lua_getfield(L, -1, "blocked");
+    cr->blocked = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    lua_getfield(L, -1, "unverifiable");
+    if (checkable)
+        *checkable = !lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    free(cr->rule);
+    free(cr->reason);
+    free(cr->kind);
+    cr->rule = field_string(L, "rule");
+    cr->reason = field_string(L, "reason");
+    cr->kind = field_string(L, "kind");
+    read_evidence(L, cr);
+    lua_pop(L, 1);
+    return 0;
+}
+
+void ix_luahost_close(ix_luahost *h)
+{
+    if (!h)
+        return;
+    ix_luafs_roots_free(&h->roots);
+    ix_watchdog_stop(h->wd);
+    if (h->L)
+        lua_close(h->L);
+    free(h);
+}

@@ -1,0 +1,144 @@
+/* watchdog.c - see include/infraexec/lua/watchdog.h */
+#include "infraexec/lua/watchdog.h"
+
+#include "infraexec/base/buf.h"
+#include "infraexec/base/clock.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define WATCH_TICK_NS 100000000L /* how often the thread looks */
+
+struct ix_watchdog {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    /* Under mu: */
+    int stop, busy;
+    double deadline, cancel_at;
+    pid_t group;
+    char what[64];
+    /* Set once: */
+    volatile sig_atomic_t *cancel;
+    double grace;
+    int code_interrupted, code_timeout;
+};
+
+/* Called with mu held, and never returns: the main thread is stuck in C
+ * and cannot be unwound, so the process ends here. */
+static void give_up(ix_watchdog *w)
+{
+    int interrupted = *w->cancel == 1;
+    if (w->group > 0)
+        kill(-w->group, SIGKILL);
+    char line[256];
+    int n = snprintf(line, sizeof line,
+                     "infraexec: %s: the handler did not return within %g s of %s (stuck in one "
+                     "C call); run stopped, no report\n",
+                     w->what, w->grace, interrupted ? "the interrupt" : "--task-timeout");
+    if (n > 0) {
+        ssize_t ignored = write(STDERR_FILENO, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+        (void)ignored; /* nothing more to do if stderr is gone */
+    }
+    _exit(interrupted ? w->code_interrupted : w->code_timeout);
+}
+
+static void *watch(void *arg)
+{
+    ix_watchdog *w = arg;
+    pthread_mutex_lock(&w->mu);
+    while (!w->stop) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        ts.tv_nsec += WATCH_TICK_NS;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&w->cv, &w->mu, &ts);
+        if (w->stop || !w->busy)
+            continue;
+        double now = ix_clock_mono();
+        if (*w->cancel && !w->cancel_at)
+            w->cancel_at = now;
+        double limit = w->deadline > 0 ? w->deadline + w->grace : 0;
+        if (w->cancel_at && (!limit || w->cancel_at + w->grace < limit))
+            limit = w->cancel_at + w->grace;
+        if (limit && now >= limit)
+            give_up(w);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+int ix_watchdog_start(ix_watchdog **out, volatile sig_atomic_t *cancel, double grace,
+                      int code_interrupted, int code_timeout, ix_err *err)
+{
+    ix_watchdog *w = ix_xcalloc(1, sizeof *w);
+    w->cancel = cancel;
+    w->grace = grace;
+    w->code_interrupted = code_interrupted;
+    w->code_timeout = code_timeout;
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&w->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    pthread_mutex_init(&w->mu, NULL);
+    /* The thread takes no signals: SIGINT must reach the main thread's
+     * handler, which sets *cancel. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int rc = pthread_create(&w->thread, NULL, watch, w);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc != 0) {
+        pthread_cond_destroy(&w->cv);
+        pthread_mutex_destroy(&w->mu);
+        free(w);
+        return ix_err_set(err, "cannot start the Lua watchdog thread: %s", strerror(rc));
+    }
+    *out = w;
+    return 0;
+}
+
+void ix_watchdog_enter(ix_watchdog *w, double deadline, const char *what)
+{
+    pthread_mutex_lock(&w->mu);
+    w->busy = 1;
+    w->deadline = deadline;
+    snprintf(w->what, sizeof w->what, "%s", what);
+    pthread_mutex_unlock(&w->mu);
+}
+
+void ix_watchdog_leave(ix_watchdog *w)
+{
+    pthread_mutex_lock(&w->mu);
+    w->busy = 0;
+    pthread_mutex_unlock(&w->mu);
+}
+
+void ix_watchdog_group(ix_watchdog *w, pid_t pgid)
+{
+    pthread_mutex_lock(&w->mu);
+    w->group = pgid;
+    pthread_mutex_unlock(&w->mu);
+}
+
+void ix_watchdog_stop(ix_watchdog *w)
+{
+    if (!w)
+        return;
+    pthread_mutex_lock(&w->mu);
+    w->stop = 1;
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    pthread_join(w->thread, NULL);
+    pthread_cond_destroy(&w->cv);
+    pthread_mutex_destroy(&w->mu);
+    free(w);
+}
