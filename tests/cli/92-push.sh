@@ -53,6 +53,7 @@ YAML
     cat >"$lab/infraexec.yaml" <<YAML
 gitops:
   path: gitops
+  names: [beckerkube]              # what the criteria call this repository
   remote: origin
   kustomization: flux-system/flux-system
   validate: [kubectl, kustomize, clusters/minikube]

@@ -74,6 +74,7 @@ projects:
     images: [mtg_dev_agents/orchestrator]
 gitops:
   path: gitops
+  names: [beckerkube]              # what the criteria call this repository
   validate: [kubectl, kustomize, clusters/minikube]
   apps:
     ffl:
