@@ -49,6 +49,14 @@ is "$(evid 0)" "true|$lab/tasks/completed/TASK-005.md|status completed|status co
     "see TASK-005: the evidence names its file and status"
 like "$(cat "$lab/tasks/active/TASK-201.md")" "evidence: $lab/tasks/completed/TASK-005.md" \
     "see TASK-005: the evidence is beside the tick"
+# A condition inside: TASK-005 being done says nothing of a failure that may recur.
+task active TASK-206 active "Fix triager build failure if it recurs (see TASK-005)" \
+    "Debug and fix triager build failure whenever it recurs (see TASK-005)"
+run_json TASK-206
+is "$(states)" "remaining,remaining" "\"if it recurs\" / \"whenever it recurs\" (see TASK-005, completed): not ticked"
+is "$(reason 0)" "needs a person: 'if ...' makes it conditional; TASK-005 being completed does not say whether it applies" \
+    "... the reason names the condition and the task"
+like "$(reason 1)" "needs a person: 'whenever ...' makes it conditional" "... whenever too"
 task active TASK-202 active "Debug and fix triager build failure (see TASK-006)"
 run_json TASK-202
 is "$(states)" remaining "see TASK-006, active: not ticked"
