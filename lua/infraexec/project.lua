@@ -107,15 +107,28 @@ end
 
 -- ---- the sources of a version, in the order they are believed ----
 
--- The versions TEXT names: "version X" (also "with/to version X",
--- "Version: X") and "(vX)", which reads as version X.
-local function versions_in(text)
+-- Words before "version X" that make X another than the target ("Update
+-- ffl from version 0.1.11 to ...", "... except version 0.1.11").
+local NOT_TARGET = { from = true, old = true, previous = true, current = true, except = true,
+                     ["not"] = true, than = true, without = true, replacing = true, replaces = true,
+                     over = true, prior = true, last = true, existing = true, broken = true }
+
+-- The versions TEXT names as the target: "version X" (also "with/to
+-- version X", "Version: X") not after a word of NOT_TARGET, and with
+-- PAREN "(vX)", which reads as version X.
+local function versions_in(text, paren)
   local out = {}
   text = plain(text)
-  for v in text:gmatch("%f[%a][Vv][Ee][Rr][Ss][Ii][Oo][Nn]:?%s+(%S+)") do
-    if v:match("^v?%d") or v:match("^%x+$") and v:match("%d") and v:match("%a") then out[#out + 1] = token(v) end
+  for at, v in text:gmatch("()%f[%a][Vv][Ee][Rr][Ss][Ii][Oo][Nn]:?%s+(%S+)") do
+    local before = text:sub(1, at - 1):match("(%w+)%W*$") or ""
+    if not NOT_TARGET[before:lower()]
+        and (v:match("^v?%d") or v:match("^%x+$") and v:match("%d") and v:match("%a")) then
+      out[#out + 1] = token(v)
+    end
   end
-  for v in text:gmatch("%(v(%d[^%s%)]*)%)") do out[#out + 1] = v end
+  if paren then
+    for v in text:gmatch("%(v(%d[^%s%)]*)%)") do out[#out + 1] = v end
+  end
   return out
 end
 
@@ -139,21 +152,6 @@ local function settle(name, found, source)
   return distinct[1]
 end
 
--- The versions another criterion sets as the target: "version X" not
--- after "from", "old", "previous" or "current" ("Update ffl from version
--- 0.1.11 to ..." names the old one).
-local function targets_in(text)
-  local out = {}
-  text = " " .. plain(text)
-  for before, v in text:gmatch("(%w*)%s+[Vv][Ee][Rr][Ss][Ii][Oo][Nn]:?%s+(%S+)") do
-    local b = before:lower()
-    if not (b == "from" or b == "old" or b == "previous" or b == "current") then
-      for _, t in ipairs(versions_in("version " .. v)) do out[#out + 1] = t end
-    end
-  end
-  return out
-end
-
 -- Other criteria that set the project's version ("Build all FFL
 -- containers with version 0.1.18", "Roll out ffl to version 0.1.18"): an
 -- action of the build/roll-out/update family (classify.targets) naming
@@ -165,7 +163,7 @@ local function from_criteria(k, name, current)
   for _, v in ipairs(classify.targets) do family[v] = true end
   for _, c in ipairs(ix.task().criteria) do
     if not (current and c.line == current.line) then
-      local vs = targets_in(c.text)
+      local vs = versions_in(c.text)
       local kind, _, verb = classify.kind(c.text)
       if #vs > 0 and kind == "action" and family[verb] and not c.text:lower():find("%f[%a]blocked%f[%A]") then
         local set = named_in(plain(c.text))
@@ -343,7 +341,7 @@ function M.version_for(name, c)
   if not k then return nil, ("no project '%s' in %s"):format(name, ix.config().path or "infraexec.yaml") end
   if c then
     local found = {}
-    for _, v in ipairs(versions_in(c.text)) do found[#found + 1] = { version = v, line = c.line } end
+    for _, v in ipairs(versions_in(c.text, true)) do found[#found + 1] = { version = v, line = c.line } end
     local f, err = settle(k, found, "the criterion")
     if err then return nil, err end
     if f then return f.version, "the criterion" end

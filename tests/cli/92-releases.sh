@@ -469,6 +469,11 @@ criteria TASK-354 "~~Roll out ffl to version 0.1.11~~" "Roll out ffl to version 
 run_json TASK-354 --only 3
 is "$(state 2):$(built ffl)" "remaining:none" "struck and postponed criteria set no version"
 
+reset_built
+criteria TASK-357 "Roll out ffl from version 0.1.11 to version 0.1.18" "Build all remaining ffl containers"
+run_json TASK-357 --only 2
+is "$(state 1):$(built ffl)" "completed:0.1.18" "\"from version 0.1.11 to version 0.1.18\": the target, not the old one"
+
 # A commit id counts only on a line saying it is the project's.
 reset_built
 task TASK-355 "$(printf '## Notes\n\n- MidwestMTG build should follow the plan from 1a2b3c4d\n\n## Acceptance Criteria\n\n- [ ] Build all remaining midwestmtg containers\n')"

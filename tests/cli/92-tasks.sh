@@ -243,6 +243,17 @@ is "$rc" 0 "archive, dry run: would complete"
 like "$out" "(moved to $G/archive/mtg-agents-20261125)" "dry run: the move is shown"
 ok "dry run: nothing moved" test -f "$G/apps/mtg-agents/ingress.yaml"
 is "$(git -C "$G" rev-parse HEAD)" "$head" "dry run: nothing committed"
+# A name of gitops.names before the path is the GitOps repository too.
+cp "$lab/infraexec.yaml" "$T/cfg.names"
+sed -i 's|^  path: gitops$|&\n  names: [beckerkube]|' "$lab/infraexec.yaml"
+task active TASK-234 active "Remove or archive beckerkube/apps/mtg-agents directory"
+ix run TASK-234 --tasks-dir "$lab/tasks" --dry-run -q
+is "$rc" 0 "gitops.names [beckerkube]: beckerkube/apps/mtg-agents would be archived"
+like "$out" "(moved to $G/archive/mtg-agents-20261125)" "... as the GitOps repository's apps/mtg-agents"
+cp "$T/cfg.names" "$lab/infraexec.yaml"
+ix run TASK-234 --tasks-dir "$lab/tasks" --dry-run -q
+unlike "$out" "(moved to $G/archive" "without gitops.names: beckerkube/ is not this repository"
+rm "$lab/tasks/active/TASK-234.md"
 run_json TASK-231
 is "$(states)" completed "archive: ticked"
 ok "archive: the old path is gone" test ! -e "$G/apps/mtg-agents"
