@@ -12,13 +12,33 @@ local git = require "infraexec.observe.git"
 local release = require "infraexec.observe.gitops"
 local wording = require "infraexec.wording"
 
+-- The repository a criterion names ("in beckerkube", "to gitops
+-- repository") must be the GitOps repository, by its directory's name or
+-- one of gitops.names: a task meant for another repository never changes
+-- this one.  nil when it is (or none is named), else why.
+local function other_repository(repo)
+  if not repo then return nil end
+  local g, err = gitops.settings()
+  if not g then return err end
+  local base = g.path:gsub("/+$", ""):match("([^/]+)$") or g.path
+  for _, n in ipairs({ base, table.unpack(g.names or {}) }) do
+    if tostring(n):lower() == repo:lower() then return nil end
+  end
+  return ("the criterion names repository %s; the GitOps repository is %s (gitops.path; add %s to gitops.names if it is the same)"):format(
+    repo, base, repo)
+end
+
 -- For `infraexec verify`: the HelmRelease carries VERSION, committed.
-local function helmrelease_holds(_, name, _, version)
+local function helmrelease_holds(_, name, repo, version)
+  local other = other_repository(repo)
+  if other then return false, other end
   return ev.verdict(release.helmrelease{ app = name, version = version })
 end
 
 -- "Update ffl HelmRelease in beckerkube to version 0.1.18"
-local function update_helmrelease(_, name, _, version)
+local function update_helmrelease(_, name, repo, version)
+  local other = other_repository(repo)
+  if other then return false, other end
   local app, id, pushed = gitops.release{ app = name, version = version }
   if not app then return false, id end
   local files, seen = {}, {}
@@ -37,7 +57,9 @@ end
 -- "Commit changes to beckerkube repository": every file this run changed
 -- is committed.  When this run changed nothing, which commit carries the
 -- task's changes is not observable: a clean repository proves nothing.
-local function commit_changes()
+local function commit_changes(_, repo)
+  local other = other_repository(repo)
+  if other then return false, other end
   local g, gerr = gitops.settings()
   if not g then return false, gerr end
   local id, err = gitops.commit{ message = (ix.task().id or "infraexec") .. ": " .. (ix.task().title or "changes") }
@@ -67,8 +89,8 @@ end
 
 -- "Commit and push changes to beckerkube repository": committed as above,
 -- then pushed and seen on the remote.
-local function commit_push()
-  local done, note, obs = commit_changes()
+local function commit_push(c, repo)
+  local done, note, obs = commit_changes(c, repo)
   if not done then return false, note, obs end
   return push_observed(obs, note)
 end
@@ -171,13 +193,13 @@ return {
     { wording = "Commit [the] changes to [the] {repo:name} repository", description = "commit what this run changed",
       examples = { "Commit changes to beckerkube repository" },
       kind = "action", observe = "git.committed",
-      run = commit_changes },
+      run = wording.unpack(commit_changes, "repo") },
     { wording = { "Commit and push [the] [updated] HelmReleases [to [the] {repo:name} [repository]]",
                   "Commit and push [the] changes to [the] {repo:name} [repository]" },
       description = "commit what this run changed, push it to the GitOps remote, see it there",
       examples = { "Commit and push updated HelmReleases", "Commit and push changes to beckerkube repository" },
       kind = "action", observe = { "git.committed", "git.pushed" },
-      run = commit_push },
+      run = wording.unpack(commit_push, "repo") },
     { wording = "Push [the] [changes] to {remote:name}", description = "push HEAD to the GitOps remote, see it there",
       examples = { "Push to origin" },
       kind = "action", observe = "git.pushed",

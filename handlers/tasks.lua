@@ -6,6 +6,7 @@
 -- untrusted: the {task} placeholder and ix.task_read both check them.
 local ix = require "infraexec"
 local archive = require "infraexec.act.archive"
+local classify = require "infraexec.classify"
 local ev = require "infraexec.evidence"
 local moved = require "infraexec.observe.archive"
 local outcomes = require "infraexec.outcomes"
@@ -15,7 +16,12 @@ local release = require "infraexec.observe.gitops"
 local tasks = require "infraexec.observe.tasks"
 
 -- "Debug and fix triager build failure (see TASK-005)": TASK-005 is completed.
-local function referenced(_, a)
+-- A condition in it ("... if it recurs") is not settled by TASK-005 being done.
+local function referenced(c, a)
+  local cond = classify.condition_in(c.text)
+  if cond then
+    return false, ("needs a person: '%s ...' makes it conditional; %s being completed does not say whether it applies"):format(cond, a.ref)
+  end
   local done, msg, obs = ev.verdict(tasks.status{ id = a.ref })
   return done, done and (a.ref .. " is completed") or msg, obs
 end

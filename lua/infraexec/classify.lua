@@ -41,7 +41,10 @@ M.conditions = {
 M.conditions_anywhere = {
   "only if", "only when", "only after", "only once", "unless", "on hold", "pending approval",
   "waiting for approval", "after approval", "once approved", "if approved",
-  "postponed", "deferred", "not needed", "not in scope", -- the writer's note that it is not to be done
+  -- The writer's note that it is not (to be) done: an action with it is
+  -- never run, an assertion with it claims less than its words.
+  "postponed", "deferred", "not needed", "not in scope", "out of scope", "skipped", "n/a",
+  "not applicable", "not deployed", "not done", "won't do", "wont do",
 }
 
 -- "After ... approval, run ...", "Once ... approved, ...".
@@ -67,6 +70,15 @@ M.actions = {
   "resolve", "restart", "restore", "review", "rollback", "roll back", "roll out",
   "rotate", "run", "scale", "seal", "send", "set", "start", "stop", "sync", "tag", "trigger", "update", "upgrade",
   "upload", "wait", "write",
+}
+
+-- Action verbs whose "version X" sets the version the task wants for the
+-- project they name ("Build all FFL containers with version 0.1.18",
+-- "Roll out ffl to version 0.1.18"); other verbs name a version for
+-- another purpose ("Delete the FFL version 0.1.11 images").
+M.targets = {
+  "build", "rebuild", "bump", "deploy", "publish", "push", "release", "roll out", "tag",
+  "update", "upgrade",
 }
 
 -- Words allowed before the verb: "Successfully build all triager images".
@@ -190,7 +202,8 @@ local function fold_text(text)
   return fold(t) -- a reference can spell a character again ("&#1086;")
 end
 
--- The kind of criterion TEXT and a short reason naming the words that decided it.
+-- The kind of criterion TEXT and a short reason naming the words that
+-- decided it; for an action also its verb ("roll out").
 function M.kind(text)
   local t = fold_text(text)
   if not t then return "negation", "not valid UTF-8: a person reads it, never run" end
@@ -220,7 +233,7 @@ function M.kind(text)
   if not o then
     local f = flat(text)
     for _, c in ipairs(M.conditions_anywhere) do
-      if f:find(" " .. c .. " ", 1, true) then o = c break end
+      if f:find(flat(c), 1, true) then o = c break end
     end
   end
   if o then return "negation", ("'%s ...' is a condition a person must judge: never run"):format(o) end
@@ -248,9 +261,27 @@ function M.kind(text)
         return "assertion", ("'%s ... %s' states a result"):format(o, s)
       end
     end
-    return "action", ("'%s ...' asks for a change"):format(o)
+    return "action", ("'%s ...' asks for a change"):format(o), o
   end
   return "assertion", "a statement of how the world must be (no action verb first)"
+end
+
+-- Words that make a criterion conditional wherever they stand, for rules
+-- whose wording takes the rest as free text ("Fix triager build failure
+-- if it recurs (see TASK-005)"): M.kind does not look for a bare "if"
+-- inside, "Check if pods are failing" being a check.
+M.conditionals = { "whenever", "in case", "as needed", "if needed" }
+
+-- The condition word TEXT holds anywhere (M.conditions,
+-- M.conditions_anywhere, M.conditionals), or nil.
+function M.condition_in(text)
+  local f = flat(fold_text(text) or text)
+  for _, list in ipairs({ M.conditions, M.conditions_anywhere, M.conditionals }) do
+    for _, c in ipairs(list) do
+      if f:find(flat(c), 1, true) then return c end
+    end
+  end
+  return nil
 end
 
 return M

@@ -1,6 +1,7 @@
 -- project.lua - the projects of infraexec.yaml, looked up by the names
 -- criteria use ("FFL" finds projects.ffl), and the version a task asks for.
 local ix = require "infraexec"
+local classify = require "infraexec.classify"
 local values = require "infraexec.values"
 
 local M = {}
@@ -106,15 +107,28 @@ end
 
 -- ---- the sources of a version, in the order they are believed ----
 
--- The versions TEXT names: "version X" (also "with/to version X",
--- "Version: X") and "(vX)", which reads as version X.
-local function versions_in(text)
+-- Words before "version X" that make X another than the target ("Update
+-- ffl from version 0.1.11 to ...", "... except version 0.1.11").
+local NOT_TARGET = { from = true, old = true, previous = true, current = true, except = true,
+                     ["not"] = true, than = true, without = true, replacing = true, replaces = true,
+                     over = true, prior = true, last = true, existing = true, broken = true }
+
+-- The versions TEXT names as the target: "version X" (also "with/to
+-- version X", "Version: X") not after a word of NOT_TARGET, and with
+-- PAREN "(vX)", which reads as version X.
+local function versions_in(text, paren)
   local out = {}
   text = plain(text)
-  for v in text:gmatch("%f[%a][Vv][Ee][Rr][Ss][Ii][Oo][Nn]:?%s+(%S+)") do
-    if v:match("^v?%d") or v:match("^%x+$") and v:match("%d") and v:match("%a") then out[#out + 1] = token(v) end
+  for at, v in text:gmatch("()%f[%a][Vv][Ee][Rr][Ss][Ii][Oo][Nn]:?%s+(%S+)") do
+    local before = text:sub(1, at - 1):match("(%w+)%W*$") or ""
+    if not NOT_TARGET[before:lower()]
+        and (v:match("^v?%d") or v:match("^%x+$") and v:match("%d") and v:match("%a")) then
+      out[#out + 1] = token(v)
+    end
   end
-  for v in text:gmatch("%(v(%d[^%s%)]*)%)") do out[#out + 1] = v end
+  if paren then
+    for v in text:gmatch("%(v(%d[^%s%)]*)%)") do out[#out + 1] = v end
+  end
   return out
 end
 
@@ -138,14 +152,20 @@ local function settle(name, found, source)
   return distinct[1]
 end
 
--- Other criteria naming the project and a version ("Build all FFL
--- containers with version 0.1.18", "Roll out ffl to version 0.1.18").
+-- Other criteria that set the project's version ("Build all FFL
+-- containers with version 0.1.18", "Roll out ffl to version 0.1.18"): an
+-- action of the build/roll-out/update family (classify.targets) naming
+-- only this project, not blocked; a negated, struck, conditional one, or
+-- one that deletes or tests a version, sets nothing.
 local function from_criteria(k, name, current)
   local found, shared = {}, nil
+  local family = {}
+  for _, v in ipairs(classify.targets) do family[v] = true end
   for _, c in ipairs(ix.task().criteria) do
     if not (current and c.line == current.line) then
       local vs = versions_in(c.text)
-      if #vs > 0 then
+      local kind, _, verb = classify.kind(c.text)
+      if #vs > 0 and kind == "action" and family[verb] and not c.text:lower():find("%f[%a]blocked%f[%A]") then
         local set = named_in(plain(c.text))
         local n, keys = count(set)
         if n > 1 and set[k] then shared = shared or { c = c, keys = keys } end
@@ -267,19 +287,42 @@ local function from_code(k, name)
   return f.version, ("VERSION= in the task's code block for %s (line %d)"):format(k, f.line)
 end
 
--- A commit id on a line naming the project, outside the Progress Log,
--- tables and code ("- MTG Dev Agents: 417e41b").
+-- Words allowed between a project's name and its commit id: "FFL
+-- version: 1a2b3c4", "ffl: commit 1a2b3c4d", "MTG Dev Agents at 417e41b".
+local COMMIT_LABELS = { commit = true, version = true, tag = true, sha = true, id = true,
+                        image = true, images = true, at = true, is = true }
+
+-- The commit id LINE gives project K: the line (a list item's marker aside)
+-- is the project's name, label words and the id, nothing else; a commit id
+-- in a sentence ("should follow the plan from 1a2b3c4d") is about
+-- something else.  nil when it is not such a line.
+local function commit_of(k, line)
+  local body = plain(line):gsub("^%s*[%-%*%+]%s+", ""):gsub("^%s*%d+[%.%)]%s+", ""):lower()
+  local best, owner = 0, nil -- the longest configured name the line begins with
+  for _, n in ipairs(project_names()) do
+    local _, e = body:find("^" .. name_pattern(n.name))
+    if e and e > best then best, owner = e, n.project end
+  end
+  if owner ~= k then return nil end
+  local rest = body:sub(best + 1)
+  while true do
+    rest = rest:gsub("^[%s:=]+", "")
+    local w = rest:match("^(%a+)")
+    if not (w and COMMIT_LABELS[w]) then break end
+    rest = rest:sub(#w + 1)
+  end
+  local id = rest:match("^(%x+)[%s%.,;]*$")
+  if id and #id >= 7 and #id <= 40 and id:match("%d") and id:match("%a") then return id end
+  return nil
+end
+
+-- A commit id on a line of its own for the project, outside the Progress
+-- Log, tables and code ("- MTG Dev Agents: 417e41b").
 local function from_commit(k, name, lines)
   local found = {}
   for _, l in ipairs(lines) do
-    local text = plain(l.text)
-    if not l.log and not cells(l.text) and named_in(text)[k] then
-      for id in text:gmatch("%f[%w](%x+)%f[^%w]") do
-        if #id >= 7 and #id <= 40 and id:match("%d") and id:match("%a") then
-          found[#found + 1] = { version = id, line = l.n }
-        end
-      end
-    end
+    local id = not l.log and not cells(l.text) and commit_of(k, l.text)
+    if id then found[#found + 1] = { version = id, line = l.n } end
   end
   local f, err = settle(name, found, "the task's text")
   if not f then return nil, err end
@@ -287,9 +330,10 @@ local function from_commit(k, name, lines)
 end
 
 -- The version the task asks for project NAME, and where it was found: the
--- criterion C itself ("... with version 0.1.18", "(v0.1.18)"), else another
--- criterion naming the project, else the task's version table, else a
--- VERSION= in the task's code block for it, else a commit id named for it.
+-- criterion C itself ("... with version 0.1.18", "(v0.1.18)"), else the
+-- one version that other criteria setting it, the task's version table and
+-- VERSION= in the task's code block for it agree on (two of them giving
+-- different versions need a person), else a commit id named for it.
 -- Returns version, source (e.g. "the task's version table (line 37)"), or
 -- nil and why ("needs a person: ..." when one source gives two versions).
 function M.version_for(name, c)
@@ -297,19 +341,28 @@ function M.version_for(name, c)
   if not k then return nil, ("no project '%s' in %s"):format(name, ix.config().path or "infraexec.yaml") end
   if c then
     local found = {}
-    for _, v in ipairs(versions_in(c.text)) do found[#found + 1] = { version = v, line = c.line } end
+    for _, v in ipairs(versions_in(c.text, true)) do found[#found + 1] = { version = v, line = c.line } end
     local f, err = settle(k, found, "the criterion")
     if err then return nil, err end
     if f then return f.version, "the criterion" end
   end
-  local v, src = from_criteria(k, name, c)
-  if v or src then return v, src end
   local lines = prose_lines()
-  v, src = from_table(k, name, lines)
-  if v or src then return v, src end
-  v, src = from_code(k, name)
-  if v or src then return v, src end
-  v, src = from_commit(k, name, lines)
+  local got = {}
+  for _, from in ipairs({ function() return from_criteria(k, name, c) end,
+                          function() return from_table(k, name, lines) end,
+                          function() return from_code(k, name) end }) do
+    local v, src = from()
+    if not v and src then return nil, src end
+    if v then got[#got + 1] = { version = v, source = src } end
+  end
+  for _, g in ipairs(got) do
+    if g.version ~= got[1].version then
+      return nil, ("needs a person: the task gives %s %s in %s but %s in %s"):format(
+        name, got[1].version, got[1].source, g.version, g.source)
+    end
+  end
+  if got[1] then return got[1].version, got[1].source end
+  local v, src = from_commit(k, name, lines)
   if v or src then return v, src end
   return nil, ("the task names no version for %s (in a criterion, a version table, VERSION= in its code block or a commit id)"):format(name)
 end

@@ -81,6 +81,7 @@ static const field app_fields[] = {
 };
 static const field gitops_fields[] = {
     {"path", C_PATH, NULL},
+    {"names", C_STRS, NULL},             /* other names criteria use for the repository (beckerkube) */
     {"apps", C_NAMED, app_fields},
     {"validate", C_ARGV, NULL},          /* e.g. kubectl kustomize clusters/minikube */
     {"reconcile", C_ARGV, NULL},         /* optional, e.g. flux reconcile ... */

@@ -53,6 +53,7 @@ YAML
     cat >"$lab/infraexec.yaml" <<YAML
 gitops:
   path: gitops
+  names: [beckerkube]              # what the criteria call this repository
   remote: origin
   kustomization: flux-system/flux-system
   validate: [kubectl, kustomize, clusters/minikube]
@@ -279,6 +280,36 @@ task TASK-908 deployment "Commit changes to beckerkube repository"
 run_json TASK-908
 is "$(state 0)" remaining "nothing changed, repository clean: not ticked"
 like "$(reason 0)" "needs a person: this run changed nothing in $lab/gitops and it is clean" "... it says why"
+
+# ---- a criterion naming another repository changes nothing here ----
+head=$(git -C "$lab/gitops" rev-parse HEAD); rhead=$(git -C "$lab/remote.git" rev-parse main)
+cp "$lab/gitops/apps/midwestmtg/helmrelease-backend.yaml" "$T/hr.orig"
+task TASK-914 deployment "Update midwestmtg HelmRelease in staging-cluster repository to version 0.1.18" \
+    "Commit changes to homelab-staging repository" "Commit and push changes to homelab-staging repository"
+run_json TASK-914
+is "$(state 0):$(state 1):$(state 2)" "remaining:remaining:remaining" "another repository named: none ticked"
+is "$(reason 0)" "the criterion names repository staging-cluster; the GitOps repository is gitops (gitops.path; add staging-cluster to gitops.names if it is the same)" \
+    "... the reason names both repositories and the key"
+like "$(reason 1)" "names repository homelab-staging; the GitOps repository is gitops" "... the commit too"
+like "$(reason 2)" "names repository homelab-staging; the GitOps repository is gitops" "... and the commit-and-push"
+is "$(git -C "$lab/gitops" rev-parse HEAD):$(git -C "$lab/remote.git" rev-parse main)" "$head:$rhead" "... no commit, no push"
+ok "... the HelmRelease file unchanged" cmp "$lab/gitops/apps/midwestmtg/helmrelease-backend.yaml" "$T/hr.orig"
+# A status note saying it is not to be done: never run, whatever the wording.
+task TASK-916 deployment "Update midwestmtg HelmRelease in beckerkube to version 0.1.18 (out of scope)" \
+    "Push to origin (skipped)" "**Out of scope**: Commit and push changes to beckerkube repository" "Push to origin - n/a"
+run_json TASK-916
+is "$(jq -r '[.criteria[].state]|join(",")' <<<"$out")" "remaining,remaining,remaining,remaining" "out of scope, skipped, n/a: none ticked"
+is "$(reason 0)" "needs a person: 'out of scope ...' is a condition a person must judge: never run" "... the reason names the note"
+like "$(reason 1):$(reason 3)" "'skipped ...' is a condition a person must judge: never run:needs a person: 'n/a ...'" "... skipped, n/a"
+is "$(git -C "$lab/gitops" rev-parse HEAD):$(git -C "$lab/remote.git" rev-parse main)" "$head:$rhead" "... no commit, no push"
+ok "... the HelmRelease file unchanged" cmp "$lab/gitops/apps/midwestmtg/helmrelease-backend.yaml" "$T/hr.orig"
+# Its own directory name and the names of gitops.names are the repository.
+task TASK-915 deployment "Commit changes to gitops repository" "Commit changes to Beckerkube repository"
+run_json TASK-915
+like "$(reason 0)" "needs a person: this run changed nothing in $lab/gitops and it is clean" \
+    "the directory's name is the GitOps repository (the usual check follows)"
+like "$(reason 1)" "needs a person: this run changed nothing in $lab/gitops and it is clean" \
+    "... and so is a gitops.names entry, in any case"
 
 # ---- over smart HTTP (git http-backend behind Basic auth) ----
 # libgit2 1.5 leaks in PCRE2 on network remotes (tests/lsan-libgit2.supp says why)

@@ -74,6 +74,7 @@ projects:
     images: [mtg_dev_agents/orchestrator]
 gitops:
   path: gitops
+  names: [beckerkube]              # what the criteria call this repository
   validate: [kubectl, kustomize, clusters/minikube]
   apps:
     ffl:
@@ -282,7 +283,7 @@ run_json TASK-324
 is "$(state 2):$(built ffl)" "remaining:none" "a criterion naming no configured project gives no version"
 like "$(reason 2)" "the task names no version for ffl" "... and the reason says none was found"
 
-# The task's version table (TASK-002's shape) comes before VERSION=; the
+# The task's version table (TASK-002's shape) and VERSION= must agree; the
 # push of mtg_dev_agents, whose version is only in the table, is checked in
 # the real registry.
 reset_built
@@ -316,8 +317,9 @@ MD
 )"
 sed -i "s/@REG@/$reg/g" "$lab/tasks/active/TASK-331.md"
 run_json TASK-331
-is "$(state 0):$(built midwestmtg)" "completed:0.1.12" "version table: midwestmtg at the table's version, not VERSION="
-like "$(reason 0)" "(version 0.1.12 from the task's version table (line 15))" "... the note names the table and the line"
+is "$(state 0):$(built midwestmtg)" "remaining:none" "version table 0.1.12, VERSION=0.1.13: midwestmtg not built"
+like "$(reason 0)" "needs a person: the task gives midwestmtg 0.1.12 in the task's version table (line 15) but 0.1.13 in VERSION= in the task's code block for midwestmtg (line 33)" \
+    "... a person decides, both sources named"
 is "$(state 1):$(state 2)" "completed:completed" "mtg_dev_agents: built and pushed at the table's version"
 like "$(reason 2)" "registry lists mtg_dev_agents/orchestrator at 417e41b (version 417e41b from the task's version table (line 17))" \
     "... the registry is the evidence, the table the source"
@@ -422,5 +424,67 @@ ok "... nothing ran" test ! -e "$T/pwned" -a ! -e "$lab/projects/triager/built.t
 criteria TASK-344 "Build all midwestmtg containers (v0.1.12;touch)"
 run_json TASK-344
 like "$(state 0):$(reason 0)" "remaining:the criterion names 0.1.12;touch for midwestmtg" "a malformed version is refused, not cut"
+
+# Another criterion gives a version only when it sets it as the target: a
+# negated one, one deleting a version, another product's "(v15.4.0)" do not;
+# and it must agree with the version table.
+reset_built
+criteria TASK-351 "Do not roll back ffl to version 0.1.11" "Build all remaining ffl containers"
+run_json TASK-351
+is "$(state 1):$(built ffl)" "remaining:none" "\"Do not roll back ffl to version 0.1.11\": no version, not built"
+like "$(reason 1)" "the task names no version for ffl" "... the reason says no version was found"
+task TASK-352 "$(cat <<'MD'
+| Component | Target Version |
+|---|---|
+| FFL Backend | 0.1.18 |
+
+## Acceptance Criteria
+
+- [ ] Build all remaining ffl containers
+- [ ] Delete the ffl version 0.1.11 images from the registry after rollout
+- [ ] FFL backend connects to PostgreSQL (v15.4.0)
+MD
+)"
+run_json TASK-352
+is "$(state 0):$(built ffl)" "completed:0.1.18" "a delete and another product's (v15.4.0) give no version: the table's 0.1.18 is built"
+like "$(reason 0)" "(version 0.1.18 from the task's version table (line 12))" "... the table named as the source"
+reset_built
+task TASK-353 "$(cat <<'MD'
+| Component | Target Version |
+|---|---|
+| FFL Backend | 0.1.18 |
+
+## Acceptance Criteria
+
+- [ ] Update ffl HelmRelease in beckerkube to version 0.1.19
+- [ ] Build all remaining ffl containers
+MD
+)"
+run_json TASK-353 --only 2
+is "$(state 1):$(built ffl)" "remaining:none" "a criterion's 0.1.19 and the table's 0.1.18: not built"
+like "$(reason 1)" "needs a person: the task gives ffl 0.1.19 in criterion 1 (line 16) but 0.1.18 in the task's version table (line 12)" \
+    "... the reason names both sources"
+reset_built
+criteria TASK-354 "~~Roll out ffl to version 0.1.11~~" "Roll out ffl to version 0.1.18 (postponed)" "Build all remaining ffl containers"
+run_json TASK-354 --only 3
+is "$(state 2):$(built ffl)" "remaining:none" "struck and postponed criteria set no version"
+
+reset_built
+criteria TASK-357 "Roll out ffl from version 0.1.11 to version 0.1.18" "Build all remaining ffl containers"
+run_json TASK-357 --only 2
+is "$(state 1):$(built ffl)" "completed:0.1.18" "\"from version 0.1.11 to version 0.1.18\": the target, not the old one"
+
+# A commit id counts only on a line saying it is the project's.
+reset_built
+task TASK-355 "$(printf '## Notes\n\n- MidwestMTG build should follow the plan from 1a2b3c4d\n\n## Acceptance Criteria\n\n- [ ] Build all remaining midwestmtg containers\n')"
+run_json TASK-355
+is "$(state 0):$(built midwestmtg)" "remaining:none" "a hex word in a sentence is no version"
+like "$(reason 0)" "the task names no version for midwestmtg" "... the reason says none was found"
+for line in "midwestmtg: commit 1a2b3c4d" "MidwestMTG version: 1a2b3c4d" "1. **MidwestMTG** at 1a2b3c4d"; do
+    reset_built
+    task TASK-356 "$(printf '## Notes\n\n%s\n\n## Acceptance Criteria\n\n- [ ] Build all remaining midwestmtg containers\n' "$line")"
+    run_json TASK-356
+    is "$(state 0):$(built midwestmtg)" "completed:1a2b3c4d" "\"$line\": the commit id is the version"
+done
 
 done_testing

@@ -49,6 +49,14 @@ is "$(evid 0)" "true|$lab/tasks/completed/TASK-005.md|status completed|status co
     "see TASK-005: the evidence names its file and status"
 like "$(cat "$lab/tasks/active/TASK-201.md")" "evidence: $lab/tasks/completed/TASK-005.md" \
     "see TASK-005: the evidence is beside the tick"
+# A condition inside: TASK-005 being done says nothing of a failure that may recur.
+task active TASK-206 active "Fix triager build failure if it recurs (see TASK-005)" \
+    "Debug and fix triager build failure whenever it recurs (see TASK-005)"
+run_json TASK-206
+is "$(states)" "remaining,remaining" "\"if it recurs\" / \"whenever it recurs\" (see TASK-005, completed): not ticked"
+is "$(reason 0)" "needs a person: 'if ...' makes it conditional; TASK-005 being completed does not say whether it applies" \
+    "... the reason names the condition and the task"
+like "$(reason 1)" "needs a person: 'whenever ...' makes it conditional" "... whenever too"
 task active TASK-202 active "Debug and fix triager build failure (see TASK-006)"
 run_json TASK-202
 is "$(states)" remaining "see TASK-006, active: not ticked"
@@ -235,6 +243,17 @@ is "$rc" 0 "archive, dry run: would complete"
 like "$out" "(moved to $G/archive/mtg-agents-20261125)" "dry run: the move is shown"
 ok "dry run: nothing moved" test -f "$G/apps/mtg-agents/ingress.yaml"
 is "$(git -C "$G" rev-parse HEAD)" "$head" "dry run: nothing committed"
+# A name of gitops.names before the path is the GitOps repository too.
+cp "$lab/infraexec.yaml" "$T/cfg.names"
+sed -i 's|^  path: gitops$|&\n  names: [beckerkube]|' "$lab/infraexec.yaml"
+task active TASK-234 active "Remove or archive beckerkube/apps/mtg-agents directory"
+ix run TASK-234 --tasks-dir "$lab/tasks" --dry-run -q
+is "$rc" 0 "gitops.names [beckerkube]: beckerkube/apps/mtg-agents would be archived"
+like "$out" "(moved to $G/archive/mtg-agents-20261125)" "... as the GitOps repository's apps/mtg-agents"
+cp "$T/cfg.names" "$lab/infraexec.yaml"
+ix run TASK-234 --tasks-dir "$lab/tasks" --dry-run -q
+unlike "$out" "(moved to $G/archive" "without gitops.names: beckerkube/ is not this repository"
+rm "$lab/tasks/active/TASK-234.md"
 run_json TASK-231
 is "$(states)" completed "archive: ticked"
 ok "archive: the old path is gone" test ! -e "$G/apps/mtg-agents"

@@ -27,3 +27,15 @@ _, why = classify.kind("Build passes")
 t.like(why, "build passes", "a claim's reason names subject and verb")
 _, why = classify.kind("~~Commit and push updated HelmReleases~~ (No updates needed)")
 t.like(why, "struck through", "a struck-through criterion says so")
+_, why = classify.kind("All HelmReleases reconcile successfully - 16/27 ready, 11 blocked by sealed secrets (out of scope)")
+t.like(why, "out of scope", "an assertion's status note that leaves part out is a person's: the reason names it")
+
+-- An action's verb, for the version sources (project.lua): a build sets one, a delete does not.
+local kind, _, verb = classify.kind("Roll out ffl to version 0.1.18")
+t.ok(kind == "action" and verb == "roll out", "an action's verb is its third result", tostring(verb))
+t.ok(classify.targets and #classify.targets > 0, "the verbs setting a target version are listed")
+
+-- A condition anywhere, for rules taking free text: a bare "if" too.
+t.is(classify.condition_in("Fix triager build failure if it recurs (see TASK-005)"), "if", "'if it recurs' is a condition")
+t.is(classify.condition_in("Fix triager build failure whenever it recurs"), "whenever", "'whenever' is one")
+t.is(classify.condition_in("Debug and fix triager build failure (see TASK-005)"), nil, "no condition in the corpus shape")

@@ -26,8 +26,11 @@ function M.path(file)
   local g, err = M.settings()
   if not g then return nil, err end
   file = file:gsub("^%a[%w_%-]*/", function(repo)
-    local base = g.path:match("([^/]+)$") -- the repository named by its own name
-    return (repo == base .. "/") and "" or repo
+    -- the repository named by its own name, or by one of gitops.names
+    for _, n in ipairs({ g.path:match("([^/]+)$"), table.unpack(g.names or {}) }) do
+      if repo:lower() == (tostring(n) .. "/"):lower() then return "" end
+    end
+    return repo
   end)
   if file:sub(1, 1) ~= "/" then file = g.path .. "/" .. file end
   return file
