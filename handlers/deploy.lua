@@ -29,9 +29,10 @@ local function update_helmrelease(_, name, _, version)
   local s = pushed and gitops.source()
   if s then ev.add(obs, git.pushed{ repo = s.repo, remote = s.remote, branch = s.branch, id = pushed }) end
   return ev.verdict(obs,
-    ("%d release%s set to %s in %s, validated, %s%s"):format(#app.releases,
+    -- Nothing to commit: every file was already as wanted and committed (nothing validated).
+    (id == "nothing to commit" and "%d release%s already at %s in %s, committed%s"
+      or ("%d release%s set to %s in %s, validated, committed " .. id:sub(1, 12) .. "%s")):format(#app.releases,
       #app.releases == 1 and "" or "s", version, table.concat(files, ", "),
-      id == "nothing to commit" and "already committed" or ("committed " .. id:sub(1, 12)),
       s and (already and (", already on %s/%s at %s (nothing to push)"):format(s.remote, s.branch, pushed:sub(1, 12))
              or (", pushed to " .. s.remote .. "/" .. s.branch)) or ""))
 end

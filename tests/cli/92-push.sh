@@ -278,6 +278,12 @@ run_json TASK-919
 is "$(state 0)" completed "Push to origin, the remote already at HEAD: ticked on what was seen"
 is "$(reason 0)" "HEAD; already on origin/main at ${tip:0:12} (nothing to push)" "... and it says nothing was pushed"
 is "$(jq -r '.criteria[0].evidence[0]|"\(.ok) \(.seen)"' <<<"$out")" "true $tip" "... the remote's branch, read from it, is the evidence"
+task TASK-920 deployment "Update midwestmtg HelmRelease in beckerkube to version 0.1.12"
+run_json TASK-920
+is "$(state 0)" completed "the release already committed and on the remote: ticked on what was seen"
+is "$(reason 0)" "1 release already at 0.1.12 in $lab/gitops/apps/midwestmtg/helmrelease-backend.yaml, committed, already on origin/main at ${tip:0:12} (nothing to push)" \
+    "... and it says nothing was committed or pushed"
+is "$(git -C "$lab/remote.git" rev-parse main)" "$tip" "... the remote unchanged"
 
 # ---- config that cannot be honoured is said, not guessed ----
 cp "$lab/infraexec.yaml" "$T/cfg.orig"
