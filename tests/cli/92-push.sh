@@ -163,9 +163,16 @@ run_json TASK-917
 is "$(state 0)" remaining "the cluster's HelmRelease asks for 0.1.11, the pushed commit says 0.1.12: not ticked"
 like "$(reason 0)" "against $lab/gitops/apps/midwestmtg/helmrelease-backend.yaml at ${new:0:12}: expected spec.values.image.tag 0.1.12 as committed, saw spec.values.image.tag 0.1.11 in the cluster, 0.1.12 committed" \
     "... the path and both values are named"
+task TASK-921 deployment "All midwestmtg worker HelmReleases deploy successfully (backend)"
+run_json TASK-921
+is "$(state 0)" remaining "a worker HelmRelease (APP-NAME) not as committed: not ticked"
+like "$(reason 0)" "spec.values.image.tag 0.1.11 in the cluster, 0.1.12 committed" "... the path and both values are named"
 world "$new"
 run_json TASK-917
 is "$(state 0)" completed "the cluster's HelmRelease as committed: ticked"
+sed -i 's/^- \[x\]/- [ ]/' "$lab/tasks/active/TASK-921.md"
+run_json TASK-921
+is "$(state 0)" completed "... and so is the worker criterion"
 
 # ---- all HelmReleases (verify), with a count, and Flux reconciliation ----
 standin_helmrelease "$api" midwestmtg-frontend --ns midwestmtg --revision 0.1.0
