@@ -39,7 +39,7 @@ end
 local function update_helmrelease(_, name, repo, version)
   local other = other_repository(repo)
   if other then return false, other end
-  local app, id, pushed = gitops.release{ app = name, version = version }
+  local app, id, pushed, already = gitops.release{ app = name, version = version }
   if not app then return false, id end
   local files, seen = {}, {}
   for _, r in ipairs(app.releases) do
@@ -49,9 +49,12 @@ local function update_helmrelease(_, name, repo, version)
   local s = pushed and gitops.source()
   if s then ev.add(obs, git.pushed{ repo = s.repo, remote = s.remote, branch = s.branch, id = pushed }) end
   return ev.verdict(obs,
-    ("%d release%s set to %s in %s, validated, committed %s%s"):format(#app.releases,
-      #app.releases == 1 and "" or "s", version, table.concat(files, ", "), id:sub(1, 12),
-      s and (", pushed to " .. s.remote .. "/" .. s.branch) or ""))
+    -- Nothing to commit: every file was already as wanted and committed (nothing validated).
+    (id == "nothing to commit" and "%d release%s already at %s in %s, committed%s"
+      or ("%d release%s set to %s in %s, validated, committed " .. id:sub(1, 12) .. "%s")):format(#app.releases,
+      #app.releases == 1 and "" or "s", version, table.concat(files, ", "),
+      s and (already and (", already on %s/%s at %s (nothing to push)"):format(s.remote, s.branch, pushed:sub(1, 12))
+             or (", pushed to " .. s.remote .. "/" .. s.branch)) or ""))
 end
 
 -- "Commit changes to beckerkube repository": every file this run changed
@@ -84,7 +87,9 @@ local function push_observed(obs, note)
   local id, s = gitops.push()
   if not id then return false, "not pushed: " .. s, obs end
   ev.add(obs, git.pushed{ repo = s.repo, remote = s.remote, branch = s.branch, id = id })
-  return ev.verdict(obs, ("%s; pushed to %s/%s (%s)"):format(note, s.remote, s.branch, id:sub(1, 12)))
+  -- The claim is the state (HEAD on the remote): observed, it holds, but nothing was pushed.
+  local did = s.already and ("already on %s/%s at %s (nothing to push)") or "pushed to %s/%s (%s)"
+  return ev.verdict(obs, ("%s; " .. did):format(note, s.remote, s.branch, id:sub(1, 12)))
 end
 
 -- "Commit and push changes to beckerkube repository": committed as above,
@@ -124,9 +129,16 @@ local function release_names(r)
   return r.name or meta("name"), r.namespace or meta("namespace")
 end
 
+-- Release R of gitops.apps as flux.helmreleases compares it with the
+-- cluster (its tag paths as committed), named NAME in NS.
+local function committed(r, name, ns)
+  return { name = name, namespace = ns, file = r.file, document = r.document, tags = r.tags }
+end
+
 -- The Kustomization and namespace for a HelmRelease called NAME: those of
--- the gitops.apps release of that name, else of the app of that name, else
--- gitops.kustomization in any namespace.
+-- the gitops.apps release of that name (and that release, to compare with
+-- the cluster), else of the app of that name, else gitops.kustomization in
+-- any namespace.
 local function release_of(name)
   local g = gitops.settings() or {}
   local names = {}
@@ -136,7 +148,7 @@ local function release_of(name)
     local app = apps.get(k)
     for _, r in ipairs(app and app.releases or {}) do
       local rname, rns = release_names(r)
-      if rname == name then return app.kustomization, rns end
+      if rname == name then return app.kustomization, rns, { committed(r, rname, rns) } end
     end
     if app and k == name:lower() then return app.kustomization, app.namespace end
   end
@@ -148,8 +160,9 @@ end
 local function release_deployed(_, name)
   local s, err = gitops.source()
   if not s then return false, err end
-  local ks, ns = release_of(name)
-  return ev.verdict(flux.helmreleases{ names = { name }, namespace = ns, kustomization = ks, source = s })
+  local ks, ns, rel = release_of(name)
+  return ev.verdict(flux.helmreleases{ names = { name }, namespace = ns, kustomization = ks, source = s,
+                                       committed = rel })
 end
 
 -- "All triager worker HelmReleases deploy successfully (classifier, ...)":
@@ -162,8 +175,14 @@ local function workers_deployed(_, app, list)
   if not s then return false, err end
   local a = apps.get(app)
   local g = gitops.settings() or {}
+  local rel, named = {}, {}
+  for _, n in ipairs(names) do named[n] = true; named[app .. "-" .. n] = true end
+  for _, r in ipairs(a and a.releases or {}) do
+    local rname, rns = release_names(r)
+    if named[rname] then rel[#rel + 1] = committed(r, rname, rns) end
+  end
   return ev.verdict(flux.helmreleases{ names = names, prefix = app, kustomization = a and a.kustomization or g.kustomization,
-                                       source = s })
+                                       source = s, committed = rel })
 end
 
 -- "Verify Flux reconciliation completes without errors": every

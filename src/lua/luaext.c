@@ -499,6 +499,46 @@ static int l_git_remote_head(lua_State *L)
     return 1;
 }
 
+/* git_contains(dir, commit, ancestor) -> whether COMMIT is ANCESTOR or
+ * descends from it, or nil when the repository lacks either (read-only). */
+static int l_git_contains(lua_State *L)
+{
+    ix_git *g = open_repo(L, "git_contains");
+    int answer;
+    ix_err err;
+    int rc = ix_git_contains(g, luaL_checkstring(L, 2), luaL_checkstring(L, 3), &answer, &err);
+    ix_git_close(g);
+    if (rc < 0)
+        return luaL_error(L, "infraexec.git_contains: %s", err.msg);
+    if (answer < 0)
+        lua_pushnil(L);
+    else
+        lua_pushboolean(L, answer);
+    return 1;
+}
+
+/* git_show(dir, commit, path) -> PATH's content at COMMIT, or nil when the
+ * commit has no such file (read-only). */
+static int l_git_show(lua_State *L)
+{
+    ix_git *g = open_repo(L, "git_show");
+    ix_buf text = IX_BUF_INIT;
+    int missing;
+    ix_err err;
+    int rc = ix_git_show(g, luaL_checkstring(L, 2), luaL_checkstring(L, 3), &text, &missing, &err);
+    ix_git_close(g);
+    if (rc < 0) {
+        ix_buf_free(&text);
+        return luaL_error(L, "infraexec.git_show: %s", err.msg);
+    }
+    if (missing)
+        lua_pushnil(L);
+    else
+        lua_pushlstring(L, text.data ? text.data : "", text.len);
+    ix_buf_free(&text);
+    return 1;
+}
+
 /* ---- files by name ---- */
 
 typedef struct found {
@@ -613,7 +653,8 @@ void ix_luaext_register(lua_State *L, const ix_luaext_git *git)
         {"search", l_search},     {"http", l_http},           {"find", l_find},
         {"git_branch", l_git_branch}, {"git_head", l_git_head}, {"git_status", l_git_status},
         {"git_push", l_git_push},
-        {"git_remote_head", l_git_remote_head}, {"list_dir", l_list_dir}, {NULL, NULL},
+        {"git_remote_head", l_git_remote_head}, {"git_contains", l_git_contains},
+        {"git_show", l_git_show}, {"list_dir", l_list_dir}, {NULL, NULL},
     };
     luaL_setfuncs(L, funcs, 0);
     lua_pushlightuserdata(L, (void *)git);

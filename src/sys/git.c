@@ -1136,24 +1136,55 @@ int ix_git_recent_subjects(ix_git *g, const char *commit, long long since, char 
     return 0;
 }
 
+/* A full commit id (40 hex digits) into *ID: git_oid_fromstr reads 40
+ * characters whatever the string's length. */
+static int parse_id(const ix_git *g, const char *s, git_oid *id, ix_err *err)
+{
+    if (strlen(s) != GIT_OID_HEXSZ || strspn(s, "0123456789abcdefABCDEF") != GIT_OID_HEXSZ ||
+        sym_git_oid_fromstr(id, s) < 0)
+        return ix_err_set(err, "%s: not a full commit id (40 hex digits): %.60s", g->workdir, s);
+    return 0;
+}
+
+int ix_git_contains(ix_git *g, const char *commit, const char *ancestor, int *answer, ix_err *err)
+{
+    *answer = -1;
+    git_oid c, a;
+    if (parse_id(g, commit, &c, err) < 0 || parse_id(g, ancestor, &a, err) < 0)
+        return -1;
+    if (!has_commit(g->repo, &c) || !has_commit(g->repo, &a))
+        return 0; /* unknown here (never fetched): not "no" */
+    if (sym_git_oid_equal(&c, &a)) {
+        *answer = 1;
+        return 0;
+    }
+    int rc = sym_git_graph_descendant_of(g->repo, &c, &a);
+    if (rc < 0)
+        return fail_git(err, g->workdir, "cannot tell whether %.12s contains %.12s", commit, ancestor);
+    *answer = rc;
+    return 0;
+}
+
 int ix_git_show(ix_git *g, const char *commit, const char *path, ix_buf *out, int *missing,
                 ix_err *err)
 {
     *missing = 0;
     git_oid id;
+    char *rel;
+    if (parse_id(g, commit, &id, err) < 0 || relative_path(g, path, &rel, err) < 0)
+        return -1;
     git_commit *c = NULL;
     git_tree *tree = NULL;
     git_tree_entry *e = NULL;
     git_blob *blob = NULL;
     int rc = 0;
-    if (sym_git_oid_fromstr(&id, commit) < 0 || sym_git_commit_lookup(&c, g->repo, &id) < 0 ||
-        sym_git_commit_tree(&tree, c) < 0) {
+    if (sym_git_commit_lookup(&c, g->repo, &id) < 0 || sym_git_commit_tree(&tree, c) < 0) {
         rc = fail_git(err, g->workdir, "cannot read commit %s", commit);
-    } else if (sym_git_tree_entry_bypath(&e, tree, path) < 0 ||
+    } else if (sym_git_tree_entry_bypath(&e, tree, rel) < 0 ||
                sym_git_tree_entry_type(e) != GIT_OBJECT_BLOB) {
         *missing = 1;
     } else if (sym_git_blob_lookup(&blob, g->repo, sym_git_tree_entry_id(e)) < 0) {
-        rc = fail_git(err, g->workdir, "cannot read %s at %s", path, commit);
+        rc = fail_git(err, g->workdir, "cannot read %s at %s", rel, commit);
     } else {
         ix_buf_append(out, sym_git_blob_rawcontent(blob), (size_t)sym_git_blob_rawsize(blob));
     }
@@ -1161,6 +1192,7 @@ int ix_git_show(ix_git *g, const char *commit, const char *path, ix_buf *out, in
     sym_git_tree_entry_free(e);
     sym_git_tree_free(tree);
     sym_git_commit_free(c);
+    free(rel);
     return rc;
 }
 

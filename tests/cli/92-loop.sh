@@ -16,10 +16,14 @@ mkdir -p "$api"
 standin_start "$api"
 unset KUBECONFIG
 printf 'kube:\n  context: homelab\n  kubeconfig: %s\n' "$STANDIN_KUBECONFIG" >>"$lab/infraexec.yaml"
-flux_caught_up() { # the Kustomization at the remote's commit, midwestmtg's HelmReleases Ready
+flux_caught_up() { # the Kustomization at the remote's commit, midwestmtg's HelmReleases Ready with its tags
     standin_kustomization "$api" flux-system --ns flux-system \
         --revision "main@sha1:$(git --git-dir="$lab/gitops.git" rev-parse main)"
-    for r in backend frontend discord-bot; do standin_helmrelease "$api" "midwestmtg-$r" --ns midwestmtg; done
+    local r tag
+    for r in backend frontend discord-bot; do
+        tag=$(git --git-dir="$lab/gitops.git" show "main:apps/midwestmtg/helmrelease-$r.yaml" | sed -n 's/^ *tag: *//p')
+        standin_helmrelease "$api" "midwestmtg-$r" --ns midwestmtg --tag "$tag"
+    done
 }
 cd "$lab"
 

@@ -76,10 +76,11 @@ task() { # ID LABELS CRITERIA...
 run_json() { ix run "$1" --tasks-dir "$lab/tasks" --json -q "${@:2}"; }
 state() { jq -r ".criteria[$1].state" <<<"$out"; }
 reason() { jq -r ".criteria[$1].reason" <<<"$out"; }
-world() { # SHA [HR OPTIONS...]: the Kustomization at SHA, midwestmtg-backend Ready
-    local sha=$1; shift
+world() { # SHA [HR OPTIONS...]: the Kustomization at SHA, midwestmtg-backend Ready with SHA's tag
+    local sha=$1 tag; shift
+    tag=$(git -C "$lab/gitops" show "$sha:apps/midwestmtg/helmrelease-backend.yaml" 2>/dev/null | sed -n 's/^ *tag: //p')
     standin_kustomization "$api" flux-system --ns flux-system --revision "main@sha1:$sha"
-    standin_helmrelease "$api" midwestmtg-backend --ns midwestmtg --revision 0.1.0 "$@"
+    standin_helmrelease "$api" midwestmtg-backend --ns midwestmtg --revision 0.1.0 --tag "${tag:-0.1.11}" "$@"
 }
 
 # ---- the true world: committed, pushed, seen on the remote, Flux at that commit ----
@@ -116,8 +117,8 @@ sed -i 's/^- \[x\] midwestmtg-backend/- [ ] midwestmtg-backend/' "$lab/tasks/act
 run_json TASK-901
 is "$(state 2)" completed "Kustomization at the pushed commit, HelmRelease Ready: ticked"
 is "$(jq -r '.criteria[2].evidence|map(.seen)|join(" | ")' <<<"$out")" \
-    "1 ready: midwestmtg/midwestmtg-backend | Ready=True, lastAppliedRevision main@sha1:$new" \
-    "... with the Kustomization's revision and the HelmRelease as evidence"
+    "1 ready: midwestmtg/midwestmtg-backend | Ready=True, lastAppliedRevision main@sha1:$new | spec.values.image.tag 0.1.12" \
+    "... with the Kustomization's revision, the HelmRelease and its committed tag as evidence"
 like "$(jq -r '.criteria[2].evidence[1].expected' <<<"$out")" "at $new (the remote's origin/main)" \
     "... a later run compares with the remote branch's commit"
 like "$(sed -n '/Progress Log/,$p' "$lab/tasks/active/TASK-901.md")" "Completed criterion 3: midwestmtg-backend HelmRelease deploys successfully; evidence: helmreleases.helm.toolkit.fluxcd.io in midwestmtg" \
@@ -155,6 +156,24 @@ run_json TASK-916
 is "$(state 0)" remaining "two HelmReleases of the name, one failing: not ticked"
 like "$(reason 0)" "other-web: 2 HelmReleases answer to it (prod/other-web, staging/other-web)" "... both are named"
 rm -f "$api"/helmrelease-*-other-web.json
+# The cluster's HelmRelease is not the committed one (applied by hand, by another
+# Kustomization, overridden): Ready at the pushed commit, another tag.
+world "$new" --tag 0.1.11
+task TASK-917 deployment "midwestmtg-backend HelmRelease deploys successfully"
+run_json TASK-917
+is "$(state 0)" remaining "the cluster's HelmRelease asks for 0.1.11, the pushed commit says 0.1.12: not ticked"
+like "$(reason 0)" "against $lab/gitops/apps/midwestmtg/helmrelease-backend.yaml at ${new:0:12}: expected spec.values.image.tag 0.1.12 as committed, saw spec.values.image.tag 0.1.11 in the cluster, 0.1.12 committed" \
+    "... the path and both values are named"
+task TASK-921 deployment "All midwestmtg worker HelmReleases deploy successfully (backend)"
+run_json TASK-921
+is "$(state 0)" remaining "a worker HelmRelease (APP-NAME) not as committed: not ticked"
+like "$(reason 0)" "spec.values.image.tag 0.1.11 in the cluster, 0.1.12 committed" "... the path and both values are named"
+world "$new"
+run_json TASK-917
+is "$(state 0)" completed "the cluster's HelmRelease as committed: ticked"
+sed -i 's/^- \[x\]/- [ ]/' "$lab/tasks/active/TASK-921.md"
+run_json TASK-921
+is "$(state 0)" completed "... and so is the worker criterion"
 
 # ---- all HelmReleases (verify), with a count, and Flux reconciliation ----
 standin_helmrelease "$api" midwestmtg-frontend --ns midwestmtg --revision 0.1.0
@@ -201,7 +220,8 @@ is "$(git -C "$lab/remote.git" rev-parse main)" "$moved" "rejected: the remote k
 is "$(state 0):$(state 1)" "remaining:remaining" "rejected push: nothing ticked"
 like "$(reason 0)" "but not pushed: $lab/gitops: push to origin/main rejected: the remote branch is at ${moved:0:12}" \
     "... the reason names the remote, the branch and where it is"
-like "$(reason 1)" "lastAppliedRevision main@sha1:" "the HelmRelease check compares with the remote's commit"
+like "$(reason 1)" "origin/main is at ${moved:0:12}, which $lab/gitops does not have: whether it holds HEAD" \
+    "the HelmRelease check: the remote's unknown commit may not hold the local release commit"
 
 # ---- reconcile only after the push was confirmed ----
 # The reconcile command records where the remote's branch was when it ran.
@@ -260,6 +280,18 @@ is "$(state 0)" remaining "release already at the version, the uncommitted file 
 like "$(reason 0)" "may not add resource with an already registered id" "... the reason is the validation's"
 is "$(git -C "$lab/remote.git" rev-parse main)" "$tip" "... and nothing was committed or pushed"
 git -C "$lab/gitops" checkout -q -- apps/midwestmtg/helmrelease-backend.yaml
+# The remote already has HEAD: the claim (HEAD on origin) holds, but nothing is pushed and the reason says so.
+task TASK-919 deployment "Push to origin"
+run_json TASK-919
+is "$(state 0)" completed "Push to origin, the remote already at HEAD: ticked on what was seen"
+is "$(reason 0)" "HEAD; already on origin/main at ${tip:0:12} (nothing to push)" "... and it says nothing was pushed"
+is "$(jq -r '.criteria[0].evidence[0]|"\(.ok) \(.seen)"' <<<"$out")" "true $tip" "... the remote's branch, read from it, is the evidence"
+task TASK-920 deployment "Update midwestmtg HelmRelease in beckerkube to version 0.1.12"
+run_json TASK-920
+is "$(state 0)" completed "the release already committed and on the remote: ticked on what was seen"
+is "$(reason 0)" "1 release already at 0.1.12 in $lab/gitops/apps/midwestmtg/helmrelease-backend.yaml, committed, already on origin/main at ${tip:0:12} (nothing to push)" \
+    "... and it says nothing was committed or pushed"
+is "$(git -C "$lab/remote.git" rev-parse main)" "$tip" "... the remote unchanged"
 
 # ---- config that cannot be honoured is said, not guessed ----
 cp "$lab/infraexec.yaml" "$T/cfg.orig"
@@ -310,6 +342,45 @@ like "$(reason 0)" "needs a person: this run changed nothing in $lab/gitops and 
     "the directory's name is the GitOps repository (the usual check follows)"
 like "$(reason 1)" "needs a person: this run changed nothing in $lab/gitops and it is clean" \
     "... and so is a gitops.names entry, in any case"
+
+# ---- the task's change committed here and never pushed: Flux cannot have it ----
+new_lab local
+base=$(git -C "$lab/remote.git" rev-parse main)
+sed -i 's/tag: 0.1.11/tag: 0.1.12/' "$lab/gitops/apps/midwestmtg/helmrelease-backend.yaml"
+G -C "$lab/gitops" commit -qam "midwestmtg to 0.1.12 (not pushed)"
+here=$(git -C "$lab/gitops" rev-parse HEAD)
+world "$base" # the remote's old commit, applied and Ready
+task TASK-918 deployment "midwestmtg-backend HelmRelease deploys successfully" \
+    "Verify Flux reconciliation completes without errors"
+run_json TASK-918
+is "$(state 0):$(state 1)" "remaining:remaining" "HEAD not on the remote, Flux Ready at the remote's old commit: nothing ticked"
+like "$(reason 0)" "HEAD ${here:0:12} is not on origin/main (at ${base:0:12}): Flux cannot have applied it; push first" \
+    "... the HelmRelease check names both commits"
+like "$(reason 1)" "HEAD ${here:0:12} is not on origin/main (at ${base:0:12})" "... and so does the reconciliation check"
+# The release's file changed and not committed: whatever HEAD is, Flux cannot have it.
+G -C "$lab/gitops" push -q origin main
+world "$here"
+sed -i 's/tag: 0.1.12/tag: 0.1.13/' "$lab/gitops/apps/midwestmtg/helmrelease-backend.yaml"
+run_json TASK-918 --only 1
+is "$(state 0)" remaining "the release's file has uncommitted changes: not ticked"
+like "$(reason 0)" "saw uncommitted changes in apps/midwestmtg/helmrelease-backend.yaml: Flux cannot have them" "... the file is named"
+git -C "$lab/gitops" checkout -q -- apps/midwestmtg/helmrelease-backend.yaml
+run_json TASK-918
+is "$(state 0):$(state 1)" "completed:completed" "pushed and applied: both ticked"
+like "$(jq -r '.criteria[0].evidence[1].expected' <<<"$out")" "at $here (the remote's origin/main)" "... at the commit that holds the change"
+# HEAD behind the remote (someone pushed on top, fetched here): the remote's commit holds HEAD.
+G clone -q "$lab/remote.git" "$T/other3" 2>/dev/null
+printf '# someone else\n' >>"$T/other3/apps/midwestmtg/kustomization.yaml"
+G -C "$T/other3" commit -qam "someone else's change"
+G -C "$T/other3" push -q origin main
+ahead=$(git -C "$lab/remote.git" rev-parse main)
+G -C "$lab/gitops" fetch -q origin
+world "$ahead"
+sed -i 's/^- \[x\]/- [ ]/' "$lab/tasks/active/TASK-918.md"
+run_json TASK-918
+is "$(state 0):$(state 1)" "completed:completed" "the remote ahead of HEAD and holding it, Flux there: ticked"
+like "$(jq -r '.criteria[0].evidence[1].expected' <<<"$out")" "at $ahead (the remote's origin/main, which contains HEAD ${here:0:12})" \
+    "... the evidence says the remote's commit contains HEAD"
 
 # ---- over smart HTTP (git http-backend behind Basic auth) ----
 # libgit2 1.5 leaks in PCRE2 on network remotes (tests/lsan-libgit2.supp says why)

@@ -595,6 +595,45 @@ static void test_push_head(void)
     ix_git_close(gb);
 }
 
+/* ix_git_contains: ancestry in this repository only, "unknown" for a commit
+ * it lacks; ix_git_show: a file as a commit holds it. */
+static void test_contains_show(void)
+{
+    ix_err err = {{0}};
+    ix_git *g = NULL;
+    char *r = make_repo("anc", 0);
+    write_file(r, "f.txt", "one\n");
+    sh("cd '%s' && git add f.txt && git commit -qm one", r);
+    char *c1 = capture("git -C '%s' rev-parse HEAD", r);
+    write_file(r, "f.txt", "two\n");
+    sh("cd '%s' && git commit -qam two", r);
+    char *c2 = capture("git -C '%s' rev-parse HEAD", r);
+    if (ix_git_open(r, &g, &err) < 0) {
+        ok(0, "open: %s", err.msg);
+        return;
+    }
+    int answer = 9;
+    ok(ix_git_contains(g, c2, c1, &answer, &err) == 0 && answer == 1, "contains: a descendant holds its ancestor");
+    ok(ix_git_contains(g, c1, c2, &answer, &err) == 0 && answer == 0, "contains: an ancestor does not hold its child");
+    ok(ix_git_contains(g, c1, c1, &answer, &err) == 0 && answer == 1, "contains: a commit holds itself");
+    const char *absent = "0123456789abcdef0123456789abcdef01234567";
+    ok(ix_git_contains(g, absent, c1, &answer, &err) == 0 && answer == -1,
+       "contains: a commit the repository lacks is unknown, not no");
+    ok(ix_git_contains(g, "0123456", c1, &answer, &err) < 0 && has(&err, "not a full commit id") && one_line(&err),
+       "contains: a short id is refused");
+    ix_buf text = IX_BUF_INIT;
+    int missing = 9;
+    ok(ix_git_show(g, c1, fmt("%s/f.txt", r), &text, &missing, &err) == 0 && missing == 0 &&
+           text.data && strcmp(text.data, "one\n") == 0,
+       "show: an absolute path, as the older commit holds it");
+    ix_buf_free(&text);
+    ok(ix_git_show(g, c2, "nope.txt", &text, &missing, &err) == 0 && missing == 1, "show: a file the commit lacks is missing");
+    ok(ix_git_show(g, c2, "../x", &text, &missing, &err) < 0 && has(&err, "outside the work tree"),
+       "show: a path outside the work tree is refused");
+    ix_buf_free(&text);
+    ix_git_close(g);
+}
+
 /* ix_git_tree_files: what HEAD holds at a path, not what the work tree has. */
 static void test_tree_files(void)
 {
@@ -663,6 +702,7 @@ int main(void)
     test_identity();
     test_remote();
     test_push_head();
+    test_contains_show();
     test_tree_files();
     git_libgit2_shutdown();
 

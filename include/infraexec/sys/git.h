@@ -151,10 +151,16 @@ int ix_git_push_head(ix_git *g, const char *remote, const char *branch, char out
  * the first older one.  Free with ix_git_free_paths. */
 int ix_git_recent_subjects(ix_git *g, const char *commit, long long since, char ***subjects,
                            size_t *n, ix_err *err);
-/* Append the content of PATH (relative to the work tree) at COMMIT to OUT;
- * *MISSING when the commit has no such file. */
+/* Append the content of PATH (absolute inside the work tree, or relative to
+ * it) at COMMIT (40 hex digits) to OUT; *MISSING when the commit has no such
+ * file.  A path outside the work tree is an error. */
 int ix_git_show(ix_git *g, const char *commit, const char *path, ix_buf *out,
                 int *missing, ix_err *err);
+/* Whether COMMIT contains ANCESTOR (is it, or descends from it), both 40
+ * hex digits, read in this repository only: *ANSWER 1 or 0, or -1 when the
+ * repository lacks either commit (a remote's tip never fetched), which says
+ * nothing either way.  Read-only. */
+int ix_git_contains(ix_git *g, const char *commit, const char *ancestor, int *answer, ix_err *err);
 
 /* The files (blobs and symlinks) HEAD's tree holds at PATH (absolute or
  * relative to the work tree; a file gives itself, a directory every file

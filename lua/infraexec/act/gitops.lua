@@ -157,7 +157,8 @@ end
 
 -- push{}: HEAD of the GitOps repository pushed to its remote's branch (a
 -- fast-forward, never forced) and confirmed there (libgit2 reads the
--- branch back).  The commit id and the source, or nil, why, and true when
+-- branch back).  The commit id and the source (s.already when the remote
+-- was at HEAD before and nothing was pushed), or nil, why, and true when
 -- the repository has no such remote at all.
 function M.push()
   local s, err = M.source()
@@ -167,6 +168,13 @@ function M.push()
   if not ok then
     local why = tostring(tip):gsub("^infraexec%.git_remote_head: ", "")
     return nil, why, why:find("no git remote '" .. s.remote .. "'", 1, true) ~= nil
+  end
+  local hok, head = pcall(ix.git_head, s.repo)
+  if hok and tip == head and not ix.dry_run() then
+    -- Nothing to push, and this run pushed nothing: not "pushed by this run".
+    -- (A dry run's commits are not made, so its HEAD says nothing.)
+    s.already = true
+    return head, s
   end
   ev.acted()
   local pok, id = pcall(ix.git_push, s.repo, s.remote, s.branch)
@@ -217,8 +225,9 @@ end
 -- committed ("TASK-ID: NAME to V"), pushed (see push; skipped only when
 -- gitops.remote is not set and there is no origin), and reconciled when
 -- gitops.reconcile is set, only after the push was confirmed: Flux deploys
--- what is pushed.  The app's settings, the commit id and the pushed id (nil
--- when not pushed), or nil and why.
+-- what is pushed.  The app's settings, the commit id, the pushed id (nil
+-- when not pushed) and true when the remote already had it (nothing
+-- pushed), or nil and why.
 function M.release(a)
   local app, err = M.set_tags(a)
   if not app then return nil, err end
@@ -235,7 +244,7 @@ function M.release(a)
     local r, rerr = M.reconcile{}
     if not r then return nil, "committed and pushed " .. id .. " but reconcile failed: " .. rerr end
   end
-  return app, id, pid
+  return app, id, pid, pid ~= nil and perr.already == true
 end
 
 -- remove_resource{file = F, name = N}: drop N's entries from the

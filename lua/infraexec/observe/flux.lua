@@ -6,6 +6,7 @@
 -- (observedGeneration, lastAttemptedGeneration, the newest history entry).
 -- Read through observe/kube.lua (kubectl get -o json), so read-only.
 local ix = require "infraexec"
+local apps = require "infraexec.apps"
 local ev = require "infraexec.evidence"
 local kube = require "infraexec.observe.kube"
 
@@ -36,15 +37,38 @@ function M.sha(revision)
   return r:match("sha1:(%x+)$") or r:match("/(%x+)$") or r:match("^(%x+)$")
 end
 
+local function short(id) return tostring(id):sub(1, 12) end
+
 -- The commit Flux must be at for SOURCE (act/gitops.lua source()): the one
 -- this run pushed, else the remote branch's current one; and what it is.
+-- Either must contain local HEAD: a commit made here and never pushed (the
+-- task's release from a run whose push failed, a person's) is not what Flux
+-- applied, however Ready the remote's older commit is.
 local function target(source)
   local where = ("%s/%s"):format(source.remote, source.branch)
-  if source.pushed then return source.pushed, "pushed by this run to " .. where end
-  local ok, id = pcall(ix.git_remote_head, source.repo, source.remote, source.branch)
-  if not ok then return nil, (tostring(id):gsub("^infraexec%.git_remote_head: ", "")) end
-  if not id then return nil, ("remote %s has no branch %s"):format(source.remote, source.branch) end
-  return id, "the remote's " .. where
+  local id, what
+  if source.pushed then
+    id, what = source.pushed, "pushed by this run to " .. where
+  else
+    local ok, tip = pcall(ix.git_remote_head, source.repo, source.remote, source.branch)
+    if not ok then return nil, (tostring(tip):gsub("^infraexec%.git_remote_head: ", "")) end
+    if not tip then return nil, ("remote %s has no branch %s"):format(source.remote, source.branch) end
+    id, what = tip, "the remote's " .. where
+  end
+  local hok, head = pcall(ix.git_head, source.repo)
+  if not hok then return nil, (tostring(head):gsub("^infraexec%.git_head: ", "")) end
+  if head == id then return id, what end
+  local cok, has = pcall(ix.git_contains, source.repo, id, head)
+  if not cok then return nil, (tostring(has):gsub("^infraexec%.git_contains: ", "")) end
+  if has == nil then
+    return nil, ("%s is at %s, which %s does not have: whether it holds HEAD %s cannot be told; fetch or pull first"):format(
+      where, short(id), source.repo, short(head))
+  end
+  if not has then
+    return nil, ("HEAD %s is not on %s (at %s): Flux cannot have applied it; push first"):format(
+      short(head), where, short(id))
+  end
+  return id, what .. ", which contains HEAD " .. short(head)
 end
 
 -- What keeps Kustomization O from being at SHA, or nil.
@@ -157,17 +181,84 @@ local function is_named(name, want, prefix)
 end
 
 -- helmreleases{[names], [prefix], [namespace], [count], kustomization = REF,
--- source = S}: each HelmRelease named (else every one, exactly COUNT when
--- given) Ready=True for its current spec, and the Kustomization at the
--- pushed commit (see kustomization).
+-- source = S, [committed = {R...}]}: each HelmRelease named (else every one,
+-- exactly COUNT when given) Ready=True for its current spec, the
+-- Kustomization at the pushed commit (see kustomization), and each found
+-- one that is a release R of gitops.apps ({name, namespace, file, document,
+-- tags}) as committed (see as_committed).
 function M.helmreleases(a)
   -- The releases first: when they are not Ready, that is the news.
-  local out = M.releases(a)
-  return ev.add(out, M.kustomization{ ref = a.kustomization, source = a.source })
+  local out, found = M.releases(a)
+  ev.add(out, M.kustomization{ ref = a.kustomization, source = a.source })
+  for _, r in ipairs(a.committed or {}) do
+    for _, o in ipairs(found or {}) do
+      local md = o.metadata or {}
+      if md.name == r.name and (not r.namespace or md.namespace == r.namespace) then
+        ev.add(out, M.as_committed{ object = o, release = r, source = a.source })
+      end
+    end
+  end
+  return out
+end
+
+-- The value at PATH (dot-separated keys and 0-based list indexes, as tag
+-- paths are written) of the decoded object V, as text, or nil when absent.
+local function value_at(v, path)
+  for key in path:gmatch("[^.]+") do
+    if type(v) ~= "table" then return nil end
+    local n = key:match("^%d+$") and tonumber(key) + 1
+    if n and v[n] ~= nil then v = v[n] else v = v[key] end
+  end
+  if v == nil then return nil end
+  if v == ix.null then return "null" end
+  return type(v) == "table" and "(a mapping or list)" or tostring(v)
+end
+
+-- as_committed{object = O, release = R, source = S}: the cluster's
+-- HelmRelease O carries at each tag path of R ({file, document, tags},
+-- apps.get) the value R's document has in the commit Flux must be at (see
+-- target), and R's file has no uncommitted change.  A HelmRelease applied by
+-- hand, by another Kustomization or overridden in the cluster is Ready but
+-- not the committed release.  Values Flux substitutes or patches in
+-- (postBuild, overlays) differ from the file too: not ticked, both named.
+function M.as_committed(a)
+  local r, s = a.release, a.source
+  local where = ("HelmRelease %s in the cluster against %s"):format(name_of(a.object), r.file)
+  local expected = "the committed values at " .. table.concat(r.tags, ", ")
+  local p = ev.pending(where, expected)
+  if p then return { p } end
+  for _, d in ipairs(ix.git_status(s.repo)) do
+    if s.repo .. "/" .. d == r.file then
+      return { ev.observation(false, where, expected, "uncommitted changes in " .. d .. ": Flux cannot have them; commit and push first") }
+    end
+  end
+  local sha, what = target(s)
+  if not sha then return { ev.observation(false, where, expected, what) } end
+  where = where .. " at " .. short(sha)
+  local ok, text = pcall(ix.git_show, s.repo, sha, r.file)
+  if not ok then return { ev.observation(false, where, expected, (tostring(text):gsub("^infraexec%.git_show: ", ""))) } end
+  if not text then return { ev.observation(false, where, expected, "no such file in commit " .. short(sha)) } end
+  local doc, derr = apps.document(r, text)
+  if not doc then return { ev.observation(false, where, expected, derr) } end
+  local want, bad = {}, {}
+  for _, path in ipairs(r.tags) do
+    local gok, committed = pcall(ix.yaml_get, text, path, doc)
+    if not gok then
+      bad[#bad + 1] = path .. ": not in the committed document (" .. ix.error_text(committed) .. ")"
+    else
+      want[#want + 1] = path .. " " .. tostring(committed)
+      local got = value_at(a.object, path)
+      if got ~= tostring(committed) then
+        bad[#bad + 1] = ("%s %s in the cluster, %s committed"):format(path, got or "absent", tostring(committed))
+      end
+    end
+  end
+  if #want > 0 then expected = table.concat(want, ", ") .. " as committed" end
+  return { ev.observation(#bad == 0, where, expected, #bad > 0 and table.concat(bad, "; ") or table.concat(want, ", ")) }
 end
 
 -- releases{[names], [prefix], [namespace], [count]}: the HelmReleases part
--- of helmreleases, without the revision.
+-- of helmreleases, without the revision; and the objects judged.
 function M.releases(a)
   local expected = (a.names and ("HelmReleases " .. table.concat(a.names, ", ") .. ", each")
     or a.count and ("exactly " .. a.count .. ", each") or "at least one, each") .. " ready"
@@ -207,7 +298,7 @@ function M.releases(a)
   local seen = #bad > 0 and table.concat(bad, "; ")
     or #good == 0 and "none"
     or ("%d ready: %s"):format(#good, table.concat(good, ", "))
-  return { ev.observation(ok, where, expected, seen) }
+  return { ev.observation(ok, where, expected, seen) }, keep
 end
 
 return M
