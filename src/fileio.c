@@ -249,7 +249,7 @@ static size_t diff_runs(const char *old, const char *new, size_t len, run_span *
         for (size_t i = page; i < end; i++) {
             if (old[i] == new[i])
                 continue;
-            if (n && runs[n - 1].end == i) {
+            if (n && i - runs[n - 1].end < 16) { /* one write for a date's digits */
                 runs[n - 1].end = i + 1;
                 continue;
             }

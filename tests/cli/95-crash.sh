@@ -264,7 +264,7 @@ for ((k = 0; k < NC; k++)); do
     u=$(grep -m1 '^updated:' "$T/state.$k")
     awk -v u="$u" '!done && /^updated:/ { print u; done = 1; next } { print }' "$T/mid.$k" >"$T/mid.$k.u"
 done
-ino0=$(stat -c %i "$task")
+ln "$task" "$T/task.link" # sees edits made in place, not a file renamed over the name
 reset_run
 durs=()
 for i in 1 2 3 4 5; do
@@ -277,7 +277,7 @@ for i in 1 2 3 4 5; do
     durs+=($((_now - t0)))
 done
 is "$rc" 0 "run: the uninterrupted run completes every criterion"
-is "$(stat -c %i "$task")" "$ino0" "run: every edit was written in place (the file is the same inode)"
+ok "run: every edit was written in place (a hard link to the file sees them)" cmp "$task" "$T/task.link"
 ok "run: a full run ends in the state of ticking them one by one" cmp "$task" "$T/state.done"
 D=$(largest "${durs[@]}")
 
