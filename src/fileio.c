@@ -266,7 +266,8 @@ static size_t diff_runs(const char *old, const char *new, size_t len, run_span *
  * that run, fdatasync.  Returns 1 (nothing written) when it does not apply:
  * OUT shorter than the file, too many runs, the file not writable by us,
  * or not the one read (another inode at NAME, another size or mtime: a
- * program that does not take the lock wrote it) -- the caller rewrites. */
+ * program that does not take the lock wrote it), or the directory not
+ * writable (where a rewrite would fail) -- the caller rewrites. */
 static int write_in_place(int dfd, const char *name, const char *path, const struct stat *st,
                           const ix_buf *old, const ix_buf *out, const ix_file_inplace *ip,
                           ix_err *err)
@@ -280,6 +281,10 @@ static int write_in_place(int dfd, const char *name, const char *path, const str
         if (!nruns && memcmp(old->data, out->data, old->len) != 0)
             return 1;
     }
+    /* Only where a rewrite could go too: whether an edit can be written
+     * must not depend on its shape (a read-only directory refuses both). */
+    if (faccessat(dfd, ".", W_OK, AT_EACCESS) < 0)
+        return 1;
     int fd = openat(dfd, name, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0)
         return 1;

@@ -108,8 +108,19 @@ static void test_in_place(void)
         {"two runs, no append, no late run", "updated: 2025\n- [ ] a\n",
          "updated: 2026\n- [x] a\n", (size_t)-1, NULL, 1},
         {"shorter: rewritten", "- [ ] a\n- [ ] b\n", "- [x] a\n", 3, NULL, 0},
-        {"more than 16 runs: rewritten", "a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.\n",
-         "b.b.b.b.b.b.b.b.b.b.b.b.b.b.b.b.b.b.\n", (size_t)-1, NULL, 0},
+        {"more than 16 runs (16 bytes apart): rewritten",
+         "a................a................a................"
+         "a................a................a................"
+         "a................a................a................"
+         "a................a................a................"
+         "a................a................a................"
+         "a................a................a................\n",
+         "b................b................b................"
+         "b................b................b................"
+         "b................b................b................"
+         "b................b................b................"
+         "b................b................b................"
+         "b................b................b................\n", (size_t)-1, NULL, 0},
         {"written in place by another program meanwhile: rewritten", "- [ ] a\n",
          "- [x] a\n", 3, meddle_in_place, 0},
         {"renamed over by another program meanwhile: rewritten", "- [ ] a\n", "- [x] a\n", 3,
