@@ -264,10 +264,11 @@ static size_t diff_runs(const char *old, const char *new, size_t len, run_span *
 /* OUT written over the locked file FD in place: the bytes appended, then
  * the changed runs other than the one holding IP->late, fdatasync, then
  * that run, fdatasync.  Returns 1 (nothing written) when it does not apply:
- * OUT shorter than the file, too many runs, the file not writable by us,
- * or not the one read (another inode at NAME, another size or mtime: a
- * program that does not take the lock wrote it), or the directory not
- * writable (where a rewrite would fail) -- the caller rewrites. */
+ * OUT shorter than the file, too many runs, the file not writable by us, or
+ * the directory not writable (where a rewrite would fail) -- the caller
+ * rewrites; 2 when the file is not the one read (another inode at NAME,
+ * another size or mtime: a program that takes no lock saved it meanwhile)
+ * -- the caller starts again from that save. */
 static int write_in_place(int dfd, const char *name, const char *path, const struct stat *st,
                           const ix_buf *old, const ix_buf *out, const ix_file_inplace *ip,
                           ix_err *err)
@@ -293,7 +294,7 @@ static int write_in_place(int dfd, const char *name, const char *path, const str
         now.st_size != st->st_size || now.st_mtim.tv_sec != st->st_mtim.tv_sec ||
         now.st_mtim.tv_nsec != st->st_mtim.tv_nsec) {
         close(fd);
-        return 1;
+        return 2;
     }
     size_t grow = out->len - old->len;
     if (grow && pwrite_all(fd, out->data + old->len, grow, old->len) < 0) {
@@ -329,8 +330,10 @@ fail:
     return -1;
 }
 
-static int update_at(int dfd, const char *name, const char *path, ix_file_edit_fn fn, void *ctx,
-                     ix_file_inplace *ip, ix_err *err)
+/* Lock, read, edit, write.  2 when AGAIN and the file was saved by another
+ * program between the read and an in-place write (nothing written). */
+static int update_once(int dfd, const char *name, const char *path, ix_file_edit_fn fn,
+                       void *ctx, ix_file_inplace *ip, int again, ix_err *err)
 {
     int fd = open_locked(dfd, name, path, err);
     if (fd < 0)
@@ -347,7 +350,7 @@ static int update_at(int dfd, const char *name, const char *path, ix_file_edit_f
     if (rc == 0 && ip && ip->ok) {
         rc = write_in_place(dfd, name, path, &st, &old, &out, ip, err);
         ip->done = rc == 0;
-        if (rc == 1)
+        if (rc == 1 || (rc == 2 && !again))
             rc = 0;
         else if (rc == 0)
             rc = 1; /* written */
@@ -360,6 +363,19 @@ static int update_at(int dfd, const char *name, const char *path, ix_file_edit_f
     ix_buf_free(&out);
     close(fd); /* releases the lock, after the rename */
     return rc;
+}
+
+/* In place, a save by another program between the read and the write is
+ * not overwritten: the update starts again from it (twice at most, then
+ * rewrites as an update always did). */
+static int update_at(int dfd, const char *name, const char *path, ix_file_edit_fn fn, void *ctx,
+                     ix_file_inplace *ip, ix_err *err)
+{
+    for (int tries = 1;; tries++) {
+        int rc = update_once(dfd, name, path, fn, ctx, ip, tries < 3, err);
+        if (rc != 2)
+            return rc;
+    }
 }
 
 int ix_file_update_in_place(const char *path, ix_file_edit_fn fn, void *ctx, ix_file_inplace *ip,

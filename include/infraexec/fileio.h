@@ -6,6 +6,10 @@
  * over the original and fsyncs the directory.  A reader sees the old or the
  * new file, never a mix; a failed write leaves the original untouched.
  * Symlinks are followed so the target is edited; the file's mode is kept.
+ * An edit that only overwrites bytes at the same length and appends (a tick,
+ * `updated:`, a Progress Log entry at the end) may instead be written in the
+ * file where it stands (ix_file_update_in_place below), in an order that
+ * makes every state a crash can leave a harmless one.
  *
  * The path is resolved once: its directory is opened and every later step
  * (lock, read, temp file with O_EXCL, rename, fsync) names the file relative
