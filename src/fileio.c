@@ -261,7 +261,8 @@ static size_t diff_runs(const char *old, const char *new, size_t len, run_span *
     return n;
 }
 
-/* OUT written over the locked file FD in place: the bytes appended, then
+/* OUT written over the locked file FD in place: the end piece (the bytes
+ * appended, from IP->tail on when that is before the end), then
  * the changed runs other than the one holding IP->late, fdatasync, then
  * that run, fdatasync.  Returns 1 (nothing written) when it does not apply:
  * OUT shorter than the file, too many runs, the file not writable by us, or
@@ -296,11 +297,19 @@ static int write_in_place(int dfd, const char *name, const char *path, const str
         close(fd);
         return 2;
     }
-    size_t grow = out->len - old->len;
-    if (grow && pwrite_all(fd, out->data + old->len, grow, old->len) < 0) {
+    /* The end piece: from TAIL (at most the old length) to the new end. */
+    size_t tail = ip->tail < old->len ? ip->tail : old->len;
+    size_t grow = out->len - tail;
+    while (nruns && runs[nruns - 1].start >= tail)
+        nruns--;
+    if (nruns && runs[nruns - 1].end > tail)
+        runs[nruns - 1].end = tail;
+    if (grow && pwrite_all(fd, out->data + tail, grow, tail) < 0) {
         ix_err_sys(err, "%s: cannot write (file left unchanged)", path);
-        if (ftruncate(fd, (off_t)old->len) < 0) {
-            /* the lines appended so far stay: a prefix of the entry */
+        /* Back to the old bytes: those overwritten need no new blocks. */
+        if (pwrite_all(fd, old->data + tail, old->len - tail, tail) < 0 ||
+            ftruncate(fd, (off_t)old->len) < 0) {
+            /* a prefix of the entry stays: a shorter line */
         }
         close(fd);
         return -1;
@@ -343,8 +352,10 @@ static int update_once(int dfd, const char *name, const char *path, ix_file_edit
     struct stat st;
     int rc = fstat(fd, &st) < 0 ? ix_err_sys(err, "%s: cannot stat", path)
                                 : read_fd(fd, path, (size_t)-1 >> 1, &old, err);
-    if (ip)
+    if (ip) {
         ip->ok = ip->done = 0;
+        ip->late = ip->tail = (size_t)-1;
+    }
     if (rc == 0)
         rc = fn(ctx, path, old.data ? old.data : "", old.len, &out, err);
     if (rc == 0 && ip && ip->ok) {

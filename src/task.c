@@ -1132,8 +1132,15 @@ typedef struct quick_edit {
     size_t box;
     const ix_fm_node *updated;  /* `updated:` set, its value at VALUE_AT */
     size_t value_at;
-    int append;                 /* an entry appended at the end */
+    int append;                 /* an entry inserted at AT, KEEP bytes long */
+    size_t at, len;
 } quick_edit;
+
+/* Only blank lines from OFF to the end of T. */
+static int blank_tail(const ix_task *t, size_t off)
+{
+    return strspn(t->data + off, " \t\r\n") == t->len - off;
+}
 
 static int date_chars(const char *s)
 {
@@ -1160,9 +1167,11 @@ static int quick_plan(const ix_task *t, const ix_task_change *chg, const ix_edit
                    memcmp(t->data + s->start, u->value, n) == 0 && date_chars(s->text)) {
             q->updated = u;
             q->value_at = s->start;
-        } else if (chg->message && !q->append && s->start == t->len && n == 0 && t->nlog &&
+        } else if (chg->message && !q->append && n == 0 && blank_tail(t, s->start) && t->nlog &&
                    t->log_heading_line && !t->log_section_end) {
-            q->append = 1;
+            q->append = 1; /* at the end, or before the blank lines that end the file */
+            q->at = s->start;
+            q->len = k;
         } else {
             return 0;
         }
@@ -1170,33 +1179,47 @@ static int quick_plan(const ix_task *t, const ix_task_change *chg, const ix_edit
     return 1;
 }
 
-/* The appended entry as the parser reads it: "- STAMP: TEXT" on one line
- * (after a line break when the file did not end with one), valid UTF-8;
- * 0 when not so, and the change is parsed back instead. */
-static int quick_entry(const ix_task *t, const ix_buf *out, size_t *at)
+/* The inserted entry as the parser reads it: "- STAMP: TEXT" on one line
+ * (after a line break when the file did not end with one), in ASCII -- a
+ * write cut short by a crash then leaves a shorter line, never a broken
+ * UTF-8 sequence; 0 when not so, and the change is parsed back instead.
+ * *ENTRY_AT: where the line starts. */
+static int quick_entry(const ix_task *t, const quick_edit *q, const ix_buf *out,
+                       size_t *entry_at)
 {
-    size_t from = t->len, eol = strlen(t->eol);
-    if (out->len > IX_TASK_MAX_SIZE || out->len <= from)
+    size_t from = q->at, end = q->at + q->len, eol = strlen(t->eol);
+    if (out->len > IX_TASK_MAX_SIZE || !q->len)
         return 0;
-    const char *what;
-    if (ix_utf8_check(out->data + from, out->len - from, &what) != out->len - from)
-        return 0;
+    for (size_t i = from; i < end; i++)
+        if ((unsigned char)out->data[i] >= 0x80 || !out->data[i])
+            return 0;
     if (from && t->data[from - 1] != '\n' && t->data[from - 1] != '\r') {
-        if (out->len - from < eol || memcmp(out->data + from, t->eol, eol) != 0)
+        if (end - from < eol || memcmp(out->data + from, t->eol, eol) != 0)
             return 0;
         from += eol;
     }
-    const char *p = out->data + from, *end = out->data + out->len;
+    const char *p = out->data + from;
     size_t line = strcspn(p, "\r\n");
-    if (p + line != end && (p + line + eol != end || memcmp(p + line, t->eol, eol) != 0))
+    if (from + line != end && (from + line + eol != end || memcmp(p + line, t->eol, eol) != 0))
         return 0;
     size_t slen;
     int bad;
     if (line < 2 || memcmp(p, "- ", 2) != 0 || !parse_stamp(p + 2, line - 2, &slen, &bad) ||
         bad || slen != 16)
         return 0;
-    *at = from;
+    *entry_at = from;
     return 1;
+}
+
+/* N rounded up to a power of two: growing an array one element per tick
+ * through realloc to this size copies it only when it doubles (realloc
+ * within the block it has is free), not at every tick. */
+static size_t grown(size_t n)
+{
+    size_t cap = 64;
+    while (cap < n)
+        cap *= 2;
+    return cap;
 }
 
 /* Apply Q to M, the parse of the text before the edit, so that it becomes
@@ -1215,16 +1238,18 @@ static void quick_apply(ix_task *m, const quick_edit *q, const ix_buf *out, size
     }
     if (!q->append)
         return;
-    m->data = ix_xrealloc(m->data, out->len + 1);
-    memcpy(m->data + old_len, out->data + old_len, out->len - old_len);
+    (void)old_len;
+    m->data = ix_xrealloc(m->data, grown(out->len + 1));
+    memcpy(m->data + q->at, out->data + q->at, out->len - q->at);
     m->data[out->len] = '\0';
     m->len = out->len;
-    /* The lines from the old last one on, which the append may continue. */
-    size_t keep = m->lines.count ? m->lines.count - 1 : 0;
+    /* The lines from the one holding AT on, which the insertion continues
+     * or moves. */
+    size_t keep = m->lines.count ? ix_lines_at(&m->lines, q->at) - 1 : 0;
     size_t from = keep < m->lines.count ? m->lines.start[keep] : 0;
     ix_lines tail;
     ix_lines_build(&tail, m->data + from, m->len - from);
-    m->lines.start = ix_xrealloc(m->lines.start, (keep + tail.count + 1) * sizeof(size_t));
+    m->lines.start = ix_xrealloc(m->lines.start, grown(keep + tail.count) * sizeof(size_t));
     for (size_t i = 0; i < tail.count; i++)
         m->lines.start[keep + i] = from + tail.start[i];
     m->lines.count = keep + tail.count;
@@ -1232,7 +1257,7 @@ static void quick_apply(ix_task *m, const quick_edit *q, const ix_buf *out, size
     ix_lines_free(&tail);
 
     int line = (int)ix_lines_at(&m->lines, entry_at);
-    m->log = ix_xrealloc(m->log, (m->nlog + 1) * sizeof *m->log);
+    m->log = ix_xrealloc(m->log, grown(m->nlog + 1) * sizeof *m->log);
     ix_log_entry *le = &m->log[m->nlog++];
     memset(le, 0, sizeof *le);
     le->line = le->last_line = line;
@@ -1285,7 +1310,7 @@ static int change_text(void *vctx, const char *path, const char *data, size_t le
         int quick = chg->changed && quick_plan(t, chg, &e, &q);
         ix_edits_apply(t, &e, out);
         if (quick && q.append)
-            quick = quick_entry(t, out, &entry_at);
+            quick = quick_entry(t, &q, out, &entry_at);
         /* The model to edit: our own parse, or the caller's when it gives
          * it up; without one, a caller wanting WRITTEN gets a parse. */
         ix_task *m = NULL;
@@ -1310,6 +1335,7 @@ static int change_text(void *vctx, const char *path, const char *data, size_t le
         if (rc == 0 && quick && ctx->ip) {
             ctx->ip->ok = 1;
             ctx->ip->late = q.tick ? q.box : (size_t)-1;
+            ctx->ip->tail = q.append ? q.at : (size_t)-1;
         }
     }
     ix_edits_free(&e);

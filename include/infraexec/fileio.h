@@ -51,6 +51,10 @@ int ix_file_update(const char *path, ix_file_edit_fn fn, void *ctx, ix_err *err)
 typedef struct ix_file_inplace {
     int ok;       /* set by the edit function: OUT may be written in place */
     size_t late;  /* the offset whose run is written last; (size_t)-1: none */
+    /* OUT from TAIL on is written in one piece, over the file's last bytes
+     * (an insertion before the blank lines that end it); (size_t)-1 or the
+     * file's length: from the end, appended bytes only. */
+    size_t tail;
     int done;     /* out: 1 when the edit was written in place */
 } ix_file_inplace;
 

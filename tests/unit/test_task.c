@@ -525,9 +525,13 @@ static void test_quick(void)
          "---\nid: Q-8\ntitle: q\nupdated: 2025-01-01\n---\n\n## Acceptance Criteria\n\n"
          "- [ ] a\n- [ ] b\n- [ ] c\n- [ ] d\n\n## Progress Log\n\n- 2025-01-01 00:00: created\n"
          "\n## Notes\n\ntext\n", 0},
-        {"blank lines after the last entry: rewritten",
+        {"blank lines after the last entry: inserted before them, in place",
          "---\nid: Q-9\ntitle: q\nupdated: 2025-01-01\n---\n\n## Acceptance Criteria\n\n"
          "- [ ] a\n- [ ] b\n- [ ] c\n- [ ] d\n\n## Progress Log\n\n- 2025-01-01 00:00: created\n\n",
+         1},
+        {"a criterion's text not in ASCII: rewritten (a cut write could split a character)",
+         "---\nid: Q-12\ntitle: q\nupdated: 2025-01-01\n---\n\n## Acceptance Criteria\n\n"
+         "- [ ] a\n- [ ] b\n- [ ] c\n- [ ] d\n\n## Progress Log\n\n- 2025-01-01 00:00: created\n",
          0},
         {"no entry yet: the first rewritten, the next appended",
          "---\nid: Q-10\ntitle: q\nupdated: 2025-01-01\n---\n\n## Acceptance Criteria\n\n"
@@ -554,7 +558,8 @@ static void test_quick(void)
         int ticks[] = {1, 2, 4, 0};
         for (int k = 0; k < 4 && !diff && !failed; k++) {
             char msg[64];
-            snprintf(msg, sizeof msg, "Completed criterion %d: step `%d` [x]\ttab ", ticks[k], k);
+            snprintf(msg, sizeof msg, "Completed criterion %d: step `%d` [x]\ttab %s", ticks[k], k,
+                     strstr(shapes[i].name, "ASCII") ? "caf\xc3\xa9" : "");
             ix_task_change chg = {.ticks = &ticks[k], .nticks = ticks[k] > 0, .message = msg,
                                   .stamp = k < 2 ? "2026-12-01 10:0" "0" : "2026-12-01 10:05",
                                   .keep_written = 1, .hint = latest, .take = &latest};
