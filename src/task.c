@@ -1038,6 +1038,10 @@ void ix_edits_apply(const ix_task *t, ix_edits *e, ix_buf *out)
 {
     if (e->n > 1)
         qsort(e->s, e->n, sizeof *e->s, by_start);
+    size_t grow = 0;
+    for (size_t i = 0; i < e->n; i++)
+        grow += strlen(e->s[i].text);
+    ix_buf_reserve(out, t->len + grow); /* one allocation for a large file */
     size_t pos = 0;
     for (size_t i = 0; i < e->n; i++) {
         if (e->s[i].start < pos)

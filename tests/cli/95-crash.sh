@@ -191,8 +191,10 @@ YAML
 half=$((N / 2))
 file_trials tick-small "$T/small.md" "$half" task_view "$B" tick "$T/small.md" 12 13
 file_trials tick-big "$T/big.md" $((N - half)) task_view "$B" tick "$T/big.md" 12 13
-# A log entry is appended in place and `updated:` then set (fileio.h): a
-# kill between the two leaves the entry with the old date.
+# Where the file's shape allows (its Progress Log last; not so in these
+# corpus files, which are rewritten), a log entry is written in place and
+# `updated:` after it (fileio.h): a kill between the two would leave the
+# entry with the old date.
 log_mid() { # FILE: what `log` makes of FILE, with FILE's own updated: line
     local f=$1 u
     cp "$f" "$T/.mid.in"
