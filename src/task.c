@@ -1136,7 +1136,7 @@ typedef struct quick_edit {
     size_t box;
     const ix_fm_node *updated;  /* `updated:` set, its value at VALUE_AT */
     size_t value_at;
-    int append;                 /* an entry inserted at AT, KEEP bytes long */
+    int append;                 /* an entry inserted at AT, LEN bytes long */
     size_t at, len;
 } quick_edit;
 
@@ -1230,7 +1230,6 @@ static size_t grown(size_t n)
  * the parse of OUT. */
 static void quick_apply(ix_task *m, const quick_edit *q, const ix_buf *out, size_t entry_at)
 {
-    size_t old_len = m->len;
     if (q->tick) {
         m->data[q->box] = 'x';
         m->criteria[q->tick - 1].checked = 1;
@@ -1242,7 +1241,6 @@ static void quick_apply(ix_task *m, const quick_edit *q, const ix_buf *out, size
     }
     if (!q->append)
         return;
-    (void)old_len;
     m->data = ix_xrealloc(m->data, grown(out->len + 1));
     memcpy(m->data + q->at, out->data + q->at, out->len - q->at);
     m->data[out->len] = '\0';
