@@ -259,7 +259,7 @@ static int update_task_status(run *r, int tick, const char *expect, const char *
     }
     ix_task_change chg = {.ticks = &tick, .nticks = tick > 0, .expect_text = expect,
                           .message = message, .stamp = now.stamp, .set_status = status,
-                          .keep_written = 1, .hint = r->latest};
+                          .keep_written = 1, .hint = r->latest, .take = &r->latest};
     if (ix_task_update_file(r->task->path, &chg, err) < 0) {
         ix_task_free(chg.written);
         free(message);

@@ -1038,6 +1038,10 @@ void ix_edits_apply(const ix_task *t, ix_edits *e, ix_buf *out)
 {
     if (e->n > 1)
         qsort(e->s, e->n, sizeof *e->s, by_start);
+    size_t grow = 0;
+    for (size_t i = 0; i < e->n; i++)
+        grow += strlen(e->s[i].text);
+    ix_buf_reserve(out, t->len + grow); /* one allocation for a large file */
     size_t pos = 0;
     for (size_t i = 0; i < e->n; i++) {
         if (e->s[i].start < pos)
@@ -1114,10 +1118,166 @@ static int verify_change(const ix_task *old, ix_task_change *chg, const ix_buf *
     return 0;
 }
 
-static int change_text(void *ctx, const char *path, const char *data, size_t len, ix_buf *out,
+/* An edit the model can follow without a parse, each part of which cannot
+ * change how the rest of the file reads:
+ * - a tick, ' ' -> 'x' in a box: the item stays a paragraph starting "[x]"
+ *   and a blank (neither a link reference definition, which needs "]:",
+ *   nor an inline link, which needs "](" or "][");
+ * - `updated:` set to a date of the same length over a scalar whose bytes
+ *   are its value (no escapes), the new one only digits and '-';
+ * - one Progress Log entry appended at the end of a file whose last section
+ *   is the log and whose last line ends its last entry: a "- " line at
+ *   column 0 closes whatever that entry holds (an open fence, an HTML block)
+ *   and starts a top-level item; nothing after a block changes an earlier one
+ *   but a link reference definition, which starts with '[', not a digit.
+ * tests/unit/test_task.c compares the model so edited with a parse. */
+typedef struct quick_edit {
+    int tick;                   /* criterion ticked, 0 for none */
+    size_t box;
+    const ix_fm_node *updated;  /* `updated:` set, its value at VALUE_AT */
+    size_t value_at;
+    int append;                 /* an entry inserted at AT, LEN bytes long */
+    size_t at, len;
+} quick_edit;
+
+/* Only blank lines from OFF to the end of T. */
+static int blank_tail(const ix_task *t, size_t off)
+{
+    return strspn(t->data + off, " \t\r\n") == t->len - off;
+}
+
+static int date_chars(const char *s)
+{
+    return strspn(s, "0123456789-") == strlen(s);
+}
+
+static int quick_plan(const ix_task *t, const ix_task_change *chg, const ix_edits *e,
+                      quick_edit *q)
+{
+    memset(q, 0, sizeof *q);
+    if (t->partial || chg->set_status || chg->nticks > 1)
+        return 0;
+    const ix_fm_node *u = ix_fm_get(t->fm, "updated");
+    for (size_t i = 0; i < e->n; i++) {
+        const ix_splice *s = &e->s[i];
+        size_t n = s->end - s->start, k = strlen(s->text);
+        const ix_criterion *c = chg->nticks ? ix_task_criterion(t, chg->ticks[0]) : NULL;
+        if (c && !q->tick && s->start == c->box && n == 1 && strcmp(s->text, "x") == 0 &&
+            t->data[c->box] == ' ') {
+            q->tick = c->index;
+            q->box = c->box;
+        } else if (u && !q->updated && u->kind == IX_FM_SCALAR && s->start >= u->start &&
+                   s->end <= u->end && n == k && strlen(u->value) == n &&
+                   memcmp(t->data + s->start, u->value, n) == 0 && date_chars(s->text)) {
+            q->updated = u;
+            q->value_at = s->start;
+        } else if (chg->message && !q->append && n == 0 && blank_tail(t, s->start) && t->nlog &&
+                   t->log_heading_line && !t->log_section_end) {
+            q->append = 1; /* at the end, or before the blank lines that end the file */
+            q->at = s->start;
+            q->len = k;
+        } else {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* The inserted entry as the parser reads it: "- STAMP: TEXT" on one line
+ * (after a line break when the file did not end with one), in ASCII -- a
+ * write cut short by a crash then leaves a shorter line, never a broken
+ * UTF-8 sequence; 0 when not so, and the change is parsed back instead.
+ * *ENTRY_AT: where the line starts. */
+static int quick_entry(const ix_task *t, const quick_edit *q, const ix_buf *out,
+                       size_t *entry_at)
+{
+    size_t from = q->at, end = q->at + q->len, eol = strlen(t->eol);
+    if (out->len > IX_TASK_MAX_SIZE || !q->len)
+        return 0;
+    for (size_t i = from; i < end; i++)
+        if ((unsigned char)out->data[i] >= 0x80 || !out->data[i])
+            return 0;
+    if (from && t->data[from - 1] != '\n' && t->data[from - 1] != '\r') {
+        if (end - from < eol || memcmp(out->data + from, t->eol, eol) != 0)
+            return 0;
+        from += eol;
+    }
+    const char *p = out->data + from;
+    size_t line = strcspn(p, "\r\n");
+    if (from + line != end && (from + line + eol != end || memcmp(p + line, t->eol, eol) != 0))
+        return 0;
+    size_t slen;
+    int bad;
+    if (line < 2 || memcmp(p, "- ", 2) != 0 || !parse_stamp(p + 2, line - 2, &slen, &bad) ||
+        bad || slen != 16)
+        return 0;
+    *entry_at = from;
+    return 1;
+}
+
+/* N rounded up to a power of two: growing an array one element per tick
+ * through realloc to this size copies it only when it doubles (realloc
+ * within the block it has is free), not at every tick. */
+static size_t grown(size_t n)
+{
+    size_t cap = 64;
+    while (cap < n)
+        cap *= 2;
+    return cap;
+}
+
+/* Apply Q to M, the parse of the text before the edit, so that it becomes
+ * the parse of OUT. */
+static void quick_apply(ix_task *m, const quick_edit *q, const ix_buf *out, size_t entry_at)
+{
+    if (q->tick) {
+        m->data[q->box] = 'x';
+        m->criteria[q->tick - 1].checked = 1;
+    }
+    if (q->updated) {
+        size_t n = strlen(q->updated->value);
+        memcpy(m->data + q->value_at, out->data + q->value_at, n);
+        memcpy(q->updated->value, out->data + q->value_at, n);
+    }
+    if (!q->append)
+        return;
+    m->data = ix_xrealloc(m->data, grown(out->len + 1));
+    memcpy(m->data + q->at, out->data + q->at, out->len - q->at);
+    m->data[out->len] = '\0';
+    m->len = out->len;
+    /* The lines from the one holding AT on, which the insertion continues
+     * or moves. */
+    size_t keep = m->lines.count ? ix_lines_at(&m->lines, q->at) - 1 : 0;
+    size_t from = keep < m->lines.count ? m->lines.start[keep] : 0;
+    ix_lines tail;
+    ix_lines_build(&tail, m->data + from, m->len - from);
+    m->lines.start = ix_xrealloc(m->lines.start, grown(keep + tail.count) * sizeof(size_t));
+    for (size_t i = 0; i < tail.count; i++)
+        m->lines.start[keep + i] = from + tail.start[i];
+    m->lines.count = keep + tail.count;
+    m->lines.len = m->len;
+    ix_lines_free(&tail);
+
+    int line = (int)ix_lines_at(&m->lines, entry_at);
+    m->log = ix_xrealloc(m->log, grown(m->nlog + 1) * sizeof *m->log);
+    ix_log_entry *le = &m->log[m->nlog++];
+    memset(le, 0, sizeof *le);
+    le->line = le->last_line = line;
+    le->stamp = ix_xstrndup(m->data + entry_at + 2, 16);
+    le->text = joined_source(m, entry_at + 2 + 17, ix_lines_content_end(&m->lines, m->data,
+                                                                       (size_t)line));
+}
+
+typedef struct change_ctx {
+    ix_task_change *chg;
+    ix_file_inplace *ip;  /* NULL: text only */
+} change_ctx;
+
+static int change_text(void *vctx, const char *path, const char *data, size_t len, ix_buf *out,
                        ix_err *err)
 {
-    ix_task_change *chg = ctx;
+    change_ctx *ctx = vctx;
+    ix_task_change *chg = ctx->chg;
     const ix_task *h = chg->hint;
     ix_task *parsed = NULL;
     if (h && h->len == len && memcmp(h->data, data, len) == 0 && !h->partial &&
@@ -1147,8 +1307,38 @@ static int change_text(void *ctx, const char *path, const char *data, size_t len
             snprintf(date, sizeof date, "%.10s", chg->stamp);
             ix_task_set_updated(t, date, &e);
         }
+        quick_edit q;
+        size_t entry_at = 0;
+        int quick = chg->changed && quick_plan(t, chg, &e, &q);
         ix_edits_apply(t, &e, out);
-        rc = chg->changed ? verify_change(t, chg, out, err) : 1;
+        if (quick && q.append)
+            quick = quick_entry(t, &q, out, &entry_at);
+        /* The model to edit: our own parse, or the caller's when it gives
+         * it up; without one, a caller wanting WRITTEN gets a parse. */
+        ix_task *m = NULL;
+        if (quick && chg->keep_written) {
+            if (parsed) {
+                m = parsed;
+                parsed = NULL;
+            } else if (chg->take && *chg->take == h) {
+                m = *chg->take;
+                *chg->take = NULL;
+            }
+        }
+        if (!chg->changed) {
+            rc = 1;
+        } else if (!quick || (chg->keep_written && !m)) {
+            rc = verify_change(t, chg, out, err);
+        } else if (m) {
+            quick_apply(m, &q, out, entry_at);
+            ix_task_free(chg->written);
+            chg->written = m;
+        }
+        if (rc == 0 && quick && ctx->ip) {
+            ctx->ip->ok = 1;
+            ctx->ip->late = q.tick ? q.box : (size_t)-1;
+            ctx->ip->tail = q.append ? q.at : (size_t)-1;
+        }
     }
     ix_edits_free(&e);
     ix_task_free(parsed);
@@ -1158,12 +1348,17 @@ static int change_text(void *ctx, const char *path, const char *data, size_t len
 int ix_task_edit_text(const char *path, const char *data, size_t len, ix_task_change *chg,
                       ix_buf *out, ix_err *err)
 {
-    chg->changed = 0;
-    return change_text(chg, path, data, len, out, err);
+    chg->changed = chg->in_place = 0;
+    change_ctx ctx = {chg, NULL};
+    return change_text(&ctx, path, data, len, out, err);
 }
 
 int ix_task_update_file(const char *path, ix_task_change *chg, ix_err *err)
 {
-    chg->changed = 0;
-    return ix_file_update(path, change_text, chg, err);
+    chg->changed = chg->in_place = 0;
+    ix_file_inplace ip = {0};
+    change_ctx ctx = {chg, &ip};
+    int rc = ix_file_update_in_place(path, change_text, &ctx, &ip, err);
+    chg->in_place = rc == 0 && ip.done;
+    return rc;
 }

@@ -18,18 +18,25 @@
 
 static int read_fd(int fd, const char *path, size_t max, ix_buf *out, ix_err *err)
 {
-    char chunk[65536];
+    /* Straight into a buffer of the file's size (and one byte more, to see
+     * the end): no copy from a chunk, no regrowing, for a large file. */
+    struct stat st;
+    size_t want = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size < max
+                      ? (size_t)st.st_size + 1 : 65536;
     for (;;) {
-        ssize_t n = read(fd, chunk, sizeof chunk);
+        ix_buf_reserve(out, want);
+        ssize_t n = read(fd, out->data + out->len, out->cap - out->len - 1);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
             return ix_err_sys(err, "%s: cannot read", path);
         if (n == 0)
             return 0;
-        ix_buf_append(out, chunk, (size_t)n);
+        out->len += (size_t)n;
+        out->data[out->len] = '\0';
         if (out->len > max)
             return ix_err_set(err, "%s: file is larger than %zu MiB", path, max >> 20);
+        want = 65536;
     }
 }
 
@@ -215,8 +222,134 @@ static void remove_stale_temps(int dfd, const char *name)
     closedir(dh);
 }
 
-static int update_at(int dfd, const char *name, const char *path, ix_file_edit_fn fn, void *ctx,
-                     ix_err *err)
+static int pwrite_all(int fd, const char *data, size_t len, size_t off)
+{
+    while (len) {
+        ssize_t n = pwrite(fd, data, len, (off_t)off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        data += n;
+        len -= (size_t)n;
+        off += (size_t)n;
+    }
+    return 0;
+}
+
+#define IX_INPLACE_MAX_RUNS 16
+
+typedef struct run_span {
+    size_t start, end;
+} run_span;
+
+/* The runs of bytes in which NEW differs from OLD over OLD's length; 0 when
+ * there are more than IX_INPLACE_MAX_RUNS.  Whole equal pages are skipped
+ * with memcmp, so a tick in a large file costs a compare, not a byte loop. */
+static size_t diff_runs(const char *old, const char *new, size_t len, run_span *runs)
+{
+    size_t n = 0;
+    for (size_t page = 0; page < len; page += 4096) {
+        size_t end = len - page < 4096 ? len : page + 4096;
+        if (memcmp(old + page, new + page, end - page) == 0)
+            continue;
+        for (size_t i = page; i < end; i++) {
+            if (old[i] == new[i])
+                continue;
+            if (n && i - runs[n - 1].end < 16) { /* one write for a date's digits */
+                runs[n - 1].end = i + 1;
+                continue;
+            }
+            if (n == IX_INPLACE_MAX_RUNS)
+                return 0;
+            runs[n++] = (run_span){i, i + 1};
+        }
+    }
+    return n;
+}
+
+/* OUT written over the locked file FD in place: the end piece (the bytes
+ * appended, from IP->tail on when that is before the end), then
+ * the changed runs other than the one holding IP->late, fdatasync, then
+ * that run, fdatasync.  Returns 1 (nothing written) when it does not apply:
+ * OUT shorter than the file, too many runs, the file not writable by us, or
+ * the directory not writable (where a rewrite would fail) -- the caller
+ * rewrites; 2 when the file is not the one read (another inode at NAME,
+ * another size or mtime: a program that takes no lock saved it meanwhile)
+ * -- the caller starts again from that save. */
+static int write_in_place(int dfd, const char *name, const char *path, const struct stat *st,
+                          const ix_buf *old, const ix_buf *out, const ix_file_inplace *ip,
+                          ix_err *err)
+{
+    run_span runs[IX_INPLACE_MAX_RUNS];
+    size_t nruns = 0;
+    if (out->len < old->len)
+        return 1;
+    if (old->len) {
+        nruns = diff_runs(old->data, out->data, old->len, runs);
+        if (!nruns && memcmp(old->data, out->data, old->len) != 0)
+            return 1;
+    }
+    /* Only where a rewrite could go too: whether an edit can be written
+     * must not depend on its shape (a read-only directory refuses both). */
+    if (faccessat(dfd, ".", W_OK, AT_EACCESS) < 0)
+        return 1;
+    int fd = openat(dfd, name, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return 1;
+    struct stat now;
+    if (fstat(fd, &now) < 0 || now.st_ino != st->st_ino || now.st_dev != st->st_dev ||
+        now.st_size != st->st_size || now.st_mtim.tv_sec != st->st_mtim.tv_sec ||
+        now.st_mtim.tv_nsec != st->st_mtim.tv_nsec) {
+        close(fd);
+        return 2;
+    }
+    /* The end piece: from TAIL (at most the old length) to the new end. */
+    size_t tail = ip->tail < old->len ? ip->tail : old->len;
+    size_t grow = out->len - tail;
+    while (nruns && runs[nruns - 1].start >= tail)
+        nruns--;
+    if (nruns && runs[nruns - 1].end > tail)
+        runs[nruns - 1].end = tail;
+    if (grow && pwrite_all(fd, out->data + tail, grow, tail) < 0) {
+        ix_err_sys(err, "%s: cannot write (file left unchanged)", path);
+        /* Back to the old bytes: those overwritten need no new blocks. */
+        if (pwrite_all(fd, old->data + tail, old->len - tail, tail) < 0 ||
+            ftruncate(fd, (off_t)old->len) < 0) {
+            /* a prefix of the entry stays: a shorter line */
+        }
+        close(fd);
+        return -1;
+    }
+    int late = -1;
+    for (size_t i = 0; i < nruns; i++) {
+        if (ip->late >= runs[i].start && ip->late < runs[i].end) {
+            late = (int)i;
+            continue;
+        }
+        if (pwrite_all(fd, out->data + runs[i].start, runs[i].end - runs[i].start,
+                       runs[i].start) < 0)
+            goto fail;
+    }
+    if ((grow || nruns > (late >= 0)) && fdatasync(fd) < 0)
+        goto fail;
+    if (late >= 0 && (pwrite_all(fd, out->data + runs[late].start,
+                                 runs[late].end - runs[late].start, runs[late].start) < 0 ||
+                      fdatasync(fd) < 0))
+        goto fail;
+    close(fd);
+    return 0;
+fail:
+    ix_err_sys(err, "%s: cannot write in place (the file may hold part of the edit, never the "
+                    "late byte without the rest)", path);
+    close(fd);
+    return -1;
+}
+
+/* Lock, read, edit, write.  2 when AGAIN and the file was saved by another
+ * program between the read and an in-place write (nothing written). */
+static int update_once(int dfd, const char *name, const char *path, ix_file_edit_fn fn,
+                       void *ctx, ix_file_inplace *ip, int again, ix_err *err)
 {
     int fd = open_locked(dfd, name, path, err);
     if (fd < 0)
@@ -226,8 +359,20 @@ static int update_at(int dfd, const char *name, const char *path, ix_file_edit_f
     struct stat st;
     int rc = fstat(fd, &st) < 0 ? ix_err_sys(err, "%s: cannot stat", path)
                                 : read_fd(fd, path, (size_t)-1 >> 1, &old, err);
+    if (ip) {
+        ip->ok = ip->done = 0;
+        ip->late = ip->tail = (size_t)-1;
+    }
     if (rc == 0)
         rc = fn(ctx, path, old.data ? old.data : "", old.len, &out, err);
+    if (rc == 0 && ip && ip->ok) {
+        rc = write_in_place(dfd, name, path, &st, &old, &out, ip, err);
+        ip->done = rc == 0;
+        if (rc == 1 || (rc == 2 && !again))
+            rc = 0;
+        else if (rc == 0)
+            rc = 1; /* written */
+    }
     if (rc == 0)
         rc = replace_file(dfd, name, path, &st, out.data ? out.data : "", out.len, err);
     if (rc == 1)
@@ -238,7 +383,21 @@ static int update_at(int dfd, const char *name, const char *path, ix_file_edit_f
     return rc;
 }
 
-int ix_file_update(const char *path, ix_file_edit_fn fn, void *ctx, ix_err *err)
+/* In place, a save by another program between the read and the write is
+ * not overwritten: the update starts again from it (twice at most, then
+ * rewrites as an update always did). */
+static int update_at(int dfd, const char *name, const char *path, ix_file_edit_fn fn, void *ctx,
+                     ix_file_inplace *ip, ix_err *err)
+{
+    for (int tries = 1;; tries++) {
+        int rc = update_once(dfd, name, path, fn, ctx, ip, tries < 3, err);
+        if (rc != 2)
+            return rc;
+    }
+}
+
+int ix_file_update_in_place(const char *path, ix_file_edit_fn fn, void *ctx, ix_file_inplace *ip,
+                            ix_err *err)
 {
     /* Resolved once: the target's directory is opened and the rest is done
      * in it, the last component never followed again. */
@@ -249,9 +408,14 @@ int ix_file_update(const char *path, ix_file_edit_fn fn, void *ctx, ix_err *err)
         return ix_err_sys(err, "%s: cannot open", path);
     if (ix_file_open_dir(real, &dfd, NULL, &name, err) < 0)
         return -1;
-    int rc = update_at(dfd, name, path, fn, ctx, err);
+    int rc = update_at(dfd, name, path, fn, ctx, ip, err);
     close(dfd);
     return rc;
+}
+
+int ix_file_update(const char *path, ix_file_edit_fn fn, void *ctx, ix_err *err)
+{
+    return ix_file_update_in_place(path, fn, ctx, NULL, err);
 }
 
 typedef struct whole {
@@ -276,7 +440,7 @@ int ix_file_write_at(int dfd, const char *name, const char *path, const char *da
     whole w = {data, len};
     struct stat st;
     if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
-        return update_at(dfd, name, path, put_whole, &w, err);
+        return update_at(dfd, name, path, put_whole, &w, NULL, err);
     if (errno != ENOENT)
         return ix_err_sys(err, "%s: cannot stat", path);
     mode_t mask = umask(0);

@@ -99,4 +99,38 @@ is "$rc" 0 "tick with 'updated: &a2025-10-17'"
 is "$(grep '^updated:' "$T/anchor.md")" "updated: &a2025-10-17 2026-11-25" "the date is the value, the anchor kept"
 is "$("$IX_BIN" show --json "$T/anchor.md" | jq -r .frontmatter.updated)" "2026-11-25" "and reads back as the date"
 
+# Written in place (fileio.h): a tick, `updated:` and a Progress Log entry
+# at the end are pwrite()s on the file itself (the same inode, no temp file,
+# no rename), the entry and `updated:` made durable before the tick is
+# written, then the tick made durable: a crash can leave the entry without
+# its tick, never the tick without its entry.  Seen through strace.
+printf -- '---\nid: T-1\ntitle: x\nupdated: 2025-01-01\n---\n\n## Acceptance Criteria\n\n- [ ] Run step 1: `true`\n\n## Progress Log\n\n- 2025-01-01 00:00: created\n' >"$T/inplace.md"
+# A hard link sees an edit made in place, not a file renamed over the name.
+ln "$T/inplace.md" "$T/inplace.link"
+if command -v strace >/dev/null && strace -o /dev/null true 2>/dev/null; then
+    (cd "$T" && strace -f -qq -e trace=pwrite64,fdatasync,fsync,rename,renameat,renameat2 \
+        -e signal=none -o "$T/inplace.trace" "$IX_BIN" run -q inplace.md >/dev/null 2>&1)
+    # the edits of the task file (fd of the lock file excluded: its pwrites name the pid)
+    seq=$(grep -v 'pid [0-9]* since' "$T/inplace.trace" | sed -E 's/^[0-9]+ +//' |
+          sed -E 's/^pwrite64\([0-9]+, "(- [0-9: -]+ )?([A-Za-z]+)[^"]*".*/write \2/; s/^pwrite64\([0-9]+, "([0-9-]+)".*/write date/; s/^fdatasync.*/sync/; s/^(rename[a-z0-9]*|fsync).*/&/' |
+          tr '\n' ' ')
+    is "$seq" "write Completed write date sync write x sync write Run sync " \
+        "run: the entry and updated: written and synced, then the tick, then synced; no rename"
+else
+    ok "strace cannot trace here: the order of the writes not checked" true
+    INFRAEXEC_NOW="2026-11-25 12:34" "$IX_BIN" run -q "$T/inplace.md" >/dev/null 2>&1
+fi
+ok "run: the task file was edited in place (a hard link to it sees the edit)" cmp "$T/inplace.md" "$T/inplace.link"
+is "$(grep -c '^- \[x\] Run step 1' "$T/inplace.md") $(grep -c 'Completed criterion 1' "$T/inplace.md") $(grep '^updated:' "$T/inplace.md")" \
+    "1 1 updated: 2026-11-25" "run: the tick, its entry and the date are in the file"
+ix lint "$T/inplace.md"
+is "$rc" 0 "and it lints clean"
+# Not the shape: an entry inserted before another section rewrites the file.
+printf -- '---\nid: T-2\ntitle: x\nupdated: 2025-01-01\n---\n\n## Acceptance Criteria\n\n- [ ] Run step 1: `true`\n\n## Progress Log\n\n- 2025-01-01 00:00: created\n\n## Notes\n\nx\n' >"$T/insert.md"
+cp "$T/insert.md" "$T/insert.orig"
+ln "$T/insert.md" "$T/insert.link"
+(cd "$T" && "$IX_BIN" run -q insert.md >/dev/null 2>&1)
+ok "an entry inserted mid-file: rewritten (a hard link keeps the old file)" cmp "$T/insert.link" "$T/insert.orig"
+is "$(sed -n '/^## Notes/,$p' "$T/insert.md" | tr '\n' '|')" "## Notes||x|" "... the section after the log intact"
+
 done_testing

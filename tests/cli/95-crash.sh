@@ -3,7 +3,10 @@
 # kill -9 at a random point of their work, over and over; after every kill:
 #   - the file is byte for byte the old version or the new one (for run: the
 #     state after k ticks, with the checked boxes a prefix of the criteria and
-#     each tick's Progress Log line present), and it parses and lints as before;
+#     each tick's Progress Log line present), or one of the intermediate states
+#     an edit written in place may leave (docs/reliability.md): its Progress
+#     Log entry without its `updated:` or its tick, never a tick without its
+#     entry; and it parses and lints as before;
 #   - whatever the killed writer left behind (a lock, a .NAME.ix-XXXXXX temp
 #     file) does not break the next uninterrupted command;
 #   - a re-run of a killed run finishes the remaining criteria without
@@ -86,7 +89,7 @@ file_trials() {
     D=$(largest "${durs[@]}")
 
     now_us; local tstart=$_now
-    local killed=0 finished=0 badexit=0 as_old=0 as_new=0 torn=0 unparsed=0 follow=0 st state
+    local killed=0 finished=0 badexit=0 as_old=0 as_new=0 as_mid=0 torn=0 unparsed=0 follow=0 st state
     _notes=0
     temps "$f"
     local temps0=$_temps
@@ -103,17 +106,21 @@ file_trials() {
         0) finished=$((finished + 1)) ;;
         *) badexit=$((badexit + 1)); note "$name trial $i: exit $st" ;;
         esac
+        local m mid=
+        for m in ${MIDS:-}; do cmp -s "$f" "$m" && mid=$m; done
         if cmp -s "$f" "$old"; then
             as_old=$((as_old + 1)); state=old
         elif cmp -s "$f" "$new"; then
             as_new=$((as_new + 1)); state=new
+        elif [ -n "$mid" ]; then
+            as_mid=$((as_mid + 1)); state=mid
         else
             torn=$((torn + 1)); state=torn
             cp "$f" "$T/$name.torn.$i"
             note "$name trial $i (delay $_delay s): file is neither version: $(diff "$old" "$f" | head -3 | tr '\n' ' ')"
         fi
         local seen
-        if ! seen=$("$check_fn" "$f") || { [ "$seen" != "$seen_old" ] && [ "$seen" != "$seen_new" ]; }; then
+        if ! seen=$("$check_fn" "$f") || { [ "$state" != mid ] && [ "$seen" != "$seen_old" ] && [ "$seen" != "$seen_new" ]; }; then
             unparsed=$((unparsed + 1))
             note "$name trial $i: after the kill a reader sees: $(head -c 300 <<<"$seen")"
         fi
@@ -121,7 +128,7 @@ file_trials() {
         if ! "$@" >/dev/null 2>"$T/.follow.err"; then
             follow=$((follow + 1))
             note "$name trial $i: the next command failed: $(head -c 300 "$T/.follow.err")"
-        elif [ "$state" = old ] && ! cmp -s "$f" "$new"; then
+        elif [ "$state" != new ] && ! cmp -s "$f" "$new" && ! { [ "$state" = mid ] && cmp -s "$f" "$new2"; }; then
             follow=$((follow + 1)); note "$name trial $i: next command after an old file: not the new version"
         elif [ "$state" = new ] && ! cmp -s "$f" "$new2"; then
             follow=$((follow + 1)); note "$name trial $i: next command after a new file: not what it makes of it"
@@ -130,15 +137,15 @@ file_trials() {
     temps "$f"
     local left=$((_temps - temps0))
     check "$badexit" "$name: $trials trials: every command exited 0 or died of SIGKILL"
-    check "$torn" "$name: the file is byte-identical to the old or the new version after every kill"
+    check "$torn" "$name: the file is byte-identical to the old or the new version${MIDS:+ (or the entry without \`updated:\`)} after every kill"
     check "$unparsed" "$name: the file parses, and reads as the old or the new version, after every kill"
     local with=""
     [ "$left" -gt 0 ] && with=" (with $left temp files present)"
     check "$follow" "$name: the next uninterrupted command succeeds after every kill$with"
-    is "$((as_old + as_new + torn))" "$trials" "$name: every trial accounted for"
+    is "$((as_old + as_new + as_mid + torn))" "$trials" "$name: every trial accounted for"
     now_us
     echo "# $name: $trials trials in $(((_now - tstart) / 1000)) ms (D = ${D} us): $killed killed, $finished finished before the kill;" \
-        "left $as_old old, $as_new new; $left temp files left behind"
+        "left $as_old old, $as_new new, $as_mid intermediate; $left temp files left behind"
     if [ "$killed" -eq 0 ] || [ "$finished" -eq "$trials" ]; then
         echo "#   warning: no kill landed while the command was working"
     fi
@@ -184,8 +191,21 @@ YAML
 half=$((N / 2))
 file_trials tick-small "$T/small.md" "$half" task_view "$B" tick "$T/small.md" 12 13
 file_trials tick-big "$T/big.md" $((N - half)) task_view "$B" tick "$T/big.md" 12 13
-file_trials log-small "$T/small.md" "$half" task_view "$B" log "$T/small.md" "Rotated the sealing key"
-file_trials log-big "$T/big.md" $((N - half)) task_view "$B" log "$T/big.md" "Rotated the sealing key"
+# Where the file's shape allows (its Progress Log last; not so in these
+# corpus files, which are rewritten), a log entry is written in place and
+# `updated:` after it (fileio.h): a kill between the two would leave the
+# entry with the old date.
+log_mid() { # FILE: what `log` makes of FILE, with FILE's own updated: line
+    local f=$1 u
+    cp "$f" "$T/.mid.in"
+    "$B" log "$T/.mid.in" "Rotated the sealing key" >/dev/null 2>&1
+    u=$(grep -m1 '^updated:' "$f")
+    awk -v u="$u" '!done && /^updated:/ { print u; done = 1; next } { print }' "$T/.mid.in" >"$f.mid"
+}
+log_mid "$T/small.md"
+log_mid "$T/big.md"
+MIDS="$T/small.md.mid" file_trials log-small "$T/small.md" "$half" task_view "$B" log "$T/small.md" "Rotated the sealing key"
+MIDS="$T/big.md.mid" file_trials log-big "$T/big.md" $((N - half)) task_view "$B" log "$T/big.md" "Rotated the sealing key"
 file_trials yaml-small "$T/small.yaml" "$half" yaml_view "$B" yaml set "$T/small.yaml" spec.values.image.tag 0.1.18
 file_trials yaml-big "$T/big.yaml" $((N - half)) yaml_view "$B" yaml set "$T/big.yaml" spec.values.image.tag 0.1.18
 
@@ -237,6 +257,16 @@ for k in $(seq $NC); do
 done
 cp "$task" "$T/state.done"
 is "$(tr '\n' ' ' <"$W/runs.log")" "$(seq $NC | tr '\n' ' ')" "run: each criterion ran once, in order"
+# Written in place (fileio.h): criterion k+1's entry (and, the first time,
+# `updated:`) goes first and is made durable, its tick last.  mid.k is the
+# state a kill between the two leaves: state k+1 without tick k+1 (mid.k.u:
+# with state k's updated: line too, the entry alone).
+for ((k = 0; k < NC; k++)); do
+    sed "s/^- \[x\] Run step $((k + 1)): /- [ ] Run step $((k + 1)): /" "$T/state.$((k + 1))" >"$T/mid.$k"
+    u=$(grep -m1 '^updated:' "$T/state.$k")
+    awk -v u="$u" '!done && /^updated:/ { print u; done = 1; next } { print }' "$T/mid.$k" >"$T/mid.$k.u"
+done
+ln "$task" "$T/task.link" # sees edits made in place, not a file renamed over the name
 reset_run
 durs=()
 for i in 1 2 3 4 5; do
@@ -249,11 +279,12 @@ for i in 1 2 3 4 5; do
     durs+=($((_now - t0)))
 done
 is "$rc" 0 "run: the uninterrupted run completes every criterion"
+ok "run: every edit was written in place (a hard link to the file sees them)" cmp "$task" "$T/task.link"
 ok "run: a full run ends in the state of ticking them one by one" cmp "$task" "$T/state.done"
 D=$(largest "${durs[@]}")
 
 now_us; tstart=$_now
-killed=0 finished=0 badexit=0 torn=0 prefix=0 lintbad=0 counts=0 rerun=0 orphaned=0 stuck=0 extra=0
+killed=0 finished=0 badexit=0 torn=0 mids=0 prefix=0 lintbad=0 counts=0 rerun=0 orphaned=0 stuck=0 extra=0
 _notes=0
 hist=()
 for ((i = 1; i <= N; i++)); do
@@ -278,6 +309,11 @@ for ((i = 1; i <= N; i++)); do
         if cmp -s "$task" "$T/state.$s"; then k=$s; break; fi
     done
     cmp -s "$task" "$T/state.done" && k=$NC
+    mid=-1
+    for ((s = 0; s < NC && k < 0; s++)); do
+        if cmp -s "$task" "$T/mid.$s" || cmp -s "$task" "$T/mid.$s.u"; then mid=$s; k=$s; fi
+    done
+    [ "$mid" -ge 0 ] && mids=$((mids + 1))
     if [ "$k" -lt 0 ]; then
         torn=$((torn + 1))
         cp "$task" "$T/run.torn.$i"
@@ -293,7 +329,11 @@ for ((i = 1; i <= N; i++)); do
                        |ltrimstr("Completed criterion ")|split(":")[0]]|join(","))' <<<"$json")
         n=${line%%|*} got=${line#*|}
         want=$(seq -s, 1 "$n")
-        if [ "$got" != "$want|$want" ]; then
+        # In an intermediate state the next criterion's entry is there
+        # without its tick: never a tick without its entry.
+        logged=$want
+        [ "$mid" -ge 0 ] && logged=$(seq -s, 1 $((n + 1)))
+        if [ "$got" != "$want|$logged" ]; then
             prefix=$((prefix + 1)); note "run trial $i: checked / logged: '$got'"
         fi
     else
@@ -315,8 +355,14 @@ for ((i = 1; i <= N; i++)); do
     "$B" run "$task" -q >/dev/null 2>"$T/.rerun.err" && rc=0 || rc=$?
     wait_orphans
     # Killed with every box ticked but before the closing entry, the re-run
-    # attempts nothing and so writes nothing.
-    if [ "$rc" != 0 ] || ! { cmp -s "$task" "$T/state.done" ||
+    # attempts nothing and so writes nothing.  After an entry without its
+    # tick, the re-run runs that criterion again and logs it a second time.
+    done_file=$T/state.done
+    if [ "$mid" -ge 0 ]; then
+        awk -v c="Completed criterion $((mid + 1)): " 'index($0, c) { print } { print }' "$T/state.done" >"$T/.done.mid"
+        done_file=$T/.done.mid
+    fi
+    if [ "$rc" != 0 ] || ! { cmp -s "$task" "$done_file" ||
                              { [ "$k" = "$NC" ] && cmp -s "$task" "$T/state.$NC"; }; }; then
         rerun=$((rerun + 1))
         note "run trial $i: re-run exit $rc: $(head -c 300 "$T/.rerun.err")"
@@ -331,8 +377,8 @@ done
 temps "$task"
 run_temps=$_temps
 check "$badexit" "run: $N trials: every run exited 0 or died of SIGKILL"
-check "$torn" "run: the file is the state after k ticks after every kill"
-check "$prefix" "run: checked boxes are a prefix of the criteria, each with its Progress Log line"
+check "$torn" "run: the file is the state after k ticks, or that with the next entry but not its tick, after every kill"
+check "$prefix" "run: checked boxes are a prefix of the criteria, each with its Progress Log line (and the next one's, without its tick)"
 check "$lintbad" "run: the file lints clean after every kill"
 check "$counts" "run: no ticked criterion ran again; at most the one in progress ran twice"
 check "$rerun" "run: the re-run after every kill completes the task (lock and temp files of the dead run notwithstanding)"
@@ -342,6 +388,7 @@ for ((s = 0; s <= NC; s++)); do dist+=" $s:${hist[s]:-0}"; done
 now_us
 echo "# run: $N trials in $(((_now - tstart) / 1000)) ms (D = $D us): $killed killed, $finished finished before the kill;" \
     "ticked when killed (k:trials):$dist"
+echo "# run: $mids kills left a criterion's entry without its tick (the in-place write between its two steps)"
 echo "# run: $extra kills left the criterion in progress executed but not ticked (it ran again" \
     "on the re-run); in $orphaned the command was still running after its run died; $run_temps temp files left"
 total_trials=$((total_trials + N))

@@ -41,6 +41,123 @@ static void content_is(const char *path, const char *want, const char *what)
     free(got);
 }
 
+/* In place: OUT is the file with runs overwritten and bytes appended. */
+typedef struct inplace_case {
+    const char *out;
+    size_t late;
+    ix_file_inplace *ip;
+    void (*meddle)(const char *path); /* another program, during the update */
+    int meddles;                      /* on the first MEDDLES calls */
+    int calls;
+} inplace_case;
+
+static int put_inplace(void *ctx, const char *path, const char *data, size_t len, ix_buf *out,
+                       ix_err *err)
+{
+    (void)err;
+    inplace_case *c = ctx;
+    if (c->meddle && c->calls++ < c->meddles)
+        c->meddle(path);
+    if (c->meddle) { /* tick the box of what is there now */
+        ix_buf_append(out, data, len);
+        out->data[3] = 'x';
+    } else {
+        ix_buf_puts(out, c->out);
+    }
+    c->ip->ok = 1;
+    c->ip->late = c->late;
+    return 0;
+}
+
+static void write_plain(const char *path, const char *text)
+{
+    int fd = open(path, O_WRONLY | O_TRUNC);
+    if (fd >= 0) {
+        ssize_t n = write(fd, text, strlen(text));
+        (void)n;
+        close(fd);
+    }
+}
+
+static void meddle_in_place(const char *path)
+{
+    write_plain(path, "- [ ] the editor's save\n"); /* same inode, another size */
+}
+
+static void meddle_rename(const char *path)
+{
+    char tmp[300];
+    snprintf(tmp, sizeof tmp, "%s.editor", path);
+    FILE *f = fopen(tmp, "w");
+    fputs("- [ ] the editor's file\n", f);
+    fclose(f);
+    rename(tmp, path);
+}
+
+static ino_t inode(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? st.st_ino : 0;
+}
+
+static void test_in_place(void)
+{
+    const char *p = at("inplace.md");
+    static const struct {
+        const char *name, *before, *after;
+        size_t late;
+        void (*meddle)(const char *);
+        int meddles, in_place, calls;
+    } cases[] = {
+        {"a run overwritten and bytes appended", "- [ ] a\n- [ ] b\n",
+         "- [x] a\n- [ ] b\n- entry\n", 3, NULL, 0, 1, 0},
+        {"two runs, no append, no late run", "updated: 2025\n- [ ] a\n",
+         "updated: 2026\n- [x] a\n", (size_t)-1, NULL, 0, 1, 0},
+        {"shorter: rewritten", "- [ ] a\n- [ ] b\n", "- [x] a\n", 3, NULL, 0, 0, 0},
+        {"more than 16 runs (16 bytes apart): rewritten",
+         "a................a................a................"
+         "a................a................a................"
+         "a................a................a................"
+         "a................a................a................"
+         "a................a................a................"
+         "a................a................a................\n",
+         "b................b................b................"
+         "b................b................b................"
+         "b................b................b................"
+         "b................b................b................"
+         "b................b................b................"
+         "b................b................b................\n", (size_t)-1, NULL, 0, 0, 0},
+        {"written in place by another program meanwhile: edited again from its save",
+         "- [ ] a\n", "- [x] the editor's save\n", 3, meddle_in_place, 1, 1, 2},
+        {"renamed over by another program meanwhile: edited again from its save", "- [ ] a\n",
+         "- [x] the editor's file\n", 3, meddle_rename, 1, 1, 2},
+        {"saved over by another program at every try: rewritten after the third", "- [ ] a\n",
+         "- [x] the editor's file\n", 3, meddle_rename, 3, 0, 3},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        ix_err err = {""};
+        unlink(p);
+        FILE *f = fopen(p, "w");
+        fputs(cases[i].before, f);
+        fclose(f);
+        ino_t before = inode(p);
+        ix_file_inplace ip = {0};
+        inplace_case c = {cases[i].after, cases[i].late, &ip, cases[i].meddle, cases[i].meddles,
+                          0};
+        int rc = ix_file_update_in_place(p, put_inplace, &c, &ip, &err);
+        ok(rc == 0, "%s: updated (%s)", cases[i].name, rc ? err.msg : "");
+        is_int(ip.done, cases[i].in_place, "%s: %s", cases[i].name,
+               cases[i].in_place ? "in place" : "not in place");
+        content_is(p, cases[i].after, "... the new content");
+        if (cases[i].meddle)
+            is_int(c.calls, cases[i].calls, "%s: the edit computed %d times", cases[i].name,
+                   cases[i].calls);
+        if (cases[i].in_place && !cases[i].meddle)
+            ok(inode(p) == before, "%s: the same inode", cases[i].name);
+    }
+    unlink(p);
+}
+
 int main(void)
 {
     snprintf(base, sizeof base, "/tmp/ix-fileio-XXXXXX");
@@ -93,6 +210,7 @@ int main(void)
         ok(ix_file_open_dir(bad[i], &dfd, NULL, &name, &err) < 0 && strstr(err.msg, "not a file name"),
            "'%s' is not a file name", bad[i]);
     }
+    test_in_place();
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", base);
     ok(system(cmd) == 0, "cleanup");

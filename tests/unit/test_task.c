@@ -433,6 +433,163 @@ static void test_keep_written(void)
     rmdir(dir);
 }
 
+static int same_str(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+/* Every field the model records, A against B; names the first that differs. */
+static const char *model_diff(const ix_task *a, const ix_task *b)
+{
+    if (a->len != b->len || memcmp(a->data, b->data, a->len) != 0)
+        return "bytes";
+    if (a->lines.count != b->lines.count || a->lines.len != b->lines.len ||
+        memcmp(a->lines.start, b->lines.start, a->lines.count * sizeof(size_t)) != 0)
+        return "line index";
+    if (!same_str(a->updated, b->updated) || !same_str(a->status, b->status) ||
+        !same_str(a->id, b->id) || strcmp(a->eol, b->eol) != 0)
+        return "frontmatter fields";
+    if (a->ncriteria != b->ncriteria)
+        return "criteria count";
+    for (size_t i = 0; i < a->ncriteria; i++) {
+        const ix_criterion *x = &a->criteria[i], *y = &b->criteria[i];
+        if (x->index != y->index || x->line != y->line || x->col != y->col || x->box != y->box ||
+            x->checked != y->checked || x->depth != y->depth || strcmp(x->text, y->text) ||
+            !same_str(x->group, y->group) || x->ncode != y->ncode)
+            return "a criterion";
+        for (size_t k = 0; k < x->ncode; k++)
+            if (strcmp(x->code[k], y->code[k]))
+                return "a criterion's code";
+    }
+    if (a->nlog != b->nlog || a->log_heading_line != b->log_heading_line ||
+        a->log_heading_end != b->log_heading_end || a->log_section_end != b->log_section_end)
+        return "log entries";
+    for (size_t i = 0; i < a->nlog; i++) {
+        const ix_log_entry *x = &a->log[i], *y = &b->log[i];
+        if (x->line != y->line || x->last_line != y->last_line || strcmp(x->stamp, y->stamp) ||
+            strcmp(x->text, y->text) || x->nsub != y->nsub)
+            return "a log entry";
+        for (size_t k = 0; k < x->nsub; k++)
+            if (strcmp(x->sub[k], y->sub[k]))
+                return "a log entry's sub-bullet";
+    }
+    if (a->ncode != b->ncode)
+        return "code blocks";
+    for (size_t i = 0; i < a->ncode; i++)
+        if (a->code[i].line != b->code[i].line || strcmp(a->code[i].text, b->code[i].text))
+            return "a code block";
+    if (a->nproblems != b->nproblems || a->ndeps != b->ndeps || a->stop_line != b->stop_line)
+        return "problems or dependencies";
+    return NULL;
+}
+
+/* A run's ticks: each update takes the previous one's model (take) and
+ * edits it instead of parsing; the model must be what a parse of the file
+ * gives, after every tick, on every shape; written in place exactly when the
+ * edit is a tick, a same-length `updated:` and an entry at the end. */
+static void test_quick(void)
+{
+    static const struct {
+        const char *name, *text;
+        int in_place; /* 1 every update, 0 none, 2 all but the first */
+    } shapes[] = {
+        {"log last, final newline",
+         "---\nid: Q-1\ntitle: q\nupdated: 2025-01-01\n---\n\n## Acceptance Criteria\n\n"
+         "- [ ] Run step 1: `true`\n- [ ] Run step 2: `true`\n- [x] Run step 3\n"
+         "- [ ] Run step 4\n\n## Progress Log\n\n- 2025-01-01 00:00: created\n", 1},
+        {"no final newline",
+         "---\nid: Q-2\ntitle: q\nupdated: 2025-01-01\n---\n\n## Acceptance Criteria\n\n"
+         "- [ ] a\n- [ ] b\n- [ ] c\n- [ ] d\n\n## Progress Log\n\n- 2025-01-01 00:00: created", 1},
+        {"CRLF",
+         "---\r\nid: Q-3\r\ntitle: q\r\nupdated: '2025-01-01'\r\n---\r\n\r\n"
+         "## Acceptance Criteria\r\n\r\n- [ ] a\r\n- [ ] b\r\n- [ ] c\r\n- [ ] d\r\n\r\n"
+         "## Progress Log\r\n\r\n- 2025-01-01 00:00: created\r\n", 1},
+        {"'*' bullets, sub-bullets in the last entry",
+         "---\nid: Q-4\ntitle: q\nupdated: \"2025-01-01\"\n---\n\n## Acceptance Criteria\n\n"
+         "* [ ] a\n  * [ ] nested\n* [ ] c\n* [ ] d\n\n## Progress Log\n\n"
+         "* 2025-01-01 00:00: created\n  * sub one\n  * sub two\n", 1},
+        {"an open fence in the last entry",
+         "---\nid: Q-5\ntitle: q\nupdated: 2025-01-01\n---\n\n## Acceptance Criteria\n\n"
+         "- [ ] a\n- [ ] b\n- [ ] c\n- [ ] d\n\n## Progress Log\n\n"
+         "- 2025-01-01 00:00: output\n  ```\n  - [ ] not a box\n", 1},
+        {"an open HTML block and a lazy line in the last entry",
+         "---\nid: Q-6\ntitle: q\nupdated: 2025-01-01\n---\n\n## Acceptance Criteria\n\n"
+         "- [ ] a\n- [ ] b\n- [ ] c\n- [ ] d\n\n## Progress Log\n\n"
+         "- 2025-01-01 00:00: first\n  > quoted\nlazy\n- 2025-01-01 00:01: html\n  <div>\n  x\n",
+         1},
+        {"a reference definition for [x] and boxes in groups",
+         "---\nid: Q-7\ntitle: q\nupdated: 2025-01-01\n---\n\n## Acceptance Criteria\n\n"
+         "### One\n- [ ] a `x` [y]\n- [ ]\n### Two\n- [ ]\tc\n- [ ] d\n\n[x]: /url\n\n"
+         "## Progress Log\n\n- 2025-01-01 00:00: created\n", 1},
+        {"log not last: inserted, so rewritten",
+         "---\nid: Q-8\ntitle: q\nupdated: 2025-01-01\n---\n\n## Acceptance Criteria\n\n"
+         "- [ ] a\n- [ ] b\n- [ ] c\n- [ ] d\n\n## Progress Log\n\n- 2025-01-01 00:00: created\n"
+         "\n## Notes\n\ntext\n", 0},
+        {"blank lines after the last entry: inserted before them, in place",
+         "---\nid: Q-9\ntitle: q\nupdated: 2025-01-01\n---\n\n## Acceptance Criteria\n\n"
+         "- [ ] a\n- [ ] b\n- [ ] c\n- [ ] d\n\n## Progress Log\n\n- 2025-01-01 00:00: created\n\n",
+         1},
+        {"a criterion's text not in ASCII: rewritten (a cut write could split a character)",
+         "---\nid: Q-12\ntitle: q\nupdated: 2025-01-01\n---\n\n## Acceptance Criteria\n\n"
+         "- [ ] a\n- [ ] b\n- [ ] c\n- [ ] d\n\n## Progress Log\n\n- 2025-01-01 00:00: created\n",
+         0},
+        {"no entry yet: the first rewritten, the next appended",
+         "---\nid: Q-10\ntitle: q\nupdated: 2025-01-01\n---\n\n## Acceptance Criteria\n\n"
+         "- [ ] a\n- [ ] b\n- [ ] c\n- [ ] d\n\n## Progress Log\n", 2},
+        {"an escaped updated: rewritten, then plain in its quotes",
+         "---\nid: Q-11\ntitle: q\nupdated: \"\\x32025-01-01\"\n---\n\n## Acceptance Criteria\n\n"
+         "- [ ] a\n- [ ] b\n- [ ] c\n- [ ] d\n\n## Progress Log\n\n- 2025-01-01 00:00: created\n",
+         2},
+    };
+    char dir[] = "/tmp/ix_test_quick.XXXXXX", path[64];
+    if (!ok(mkdtemp(dir) != NULL, "temp dir"))
+        return;
+    snprintf(path, sizeof path, "%s/t.md", dir);
+    for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++) {
+        ix_err err = {{0}};
+        ix_file_write(path, shapes[i].text, strlen(shapes[i].text), &err);
+        ix_task *latest = NULL;
+        if (!ok(ix_task_load(path, &latest, &err) == 0, "%s: parses", shapes[i].name))
+            continue;
+        const char *diff = NULL;
+        int placed = 0, writes = 0, failed = 0;
+        /* Ticks of 1, 2 and 4 with their entries (the first one sets
+         * updated:), then an entry alone: the model taken and edited each time. */
+        int ticks[] = {1, 2, 4, 0};
+        for (int k = 0; k < 4 && !diff && !failed; k++) {
+            char msg[64];
+            snprintf(msg, sizeof msg, "Completed criterion %d: step `%d` [x]\ttab %s", ticks[k], k,
+                     strstr(shapes[i].name, "ASCII") ? "caf\xc3\xa9" : "");
+            ix_task_change chg = {.ticks = &ticks[k], .nticks = ticks[k] > 0, .message = msg,
+                                  .stamp = k < 2 ? "2026-12-01 10:0" "0" : "2026-12-01 10:05",
+                                  .keep_written = 1, .hint = latest, .take = &latest};
+            if (ix_task_update_file(path, &chg, &err) < 0) {
+                printf("# %s: %s\n", shapes[i].name, err.msg);
+                failed = 1;
+                break;
+            }
+            writes++;
+            placed += chg.in_place;
+            ix_task *disk = NULL;
+            if (ix_task_load(path, &disk, &err) < 0 || !chg.written)
+                diff = "the file or WRITTEN";
+            else
+                diff = model_diff(chg.written, disk);
+            ix_task_free(disk);
+            ix_task_free(latest);
+            latest = chg.written;
+        }
+        ok(!failed && !diff, "%s: after each update the model is the file's parse%s%s",
+           shapes[i].name, diff ? "; differs in: " : "", diff ? diff : "");
+        int want = shapes[i].in_place == 1 ? writes : shapes[i].in_place == 2 ? writes - 1 : 0;
+        ok(placed == want, "%s: %d of %d written in place, %d expected", shapes[i].name, placed,
+           writes, want);
+        ix_task_free(latest);
+    }
+    unlink(path);
+    rmdir(dir);
+}
+
 int main(void)
 {
     test_model();
@@ -444,5 +601,6 @@ int main(void)
     test_bad_input();
     test_corpus();
     test_keep_written();
+    test_quick();
     return tap_done();
 }

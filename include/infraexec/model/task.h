@@ -176,6 +176,12 @@ typedef struct ix_task_change {
      * used instead of parsing when the bytes read under the lock are
      * exactly its bytes. */
     const ix_task *hint;
+    /* Optional, with HINT == *TAKE: the caller's own parse, which the update
+     * may take over (setting *TAKE to NULL) and edit into WRITTEN when it can
+     * follow the edit without parsing (a tick, `updated:`, an entry appended
+     * at the end of the file): one parse per file version, not per tick. */
+    ix_task **take;
+    int in_place;             /* out: 1 if written in place (fileio.h), not rewritten */
 } ix_task_change;
 
 int ix_task_update_file(const char *path, ix_task_change *chg, ix_err *err);

@@ -6,6 +6,10 @@
  * over the original and fsyncs the directory.  A reader sees the old or the
  * new file, never a mix; a failed write leaves the original untouched.
  * Symlinks are followed so the target is edited; the file's mode is kept.
+ * An edit that only overwrites bytes at the same length and appends (a tick,
+ * `updated:`, a Progress Log entry at the end) may instead be written in the
+ * file where it stands (ix_file_update_in_place below), in an order that
+ * makes every state a crash can leave a harmless one.
  *
  * The path is resolved once: its directory is opened and every later step
  * (lock, read, temp file with O_EXCL, rename, fsync) names the file relative
@@ -29,6 +33,33 @@ typedef int (*ix_file_edit_fn)(void *ctx, const char *path, const char *data, si
 #define IX_FILE_LOCK_WAIT 10.0
 
 int ix_file_update(const char *path, ix_file_edit_fn fn, void *ctx, ix_err *err);
+
+/* An edit function that knows exactly what its edit does to the file may
+ * set OK (fileio clears it before each call): OUT is then written over the
+ * file where it stands, under the same lock, instead of through a temp file,
+ * when it is the file's bytes with runs overwritten at the same length and
+ * bytes appended.  The appended bytes and every run but the one holding
+ * LATE go first and are made durable (fdatasync); the run holding LATE
+ * last, then fdatasync again.  So a crash or a kill leaves the old file,
+ * the new one, or the new one without the LATE run (with the other runs
+ * perhaps only partly applied): for a tick, its evidence without the tick,
+ * never the tick without its evidence.  The file must be the one read (same
+ * inode, size and mtime when the write starts) and writable by us; else,
+ * or when the bytes are not of that shape, the update rewrites the file as
+ * ix_file_update does.  DONE says which way it went.  A reader (who takes
+ * no lock) can see the intermediate states too. */
+typedef struct ix_file_inplace {
+    int ok;       /* set by the edit function: OUT may be written in place */
+    size_t late;  /* the offset whose run is written last; (size_t)-1: none */
+    /* OUT from TAIL on is written in one piece, over the file's last bytes
+     * (an insertion before the blank lines that end it); (size_t)-1 or the
+     * file's length: from the end, appended bytes only. */
+    size_t tail;
+    int done;     /* out: 1 when the edit was written in place */
+} ix_file_inplace;
+
+int ix_file_update_in_place(const char *path, ix_file_edit_fn fn, void *ctx, ix_file_inplace *ip,
+                            ix_err *err);
 
 /* Replace PATH's content with DATA through ix_file_update, or create it
  * (mode 0666 & ~umask) when it does not exist yet.  Either way the file
