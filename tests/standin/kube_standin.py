@@ -640,9 +640,14 @@ def ts(minutes_ago=60):
     return t.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def ago(seconds):
+    return ts(seconds / 60.0)
+
+
 def meta(a, extra=None):
     m = {"name": a.name, "namespace": a.ns, "uid": uid(a.ns + "/" + a.name), "resourceVersion": "1",
-         "generation": a.generation, "creationTimestamp": ts(120)}
+         "generation": a.generation,
+         "creationTimestamp": ago(a.created_ago) if a.created_ago is not None else ts(120)}
     if a.labels:
         m["labels"] = dict(kv.split("=", 1) for kv in a.labels.split(","))
     if extra:
@@ -691,7 +696,12 @@ def make_pod(a):
                                          "reason": "Completed" if state == "succeeded" else "Error",
                                          "startedAt": ts(30), "finishedAt": ts(29)}}
         else:
-            c["state"] = {"running": {"startedAt": ts(60)}}
+            started = a.started_ago if a.started_ago is not None else 3600
+            c["state"] = {"running": {"startedAt": ago(started)}}
+            if a.last_exit:  # a crash before this start: what a crash loop shows between two crashes
+                reason, code, finished = a.last_exit.split(":")
+                c["lastState"] = {"terminated": {"reason": reason, "exitCode": int(code),
+                                                 "startedAt": ago(int(finished) + 30), "finishedAt": ago(int(finished))}}
         cs.append(c)
     all_ready = "True" if ready else "False"
     st = {"phase": phase, "hostIP": "192.168.49.2", "podIP": "10.244.0.%d" % (int(uid(a.name)[:2], 16) % 250 + 2),
@@ -909,6 +919,9 @@ def main():
                    help="pod: ready|notready|crashloop|imagepullbackoff|configerror|pending|succeeded|failed; "
                         "job: complete|failed|running")
     m.add_argument("--restarts", type=int, default=0)
+    m.add_argument("--started-ago", type=int, help="pod: seconds since each running container's state.running.startedAt (default 3600)")
+    m.add_argument("--last-exit", help="pod: REASON:EXITCODE:SECONDS_AGO, lastState.terminated of each running container")
+    m.add_argument("--created-ago", type=int, help="metadata.creationTimestamp this many seconds ago (default 2h)")
     m.add_argument("--ready", default="true", choices=["true", "false", "unknown"],
                    help="Ready (HelmRelease, Kustomization, GitRepository) or Synced (SealedSecret)")
     m.add_argument("--revision", help="chart version (HelmRelease) or BRANCH@sha1:SHA (Kustomization)")
