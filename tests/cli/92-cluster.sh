@@ -125,6 +125,16 @@ is "$(state)" "remaining,remaining,completed" "12 SealedSecrets: the two claims 
 like "$(reason 0)" "expected exactly 13, each Synced=True, saw 12 SealedSecrets, the criterion names 13" \
     "... the reason names both counts"
 
+# In the cluster the runner's RBAC grants no `list secrets` (deploy/kubernetes/rbac.yaml):
+# the claim fails closed, and the reason says why and where the opt-in is.
+sealed_world
+echo secrets >"$W/FORBIDDEN"
+run_json TASK-401
+is "$(state)" "remaining,remaining,remaining" "Secrets forbidden: none ticked"
+like "$(reason 0)" "forbidden: the runner may not list secrets; see docs/deploy.md (Secrets)" \
+    "... the reason names the RBAC and the page with the opt-in"
+rm "$W/FORBIDDEN"
+
 # A controller that has not looked at the new spec yet: its Synced says nothing about it.
 sealed_world
 standin_sealedsecret "$W" ffl-db --ns ffl --generation 3 --observed 2

@@ -318,6 +318,11 @@ run TASK-929
 is "$(state 0)" remaining "a Secret, a ConfigMap and a HelmRepository left: not ticked"
 like "$(reason 0)" "saw ConfigMap agent-config, HelmRepository mtg-charts, Secret mtg-agents-db" "... each is named"
 unlike "$(reason 0)" "password" "... by name only, never its data"
+echo secrets >"$api/FORBIDDEN"
+run TASK-929
+like "$(reason 0)" "forbidden: the runner may not list secrets; see docs/deploy.md (Secrets)" \
+    "Secrets forbidden (the default RBAC): not ticked, the reason says why"
+rm "$api/FORBIDDEN"
 
 # ---- kube.settle is a duration, or the config is refused before anything runs ----
 cp "$W/infraexec.yaml" "$T/good.yaml"

@@ -551,6 +551,22 @@ class Handler(http.server.BaseHTTPRequestHandler):
         except FixtureError as e:
             self.send_json(*status(500, "InternalError", "kube stand-in fixture: %s" % e))
 
+    def forbidden(self, plural, group):
+        """RBAC, as the API server answers it: a file FORBIDDEN in the fixture
+        directory names one resource a line (PLURAL or PLURAL.GROUP) the
+        caller may not read."""
+        try:
+            with open(os.path.join(self.server.fixtures, "FORBIDDEN")) as f:
+                denied = {line.strip() for line in f if line.strip()}
+        except FileNotFoundError:
+            return None
+        full = plural + ("." + group if group else "")
+        if full not in denied and plural not in denied:
+            return None
+        return status(403, "Forbidden", '%s is forbidden: User "system:serviceaccount:infraexec:infraexec" cannot '
+                      'list resource "%s" in API group "%s" at the cluster scope' % (full, plural, group),
+                      {"kind": plural, "group": group})
+
     def answer(self):
         url = urllib.parse.urlsplit(self.path)
         q = dict(urllib.parse.parse_qsl(url.query))
@@ -567,6 +583,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                           {"causes": [{"reason": "UnexpectedServerResponse", "message": "404 page not found"}]})
         group, version, ns, plural, name = rp
         _, _, kind, namespaced, _, _ = res
+        denied = self.forbidden(plural, group)
+        if denied:
+            return denied
         api_version = "%s/%s" % (group, version) if group else version
         objs = load_fixtures(self.server.fixtures) + self.server.turns.objects(self.server.fixtures, kind, group)
         if kind == "Namespace":

@@ -29,10 +29,20 @@ function M.list(a)
     return nil, "set kube.context in infraexec.yaml: infraexec reads the cluster only through a named context", text
   end
   local r = ix.run{ argv = argv, env = env, timeout = 60, read_only = true }
-  if not r.ok then return nil, "kubectl failed: " .. shell.failure(r), text end
+  if not r.ok then return nil, M.failure(r), text end
   local doc, err = ix.json_decode(r.output)
   if not doc then return nil, "kubectl answer is not JSON: " .. err, text end
   return doc.items or {}, nil, text
+end
+
+-- Why kubectl run R failed.  A Forbidden on Secrets is the runner's RBAC:
+-- deploy/kubernetes/rbac.yaml grants no `list secrets` unless opted in.
+function M.failure(r)
+  local text = shell.failure(r)
+  if text:find("[Ff]orbidden") and text:find("secrets") then
+    return "forbidden: the runner may not list secrets; see docs/deploy.md (Secrets) [" .. text .. "]"
+  end
+  return "kubectl failed: " .. text
 end
 
 local function name_of(o)
@@ -298,7 +308,7 @@ local function secrets_in(namespace)
   local argv = { "kubectl", "--context=" .. tostring(k.context), "get", "secrets", "--namespace=" .. namespace,
                  "--output=custom-columns=NAME:.metadata.name,TYPE:.type", "--no-headers" }
   local r = ix.run{ argv = argv, env = k.kubeconfig and { KUBECONFIG = k.kubeconfig } or nil, timeout = 60, read_only = true }
-  if not r.ok then return nil, "kubectl failed: " .. shell.failure(r) end
+  if not r.ok then return nil, M.failure(r) end
   local out = {}
   for name, type_ in r.output:gmatch("(%S+)%s+(%S+)") do
     if not BUILTIN[type_] then out[#out + 1] = "Secret " .. name end
