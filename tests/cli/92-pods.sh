@@ -217,9 +217,25 @@ like "$(reason 1)" "needs a person: the criterion claims all application pods, b
 pod mtg-web-1 --ns mtg --labels app=mtg --image reg/mtg/web:1.0
 run TASK-931
 is "$(state 1)" remaining "... healthy or not: a pod of no app is never taken as read"
+printf '  system: [kube-system, mtg]\n' >>"$W/infraexec.yaml"
+task TASK-931 "Deploy FFL and MTG web" "Deploy FFL and MTG web to the cluster" "All application pods running"
+run TASK-931
+is "$(state 1)" completed "kube.system names mtg: its pod is the cluster's own, not an app's"
+sed -i '/^  system: \[kube-system, mtg\]$/d' "$W/infraexec.yaml"
 rm "$api/pod-mtg-mtg-web-1.json"
+# A set-based selector is read as the API server reads it.
+sed -i 's|^      selector: app=ffl-backend$|      selector: app in (ffl-backend, ffl-web),!legacy|' "$W/infraexec.yaml"
+pod ffl-web-1 --ns ffl --labels app=ffl-web
+task TASK-931 "Deploy FFL and MTG web" "Deploy FFL and MTG web to the cluster" "All application pods running"
 run TASK-931
 is "$(state 1)" completed "every pod outside kube.system is an app's, all healthy: ticked"
+pod ffl-web-1 --ns ffl --labels app=ffl-web,legacy=yes
+task TASK-931 "Deploy FFL and MTG web" "Deploy FFL and MTG web to the cluster" "All application pods running"
+run TASK-931
+like "$(reason 1)" "ffl/ffl-web-1 (labels app=ffl-web,legacy=yes) is of no app in infraexec.yaml" \
+    "... a pod the selector's !legacy excludes is no app's"
+rm "$api/pod-ffl-ffl-web-1.json"
+sed -i 's|^      selector: app in (ffl-backend, ffl-web),!legacy$|      selector: app=ffl-backend|' "$W/infraexec.yaml"
 task TASK-930 "Fix MidwestMTG" "All health checks passing (v0.1.19)"
 run TASK-930
 like "$(jq -r '[.criteria[0].evidence[].seen]|join("; ")' <<<"$out")" \
@@ -332,6 +348,12 @@ run TASK-921
 is "$rc" 2 "kube.settle: banana: exit 2"
 like "$err" "infraexec.yaml:$(grep -n 'settle: banana' "$W/infraexec.yaml" | cut -d: -f1):11: kube.settle must be a duration" \
     "... one line naming file:line:col"
+ok "... the task file unchanged" cmp "$W/tasks/active/TASK-921.md" "$T/921.before"
+cp "$T/good.yaml" "$W/infraexec.yaml"
+printf '  stable: soon\n' >>"$W/infraexec.yaml"
+run TASK-921
+is "$rc" 2 "kube.stable: soon: exit 2"
+like "$err" "kube.stable must be a duration" "... named"
 ok "... the task file unchanged" cmp "$W/tasks/active/TASK-921.md" "$T/921.before"
 cp "$T/good.yaml" "$W/infraexec.yaml"
 
