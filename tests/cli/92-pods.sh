@@ -148,8 +148,13 @@ run TASK-923
 is "$(state 0)" completed "image at 0.1.18: ticked"
 like "$(jq -r '.criteria[0].evidence[0].expected' <<<"$out")" "images at 0.1.18" "... the evidence says the version expected"
 
-# ---- "All pods are running with new image versions": the task's apps ----
+# ---- "All pods are running with new image versions": the task's apps at ----
+# their versions, every other app's pods running, no pod of no app.
 reset
+sed -i 's|^          namespace: triager$|&\n          selector: app=triager|' "$W/infraexec.yaml"
+pod midwestmtg-backend-1 $BE
+pod midwestmtg-frontend-1 --ns midwestmtg --labels app.kubernetes.io/name=midwestmtg-frontend
+pod triager-orchestrator-1 --ns triager --labels app=triager
 pod ffl-backend-7d9f-aaaaa --ns ffl --labels app=ffl-backend --image 127.0.0.1:5000/ffl/backend:0.1.17
 pod coredns-1 --ns kube-system --state crashloop
 task TASK-924 "Deploy FFL" "x Build all FFL containers with version 0.1.18" \
@@ -170,6 +175,23 @@ is "$(state 2)" remaining "... while the cluster-wide check still sees coredns"
 rm "$api/pod-kube-system-coredns-1.json"
 run TASK-924
 is "$(state 2)" completed "the whole cluster healthy: the cluster-wide check ticks"
+# F10 for this wording: another app's pod failing, a pod of no app.
+task TASK-933 "Deploy FFL" "x Build all FFL containers with version 0.1.18" \
+    'All pods are running with new image versions (check with `kubectl get pods -A`)'
+pod midwestmtg-frontend-1 --ns midwestmtg --labels app.kubernetes.io/name=midwestmtg-frontend --state configerror
+run TASK-933
+is "$(state 1)" remaining "another app's pod failing: not ticked"
+like "$(jq -r '[.criteria[1].evidence[].seen]|join("; ")' <<<"$out")" \
+    "midwestmtg/midwestmtg-frontend-1: container midwestmtg waiting: CreateContainerConfigError" "... named"
+pod midwestmtg-frontend-1 --ns midwestmtg --labels app.kubernetes.io/name=midwestmtg-frontend
+pod mtg-web-1 --ns mtg --labels app=mtg --state crashloop
+run TASK-933
+like "$(reason 1)" "needs a person: the criterion claims all application pods, but mtg/mtg-web-1 (labels app=mtg) is of no app" \
+    "a pod of no app: needs a person"
+rm "$api/pod-mtg-mtg-web-1.json"
+run TASK-933
+is "$(state 1)" completed "every app's pods running, the task's at 0.1.18: ticked"
+sed -i '/^          selector: app=triager$/d' "$W/infraexec.yaml"
 # A task that names no app, and an app with no version in the task.
 task TASK-925 "Check the cluster" 'All pods are running with new image versions (check with `kubectl get pods -A`)' \
     "All health checks passing (readiness and liveness probes)"
