@@ -115,12 +115,53 @@ local function targets_of(c, a, new)
   return list
 end
 
--- The pods of the workloads a criterion names (or the task's apps), read
--- twice: "midwestmtg-backend pods running and healthy", "FFL backend pods
--- running (v0.1.18)", "All pods are running with new image versions",
--- "All health checks passing" (readiness: Ready; liveness: no restarts).
--- Only "All application pods running: `kubectl get pods -A`" reads every
--- pod of the cluster, as the command it names does.
+-- "All application pods running" without a command: a claim on every app's
+-- pods, not only on the apps the task names.  Every app of infraexec.yaml
+-- is read, and a pod outside the cluster's own namespaces (kube.system)
+-- that no app selects is an app the config does not place: it needs a
+-- person, since reading less than the claim would tick it unseen.
+-- With VERSIONED (the task's apps at their versions: "All pods are running
+-- with new image versions"), every other app's pods are read as running.
+local function all_apps(c, versioned)
+  local versions = readers.versions(c.text)
+  if #versions > 1 then return false, unread(versions) end
+  local list, why = workloads.all()
+  if not list then return false, why end
+  if versioned then
+    local seen, merged = {}, {}
+    for _, t in ipairs(versioned) do
+      seen[t.namespace .. " " .. t.selector] = true
+      merged[#merged + 1] = t
+    end
+    for _, t in ipairs(list) do
+      if not seen[t.namespace .. " " .. t.selector] then merged[#merged + 1] = t end
+    end
+    list = merged
+  else
+    for _, t in ipairs(list) do t.version = versions[1] and versions[1]:gsub("^v", "") or nil end
+  end
+  if ev.pending("pods in all namespaces", "every pod an app's") then return ev.verdict(kube.pods{ targets = list }) end
+  local every, err, cmd = kube.list{ kind = "pods" }
+  if not every then
+    return ev.verdict{ ev.observation(false, "pods in all namespaces (`" .. cmd .. "`)",
+      "every pod outside kube.system selected by an app of infraexec.yaml", err) }
+  end
+  local stray = workloads.uncovered(every, list)
+  if #stray > 0 then
+    return false, ("needs a person: the criterion claims all application pods, but %s %s of no app in infraexec.yaml; "
+      .. "add gitops.apps.NAME (namespace, selector) for %s, or its namespace to kube.system if it is the "
+      .. "cluster's own"):format(table.concat(stray, ", "), #stray == 1 and "is" or "are", #stray == 1 and "it" or "them")
+  end
+  return ev.verdict(kube.pods{ targets = list })
+end
+
+-- The pods of the workloads a criterion names, read twice:
+-- "midwestmtg-backend pods running and healthy", "FFL backend pods running
+-- (v0.1.18)"; "All application pods running", "All health checks passing"
+-- (readiness: Ready; liveness: no restarts) and "All pods are running with
+-- new image versions" (the task's apps at their versions) read every app
+-- (all_apps).  Only "All application pods running: `kubectl get pods -A`"
+-- reads every pod of the cluster, as the command it names does.
 local function pods(c, a)
   if (ix.config().kube or {}).context == nil then
     return ev.verdict(kube.pods{}) -- the refusal, before the config is asked which pods
@@ -131,8 +172,10 @@ local function pods(c, a)
     if #versions > 1 then return false, unread(versions) end
     return ev.verdict(kube.pods{ version = versions[1] })
   end
+  if not (a.workload or a.app or a.new) then return all_apps(c) end
   local list, why = targets_of(c, a, a.new)
   if not list then return false, why end
+  if a.new and not (a.workload or a.app) then return all_apps(c, list) end
   return ev.verdict(kube.pods{ targets = list })
 end
 

@@ -8,6 +8,7 @@ local targets = require "infraexec.targets"
 local sealed = require "infraexec.observe.sealed"
 local jobs = require "infraexec.observe.jobs"
 local services = require "infraexec.observe.services"
+local project = require "infraexec.project"
 
 local M = {}
 
@@ -44,22 +45,43 @@ function M.sealed(_, a)
   return ev.verdict(sealed.decrypted{ namespaces = namespaces, count = a.count })
 end
 
--- The Job selectors of the apps LIST: {{namespace, selector}}.
+-- The version the task names for APP's project (a Job of the current
+-- release runs it); nil when it names none; or false and why when it
+-- names it unclearly.
+local function version_of(app)
+  local v, why = project.version_for(app.project or app.name)
+  if v then return v end
+  if why:find("^the task names no version") or why:find("^no project") then return nil end
+  return false, "needs a person: " .. why
+end
+
+-- The Job selectors of the apps LIST: {{namespace, selector, version,
+-- releases}} (jobs.lua tells the current release's Jobs by VERSION, else by
+-- the RELEASES' last upgrade); or nil and why.
 local function job_units(list)
   local units = {}
   for _, app in ipairs(list) do
+    local version, why = version_of(app)
+    if version == false then return nil, why end
+    local function unit(namespace, selector)
+      local releases = {}
+      for _, r in ipairs(app.releases) do
+        if r.namespace == namespace then releases[#releases + 1] = { namespace = r.namespace, name = r.name } end
+      end
+      units[#units + 1] = { namespace = namespace, selector = selector, version = version, releases = releases }
+    end
     if app.jobs then
       -- In the app's namespace, else in each namespace its releases use.
       local seen = {}
       for _, r in ipairs(app.namespace and { app } or app.releases) do
         if not seen[r.namespace] then
           seen[r.namespace] = true
-          units[#units + 1] = { namespace = r.namespace, selector = app.jobs }
+          unit(r.namespace, app.jobs)
         end
       end
     end
     for _, r in ipairs(app.releases) do
-      if r.jobs then units[#units + 1] = { namespace = r.namespace, selector = r.jobs } end
+      if r.jobs then unit(r.namespace, r.jobs) end
     end
   end
   return units
@@ -69,7 +91,8 @@ end
 local function units_for(a)
   local list, err = apps_of(a)
   if not list then return false, err end
-  local units = job_units(list)
+  local units, why = job_units(list)
+  if not units then return false, why end
   if #units == 0 then
     local who = a.app or "NAME"
     return person("infraexec.yaml names no migration or pre-install Jobs%s; add gitops.apps.%s.jobs "

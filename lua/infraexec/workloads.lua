@@ -85,6 +85,94 @@ function M.release(name)
     .. "which pods are its"):format(name, #names > 0 and table.concat(names, ", ") or "none")
 end
 
+-- The targets of every app of infraexec.yaml (a claim on "all application
+-- pods"); or nil and why (an app without namespace or selector).
+function M.all()
+  local out = {}
+  for _, name in ipairs(app_names()) do
+    local list, why = M.app(name)
+    if not list then return nil, "needs a person: " .. why end
+    for _, t in ipairs(list) do out[#out + 1] = t end
+  end
+  if #out == 0 then return nil, "needs a person: no gitops.apps in infraexec.yaml, so no pod is known as an app's" end
+  return out
+end
+
+-- The requirements of a label selector ("app=ffl,tier!=db,env in (a,b),
+-- !legacy"), split at the commas outside parentheses.
+local function requirements(selector)
+  local out, depth, cur = {}, 0, {}
+  for ch in selector:gmatch(".") do
+    if ch == "(" then depth = depth + 1 elseif ch == ")" then depth = depth - 1 end
+    if ch == "," and depth == 0 then out[#out + 1] = table.concat(cur); cur = {}
+    else cur[#cur + 1] = ch end
+  end
+  out[#out + 1] = table.concat(cur)
+  return out
+end
+
+-- Whether SELECTOR selects a pod with LABELS (a map), as the API server
+-- does; a requirement infraexec cannot read selects nothing, so a pod is
+-- never taken as covered on a guess.
+function M.selects(selector, labels)
+  labels = type(labels) == "table" and labels or {}
+  for _, req in ipairs(requirements(selector)) do
+    req = req:match("^%s*(.-)%s*$")
+    local k, op, v = req:match("^([%w%._/%-]+)%s*([!=]=?)%s*([%w%._%-]*)$")
+    local sk, sop, set = req:match("^([%w%._/%-]+)%s+(%a+)%s*%((.-)%)$")
+    if k and op ~= "!" then
+      local have = labels[k]
+      if op == "!=" then
+        if have == v then return false end
+      elseif have ~= v then return false end
+    elseif sk and (sop == "in" or sop == "notin") then
+      local found = false
+      for item in set:gmatch("[^,%s]+") do found = found or labels[sk] == item end
+      if found ~= (sop == "in") then return false end
+    elseif req:match("^![%w%._/%-]+$") then
+      if labels[req:sub(2)] ~= nil then return false end
+    elseif req:match("^[%w%._/%-]+$") then
+      if labels[req] == nil then return false end
+    else
+      return false
+    end
+  end
+  return true
+end
+
+-- The namespaces whose pods are the cluster's own, not an app's
+-- (kube.system; default kube-system, kube-public, kube-node-lease,
+-- flux-system), as a set.
+function M.system()
+  local list = (ix.config().kube or {}).system or { "kube-system", "kube-public", "kube-node-lease", "flux-system" }
+  local out = {}
+  for _, ns in ipairs(list) do out[ns] = true end
+  return out
+end
+
+-- "NS/POD (labels k=v, ...)" of each pod of PODS outside M.system() that
+-- no target of TARGETS selects: an app pod infraexec.yaml does not place.
+function M.uncovered(pods, targets)
+  local system, out = M.system(), {}
+  for _, pod in ipairs(pods) do
+    local md = type(pod.metadata) == "table" and pod.metadata or {}
+    local ns = md.namespace or "default"
+    local hit = system[ns] or false
+    for _, t in ipairs(targets) do
+      hit = hit or (t.namespace == ns and M.selects(t.selector, md.labels))
+    end
+    if not hit then
+      local labels = {}
+      for k, v in pairs(type(md.labels) == "table" and md.labels or {}) do labels[#labels + 1] = k .. "=" .. tostring(v) end
+      table.sort(labels)
+      out[#out + 1] = ("%s/%s (labels %s)"):format(ns, tostring(md.name or "?"),
+        #labels > 0 and table.concat(labels, ",") or "none")
+    end
+  end
+  table.sort(out)
+  return out
+end
+
 -- The apps the task names (a whole word of its title, labels or criteria),
 -- sorted; or nil and why, as "needs a person: ...".
 function M.of_task()

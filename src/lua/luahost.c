@@ -21,6 +21,7 @@
 #include <lualib.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 /* A handler may not use more than this much memory or this many
@@ -208,6 +209,15 @@ static int l_now(lua_State *L)
     return 1;
 }
 
+/* ix.epoch(): seconds since 1970 UTC from the real clock, never
+ * INFRAEXEC_NOW: cluster timestamps (a container's startedAt) are compared
+ * with it, and they come from the real clock too. */
+static int l_epoch(lua_State *L)
+{
+    lua_pushinteger(L, (lua_Integer)time(NULL));
+    return 1;
+}
+
 static int l_dry_run(lua_State *L)
 {
     lua_pushboolean(L, ctx_of(L)->dry_run);
@@ -259,7 +269,7 @@ static int open_module(lua_State *L)
 {
     static const luaL_Reg funcs[] = {
         {"run", ix_luaproc_run},  {"log", l_log},             {"dry_run", l_dry_run},
-        {"debug", l_debug},       {"getenv", l_getenv},
+        {"debug", l_debug},       {"getenv", l_getenv},        {"epoch", l_epoch},
         {NULL, NULL},
     };
     luaL_newlib(L, funcs);

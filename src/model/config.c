@@ -97,6 +97,8 @@ static const field kube_fields[] = {
     {"context", C_STR, NULL},
     {"kubeconfig", C_PATH, NULL},
     {"settle", C_DURATION, NULL},        /* between the two reads of pods (restarts); default 10s */
+    {"stable", C_DURATION, NULL},        /* a healthy container ran this long without a crash; default 5m */
+    {"system", C_STRS, NULL},            /* namespaces of the cluster's own pods, not an app's */
     END,
 };
 static const field git_fields[] = {

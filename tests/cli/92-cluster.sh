@@ -125,6 +125,16 @@ is "$(state)" "remaining,remaining,completed" "12 SealedSecrets: the two claims 
 like "$(reason 0)" "expected exactly 13, each Synced=True, saw 12 SealedSecrets, the criterion names 13" \
     "... the reason names both counts"
 
+# In the cluster the runner's RBAC grants no `list secrets` (deploy/kubernetes/rbac.yaml):
+# the claim fails closed, and the reason says why and where the opt-in is.
+sealed_world
+echo secrets >"$W/FORBIDDEN"
+run_json TASK-401
+is "$(state)" "remaining,remaining,remaining" "Secrets forbidden: none ticked"
+like "$(reason 0)" "forbidden: the runner may not list secrets; see docs/deploy.md (Secrets)" \
+    "... the reason names the RBAC and the page with the opt-in"
+rm "$W/FORBIDDEN"
+
 # A controller that has not looked at the new spec yet: its Synced says nothing about it.
 sealed_world
 standin_sealedsecret "$W" ffl-db --ns ffl --generation 3 --observed 2
@@ -152,8 +162,18 @@ like "$(jq -r '.criteria[1].evidence[0].looked_at' <<<"$out")" "--namespace=midw
 like "$(reason 2)" "no app 'ffl' in" "... an unknown app is refused, not read as all"
 
 # ==== Jobs ====
-standin_job "$W" midwestmtg-backend-migration --ns midwestmtg --labels app.kubernetes.io/component=migration --state complete
-standin_job "$W" triager-migrate --ns triager --labels app=triager-migrate --state complete
+# A Job counts only for the current release: created since its HelmRelease's
+# last upgrade (status.history[0].lastDeployed, 5 minutes ago in the stand-in),
+# or with an image at the version the task names.
+hrs_world() {
+    standin_helmrelease "$W" midwestmtg-backend --ns midwestmtg --revision 0.1.12
+    standin_helmrelease "$W" midwestmtg-frontend --ns midwestmtg --revision 0.1.12
+    standin_helmrelease "$W" triager-orchestrator --ns triager --revision 0.1.12
+    standin_helmrelease "$W" triager-classifier-worker --ns triager --revision 0.1.12
+}
+hrs_world
+standin_job "$W" midwestmtg-backend-migration --ns midwestmtg --labels app.kubernetes.io/component=migration --state complete --created-ago 60
+standin_job "$W" triager-migrate --ns triager --labels app=triager-migrate --state complete --created-ago 60
 standin_job "$W" unrelated --ns midwestmtg --labels app=other --state failed
 task TASK-411 "Verify database migrations can complete successfully" \
     "Check if database migrations or pre-install jobs are failing"
@@ -166,7 +186,7 @@ like "$(jq -r '.criteria[1].reason' <<<"$out")" "answer: none failing; not faili
     "... the question's answer is the note"
 
 standin_job "$W" midwestmtg-backend-migration --ns midwestmtg --labels app.kubernetes.io/component=migration \
-    --state failed --message "Job has reached the specified backoff limit: alembic multiple heads"
+    --state failed --message "Job has reached the specified backoff limit: alembic multiple heads" --created-ago 60
 run_json TASK-411
 is "$(state)" "remaining,completed" "a failed migration: not ticked; the question still answered"
 like "$(reason 0)" "midwestmtg-backend-migration: Failed (BackoffLimitExceeded: Job has reached the specified backoff limit: alembic multiple heads)" \
@@ -181,14 +201,60 @@ task TASK-412 "Verify triager database migrations can complete successfully"
 run_json TASK-412
 is "$(state)" "completed" "the app named: its own migration Job Complete, ticked"
 
-standin_job "$W" midwestmtg-backend-migration --ns midwestmtg --labels app.kubernetes.io/component=migration --state running
+standin_job "$W" midwestmtg-backend-migration --ns midwestmtg --labels app.kubernetes.io/component=migration --state running --created-ago 60
 run_json TASK-411 --only 1
 like "$(reason 0)" "midwestmtg-backend-migration: not finished (1 active)" "a running migration: not ticked, said so"
 
 rm "$W"/job-midwestmtg-*
 run_json TASK-411
 is "$(state)" "remaining,remaining" "no migration Job to see: neither ticked"
-like "$(reason 1)" "saw no Job (a hook Job deleted after it ran leaves none to see)" "... the reason says nothing was there"
+like "$(reason 1)" "saw no Job of the current release (a hook Job deleted after it ran leaves none to see)" "... the reason says nothing was there"
+
+# F19: the last release's Complete Job is all there is (the new one deleted by
+# its hook policy, or selected by no label): not the current release's.
+standin_job "$W" midwestmtg-backend-migration-0-1-11 --ns midwestmtg --labels app.kubernetes.io/component=migration \
+    --state complete --image reg.lab/midwestmtg/backend:0.1.11
+run_json TASK-411
+is "$(state)" "remaining,remaining" "an old release's Complete Job: neither ticked"
+like "$(reason 0)" "saw no Job of the current release" "... no Job of the current release, said so"
+like "$(reason 0)" "not of the current release: midwestmtg-backend-migration-0-1-11 (image reg.lab/midwestmtg/backend:0.1.11, created 2h ago)" \
+    "... the stale Job named with its image and age"
+like "$(reason 0)" "created since HelmRelease midwestmtg/midwestmtg-" "... and the release it is measured against"
+like "$(reason 1)" "not of the current release: midwestmtg-backend-migration-0-1-11" "... the question is not answered from it either"
+standin_job "$W" midwestmtg-backend-migration-0-1-12 --ns midwestmtg --labels app.kubernetes.io/component=migration \
+    --state complete --image reg.lab/midwestmtg/backend:0.1.12 --created-ago 60
+run_json TASK-411
+is "$(state)" "completed,completed" "the current release's Job Complete beside the old one: ticked"
+like "$(seen 0)" "1 Complete: midwestmtg-backend-migration-0-1-12 (not of the current release: midwestmtg-backend-migration-0-1-11" \
+    "... the evidence names both"
+# A HelmRelease that keeps no history (v2beta1): which release a Job is of cannot be told.
+standin_helmrelease "$W" midwestmtg-backend --ns midwestmtg --revision 0.1.12 --api v2beta1
+run_json TASK-411 --only 1
+like "$(reason 0)" "needs a person: which release a Job belongs to cannot be told: the task names no version for the app and HelmRelease midwestmtg/midwestmtg-backend gives no status.history[0].lastDeployed" \
+    "no upgrade time: needs a person"
+rm "$W"/job-midwestmtg-*
+hrs_world
+
+# With a version the task names for the app's project, the Job's image tells.
+cp "$T/cfg.orig" "$T/cfg.keep"
+sed -i 's|^    triager:$|&\n      project: triager|' "$lab/infraexec.yaml"
+printf 'projects:\n  triager:\n    path: gitops\n    images: [triager/orchestrator]\n' >>"$lab/infraexec.yaml"
+standin_job "$W" triager-migrate --ns triager --labels app=triager-migrate --state complete --created-ago 60 \
+    --image reg.lab/triager/orchestrator:0.1.9
+{ printf -- '---\nid: TASK-413\ntitle: triager 0.2.0\nstatus: active\npriority: high\n---\n\n'
+  printf '| Component | Version |\n|---|---|\n| triager | 0.2.0 |\n\n## Acceptance Criteria\n\n'
+  printf -- '- [ ] Verify triager database migrations can complete successfully\n\n## Progress Log\n\n- 2026-01-01 00:00: created\n'; } \
+    >"$lab/tasks/active/TASK-413.md"
+run_json TASK-413
+is "$(state)" "remaining" "a new Job, but its image is not the version the task names: not ticked"
+like "$(reason 0)" "of version 0.2.0 (the version the task names)" "... the reason says the version wanted"
+like "$(reason 0)" "not of the current release: triager-migrate (image reg.lab/triager/orchestrator:0.1.9, created 1m ago)" \
+    "... and names the Job's image"
+standin_job "$W" triager-migrate --ns triager --labels app=triager-migrate --state complete --image reg.lab/triager/orchestrator:0.2.0
+run_json TASK-413
+is "$(state)" "completed" "its image at 0.2.0: ticked (however old: the version tells)"
+cp "$T/cfg.keep" "$lab/infraexec.yaml"
+standin_job "$W" triager-migrate --ns triager --labels app=triager-migrate --state complete --created-ago 60
 
 # An app-level selector without an app namespace: read where its releases are.
 sed -i 's|^          jobs: app=triager-migrate$||; s|^    triager:$|    triager:\n      jobs: app=triager-migrate|' "$lab/infraexec.yaml"

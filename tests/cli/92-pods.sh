@@ -148,8 +148,13 @@ run TASK-923
 is "$(state 0)" completed "image at 0.1.18: ticked"
 like "$(jq -r '.criteria[0].evidence[0].expected' <<<"$out")" "images at 0.1.18" "... the evidence says the version expected"
 
-# ---- "All pods are running with new image versions": the task's apps ----
+# ---- "All pods are running with new image versions": the task's apps at ----
+# their versions, every other app's pods running, no pod of no app.
 reset
+sed -i 's|^          namespace: triager$|&\n          selector: app=triager|' "$W/infraexec.yaml"
+pod midwestmtg-backend-1 $BE
+pod midwestmtg-frontend-1 --ns midwestmtg --labels app.kubernetes.io/name=midwestmtg-frontend
+pod triager-orchestrator-1 --ns triager --labels app=triager
 pod ffl-backend-7d9f-aaaaa --ns ffl --labels app=ffl-backend --image 127.0.0.1:5000/ffl/backend:0.1.17
 pod coredns-1 --ns kube-system --state crashloop
 task TASK-924 "Deploy FFL" "x Build all FFL containers with version 0.1.18" \
@@ -170,40 +175,118 @@ is "$(state 2)" remaining "... while the cluster-wide check still sees coredns"
 rm "$api/pod-kube-system-coredns-1.json"
 run TASK-924
 is "$(state 2)" completed "the whole cluster healthy: the cluster-wide check ticks"
+# F10 for this wording: another app's pod failing, a pod of no app.
+task TASK-933 "Deploy FFL" "x Build all FFL containers with version 0.1.18" \
+    'All pods are running with new image versions (check with `kubectl get pods -A`)'
+pod midwestmtg-frontend-1 --ns midwestmtg --labels app.kubernetes.io/name=midwestmtg-frontend --state configerror
+run TASK-933
+is "$(state 1)" remaining "another app's pod failing: not ticked"
+like "$(jq -r '[.criteria[1].evidence[].seen]|join("; ")' <<<"$out")" \
+    "midwestmtg/midwestmtg-frontend-1: container midwestmtg waiting: CreateContainerConfigError" "... named"
+pod midwestmtg-frontend-1 --ns midwestmtg --labels app.kubernetes.io/name=midwestmtg-frontend
+pod mtg-web-1 --ns mtg --labels app=mtg --state crashloop
+run TASK-933
+like "$(reason 1)" "needs a person: the criterion claims all application pods, but mtg/mtg-web-1 (labels app=mtg) is of no app" \
+    "a pod of no app: needs a person"
+rm "$api/pod-mtg-mtg-web-1.json"
+run TASK-933
+is "$(state 1)" completed "every app's pods running, the task's at 0.1.18: ticked"
+sed -i '/^          selector: app=triager$/d' "$W/infraexec.yaml"
 # A task that names no app, and an app with no version in the task.
 task TASK-925 "Check the cluster" 'All pods are running with new image versions (check with `kubectl get pods -A`)' \
     "All health checks passing (readiness and liveness probes)"
 run TASK-925
 like "$(reason 0)" "needs a person: the criterion names no app, namespace or selector, and the task names no app of infraexec.yaml" \
     "no app in the task: needs a person, not the whole cluster"
-like "$(reason 1)" "needs a person: the criterion names no app" "All health checks passing without scope: needs a person"
+like "$(reason 1)" "needs a person: gitops.apps.triager.releases[0] (release triager-orchestrator of app triager) gives no selector" \
+    "All health checks passing: every app is read, and one the config cannot place needs a person naming the key"
 is "$(jq -r '[.criteria[].commands[]]|length' <<<"$out")" 0 "... and nothing was read"
 task TASK-926 "Deploy FFL" 'All pods are running with new image versions (check with `kubectl get pods -A`)'
 run TASK-926
 like "$(reason 0)" "needs a person: the task names no version for ffl" "no version in the task: needs a person"
 
-# ---- "All health checks passing", "without CreateContainerConfigError" ----
+# ---- "All health checks passing", "All application pods running": every app ----
+# A claim on all application pods reads every app of infraexec.yaml, not the
+# ones the task names; a pod outside kube.system that no app selects needs a person.
+sed -i 's|^          namespace: triager$|&\n          selector: app=triager|' "$W/infraexec.yaml"
 reset
 pod midwestmtg-backend-1 $BE
 pod midwestmtg-frontend-1 --ns midwestmtg --labels app.kubernetes.io/name=midwestmtg-frontend --state configerror
+pod ffl-backend-1 --ns ffl --labels app=ffl-backend
+pod triager-orchestrator-1 --ns triager --labels app=triager
 pod coredns-1 --ns kube-system --state crashloop
 task TASK-927 "Fix MidwestMTG" "All health checks passing (readiness and liveness probes)" \
     "All application pods running without CreateContainerConfigError" "All application pods running"
 run TASK-927
 like "$(reason 0)" "midwestmtg/midwestmtg-frontend-1: container midwestmtg waiting: CreateContainerConfigError" \
-    "health checks: the task's app (both releases) read, the failing pod named"
+    "health checks: every app read, the failing pod named"
 like "$(reason 1)" "CreateContainerConfigError" "without CreateContainerConfigError: the waiting pod is named"
 pod midwestmtg-frontend-1 --ns midwestmtg --labels app.kubernetes.io/name=midwestmtg-frontend
 run TASK-927
 is "$(jq -r '[.criteria[].state]|join(" ")' <<<"$out")" "completed completed completed" \
-    "both releases healthy: ticked (a crash-looping pod of no app of the task's aside)"
+    "every app healthy: ticked (the crash-looping coredns is kube-system's, not an app's)"
 is "$(jq -r '[.criteria[2].commands[]|select(.argv[0]=="kubectl")|.argv[4]]|unique|join(" ")' <<<"$out")" \
-    "--namespace=midwestmtg" "All application pods running, no command: the task's app's namespace, never --all-namespaces"
-is "$(jq -r '.criteria[0].evidence|length' <<<"$out")" 2 "... one observation per release"
+    "--all-namespaces --namespace=ffl --namespace=midwestmtg --namespace=triager" \
+    "All application pods running, no command: every app's namespace, and all namespaces for pods of no app"
+is "$(jq -r '.criteria[0].evidence|length' <<<"$out")" 4 "... one observation per release of every app"
+# F10: the task names MTG, which infraexec.yaml does not place; its pod crash-loops.
+pod mtg-web-1 --ns mtg --labels app=mtg --image reg/mtg/web:1.0 --state crashloop --restarts 7
+task TASK-931 "Deploy FFL and MTG web" "Deploy FFL and MTG web to the cluster" "All application pods running"
+run TASK-931
+is "$(state 1)" remaining "an app pod the config does not place: not ticked"
+like "$(reason 1)" "needs a person: the criterion claims all application pods, but mtg/mtg-web-1 (labels app=mtg) is of no app in infraexec.yaml; add gitops.apps.NAME (namespace, selector)" \
+    "... the reason names the pod, its labels and the key to add"
+pod mtg-web-1 --ns mtg --labels app=mtg --image reg/mtg/web:1.0
+run TASK-931
+is "$(state 1)" remaining "... healthy or not: a pod of no app is never taken as read"
+printf '  system: [kube-system, mtg]\n' >>"$W/infraexec.yaml"
+task TASK-931 "Deploy FFL and MTG web" "Deploy FFL and MTG web to the cluster" "All application pods running"
+run TASK-931
+is "$(state 1)" completed "kube.system names mtg: its pod is the cluster's own, not an app's"
+sed -i '/^  system: \[kube-system, mtg\]$/d' "$W/infraexec.yaml"
+rm "$api/pod-mtg-mtg-web-1.json"
+# A set-based selector is read as the API server reads it.
+sed -i 's|^      selector: app=ffl-backend$|      selector: app in (ffl-backend, ffl-web),!legacy|' "$W/infraexec.yaml"
+pod ffl-web-1 --ns ffl --labels app=ffl-web
+task TASK-931 "Deploy FFL and MTG web" "Deploy FFL and MTG web to the cluster" "All application pods running"
+run TASK-931
+is "$(state 1)" completed "every pod outside kube.system is an app's, all healthy: ticked"
+pod ffl-web-1 --ns ffl --labels app=ffl-web,legacy=yes
+task TASK-931 "Deploy FFL and MTG web" "Deploy FFL and MTG web to the cluster" "All application pods running"
+run TASK-931
+like "$(reason 1)" "ffl/ffl-web-1 (labels app=ffl-web,legacy=yes) is of no app in infraexec.yaml" \
+    "... a pod the selector's !legacy excludes is no app's"
+rm "$api/pod-ffl-ffl-web-1.json"
+sed -i 's|^      selector: app in (ffl-backend, ffl-web),!legacy$|      selector: app=ffl-backend|' "$W/infraexec.yaml"
 task TASK-930 "Fix MidwestMTG" "All health checks passing (v0.1.19)"
 run TASK-930
-like "$(reason 0)" "container midwestmtg runs registry.invalid/app:latest, expected version 0.1.19" \
-    "a version the criterion names is compared on the task's app's pods too"
+like "$(jq -r '[.criteria[0].evidence[].seen]|join("; ")' <<<"$out")" \
+    "container midwestmtg runs registry.invalid/app:latest, expected version 0.1.19" \
+    "a version the criterion names is compared on every app's pods too"
+
+# ---- F15: a crash-looping container read between two crashes ----
+# Running and Ready, restartCount steady during the settle time, but it
+# crashed 20 s ago and has restarted 41 times: not healthy.
+reset
+pod midwestmtg-backend-1 $BE --restarts 41 --started-ago 5 --last-exit Error:1:20
+task TASK-932 "backend" "midwestmtg-backend pods running and healthy"
+run TASK-932
+is "$(state 0)" remaining "crashed 20 s ago, Running and Ready now: not ticked"
+like "$(reason 0)" "midwestmtg/midwestmtg-backend-1: container midwestmtg restarted 41 times, last terminated Error (exit 1) 2" \
+    "... the reason names the pod, the container, the restart count and the last exit"
+like "$(reason 0)" "s ago, within kube.stable 5m" "... and the window"
+pod midwestmtg-backend-1 $BE --restarts 41 --started-ago 5
+run TASK-932
+like "$(reason 0)" "container midwestmtg running only since " "started 5 s ago (no last state): not yet shown stable"
+pod midwestmtg-backend-1 $BE --restarts 41 --started-ago 900 --last-exit OOMKilled:137:960
+run TASK-932
+is "$(state 0)" completed "last crash 16 min ago, running for 15 min: ticked"
+like "$(jq -r '.criteria[0].evidence[0].expected' <<<"$out")" "no crash or start within 5m" "... the evidence says the window"
+printf '  stable: 20m\n' >>"$W/infraexec.yaml"
+task TASK-932 "backend" "midwestmtg-backend pods running and healthy"
+run TASK-932
+like "$(reason 0)" "last terminated OOMKilled (exit 137) 16m" "kube.stable 20m: the same crash is within it"
+sed -i '/^  stable: 20m$/d' "$W/infraexec.yaml"
 
 # ---- "No CrashLoopBackOff or ImagePullBackOff errors in midwestmtg namespace" ----
 reset
@@ -273,6 +356,11 @@ run TASK-929
 is "$(state 0)" remaining "a Secret, a ConfigMap and a HelmRepository left: not ticked"
 like "$(reason 0)" "saw ConfigMap agent-config, HelmRepository mtg-charts, Secret mtg-agents-db" "... each is named"
 unlike "$(reason 0)" "password" "... by name only, never its data"
+echo secrets >"$api/FORBIDDEN"
+run TASK-929
+like "$(reason 0)" "forbidden: the runner may not list secrets; see docs/deploy.md (Secrets)" \
+    "Secrets forbidden (the default RBAC): not ticked, the reason says why"
+rm "$api/FORBIDDEN"
 
 # ---- kube.settle is a duration, or the config is refused before anything runs ----
 cp "$W/infraexec.yaml" "$T/good.yaml"
@@ -282,6 +370,12 @@ run TASK-921
 is "$rc" 2 "kube.settle: banana: exit 2"
 like "$err" "infraexec.yaml:$(grep -n 'settle: banana' "$W/infraexec.yaml" | cut -d: -f1):11: kube.settle must be a duration" \
     "... one line naming file:line:col"
+ok "... the task file unchanged" cmp "$W/tasks/active/TASK-921.md" "$T/921.before"
+cp "$T/good.yaml" "$W/infraexec.yaml"
+printf '  stable: soon\n' >>"$W/infraexec.yaml"
+run TASK-921
+is "$rc" 2 "kube.stable: soon: exit 2"
+like "$err" "kube.stable must be a duration" "... named"
 ok "... the task file unchanged" cmp "$W/tasks/active/TASK-921.md" "$T/921.before"
 cp "$T/good.yaml" "$W/infraexec.yaml"
 

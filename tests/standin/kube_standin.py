@@ -551,6 +551,22 @@ class Handler(http.server.BaseHTTPRequestHandler):
         except FixtureError as e:
             self.send_json(*status(500, "InternalError", "kube stand-in fixture: %s" % e))
 
+    def forbidden(self, plural, group):
+        """RBAC, as the API server answers it: a file FORBIDDEN in the fixture
+        directory names one resource a line (PLURAL or PLURAL.GROUP) the
+        caller may not read."""
+        try:
+            with open(os.path.join(self.server.fixtures, "FORBIDDEN")) as f:
+                denied = {line.strip() for line in f if line.strip()}
+        except FileNotFoundError:
+            return None
+        full = plural + ("." + group if group else "")
+        if full not in denied and plural not in denied:
+            return None
+        return status(403, "Forbidden", '%s is forbidden: User "system:serviceaccount:infraexec:infraexec" cannot '
+                      'list resource "%s" in API group "%s" at the cluster scope' % (full, plural, group),
+                      {"kind": plural, "group": group})
+
     def answer(self):
         url = urllib.parse.urlsplit(self.path)
         q = dict(urllib.parse.parse_qsl(url.query))
@@ -567,6 +583,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                           {"causes": [{"reason": "UnexpectedServerResponse", "message": "404 page not found"}]})
         group, version, ns, plural, name = rp
         _, _, kind, namespaced, _, _ = res
+        denied = self.forbidden(plural, group)
+        if denied:
+            return denied
         api_version = "%s/%s" % (group, version) if group else version
         objs = load_fixtures(self.server.fixtures) + self.server.turns.objects(self.server.fixtures, kind, group)
         if kind == "Namespace":
@@ -640,9 +659,14 @@ def ts(minutes_ago=60):
     return t.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def ago(seconds):
+    return ts(seconds / 60.0)
+
+
 def meta(a, extra=None):
     m = {"name": a.name, "namespace": a.ns, "uid": uid(a.ns + "/" + a.name), "resourceVersion": "1",
-         "generation": a.generation, "creationTimestamp": ts(120)}
+         "generation": a.generation,
+         "creationTimestamp": ago(a.created_ago) if a.created_ago is not None else ts(120)}
     if a.labels:
         m["labels"] = dict(kv.split("=", 1) for kv in a.labels.split(","))
     if extra:
@@ -691,7 +715,12 @@ def make_pod(a):
                                          "reason": "Completed" if state == "succeeded" else "Error",
                                          "startedAt": ts(30), "finishedAt": ts(29)}}
         else:
-            c["state"] = {"running": {"startedAt": ts(60)}}
+            started = a.started_ago if a.started_ago is not None else 3600
+            c["state"] = {"running": {"startedAt": ago(started)}}
+            if a.last_exit:  # a crash before this start: what a crash loop shows between two crashes
+                reason, code, finished = a.last_exit.split(":")
+                c["lastState"] = {"terminated": {"reason": reason, "exitCode": int(code),
+                                                 "startedAt": ago(int(finished) + 30), "finishedAt": ago(int(finished))}}
         cs.append(c)
     all_ready = "True" if ready else "False"
     st = {"phase": phase, "hostIP": "192.168.49.2", "podIP": "10.244.0.%d" % (int(uid(a.name)[:2], 16) % 250 + 2),
@@ -909,6 +938,9 @@ def main():
                    help="pod: ready|notready|crashloop|imagepullbackoff|configerror|pending|succeeded|failed; "
                         "job: complete|failed|running")
     m.add_argument("--restarts", type=int, default=0)
+    m.add_argument("--started-ago", type=int, help="pod: seconds since each running container's state.running.startedAt (default 3600)")
+    m.add_argument("--last-exit", help="pod: REASON:EXITCODE:SECONDS_AGO, lastState.terminated of each running container")
+    m.add_argument("--created-ago", type=int, help="metadata.creationTimestamp this many seconds ago (default 2h)")
     m.add_argument("--ready", default="true", choices=["true", "false", "unknown"],
                    help="Ready (HelmRelease, Kustomization, GitRepository) or Synced (SealedSecret)")
     m.add_argument("--revision", help="chart version (HelmRelease) or BRANCH@sha1:SHA (Kustomization)")

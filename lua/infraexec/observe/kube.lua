@@ -4,6 +4,7 @@
 local ix = require "infraexec"
 local ev = require "infraexec.evidence"
 local shell = require "infraexec.shell"
+local stamp = require "infraexec.stamp"
 
 local M = {}
 
@@ -28,10 +29,20 @@ function M.list(a)
     return nil, "set kube.context in infraexec.yaml: infraexec reads the cluster only through a named context", text
   end
   local r = ix.run{ argv = argv, env = env, timeout = 60, read_only = true }
-  if not r.ok then return nil, "kubectl failed: " .. shell.failure(r), text end
+  if not r.ok then return nil, M.failure(r), text end
   local doc, err = ix.json_decode(r.output)
   if not doc then return nil, "kubectl answer is not JSON: " .. err, text end
   return doc.items or {}, nil, text
+end
+
+-- Why kubectl run R failed.  A Forbidden on Secrets is the runner's RBAC:
+-- deploy/kubernetes/rbac.yaml grants no `list secrets` unless opted in.
+function M.failure(r)
+  local text = shell.failure(r)
+  if text:find("[Ff]orbidden") and text:find("secrets") then
+    return "forbidden: the runner may not list secrets; see docs/deploy.md (Secrets) [" .. text .. "]"
+  end
+  return "kubectl failed: " .. text
 end
 
 local function name_of(o)
@@ -56,10 +67,42 @@ end
 
 -- The seconds between the two reads of pods (kube.settle: 90, 10s, 2m;
 -- default 10s): long enough for a crash-looping container to restart.
-function M.settle()
-  local s = tostring((ix.config().kube or {}).settle or "10s")
-  local n, unit = s:match("^(%d+%.?%d*)%s*([smhd]?)$")
-  return (tonumber(n) or 10) * ({ [""] = 1, s = 1, m = 60, h = 3600, d = 86400 })[unit or ""]
+local function seconds(v, default)
+  local n, unit = tostring(v or default):match("^(%d+%.?%d*)%s*([smhd]?)$")
+  return (tonumber(n) or 0) * ({ [""] = 1, s = 1, m = 60, h = 3600, d = 86400 })[unit or ""]
+end
+function M.settle() return seconds((ix.config().kube or {}).settle, "10s") end
+
+-- How long a container must have run without a crash to be healthy
+-- (kube.stable, default 5m; never less than the settle time): a
+-- crash-looping container read between two crashes is Running and Ready
+-- and its restartCount need not climb while it is read.
+function M.stable() return math.max(seconds((ix.config().kube or {}).stable, "5m"), M.settle()) end
+
+-- "container C restarted N times, last terminated Error (exit 1) 20s ago"
+-- when CS (a containerStatus) crashed or (re)started within WINDOW
+-- seconds, or when its times cannot be read; nil when it has run longer.
+local function unstable(cs, window)
+  local c = "container " .. tostring(cs.name or "?")
+  local last = type(cs.lastState) == "table" and type(cs.lastState.terminated) == "table" and cs.lastState.terminated
+  if last then
+    local age = stamp.age(last.finishedAt)
+    if not age or age < window then
+      return ("%s restarted %d times, last terminated %s (exit %s) %s, within kube.stable %s"):format(
+        c, tonumber(cs.restartCount) or 0, tostring(last.reason or "?"), tostring(last.exitCode or "?"),
+        age and (stamp.ago(age) .. " ago") or ("at unreadable time " .. tostring(last.finishedAt)), stamp.ago(window))
+    end
+  end
+  local running = type(cs.state) == "table" and type(cs.state.running) == "table" and cs.state.running
+  if running then
+    local age = stamp.age(running.startedAt)
+    if not age or age < window then
+      return ("%s running only since %s (restarted %d times), less than kube.stable %s"):format(
+        c, age and (stamp.ago(age) .. " ago") or ("unreadable " .. tostring(running.startedAt)),
+        tonumber(cs.restartCount) or 0, stamp.ago(window))
+    end
+  end
+  return nil
 end
 
 local function wait(seconds)
@@ -99,7 +142,7 @@ end
 -- not Running, not Ready, a container waiting (its reason) or not ready;
 -- with A.version, a container of A.images (every container without
 -- images) whose image is not tagged with it.
-local function pod_problems(pod, a)
+local function pod_problems(pod, a, window)
   local st = pod.status or {}
   local out = {}
   local statuses = st.containerStatuses or {}
@@ -113,6 +156,8 @@ local function pod_problems(pod, a)
       out[#out + 1] = c .. " waiting: " .. tostring(waiting.reason)
     elseif not cs.ready then
       out[#out + 1] = c .. " not ready"
+    else
+      out[#out + 1] = unstable(cs, window)
     end
     if a.version and (not a.images or one_of(cs.image, a.images)) then
       counted = counted + 1
@@ -144,13 +189,13 @@ local function restarts(items)
 end
 
 -- One target of pods{}: its observation from the two reads.
-local function judge(t, settle, first, items, where, expected)
+local function judge(t, settle, first, items, where, expected, window)
   local scope = (t.namespace and ("in namespace " .. t.namespace) or "in all namespaces")
     .. (t.selector and (" with selector " .. t.selector) or "")
   if #items == 0 then return ev.observation(false, where, expected, "no pod " .. scope) end
   local before, bad, good = restarts(first), {}, {}
   for _, pod in ipairs(items) do
-    local problems = pod_problems(pod, t)
+    local problems = pod_problems(pod, t, window)
     for _, cs in ipairs(pod.status and pod.status.containerStatuses or {}) do
       local was, now = before[name_of(pod) .. "/" .. tostring(cs.name)], tonumber(cs.restartCount) or 0
       if was and now > was then
@@ -174,18 +219,21 @@ end
 -- namespace and selector select (all namespaces without NAMESPACE: only
 -- for a claim on the whole cluster), read twice SETTLE seconds apart
 -- (default M.settle()): at least one, each Running and Ready with every
--- container ready, no restartCount climbing between the reads, and with
+-- container ready and running for M.stable() without a crash in it, no
+-- restartCount climbing between the reads, and with
 -- VERSION every container of IMAGES (else every container) at it.  One
 -- observation per target.
 function M.pods(a)
   local settle = a.settle or M.settle()
+  local window = math.max(a.stable or M.stable(), settle)
   local targets = a.targets or { a }
   local out, reads = {}, {}
   for i, t in ipairs(targets) do
     local scope = (t.namespace and ("in namespace " .. t.namespace) or "in all namespaces")
       .. (t.selector and (" with selector " .. t.selector) or "")
     local what = t.what or ("pods " .. scope)
-    local expected = ("at least one pod %s, all Running and Ready, restarts steady over %gs"):format(scope, settle)
+    local expected = ("at least one pod %s, all Running and Ready, no crash or start within %s, restarts steady over %gs"):format(
+      scope, stamp.ago(window), settle)
       .. (t.version and (", images at " .. t.version) or "")
     local p = ev.pending(what, expected)
     if p then return { p } end
@@ -205,7 +253,7 @@ function M.pods(a)
       local items, err = nil, why
       if ok then items, err = M.list(r.query) end
       if not items then out[i] = ev.observation(false, r.where, r.expected, err)
-      else out[i] = judge(t, settle, r.first, items, r.where, r.expected) end
+      else out[i] = judge(t, settle, r.first, items, r.where, r.expected, window) end
     end
   end
   return out
@@ -260,7 +308,7 @@ local function secrets_in(namespace)
   local argv = { "kubectl", "--context=" .. tostring(k.context), "get", "secrets", "--namespace=" .. namespace,
                  "--output=custom-columns=NAME:.metadata.name,TYPE:.type", "--no-headers" }
   local r = ix.run{ argv = argv, env = k.kubeconfig and { KUBECONFIG = k.kubeconfig } or nil, timeout = 60, read_only = true }
-  if not r.ok then return nil, "kubectl failed: " .. shell.failure(r) end
+  if not r.ok then return nil, M.failure(r) end
   local out = {}
   for name, type_ in r.output:gmatch("(%S+)%s+(%S+)") do
     if not BUILTIN[type_] then out[#out + 1] = "Secret " .. name end

@@ -7,7 +7,6 @@ local ix = require "infraexec"
 local ev = require "infraexec.evidence"
 local kube = require "infraexec.observe.kube"
 local readers = require "infraexec.readers"
-local shell = require "infraexec.shell"
 
 local M = {}
 
@@ -25,7 +24,7 @@ local function secret_names(namespace)
   if not argv then return nil, env, "kubectl get secrets" end
   local text = table.concat(argv, " ")
   local r = ix.run{ argv = argv, env = env, timeout = 60, read_only = true }
-  if not r.ok then return nil, "kubectl failed: " .. shell.failure(r), text end
+  if not r.ok then return nil, kube.failure(r), text end
   local set = {}
   for ns, name in r.output:gmatch("(%S+)%s+(%S+)") do set[ns .. "/" .. name] = true end
   return set, nil, text
