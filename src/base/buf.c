@@ -63,6 +63,7 @@ static void reserve(ix_buf *b, size_t extra)
 void ix_buf_reserve(ix_buf *b, size_t extra)
 {
     reserve(b, extra);
+    b->data[b->len] = '\0'; /* data stays a string: a reader may stop at 0 bytes */
 }
 
 void ix_buf_append(ix_buf *b, const void *data, size_t len)

@@ -169,6 +169,15 @@ int main(void)
     fclose(f);
     symlink(at("out/victim"), at("in/link"));
     symlink(at("in"), at("inlink"));
+    /* An empty file reads as "" with its NUL: callers take strlen of it
+     * (an empty infraexec.yaml, found by fuzz_config). */
+    close(open(at("empty"), O_CREAT | O_WRONLY, 0644));
+    ix_buf e = IX_BUF_INIT;
+    ix_err eerr;
+    ok(ix_file_read(at("empty"), 1 << 20, &e, &eerr) == 0 && e.len == 0 &&
+           (!e.data || e.data[0] == '\0'),
+       "an empty file reads as an empty string");
+    ix_buf_free(&e);
 
     ix_err err = {""};
     int dfd = -1;

@@ -553,6 +553,19 @@ static void test_errors(void)
               "invalid YAML at line 2:5: mapping values are not allowed in this context",
               "invalid YAML after the target");
     check_err("a: \"x\\0y\"\n", 0, "a", NULL, "path 'a': value at line 1 contains a NUL character", "NUL in value");
+    {   /* a raw NUL byte anywhere: not YAML text, for get and set alike */
+        static const char nul[] = "a: \"x\"\nb: \"1\0 2\"\n";
+        ix_buf out = IX_BUF_INIT;
+        ix_err err;
+        char *v = NULL;
+        ok(ix_yaml_set(nul, sizeof nul - 1, 0, "a", "y", &out, &err) < 0 &&
+               strcmp(err.msg, "a NUL byte at line 2: not YAML text") == 0,
+           "set refuses a raw NUL byte, naming its line (%s)", err.msg);
+        ok(ix_yaml_get(nul, sizeof nul - 1, 0, "a", &v, &err) < 0 && strstr(err.msg, "NUL byte"),
+           "get refuses it too");
+        ix_buf_free(&out);
+        free(v);
+    }
 
     ix_buf out = IX_BUF_INIT;
     ix_err err = {{0}};
