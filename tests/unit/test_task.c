@@ -590,6 +590,40 @@ static void test_quick(void)
     rmdir(dir);
 }
 
+/* An open fence in the last entry holds the blank lines that end the file:
+ * an entry inserted before them would take them from it.  Not in place: the
+ * read-back refuses it, as it always did, and the file stays as it was. */
+static void test_quick_fence_tail(void)
+{
+    static const char text[] =
+        "---\nid: Q-20\ntitle: q\nupdated: 2025-01-01\n---\n\n## Acceptance Criteria\n\n"
+        "- [ ] a\n- [ ] b\n\n## Progress Log\n\n- 2025-01-01 00:00: output\n  ```\n  code\n\n\n";
+    char dir[] = "/tmp/ix_test_quick.XXXXXX", path[64];
+    if (!ok(mkdtemp(dir) != NULL, "temp dir"))
+        return;
+    snprintf(path, sizeof path, "%s/t.md", dir);
+    ix_err err = {{0}};
+    ix_file_write(path, text, strlen(text), &err);
+    ix_task *latest = NULL;
+    ok(ix_task_load(path, &latest, &err) == 0, "open fence, blank tail: parses");
+    int tick = 1;
+    ix_task_change chg = {.ticks = &tick, .nticks = 1, .message = "Completed criterion 1: a",
+                          .stamp = "2026-12-01 10:00", .keep_written = 1, .hint = latest,
+                          .take = &latest};
+    int rc = ix_task_update_file(path, &chg, &err);
+    ix_task *disk = NULL;
+    ix_task_load(path, &disk, &err);
+    ok(rc < 0 && !chg.in_place && disk && disk->len == strlen(text) &&
+           memcmp(disk->data, text, disk->len) == 0,
+       "open fence, blank tail: refused by the read-back, not written in place (rc %d, in place %d)",
+       rc, chg.in_place);
+    ix_task_free(chg.written);
+    ix_task_free(disk);
+    ix_task_free(latest);
+    unlink(path);
+    rmdir(dir);
+}
+
 int main(void)
 {
     test_model();
@@ -602,5 +636,6 @@ int main(void)
     test_corpus();
     test_keep_written();
     test_quick();
+    test_quick_fence_tail();
     return tap_done();
 }
