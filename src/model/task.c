@@ -1334,6 +1334,9 @@ static int change_text(void *vctx, const char *path, const char *data, size_t le
             } else if (chg->take && *chg->take == h) {
                 m = *chg->take;
                 *chg->take = NULL;
+                /* edited into WRITTEN, which a second try (a save came
+                 * between the read and the write) replaces and frees */
+                chg->hint = NULL;
             }
         }
         if (!chg->changed) {
