@@ -1129,7 +1129,9 @@ static int verify_change(const ix_task *old, ix_task_change *chg, const ix_buf *
  *   is the log and whose last line ends its last entry: a "- " line at
  *   column 0 closes whatever that entry holds (an open fence, an HTML block)
  *   and starts a top-level item; nothing after a block changes an earlier one
- *   but a link reference definition, which starts with '[', not a digit.
+ *   but a link reference definition, which starts with '[', not a digit
+ *   (inserted before blank lines that end the file, only when no code block
+ *   starts in that entry: an open fence holds those lines).
  * tests/unit/test_task.c compares the model so edited with a parse. */
 typedef struct quick_edit {
     int tick;                   /* criterion ticked, 0 for none */
@@ -1144,6 +1146,14 @@ typedef struct quick_edit {
 static int blank_tail(const ix_task *t, size_t off)
 {
     return strspn(t->data + off, " \t\r\n") == t->len - off;
+}
+
+/* A code block starts in the last entry and blank lines follow AT: an open
+ * fence holds those lines, and an entry inserted before them would take
+ * them from it (its text changes, which the read-back refuses). */
+static int fence_keeps_tail(const ix_task *t, size_t at)
+{
+    return at < t->len && t->ncode && t->code[t->ncode - 1].line >= t->log[t->nlog - 1].line;
 }
 
 static int date_chars(const char *s)
@@ -1172,7 +1182,8 @@ static int quick_plan(const ix_task *t, const ix_task_change *chg, const ix_edit
             q->updated = u;
             q->value_at = s->start;
         } else if (chg->message && !q->append && n == 0 && blank_tail(t, s->start) && t->nlog &&
-                   t->log_heading_line && !t->log_section_end) {
+                   t->log_heading_line && !t->log_section_end &&
+                   !fence_keeps_tail(t, s->start)) {
             q->append = 1; /* at the end, or before the blank lines that end the file */
             q->at = s->start;
             q->len = k;
@@ -1323,6 +1334,9 @@ static int change_text(void *vctx, const char *path, const char *data, size_t le
             } else if (chg->take && *chg->take == h) {
                 m = *chg->take;
                 *chg->take = NULL;
+                /* edited into WRITTEN, which a second try (a save came
+                 * between the read and the write) replaces and frees */
+                chg->hint = NULL;
             }
         }
         if (!chg->changed) {

@@ -268,6 +268,30 @@ static size_t diff_runs(const char *old, const char *new, size_t len, run_span *
     return n;
 }
 
+/* FD holds OUT but LATE, which still holds OLD's bytes. */
+static int holds(int fd, const ix_buf *out, const run_span *late, const ix_buf *old)
+{
+    struct stat st;
+    if (fstat(fd, &st) < 0 || (size_t)st.st_size != out->len)
+        return 0;
+    char *now = ix_xmalloc(out->len + 1);
+    size_t got = 0;
+    while (got < out->len) {
+        ssize_t n = pread(fd, now + got, out->len - got, (off_t)got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    size_t a = late->start, z = late->end;
+    int same = got == out->len && memcmp(now, out->data, a) == 0 &&
+               memcmp(now + a, old->data + a, z - a) == 0 &&
+               memcmp(now + z, out->data + z, out->len - z) == 0;
+    free(now);
+    return same;
+}
+
 /* OUT written over the locked file FD in place: the end piece (the bytes
  * appended, from IP->tail on when that is before the end), then
  * the changed runs other than the one holding IP->late, fdatasync, then
@@ -275,8 +299,9 @@ static size_t diff_runs(const char *old, const char *new, size_t len, run_span *
  * OUT shorter than the file, too many runs, the file not writable by us, or
  * the directory not writable (where a rewrite would fail) -- the caller
  * rewrites; 2 when the file is not the one read (another inode at NAME,
- * another size or mtime: a program that takes no lock saved it meanwhile)
- * -- the caller starts again from that save. */
+ * another size or mtime: a program that takes no lock saved it meanwhile;
+ * or, before the run holding IP->late, not holding what was written) --
+ * the caller starts again from that save. */
 static int write_in_place(int dfd, const char *name, const char *path, const struct stat *st,
                           const ix_buf *old, const ix_buf *out, const ix_file_inplace *ip,
                           ix_err *err)
@@ -294,7 +319,7 @@ static int write_in_place(int dfd, const char *name, const char *path, const str
      * must not depend on its shape (a read-only directory refuses both). */
     if (faccessat(dfd, ".", W_OK, AT_EACCESS) < 0)
         return 1;
-    int fd = openat(dfd, name, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    int fd = openat(dfd, name, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0)
         return 1;
     struct stat now;
@@ -333,6 +358,13 @@ static int write_in_place(int dfd, const char *name, const char *path, const str
     }
     if ((grow || nruns > (late >= 0)) && fdatasync(fd) < 0)
         goto fail;
+    /* A save by a program that takes no lock during the writes and their
+     * fdatasync (milliseconds on a disk) may have moved the bytes: the late
+     * byte (a tick) must not land in them, where another box may be. */
+    if (late >= 0 && !holds(fd, out, &runs[late], old)) {
+        close(fd);
+        return 2;
+    }
     if (late >= 0 && (pwrite_all(fd, out->data + runs[late].start,
                                  runs[late].end - runs[late].start, runs[late].start) < 0 ||
                       fdatasync(fd) < 0))

@@ -123,6 +123,35 @@ fi
 ok "run: the task file was edited in place (a hard link to it sees the edit)" cmp "$T/inplace.md" "$T/inplace.link"
 is "$(grep -c '^- \[x\] Run step 1' "$T/inplace.md") $(grep -c 'Completed criterion 1' "$T/inplace.md") $(grep '^updated:' "$T/inplace.md")" \
     "1 1 updated: 2026-11-25" "run: the tick, its entry and the date are in the file"
+
+# A person's save in place (no lock) while the entry is being made durable
+# (fdatasync stretched to 1 s here, as a slow disk does): the tick is not
+# written at the offset it had, where the save put another criterion's box;
+# the file keeps the save, the entry, no tick, and the run says why.
+if command -v strace >/dev/null && strace -o /dev/null true 2>/dev/null; then
+    F=$T/moved.md
+    printf -- '---\nid: T-2\ntitle: x\nupdated: 2025-01-01\n---\n\n## Acceptance Criteria\n\n- [ ] Run c01: `touch okk.01`\n- [ ] Run c02: `touch okk.02`\n\n## Progress Log\n\n- 2025-01-01 00:00: created\n' >"$F"
+    (cd "$T" && strace -f -qq -o /dev/null -e trace=fdatasync -e inject=fdatasync:delay_exit=1000000 \
+        "$IX_BIN" run -q --only 1 moved.md >"$T/moved.out" 2>&1) &
+    for _ in $(seq 1 500); do
+        if grep -q 'Completed criterion 1' "$F" && grep -q '^- \[ \] Run c01' "$F"; then
+            { sed -n '1,8p' "$F"; echo '- [ ] Run cNE: `touch NEWRAN`'; sed -n '9,$p' "$F"; } >"$T/moved.save"
+            cat "$T/moved.save" >"$F" # in place, as a shell redirection or an editor does
+            break
+        fi
+        sleep 0.01
+    done
+    wait
+    is "$(grep -c '^- \[x\]' "$F") $(grep -c '^- \[ \] Run cNE' "$F")" "0 1" \
+        "a save in place during the entry's fdatasync: no box ticked (not the saved criterion at the old offset)"
+    like "$(cat "$T/moved.out")" "criterion 1 changed while the run was going on; not ticked" \
+        "... and the run says why criterion 1 stays open"
+    ok "... the criterion never run" test ! -e "$T/NEWRAN"
+else
+    ok "strace cannot trace here: a save during the writes not checked" true
+    ok "strace cannot trace here" true
+    ok "strace cannot trace here" true
+fi
 ix lint "$T/inplace.md"
 is "$rc" 0 "and it lints clean"
 # Not the shape: an entry inserted before another section rewrites the file.

@@ -4,8 +4,13 @@
 #include "infraexec/model/task.h"
 #include "tap.h"
 
+#include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static ix_task *parse(const char *text)
@@ -590,6 +595,91 @@ static void test_quick(void)
     rmdir(dir);
 }
 
+/* An open fence in the last entry holds the blank lines that end the file:
+ * an entry inserted before them would take them from it.  Not in place: the
+ * read-back refuses it, as it always did, and the file stays as it was. */
+static void test_quick_fence_tail(void)
+{
+    static const char text[] =
+        "---\nid: Q-20\ntitle: q\nupdated: 2025-01-01\n---\n\n## Acceptance Criteria\n\n"
+        "- [ ] a\n- [ ] b\n\n## Progress Log\n\n- 2025-01-01 00:00: output\n  ```\n  code\n\n\n";
+    char dir[] = "/tmp/ix_test_quick.XXXXXX", path[64];
+    if (!ok(mkdtemp(dir) != NULL, "temp dir"))
+        return;
+    snprintf(path, sizeof path, "%s/t.md", dir);
+    ix_err err = {{0}};
+    ix_file_write(path, text, strlen(text), &err);
+    ix_task *latest = NULL;
+    ok(ix_task_load(path, &latest, &err) == 0, "open fence, blank tail: parses");
+    int tick = 1;
+    ix_task_change chg = {.ticks = &tick, .nticks = 1, .message = "Completed criterion 1: a",
+                          .stamp = "2026-12-01 10:00", .keep_written = 1, .hint = latest,
+                          .take = &latest};
+    int rc = ix_task_update_file(path, &chg, &err);
+    ix_task *disk = NULL;
+    ix_task_load(path, &disk, &err);
+    ok(rc < 0 && !chg.in_place && disk && disk->len == strlen(text) &&
+           memcmp(disk->data, text, disk->len) == 0,
+       "open fence, blank tail: refused by the read-back, not written in place (rc %d, in place %d)",
+       rc, chg.in_place);
+    ix_task_free(chg.written);
+    ix_task_free(disk);
+    ix_task_free(latest);
+    unlink(path);
+    rmdir(dir);
+}
+
+/* A program saving the file at every try of one update (here: setting its
+ * mtime, over and over): the caller's model, taken and edited at the first
+ * try, is not used as the hint of the next ones (it was freed with the
+ * second try's WRITTEN: a use after free under ASan); the third try
+ * rewrites, the tick is in the file and in WRITTEN. */
+static void test_quick_saved_meanwhile(void)
+{
+    char dir[] = "/tmp/ix_test_quick.XXXXXX", path[64];
+    if (!ok(mkdtemp(dir) != NULL, "temp dir"))
+        return;
+    snprintf(path, sizeof path, "%s/t.md", dir);
+    ix_buf text = IX_BUF_INIT;
+    ix_buf_puts(&text, "---\nid: Q-21\ntitle: q\nupdated: 2025-01-01\n---\n\n"
+                       "## Acceptance Criteria\n\n");
+    for (int i = 0; i < 2000; i++) /* a parse long enough for the saves to land */
+        ix_buf_printf(&text, "- [ ] Run step %d: `true`\n", i);
+    ix_buf_puts(&text, "\n## Progress Log\n\n- 2025-01-01 00:00: created\n");
+    ix_err err = {{0}};
+    ix_file_write(path, text.data, text.len, &err);
+    ix_task *latest = NULL;
+    ok(ix_task_load(path, &latest, &err) == 0, "saved meanwhile: parses");
+    pid_t pid = fork();
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL); /* not left behind by an ASan abort */
+        for (long n = 1; n < 100000000; n++) {
+            struct timespec ts[2] = {{1000000 + n / 1000000000, n % 1000000000},
+                                     {1000000 + n / 1000000000, n % 1000000000}};
+            utimensat(AT_FDCWD, path, ts, 0);
+        }
+        _exit(0);
+    }
+    int tick = 7;
+    ix_task_change chg = {.ticks = &tick, .nticks = 1, .message = "Completed criterion 7",
+                          .stamp = "2026-12-01 10:00", .keep_written = 1, .hint = latest,
+                          .take = &latest};
+    int rc = ix_task_update_file(path, &chg, &err);
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    ix_task *disk = NULL;
+    ix_task_load(path, &disk, &err);
+    ok(rc == 0 && disk && disk->criteria[6].checked && chg.written &&
+           chg.written->criteria[6].checked && chg.written->len == disk->len,
+       "saved meanwhile: ticked, in the file and in WRITTEN (rc %d)", rc);
+    ix_task_free(chg.written);
+    ix_task_free(disk);
+    ix_task_free(latest);
+    ix_buf_free(&text);
+    unlink(path);
+    rmdir(dir);
+}
+
 int main(void)
 {
     test_model();
@@ -602,5 +692,7 @@ int main(void)
     test_corpus();
     test_keep_written();
     test_quick();
+    test_quick_fence_tail();
+    test_quick_saved_meanwhile();
     return tap_done();
 }

@@ -40,7 +40,9 @@ int ix_file_update(const char *path, ix_file_edit_fn fn, void *ctx, ix_err *err)
  * when it is the file's bytes with runs overwritten at the same length and
  * bytes appended.  The appended bytes and every run but the one holding
  * LATE go first and are made durable (fdatasync); the run holding LATE
- * last, then fdatasync again.  So a crash or a kill leaves the old file,
+ * last, then fdatasync again; before that last run the file is read back:
+ * unless it holds OUT but that run (a program taking no lock saved it
+ * meanwhile), the update starts again from the save.  So a crash or a kill leaves the old file,
  * the new one, or the new one without the LATE run (with the other runs
  * perhaps only partly applied): for a tick, its evidence without the tick,
  * never the tick without its evidence.  The file must be the one read (same
