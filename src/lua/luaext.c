@@ -406,13 +406,18 @@ static int l_git_status(lua_State *L)
     ix_git_close(g);
     if (rc < 0)
         return luaL_error(L, "infraexec.git_status: %s", err.msg);
+    ix_luaext_push_paths(L, paths, n);
+    return 1;
+}
+
+void ix_luaext_push_paths(lua_State *L, char **paths, size_t n)
+{
     lua_createtable(L, (int)n, 0);
     for (size_t i = 0; i < n; i++) {
         lua_pushstring(L, paths[i]);
         lua_rawseti(L, -2, (lua_Integer)i + 1);
     }
     ix_git_free_paths(paths, n);
-    return 1;
 }
 
 /* git_commit(dir, paths, message) -> commit id; exactly those paths.  In a

@@ -4,6 +4,7 @@
 #include "infraexec/base/clock.h"
 #include "infraexec/sys/fileio.h"
 #include "infraexec/sys/git.h"
+#include "infraexec/lua/luaext.h"
 #include "infraexec/lua/luafs.h"
 #include "infraexec/base/pathjoin.h"
 #include "infraexec/engine/runlock.h"
@@ -485,12 +486,7 @@ static int l_git_files(lua_State *L)
     }
     if (rc < 0)
         return luaL_error(L, "infraexec.git_files: %s", err.msg);
-    lua_createtable(L, (int)n, 0);
-    for (size_t i = 0; i < n; i++) {
-        lua_pushstring(L, paths[i]);
-        lua_rawseti(L, -2, (lua_Integer)i + 1);
-    }
-    ix_git_free_paths(paths, n);
+    ix_luaext_push_paths(L, paths, n);
     return 1;
 }
 

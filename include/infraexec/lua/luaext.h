@@ -27,6 +27,8 @@ void ix_luaext_register(lua_State *L, const ix_luaext_git *git);
  * list of path strings, message); returns the number of paths.  Shared
  * with the dry-run stand-in. */
 lua_Integer ix_luaext_check_commit(lua_State *L);
+/* Push PATHS (N of them) as a Lua array and free them (ix_git_free_paths). */
+void ix_luaext_push_paths(lua_State *L, char **paths, size_t n);
 
 /* The Lua value at IDX as JSON: sequences become arrays, other tables
  * objects (string keys only), functions and userdata null. */
