@@ -65,6 +65,22 @@ one_line() {
     is "$(printf '%s\n' "$1" | wc -l | tr -d ' ')" 1 "$2"
 }
 
+# registry_push_image HOST:PORT CA IMAGE TAG: an image (a config blob and a
+# manifest without layers) pushed into the real registry through its API.
+registry_push_image() {
+    local cfg='{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}' dig loc sep manifest
+    dig=sha256:$(printf '%s' "$cfg" | sha256sum | cut -d' ' -f1)
+    loc=$(curl -s --cacert "$2" -X POST -D - -o /dev/null "https://$1/v2/$3/blobs/uploads/" |
+        tr -d '\r' | sed -n 's/^[Ll]ocation: //p')
+    case $loc in http*) ;; *) loc=https://$1$loc ;; esac
+    sep='?'; case $loc in *\?*) sep='&' ;; esac
+    curl -s --cacert "$2" -X PUT -H 'Content-Type: application/octet-stream' --data-binary "$cfg" \
+        "$loc${sep}digest=$dig" >/dev/null
+    manifest='{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"'$dig'","size":'${#cfg}'},"layers":[]}'
+    curl -s --cacert "$2" -X PUT -H 'Content-Type: application/vnd.oci.image.manifest.v1+json' \
+        --data-binary "$manifest" "https://$1/v2/$3/manifests/$4" >/dev/null
+}
+
 done_testing() {
     echo "1..$_n"
     [ "$_failed" -eq 0 ]

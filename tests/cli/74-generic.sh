@@ -155,20 +155,7 @@ standin_pod "$api" ffl-backend-1 --ns ffl
 standin_sealedsecret "$api" ffl-env --ns ffl --ready true
 # An image in the real registry: a config blob and a manifest, through its API.
 cacert=$lab/registry/certs/domain.crt
-push_image() { # IMAGE TAG
-    local cfg='{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}' dig loc sep manifest
-    dig=sha256:$(printf '%s' "$cfg" | sha256sum | cut -d' ' -f1)
-    loc=$(curl -s --cacert "$cacert" -X POST -D - -o /dev/null "https://$reg/v2/$1/blobs/uploads/" |
-        tr -d '\r' | sed -n 's/^[Ll]ocation: //p')
-    case $loc in http*) ;; *) loc=https://$reg$loc ;; esac
-    sep='?'; case $loc in *\?*) sep='&' ;; esac
-    curl -s --cacert "$cacert" -X PUT -H 'Content-Type: application/octet-stream' --data-binary "$cfg" \
-        "$loc${sep}digest=$dig" >/dev/null
-    manifest='{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"'$dig'","size":'${#cfg}'},"layers":[]}'
-    curl -s --cacert "$cacert" -X PUT -H 'Content-Type: application/vnd.oci.image.manifest.v1+json' \
-        --data-binary "$manifest" "https://$reg/v2/$1/manifests/$2" >/dev/null
-}
-push_image ffl/backend 0.1.18
+registry_push_image "$reg" "$cacert" ffl/backend 0.1.18
 is "$(curl -s --cacert "$cacert" "https://$reg/v2/ffl/backend/tags/list")" '{"name":"ffl/backend","tags":["0.1.18"]}' \
     "friendly world: the registry holds ffl/backend:0.1.18"
 friendly=("${hostile[@]:0:7}")
@@ -189,7 +176,7 @@ ok "flux itself never ran in either world" test ! -e "$T/flux-ran"
 
 # ---- the claim says more than the command reads (F7, F10) ----
 # ffl/frontend holds only 0.1.12; ffl-backend-1 still runs in ffl.
-push_image ffl/frontend 0.1.12
+registry_push_image "$reg" "$cacert" ffl/frontend 0.1.12
 narrow=(
     "The old registry is decommissioned and no longer answers: \`curl -sf https://$reg/v2/\`"
     "The debug API is disabled: \`curl -sf https://$reg/v2/\`"

@@ -139,27 +139,14 @@ run_json TASK-215
 like "$(reason 0)" '"TASK-../../x" is not a task id' "update TASK-../../x: refused as a task id"
 
 # ---- "Document final versions in this task" ----
-push_image() { # IMAGE TAG: a config blob and a manifest, through the registry's API
-    local cfg='{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}' dig loc sep manifest
-    dig=sha256:$(printf '%s' "$cfg" | sha256sum | cut -d' ' -f1)
-    loc=$(curl -s --cacert "$cacert" -X POST -D - -o /dev/null "https://$reg/v2/$1/blobs/uploads/" |
-        tr -d '\r' | sed -n 's/^[Ll]ocation: //p')
-    case $loc in http*) ;; *) loc=https://$reg$loc ;; esac
-    sep='?'; case $loc in *\?*) sep='&' ;; esac
-    curl -s --cacert "$cacert" -X PUT -H 'Content-Type: application/octet-stream' --data-binary "$cfg" \
-        "$loc${sep}digest=$dig" >/dev/null
-    manifest='{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"'$dig'","size":'${#cfg}'},"layers":[]}'
-    curl -s --cacert "$cacert" -X PUT -H 'Content-Type: application/vnd.oci.image.manifest.v1+json' \
-        --data-binary "$manifest" "https://$reg/v2/$1/manifests/$2" >/dev/null
-}
-push_image ffl/backend 0.1.18
+registry_push_image "$reg" "$cacert" ffl/backend 0.1.18
 task active TASK-221 active "x:Build all FFL containers with version 0.1.18" "Document final versions in this task"
 run_json TASK-221
 is "$(states)" previously_completed,remaining "final versions, ffl/frontend not in the registry: not ticked"
 is "$(reason 1)" "not documented: https://$reg/v2/ffl/frontend/tags/list: expected tag 0.1.18, saw no tags" \
     "final versions: the reason names what the registry answered"
 unlike "$(cat "$lab/tasks/active/TASK-221.md")" "## Final Versions" "final versions: no table written"
-push_image ffl/frontend 0.1.18
+registry_push_image "$reg" "$cacert" ffl/frontend 0.1.18
 run_json TASK-221
 is "$(states)" previously_completed,remaining "final versions, HelmRelease at 0.1.17: not ticked"
 like "$(reason 1)" "image.tag 0.1.18, saw spec.values.backend.image.tag 0.1.17" "final versions: the HelmRelease's tag is named (expected and seen)"
