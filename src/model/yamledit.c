@@ -510,12 +510,9 @@ static int prepare(const char **text, size_t *len, size_t *bom, int doc, const c
     /* YAML text cannot hold a NUL, and libyaml's idea of where a scalar
      * ends around one is not the splicer's (fuzz_yamlset). */
     const char *nul = memchr(*text, '\0', *len);
-    if (nul) {
-        size_t line = 1;
-        for (const char *q = *text; q < nul; q++)
-            line += *q == '\n';
-        return ix_err_set(err, "a NUL byte at line %zu: not YAML text", line);
-    }
+    if (nul)
+        return ix_err_set(err, "a NUL byte at line %zu: not YAML text",
+                          line_at(*text, (size_t)(nul - *text)));
     return path_parse(path, p, err);
 }
 
