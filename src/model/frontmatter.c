@@ -142,11 +142,36 @@ static int parse_node(fm_parser *p, yaml_event_t *ev, ix_fm_node *n)
     }
 }
 
+/* libyaml counts U+0085, U+2028 and U+2029 as line breaks and skips a BOM
+ * anywhere; positions would then disagree with the file's lines, and an
+ * edit would land on the wrong bytes (or an error name the wrong line).
+ * Such YAML is refused. */
+static int check_bytes(const fm_parser *p, size_t end)
+{
+    static const struct { const char *bytes; const char *name; } bad[] = {
+        {"\xC2\x85", "U+0085 NEXT LINE"},
+        {"\xE2\x80\xA8", "U+2028 LINE SEPARATOR"},
+        {"\xE2\x80\xA9", "U+2029 PARAGRAPH SEPARATOR"},
+        {"\xEF\xBB\xBF", "a byte order mark"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        const char *hit = memmem(p->text + p->start, end - p->start, bad[i].bytes, strlen(bad[i].bytes));
+        if (hit) {
+            size_t off = (size_t)(hit - p->text), line = ix_lines_at(p->lines, off);
+            return ix_err_set(p->err, "%s:%zu:%zu: %s in the %s is not supported", p->file, line,
+                              off - ix_lines_start(p->lines, line) + 1, bad[i].name, p->what);
+        }
+    }
+    return 0;
+}
+
 int ix_fm_parse(const char *file, const char *what, const char *text, const ix_lines *lines,
                 size_t start, size_t end, ix_fm_node **out, ix_err *err)
 {
     fm_parser p = {.file = file, .what = what, .text = text, .lines = lines, .start = start,
                    .first_line = ix_lines_at(lines, start), .err = err};
+    if (check_bytes(&p, end) < 0)
+        return -1;
     ix_fm_node *root = ix_xcalloc(1, sizeof *root);
     root->kind = IX_FM_MAP;
     root->line = (int)p.first_line;

@@ -683,29 +683,6 @@ static void read_fields(ix_task *t)
         add_problem(t, line, 1, "frontmatter has no 'title'");
 }
 
-/* libyaml counts U+0085, U+2028 and U+2029 as line breaks and skips a BOM
- * anywhere; positions would then disagree with the file's lines, and an
- * edit would land on the wrong bytes.  Such frontmatter is refused. */
-static int check_fm_bytes(const ix_task *t, ix_err *err)
-{
-    static const struct { const char *bytes; const char *name; } bad[] = {
-        {"\xC2\x85", "U+0085 NEXT LINE"},
-        {"\xE2\x80\xA8", "U+2028 LINE SEPARATOR"},
-        {"\xE2\x80\xA9", "U+2029 PARAGRAPH SEPARATOR"},
-        {"\xEF\xBB\xBF", "a byte order mark"},
-    };
-    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-        const char *hit = memmem(t->data + t->fm_start, t->fm_close - t->fm_start, bad[i].bytes,
-                                 strlen(bad[i].bytes));
-        if (hit) {
-            size_t off = (size_t)(hit - t->data), line = ix_lines_at(&t->lines, off);
-            return ix_err_set(err, "%s:%zu:%zu: %s in the frontmatter is not supported", t->path,
-                              line, off - ix_lines_start(&t->lines, line) + 1, bad[i].name);
-        }
-    }
-    return 0;
-}
-
 static int parse(const char *path, const char *data, size_t len, int criteria_only,
                  ix_task **out, ix_err *err)
 {
@@ -748,10 +725,6 @@ static int parse(const char *path, const char *data, size_t len, int criteria_on
     }
     t->fm_start = ix_lines_start(&t->lines, 2);
     t->fm_close = ix_lines_start(&t->lines, close);
-    if (check_fm_bytes(t, err) < 0) {
-        ix_task_free(t);
-        return -1;
-    }
     if (ix_fm_parse(path, "frontmatter", t->data, &t->lines, t->fm_start, t->fm_close, &t->fm,
                     err) < 0) {
         ix_task_free(t);

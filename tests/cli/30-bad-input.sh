@@ -29,6 +29,8 @@ expect_bad badyaml.md "$T/badyaml.md:4:" log "$T/badyaml.md" hello
 like "$err" "invalid YAML frontmatter" "bad YAML says so"
 printf -- '---\nid: T\ntitle: x\n---\n## Acceptance Criteria\n- [ ] a\0b\n' >"$T/nul.md"
 expect_bad nul.md "$T/nul.md:6:8: NUL byte" tick "$T/nul.md" 1
+printf -- '---\nid: T\ntitle: a\xc2\x85b\n---\n## Acceptance Criteria\n- [ ] a\n' >"$T/nel.md"
+expect_bad nel.md "$T/nel.md:3:9: U+0085 NEXT LINE in the frontmatter is not supported" tick "$T/nel.md" 1
 printf -- '---\nid: T\ntitle: x\n---\n## Acceptance Criteria\n- [ ] caf\xe9\n' >"$T/latin1.md"
 expect_bad latin1.md "$T/latin1.md:6:10: invalid UTF-8" show "$T/latin1.md"
 { printf -- '---\nid: T\ntitle: big\n---\n## Acceptance Criteria\n- [ ] a\n'; head -c 17000000 /dev/zero | tr '\0' 'a'; } >"$T/big.md"

@@ -89,6 +89,10 @@ bad_config "empty releases" $'gitops:\n  apps:\n    mtg:\n      releases: []' \
 bad_config "a release that is not a mapping" $'gitops:\n  apps:\n    mtg:\n      releases: [a.yaml]' \
     "$T/bad.yaml:4:18: gitops.apps.mtg.releases[0] must be a mapping"
 bad_config "invalid YAML" $'registry: [unclosed' "$T/bad.yaml:2:1: invalid YAML"
+# libyaml breaks lines at U+2028 (and U+0085, U+2029): its line numbers would
+# then disagree with the file's (fuzz_config found a node past the last line)
+bad_config "a U+2028 line separator" $'registry:\n  restart: [systemctl, r\u2028x]\nkube:\n  bogus: 1' \
+    "$T/bad.yaml:2:25: U+2028 LINE SEPARATOR in the config is not supported"
 ix run TASK-930 --tasks-dir "$W/tasks" -q --config "$T/none.yaml"
 like "$err" "$T/none.yaml: cannot open config" "missing --config file is named"
 

@@ -33,7 +33,9 @@ typedef struct ix_fm_node {
 /* Parse the YAML in TEXT[start, end) of a file whose line index is LINES.
  * The result is a map node (the YAML must be a mapping).  WHAT names the
  * block in messages ("frontmatter", "config").  Collections nested deeper
- * than 64 levels are refused with FILE:LINE:COL. */
+ * than 64 levels are refused with FILE:LINE:COL, and so is YAML holding
+ * U+0085, U+2028, U+2029 or a byte order mark (libyaml's lines would then
+ * disagree with the file's). */
 int ix_fm_parse(const char *file, const char *what, const char *text, const ix_lines *lines,
                 size_t start, size_t end, ix_fm_node **out, ix_err *err);
 void ix_fm_free(ix_fm_node *node);
