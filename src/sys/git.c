@@ -167,6 +167,7 @@ void ix_git_free_paths(char **paths, size_t n)
         free(paths[i]);
     free(paths);
 }
+
 char *ix_git_user_name(const char *path)
 {
     if (ix_git_load(NULL) < 0 || sym_git_libgit2_init() < 0)
