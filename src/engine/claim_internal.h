@@ -68,6 +68,9 @@ void ix_claim_lease_text(char out[32], double secs);
 int ix_claim_set_key(const char *path, ix_buf *text, const char *key, const char *value,
                      ix_err *err);
 int ix_claim_remove_key(const char *path, ix_buf *text, const char *key, ix_err *err);
+/* CHG applied to TEXT by ix_task_edit_text, whose result it returns; TEXT
+ * is replaced only when that is 0 (the edit was made). */
+int ix_claim_edit(const char *path, ix_buf *text, ix_task_change *chg, ix_err *err);
 int ix_claim_add_log(const char *path, ix_buf *text, const char *stamp, const char *msg,
                      ix_err *err);
 int ix_claim_read_text(const char *path, ix_buf *out, ix_err *err);

@@ -71,20 +71,25 @@ int ix_claim_remove_key(const char *path, ix_buf *text, const char *key, ix_err 
     }
 }
 
-/* One Progress Log entry (and updated:) through the task model. */
-int ix_claim_add_log(const char *path, ix_buf *text, const char *stamp, const char *msg,
-                     ix_err *err)
+int ix_claim_edit(const char *path, ix_buf *text, ix_task_change *chg, ix_err *err)
 {
-    ix_task_change chg = {.message = msg, .stamp = stamp};
     ix_buf out = IX_BUF_INIT;
-    int rc = ix_task_edit_text(path, text->data, text->len, &chg, &out, err);
+    int rc = ix_task_edit_text(path, text->data, text->len, chg, &out, err);
     if (rc == 0) {
         ix_buf_free(text);
         *text = out;
     } else {
         ix_buf_free(&out);
     }
-    return rc < 0 ? -1 : 0;
+    return rc;
+}
+
+/* One Progress Log entry (and updated:) through the task model. */
+int ix_claim_add_log(const char *path, ix_buf *text, const char *stamp, const char *msg,
+                     ix_err *err)
+{
+    ix_task_change chg = {.message = msg, .stamp = stamp};
+    return ix_claim_edit(path, text, &chg, err) < 0 ? -1 : 0;
 }
 
 int ix_claim_read_text(const char *path, ix_buf *out, ix_err *err)

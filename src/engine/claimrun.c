@@ -64,15 +64,9 @@ static int reapply(const char *path, const ix_buf *base, const ix_buf *ours, ix_
             continue;
         ix_task_change chg = {.ticks = &index, .nticks = 1, .expect_text = oc->text,
                               .stamp = now.stamp};
-        ix_buf out = IX_BUF_INIT;
-        int r = ix_task_edit_text(path, theirs->data, theirs->len, &chg, &out, err);
-        if (r == 0) {
-            ix_buf_free(theirs);
-            *theirs = out;
-        } else {
-            ix_buf_free(&out);
+        int r = ix_claim_edit(path, theirs, &chg, err);
+        if (r != 0)
             rc = r < 0 ? -1 : 0;
-        }
     }
     for (size_t i = b->nlog; rc == 0 && i < o->nlog; i++) {
         const char *text = o->log[i].text;
