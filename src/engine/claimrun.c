@@ -142,8 +142,8 @@ static int sync_progress(void *vs, int final, ix_err *err)
  * most every third of the lease, claim_heartbeat: (added byte-preservingly
  * like updated:) is set to now and pushed with any pending progress, so a
  * long command that ticks nothing does not look like a dead runner to the
- * others (live_claim).  Only while the file is still claimed by this runner;
- * a failed beat is tried again a third of the lease later. */
+ * others (ix_claim_live_claim).  Only while the file is still claimed by
+ * this runner; a failed beat is tried again a third of the lease later. */
 static int heartbeat(void *vs, ix_err *err)
 {
     syncer *s = vs;
