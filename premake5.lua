@@ -22,7 +22,7 @@ end
 local pkgs = "lua5.4 yaml-0.1 libcmark libgit2 libcurl jansson"
 -- Named here rather than taken from pkg-config so they follow libixcore.a
 -- on the link line (premake4 puts linkoptions before the libraries).
--- libgit2 and libcurl are not linked: src/sys/git.c and src/sys/http.c dlopen them
+-- libgit2 and libcurl are not linked: src/sys/gitlib.c and src/sys/http.c dlopen them
 -- on first use (src/base/dlib.c), so commands that need neither never load them.
 local libs = { "ixcore", "lua5.4", "yaml", "cmark", "jansson", "m", "dl" }
 

@@ -1,34 +1,20 @@
 /* queue.c - see include/infraexec/engine/queue.h */
 #include "infraexec/engine/queue.h"
+#include "queue_internal.h"
 
 #include "infraexec/base/buf.h"
-#include "infraexec/base/clock.h"
 #include "infraexec/model/deps.h"
-#include "infraexec/sys/fileio.h"
-#include "infraexec/sys/git.h"
-#include "infraexec/engine/runlock.h"
 #include "infraexec/model/task.h"
 #include "infraexec/model/taskdir.h"
-#include "infraexec/model/yamledit.h"
 
-#include <ctype.h>
-#include <dirent.h>
-#include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 /* ---- building the queue ---- */
-
-static char *xstrdup_or(const char *s, const char *dflt)
-{
-    return ix_xstrdup(s ? s : dflt);
-}
 
 /* Enough for any real tree; a hostile one must not make the scan slow. */
 #define MAX_WARNINGS 200
@@ -54,7 +40,7 @@ void ix_queue_warn(ix_queue *q, const char *fmt, ...)
     q->warnings[q->nwarnings++] = ix_xstrdup(msg);
 }
 
-static void add_str(char ***v, size_t *n, const char *s)
+void ix_queue_add_str(char ***v, size_t *n, const char *s)
 {
     *v = ix_xrealloc(*v, (*n + 1) * sizeof **v);
     (*v)[(*n)++] = ix_xstrdup(s);
@@ -219,209 +205,22 @@ static char *unmet(const ix_queue *q, const char *id)
     return found ? NULL : ix_xstrdup("no such task");
 }
 
-/* ---- human actions: the folder beside the tasks directory ---- */
-
-static int action_is_open(const char *status)
-{
-    static const char *const closed[] = {"completed", "complete", "done", "resolved", NULL};
-    for (int i = 0; closed[i]; i++)
-        if (strcasecmp(status, closed[i]) == 0)
-            return 0;
-    return 1;
-}
-
-static const char *json_str(json_t *o, const char *key)
-{
-    return json_string_value(json_object_get(o, key));
-}
-
-static void load_action(ix_queue *q, const char *hdir, const char *name)
-{
-    ix_buf path = IX_BUF_INIT, text = IX_BUF_INIT;
-    ix_buf_printf(&path, "%s/%s/action_report.json", hdir, name);
-    ix_err err;
-    json_error_t je;
-    json_t *j = NULL;
-    struct stat st;
-    if (stat(path.data, &st) == 0 && !S_ISREG(st.st_mode))
-        ix_queue_warn(q, "%s:1:1: not a regular file (action skipped)", path.data);
-    else if (ix_file_read(path.data, 1 << 20, &text, &err) < 0)
-        ix_queue_warn(q, "%s", err.msg);
-    else if (!(j = json_loadb(text.data ? text.data : "", text.len, 0, &je)))
-        ix_queue_warn(q, "%s:%d:%d: %s (action skipped)", path.data, je.line, je.column, je.text);
-    else if (!json_is_object(j))
-        ix_queue_warn(q, "%s:1:1: not a JSON object (action skipped)", path.data);
-    if (!j || !json_is_object(j)) {
-        json_decref(j);
-        ix_buf_free(&path);
-        ix_buf_free(&text);
-        return;
-    }
-    size_t idlen = strspn(name + 7, "0123456789");
-    const char *id = json_str(j, "action_id"), *status = json_str(j, "status");
-    char *dir_id = ix_xstrndup(name, 7 + idlen);
-    if (!id)
-        ix_queue_warn(q, "%s: no action_id string; using %s", path.data, id = dir_id);
-    if (!status)
-        ix_queue_warn(q, "%s: no status string; counted as pending", path.data);
-    q->a = ix_xrealloc(q->a, (q->na + 1) * sizeof *q->a);
-    ix_qaction *a = &q->a[q->na++];
-    memset(a, 0, sizeof *a);
-    a->id = ix_xstrdup(id);
-    a->title = xstrdup_or(json_str(j, "title"), "");
-    a->urgency = xstrdup_or(json_str(j, "urgency"), "");
-    a->status = xstrdup_or(status, "pending");
-    a->open = action_is_open(a->status);
-    ix_buf loc = IX_BUF_INIT;
-    ix_buf_printf(&loc, "human-actions/%s/", name);
-    a->location = ix_buf_detach(&loc);
-    a->report = ix_xstrdup(path.data);
-    json_t *items = json_object_get(j, "blocking_items"), *v;
-    size_t i;
-    if (items && !json_is_array(items) && !json_is_null(items))
-        ix_queue_warn(q, "%s: blocking_items is not a list; ignored", path.data);
-    json_array_foreach(items, i, v) {
-        if (json_is_string(v))
-            add_str(&a->items, &a->nitems, json_string_value(v));
-        else
-            ix_queue_warn(q, "%s: blocking_items[%zu] is not a string; ignored", path.data, i);
-    }
-    free(dir_id);
-    json_decref(j);
-    ix_buf_free(&path);
-    ix_buf_free(&text);
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* actions.md lists the pending actions for people; each must have its
- * report, or the scanner would silently miss what blocks a task. */
-static void check_actions_md(ix_queue *q, const char *hdir)
-{
-    ix_buf path = IX_BUF_INIT, text = IX_BUF_INIT;
-    ix_buf_printf(&path, "%s/actions.md", hdir);
-    ix_err err;
-    struct stat st;
-    if (stat(path.data, &st) == 0 && !S_ISREG(st.st_mode))
-        ix_queue_warn(q, "%s:1:1: not a regular file (not read)", path.data);
-    else if (access(path.data, F_OK) == 0 && ix_file_read(path.data, 1 << 20, &text, &err) < 0)
-        ix_queue_warn(q, "%s", err.msg);
-    int line = 1;
-    const char *bol = text.data;
-    for (const char *p = text.data; p && *p; p++) {
-        if (*p == '\n') {
-            line++;
-            bol = p + 1;
-        }
-        if (strncmp(p, "ACTION-", 7) != 0 || !isdigit((unsigned char)p[7]) ||
-            (p > text.data && isalnum((unsigned char)p[-1])))
-            continue;
-        size_t n = 7 + strspn(p + 7, "0123456789");
-        int known = 0;
-        for (size_t i = 0; i < q->na && !known; i++)
-            known = strlen(q->a[i].id) == n && strncmp(q->a[i].id, p, n) == 0;
-        if (!known)
-            ix_queue_warn(q, "%s:%d:%d: %.*s has no human-actions/%.*s-*/action_report.json",
-                          path.data, line, (int)(p - bol) + 1, (int)n, p, (int)n, p);
-        p += n - 1;
-    }
-    ix_buf_free(&path);
-    ix_buf_free(&text);
-}
-
-static void load_actions(ix_queue *q)
-{
-    ix_buf hdir = IX_BUF_INIT;
-    const char *slash = strrchr(q->tasks_dir, '/');
-    if (slash)
-        ix_buf_printf(&hdir, "%.*s/human-actions", (int)(slash - q->tasks_dir), q->tasks_dir);
-    else
-        ix_buf_puts(&hdir, "human-actions");
-    DIR *d = opendir(hdir.data);
-    if (!d) { /* no human-actions/: nothing blocks (the scanner's rule) */
-        ix_buf_free(&hdir);
-        return;
-    }
-    char **names = NULL;
-    size_t nn = 0;
-    struct dirent *de;
-    while ((de = readdir(d)))
-        if (strncmp(de->d_name, "ACTION-", 7) == 0 && isdigit((unsigned char)de->d_name[7]))
-            add_str(&names, &nn, de->d_name);
-    closedir(d);
-    qsort(names, nn, sizeof *names, cmp_str);
-    for (size_t i = 0; i < nn; i++) {
-        struct stat st;
-        ix_buf p = IX_BUF_INIT;
-        ix_buf_printf(&p, "%s/%s", hdir.data, names[i]);
-        if (stat(p.data, &st) == 0 && S_ISDIR(st.st_mode))
-            load_action(q, hdir.data, names[i]);
-        ix_buf_free(&p);
-        free(names[i]);
-    }
-    free(names);
-    check_actions_md(q, hdir.data);
-    ix_buf_free(&hdir);
-}
-
-static int by_urgency(const void *a, const void *b)
-{
-    const ix_qaction *x = a, *y = b;
-    int d = ix_task_priority_rank(x->effective) - ix_task_priority_rank(y->effective);
-    if (d)
-        return d;
-    return ix_dep_id_cmp(x->id, y->id);
-}
-
-/* Each open action blocks the open tasks it names; its effective urgency is
- * the highest priority among them. */
-static void apply_actions(ix_queue *q)
-{
-    for (size_t i = 0; i < q->na; i++) {
-        ix_qaction *a = &q->a[i];
-        const char *best = NULL;
-        for (size_t k = 0; k < a->nitems; k++) {
-            int found = 0;
-            for (size_t m = 0; m < q->n; m++) {
-                ix_qtask *e = &q->t[m];
-                if (strcmp(e->id, a->items[k]) != 0)
-                    continue;
-                found = 1;
-                if (e->done || !a->open)
-                    continue;
-                add_str(&e->blocked_by, &e->nblocked_by, a->id);
-                if (!best || ix_task_priority_rank(e->task->priority) < ix_task_priority_rank(best))
-                    best = e->task->priority;
-            }
-            if (!found)
-                ix_queue_warn(q, "%s: %s references non-existent task %s", a->report, a->id,
-                              a->items[k]);
-        }
-        a->effective = ix_xstrdup(best && ix_task_priority_rank(best) < 4 ? best : a->urgency);
-    }
-    if (q->na > 1)
-        qsort(q->a, q->na, sizeof *q->a, by_urgency);
-}
-
 /* Blocked first, for every task, so that a wait can say its prerequisite
  * is blocked. */
 static void mark_blocked(ix_qtask *e)
 {
     const ix_task *t = e->task;
     if (folder_is(e, "blocked"))
-        add_str(&e->blocked_by, &e->nblocked_by, "tasks/blocked/");
+        ix_queue_add_str(&e->blocked_by, &e->nblocked_by, "tasks/blocked/");
     if (t->status && strcmp(t->status, "blocked") == 0)
-        add_str(&e->blocked_by, &e->nblocked_by, "status: blocked");
+        ix_queue_add_str(&e->blocked_by, &e->nblocked_by, "status: blocked");
     if (t->stop_line) {
         char s[32];
         snprintf(s, sizeof s, "STOP (line %d)", t->stop_line);
-        add_str(&e->blocked_by, &e->nblocked_by, s);
+        ix_queue_add_str(&e->blocked_by, &e->nblocked_by, s);
     }
     if (t->deps_truncated)
-        add_str(&e->blocked_by, &e->nblocked_by, "too many dependencies");
+        ix_queue_add_str(&e->blocked_by, &e->nblocked_by, "too many dependencies");
 }
 
 static void mark_waits(ix_queue *q, ix_qtask *e)
@@ -474,8 +273,8 @@ int ix_queue_build(const char *tasks_dir, ix_queue **out, ix_err *err)
     load_tasks(q, paths, np);
     ix_taskdir_free_list(paths, np);
     qsort(q->t, q->n, sizeof *q->t, by_queue_order);
-    load_actions(q);
-    apply_actions(q);
+    ix_queue_load_actions(q);
+    ix_queue_apply_actions(q);
     classify(q);
     *out = q;
     return 0;
@@ -521,149 +320,4 @@ void ix_queue_free(ix_queue *q)
     free_strs(q->warnings, q->nwarnings);
     free(q->tasks_dir);
     free(q);
-}
-
-/* ---- archive ---- */
-
-typedef struct archive_edit {
-    const char *date;
-    int force;
-} archive_edit;
-
-/* Frontmatter edits through the format-preserving YAML editor, confined to
- * the frontmatter's bytes. */
-static int set_fm(const ix_task *t, ix_buf *text, const char *key, const char *value, ix_err *err)
-{
-    size_t start = t->fm_start, end = t->fm_close;
-    ix_buf out = IX_BUF_INIT;
-    if (ix_yaml_set(text->data + start, end - start, 0, key, value, &out, err) < 0) {
-        ix_buf_free(&out);
-        return -1;
-    }
-    ix_buf b = IX_BUF_INIT;
-    ix_buf_append(&b, text->data, start);
-    ix_buf_append(&b, out.data, out.len);
-    ix_buf_append(&b, text->data + end, text->len - end);
-    ix_buf_free(&out);
-    ix_buf_free(text);
-    *text = b;
-    return 0;
-}
-
-static int archive_text(void *ctx, const char *path, const char *data, size_t len, ix_buf *out,
-                        ix_err *err)
-{
-    const archive_edit *a = ctx;
-    ix_task *t;
-    if (ix_task_parse(path, data, len, &t, err) < 0)
-        return -1;
-    size_t left = t->ncriteria - ix_task_checked(t);
-    if (left && !a->force) {
-        ix_err_set(err, "%s: %zu criteria are unchecked; run or verify it first (or --force)",
-                   path, left);
-        ix_task_free(t);
-        return -1;
-    }
-    ix_buf text = IX_BUF_INIT;
-    ix_buf_append(&text, data, len);
-    int rc = 0;
-    /* Each key is set where it is; a missing one is added after the last
-     * frontmatter line, in the file's line ending. */
-    static const char *const keys[] = {"status", "completed", "updated"};
-    for (int k = 0; k < 3 && rc == 0; k++) {
-        const char *value = k == 0 ? "completed" : a->date;
-        if (ix_fm_get(t->fm, keys[k])) {
-            rc = set_fm(t, &text, keys[k], value, err);
-        } else if (k < 2) {
-            ix_buf b = IX_BUF_INIT;
-            size_t at = t->fm_close;
-            ix_buf_append(&b, text.data, at);
-            ix_buf_printf(&b, "%s: %s%s", keys[k], value, t->eol);
-            ix_buf_append(&b, text.data + at, text.len - at);
-            ix_buf_free(&text);
-            text = b;
-        }
-        if (rc == 0) { /* positions changed: parse again for the next key */
-            ix_task_free(t);
-            rc = ix_task_parse(path, text.data, text.len, &t, err);
-            if (rc < 0)
-                t = NULL;
-        }
-    }
-    if (rc == 0)
-        ix_buf_append(out, text.data, text.len);
-    ix_buf_free(&text);
-    ix_task_free(t);
-    return rc;
-}
-
-int ix_queue_archive(const char *dir, const char *path, int force, char **dest, char **commit,
-                     ix_err *err)
-{
-    *dest = *commit = NULL;
-    ix_now now;
-    if (ix_clock_now(&now, err) < 0)
-        return -1;
-    char real[PATH_MAX], rdir[PATH_MAX];
-    if (!realpath(path, real) || !realpath(dir, rdir))
-        return ix_err_sys(err, "%s: cannot open", path);
-    const char *base = strrchr(real, '/') + 1;
-    ix_buf to = IX_BUF_INIT;
-    ix_buf_printf(&to, "%s/completed", rdir);
-    if (strncmp(real, to.data, to.len) == 0 && real[to.len] == '/') {
-        ix_buf_free(&to);
-        return ix_err_set(err, "%s: already in completed/", path);
-    }
-    ix_buf_printf(&to, "/%s", base);
-    if (access(to.data, F_OK) == 0) {
-        ix_err_set(err, "%s: exists already; not overwriting it", to.data);
-        ix_buf_free(&to);
-        return -1;
-    }
-    /* Never under a run of the same task: hold its run lock throughout. */
-    int lock = -1;
-    ix_task *t;
-    if (ix_task_load(path, &t, err) < 0) {
-        ix_buf_free(&to);
-        return -1;
-    }
-    char *ws = ix_taskdir_workspace(path);
-    int refused = ix_task_check_id(t, err);
-    ix_err lerr;
-    if (refused == 0 && ix_runlock_take(ws, t->id ? t->id : "task", &lock, &lerr) < 0)
-        refused = ix_err_set(err, "%s; not archived", lerr.msg);
-    free(ws);
-    ix_task_free(t);
-    archive_edit a = {now.date, force};
-    /* Edit in place, then move: a crash between leaves a completed task in
-     * active/, which next skips and a second archive moves. */
-    if (refused < 0 || ix_file_update(real, archive_text, &a, err) < 0) {
-        if (lock >= 0)
-            close(lock);
-        ix_buf_free(&to);
-        return -1;
-    }
-    char cdir[PATH_MAX + 16];
-    snprintf(cdir, sizeof cdir, "%s/completed", rdir);
-    if ((mkdir(cdir, 0755) < 0 && errno != EEXIST) || rename(real, to.data) < 0) {
-        ix_err_sys(err, "%s: cannot move to %s", path, to.data);
-        close(lock);
-        ix_buf_free(&to);
-        return -1;
-    }
-    close(lock);
-    *dest = ix_buf_detach(&to);
-    ix_git *g;
-    if (ix_git_open(rdir, &g, err) < 0)
-        return 0; /* not a repository: nothing to commit */
-    ix_buf msg = IX_BUF_INIT;
-    ix_buf_printf(&msg, "Archive %s", base);
-    const char *paths[2] = {real, *dest};
-    char id[41];
-    int rc = ix_git_commit_paths(g, paths, 2, msg.data, NULL, id, err);
-    ix_git_close(g);
-    ix_buf_free(&msg);
-    if (rc == 0)
-        *commit = ix_xstrdup(id);
-    return rc;
 }

@@ -27,7 +27,8 @@ LIBS="$(pkg-config --libs $PKGS)"
 
 # The parts of the core the targets exercise: no Lua, curl, libgit2 or jansson.
 CORE="src/base/buf.c src/base/err.c src/base/safetext.c src/base/text.c src/model/frontmatter.c src/model/task.c src/model/taskscan.c src/model/deps.c \
- src/sys/fileio.c src/model/yamledit.c src/model/config.c src/base/pathjoin.c src/base/clock.c"
+ src/sys/fileio.c src/model/yamledit.c src/model/yamllocate.c src/model/yamltypes.c src/model/yamlrender.c \
+ src/model/yamlcheck.c src/model/config.c src/base/pathjoin.c src/base/clock.c"
 
 mkdir -p bin/fuzz
 targets=${*:-$(cd tests/fuzz && ls fuzz_*.c | sed 's/\.c$//')}

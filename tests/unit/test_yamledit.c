@@ -1,4 +1,4 @@
-/* test_yamledit.c - unit tests for src/model/yamledit.c (format-preserving YAML
+/* test_yamledit.c - unit tests for src/model/yaml*.c (format-preserving YAML
  * scalar get/set).  Every set compares the whole output text, so every
  * byte outside the edited scalar is proven identical. */
 #include "infraexec/model/yamledit.h"

@@ -39,5 +39,9 @@ int ix_dlib_load(ix_dlib *lib, ix_err *err);
 #define IX_DLSYM(f) {(void **)&sym_##f, #f},
 /* The pointer itself, with the library's prototype: IX_DLDECL(curl_free). */
 #define IX_DLDECL(f) static __typeof__(f) *sym_##f;
+/* The same, shared by the files of one module: IX_DLEXTERN in their private
+ * header, IX_DLDEF in the one file that defines the pointers. */
+#define IX_DLEXTERN(f) extern __typeof__(f) *sym_##f;
+#define IX_DLDEF(f) __typeof__(f) *sym_##f;
 
 #endif

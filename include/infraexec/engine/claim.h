@@ -20,7 +20,10 @@
  *
  * Settings: `queue: {remote, branch, lease, runner}` in infraexec.yaml; the
  * runner's name is --runner, else $INFRAEXEC_RUNNER, else queue.runner, else
- * hostname:pid. */
+ * hostname:pid.
+ *
+ * The code is in src/engine/claim*.c, one concern a file
+ * (src/engine/claim_internal.h, private to them, lists which). */
 #ifndef INFRAEXEC_CLAIM_H
 #define INFRAEXEC_CLAIM_H
 

@@ -21,7 +21,10 @@
  *
  * archive: status: completed, completed: today, updated: today (each edit
  * only its bytes), the file moved to completed/, and both paths committed
- * in the tasks repository with libgit2 when it is one. */
+ * in the tasks repository with libgit2 when it is one.
+ *
+ * The code is in src/engine/queue*.c, one concern a file
+ * (src/engine/queue_internal.h, private to them, lists which). */
 #ifndef INFRAEXEC_QUEUE_H
 #define INFRAEXEC_QUEUE_H
 

@@ -3,7 +3,10 @@
  * orchestrators (schema "infraexec.report/2", docs/report-schema.json).
  *
  * The run engine fills an ix_report; the renderers only read it.  All
- * strings are owned by the report and freed by ix_report_free. */
+ * strings are owned by the report and freed by ix_report_free.
+ *
+ * The code is in src/engine/report*.c, one concern a file
+ * (src/engine/report_internal.h, private to them, lists which). */
 #ifndef INFRAEXEC_REPORT_H
 #define INFRAEXEC_REPORT_H
 

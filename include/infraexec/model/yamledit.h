@@ -5,6 +5,8 @@
  * BOM and all other documents of a multi-document stream are copied
  * byte for byte.  Both functions return 0 on success and -1 with a one-line
  * message in err (naming the path and a line) on failure; they never print.
+ * The code is in src/model/yaml*.c, one concern a file
+ * (src/model/yamledit_internal.h, private to them, lists which).
  *
  * PATH
  *   Dot-separated mapping keys and 0-based sequence indexes, e.g.

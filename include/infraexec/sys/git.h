@@ -10,7 +10,10 @@
  * drops it), never prints, and reads identity and settings from the usual
  * git config files (repository, ~/.gitconfig, XDG, /etc/gitconfig).  One
  * ix_git must not be used by two threads at once; separate ix_git handles,
- * even on the same repository, may be used from separate threads. */
+ * even on the same repository, may be used from separate threads.
+ *
+ * The code is in src/sys/git*.c, one concern a file (src/sys/git_internal.h,
+ * private to them, lists which). */
 #ifndef INFRAEXEC_GIT_H
 #define INFRAEXEC_GIT_H
 

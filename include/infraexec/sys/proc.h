@@ -16,7 +16,10 @@
  * It installs no signal handlers and never prints, except to the log fd it
  * is given.  Callers must not set SIGCHLD to SIG_IGN (that discards the exit
  * status).  One ix_proc describes one command; several may run at once in
- * different threads. */
+ * different threads.
+ *
+ * The code is in src/sys/proc*.c, one concern a file (src/sys/proc_internal.h,
+ * private to them, lists which). */
 #ifndef INFRAEXEC_PROC_H
 #define INFRAEXEC_PROC_H
 
