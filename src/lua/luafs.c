@@ -2,7 +2,6 @@
 #include "infraexec/lua/luafs.h"
 
 #include "infraexec/base/buf.h"
-
 #include "infraexec/sys/fileio.h"
 #include "infraexec/sys/git.h"
 #include "infraexec/base/pathjoin.h"
@@ -121,9 +120,7 @@ static int l_read_file(lua_State *L)
     ix_err err;
     if (ix_file_read(path, (size_t)64 << 20, &b, &err) < 0) {
         ix_buf_free(&b);
-        lua_pushnil(L);
-        lua_pushstring(L, err.msg);
-        return 2;
+        return ix_luafs_fail(L, err.msg);
     }
     lua_pushlstring(L, b.data ? b.data : "", b.len);
     ix_buf_free(&b);

@@ -183,11 +183,8 @@ static int l_task_read(lua_State *L)
         rc = ix_task_load(ctx->task->path, &t, &err);
     }
     ix_buf_free(&path);
-    if (rc < 0) {
-        lua_pushnil(L);
-        lua_pushstring(L, err.msg);
-        return 2;
-    }
+    if (rc < 0)
+        return ix_luafs_fail(L, err.msg);
     r.t = t;
     ix_task_sections(t, &r.s, &r.n);
     lua_pushcfunction(L, push_read);
@@ -334,11 +331,8 @@ static int task_set_section(lua_State *L, int act)
         ix_buf_free(&diff);
     }
     ix_buf_free(&summary);
-    if (rc < 0) {
-        lua_pushnil(L);
-        lua_pushstring(L, err.msg);
-        return 2;
-    }
+    if (rc < 0)
+        return ix_luafs_fail(L, err.msg);
     lua_pushboolean(L, chg.changed);
     return 1;
 }
