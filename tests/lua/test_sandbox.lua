@@ -1,8 +1,11 @@
 -- The sandbox's allow-list as docs/lua-api.md documents it: every global,
--- every function of string, table, utf8, coroutine and math, and every
--- primitive of the infraexec module is there, and nothing else is.  The
+-- every function of string, table, utf8, coroutine and math, every family
+-- and primitive of the infraexec module and every flat alias is there, and
+-- nothing else is.  The
 -- expected names are read from the page, so code and documentation cannot
--- drift apart (a new primitive needs its "### `ix.NAME(...)`" section).
+-- drift apart (a new primitive needs its "### `ix.FAMILY.NAME(...)`" or
+-- "### `ix.NAME(...)`" section, a new flat alias its row in the migration
+-- table).
 local ix = require "infraexec"
 local t, root = ...
 
