@@ -69,7 +69,7 @@ local function commit_changes(_, repo)
   if not id then return false, err end
   local paths = gitops.touched()
   if #paths == 0 then
-    local dirty = ix.git_status(g.path)
+    local dirty = assert(ix.git_status(g.path))
     if #dirty > 0 then
       return ev.verdict({ ev.observation(false, "git status of " .. g.path, "no uncommitted change", table.concat(dirty, ", ")) })
     end
@@ -110,7 +110,7 @@ local function push_to(_, remote)
   local left = gitops.uncommitted()
   if #left > 0 then return false, "not pushed: changes of this run are not committed: " .. table.concat(left, ", ") end
   -- Changes made before this run are "the changes" too: pushing HEAD without them proves nothing.
-  local dirty = ix.git_status(s.repo)
+  local dirty = assert(ix.git_status(s.repo))
   if #dirty > 0 then return false, "not pushed: uncommitted changes in " .. s.repo .. ": " .. table.concat(dirty, ", ") end
   return push_observed({}, "HEAD")
 end
@@ -122,8 +122,7 @@ local function release_names(r)
   local text = ix.read_file(r.file)
   local doc = text and apps.document(r, text)
   local function meta(key)
-    local ok, v = pcall(ix.yaml_get, text, "metadata." .. key, doc)
-    return ok and type(v) == "string" and v or nil
+    return (ix.yaml_get(text, "metadata." .. key, doc))
   end
   if not doc then return r.name, r.namespace end
   return r.name or meta("name"), r.namespace or meta("namespace")

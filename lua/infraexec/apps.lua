@@ -57,10 +57,10 @@ function M.document(release, text)
   if d:match("^%d+$") then return tonumber(d) end
   local hits = {}
   for i = 0, 255 do
-    local ok, n = pcall(ix.yaml_get, text, "metadata.name", i)
+    local n, nerr = ix.yaml_get(text, "metadata.name", i)
     if n == d then hits[#hits + 1] = i end
     -- Past the last document; a document without a name is skipped.
-    if not ok and tostring(n):find(": no document %d+") then break end
+    if not n and nerr:find(": no document %d+") then break end
   end
   if #hits == 1 then return hits[1] end
   if #hits > 1 then

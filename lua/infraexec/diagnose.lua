@@ -24,7 +24,7 @@ M.build_checks = {
     end
   end,
   function(p) -- is there a Containerfile or Dockerfile?
-    if #ix.find(p.path, "Containerfile") + #ix.find(p.path, "Dockerfile") == 0 then
+    if #(ix.find(p.path, "Containerfile") or {}) + #(ix.find(p.path, "Dockerfile") or {}) == 0 then
       return "no Containerfile or Dockerfile under " .. p.path
     end
   end,

@@ -24,8 +24,8 @@ local function release(app, r, i)
     local d, why = apps.document(r, text)
     if not d then return nil, why end
     for _, k in ipairs{ "name", "namespace" } do
-      local ok, v = pcall(ix.yaml_get, text, "metadata." .. k, d)
-      if out[k] == nil and ok and v ~= "" then out[k] = v end
+      local v = ix.yaml_get(text, "metadata." .. k, d)
+      if out[k] == nil and v and v ~= "" then out[k] = v end
     end
   end
   for _, k in ipairs{ "name", "namespace" } do

@@ -8,8 +8,7 @@ local project = require "infraexec.project"
 local M = {}
 
 local function at(doc, text, path)
-  local ok, v = pcall(ix.yaml_get, text, path, doc)
-  return ok and v or nil
+  return (ix.yaml_get(text, path, doc))
 end
 
 -- RELEASE of APP as a target, with its name and namespace from its

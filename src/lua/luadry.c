@@ -1,7 +1,7 @@
 /* luadry.c - see include/infraexec/lua/luadry.h */
 #include "infraexec/lua/luadry.h"
 
-#include "infraexec/lua/luaext.h"
+#include "infraexec/lua/luagit.h"
 #include "infraexec/lua/luafs.h"
 #include "infraexec/lua/luahost.h"
 #include "infraexec/lua/luaproc.h"
@@ -15,18 +15,19 @@ static int l_log_dry(lua_State *L)
     return 0;
 }
 
-/* In a dry run, git_commit is this: the commit is shown with the
+/* In a dry run, git.commit is this: the commit is shown with the
  * criterion's commands (as the git command it amounts to), not made. */
 static int l_dry_commit(lua_State *L)
 {
-    lua_Integer n = ix_luaext_check_commit(L);
-    ix_crit_report *c = ix_luahost_current(L, "git_commit");
+    lua_Integer n = ix_luagit_check_commit(L);
+    const char *dir = ix_luafs_push_path(L, 1);
+    ix_crit_report *c = ix_luahost_current(L, "git.commit");
     ix_cmd_record r = {0};
     r.argv = ix_xcalloc((size_t)n + 8, sizeof *r.argv); /* 7 words, the paths, NULL */
     size_t k = 0;
     r.argv[k++] = ix_xstrdup("git");
     r.argv[k++] = ix_xstrdup("-C");
-    r.argv[k++] = ix_xstrdup(lua_tostring(L, 1));
+    r.argv[k++] = ix_xstrdup(dir);
     r.argv[k++] = ix_xstrdup("commit");
     r.argv[k++] = ix_xstrdup("-m");
     r.argv[k++] = ix_xstrdup(lua_tostring(L, 3));
@@ -36,20 +37,20 @@ static int l_dry_commit(lua_State *L)
         r.argv[k++] = ix_xstrdup(lua_tostring(L, -1));
         lua_pop(L, 1);
     }
-    r.cwd = ix_xstrdup(lua_tostring(L, 1));
+    r.cwd = ix_xstrdup(dir);
     c->cmds = ix_xrealloc(c->cmds, (c->ncmds + 1) * sizeof *c->cmds);
     c->cmds[c->ncmds++] = r;
     lua_pushstring(L, "(dry run)");
     return 1;
 }
 
-/* In a dry run, git_push is this: the push is shown as the git command it
+/* In a dry run, git.push is this: the push is shown as the git command it
  * amounts to, not made, and the remote is left as it is. */
 static int l_dry_push(lua_State *L)
 {
-    const char *dir = luaL_checkstring(L, 1), *remote = luaL_checkstring(L, 2);
-    const char *branch = luaL_checkstring(L, 3);
-    ix_crit_report *c = ix_luahost_current(L, "git_push");
+    const char *remote = luaL_checkstring(L, 2), *branch = luaL_checkstring(L, 3);
+    const char *dir = ix_luafs_push_path(L, 1);
+    ix_crit_report *c = ix_luahost_current(L, "git.push");
     ix_cmd_record r = {0};
     r.argv = ix_xcalloc(7, sizeof *r.argv);
     r.argv[0] = ix_xstrdup("git");
@@ -68,15 +69,27 @@ static int l_dry_push(lua_State *L)
 
 void ix_luadry_register(lua_State *L)
 {
-    /* Every primitive that spawns or writes, with what stands in for it in
-     * a dry run: there the acting function never enters the state, so no
-     * flag check can be forgotten.  A new such primitive belongs here. */
-    static const luaL_Reg dry[] = {
-        {"run", ix_luaproc_run_dry},        {"write_file", ix_luafs_write_file_dry},
-        {"log", l_log_dry},                 {"git_commit", l_dry_commit},
-        {"git_push", l_dry_push},           {"task_log", ix_luatask_log_dry},
-        {"task_set_section", ix_luatask_set_section_dry},
-        {"rename", ix_luatask_rename_dry},  {NULL, NULL},
+    /* Every primitive that spawns or writes, by family (NULL: the module
+     * itself), with what stands in for it in a dry run: there the acting
+     * function never enters the state, so no flag check can be forgotten.
+     * A new such primitive belongs here; its flat alias follows
+     * (luaapi.c). */
+    static const struct {
+        const char *family, *name;
+        lua_CFunction fn;
+    } dry[] = {
+        {"proc", "run", ix_luaproc_run_dry},     {"fs", "write", ix_luafs_write_file_dry},
+        {"fs", "rename", ix_luafs_rename_dry},   {NULL, "log", l_log_dry},
+        {"git", "commit", l_dry_commit},         {"git", "push", l_dry_push},
+        {"task", "log", ix_luatask_log_dry},     {"task", "set_section", ix_luatask_set_section_dry},
     };
-    luaL_setfuncs(L, dry, 0);
+    for (size_t i = 0; i < sizeof dry / sizeof *dry; i++) {
+        if (dry[i].family)
+            lua_getfield(L, -1, dry[i].family);
+        else
+            lua_pushvalue(L, -1);
+        lua_pushcfunction(L, dry[i].fn);
+        lua_setfield(L, -2, dry[i].name);
+        lua_pop(L, 1);
+    }
 }

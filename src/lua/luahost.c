@@ -1,13 +1,11 @@
 /* luahost.c - see include/infraexec/lua/luahost.h */
 #include "infraexec/lua/luahost.h"
 
-#include "infraexec/lua/luadry.h"
-#include "infraexec/lua/luaext.h"
+#include "infraexec/lua/luaapi.h"
 #include "infraexec/lua/luafs.h"
+#include "infraexec/lua/luajson.h"
 #include "infraexec/lua/luamodel.h"
-#include "infraexec/lua/luaproc.h"
 #include "infraexec/lua/luasandbox.h"
-#include "infraexec/lua/luatask.h"
 #include "infraexec/lua/watchdog.h"
 
 #include "infraexec/base/clock.h"
@@ -39,7 +37,7 @@ struct ix_luahost {
     lua_State *L;
     ix_luahost_ctx *ctx;
     ix_luafs_roots roots; /* where handlers may write: what the config names */
-    ix_luaext_git git; /* what git_commit needs from the run (its upvalue) */
+    ix_luagit_ctx git; /* what git.commit needs from the run (its upvalue) */
     size_t mem, mem_limit;
     long insn, insn_limit;
     ix_watchdog *wd;   /* NULL when nothing can cancel (handler tooling) */
@@ -251,7 +249,7 @@ static int l_debug(lua_State *L)
 }
 
 
-/* What git_commit needs from the run (luaext.h): the secrets it masks its
+/* What git.commit needs from the run (luagit.h): the secrets it masks its
  * message with, and the configured author. */
 static void git_settings(ix_luahost *h)
 {
@@ -268,25 +266,19 @@ static void git_settings(ix_luahost *h)
 static int open_module(lua_State *L)
 {
     static const luaL_Reg funcs[] = {
-        {"run", ix_luaproc_run},  {"log", l_log},             {"dry_run", l_dry_run},
+        {"log", l_log},           {"dry_run", l_dry_run},      {"config", ix_luamodel_config},
         {"debug", l_debug},       {"getenv", l_getenv},        {"epoch", l_epoch},
         {NULL, NULL},
     };
     luaL_newlib(L, funcs);
-    ix_luafs_register(L);
-    ix_luamodel_register(L);
-    ix_luaext_register(L, &host_of(L)->git);
     lua_pushboolean(L, 0);
     lua_pushcclosure(L, l_now, 1), lua_setfield(L, -2, "now");
     lua_pushboolean(L, 1);
     lua_pushcclosure(L, l_now, 1), lua_setfield(L, -2, "today");
     lua_pushcfunction(L, ix_luasandbox_error_text), lua_setfield(L, -2, "error_text");
     lua_pushcfunction(L, ix_luasandbox_where), lua_setfield(L, -2, "where");
-    ix_luatask_register(L);
-    /* Last: in a dry run the stand-ins replace every primitive that spawns
-     * or writes (luadry.h). */
-    if (ctx_of(L)->dry_run)
-        ix_luadry_register(L);
+    /* The families; in a dry run with the stand-ins (luadry.h). */
+    ix_luaapi_open(L, ctx_of(L)->workspace, &host_of(L)->git, ctx_of(L)->dry_run);
     return 1;
 }
 
@@ -382,7 +374,7 @@ int ix_luahost_call(ix_luahost *h, const char *name, const char *const *handler_
     h->stop.catchable = 0;
     if (rc < 0)
         return -1;
-    *out = ix_luaext_to_json(L, -1, 0);
+    *out = ix_luajson_to_json(L, -1, 0);
     lua_pop(L, 1);
     return 0;
 }

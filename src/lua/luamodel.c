@@ -117,7 +117,7 @@ static const char config_key = 0; /* the registry's slot for the built config */
 /* infraexec.yaml as a table (empty without one); `path` names the file.
  * Built from the YAML tree once per Lua state; each call returns a copy of
  * that, so a handler changing its table changes no other caller's. */
-static int l_config(lua_State *L)
+int ix_luamodel_config(lua_State *L)
 {
     if (lua_rawgetp(L, LUA_REGISTRYINDEX, &config_key) != LUA_TTABLE) {
         lua_pop(L, 1);
@@ -152,18 +152,4 @@ void ix_luamodel_store_task(lua_State *L, const ix_task *t, const char *workspac
 void ix_luamodel_push_task(lua_State *L)
 {
     lua_rawgetp(L, LUA_REGISTRYINDEX, &task_key);
-}
-
-static int l_task(lua_State *L)
-{
-    lua_rawgetp(L, LUA_REGISTRYINDEX, &task_key);
-    return 1;
-}
-
-void ix_luamodel_register(lua_State *L)
-{
-    static const luaL_Reg funcs[] = {
-        {"task", l_task}, {"config", l_config}, {NULL, NULL},
-    };
-    luaL_setfuncs(L, funcs, 0);
 }

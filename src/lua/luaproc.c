@@ -20,10 +20,10 @@ static void check_strv(lua_State *L, int idx, const char *what)
 {
     lua_Integer n = luaL_len(L, idx);
     if (n < 1)
-        luaL_error(L, "infraexec.run: %s must be a non-empty list of strings", what);
+        luaL_error(L, "infraexec.proc.run: %s must be a non-empty list of strings", what);
     for (lua_Integer i = 1; i <= n; i++) {
         if (lua_geti(L, idx, i) != LUA_TSTRING)
-            luaL_error(L, "infraexec.run: %s[%d] must be a string, not %s", what, (int)i,
+            luaL_error(L, "infraexec.proc.run: %s[%d] must be a string, not %s", what, (int)i,
                        luaL_typename(L, -1));
         lua_pop(L, 1);
     }
@@ -57,7 +57,7 @@ static void check_env(lua_State *L, int idx)
         for (const char *p = name; ok && *p; p++)
             ok = isalnum((unsigned char)*p) || *p == '_';
         if (!ok || (lua_type(L, -1) != LUA_TSTRING && lua_type(L, -1) != LUA_TNUMBER))
-            luaL_error(L, "infraexec.run: env must map variable names to strings");
+            luaL_error(L, "infraexec.proc.run: env must map variable names to strings");
         lua_pop(L, 1);
     }
 }
@@ -102,12 +102,12 @@ static double opt_number_field(lua_State *L, int idx, const char *key, double de
     if (t == LUA_TNUMBER && lua_tonumber(L, -1) >= 0)
         v = lua_tonumber(L, -1);
     else if (t != LUA_TNIL)
-        luaL_error(L, "infraexec.run: %s must be a number >= 0", key);
+        luaL_error(L, "infraexec.proc.run: %s must be a number >= 0", key);
     lua_pop(L, 1);
     return v;
 }
 
-/* ---- infraexec.run ---- */
+/* ---- ix.proc.run ---- */
 
 static void push_result(lua_State *L, const ix_cmd_record *r, const char *spawn_error)
 {
@@ -193,15 +193,15 @@ static int run_command(lua_State *L, int act)
                                        "retries", "backoff", "starts_service", "read_only",
                                        NULL};
     ix_luahost_ctx *ctx = ix_luahost_ctx_of(L);
-    ix_crit_report *c = ix_luahost_current(L, "run");
+    ix_crit_report *c = ix_luahost_current(L, "proc.run");
     luaL_checktype(L, 1, LUA_TTABLE);
     lua_settop(L, 1);
-    reject_unknown_keys(L, 1, "run", keys);
+    reject_unknown_keys(L, 1, "proc.run", keys);
     int has_argv = lua_getfield(L, 1, "argv") != LUA_TNIL;
     int has_script = lua_getfield(L, 1, "script") != LUA_TNIL;
     lua_pop(L, 2);
     if (has_argv == has_script)
-        return luaL_error(L, "infraexec.run: give exactly one of argv (a list) or script");
+        return luaL_error(L, "infraexec.proc.run: give exactly one of argv (a list) or script");
 
     double timeout = opt_number_field(L, 1, "timeout", ctx->timeout);
     double backoff = opt_number_field(L, 1, "backoff", ctx->backoff);
@@ -212,16 +212,16 @@ static int run_command(lua_State *L, int act)
     /* Stack: 2 argv/script, 3 env, 4 cwd -- all checked before allocating. */
     int kind = lua_getfield(L, 1, has_argv ? "argv" : "script");
     if (has_argv && kind != LUA_TTABLE)
-        return luaL_error(L, "infraexec.run: argv must be a list of strings");
+        return luaL_error(L, "infraexec.proc.run: argv must be a list of strings");
     if (has_argv)
         check_strv(L, 2, "argv");
     else if (kind != LUA_TSTRING)
-        return luaL_error(L, "infraexec.run: script must be a string");
+        return luaL_error(L, "infraexec.proc.run: script must be a string");
     int env_kind = lua_getfield(L, 1, "env");
     if (env_kind == LUA_TTABLE)
         check_env(L, 3);
     else if (env_kind != LUA_TNIL)
-        return luaL_error(L, "infraexec.run: env must be a table");
+        return luaL_error(L, "infraexec.proc.run: env must be a table");
     if (lua_getfield(L, 1, "cwd") != LUA_TNIL)
         ix_luafs_push_path(L, 4);
     else
@@ -290,12 +290,12 @@ static int run_command(lua_State *L, int act)
     memcpy(spawn_error, p.spawn_error, sizeof spawn_error);
     ix_proc_clear(&p);
     if (rc < 0)
-        return luaL_error(L, "infraexec.run: %s", err.msg);
+        return luaL_error(L, "infraexec.proc.run: %s", err.msg);
     push_result(L, rec, spawn_error);
     return 1;
 }
 
-int ix_luaproc_run(lua_State *L)
+static int l_run(lua_State *L)
 {
     return run_command(L, 1);
 }
@@ -303,4 +303,10 @@ int ix_luaproc_run(lua_State *L)
 int ix_luaproc_run_dry(lua_State *L)
 {
     return run_command(L, 0);
+}
+
+void ix_luaproc_open(lua_State *L)
+{
+    static const luaL_Reg funcs[] = {{"run", l_run}, {NULL, NULL}};
+    luaL_setfuncs(L, funcs, 0);
 }

@@ -4,7 +4,7 @@
 #include "infraexec/base/clock.h"
 #include "infraexec/sys/fileio.h"
 #include "infraexec/sys/git.h"
-#include "infraexec/lua/luaext.h"
+#include "infraexec/lua/luamodel.h"
 #include "infraexec/lua/luafs.h"
 #include "infraexec/base/pathjoin.h"
 #include "infraexec/engine/runlock.h"
@@ -95,7 +95,7 @@ static int load_as(const char *path, const char *id, ix_task **t, ix_err *err)
     return -1;
 }
 
-/* ---- task_read ---- */
+/* ---- task.read ---- */
 
 static void push_task(lua_State *L, const ix_task *t, const char *state)
 {
@@ -161,13 +161,13 @@ static int push_read(lua_State *L)
     return 1;
 }
 
-/* task_read([id]) -> {id, title, status, path, folder, criteria, log,
+/* task.read([id]) -> {id, title, status, path, folder, criteria, log,
  * sections} | nil, message.  Without an id, the running task as it is on
  * disk now. */
 static int l_task_read(lua_State *L)
 {
     const ix_luahost_ctx *ctx = ix_luahost_ctx_of(L);
-    const char *id = lua_isnoneornil(L, 1) ? NULL : check_id(L, 1, "task_read");
+    const char *id = lua_isnoneornil(L, 1) ? NULL : check_id(L, 1, "task.read");
     ix_buf path = IX_BUF_INIT;
     read_out r = {NULL, NULL, NULL, 0};
     ix_err err;
@@ -178,16 +178,13 @@ static int l_task_read(lua_State *L)
         if (rc == 0)
             rc = load_as(path.data, id, &t, &err);
     } else if (!ctx->task) {
-        rc = ix_err_set(&err, "infraexec.task_read: no running task");
+        rc = ix_err_set(&err, "no running task");
     } else {
         rc = ix_task_load(ctx->task->path, &t, &err);
     }
     ix_buf_free(&path);
-    if (rc < 0) {
-        lua_pushnil(L);
-        lua_pushstring(L, err.msg);
-        return 2;
-    }
+    if (rc < 0)
+        return ix_luafs_fail(L, err.msg);
     r.t = t;
     ix_task_sections(t, &r.s, &r.n);
     lua_pushcfunction(L, push_read);
@@ -198,27 +195,7 @@ static int l_task_read(lua_State *L)
     return rc == LUA_OK ? 1 : lua_error(L);
 }
 
-/* ---- task_log ---- */
-
-static void record_file(lua_State *L, ix_crit_report *c, const char *path, const char *summary,
-                        char *diff)
-{
-    (void)L;
-    c->files = ix_xrealloc(c->files, (c->nfiles + 1) * sizeof *c->files);
-    c->files[c->nfiles++] = (ix_file_change){ix_xstrdup(path), ix_xstrdup(summary), diff};
-}
-
-/* Whether the directory holding PATH is inside the roots. */
-static int confined(lua_State *L, const char *path)
-{
-    char *copy = ix_xstrdup(path), real[PATH_MAX];
-    char *slash = strrchr(copy, '/');
-    if (slash)
-        *slash = '\0';
-    int ok = realpath(slash ? (*copy ? copy : "/") : ".", real) && ix_luahost_inside_roots(L, real);
-    free(copy);
-    return ok;
-}
+/* ---- task.log ---- */
 
 /* The text of the entry as it will be written: masked, one safe line. */
 static char *entry_text(const ix_luahost_ctx *ctx, const char *text)
@@ -232,13 +209,13 @@ static char *entry_text(const ix_luahost_ctx *ctx, const char *text)
     return safe;
 }
 
-/* task_log(id, text) -> stamp, text | nil, message: a Progress Log entry
+/* task.log(id, text) -> stamp, text | nil, message: a Progress Log entry
  * appended to another task of the tasks directory, under its run lock. */
 static int task_log(lua_State *L, int act)
 {
     ix_luahost_ctx *ctx = ix_luahost_ctx_of(L);
-    ix_crit_report *c = ix_luahost_current(L, "task_log");
-    const char *id = check_id(L, 1, "task_log");
+    ix_crit_report *c = ix_luahost_current(L, "task.log");
+    const char *id = check_id(L, 1, "task.log");
     const char *raw = luaL_checkstring(L, 2);
     luaL_argcheck(L, *raw, 2, "empty entry");
     ix_now now;
@@ -257,9 +234,10 @@ static int task_log(lua_State *L, int act)
         strcmp(real, self) == 0)
         rc = ix_err_set(&err, "%s is the running task itself; its Progress Log is the run's",
                         id);
-    if (rc == 0 && !confined(L, path.data))
-        rc = ix_err_set(&err, "%s: outside the directories infraexec.yaml names; refused",
-                        path.data);
+    int outside = rc == 0 && !ix_luafs_confined(L, path.data);
+    if (outside)
+        rc = ix_err_set(&err, "infraexec.task.log: %s: outside the directories infraexec.yaml "
+                              "names; refused", path.data);
     ix_task_change chg = {.message = text, .stamp = now.stamp};
     if (rc == 0 && !act) {
         ix_buf out = IX_BUF_INIT, diff = IX_BUF_INIT;
@@ -267,7 +245,7 @@ static int task_log(lua_State *L, int act)
         if (rc >= 0)
             rc = ix_git_diff(path.data, t->data, t->len, out.data, out.len, &diff, &err);
         if (rc >= 0)
-            record_file(L, c, path.data, "Progress Log entry", ix_buf_detach(&diff));
+            ix_luafs_record(c, path.data, "Progress Log entry", ix_buf_detach(&diff));
         ix_buf_free(&out);
         ix_buf_free(&diff);
     } else if (rc == 0) {
@@ -283,16 +261,15 @@ static int task_log(lua_State *L, int act)
             close(lock);
         free(ws);
         if (rc == 0)
-            record_file(L, c, path.data, "Progress Log entry", NULL);
+            ix_luafs_record(c, path.data, "Progress Log entry", NULL);
     }
     ix_task_free(t);
     ix_buf_free(&path);
-    if (rc < 0) {
-        free(text);
-        lua_pushnil(L);
-        lua_pushstring(L, err.msg);
-        return 2;
-    }
+    free(rc < 0 ? text : NULL);
+    if (outside) /* the ops team's mistake: loud, as for fs.write */
+        return luaL_error(L, "%s", err.msg);
+    if (rc < 0)
+        return ix_luafs_fail(L, err.msg);
     lua_pushstring(L, now.stamp);
     lua_pushstring(L, text);
     free(text);
@@ -309,20 +286,20 @@ int ix_luatask_log_dry(lua_State *L)
     return task_log(L, 0);
 }
 
-/* ---- task_set_section ---- */
+/* ---- task.set_section ---- */
 
-/* task_set_section(heading, text) -> changed | nil, message: the running
+/* task.set_section(heading, text) -> changed | nil, message: the running
  * task's "## HEADING" section holds TEXT (replaced, or inserted before the
  * Progress Log). */
 static int task_set_section(lua_State *L, int act)
 {
     ix_luahost_ctx *ctx = ix_luahost_ctx_of(L);
-    ix_crit_report *c = ix_luahost_current(L, "task_set_section");
+    ix_crit_report *c = ix_luahost_current(L, "task.set_section");
     const char *heading = luaL_checkstring(L, 1);
     const char *body = luaL_checkstring(L, 2);
     ix_err err;
     if (ix_task_section_name_ok(heading, &err) < 0)
-        return luaL_error(L, "infraexec.task_set_section: %s", err.msg);
+        return luaL_error(L, "infraexec.task.set_section: %s", err.msg);
     ix_now now;
     if (ix_clock_now(&now, &err) < 0)
         return luaL_error(L, "%s", err.msg);
@@ -334,7 +311,7 @@ static int task_set_section(lua_State *L, int act)
     if (act) {
         rc = ix_task_section_update_file(path, &chg, &err);
         if (rc == 0 && chg.changed)
-            record_file(L, c, path, summary.data, NULL);
+            ix_luafs_record(c, path, summary.data, NULL);
     } else {
         ix_buf old = IX_BUF_INIT, out = IX_BUF_INIT, diff = IX_BUF_INIT;
         rc = ix_file_read(path, IX_TASK_MAX_SIZE, &old, &err);
@@ -345,7 +322,7 @@ static int task_set_section(lua_State *L, int act)
             rc = ix_git_diff(path, old.data ? old.data : "", old.len, out.data, out.len, &diff,
                              &err);
         if (rc == 0) {
-            record_file(L, c, path, summary.data, ix_buf_detach(&diff));
+            ix_luafs_record(c, path, summary.data, ix_buf_detach(&diff));
         } else if (rc == 1) {
             rc = 0;
         }
@@ -354,11 +331,8 @@ static int task_set_section(lua_State *L, int act)
         ix_buf_free(&diff);
     }
     ix_buf_free(&summary);
-    if (rc < 0) {
-        lua_pushnil(L);
-        lua_pushstring(L, err.msg);
-        return 2;
-    }
+    if (rc < 0)
+        return ix_luafs_fail(L, err.msg);
     lua_pushboolean(L, chg.changed);
     return 1;
 }
@@ -373,129 +347,19 @@ int ix_luatask_set_section_dry(lua_State *L)
     return task_set_section(L, 0);
 }
 
-/* ---- rename ---- */
-
-/* The parent directories of PATH that do not exist yet, created (ACT) or
- * only checked; the nearest existing one must lie inside the roots. */
-static int make_parents(lua_State *L, const char *path, int act, ix_err *err)
+/* task.current() -> the running task's table (ix.task() calls it). */
+static int l_current(lua_State *L)
 {
-    char *dir = ix_xstrdup(path);
-    char *slash = strrchr(dir, '/');
-    int rc = 0;
-    if (slash && slash != dir) {
-        *slash = '\0';
-        struct stat st;
-        if (lstat(dir, &st) < 0) {
-            rc = make_parents(L, dir, act, err);
-            if (rc == 0 && act && mkdir(dir, 0755) < 0 && errno != EEXIST)
-                rc = ix_err_sys(err, "%s: cannot create directory", dir);
-        } else if (!S_ISDIR(st.st_mode)) {
-            rc = ix_err_set(err, "%s: not a directory", dir);
-        } else {
-            char real[PATH_MAX];
-            if (!realpath(dir, real) || !ix_luahost_inside_roots(L, real))
-                rc = ix_err_set(err, "%s: outside the directories infraexec.yaml names; refused",
-                                dir);
-        }
-    }
-    free(dir);
-    return rc;
-}
-
-/* After FROM moved away: its parent directories left empty, removed up to
- * (not including) PRUNE, so that moving back leaves no trace. */
-static void prune_parents(const char *from, const char *prune)
-{
-    size_t plen = strlen(prune);
-    char *dir = ix_xstrdup(from);
-    for (char *slash = strrchr(dir, '/'); slash && slash != dir; slash = strrchr(dir, '/')) {
-        *slash = '\0';
-        if (strlen(dir) <= plen || strncmp(dir, prune, plen) != 0 || dir[plen] != '/' ||
-            rmdir(dir) < 0)
-            break;
-    }
-    free(dir);
-}
-
-/* rename(from, to [, prune]) -> true: FROM (a file or directory, not a
- * symlink) moved to TO, which must not exist; TO's missing parents are
- * made, and with PRUNE (a directory above FROM) FROM's parents left empty
- * are removed up to it.  Both inside the roots. */
-static int do_rename(lua_State *L, int act)
-{
-    ix_crit_report *c = ix_luahost_current(L, "rename");
-    const char *from = ix_luafs_push_path(L, 1);
-    const char *to = ix_luafs_push_path(L, 2);
-    const char *prune = luaL_optstring(L, 3, NULL);
-    struct stat st;
-    ix_err err;
-    if (lstat(from, &st) < 0)
-        return luaL_error(L, "infraexec.rename: %s: %s", from, strerror(errno));
-    if (S_ISLNK(st.st_mode))
-        return luaL_error(L, "infraexec.rename: %s: is a symbolic link; not moved", from);
-    if (lstat(to, &st) == 0)
-        return luaL_error(L, "infraexec.rename: %s: exists already; not overwriting it", to);
-    if (!confined(L, from))
-        return luaL_error(L, "infraexec.rename: %s: outside the directories infraexec.yaml "
-                             "names; refused", from);
-    if (make_parents(L, to, 0, &err) < 0 || (act && make_parents(L, to, 1, &err) < 0))
-        return luaL_error(L, "infraexec.rename: %s", err.msg);
-    /* Checked again on the directory as it now is: nothing may have moved
-     * it out of the roots meanwhile (a dry run made none). */
-    if (act && !confined(L, to))
-        return luaL_error(L, "infraexec.rename: %s: outside the directories infraexec.yaml "
-                             "names; refused", to);
-    if (act && renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) < 0)
-        return luaL_error(L, "infraexec.rename: %s -> %s: %s", from, to, strerror(errno));
-    if (act && prune)
-        prune_parents(from, prune);
-    ix_buf summary = IX_BUF_INIT;
-    ix_buf_printf(&summary, "moved to %s", to);
-    record_file(L, c, from, summary.data, act ? NULL : ix_xstrdup(""));
-    ix_buf_free(&summary);
-    lua_pushboolean(L, 1);
+    ix_luamodel_push_task(L);
     return 1;
 }
 
-static int l_rename(lua_State *L)
-{
-    return do_rename(L, 1);
-}
-
-int ix_luatask_rename_dry(lua_State *L)
-{
-    return do_rename(L, 0);
-}
-
-/* ---- git_files ---- */
-
-/* git_files(dir, path) -> the files HEAD holds at PATH (relative to the
- * work tree of the repository around DIR), sorted; {} when none. */
-static int l_git_files(lua_State *L)
-{
-    const char *dir = luaL_checkstring(L, 1);
-    const char *path = luaL_checkstring(L, 2);
-    ix_git *g;
-    ix_err err;
-    char **paths = NULL;
-    size_t n = 0;
-    int rc = ix_git_open(dir, &g, &err);
-    if (rc == 0) {
-        rc = ix_git_tree_files(g, path, &paths, &n, &err);
-        ix_git_close(g);
-    }
-    if (rc < 0)
-        return luaL_error(L, "infraexec.git_files: %s", err.msg);
-    ix_luaext_push_paths(L, paths, n);
-    return 1;
-}
-
-void ix_luatask_register(lua_State *L)
+void ix_luatask_open(lua_State *L)
 {
     static const luaL_Reg funcs[] = {
-        {"task_read", l_task_read},   {"task_log", l_task_log},
-        {"task_set_section", l_task_set_section}, {"rename", l_rename},
-        {"git_files", l_git_files},   {NULL, NULL},
+        {"current", l_current},  {"read", l_task_read},
+        {"log", l_task_log},     {"set_section", l_task_set_section},
+        {NULL, NULL},
     };
     luaL_setfuncs(L, funcs, 0);
 }

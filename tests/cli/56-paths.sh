@@ -84,8 +84,10 @@ local ix = require "infraexec"
 return { rules = { { pattern = "^Race", run = function()
   local wrote, refused = 0, 0
   for i = 1, 1000 do
-    local okd = pcall(ix.write_file, "projects/app/d/f.txt", "d" .. i)
-    local okf = pcall(ix.write_file, "projects/app/f.txt", "f" .. i)
+    -- refused (an error) or failed (nil, message: the directory swapped away)
+    local okd, rd = pcall(ix.write_file, "projects/app/d/f.txt", "d" .. i)
+    local okf, rf = pcall(ix.write_file, "projects/app/f.txt", "f" .. i)
+    okd, okf = okd and rd ~= nil, okf and rf ~= nil
     wrote = wrote + (okd and 1 or 0) + (okf and 1 or 0)
     refused = refused + (okd and 0 or 1) + (okf and 0 or 1)
   end

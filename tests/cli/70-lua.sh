@@ -59,7 +59,7 @@ like "$(jq -r '.criteria[3].reason' <<<"$out")" "$W/handlers/testing.lua:11: han
     "endless loop stopped with file and line"
 like "$(jq -r '.criteria[4].reason' <<<"$out")" "Lua memory limit in the rule at $W/handlers/testing.lua:12" \
     "memory hog stopped, rule named"
-like "$(jq -r '.criteria[5].reason' <<<"$out")" "testing.lua:16: infraexec.run: argv must be a list of strings" \
+like "$(jq -r '.criteria[5].reason' <<<"$out")" "testing.lua:16: infraexec.proc.run: argv must be a list of strings" \
     "primitive misuse: clear error"
 is "$(jq -r '.criteria[6].state' <<<"$out")" completed "generic rule still runs after the failures"
 

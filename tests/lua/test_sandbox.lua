@@ -1,8 +1,11 @@
 -- The sandbox's allow-list as docs/lua-api.md documents it: every global,
--- every function of string, table, utf8, coroutine and math, and every
--- primitive of the infraexec module is there, and nothing else is.  The
+-- every function of string, table, utf8, coroutine and math, every family
+-- and primitive of the infraexec module and every flat alias is there, and
+-- nothing else is.  The
 -- expected names are read from the page, so code and documentation cannot
--- drift apart (a new primitive needs its "### `ix.NAME(...)`" section).
+-- drift apart (a new primitive needs its "### `ix.FAMILY.NAME(...)`" or
+-- "### `ix.NAME(...)`" section, a new flat alias its row in the migration
+-- table).
 local ix = require "infraexec"
 local t, root = ...
 
@@ -56,16 +59,51 @@ t.is(keys(math), "abs acos asin atan ceil cos deg exp floor fmod huge log max ma
   "math has Lua 5.4's functions and constants")
 t.is(getmetatable("").__index, string, "strings index the reduced string table (no (''):dump())")
 
--- the infraexec module: a function for every "### `ix.NAME" section, and ix.null
-local prims = {}
+-- the infraexec module: a family table for every "### `ix.FAMILY.NAME"
+-- section holding exactly those functions, a function for every other
+-- "### `ix.NAME" section, and ix.null; nothing else
+local top, fams = {}, {}
 for line in doc:gmatch("[^\n]+") do
   if line:match("^### ") then
-    for name in line:gmatch("`ix%.([%w_]+)") do prims[#prims + 1] = name end
+    for name in line:gmatch("`ix%.([%w_%.]+)") do
+      local fam, fn = name:match("^([%w_]+)%.([%w_]+)$")
+      if fam then
+        fams[fam] = fams[fam] or {}
+        table.insert(fams[fam], fn)
+      end
+      top[#top + 1] = fam or name
+    end
   end
 end
-prims[#prims + 1] = "null"
-t.is(keys(ix), set(prims), "the infraexec module has exactly the documented primitives")
+top[#top + 1] = "null"
+t.is(keys(ix), set(top), "the infraexec module has exactly the documented families and helpers")
 local funcs = true
-for k, v in pairs(ix) do funcs = funcs and (type(v) == "function" or k == "null") end
-t.ok(funcs, "every primitive is a function")
+for k, v in pairs(ix) do funcs = funcs and (type(v) == "function" or fams[k] ~= nil or k == "null") end
+t.ok(funcs, "every helper is a function")
 t.is(type(ix.null), "userdata", "ix.null is a light userdata, equal only to itself")
+local nfam = 0
+for fam, names in pairs(fams) do
+  nfam = nfam + 1
+  t.is(type(ix[fam]), "table", "ix." .. fam .. " is a table")
+  t.is(keys(ix[fam] or {}), set(names), "ix." .. fam .. " has exactly the documented primitives")
+  local all = true
+  for _, f in pairs(ix[fam] or {}) do all = all and type(f) == "function" end
+  t.ok(all, "every primitive of ix." .. fam .. " is a function")
+end
+t.is(nfam, 7, "the page documents seven families")
+t.is(ix.task(), ix.task.current(), "ix.task() is ix.task.current()")
+t.is(getmetatable(ix.http).__call ~= nil, true, "ix.http is callable (ix.http{...})")
+
+-- the flat names of the migration table: each the same function as its new
+-- name, found through the metatable only, and no other alias exists
+local table_text = doc:match("\n## Migrating from the flat names\n(.-)\n## ") or ""
+local olds, same, hidden = {}, true, true
+for old, fam, fn in table_text:gmatch("\n| `ix%.([%w_]+)` | `ix%.([%w_]+)%.([%w_]+)` |") do
+  olds[#olds + 1] = old
+  same = same and ix[old] ~= nil and ix[old] == (ix[fam] or {})[fn]
+  hidden = hidden and rawget(ix, old) == nil
+end
+t.ok(#olds >= 20, "the page's migration table lists the flat names (" .. #olds .. ")")
+t.ok(same, "every flat name is its family's function (ix.read_file == ix.fs.read)")
+t.ok(hidden, "no flat name is a field of the module (pairs(ix) shows families and helpers)")
+t.is(keys(getmetatable(ix).__index), set(olds), "the aliases are exactly the migration table's")

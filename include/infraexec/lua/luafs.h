@@ -1,6 +1,10 @@
-/* luafs.h - the file primitives of the `infraexec` module (read_file,
- * write_file, exists), the one place that says where handlers may write,
- * and the workspace-relative path rule they share with ix.run's cwd.
+/* luafs.h - `ix.fs`, the file primitives of the `infraexec` module
+ * (read, write, exists, rename, search, find, list_dir), the one place that
+ * says where handlers may write, the one path resolver every primitive
+ * uses (a relative path starts at the workspace: files, trees, git
+ * directories, ix.proc.run's cwd) and the failure result of the binding
+ * (Lua's luaL_fileresult rule: an environmental failure is nil, message; a
+ * misuse or a write outside the roots raises).
  *
  * The write roots are what infraexec.yaml names (the tasks, the projects,
  * the GitOps repository, the registry's certificate files, the
@@ -32,12 +36,22 @@ void ix_luafs_roots_free(ix_luafs_roots *roots);
  * a relative one taken from the workspace; pushed on the stack. */
 const char *ix_luafs_push_path(lua_State *L, int arg);
 
-/* Adds read_file, write_file and exists to the module table on top of the
- * stack. */
-void ix_luafs_register(lua_State *L);
+/* Pushes nil and MSG: return ix_luafs_fail(L, msg) from a primitive. */
+int ix_luafs_fail(lua_State *L, const char *msg);
 
-/* write_file's dry-run stand-in (luadry.h): the same checks, the diff
- * recorded, nothing written. */
+/* Whether the directory holding PATH is inside the roots. */
+int ix_luafs_confined(lua_State *L, const char *path);
+/* Records in C's report that PATH changed (SUMMARY; DIFF, owned, in a dry
+ * run). */
+void ix_luafs_record(ix_crit_report *c, const char *path, const char *summary, char *diff);
+
+/* Fills the table on top of the stack with the fs family; relative paths
+ * start at WORKSPACE from now on (NULL: the process's directory). */
+void ix_luafs_open(lua_State *L, const char *workspace);
+
+/* The dry-run stand-ins of write and rename (luadry.h): the same checks,
+ * the diff or move recorded, nothing changed. */
 int ix_luafs_write_file_dry(lua_State *L);
+int ix_luafs_rename_dry(lua_State *L);
 
 #endif

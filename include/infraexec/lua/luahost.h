@@ -2,8 +2,8 @@
  * exports to handlers (documented in docs/lua-api.md).
  *
  * One state per run (this file: the state, its limits, loading and
- * dispatch; the primitives are in luaproc.h, luafs.h, luamodel.h,
- * luaext.h, luatask.h, their dry-run stand-ins in luadry.h).  C opens the allow-listed standard libraries
+ * dispatch; the primitive families are assembled by luaapi.h, their
+ * dry-run stand-ins in luadry.h).  C opens the allow-listed standard libraries
  * (luasandbox.h: no io, os, debug, package, binary chunks), makes
  * undeclared globals an error, bounds Lua memory, instructions and (with
  * the watchdog, watchdog.h) wall-clock time past a deadline or an

@@ -1,5 +1,5 @@
 /* luamodel.h - the task and infraexec.yaml as Lua tables
- * (`infraexec.task()`, `infraexec.config()`).
+ * (`ix.task.current()`, `ix.config()`).
  *
  * The task table is built once per state from the parsed task (fields,
  * labels, frontmatter, criteria with their code, code blocks) and kept in
@@ -22,7 +22,7 @@ void ix_luamodel_store_task(lua_State *L, const ix_task *t, const char *workspac
 /* Push the kept task table. */
 void ix_luamodel_push_task(lua_State *L);
 
-/* Adds task and config to the module table on top of the stack. */
-void ix_luamodel_register(lua_State *L);
+/* ix.config(): a copy of the config table. */
+int ix_luamodel_config(lua_State *L);
 
 #endif

@@ -1,4 +1,5 @@
-/* luaproc.h - `infraexec.run`: the one way a handler starts a process.
+/* luaproc.h - `ix.proc.run` (alias `ix.run`): the one way a handler starts
+ * a process.
  *
  * It checks the argument table completely before it allocates anything
  * (luaL_error longjmps past C cleanup): exactly one of argv (a non-empty
@@ -14,9 +15,10 @@
 
 #include <lua.h>
 
-/* infraexec.run{...} -> result table (ok, exit, signal, timed_out,
- * interrupted, attempts, duration, output, dry_run, log, error). */
-int ix_luaproc_run(lua_State *L);
+/* Fills the table on top of the stack with run: ix.proc.run{...} ->
+ * result table (ok, exit, signal, timed_out, interrupted, attempts,
+ * duration, output, dry_run, log, error). */
+void ix_luaproc_open(lua_State *L);
 
 /* Its dry-run stand-in (luadry.h): the same checks, the command recorded;
  * only a command marked read_only = true is run. */

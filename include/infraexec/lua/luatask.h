@@ -1,7 +1,8 @@
-/* luatask.h - the primitives handlers use on task files and on moves
- * (docs/lua-api.md): read another task of the same tasks directory by id,
- * log to it, write a section of the running task, move a file or
- * directory, list what HEAD holds under a path.
+/* luatask.h - `ix.task`, the primitives handlers use on task files
+ * (docs/lua-api.md): the running task's table (current), read another task
+ * of the same tasks directory by id, log to it, write a section of the
+ * running task.  The family table is callable: `ix.task()` is
+ * `ix.task.current()` (luaapi.c).
  *
  * A task id from a criterion is untrusted text: it is checked against the
  * task id rules (task.h) and joined one component at a time (pathjoin.h)
@@ -17,14 +18,13 @@
 
 #include <lua.h>
 
-/* Adds task_read, task_log, task_set_section, rename and git_files to the
- * module table on top of the stack. */
-void ix_luatask_register(lua_State *L);
+/* Fills the table on top of the stack with current, read, log and
+ * set_section. */
+void ix_luatask_open(lua_State *L);
 
-/* The dry-run stand-ins of task_log, task_set_section and rename
- * (registered by luadry.h): the same checks, the diff or move recorded. */
+/* The dry-run stand-ins of log and set_section (registered by luadry.h):
+ * the same checks, the diff recorded. */
 int ix_luatask_log_dry(lua_State *L);
 int ix_luatask_set_section_dry(lua_State *L);
-int ix_luatask_rename_dry(lua_State *L);
 
 #endif

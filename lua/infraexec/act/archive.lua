@@ -55,18 +55,18 @@ function M.move(a)
     return nil, ("%s does not exist in %s"):format(p.rfrom, p.repo)
   end
   if ix.exists(p.to) then return nil, p.rto .. " exists already; not overwriting it" end
-  for _, d in ipairs(ix.git_status(p.repo)) do
+  for _, d in ipairs(assert(ix.git_status(p.repo))) do
     if under(d, p.rfrom) then
       return nil, ("needs a person: %s has uncommitted changes (%s); not archived"):format(p.rfrom, d)
     end
   end
-  local files = ix.git_files(p.repo, p.rfrom)
+  local files = assert(ix.git_files(p.repo, p.rfrom))
   if #files == 0 then return nil, p.rfrom .. " holds no committed file; nothing to archive" end
   ev.acted()
-  ix.rename(p.from, p.to)
+  assert(ix.rename(p.from, p.to))
   local ok, r = gitops.validate()
   if not ok then
-    ix.rename(p.to, p.from, p.repo) -- and the archive folder, if it was made for this
+    assert(ix.rename(p.to, p.from, p.repo)) -- and the archive folder, if it was made for this
     return nil, ("%s (moving %s to %s; moved back)"):format(
       type(r) == "table" and diagnose.validation(r) or r, p.rfrom, p.rto)
   end
@@ -75,7 +75,7 @@ function M.move(a)
     paths[#paths + 1] = p.repo .. "/" .. f
     paths[#paths + 1] = p.repo .. "/" .. p.rto .. f:sub(#p.rfrom + 1)
   end
-  p.id = ix.git_commit(p.repo, paths, ("%s: archive %s to %s"):format(ix.task().id or "infraexec", p.rfrom, p.rto))
+  p.id = assert(ix.git_commit(p.repo, paths, ("%s: archive %s to %s"):format(ix.task().id or "infraexec", p.rfrom, p.rto)))
   p.files = #files
   return p
 end
@@ -88,16 +88,16 @@ function M.sealed_secrets(ns)
   local folder, g = M.folder()
   if not folder then return nil, g end
   local files, seen = {}, {}
-  for _, hit in ipairs(ix.search(g.path, "SealedSecret")) do
+  for _, hit in ipairs(assert(ix.search(g.path, "SealedSecret"))) do
     local r = hit.file:sub(#g.path + 2)
     if not seen[hit.file] and not under(r, folder) and r:match("%.ya?ml$") then
       seen[hit.file] = true
       local text = ix.read_file(hit.file) or ""
       local mine, other = 0, 0
       for i = 0, 255 do
-        local ok, kind = pcall(ix.yaml_get, text, "kind", i)
-        if not ok and tostring(kind):find(": no document %d+") then break end -- past the last one
-        local _, n = pcall(ix.yaml_get, text, "metadata.namespace", i)
+        local kind, kerr = ix.yaml_get(text, "kind", i)
+        if not kind and kerr:find(": no document %d+") then break end -- past the last one
+        local n = ix.yaml_get(text, "metadata.namespace", i)
         if kind == "SealedSecret" and n == ns then mine = mine + 1 else other = other + 1 end
       end
       if mine > 0 and other > 0 then

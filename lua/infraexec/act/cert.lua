@@ -16,8 +16,8 @@ function M.regenerate(a)
     "-days", "365", "-subj", "/CN=" .. a.ip, "-addext", "subjectAltName=IP:" .. a.ip,
     "-keyout", tmp .. "/key.pem", "-out", tmp .. "/cert.pem" }, retries = 0 } or r
   if not r.ok then return nil, "openssl failed: " .. shell.failure(r) end
-  ix.write_file(a.key, ix.read_file(tmp .. "/key.pem") or "", "new key")
-  ix.write_file(a.certificate, ix.read_file(tmp .. "/cert.pem") or "", "certificate for IP:" .. a.ip)
+  assert(ix.write_file(a.key, ix.read_file(tmp .. "/key.pem") or "", "new key"))
+  assert(ix.write_file(a.certificate, ix.read_file(tmp .. "/cert.pem") or "", "certificate for IP:" .. a.ip))
   ix.run{ argv = { "rm", "-rf", tmp }, retries = 0 }
   if a.restart then
     local rr = ix.run{ argv = a.restart, starts_service = true }

@@ -25,7 +25,7 @@ function M.replace(a)
       ev.acted()
       local escaped = a.old:gsub("%p", "%%%0")
       local replaced = text:gsub(escaped, (a.new:gsub("%%", "%%%%")))
-      ix.write_file(path, replaced, ("%s -> %s (%d)"):format(a.old, a.new, n))
+      assert(ix.write_file(path, replaced, ("%s -> %s (%d)"):format(a.old, a.new, n)))
       counts[path], total = n, total + n
     end
   end
@@ -51,7 +51,7 @@ function M.record(a)
   local new, n = text:gsub(a.replaces, (a.line:gsub("%%", "%%%%")))
   if n == 0 then new = text .. (text:sub(-1) == "\n" and "" or "\n") .. "\n" .. a.line .. "\n" end
   if new ~= text then ev.acted() end
-  ix.write_file(a.path, new, a.summary or a.line)
+  assert(ix.write_file(a.path, new, a.summary or a.line))
 end
 
 return M

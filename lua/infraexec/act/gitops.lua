@@ -59,7 +59,7 @@ end
 
 -- Put back the files of LIST written so far ({path, old}), newest first.
 local function restore(list)
-  for i = #list, 1, -1 do ix.write_file(list[i].path, list[i].old, "restored after failed validation") end
+  for i = #list, 1, -1 do assert(ix.write_file(list[i].path, list[i].old, "restored after failed validation")) end
 end
 
 -- edit_files{{path, text, summary}, ...}: every file written, then one
@@ -75,10 +75,10 @@ function M.edit_files(list)
   end
   local written = {}
   for i, f in ipairs(list) do
-    local ok, changed = pcall(ix.write_file, f.path, f.text, f.summary)
-    if not ok then
+    local ok, changed, werr = pcall(ix.write_file, f.path, f.text, f.summary)
+    if not ok or changed == nil then
       restore(written)
-      return false, ix.error_text(changed)
+      return false, ok and werr or ix.error_text(changed)
     end
     -- A file already as wanted still counts as this run's: a rerun after
     -- a failed push commits and pushes it.
@@ -87,7 +87,7 @@ function M.edit_files(list)
   end
   -- A file already as wanted but uncommitted is committed with the rest, so it is validated too.
   local pending, g = #written > 0, M.settings()
-  for _, d in ipairs(pending and {} or ix.git_status(g.path)) do
+  for _, d in ipairs(pending and {} or assert(ix.git_status(g.path))) do
     for _, f in ipairs(list) do pending = pending or g.path .. "/" .. d == f.path end
   end
   if not pending then return true, "already up to date" end
@@ -102,7 +102,7 @@ end
 
 local function dirty_files(g)
   local dirty = {}
-  for _, p in ipairs(ix.git_status(g.path)) do dirty[g.path .. "/" .. p] = true end
+  for _, p in ipairs(assert(ix.git_status(g.path))) do dirty[g.path .. "/" .. p] = true end
   if ix.dry_run() then
     for _, p in ipairs(touched) do dirty[p] = true end
   end
@@ -142,8 +142,8 @@ end
 function M.source()
   local g, err = M.settings()
   if not g then return nil, err end
-  local ok, current = pcall(ix.git_branch, g.path)
-  if not ok then return nil, tostring(current) end
+  local current, berr = ix.git_branch(g.path)
+  if not current then return nil, berr end
   -- Commits are made on the checked-out branch, so only it can be pushed.
   if g.branch and g.branch ~= current then
     return nil, ("gitops.branch is %s but %s has %s checked out: infraexec pushes only the branch it commits on"):format(
@@ -164,21 +164,20 @@ function M.push()
   local s, err = M.source()
   if not s then return nil, err end
   -- Asked first, in a dry run too: the stand-in of git_push pushes nowhere.
-  local ok, tip = pcall(ix.git_remote_head, s.repo, s.remote, s.branch)
-  if not ok then
-    local why = tostring(tip):gsub("^infraexec%.git_remote_head: ", "")
+  local tip, why = ix.git_remote_head(s.repo, s.remote, s.branch)
+  if why then
     return nil, why, why:find("no git remote '" .. s.remote .. "'", 1, true) ~= nil
   end
-  local hok, head = pcall(ix.git_head, s.repo)
-  if hok and tip == head and not ix.dry_run() then
+  local head = ix.git_head(s.repo)
+  if head and tip == head and not ix.dry_run() then
     -- Nothing to push, and this run pushed nothing: not "pushed by this run".
     -- (A dry run's commits are not made, so its HEAD says nothing.)
     s.already = true
     return head, s
   end
   ev.acted()
-  local pok, id = pcall(ix.git_push, s.repo, s.remote, s.branch)
-  if not pok then return nil, (tostring(id):gsub("^infraexec%.git_push: ", "")) end
+  local id, perr = ix.git_push(s.repo, s.remote, s.branch)
+  if not id then return nil, perr end
   pushed = { id = id, remote = s.remote, branch = s.branch }
   s.pushed = id
   return id, s
@@ -207,9 +206,9 @@ function M.set_tags(a)
     local doc, derr = apps.document(r, texts[r.file])
     if not doc then return nil, derr end
     for _, path in ipairs(r.tags) do
-      local ok, new = pcall(ix.yaml_set, texts[r.file], path, v, doc)
-      if not ok then
-        return nil, ("%s: %s (nothing changed)"):format(apps.describe(r, doc), ix.error_text(new))
+      local new, serr = ix.yaml_set(texts[r.file], path, v, doc)
+      if not new then
+        return nil, ("%s: %s (nothing changed)"):format(apps.describe(r, doc), serr)
       end
       texts[r.file] = new
     end
@@ -277,7 +276,8 @@ function M.set_value(a)
   if not path then return nil, err end
   local text, rerr = ix.read_file(path)
   if not text then return nil, rerr end
-  local new = ix.yaml_set(text, a.key, a.value)
+  local new, serr = ix.yaml_set(text, a.key, a.value)
+  if not new then return nil, serr end
   local ok, why = M.edit{ path = path, text = new, summary = a.key .. " -> " .. a.value }
   if not ok then return nil, why end
   return path

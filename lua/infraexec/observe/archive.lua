@@ -14,13 +14,13 @@ function M.moved(a)
   local p = ev.pending(from .. " and " .. to .. " in " .. a.repo, "moved and committed")
   if p then return { p } end
   local dirty = {}
-  for _, d in ipairs(ix.git_status(a.repo)) do dirty[#dirty + 1] = d end
+  for _, d in ipairs(assert(ix.git_status(a.repo))) do dirty[#dirty + 1] = d end
   local function changed_under(r)
     local n = 0
     for _, d in ipairs(dirty) do if d == r or d:sub(1, #r + 1) == r .. "/" then n = n + 1 end end
     return n
   end
-  local old_at_head, new_at_head = ix.git_files(a.repo, from), ix.git_files(a.repo, to)
+  local old_at_head, new_at_head = assert(ix.git_files(a.repo, from)), assert(ix.git_files(a.repo, to))
   local old_here, new_here = ix.exists(a.from), ix.exists(a.to)
   local out = {}
   out[1] = ev.observation(not old_here and #old_at_head == 0, from .. " in the work tree and at HEAD of " .. a.repo,

@@ -43,8 +43,8 @@ function M.yaml_values(a)
       if not text then
         out[#out + 1] = ev.observation(false, where, a.value, err)
       else
-        local ok, got = pcall(ix.yaml_get, text, key, a.doc)
-        out[#out + 1] = ev.equal(where, a.value, ok and got or ("unreadable: " .. tostring(got)))
+        local got, gerr = ix.yaml_get(text, key, a.doc)
+        out[#out + 1] = ev.equal(where, a.value, got or ("unreadable: " .. gerr))
       end
     end
   end
@@ -89,7 +89,7 @@ function M.absent_under(a)
   local hits, searched = {}, 0
   for _, needle in ipairs(a.needles) do
     for _, root in ipairs(a.roots) do
-      local found, n = ix.search(root, needle, 50)
+      local found, n = assert(ix.search(root, needle, 50))
       searched = searched + n
       for _, h in ipairs(found) do hits[#hits + 1] = ("%s:%d: %s"):format(h.file, h.line, needle) end
     end

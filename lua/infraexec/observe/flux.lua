@@ -50,16 +50,16 @@ local function target(source)
   if source.pushed then
     id, what = source.pushed, "pushed by this run to " .. where
   else
-    local ok, tip = pcall(ix.git_remote_head, source.repo, source.remote, source.branch)
-    if not ok then return nil, (tostring(tip):gsub("^infraexec%.git_remote_head: ", "")) end
+    local tip, err = ix.git_remote_head(source.repo, source.remote, source.branch)
+    if err then return nil, err end
     if not tip then return nil, ("remote %s has no branch %s"):format(source.remote, source.branch) end
     id, what = tip, "the remote's " .. where
   end
-  local hok, head = pcall(ix.git_head, source.repo)
-  if not hok then return nil, (tostring(head):gsub("^infraexec%.git_head: ", "")) end
+  local head, herr = ix.git_head(source.repo)
+  if not head then return nil, herr end
   if head == id then return id, what end
-  local cok, has = pcall(ix.git_contains, source.repo, id, head)
-  if not cok then return nil, (tostring(has):gsub("^infraexec%.git_contains: ", "")) end
+  local has, cerr = ix.git_contains(source.repo, id, head)
+  if cerr then return nil, cerr end
   if has == nil then
     return nil, ("%s is at %s, which %s does not have: whether it holds HEAD %s cannot be told; fetch or pull first"):format(
       where, short(id), source.repo, short(head))
@@ -227,7 +227,7 @@ function M.as_committed(a)
   local expected = "the committed values at " .. table.concat(r.tags, ", ")
   local p = ev.pending(where, expected)
   if p then return { p } end
-  for _, d in ipairs(ix.git_status(s.repo)) do
+  for _, d in ipairs(assert(ix.git_status(s.repo))) do
     if s.repo .. "/" .. d == r.file then
       return { ev.observation(false, where, expected, "uncommitted changes in " .. d .. ": Flux cannot have them; commit and push first") }
     end
@@ -235,16 +235,16 @@ function M.as_committed(a)
   local sha, what = target(s)
   if not sha then return { ev.observation(false, where, expected, what) } end
   where = where .. " at " .. short(sha)
-  local ok, text = pcall(ix.git_show, s.repo, sha, r.file)
-  if not ok then return { ev.observation(false, where, expected, (tostring(text):gsub("^infraexec%.git_show: ", ""))) } end
+  local text, terr = ix.git_show(s.repo, sha, r.file)
+  if terr then return { ev.observation(false, where, expected, terr) } end
   if not text then return { ev.observation(false, where, expected, "no such file in commit " .. short(sha)) } end
   local doc, derr = apps.document(r, text)
   if not doc then return { ev.observation(false, where, expected, derr) } end
   local want, bad = {}, {}
   for _, path in ipairs(r.tags) do
-    local gok, committed = pcall(ix.yaml_get, text, path, doc)
-    if not gok then
-      bad[#bad + 1] = path .. ": not in the committed document (" .. ix.error_text(committed) .. ")"
+    local committed, gerr = ix.yaml_get(text, path, doc)
+    if not committed then
+      bad[#bad + 1] = path .. ": not in the committed document (" .. gerr .. ")"
     else
       want[#want + 1] = path .. " " .. tostring(committed)
       local got = value_at(a.object, path)

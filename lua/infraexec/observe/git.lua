@@ -18,7 +18,7 @@ function M.committed(a)
     else
       if not dirty then
         dirty = {}
-        for _, d in ipairs(ix.git_status(a.repo)) do dirty[a.repo .. "/" .. d] = true end
+        for _, d in ipairs(assert(ix.git_status(a.repo))) do dirty[a.repo .. "/" .. d] = true end
       end
       out[#out + 1] = ev.observation(not dirty[path], where, "committed",
         dirty[path] and "uncommitted changes" or "as at HEAD")
@@ -32,8 +32,8 @@ function M.head(a)
   local where = "HEAD of " .. a.repo
   local p = ev.pending(where, a.id)
   if p then return { p } end
-  local ok, head = pcall(ix.git_head, a.repo)
-  if not ok then return { ev.observation(false, where, a.id, tostring(head)) } end
+  local head, err = ix.git_head(a.repo)
+  if not head then return { ev.observation(false, where, a.id, err) } end
   return { ev.observation(head:sub(1, #a.id) == a.id, where, a.id, head) }
 end
 
@@ -46,12 +46,12 @@ function M.pushed(a)
   if p then return { p } end
   local want = a.id
   if not want then
-    local ok, head = pcall(ix.git_head, a.repo)
-    if not ok then return { ev.observation(false, where, "HEAD", tostring(head)) } end
+    local head, err = ix.git_head(a.repo)
+    if not head then return { ev.observation(false, where, "HEAD", err) } end
     want = head
   end
-  local ok, tip = pcall(ix.git_remote_head, a.repo, a.remote, a.branch)
-  if not ok then return { ev.observation(false, where, want, (tostring(tip):gsub("^infraexec%.git_remote_head: ", ""))) } end
+  local tip, err = ix.git_remote_head(a.repo, a.remote, a.branch)
+  if err then return { ev.observation(false, where, want, err) } end
   return { ev.observation(tip == want, where, want, tip or "no such branch on the remote") }
 end
 

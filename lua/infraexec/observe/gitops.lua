@@ -20,9 +20,9 @@ local function release(r, v)
   if #r.tags == 0 then return ev.observation(false, apps.describe(r, doc), expected, "no tags in infraexec.yaml") end
   local seen, ok = {}, true
   for _, key in ipairs(r.tags) do
-    local got_ok, got = pcall(ix.yaml_get, text, key, doc)
-    if not got_ok then got = "unreadable (" .. ix.error_text(got) .. ")" end
-    ok = ok and got_ok and got == v
+    local got, gerr = ix.yaml_get(text, key, doc)
+    ok = ok and got == v
+    got = got or "unreadable (" .. gerr .. ")"
     seen[#seen + 1] = key .. " " .. got
   end
   return ev.observation(ok, apps.describe(r, doc), expected, table.concat(seen, ", "))

@@ -1,9 +1,11 @@
-/* test_luaext.c - the data primitives of src/lua/luaext.c in a bare Lua state
- * (no sandbox, no luahost): Lua values as JSON, JSON as Lua values, the
- * failure rule (a misuse raises naming the function; invalid JSON and a
- * missing directory are nil, message), and no C memory left behind when Lua
- * runs out of memory half-way (the leak checker of the asan build sees it). */
-#include "infraexec/lua/luaext.h"
+/* test_luabind.c - the families of the `infraexec` module (src/lua/luaapi.c)
+ * in a bare Lua state (no sandbox, no luahost): Lua values as JSON, JSON as
+ * Lua values, the failure rule (a misuse raises naming the function by its
+ * family; invalid JSON, YAML without the path, a missing directory are nil,
+ * message), the flat aliases, and no C memory left behind when Lua runs out
+ * of memory half-way (the leak checker of the asan build sees it). */
+#include "infraexec/lua/luaapi.h"
+#include "infraexec/lua/luajson.h"
 #include "tap.h"
 
 #include <jansson.h>
@@ -40,7 +42,7 @@ static lua_State *open_state(budget *b)
     luaL_openlibs(L);
     luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
     lua_newtable(L);
-    ix_luaext_register(L, NULL);
+    ix_luaapi_open(L, NULL, NULL, 0);
     lua_pushvalue(L, -1);
     lua_setfield(L, -3, "infraexec");
     lua_pop(L, 2);
@@ -52,7 +54,7 @@ static const char *run(lua_State *L, const char *chunk)
 {
     lua_settop(L, 0);
     /* ix a local, as in a handler (a misuse then names the field called:
-     * 'json_decode'; called through pcall, 'infraexec.json_decode') */
+     * 'json_decode'; called through pcall, 'infraexec.json.decode') */
     lua_pushfstring(L, "local ix = require 'infraexec' %s", chunk);
     int rc = luaL_loadstring(L, lua_tostring(L, 1));
     lua_remove(L, 1);
@@ -66,7 +68,7 @@ static char *json_of(lua_State *L, const char *chunk)
 {
     if (run(L, chunk))
         return strdup("(error)");
-    json_t *j = ix_luaext_to_json(L, 1, 0);
+    json_t *j = ix_luajson_to_json(L, 1, 0);
     char *s = json_dumps(j, JSON_ENCODE_ANY | JSON_SORT_KEYS | JSON_COMPACT);
     json_decref(j);
     return s;
@@ -121,22 +123,33 @@ int main(void)
            strstr(lua_tostring(L, 2), "/no/such/dir: No such file or directory"),
        "list_dir: a missing directory is nil and why");
     raises(L, "return ix.json_decode(('['):rep(250) .. (']'):rep(250))",
-           "infraexec.json_decode: nested deeper than 200 levels", "json_decode of deep nesting");
+           "infraexec.json.decode: nested deeper than 200 levels", "json_decode of deep nesting");
+    raises(L, "return ix.json.decode({})",
+           "bad argument #1 to 'decode'", "json.decode of a table");
+    ok(!run(L, "local ok, e = pcall(ix.fs.read, {}) return e") &&
+           strstr(lua_tostring(L, 1), "bad argument #1 to 'infraexec.fs.read'"),
+       "a misuse through pcall names the family and the function (%s)", lua_tostring(L, 1));
+    ok(!run(L, "return ix.read_file == ix.fs.read, ix.git_head == ix.git.head, "
+               "ix.run == ix.proc.run, ix.task_read == ix.task.read, rawget(ix, 'read_file')") &&
+           lua_toboolean(L, 1) && lua_toboolean(L, 2) && lua_toboolean(L, 3) &&
+           lua_toboolean(L, 4) && lua_isnil(L, 5),
+       "the flat names are the families' functions, found through the metatable");
     raises(L, "return ix.json_decode({})", "bad argument #1 to 'json_decode'",
            "json_decode of a table");
-    raises(L, "return ix.yaml_get('a: 1', 'b')", "infraexec.yaml_get: ",
-           "yaml_get of a missing key");
+    ok(!run(L, "return ix.yaml_get('a: 1', 'b')") && lua_isnil(L, 1) && lua_isstring(L, 2),
+       "yaml_get of a missing key: nil, message");
     raises(L, "return ix.yaml_set('a: 1', 'a')", "bad argument #3 to 'yaml_set'",
            "yaml_set without a value");
-    raises(L, "return ix.search('/no/such/dir', 'x')", "infraexec.search: /no/such/dir: ",
-           "search of a missing root");
+    ok(!run(L, "return ix.search('/no/such/dir', 'x')") && lua_isnil(L, 1) &&
+           strstr(lua_tostring(L, 2), "/no/such/dir: No such file or directory"),
+       "search of a missing root: nil, message");
     raises(L, "return ix.search('.', '')", "bad argument #2 to 'search' (empty search string)",
            "search for nothing");
     raises(L, "return ix.git_commit('.', {}, 'm')",
            "bad argument #2 to 'git_commit' (a non-empty list of paths)",
            "git_commit of no paths");
     raises(L, "return ix.git_commit('.', {'a', 3}, 'm')",
-           "infraexec.git_commit: paths must be strings",
+           "infraexec.git.commit: paths must be strings",
            "git_commit of a number");
     raises(L, "return ix.http{url = 'http://127.0.0.1:1/', headers = {'x: y', 1}}",
            "infraexec.http: headers must be strings", "http with a number header");
