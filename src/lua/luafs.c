@@ -137,8 +137,8 @@ static int write_file(lua_State *L, int act)
         ix_buf_free(&diff);
         if (rc == 0)
             return luaL_error(L, "infraexec.write_file: %s: outside the directories "
-                                 "infraexec.yaml names (tasks, projects, gitops, registry files); "
-                                 "refused", path);
+                                 "infraexec.yaml names (the tasks, and the keys declared "
+                                 "write = true); refused", path);
         return luaL_error(L, "infraexec.write_file: %s", err.msg);
     }
     if (!changed) {

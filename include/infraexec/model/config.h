@@ -29,7 +29,7 @@ typedef enum {
     IX_CONFIG_PATHS,    /* a list of paths */
     IX_CONFIG_URLS,     /* a list of http(s):// URLs, without user:password@ */
     IX_CONFIG_MAP,      /* fixed keys: .fields */
-    IX_CONFIG_NAMED,    /* name -> map with .fields (projects, apps) */
+    IX_CONFIG_NAMED,    /* name -> map with .fields (one per project, app ...) */
     IX_CONFIG_LIST,     /* a non-empty list of maps with .fields (an app's releases) */
     IX_CONFIG_DURATION, /* 90, 90s, 30m, 2h (ix_config_duration) */
 } ix_config_type;
@@ -46,7 +46,7 @@ typedef struct ix_config_field {
 
 /* What validation found for the run: a path and the key that names it. */
 typedef struct ix_config_path {
-    char *key;          /* "projects.ffl.path" */
+    char *key;          /* where: "SECTION.NAME.path" */
     const char *path;   /* into the tree */
 } ix_config_path;
 
@@ -83,7 +83,7 @@ int ix_config_type_named(const char *name);
 const char *ix_config_type_names(void);
 void ix_config_free(ix_config *cfg);
 
-/* Scalar at a dotted path ("registry.address"), or NULL. */
+/* Scalar at a dotted path ("queue.lease"), or NULL. */
 const char *ix_config_str(const ix_config *cfg, const char *dotted);
 
 /* A duration as the config writes it: seconds ("90"), or a number with s,
