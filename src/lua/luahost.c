@@ -320,19 +320,25 @@ static void push_dirs(lua_State *L, const char *const *dirs)
     }
 }
 
-/* The config against the sections the loaded modules declared
- * (luaschema.h, config.h); ix.config() is built again from the checked tree. */
-static int check_config(ix_luahost *h, ix_err *err)
+/* CFG against the sections the loaded modules declared (luaschema.h,
+ * config.h); ix.config() is built again from the checked tree. */
+static int check_config(ix_luahost *h, ix_config *cfg, ix_err *err)
 {
     ix_luaschema s = {0};
     lua_pushcfunction(h->L, ix_luaschema_read);
     lua_pushlightuserdata(h->L, &s);
     int rc = pcall(h, 1, 0, "reading the config schema", err);
-    if (rc == 0 && h->ctx->config)
-        rc = ix_config_validate(h->ctx->config, s.fields, err);
+    if (rc == 0)
+        rc = ix_config_validate(cfg, s.fields, err);
     ix_luaschema_free(&s);
     ix_luamodel_forget_config(h->L);
     return rc;
+}
+
+int ix_luahost_check_schema(ix_luahost *h, ix_err *err)
+{
+    ix_config none = {0};
+    return check_config(h, &none, err);
 }
 
 int ix_luahost_preflight(ix_luahost *h, ix_err *err)
@@ -402,7 +408,9 @@ int ix_luahost_open(ix_luahost **out, ix_luahost_ctx *ctx, const char *const *ha
         lua_getfield(L, -1, "load");
         push_dirs(L, handler_dirs);
         h->insn = 0;
-        if (pcall(h, 1, 0, "loading the handlers", err) < 0 || check_config(h, err) < 0) {
+        ix_config none = {0};
+        if (pcall(h, 1, 0, "loading the handlers", err) < 0 ||
+            check_config(h, ctx->config ? ctx->config : &none, err) < 0) {
             ix_luahost_close(h);
             return -1;
         }

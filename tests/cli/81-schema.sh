@@ -120,6 +120,9 @@ declares() { # DESC LUA NEEDLE
     is "$rc" 2 "$1: exit 2"
     like "$err" "$3" "$1: message"
     ok "$1: task untouched" cmp "$W/tasks/active/TASK-940.md" "$T/task.md"
+    ix handlers check --tasks-dir "$W/tasks"
+    is "$rc" 2 "$1: handlers check fails"
+    like "$out" "$3" "$1: handlers check names it"
     cp "$T/terraform.lua" "$W/lua/terraform.lua"
 }
 declares "an unknown type" 'config.declare{ "ansible", "map", fields = { { "inventory", "pth" } } }' \
@@ -136,6 +139,9 @@ declares "a core key" 'config.declare{ "timeout", "string" }' \
     "infraexec.config: 'timeout' is a key of the core; a module cannot declare it"
 declares "an installed section, declared again differently" 'config.declare{ "registry", "string" }' \
     "infraexec.config.declare: section 'registry' is already declared differently"
+
+ix handlers check --tasks-dir "$W/tasks"
+is "$rc:$err" "0:infraexec: handlers check: 10 handler files, 0 problems" "well-formed declarations: handlers check is clean"
 
 # (d) The C core names no homelab config key: only comments may mention them.
 hits=$(grep -rnE '"[^"]*\b(registry|gitops|kube|projects|registry_files|search_roots|architecture_doc|insecure_skip_verify)\b[^"]*"' \

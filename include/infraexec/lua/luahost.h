@@ -84,6 +84,10 @@ int ix_luahost_dispatch(ix_luahost *h, const ix_criterion *c, const char *mode, 
 int ix_luahost_call(ix_luahost *h, const char *name, const char *const *handler_dirs,
                     json_t **out, ix_err *err);
 
+/* Whether the sections the modules loaded so far declared are well-formed
+ * (`handlers check`, after engine.check loaded every handler file). */
+int ix_luahost_check_schema(ix_luahost *h, ix_err *err);
+
 void ix_luahost_close(ix_luahost *h);
 
 /* For the binding's own files (luaproc.c, luafs.c, luamodel.c, luadry.c,
