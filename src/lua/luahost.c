@@ -359,10 +359,11 @@ int ix_luahost_preflight(ix_luahost *h, ix_err *err)
         h->insn = 0;
         rc = pcall(h, 0, 1, "preflight", err);
     }
-    if (rc == 0 && lua_type(L, -1) == LUA_TSTRING)
-        rc = ix_err_set(err, "%s", lua_tostring(L, -1));
-    if (rc == 0)
+    if (rc == 0) {
+        if (lua_type(L, -1) == LUA_TSTRING)
+            rc = ix_err_set(err, "%s", lua_tostring(L, -1));
         lua_pop(L, 1);
+    }
     ctx->current = saved.current;
     ctx->on_command = saved.on_command, ctx->on_line = saved.on_line;
     ctx->on_tick = saved.on_tick, ctx->on_group = saved.on_group;

@@ -47,6 +47,7 @@ static const char *const type_words[] = {
     "addrs", "paths", "urls", "map", "named", "list", "duration",
 };
 #define NTYPES (sizeof type_words / sizeof *type_words)
+_Static_assert(NTYPES == IX_CONFIG_DURATION + 1, "a word for every ix_config_type, in its order");
 
 int ix_config_type_named(const char *name)
 {
