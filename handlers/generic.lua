@@ -51,7 +51,8 @@ local function observe(c, q)
     local host = q.url:match("^https?://([^/]+)")
     local ours = host == s.address
     return ev.verdict(http.health{ url = q.url, status = status_named(c.text), contains = readers.versions(c.text),
-                                   ca = ours and s.ca or nil, insecure = ours and s.insecure_skip_verify == true })
+                                   ca = ours and s.ca or nil, insecure = ours and s.insecure_skip_verify == true,
+                                   what = ours and "registry" or nil, ca_setting = ours and "registry.ca" or nil })
   end
   local claim = readers.claim(c.text, q.kind)
   if not claim then

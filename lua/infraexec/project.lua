@@ -3,6 +3,15 @@
 local ix = require "infraexec"
 local classify = require "infraexec.classify"
 local values = require "infraexec.values"
+local config = require "infraexec.config"
+
+config.declare{ "projects", "named", fields = {
+  { "path", "path", write = true, dir = true },
+  { "build", "argv" },    -- run in path with REGISTRY_URL and VERSION set
+  { "push", "argv" },     -- builds and pushes; default: build
+  { "images", "strings" }, -- repositories the build pushes
+  { "lint", "argv" },     -- optional extra validation (sec-lint.sh)
+} }
 
 local M = {}
 

@@ -133,7 +133,15 @@ int ix_clicmd_handlers(ix_cli *c, int argc, char **argv)
         ix_luahost_call(host, check ? "check" : "inventory", (const char *const *)hdirs, &res,
                         &err) < 0) {
         rc = ix_cli_fail(err.msg);
-    } else if (c->json) {
+        goto done;
+    }
+    if (check && ix_luahost_check_schema(host, &err) < 0) { /* a malformed config declaration */
+        json_t *problems = json_object_get(res, "problems");
+        if (!json_is_array(problems)) /* none yet: Lua's empty table came as {} */
+            json_object_set_new(res, "problems", problems = json_array());
+        json_array_append_new(problems, json_string(err.msg));
+    }
+    if (c->json) {
         ix_cli_print_json(json_incref(res));
     } else if (!check) {
         print_inventory(res);
@@ -149,6 +157,7 @@ int ix_clicmd_handlers(ix_cli *c, int argc, char **argv)
                 (long long)json_integer_value(json_object_get(res, "files")), n, n == 1 ? "" : "s");
         rc = n ? IX_EXIT_BAD : rc;
     }
+done:
     json_decref(res);
     ix_luahost_close(host);
     ix_searchpath_free(hdirs);

@@ -577,18 +577,8 @@ int ix_run_task(const char *arg, const ix_run_opts *o, ix_report *rep, int *exit
         ix_err_set(err, "%s: no '## Acceptance Criteria' section: nothing to run", path);
         goto out;
     }
-    if (!o->dry_run && ((!o->verify && ix_preflight(path, r.workspace, &r.cfg, err) < 0) ||
-                        take_run_lock(&r, &r.lock_fd, err) < 0 ||
-                        !(log_dir = make_log_dir(&r, err))))
-        goto out;
 
     start_report(&r);
-    const char *insecure = ix_config_str(&r.cfg, "registry.insecure_skip_verify");
-    if (insecure && strcmp(insecure, "true") == 0)
-        add_string(&rep->warnings, &rep->nwarnings,
-                   "TLS verification of the registry is off (registry.insecure_skip_verify "
-                   "in infraexec.yaml): its answers prove less");
-    rep->log_dir = log_dir ? ix_xstrdup(log_dir) : NULL;
     ix_progress_init(&r.ui, stderr, o->quiet);
     r.ui.secrets = &r.secrets;
     ix_events_open(&r.events, o->events_fd);
@@ -605,6 +595,15 @@ int ix_run_task(const char *arg, const ix_run_opts *o, ix_report *rep, int *exit
     if (ix_luahost_open(&host, &ctx, (const char *const *)hdirs, (const char *const *)ldirs,
                         err) < 0)
         goto out;
+    /* After the handlers loaded: the config is validated against what they declared. */
+    if (!o->dry_run && ((!o->verify && (ix_preflight(path, r.workspace, &r.cfg, err) < 0 ||
+                                        ix_luahost_preflight(host, err) < 0)) ||
+                        take_run_lock(&r, &r.lock_fd, err) < 0 ||
+                        !(ctx.log_dir = log_dir = make_log_dir(&r, err))))
+        goto out;
+    rep->log_dir = log_dir ? ix_xstrdup(log_dir) : NULL;
+    for (size_t i = 0; i < r.cfg.nwarnings; i++)
+        add_string(&rep->warnings, &rep->nwarnings, r.cfg.warnings[i]);
 
     cancel_run = 0;
     struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term;

@@ -57,10 +57,8 @@ static void add_root(ix_luafs_roots *h, const char *path)
     h->v[h->n++] = ix_xstrdup(real);
 }
 
-/* The roots the config names: the tasks, the projects, the GitOps
- * repository, the registry's certificate files, the architecture doc and
- * the files that carry the registry address; the workspace when there is
- * no config. */
+/* The tasks, .infraexec/ and the paths of every key a module declared
+ * write (config.lua); the workspace when there is no config. */
 void ix_luafs_roots_collect(ix_luafs_roots *h, const ix_luahost_ctx *ctx)
 {
     static const char *const own[] = {".infraexec", "tasks"};
@@ -73,21 +71,12 @@ void ix_luafs_roots_collect(ix_luafs_roots *h, const ix_luahost_ctx *ctx)
             add_root(h, b.data);
         ix_buf_free(&b);
     }
-    const ix_fm_node *root = ctx->config ? ctx->config->root : NULL;
-    if (!root) {
+    if (!ctx->config || !ctx->config->root) {
         add_root(h, ctx->workspace);
         return;
     }
-    static const char *const files[] = {"gitops.path", "registry.certificate", "registry.key",
-                                        "registry.ca", "architecture_doc", NULL};
-    for (const char *const *f = files; *f; f++)
-        add_root(h, ix_config_str(ctx->config, *f));
-    const ix_fm_node *projects = ix_fm_get(root, "projects");
-    for (size_t i = 0; projects && i < projects->nchild; i++)
-        add_root(h, ix_fm_str(&projects->child[i], "path"));
-    const ix_fm_node *list = ix_fm_get(root, "registry_files");
-    for (size_t i = 0; list && i < list->nchild; i++)
-        add_root(h, list->child[i].value);
+    for (size_t i = 0; i < ctx->config->nwrite_roots; i++)
+        add_root(h, ctx->config->write_roots[i].path);
 }
 
 /* Whether REAL, a path with no symlink in it, is inside one of the roots. */
@@ -172,8 +161,8 @@ static int write_file(lua_State *L, int act)
         /* Confinement is the ops team's mistake, and must be loud. */
         if (rc == 0)
             return luaL_error(L, "infraexec.fs.write: %s: outside the directories "
-                                 "infraexec.yaml names (tasks, projects, gitops, registry files); "
-                                 "refused", path);
+                                 "infraexec.yaml names (the tasks, and the keys declared "
+                                 "write = true); refused", path);
         return ix_luafs_fail(L, err.msg);
     }
     if (!changed) {

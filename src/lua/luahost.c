@@ -5,6 +5,7 @@
 #include "infraexec/lua/luafs.h"
 #include "infraexec/lua/luajson.h"
 #include "infraexec/lua/luamodel.h"
+#include "infraexec/lua/luaschema.h"
 #include "infraexec/lua/luasandbox.h"
 #include "infraexec/lua/watchdog.h"
 
@@ -311,6 +312,57 @@ static void push_dirs(lua_State *L, const char *const *dirs)
     }
 }
 
+/* CFG against the sections the loaded modules declared (luaschema.h,
+ * config.h); ix.config() is built again from the checked tree. */
+static int check_config(ix_luahost *h, ix_config *cfg, ix_err *err)
+{
+    ix_luaschema s = {0};
+    lua_pushcfunction(h->L, ix_luaschema_read);
+    lua_pushlightuserdata(h->L, &s);
+    int rc = pcall(h, 1, 0, "reading the config schema", err);
+    if (rc == 0)
+        rc = ix_config_validate(cfg, s.fields, err);
+    ix_luaschema_free(&s);
+    ix_luamodel_forget_config(h->L);
+    return rc;
+}
+
+int ix_luahost_check_schema(ix_luahost *h, ix_err *err)
+{
+    ix_config none = {0};
+    return check_config(h, &none, err);
+}
+
+int ix_luahost_preflight(ix_luahost *h, ix_err *err)
+{
+    lua_State *L = h->L;
+    ix_luahost_ctx *ctx = h->ctx, saved = *ctx;
+    /* Its commands are checks, not the task's work: recorded nowhere, shown
+     * nowhere (as the core's own checks). */
+    ix_report scratch = {.crit = ix_xcalloc(1, sizeof *scratch.crit), .ncrit = 1};
+    ctx->current = scratch.crit;
+    ctx->on_command = NULL, ctx->on_line = NULL, ctx->on_tick = NULL, ctx->on_group = NULL;
+    lua_getglobal(L, "require");
+    lua_pushstring(L, "infraexec.config");
+    int rc = pcall(h, 1, 1, "preflight", err);
+    if (rc == 0) {
+        lua_getfield(L, -1, "preflight");
+        lua_remove(L, -2);
+        h->insn = 0;
+        rc = pcall(h, 0, 1, "preflight", err);
+    }
+    if (rc == 0) {
+        if (lua_type(L, -1) == LUA_TSTRING)
+            rc = ix_err_set(err, "%s", lua_tostring(L, -1));
+        lua_pop(L, 1);
+    }
+    ctx->current = saved.current;
+    ctx->on_command = saved.on_command, ctx->on_line = saved.on_line;
+    ctx->on_tick = saved.on_tick, ctx->on_group = saved.on_group;
+    ix_report_free(&scratch);
+    return rc;
+}
+
 int ix_luahost_open(ix_luahost **out, ix_luahost_ctx *ctx, const char *const *handler_dirs,
                     const char *const *lua_dirs, ix_err *err)
 {
@@ -323,7 +375,6 @@ int ix_luahost_open(ix_luahost **out, ix_luahost_ctx *ctx, const char *const *ha
     h->ctx = ctx;
     h->mem_limit = LUA_MEM_LIMIT;
     h->insn_limit = LUA_INSN_LIMIT;
-    ix_luafs_roots_collect(&h->roots, ctx);
     git_settings(h);
     lua_State *L = h->L = lua_newstate(limited_alloc, h);
     if (!L) {
@@ -350,11 +401,14 @@ int ix_luahost_open(ix_luahost **out, ix_luahost_ctx *ctx, const char *const *ha
         lua_getfield(L, -1, "load");
         push_dirs(L, handler_dirs);
         h->insn = 0;
-        if (pcall(h, 1, 0, "loading the handlers", err) < 0) {
+        ix_config none = {0};
+        if (pcall(h, 1, 0, "loading the handlers", err) < 0 ||
+            check_config(h, ctx->config ? ctx->config : &none, err) < 0) {
             ix_luahost_close(h);
             return -1;
         }
     }
+    ix_luafs_roots_collect(&h->roots, ctx); /* the declared write roots, now known */
     lua_rawsetp(L, LUA_REGISTRYINDEX, &engine_key);
     *out = h;
     return 0;

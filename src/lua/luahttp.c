@@ -40,11 +40,10 @@ static int l_request(lua_State *L)
     req.ca_file = opt_string_field(L, 1, "ca");
     req.insecure = opt_bool_field(L, 1, "insecure");
     req.no_redirects = opt_bool_field(L, 1, "no_redirects");
-    /* For messages: what answers and which setting names its CA. */
+    /* For messages: what answers and which setting names its CA (http.h's
+     * defaults, "server" and "ca_file", when the caller does not say). */
     req.what = opt_string_field(L, 1, "what");
-    req.what = req.what ? req.what : "registry";
     req.ca_setting = opt_string_field(L, 1, "ca_setting");
-    req.ca_setting = req.ca_setting ? req.ca_setting : "registry.ca";
     lua_getfield(L, 1, "timeout");
     req.timeout = luaL_optnumber(L, -1, 0);
     lua_pop(L, 1);

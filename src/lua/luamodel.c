@@ -135,6 +135,12 @@ int ix_luamodel_config(lua_State *L)
     return 1;
 }
 
+void ix_luamodel_forget_config(lua_State *L)
+{
+    lua_pushnil(L);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &config_key);
+}
+
 void ix_luamodel_store_task(lua_State *L, const ix_task *t, const char *workspace)
 {
     if (t) {

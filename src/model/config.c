@@ -10,155 +10,97 @@
 #include <string.h>
 #include <unistd.h>
 
-typedef enum {
-    C_STR,      /* a string */
-    C_PATH,     /* a string naming a file, made absolute */
-    C_BOOL,     /* true / false */
-    C_NUMBER,   /* a non-negative number */
-    C_ARGV,     /* a non-empty list of strings: a command, never a shell line */
-    C_STRS,     /* a list of strings */
-    C_ADDR,     /* host:port, without user:password@ */
-    C_ADDRS,    /* a list of them */
-    C_PATHS,    /* a list of paths */
-    C_URLS,     /* a list of http(s):// URLs, without user:password@ */
-    C_MAP,      /* fixed keys: .fields */
-    C_NAMED,    /* name -> map with .fields (projects, apps) */
-    C_LIST,     /* a non-empty list of maps with .fields (an app's releases) */
-    C_DURATION, /* 90, 90s, 30m, 2h (ix_config_duration) */
-} ctype;
+typedef ix_config_field field;
 
-typedef struct field {
-    const char *key;
-    ctype type;
-    const struct field *fields;
-} field;
+#define KEY(k, t) {k, IX_CONFIG_##t, NULL, 0, 0, NULL}
+#define SUB(k, t, f) {k, IX_CONFIG_##t, f, 0, 0, NULL}
+#define END KEY(NULL, STR)
 
-#define END {NULL, C_STR, NULL}
-
-static const field registry_fields[] = {
-    {"address", C_ADDR, NULL},           /* host:port */
-    {"ca", C_PATH, NULL},                /* CA file that signs the registry's certificate */
-    {"insecure_skip_verify", C_BOOL, NULL},
-    {"certificate", C_PATH, NULL},       /* the registry's TLS certificate (registry_ip) */
-    {"key", C_PATH, NULL},               /* and its key */
-    {"old_addresses", C_ADDRS, NULL},    /* addresses that must no longer appear */
-    {"restart", C_ARGV, NULL},           /* makes the registry load a new certificate */
-    END,
-};
-static const field project_fields[] = {
-    {"path", C_PATH, NULL},
-    {"build", C_ARGV, NULL},             /* run in path with REGISTRY_URL and VERSION set */
-    {"push", C_ARGV, NULL},              /* builds and pushes; default: build */
-    {"images", C_STRS, NULL},            /* repositories the build pushes */
-    {"lint", C_ARGV, NULL},              /* optional extra validation (sec-lint.sh) */
-    END,
-};
-/* One HelmRelease of an app: a document of a file in the GitOps repository. */
-static const field release_fields[] = {
-    {"file", C_PATH, NULL},              /* the file holding it */
-    {"document", C_STR, NULL},           /* its metadata.name, or 0-based index; default 0 */
-    {"name", C_STR, NULL},               /* HelmRelease name; default: the document's */
-    {"namespace", C_STR, NULL},          /* default: the app's, else the document's */
-    {"tags", C_STRS, NULL},              /* YAML paths of image tags in that document */
-    {"selector", C_STR, NULL},           /* label selector of its pods */
-    {"health", C_URLS, NULL},            /* URLs that answer 2xx when it is healthy */
-    {"service", C_STR, NULL},            /* its Service; default: the release's name */
-    {"jobs", C_STR, NULL},               /* label selector of its migration / pre-install Jobs */
-    {"proxy", C_URLS, NULL},             /* its URLs that answer only through its proxy to a backend */
-    END,
-};
-static const field app_fields[] = {
-    {"helmrelease", C_PATH, NULL},       /* one-release form: file in the GitOps repository */
-    {"tags", C_STRS, NULL},              /* and YAML paths of image tags in it */
-    {"releases", C_LIST, release_fields}, /* or every release of the app */
-    {"project", C_STR, NULL},            /* the project whose images it deploys */
-    {"namespace", C_STR, NULL},          /* where its releases and pods live */
-    {"selector", C_STR, NULL},           /* label selector of all its pods */
-    {"health", C_URLS, NULL},            /* URLs that answer 2xx when it is healthy */
-    {"kustomization", C_STR, NULL},      /* NAMESPACE/NAME of the Flux Kustomization applying it */
-    {"jobs", C_STR, NULL},               /* label selector of its migration / pre-install Jobs */
-    END,
-};
-static const field gitops_fields[] = {
-    {"path", C_PATH, NULL},
-    {"names", C_STRS, NULL},             /* other names criteria use for the repository (beckerkube) */
-    {"apps", C_NAMED, app_fields},
-    {"validate", C_ARGV, NULL},          /* e.g. kubectl kustomize clusters/minikube */
-    {"reconcile", C_ARGV, NULL},         /* optional, e.g. flux reconcile ... */
-    {"lint", C_ARGV, NULL},
-    {"remote", C_STR, NULL},             /* pushed to before reconciling; default origin */
-    {"branch", C_STR, NULL},             /* the branch Flux follows; default: the checked-out one */
-    {"kustomization", C_STR, NULL},      /* NAMESPACE/NAME Flux applies the repository with */
-    {"archive", C_STR, NULL},            /* folder in the repository retired directories move to */
-    {"health_ca", C_PATH, NULL},         /* CA of the apps' health URLs; default registry.ca */
-    END,
-};
-static const field kube_fields[] = {
-    {"context", C_STR, NULL},
-    {"kubeconfig", C_PATH, NULL},
-    {"settle", C_DURATION, NULL},        /* between the two reads of pods (restarts); default 10s */
-    {"stable", C_DURATION, NULL},        /* a healthy container ran this long without a crash; default 5m */
-    {"system", C_STRS, NULL},            /* namespaces of the cluster's own pods, not an app's */
-    END,
-};
+/* The core's own keys: what the C engine reads.  Every other section is
+ * declared by the Lua module that reads it (lua/infraexec/config.lua). */
 static const field git_fields[] = {
-    {"branch", C_STR, NULL},
-    {"author_name", C_STR, NULL},
-    {"author_email", C_STR, NULL},
+    KEY("branch", STR),       /* read in Lua: the branch handlers commit on */
+    KEY("author_name", STR),
+    KEY("author_email", STR),
     END,
 };
 static const field queue_fields[] = {
-    {"remote", C_STR, NULL},             /* the tasks repository's remote (origin) */
-    {"branch", C_STR, NULL},             /* its branch claims are pushed to */
-    {"lease", C_DURATION, NULL},         /* a claim without pushed progress expires */
-    {"runner", C_STR, NULL},             /* this runner's name in claims */
+    KEY("remote", STR),       /* the tasks repository's remote (origin) */
+    KEY("branch", STR),       /* its branch claims are pushed to */
+    KEY("lease", DURATION),   /* a claim without pushed progress expires */
+    KEY("runner", STR),       /* this runner's name in claims */
     END,
 };
-static const field top_fields[] = {
-    {"registry", C_MAP, registry_fields},
-    {"projects", C_NAMED, project_fields},
-    {"gitops", C_MAP, gitops_fields},
-    {"kube", C_MAP, kube_fields},
-    {"git", C_MAP, git_fields},
-    {"queue", C_MAP, queue_fields},
-    {"registry_files", C_PATHS, NULL},   /* files that carry the registry address */
-    {"search_roots", C_PATHS, NULL},     /* trees searched for stale addresses */
-    {"architecture_doc", C_PATH, NULL},
-    {"secrets", C_STRS, NULL},           /* values to mask in logs and reports */
-    {"secret_env", C_STRS, NULL},        /* more variable-name patterns to mask */
-    {"timeout", C_NUMBER, NULL},         /* default per-command timeout, seconds */
-    {"command_log_max", C_NUMBER, NULL}, /* bytes of a command's log file, then cut */
+static const field core_fields[] = {
+    SUB("git", MAP, git_fields),
+    SUB("queue", MAP, queue_fields),
+    KEY("secrets", STRS),     /* values to mask in logs and reports */
+    KEY("secret_env", STRS),  /* more variable-name patterns to mask */
+    KEY("timeout", NUMBER),   /* default per-command timeout, seconds */
+    KEY("command_log_max", NUMBER), /* bytes of a command's log file, then cut */
     END,
 };
 
-static const char *type_name(ctype t)
+/* Declarations name the types in Lua; index = ix_config_type. */
+static const char *const type_words[] = {
+    "string", "path", "bool", "number", "argv", "strings", "addr",
+    "addrs", "paths", "urls", "map", "named", "list", "duration",
+};
+#define NTYPES (sizeof type_words / sizeof *type_words)
+_Static_assert(NTYPES == IX_CONFIG_DURATION + 1, "a word for every ix_config_type, in its order");
+
+int ix_config_type_named(const char *name)
+{
+    for (size_t i = 0; name && i < NTYPES; i++)
+        if (strcmp(name, type_words[i]) == 0)
+            return (int)i;
+    return -1;
+}
+
+const char *ix_config_type_names(void)
+{
+    static char all[256];
+    if (!all[0])
+        for (size_t i = 0; i < NTYPES; i++)
+            snprintf(all + strlen(all), sizeof all - strlen(all), "%s%s", i ? ", " : "",
+                     type_words[i]);
+    return all;
+}
+
+static const char *type_name(ix_config_type t)
 {
     switch (t) {
-    case C_STR: return "a string";
-    case C_PATH: return "a path (string)";
-    case C_BOOL: return "true or false";
-    case C_NUMBER: return "a number";
-    case C_ARGV: return "a command as a non-empty list of strings, e.g. [kubectl, kustomize, .]";
-    case C_STRS: return "a list of strings";
-    case C_ADDR: return "an address host:port";
-    case C_ADDRS: return "a list of addresses host:port";
-    case C_PATHS: return "a list of paths";
-    case C_URLS: return "a list of http:// or https:// URLs";
-    case C_MAP: return "a mapping";
-    case C_NAMED: return "a mapping of names to settings";
-    case C_LIST: return "a non-empty list of mappings";
-    case C_DURATION: return "a duration such as 90s, 30m, 2h or a number of seconds";
+    case IX_CONFIG_STR: return "a string";
+    case IX_CONFIG_PATH: return "a path (string)";
+    case IX_CONFIG_BOOL: return "true or false";
+    case IX_CONFIG_NUMBER: return "a number";
+    case IX_CONFIG_ARGV: return "a command as a non-empty list of strings, e.g. [kubectl, kustomize, .]";
+    case IX_CONFIG_STRS: return "a list of strings";
+    case IX_CONFIG_ADDR: return "an address host:port";
+    case IX_CONFIG_ADDRS: return "a list of addresses host:port";
+    case IX_CONFIG_PATHS: return "a list of paths";
+    case IX_CONFIG_URLS: return "a list of http:// or https:// URLs";
+    case IX_CONFIG_MAP: return "a mapping";
+    case IX_CONFIG_NAMED: return "a mapping of names to settings";
+    case IX_CONFIG_LIST: return "a non-empty list of mappings";
+    case IX_CONFIG_DURATION: return "a duration such as 90s, 30m, 2h or a number of seconds";
     }
     return "?";
 }
 
 typedef struct checker {
-    const ix_config *cfg;
+    ix_config *cfg;
     ix_err *err;
     int dups;   /* duplicate keys seen */
 } checker;
 
-static int bad(checker *c, const ix_fm_node *n, const char *where, ctype t)
+static void note_path(ix_config_path **v, size_t *n, const char *key, const char *path)
+{
+    *v = ix_xrealloc(*v, (*n + 1) * sizeof **v);
+    (*v)[(*n)++] = (ix_config_path){ix_xstrdup(key), path};
+}
+
+static int bad(checker *c, const ix_fm_node *n, const char *where, ix_config_type t)
 {
     return ix_err_set(c->err, "%s:%d:%d: %s must be %s", c->cfg->path, n->line, n->col, where,
                       type_name(t));
@@ -212,76 +154,88 @@ static void join_key(char *out, size_t size, const char *where, const char *key)
 static int check_value(checker *c, ix_fm_node *n, const field *f, const char *where)
 {
     switch (f->type) {
-    case C_STR:
-    case C_PATH:
-    case C_ADDR:
+    case IX_CONFIG_STR:
+    case IX_CONFIG_PATH:
+    case IX_CONFIG_ADDR:
         if (n->kind != IX_FM_SCALAR)
             return bad(c, n, where, f->type);
-        if (f->type == C_PATH)
+        if (f->type == IX_CONFIG_PATH) {
             absolutize(c->cfg, n);
-        return f->type == C_PATH ? 0 : refuse_userinfo(c, n, where, f->type == C_ADDR);
-    case C_DURATION: {
+            if (f->write)
+                note_path(&c->cfg->write_roots, &c->cfg->nwrite_roots, where, n->value);
+            if (f->dir)
+                note_path(&c->cfg->dirs, &c->cfg->ndirs, where, n->value);
+        }
+        return f->type == IX_CONFIG_PATH ? 0 : refuse_userinfo(c, n, where, f->type == IX_CONFIG_ADDR);
+    case IX_CONFIG_DURATION: {
         double secs;
         if (n->kind != IX_FM_SCALAR || ix_config_duration(n->value, &secs) < 0)
-            return bad(c, n, where, C_DURATION);
+            return bad(c, n, where, IX_CONFIG_DURATION);
         return 0;
     }
-    case C_BOOL:
+    case IX_CONFIG_BOOL:
         if (n->kind != IX_FM_SCALAR || (strcmp(n->value, "true") && strcmp(n->value, "false")))
-            return bad(c, n, where, C_BOOL);
+            return bad(c, n, where, IX_CONFIG_BOOL);
         n->boolean = 1; /* every other true/false (a command word, a name) stays a string */
+        if (f->warn && strcmp(n->value, "true") == 0) {
+            c->cfg->warnings = ix_xrealloc(c->cfg->warnings,
+                                           (c->cfg->nwarnings + 1) * sizeof *c->cfg->warnings);
+            c->cfg->warnings[c->cfg->nwarnings++] = ix_xstrdup(f->warn);
+        }
         return 0;
-    case C_NUMBER: {
+    case IX_CONFIG_NUMBER: {
         char *end;
         if (n->kind != IX_FM_SCALAR || strtod(n->value, &end) < 0 || end == n->value || *end)
-            return bad(c, n, where, C_NUMBER);
+            return bad(c, n, where, IX_CONFIG_NUMBER);
         return 0;
     }
-    case C_ARGV:
-    case C_STRS:
-    case C_ADDRS:
-    case C_PATHS:
-    case C_URLS:
-        if (n->kind != IX_FM_SEQ || (f->type == C_ARGV && !n->nchild))
+    case IX_CONFIG_ARGV:
+    case IX_CONFIG_STRS:
+    case IX_CONFIG_ADDRS:
+    case IX_CONFIG_PATHS:
+    case IX_CONFIG_URLS:
+        if (n->kind != IX_FM_SEQ || (f->type == IX_CONFIG_ARGV && !n->nchild))
             return bad(c, n, where, f->type);
         for (size_t i = 0; i < n->nchild; i++) {
             if (n->child[i].kind != IX_FM_SCALAR)
                 return bad(c, &n->child[i], where, f->type);
-            if (f->type == C_PATHS)
+            if (f->type == IX_CONFIG_PATHS)
                 absolutize(c->cfg, &n->child[i]);
-            if (f->type == C_URLS && strncmp(n->child[i].value, "http://", 7) &&
+            if (f->type == IX_CONFIG_PATHS && f->write)
+                note_path(&c->cfg->write_roots, &c->cfg->nwrite_roots, where, n->child[i].value);
+            if (f->type == IX_CONFIG_URLS && strncmp(n->child[i].value, "http://", 7) &&
                 strncmp(n->child[i].value, "https://", 8))
-                return bad(c, &n->child[i], where, C_URLS);
+                return bad(c, &n->child[i], where, IX_CONFIG_URLS);
             /* secrets: may well be such a URL, and is masked */
-            if ((f->type == C_ARGV || f->type == C_ADDRS || f->type == C_URLS) &&
-                refuse_userinfo(c, &n->child[i], where, f->type == C_ADDRS) < 0)
+            if ((f->type == IX_CONFIG_ARGV || f->type == IX_CONFIG_ADDRS || f->type == IX_CONFIG_URLS) &&
+                refuse_userinfo(c, &n->child[i], where, f->type == IX_CONFIG_ADDRS) < 0)
                 return -1;
         }
         return 0;
-    case C_MAP:
+    case IX_CONFIG_MAP:
         if (n->kind != IX_FM_MAP)
-            return bad(c, n, where, C_MAP);
+            return bad(c, n, where, IX_CONFIG_MAP);
         return check_map(c, n, f->fields, where);
-    case C_NAMED:
+    case IX_CONFIG_NAMED:
         if (n->kind != IX_FM_MAP)
-            return bad(c, n, where, C_NAMED);
+            return bad(c, n, where, IX_CONFIG_NAMED);
         for (size_t i = 0; i < n->nchild; i++) {
             char sub[256];
             join_key(sub, sizeof sub, where, n->child[i].key);
             if (n->child[i].kind != IX_FM_MAP)
-                return bad(c, &n->child[i], sub, C_MAP);
+                return bad(c, &n->child[i], sub, IX_CONFIG_MAP);
             if (check_map(c, &n->child[i], f->fields, sub) < 0)
                 return -1;
         }
         return 0;
-    case C_LIST:
+    case IX_CONFIG_LIST:
         if (n->kind != IX_FM_SEQ || !n->nchild)
-            return bad(c, n, where, C_LIST);
+            return bad(c, n, where, IX_CONFIG_LIST);
         for (size_t i = 0; i < n->nchild; i++) {
             char sub[256];
             snprintf(sub, sizeof sub, "%.200s[%zu]", where, i);
             if (n->child[i].kind != IX_FM_MAP)
-                return bad(c, &n->child[i], sub, C_MAP);
+                return bad(c, &n->child[i], sub, IX_CONFIG_MAP);
             if (check_map(c, &n->child[i], f->fields, sub) < 0)
                 return -1;
         }
@@ -290,28 +244,51 @@ static int check_value(checker *c, ix_fm_node *n, const field *f, const char *wh
     return 0;
 }
 
-static int check_map(checker *c, ix_fm_node *map, const field *fields, const char *where)
+static const field *find_field(const field *fields, const char *key)
+{
+    while (fields && fields->key && strcmp(fields->key, key) != 0)
+        fields++;
+    return fields && fields->key ? fields : NULL;
+}
+
+static int unknown_key(checker *c, const ix_fm_node *n, const char *where, const field *fields,
+                       const field *more)
+{
+    ix_buf known = IX_BUF_INIT;
+    for (const field *t[] = {fields, more}, **p = t; p < t + 2; p++)
+        for (const field *f = *p; f && f->key; f++)
+            ix_buf_printf(&known, "%s%s", known.len ? ", " : "", f->key);
+    ix_err_set(c->err, "%s:%d:%d: unknown key '%s' (known here: %s)", c->cfg->path, n->key_line,
+               n->key_col, where, known.data ? known.data : "none");
+    ix_buf_free(&known);
+    return -1;
+}
+
+/* Keys of MAP against FIELDS.  At the top (MAP the root): the core's keys
+ * are FIELDS, and the other sections are checked against DECLARED, or
+ * left for later when DECLARED is NULL (the handlers are not loaded yet). */
+static int check_keys(checker *c, ix_fm_node *map, const field *fields, const field *declared,
+                      int top, const char *where)
 {
     for (size_t i = 0; i < map->nchild; i++) {
         ix_fm_node *n = &map->child[i];
-        const field *f = fields;
-        while (f->key && strcmp(f->key, n->key) != 0)
-            f++;
+        const field *f = find_field(fields, n->key);
         char sub[256];
         join_key(sub, sizeof sub, where, n->key);
-        if (!f->key) {
-            ix_buf known = IX_BUF_INIT;
-            for (f = fields; f->key; f++)
-                ix_buf_printf(&known, "%s%s", known.len ? ", " : "", f->key);
-            ix_err_set(c->err, "%s:%d:%d: unknown key '%s' (known here: %s)", c->cfg->path,
-                       n->key_line, n->key_col, sub, known.data);
-            ix_buf_free(&known);
-            return -1;
-        }
+        if (top && (f ? declared != NULL : declared == NULL))
+            continue; /* the core's key, checked at load; or a section not declared yet */
+        f = f ? f : find_field(declared, n->key);
+        if (!f)
+            return unknown_key(c, n, sub, fields, declared);
         if (check_value(c, n, f, sub) < 0)
             return -1;
     }
     return 0;
+}
+
+static int check_map(checker *c, ix_fm_node *map, const field *fields, const char *where)
+{
+    return check_keys(c, map, fields, NULL, 0, where);
 }
 
 static void on_duplicate(void *ctx, const ix_fm_node *dup, const ix_fm_node *first)
@@ -376,15 +353,43 @@ int ix_config_load(const char *path, const char *start_dir, ix_config *cfg, ix_e
     ix_lines_build(&cfg->lines, cfg->data, len);
     checker c = {cfg, err, 0};
     if (ix_fm_parse(cfg->path, "config", cfg->data, &cfg->lines, 0, len, &cfg->root, err) < 0 ||
-        refuse_duplicates(&c) < 0 || check_map(&c, cfg->root, top_fields, "") < 0) {
+        refuse_duplicates(&c) < 0 || check_keys(&c, cfg->root, core_fields, NULL, 1, "") < 0) {
         ix_config_free(cfg);
         return -1;
     }
     return 0;
 }
 
+int ix_config_validate(ix_config *cfg, const ix_config_field *declared, ix_err *err)
+{
+    for (const field *f = declared; f && f->key; f++)
+        if (find_field(core_fields, f->key))
+            return ix_err_set(err, "infraexec.config: '%s' is a key of the core; a module "
+                              "cannot declare it", f->key);
+    if (cfg->validated)
+        return 0;
+    checker c = {cfg, err, 0};
+    static const field none[] = {END};
+    if (cfg->root && check_keys(&c, cfg->root, core_fields, declared ? declared : none, 1, "") < 0)
+        return -1;
+    cfg->validated = 1;
+    return 0;
+}
+
+static void free_paths(ix_config_path *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i].key);
+    free(v);
+}
+
 void ix_config_free(ix_config *cfg)
 {
+    free_paths(cfg->write_roots, cfg->nwrite_roots);
+    free_paths(cfg->dirs, cfg->ndirs);
+    for (size_t i = 0; i < cfg->nwarnings; i++)
+        free(cfg->warnings[i]);
+    free(cfg->warnings);
     ix_fm_free(cfg->root);
     ix_lines_free(&cfg->lines);
     free(cfg->data);

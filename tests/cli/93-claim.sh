@@ -90,6 +90,11 @@ is "$out" TASK-002 "a released task can be claimed again"
 printf 'queue:\n  lease: soon\n' >"$T/bad.yaml"
 ix claim --runner a --config "$T/bad.yaml"
 like "$rc:$err" "2:infraexec: $T/bad.yaml:2:10: queue.lease must be a duration" "a bad lease: file:line:col"
+# Without Lua, claim checks only the core's keys: the sections handler
+# modules declare are left to run (docs/config.md), never refused here.
+printf 'registry:\n  address: 127.0.0.1:5000\nqueue:\n  lease: soon\n' >"$T/bad.yaml"
+ix claim --runner a --config "$T/bad.yaml"
+like "$rc:$err" "2:infraexec: $T/bad.yaml:4:10: queue.lease must be a duration" "a declared section beside a bad lease: the lease is named"
 printf 'queue:\n  owner: me\n' >"$T/bad.yaml"
 ix claim --runner a --config "$T/bad.yaml"
 like "$err" "bad.yaml:2:3: unknown key 'queue.owner' (known here: remote, branch, lease, runner)" "an unknown queue key"

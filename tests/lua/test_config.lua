@@ -19,3 +19,21 @@ t.ok(b.projects ~= ix.config().projects and b.projects.app.build ~= ix.config().
   "nested tables are copies too")
 t.is(#b.projects.app.build, 2, "lists keep their length")
 t.like(b.path, "/infraexec.yaml", "path names the file")
+
+-- infraexec.config: the declarations modules make (docs/config.md).
+local config = require "infraexec.config"
+local names = {}
+for _, d in ipairs(config.declared()) do names[#names + 1] = d[1] end
+t.like(" " .. table.concat(names, " ") .. " ", " registry ", "the installed modules declared registry")
+t.like(" " .. table.concat(names, " ") .. " ", " projects ", "... and projects")
+local spec = { "unit_test", "map", fields = { { "a", "path", write = true } } }
+config.declare(spec)
+t.ok(pcall(config.declare, { "unit_test", "map", fields = { { "a", "path", write = true } } }),
+  "declaring a section again, the same, is allowed (a handler file loaded twice)")
+local ok, err = pcall(config.declare, { "unit_test", "map", fields = { { "a", "string" } } })
+t.ok(not ok, "declaring it again differently is refused")
+t.like(tostring(err), "section 'unit_test' is already declared differently", "... and says so")
+ok, err = pcall(config.declare, { "unit_test2" })
+t.like(tostring(err), "expected { name, type, ... }", "a declaration without a type is refused")
+local list = config.declared()
+t.is(list[#list][1], "unit_test", "declared() lists sections in declaration order")

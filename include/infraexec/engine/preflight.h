@@ -2,10 +2,11 @@
  *
  * The task file and its directory must be writable (edits are atomic
  * renames), the workspace must exist, and so must the directories
- * infraexec.yaml names (projects.*.path, gitops.path); the GitOps
- * repository must be on git.branch and kubectl must know kube.context.
- * Checks only: nothing is created or changed.  (The config words are the
- * homelab's; issue 16 moves them out to the Lua modules that need them.) */
+ * infraexec.yaml names under keys declared `dir = true`
+ * (lua/infraexec/config.lua; cfg validated).  The checks a section needs
+ * beyond that (a repository's branch, a kube context) are the preflight
+ * functions its module declares (ix_luahost_preflight).  Checks only:
+ * nothing is created or changed. */
 #ifndef INFRAEXEC_PREFLIGHT_H
 #define INFRAEXEC_PREFLIGHT_H
 

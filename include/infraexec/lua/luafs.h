@@ -6,11 +6,11 @@
  * (Lua's luaL_fileresult rule: an environmental failure is nil, message; a
  * misuse or a write outside the roots raises).
  *
- * The write roots are what infraexec.yaml names (the tasks, the projects,
- * the GitOps repository, the registry's certificate files, the
- * architecture doc, the registry_files) plus WORKSPACE/.infraexec (unless
- * it is a symlink), or the whole workspace without a config.  Each root is
- * taken as its real path when the state is made; a write is confined by
+ * The write roots are the tasks, WORKSPACE/.infraexec (unless it is a
+ * symlink) and the paths of the infraexec.yaml keys the Lua modules
+ * declare `write = true` (lua/infraexec/config.lua: a project's path, the
+ * GitOps repository ...), or the whole workspace without a config.  Each
+ * root is taken as its real path once the config is validated; a write is confined by
  * the real path of the directory it goes through, opened once, and the
  * file name is not followed (fileio.h). */
 #ifndef INFRAEXEC_LUAFS_H

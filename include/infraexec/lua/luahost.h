@@ -28,7 +28,8 @@
 /* What the primitives need from the run that hosts them. */
 typedef struct ix_luahost_ctx {
     const ix_task *task;
-    const ix_config *config;    /* infraexec.yaml (cfg->path NULL when there is none) */
+    ix_config *config;          /* infraexec.yaml (cfg->path NULL when there is none);
+                                 * ix_luahost_open validates it against the declared schema */
     const char *workspace;      /* default cwd; relative paths start here */
     const char *log_dir;        /* per-command logs go here; NULL in a dry run */
     int dry_run;
@@ -55,12 +56,20 @@ typedef struct ix_luahost_ctx {
 
 typedef struct ix_luahost ix_luahost;
 
-/* Create the state and load the engine and the task's handlers.
- * HANDLER_DIRS and LUA_DIRS are NULL-terminated, highest priority first.
- * Without a task (ctx->task NULL) only the engine is loaded: handler
- * tooling then uses ix_luahost_call. */
+/* Create the state and load the engine and the task's handlers, then
+ * validate ctx->config against the sections the loaded modules declared
+ * (lua/infraexec/config.lua; an error names file:line:col) and take the
+ * write roots they declared.  HANDLER_DIRS and LUA_DIRS are
+ * NULL-terminated, highest priority first.  Without a task (ctx->task
+ * NULL) only the engine is loaded: handler tooling then uses
+ * ix_luahost_call. */
 int ix_luahost_open(ix_luahost **out, ix_luahost_ctx *ctx, const char *const *handler_dirs,
                     const char *const *lua_dirs, ix_err *err);
+
+/* The declared sections' preflight checks (config.lua), before the first
+ * criterion of a real run: -1 with ERR the first problem one found.  Their
+ * commands are neither reported nor shown. */
+int ix_luahost_preflight(ix_luahost *h, ix_err *err);
 
 /* Offer criterion C to the handlers.  MODE "run" achieves it; "check" only
  * observes whether it still holds (the rule's check, for `verify`).  Fills
@@ -74,6 +83,10 @@ int ix_luahost_dispatch(ix_luahost *h, const ix_criterion *c, const char *mode, 
 /* engine.NAME(handler_dirs) -> *OUT as JSON (handler listing and lint). */
 int ix_luahost_call(ix_luahost *h, const char *name, const char *const *handler_dirs,
                     json_t **out, ix_err *err);
+
+/* Whether the sections the modules loaded so far declared are well-formed
+ * (`handlers check`, after engine.check loaded every handler file). */
+int ix_luahost_check_schema(ix_luahost *h, ix_err *err);
 
 void ix_luahost_close(ix_luahost *h);
 

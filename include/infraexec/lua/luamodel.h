@@ -19,6 +19,10 @@
  * and keep it in L's registry. */
 void ix_luamodel_store_task(lua_State *L, const ix_task *t, const char *workspace);
 
+/* Drop the built config table: the next infraexec.config() builds it from
+ * the tree again (once validation made its paths absolute). */
+void ix_luamodel_forget_config(lua_State *L);
+
 /* Push the kept task table. */
 void ix_luamodel_push_task(lua_State *L);
 

@@ -21,7 +21,7 @@ end
 -- health{url = U [, status = N] [, contains = {V...}] [, ca = FILE] [, insecure = true]
 -- [, no_redirects = true] [, what = W, ca_setting = KEY]}: U answers N, or any 2xx when no status is
 -- given, with a body that holds each V (a version the criterion names); W
--- and KEY name the server and its CA's setting in errors (default: the registry).
+-- and KEY name the server and its CA's setting in errors (default: "server", "ca_file").
 function M.health(a)
   local contains = a.contains or {}
   local expected = (a.status and ("HTTP " .. a.status) or "HTTP 2xx")
