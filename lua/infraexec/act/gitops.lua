@@ -26,8 +26,8 @@ config.declare{ "gitops", "map", fields = {
   preflight = function(g, cfg)
     local want = (cfg.git or {}).branch
     if not want or not g.path then return nil end
-    local ok, name = pcall(ix.git_branch, g.path)
-    if not ok then return (tostring(name):gsub("^infraexec%.git_branch: ", "")) end
+    local name, err = ix.git.branch(g.path)
+    if not name then return (tostring(err):gsub("^infraexec%.git%.branch: ", "")) end
     if name ~= want then
       return ("gitops repository %s is on branch '%s', infraexec.yaml expects '%s' (git.branch)"):format(
         g.path, name, want)
