@@ -1,8 +1,8 @@
 -- project.lua - the projects of infraexec.yaml, looked up by the names
 -- criteria use ("FFL" finds projects.ffl), and the version a task asks for.
 local ix = require "infraexec"
-local classify = require "infraexec.classify"
-local values = require "infraexec.values"
+local classify = require "infraexec.lib.classify"
+local values = require "infraexec.lib.values"
 
 local M = {}
 

@@ -347,9 +347,9 @@ int ix_luahost_open(ix_luahost **out, ix_luahost_ctx *ctx, const char *const *ha
         return -1;
     }
 
-    /* engine = require "infraexec.engine"; engine.load(handler_dirs) */
+    /* engine = require "infraexec.core.engine"; engine.load(handler_dirs) */
     lua_getglobal(L, "require");
-    lua_pushstring(L, "infraexec.engine");
+    lua_pushstring(L, "infraexec.core.engine");
     if (pcall(h, 1, 1, "loading the engine", err) < 0) {
         ix_luahost_close(h);
         return -1;

@@ -139,7 +139,7 @@ labels: [testing]
 - [ ] Claim done and see it
 MD
 cat >"$W/custom/testing.lua" <<'LUA'
-local ev = require "infraexec.evidence"
+local ev = require "infraexec.core.evidence"
 return { rules = {
   { pattern = "^Claim done without", run = function() return true, "trust me" end },
   { pattern = "^Claim done but", observe = "file.contains", run = function()

@@ -7,7 +7,7 @@ local ix = require "infraexec"
 local t, root = ...
 
 local fixture = ix.task().workspace .. "/handlers/luatest/engine"
-local E = assert(loadfile(root .. "/lua/infraexec/engine.lua", "t"))()
+local E = assert(loadfile(root .. "/lua/infraexec/core/engine.lua", "t"))()
 E.load({ fixture })
 
 local n = 0

@@ -4,9 +4,9 @@
 local ix = require "infraexec"
 local apps = require "infraexec.apps"
 local diagnose = require "infraexec.diagnose"
-local ev = require "infraexec.evidence"
-local shell = require "infraexec.shell"
-local values = require "infraexec.values"
+local ev = require "infraexec.core.evidence"
+local shell = require "infraexec.lib.shell"
+local values = require "infraexec.lib.values"
 
 local M = {}
 -- Files of the GitOps repository this run changed, or found already as the

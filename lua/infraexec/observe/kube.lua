@@ -2,9 +2,9 @@
 -- with the configured context and kubeconfig (kube.context,
 -- kube.kubeconfig); read-only, so it runs in a dry run too.  Never applies.
 local ix = require "infraexec"
-local ev = require "infraexec.evidence"
-local shell = require "infraexec.shell"
-local stamp = require "infraexec.stamp"
+local ev = require "infraexec.core.evidence"
+local shell = require "infraexec.lib.shell"
+local stamp = require "infraexec.lib.stamp"
 
 local M = {}
 

@@ -5,19 +5,20 @@
 -- labels only order them (its own handlers first, through
 -- handlers/types.lua), then the other handlers by name, then the `always`
 -- ones (verify, generic).  Of the rules that match a criterion the most
--- specific wins (infraexec.wording's specificity, when installed), else the
+-- specific wins (infraexec.lib.wording's specificity, when installed), else the
 -- first in that order.
 --
 -- A rule's run returns done, message, evidence.  The criterion is done only
 -- when done is true AND the evidence holds at least one observation AND
--- every observation is ok (infraexec.evidence): a rule that says "done"
+-- every observation is ok (infraexec.core.evidence): a rule that says "done"
 -- without looking never ticks a box.
 local ix = require "infraexec"
-local ev = require "infraexec.evidence"
-require "infraexec.strict"
-local classify = require "infraexec.classify"
-local outcomes = require "infraexec.outcomes"
-local wording = require "infraexec.wording"
+require "infraexec.core.moved"
+local ev = require "infraexec.core.evidence"
+require "infraexec.core.strict"
+local classify = require "infraexec.lib.classify"
+local outcomes = require "infraexec.core.outcomes"
+local wording = require "infraexec.lib.wording"
 
 local M = {}
 local handlers = {} -- this task's handlers, in the order they are tried
