@@ -3,7 +3,7 @@
 # handlers/generic.lua (the installed handler's own file name) adds rules and
 # keeps every installed one; it changes an installed rule only through
 # `override`, and a rule that takes an installed rule's name by accident is
-# refused, naming both files (docs/writing-handlers.md, section 8).
+# refused, naming both files (docs/writing-handlers.md, section 6).
 . "$(dirname "$0")/../lib.sh"
 
 W=$T/ws
