@@ -124,6 +124,22 @@ printf 'return { rules = {}, override = { ["x"] = 1 } }\n' >"$W/handlers/generic
 ix run TASK-975 --tasks-dir "$W/tasks" -q
 is "$rc" 2 "an override that is neither a function nor false: exit 2"
 like "$err" "$W/handlers/generic.lua: override x must map a rule name to function(base) or false" "... named"
+printf 'return { rules = {}, override = { ["%s"] = function(base) error("no luck") end } }\n' "$INSTALLED" \
+    >"$W/handlers/generic.lua"
+ix run TASK-975 --tasks-dir "$W/tasks" -q
+is "$rc" 2 "an override function that raises: exit 2"
+like "$err" "$W/handlers/generic.lua:1: no luck" "... its file and line"
+printf 'return { rules = {}, override = { ["%s"] = function(base) return "a rule" end } }\n' "$INSTALLED" \
+    >"$W/handlers/generic.lua"
+ix run TASK-975 --tasks-dir "$W/tasks" -q
+is "$rc" 2 "an override returning no rule: exit 2"
+like "$err" "$W/handlers/generic.lua: override \"$INSTALLED\" is not a table" "... named"
+printf 'return { rules = {}, override = { ["%s"] = function(base) return { name = "other", match = base.match, run = base.run } end } }\n' \
+    "$INSTALLED" >"$W/handlers/generic.lua"
+ix run TASK-975 --tasks-dir "$W/tasks" -q
+is "$rc" 2 "an override renaming the rule: exit 2"
+like "$err" "must keep the name" "... named"
+ok "... the task file is still unchanged" cmp "$task" "$T/orig.md"
 printf 'return { rules = {}, override = { ["x"] = false } }\n' >"$W/handlers/solo.lua"
 rm "$W/handlers/generic.lua"
 ix run TASK-975 --tasks-dir "$W/tasks" -q

@@ -108,6 +108,11 @@ t.like(r.reason, "boom", "... and runs as before")
 r = run2("Say done")
 t.is(r.reason, "needs a person: no rule matches", "merge: override = false takes the farther rule out")
 t.is(run("Say done").rule, "alpha: ^Say done$", "... only in the merged handler: the farther file alone still has it")
+r = M2.dispatch(crit("Observe"), "check")
+t.ok(r.done and r.reason == "observed", "merge: a farther readonly file's run is still its check", tostring(r.reason))
+r = M2.dispatch(crit("Near observe"), "check")
+t.ok(r.unverifiable and r.reason == "the rule has no check: it can only be redone",
+  "... a nearer file not marked readonly lends its rules no check", tostring(r.reason))
 
 local H = require "infraexec.core.handlers"
 local ok, err = pcall(H.load, { fixture .. "/clash", fixture }, "alpha")
@@ -118,6 +123,9 @@ ok, err = pcall(H.load, { fixture .. "/clash", fixture }, "beta")
 t.ok(not ok, "merge: an override naming no farther rule is an error")
 t.like(tostring(err), fixture .. "/clash/beta.lua: override \"no such rule\": no rule of that name in " ..
   fixture .. "/beta.lua", "... naming the file and the rule name")
+ok, err = pcall(H.load, { fixture .. "/dups", fixture .. "/dups/far" }, "gamma")
+t.ok(not ok, "merge: an override of a name two farther rules have is an error, not a guess")
+t.like(tostring(err), "override \"same\": 2 rules of " .. fixture .. "/dups/far/gamma.lua have that name", "... saying so")
 
 -- the module names from before core/ and lib/ still load the same modules
 t.ok(require "infraexec.evidence" == require "infraexec.core.evidence", "old name infraexec.evidence: the same module")

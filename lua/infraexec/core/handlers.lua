@@ -97,11 +97,13 @@ local function paths_of(dirs, name)
   return paths
 end
 
+-- The position of the rule named NAME in H, and how many rules have it.
 local function index_of(h, name)
+  local at, n = nil, 0
   for j, rule in ipairs(h.rules) do
-    if M.rule_name(rule) == name then return j end
+    if M.rule_name(rule) == name then at, n = at or j, n + 1 end
   end
-  return nil
+  return at, n
 end
 
 -- PATHS (nearest first) merged into one handler: { name, path (the
@@ -123,7 +125,11 @@ function M.merge(paths, name)
     end
     for _, key in ipairs(keys) do
       local fn = f.override[key]
-      local j = index_of(h, key)
+      local j, n = index_of(h, key)
+      if n > 1 then
+        error(("%s: override %q: %d rules of %s have that name; give them distinct names"):format(
+          f.path, key, n, table.concat(h.files, ", ", 2)), 0)
+      end
       if not j then
         local known = {}
         for _, rule in ipairs(h.rules) do known[#known + 1] = ("%q"):format(M.rule_name(rule) or "?") end
