@@ -47,6 +47,14 @@ is "$(jq -r '.criteria[0].state' <<<"$out")" completed \
 is "$(rule_of 0)" "generic: $INSTALLED ($G)" "... named with the installed file"
 ok "... and its command ran" test -e "$W/marker"
 
+# The workspace's handlers/ reached twice (--handlers through a symlink to
+# it): one file, not two whose rules collide.
+ln -s "$W/handlers" "$T/linked"
+fresh
+ix run TASK-975 --tasks-dir "$W/tasks" --json -q --handlers "$T/linked"
+is "$rc" 0 "one handlers/ directory reached by two paths: its files count once"
+is "$(rule_of 1)" "generic: stamp the marker (ours) ($T/linked/generic.lua)" "... the nearer path names it"
+
 (cd "$W" && "$IX_BIN" handlers) >"$T/list.txt"
 like "$(cat "$T/list.txt")" "generic  $W/handlers/generic.lua
   merges $G" "infraexec handlers: the workspace file merges the installed one"

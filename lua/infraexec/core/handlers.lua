@@ -67,14 +67,24 @@ function M.load_file(path, name)
   return h
 end
 
+-- Whether PATH is a file not SEEN yet (by its real path: one directory
+-- reached twice, as --handlers and as the workspace's, is one file, not
+-- two whose rules collide).
+local function new_file(path, seen)
+  local what, _, real = ix.exists(path)
+  if what ~= "file" or seen[real or path] then return false end
+  seen[real or path] = true
+  return true
+end
+
 -- Every handler file on the path, by name: files[NAME] = { paths = {...} },
 -- nearest first; ORDER is the names, sorted.
 function M.files(dirs)
-  local files, order = {}, {}
+  local files, order, seen = {}, {}, {}
   for _, dir in ipairs(dirs) do
     for _, entry in ipairs(ix.list_dir(dir) or {}) do
       local base = entry:match("^(.+)%.lua$")
-      if base then
+      if base and new_file(dir .. "/" .. entry, seen) then
         if not files[base] then
           files[base] = { paths = {} }
           order[#order + 1] = base
@@ -89,10 +99,10 @@ end
 
 -- The NAME.lua files on DIRS, nearest first.
 local function paths_of(dirs, name)
-  local paths = {}
+  local paths, seen = {}, {}
   for _, dir in ipairs(dirs) do
     local path = dir .. "/" .. name .. ".lua"
-    if ix.exists(path) == "file" then paths[#paths + 1] = path end
+    if new_file(path, seen) then paths[#paths + 1] = path end
   end
   return paths
 end
