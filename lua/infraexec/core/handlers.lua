@@ -166,8 +166,8 @@ function M.merge(paths, name)
       local j = rname and index_of(h, rname)
       if j then
         local other = h.rules[j]
-        error(("%s: rule %d (%q) has the name of %s (%q): rename it, or replace that rule through override"):format(
-          f.path, k, rname, h.where[other], rname), 0)
+        error(("%s: rule %d (%q) has the name of %s: rename it, or replace that rule through override"):format(
+          f.path, k, rname, h.where[other]), 0)
       end
       added[#added + 1] = rule
       h.from[rule], h.where[rule], h.readonly[rule] = f.path, f.path .. ": rule " .. k, f.readonly == true
