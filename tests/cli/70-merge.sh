@@ -55,6 +55,16 @@ ix run TASK-975 --tasks-dir "$W/tasks" --json -q --handlers "$T/linked"
 is "$rc" 0 "one handlers/ directory reached by two paths: its files count once"
 is "$(rule_of 1)" "generic: stamp the marker (ours) ($T/linked/generic.lua)" "... the nearer path names it"
 
+# A link named mine.lua to the installed build.lua is a handler of its own
+# name: build stays listed too.  A directory named x.lua is no handler.
+ln -s "$IX_ROOT/handlers/build.lua" "$T/linked/mine.lua"
+mkdir "$W/handlers/x.lua"
+(cd "$W" && "$IX_BIN" handlers --json) >"$T/list.json"
+is "$(jq -r '[.handlers[] | select(.name == "build" or .name == "mine" or .name == "x") | .name] | join(",")' "$T/list.json")" \
+    "build,mine" "a link to an installed file under another name: both handlers listed; a directory is none"
+rm "$T/linked/mine.lua"
+rmdir "$W/handlers/x.lua"
+
 (cd "$W" && "$IX_BIN" handlers) >"$T/list.txt"
 like "$(cat "$T/list.txt")" "generic  $W/handlers/generic.lua
   merges $G" "infraexec handlers: the workspace file merges the installed one"

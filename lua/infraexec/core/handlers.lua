@@ -80,11 +80,12 @@ end
 -- Every handler file on the path, by name: files[NAME] = { paths = {...} },
 -- nearest first; ORDER is the names, sorted.
 function M.files(dirs)
-  local files, order, seen = {}, {}, {}
+  local files, order, seen = {}, {}, {} -- seen[NAME][real path]
   for _, dir in ipairs(dirs) do
     for _, entry in ipairs(ix.list_dir(dir) or {}) do
       local base = entry:match("^(.+)%.lua$")
-      if base and new_file(dir .. "/" .. entry, seen) then
+      if base then seen[base] = seen[base] or {} end
+      if base and new_file(dir .. "/" .. entry, seen[base]) then
         if not files[base] then
           files[base] = { paths = {} }
           order[#order + 1] = base
