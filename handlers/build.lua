@@ -1,13 +1,13 @@
 -- build.lua - building container images and pushing them to the registry.
 -- A push counts only when the registry lists every image at the version.
-local ev = require "infraexec.evidence"
+local ev = require "infraexec.core.evidence"
 local build = require "infraexec.act.project"
 local command = require "infraexec.observe.command"
 local project = require "infraexec.project"
 local registry = require "infraexec.registry"
 local reg = require "infraexec.observe.registry"
-local values = require "infraexec.values"
-local wording = require "infraexec.wording"
+local values = require "infraexec.lib.values"
+local wording = require "infraexec.lib.wording"
 
 -- "Build all FFL containers with version 0.1.18": the build ran and exited 0.
 local function built(c, name, version)

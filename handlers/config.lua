@@ -2,11 +2,11 @@
 -- configured command (and lint script), committed after validation.  Never
 -- applied: Flux does that.
 local ix = require "infraexec"
-local ev = require "infraexec.evidence"
+local ev = require "infraexec.core.evidence"
 local gitops = require "infraexec.act.gitops"
 local file = require "infraexec.observe.file"
 local git = require "infraexec.observe.git"
-local wording = require "infraexec.wording"
+local wording = require "infraexec.lib.wording"
 
 -- Commit what the action changed, then the evidence: OBS plus the file at HEAD.
 local function commit_and_observe(path, message, obs)

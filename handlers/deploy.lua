@@ -4,13 +4,13 @@
 -- configured; and what Flux made of the pushed revision.  Never kubectl apply.
 local ix = require "infraexec"
 local apps = require "infraexec.apps"
-local ev = require "infraexec.evidence"
+local ev = require "infraexec.core.evidence"
 local gitops = require "infraexec.act.gitops"
 local command = require "infraexec.observe.command"
 local flux = require "infraexec.observe.flux"
 local git = require "infraexec.observe.git"
 local release = require "infraexec.observe.gitops"
-local wording = require "infraexec.wording"
+local wording = require "infraexec.lib.wording"
 
 -- The repository a criterion names ("in beckerkube", "to gitops
 -- repository") must be the GitOps repository, by its directory's name or

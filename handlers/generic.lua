@@ -8,14 +8,14 @@
 -- and the claim checked on what it returns; any other command is never run
 -- and goes to a person.
 local ix = require "infraexec"
-local classify = require "infraexec.classify"
-local ev = require "infraexec.evidence"
+local classify = require "infraexec.lib.classify"
+local ev = require "infraexec.core.evidence"
 local command = require "infraexec.observe.command"
 local http = require "infraexec.observe.http"
 local objects = require "infraexec.observe.objects"
 local readers = require "infraexec.readers"
 local registry = require "infraexec.registry"
-local shell = require "infraexec.shell"
+local shell = require "infraexec.lib.shell"
 
 -- CMD as a run spec; kubectl and flux pinned to the configured context.
 local function spec_of(cmd)

@@ -4,7 +4,7 @@
 -- the old certificate was still served), no stale address left anywhere,
 -- and the address recorded in the architecture doc.
 local ix = require "infraexec"
-local ev = require "infraexec.evidence"
+local ev = require "infraexec.core.evidence"
 local files = require "infraexec.act.files"
 local cert = require "infraexec.act.cert"
 local file = require "infraexec.observe.file"
@@ -12,8 +12,8 @@ local san = require "infraexec.observe.cert"
 local reg = require "infraexec.observe.registry"
 local project = require "infraexec.project"
 local registry = require "infraexec.registry"
-local values = require "infraexec.values"
-local wording = require "infraexec.wording"
+local values = require "infraexec.lib.values"
+local wording = require "infraexec.lib.wording"
 
 local function old_addresses()
   return registry.settings().old_addresses or {}

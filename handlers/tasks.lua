@@ -6,10 +6,10 @@
 -- untrusted: the {task} placeholder and ix.task_read both check them.
 local ix = require "infraexec"
 local archive = require "infraexec.act.archive"
-local classify = require "infraexec.classify"
-local ev = require "infraexec.evidence"
+local classify = require "infraexec.lib.classify"
+local ev = require "infraexec.core.evidence"
 local moved = require "infraexec.observe.archive"
-local outcomes = require "infraexec.outcomes"
+local outcomes = require "infraexec.core.outcomes"
 local project = require "infraexec.project"
 local reg = require "infraexec.observe.registry"
 local release = require "infraexec.observe.gitops"

@@ -3,7 +3,7 @@
 -- every task (types.lua), after the task's own handlers.
 local ix = require "infraexec"
 local apps = require "infraexec.apps"
-local ev = require "infraexec.evidence"
+local ev = require "infraexec.core.evidence"
 local kube = require "infraexec.observe.kube"
 local project = require "infraexec.project"
 local readers = require "infraexec.readers"

@@ -3,7 +3,7 @@
 -- (targets.lua), and which observers look at them.  A claim on something
 -- the config does not describe (no health URL, no Job selector, a name
 -- that is no app or release) needs a person, told the key to add.
-local ev = require "infraexec.evidence"
+local ev = require "infraexec.core.evidence"
 local targets = require "infraexec.targets"
 local sealed = require "infraexec.observe.sealed"
 local jobs = require "infraexec.observe.jobs"

@@ -3,7 +3,7 @@
 -- table below to teach infraexec a new check; each returns a finding or nil.
 local ix = require "infraexec"
 local registry = require "infraexec.registry"
-local shell = require "infraexec.shell"
+local shell = require "infraexec.lib.shell"
 
 local M = {}
 

@@ -1,9 +1,9 @@
 -- project.lua - the projects of infraexec.yaml, looked up by the names
 -- criteria use ("FFL" finds projects.ffl), and the version a task asks for.
 local ix = require "infraexec"
-local classify = require "infraexec.classify"
-local values = require "infraexec.values"
-local config = require "infraexec.config"
+local classify = require "infraexec.lib.classify"
+local values = require "infraexec.lib.values"
+local config = require "infraexec.core.config"
 
 config.declare{ "projects", "named", fields = {
   { "path", "path", write = true, dir = true },

@@ -13,7 +13,7 @@
 -- Tables below are editable: a new reader or claim wording goes there.
 local ix = require "infraexec"
 local kube = require "infraexec.observe.kube"
-local wording = require "infraexec.wording"
+local wording = require "infraexec.lib.wording"
 
 local M = {}
 

@@ -2,7 +2,7 @@
 -- request through its API (/v2/...) with TLS verified against the
 -- configured CA.  What it holds is observed by infraexec.observe.registry.
 local ix = require "infraexec"
-local config = require "infraexec.config"
+local config = require "infraexec.core.config"
 
 config.declare{ "registry", "map", fields = {
   { "address", "addr" },                     -- host:port

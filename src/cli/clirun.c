@@ -89,8 +89,8 @@ static void print_inventory(json_t *inv)
                json_string_value(json_object_get(v, "path")));
         size_t k;
         json_t *o;
-        json_array_foreach(json_object_get(v, "overrides"), k, o)
-            printf("  overrides %s\n", json_string_value(o));
+        json_array_foreach(json_object_get(v, "merges"), k, o)
+            printf("  merges %s\n", json_string_value(o));
         const char *desc = json_string_value(json_object_get(v, "description"));
         if (desc)
             printf("  %s\n", desc);
@@ -109,6 +109,9 @@ static void print_inventory(json_t *inv)
             const char *rd = json_string_value(json_object_get(o, "description"));
             printf("  %zu. %s%s%s\n", k + 1, pat ? pat : "(match function)", rd ? " -- " : "",
                    rd ? rd : "");
+            /* a merged handler: say which file each rule came from */
+            if (json_array_size(json_object_get(v, "merges")))
+                printf("     from %s\n", json_string_value(json_object_get(o, "where")));
         }
     }
 }

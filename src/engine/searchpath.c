@@ -57,7 +57,7 @@ static void installed_dirs(char ***hv, size_t *hn, char ***lv, size_t *ln)
             return;
         }
         snprintf(a, sizeof a, "%s/handlers/generic.lua", dir);
-        snprintf(b, sizeof b, "%s/lua/infraexec/engine.lua", dir);
+        snprintf(b, sizeof b, "%s/lua/infraexec/core/engine.lua", dir);
         if (access(a, R_OK) == 0 && access(b, R_OK) == 0) {
             snprintf(a, sizeof a, "%s/handlers", dir);
             snprintf(b, sizeof b, "%s/lua", dir);

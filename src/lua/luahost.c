@@ -343,7 +343,7 @@ int ix_luahost_preflight(ix_luahost *h, ix_err *err)
     ctx->current = scratch.crit;
     ctx->on_command = NULL, ctx->on_line = NULL, ctx->on_tick = NULL, ctx->on_group = NULL;
     lua_getglobal(L, "require");
-    lua_pushstring(L, "infraexec.config");
+    lua_pushstring(L, "infraexec.core.config");
     int rc = pcall(h, 1, 1, "preflight", err);
     if (rc == 0) {
         lua_getfield(L, -1, "preflight");
@@ -390,9 +390,9 @@ int ix_luahost_open(ix_luahost **out, ix_luahost_ctx *ctx, const char *const *ha
         return -1;
     }
 
-    /* engine = require "infraexec.engine"; engine.load(handler_dirs) */
+    /* engine = require "infraexec.core.engine"; engine.load(handler_dirs) */
     lua_getglobal(L, "require");
-    lua_pushstring(L, "infraexec.engine");
+    lua_pushstring(L, "infraexec.core.engine");
     if (pcall(h, 1, 1, "loading the engine", err) < 0) {
         ix_luahost_close(h);
         return -1;

@@ -125,7 +125,7 @@ int ix_luaschema_read(lua_State *L)
 {
     ix_luaschema *s = lua_touserdata(L, 1);
     lua_getglobal(L, "require");
-    lua_pushstring(L, "infraexec.config");
+    lua_pushstring(L, "infraexec.core.config");
     lua_call(L, 1, 1);
     lua_getfield(L, -1, "declared");
     lua_call(L, 0, 1);

@@ -17,7 +17,7 @@ typedef ix_config_field field;
 #define END KEY(NULL, STR)
 
 /* The core's own keys: what the C engine reads.  Every other section is
- * declared by the Lua module that reads it (lua/infraexec/config.lua). */
+ * declared by the Lua module that reads it (lua/infraexec/core/config.lua). */
 static const field git_fields[] = {
     KEY("branch", STR),       /* read in Lua: the branch handlers commit on */
     KEY("author_name", STR),

@@ -63,14 +63,16 @@ like "$(jq -r '.criteria[5].reason' <<<"$out")" "testing.lua:16: infraexec.proc.
     "primitive misuse: clear error"
 is "$(jq -r '.criteria[6].state' <<<"$out")" completed "generic rule still runs after the failures"
 
-# --handlers DIR takes precedence over the workspace.
+# --handlers DIR comes before the workspace: its testing.lua merges with the
+# workspace's, and its rule, tried first, takes the tie (named with its file).
 cat >"$W/custom/testing.lua" <<'LUA'
 return { rules = { { pattern = "^Say hello", description = "custom greeting",
                      run = function() return true, "from custom" end } } }
 LUA
 sed -i 's/- \[x\] Say hello/- [ ] Say hello/' "$task"
 ix run "$task" --json -q --only 1 --handlers "$W/custom"
-is "$(jq -r '.criteria[0].rule' <<<"$out")" "testing: custom greeting" "--handlers DIR overrides"
+is "$(jq -r '.criteria[0].rule' <<<"$out")" "testing: custom greeting ($W/custom/testing.lua)" \
+    "--handlers DIR comes first"
 
 # Load-time errors stop the run before anything happens: exit 2, file:line.
 cp "$task" "$T/before.md"
@@ -139,7 +141,7 @@ labels: [testing]
 - [ ] Claim done and see it
 MD
 cat >"$W/custom/testing.lua" <<'LUA'
-local ev = require "infraexec.evidence"
+local ev = require "infraexec.core.evidence"
 return { rules = {
   { pattern = "^Claim done without", run = function() return true, "trust me" end },
   { pattern = "^Claim done but", observe = "file.contains", run = function()
@@ -156,7 +158,7 @@ is "$(jq -r '[.criteria[].state]|join(",")' <<<"$out")" "remaining,remaining,rem
     "only the rule whose observation holds ticks"
 is "$(jq -r '.criteria[0].reason' <<<"$out")" "the rule observed nothing (it said: trust me)" \
     "done without evidence: not ticked, and says so"
-is "$(jq -r '.criteria[3].rule' <<<"$out")" "testing: ^Claim done and see" \
+is "$(jq -r '.criteria[3].rule' <<<"$out")" "testing: ^Claim done and see ($W/custom/testing.lua)" \
     "two rules claim a criterion: the more specific (a pattern over a match function) wins"
 is "$(jq -r '.criteria[1].reason' <<<"$out")" "the world: expected green, saw red and more" \
     "a failing observation: the reason names what was looked at, expected and seen"

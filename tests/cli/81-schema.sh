@@ -1,5 +1,5 @@
 #!/bin/bash
-# Config sections declared by Lua modules (lua/infraexec/config.lua): a
+# Config sections declared by Lua modules (lua/infraexec/core/config.lua): a
 # workspace module adds a section without recompiling; undeclared keys are
 # still errors with file:line:col; declared write roots and directories;
 # a section's preflight; and the C core names no homelab config key.
@@ -24,7 +24,7 @@ LUA
 # The workspace's own module declares its section, as the installed ones do.
 cat >"$W/lua/terraform.lua" <<'LUA'
 local ix = require "infraexec"
-local config = require "infraexec.config"
+local config = require "infraexec.core.config"
 config.declare{ "terraform", "map", fields = {
   { "dir", "path", dir = true, write = true }, -- the root module
   { "plan", "argv" },                           -- e.g. [terraform, plan]

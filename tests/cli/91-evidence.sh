@@ -224,7 +224,7 @@ http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()' "$hp
 hpid=$!
 mkdir -p "$lab/handlers"
 cat >"$lab/handlers/health.lua" <<'LUA'
-local ev, http = require "infraexec.evidence", require "infraexec.observe.http"
+local ev, http = require "infraexec.core.evidence", require "infraexec.observe.http"
 return { rules = { { pattern = "^(http://%S+) is healthy$", kind = "assertion", observe = "http.health",
   run = function(_, url) return ev.verdict(http.health{ url = url }) end } } }
 LUA

@@ -12,6 +12,9 @@ is "$rc" 0 "every step of the tutorial succeeds"
 [ "$rc" = 0 ] || printf '%s\n' "$out" | tail -20 | sed 's/^/# /'
 like "$out" "needs a person" "before the rule: nobody can take the criterion"
 like "$out" "0 problems" "handlers check passes"
+like "$out" "merges " "a workspace deploy.lua merges with the installed one"
+like "$out" "the reconcile rule is gone" "override = false takes an installed rule out"
+like "$out" "has the name of" "a copied installed file is refused, naming both files"
 like "$out" "TASK-110: ffl to 0.1.18" "the run committed the rollout"
 like "$out" "holds: Roll out ffl to version 0.1.18" "verify confirms it"
 

@@ -20,7 +20,7 @@ like "$install_out" "installed $U/bin/infraexec" "it says what it installed"
 # ---- the layout ----
 for f in bin/infraexec \
     share/infraexec/handlers/generic.lua share/infraexec/handlers/types.lua \
-    share/infraexec/lua/infraexec/engine.lua \
+    share/infraexec/lua/infraexec/core/engine.lua \
     share/man/man1/infraexec.1.gz \
     share/bash-completion/completions/infraexec \
     share/doc/infraexec/README.md share/doc/infraexec/cli.md \

@@ -1,7 +1,7 @@
 -- classify.kind over every criterion of the shared corpus and the wordings
 -- of issue 10 (tests/fixtures/criteria-kinds.txt).
 local ix = require "infraexec"
-local classify = require "infraexec.classify"
+local classify = require "infraexec.lib.classify"
 local t, root = ...
 
 local fixture = assert(ix.read_file(root .. "/tests/fixtures/criteria-kinds.txt"))

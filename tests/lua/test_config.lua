@@ -21,7 +21,7 @@ t.is(#b.projects.app.build, 2, "lists keep their length")
 t.like(b.path, "/infraexec.yaml", "path names the file")
 
 -- infraexec.config: the declarations modules make (docs/config.md).
-local config = require "infraexec.config"
+local config = require "infraexec.core.config"
 local names = {}
 for _, d in ipairs(config.declared()) do names[#names + 1] = d[1] end
 t.like(" " .. table.concat(names, " ") .. " ", " registry ", "the installed modules declared registry")

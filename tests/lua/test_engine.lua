@@ -7,7 +7,7 @@ local ix = require "infraexec"
 local t, root = ...
 
 local fixture = ix.task().workspace .. "/handlers/luatest/engine"
-local E = assert(loadfile(root .. "/lua/infraexec/engine.lua", "t"))()
+local E = assert(loadfile(root .. "/lua/infraexec/core/engine.lua", "t"))()
 E.load({ fixture })
 
 local n = 0
@@ -88,3 +88,45 @@ t.ok(multi.evidence[1].looked_at == "a b" and multi.evidence[1].expected == "x y
 local later = { ok = false, after_action = true, looked_at = "tag", expected = "0.1.18", seen = "after the action" }
 t.is(E.judge(true, nil, later).done, ix.dry_run(),
   "judge: an after_action observation counts only in a dry run")
+
+-- handler files merge by rule name along the path (infraexec.core.handlers):
+-- a nearer alpha.lua adds a rule, replaces one through override and takes
+-- one out; the farther file's other rules stay.
+local near = fixture .. "/near"
+local M2 = assert(loadfile(root .. "/lua/infraexec/core/engine.lua", "t"))()
+M2.load({ near, fixture })
+local function run2(text) return M2.dispatch(crit(text), "run") end
+r = run2("Near only")
+t.is(r.rule, "alpha: near only (" .. near .. "/alpha.lua)", "merge: the nearer file's new rule, named with its file")
+t.is(r.done, true, "... ticks on its evidence")
+r = run2("Deploy web at version 1.2.3")
+t.is(r.rule, "alpha: near deploy (" .. near .. "/alpha.lua)", "merge: an override takes the farther rule's place")
+t.is(r.reason, "near alpha web 1.2.3", "... and may call the farther rule's run (base.run)")
+r = run2("Raise")
+t.like(r.rule, "(" .. fixture .. "/alpha.lua)", "merge: a farther rule the nearer file does not mention stays")
+t.like(r.reason, "boom", "... and runs as before")
+r = run2("Say done")
+t.is(r.reason, "needs a person: no rule matches", "merge: override = false takes the farther rule out")
+t.is(run("Say done").rule, "alpha: ^Say done$", "... only in the merged handler: the farther file alone still has it")
+r = M2.dispatch(crit("Observe"), "check")
+t.ok(r.done and r.reason == "observed", "merge: a farther readonly file's run is still its check", tostring(r.reason))
+r = M2.dispatch(crit("Near observe"), "check")
+t.ok(r.unverifiable and r.reason == "the rule has no check: it can only be redone",
+  "... a nearer file not marked readonly lends its rules no check", tostring(r.reason))
+
+local H = require "infraexec.core.handlers"
+local ok, err = pcall(H.load, { fixture .. "/clash", fixture }, "alpha")
+t.ok(not ok, "merge: a nearer rule with a farther rule's name and no override is an error")
+t.like(tostring(err), fixture .. "/clash/alpha.lua: rule 1 (\"deploy at a version\") has the name of " ..
+  fixture .. "/alpha.lua: rule 2", "... naming both files and rules")
+ok, err = pcall(H.load, { fixture .. "/clash", fixture }, "beta")
+t.ok(not ok, "merge: an override naming no farther rule is an error")
+t.like(tostring(err), fixture .. "/clash/beta.lua: override \"no such rule\": no rule of that name in " ..
+  fixture .. "/beta.lua", "... naming the file and the rule name")
+ok, err = pcall(H.load, { fixture .. "/dups", fixture .. "/dups/far" }, "gamma")
+t.ok(not ok, "merge: an override of a name two farther rules have is an error, not a guess")
+t.like(tostring(err), "override \"same\": 2 rules of " .. fixture .. "/dups/far/gamma.lua have that name", "... saying so")
+
+-- the module names from before core/ and lib/ still load the same modules
+t.ok(require "infraexec.evidence" == require "infraexec.core.evidence", "old name infraexec.evidence: the same module")
+t.ok(require "infraexec.values" == require "infraexec.lib.values", "old name infraexec.values: the same module")

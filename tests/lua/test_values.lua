@@ -1,6 +1,6 @@
 -- values.lua: a value taken from task text keeps its exact spelling when
 -- its shape is right, and is refused with a reason naming it otherwise.
-local values = require "infraexec.values"
+local values = require "infraexec.lib.values"
 local t = ...
 
 local cases = {

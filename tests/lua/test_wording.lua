@@ -1,5 +1,5 @@
 -- wording.match, compile errors and specificity, on a config table.
-local wording = require "infraexec.wording"
+local wording = require "infraexec.lib.wording"
 local t = ...
 
 local config = {

@@ -9,7 +9,7 @@
  * the watchdog, watchdog.h) wall-clock time past a deadline or an
  * interrupt; in a dry run the primitives that spawn or write are replaced
  * by stand-ins that record what they would do.  It loads
- * lua/infraexec/engine.lua, which finds the task's handlers on the search
+ * lua/infraexec/core/engine.lua, which finds the task's handlers on the search
  * path and matches rules.  Every call into Lua is a lua_pcall with a
  * traceback handler; an error in a rule becomes that criterion's reason. */
 #ifndef INFRAEXEC_LUAHOST_H

@@ -4,7 +4,7 @@
 -- validation fails), then the old and the new paths committed together.
 local ix = require "infraexec"
 local diagnose = require "infraexec.diagnose"
-local ev = require "infraexec.evidence"
+local ev = require "infraexec.core.evidence"
 local gitops = require "infraexec.act.gitops"
 
 local M = {}

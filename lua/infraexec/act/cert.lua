@@ -1,8 +1,8 @@
 -- act/cert.lua - a new self-signed certificate for an IP address, written
 -- over the configured one, and the registry restarted to serve it.
 local ix = require "infraexec"
-local ev = require "infraexec.evidence"
-local shell = require "infraexec.shell"
+local ev = require "infraexec.core.evidence"
+local shell = require "infraexec.lib.shell"
 
 local M = {}
 

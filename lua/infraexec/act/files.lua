@@ -1,7 +1,7 @@
 -- act/files.lua - replacing an address across files, one atomic write per
 -- file, and recording a line in a document.
 local ix = require "infraexec"
-local ev = require "infraexec.evidence"
+local ev = require "infraexec.core.evidence"
 
 local M = {}
 

@@ -3,11 +3,11 @@
 -- what this run changed, only after validation passed.  Never kubectl apply.
 local ix = require "infraexec"
 local apps = require "infraexec.apps"
-local config = require "infraexec.config"
+local config = require "infraexec.core.config"
 local diagnose = require "infraexec.diagnose"
-local ev = require "infraexec.evidence"
-local shell = require "infraexec.shell"
-local values = require "infraexec.values"
+local ev = require "infraexec.core.evidence"
+local shell = require "infraexec.lib.shell"
+local values = require "infraexec.lib.values"
 
 config.declare{ "gitops", "map", fields = {
   { "path", "path", write = true, dir = true },

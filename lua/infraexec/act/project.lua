@@ -4,7 +4,7 @@
 -- (infraexec.observe.registry); these only run the commands.
 local ix = require "infraexec"
 local diagnose = require "infraexec.diagnose"
-local ev = require "infraexec.evidence"
+local ev = require "infraexec.core.evidence"
 local project = require "infraexec.project"
 local registry = require "infraexec.registry"
 

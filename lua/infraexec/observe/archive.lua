@@ -2,7 +2,7 @@
 -- elsewhere in it, committed: gone from the work tree and from HEAD at the
 -- old path, at HEAD and unchanged in the work tree at the new one.
 local ix = require "infraexec"
-local ev = require "infraexec.evidence"
+local ev = require "infraexec.core.evidence"
 
 local M = {}
 

@@ -1,8 +1,8 @@
 -- observe/cert.lua - a certificate's subjectAltName, read by openssl (a
 -- read-only command: it runs in a dry run too).
 local ix = require "infraexec"
-local ev = require "infraexec.evidence"
-local shell = require "infraexec.shell"
+local ev = require "infraexec.core.evidence"
+local shell = require "infraexec.lib.shell"
 
 local M = {}
 

@@ -1,8 +1,8 @@
 -- observe/command.lua - a command's own result as evidence.  Only for an
 -- action ("Build ...", "Create ..."): exit 0 says the action ran.  An assertion
 -- needs an observer of the world instead.
-local ev = require "infraexec.evidence"
-local shell = require "infraexec.shell"
+local ev = require "infraexec.core.evidence"
+local shell = require "infraexec.lib.shell"
 
 local M = {}
 

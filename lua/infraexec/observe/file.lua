@@ -1,7 +1,7 @@
 -- observe/file.lua - what files say: text present or absent, a YAML value,
 -- a kustomization's resources, an address left anywhere under some roots.
 local ix = require "infraexec"
-local ev = require "infraexec.evidence"
+local ev = require "infraexec.core.evidence"
 
 local M = {}
 

@@ -7,7 +7,7 @@
 -- Read through observe/kube.lua (kubectl get -o json), so read-only.
 local ix = require "infraexec"
 local apps = require "infraexec.apps"
-local ev = require "infraexec.evidence"
+local ev = require "infraexec.core.evidence"
 local kube = require "infraexec.observe.kube"
 
 local M = {}

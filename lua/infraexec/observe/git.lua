@@ -1,7 +1,7 @@
 -- observe/git.lua - the state of a git repository (libgit2): what is
 -- committed, what HEAD is.
 local ix = require "infraexec"
-local ev = require "infraexec.evidence"
+local ev = require "infraexec.core.evidence"
 
 local M = {}
 

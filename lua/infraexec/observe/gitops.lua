@@ -2,7 +2,7 @@
 -- image tags of every one of its releases, as committed.
 local ix = require "infraexec"
 local apps = require "infraexec.apps"
-local ev = require "infraexec.evidence"
+local ev = require "infraexec.core.evidence"
 local git = require "infraexec.observe.git"
 local gitops = require "infraexec.act.gitops"
 

@@ -1,7 +1,7 @@
 -- observe/http.lua - a URL's answer through infraexec's own HTTP client
 -- (libcurl, TLS verified against the given CA), never curl -k.
 local ix = require "infraexec"
-local ev = require "infraexec.evidence"
+local ev = require "infraexec.core.evidence"
 
 local M = {}
 

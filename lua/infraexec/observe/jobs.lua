@@ -2,9 +2,9 @@
 -- hooks) selected by label: finished (condition Complete=True), or what
 -- keeps them from it, quoting the Failed condition's reason and message.
 local ix = require "infraexec"
-local ev = require "infraexec.evidence"
+local ev = require "infraexec.core.evidence"
 local kube = require "infraexec.observe.kube"
-local stamp = require "infraexec.stamp"
+local stamp = require "infraexec.lib.stamp"
 
 local M = {}
 

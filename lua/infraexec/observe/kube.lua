@@ -2,10 +2,10 @@
 -- with the configured context and kubeconfig (kube.context,
 -- kube.kubeconfig); read-only, so it runs in a dry run too.  Never applies.
 local ix = require "infraexec"
-local config = require "infraexec.config"
-local ev = require "infraexec.evidence"
-local shell = require "infraexec.shell"
-local stamp = require "infraexec.stamp"
+local config = require "infraexec.core.config"
+local ev = require "infraexec.core.evidence"
+local shell = require "infraexec.lib.shell"
+local stamp = require "infraexec.lib.stamp"
 
 config.declare{ "kube", "map", fields = {
   { "context", "string" },

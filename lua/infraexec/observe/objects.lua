@@ -2,7 +2,7 @@
 -- objects themselves (kubectl get ... -o json through observe/kube.lua):
 -- every object Ready, Synced or Complete (for its current spec), a number of them, or none left.
 -- What the generic rule turns `kubectl get ...` / `flux get ...` into.
-local ev = require "infraexec.evidence"
+local ev = require "infraexec.core.evidence"
 local kube = require "infraexec.observe.kube"
 
 local M = {}

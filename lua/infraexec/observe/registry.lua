@@ -1,8 +1,8 @@
 -- observe/registry.lua - what the registry of infraexec.yaml holds, asked
 -- through its API with TLS verified against the configured CA.  Each
--- function returns observations (infraexec.evidence); none changes anything.
+-- function returns observations (infraexec.core.evidence); none changes anything.
 local ix = require "infraexec"
-local ev = require "infraexec.evidence"
+local ev = require "infraexec.core.evidence"
 local registry = require "infraexec.registry"
 
 local M = {}

@@ -4,7 +4,7 @@
 -- Secrets are listed by name only: `-o json` would put their data in the
 -- command's log.
 local ix = require "infraexec"
-local ev = require "infraexec.evidence"
+local ev = require "infraexec.core.evidence"
 local kube = require "infraexec.observe.kube"
 local readers = require "infraexec.readers"
 

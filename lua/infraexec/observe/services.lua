@@ -3,7 +3,7 @@
 -- infraexec.yaml, requested with infraexec's own HTTP client verified
 -- against gitops.health_ca (else registry.ca), never curl -k.
 local ix = require "infraexec"
-local ev = require "infraexec.evidence"
+local ev = require "infraexec.core.evidence"
 local kube = require "infraexec.observe.kube"
 local http = require "infraexec.observe.http"
 

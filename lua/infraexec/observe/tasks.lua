@@ -2,7 +2,7 @@
 -- running task as it is on disk now, read through the task model
 -- (ix.task_read): a task's status, a Progress Log entry, a section.
 local ix = require "infraexec"
-local ev = require "infraexec.evidence"
+local ev = require "infraexec.core.evidence"
 
 local M = {}
 

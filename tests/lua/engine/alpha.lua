@@ -6,7 +6,7 @@ return { rules = {
     run = function(_, a) return true, "alpha " .. a.name .. " " .. a.version, seen(a.version) end },
   { wording = "Release {version}", run = function() return true, "released", seen("x") end },
   { pattern = "^Raise$", run = function() error("boom") end },
-  { pattern = "^Say done$", run = function() return true, "said so" end },
+  { pattern = "^Say done$", name = "say done", run = function() return true, "said so" end },
   { pattern = "^Fail seen$", run = function()
       return true, nil, { ok = false, looked_at = "the file", expected = "1", seen = "2" } end },
   { pattern = "^Malformed$", run = function() return true, nil, { { ok = "yes" } } end },

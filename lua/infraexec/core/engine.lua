@@ -1,128 +1,32 @@
 -- engine.lua - which rule takes a criterion, and what came of it.
 --
 -- The C core calls load() once per run and dispatch() for each unchecked
--- criterion.  Every handler on the search path is a candidate: a task's
+-- criterion.  Every handler on the search path is a candidate (its NAME.lua
+-- files merged into one, infraexec.core.handlers): a task's
 -- labels only order them (its own handlers first, through
 -- handlers/types.lua), then the other handlers by name, then the `always`
 -- ones (verify, generic).  Of the rules that match a criterion the most
--- specific wins (infraexec.wording's specificity, when installed), else the
+-- specific wins (infraexec.lib.wording's specificity, when installed), else the
 -- first in that order.
 --
 -- A rule's run returns done, message, evidence.  The criterion is done only
 -- when done is true AND the evidence holds at least one observation AND
--- every observation is ok (infraexec.evidence): a rule that says "done"
+-- every observation is ok (infraexec.core.evidence): a rule that says "done"
 -- without looking never ticks a box.
 local ix = require "infraexec"
-local ev = require "infraexec.evidence"
-require "infraexec.strict"
-local classify = require "infraexec.classify"
-local outcomes = require "infraexec.outcomes"
-local wording = require "infraexec.wording"
+require "infraexec.core.moved"
+local ev = require "infraexec.core.evidence"
+require "infraexec.core.strict"
+local classify = require "infraexec.lib.classify"
+local outcomes = require "infraexec.core.outcomes"
+local wording = require "infraexec.lib.wording"
+local H = require "infraexec.core.handlers"
 
 local M = {}
 local handlers = {} -- this task's handlers, in the order they are tried
 
--- The first NAME.lua on the handler search path.
-local function find(dirs, name)
-  for _, dir in ipairs(dirs) do
-    local path = dir .. "/" .. name .. ".lua"
-    if ix.exists(path) == "file" then return path end
-  end
-  return nil
-end
-
-local function check_rule(path, i, rule)
-  local where = path .. ": rule " .. i
-  if type(rule) ~= "table" then error(where .. " is not a table", 0) end
-  if type(rule.pattern) ~= "string" and type(rule.match) ~= "function" and rule.wording == nil then
-    error(where .. " needs a wording (template or list), a pattern (string) or a match (function)", 0)
-  end
-  if rule.wording ~= nil then
-    local ok, err = pcall(wording.compile, rule.wording)
-    if not ok then error(where .. ": " .. tostring(err), 0) end
-  end
-  if type(rule.run) ~= "function" then error(where .. " has no run function", 0) end
-  if rule.description ~= nil and type(rule.description) ~= "string" then
-    error(where .. ": description must be a string", 0)
-  end
-  if rule.kind ~= nil and rule.kind ~= "action" and rule.kind ~= "assertion" then
-    error(where .. ": kind must be \"action\" or \"assertion\"", 0)
-  end
-end
-
-local function load_handler(dirs, name)
-  local path = find(dirs, name)
-  if not path then
-    error("handler '" .. name .. "' not found on the handler path: " .. table.concat(dirs, ":"), 0)
-  end
-  local chunk, err = loadfile(path, "t")
-  if not chunk then error(err, 0) end
-  local h = chunk()
-  if type(h) ~= "table" or type(h.rules) ~= "table" then
-    error(path .. ": a handler must return a table with a rules list", 0)
-  end
-  for i, rule in ipairs(h.rules) do check_rule(path, i, rule) end
-  h.name = h.name or name
-  h.path = path
-  return h
-end
-
-local handler_files -- below, shared with the tooling
-
--- A list of handler names, or nil.
-local function names(v)
-  if type(v) == "string" then return { v } end
-  if type(v) ~= "table" then return nil end
-  for k, name in pairs(v) do
-    if math.type(k) ~= "integer" or type(name) ~= "string" then return nil end
-  end
-  return v
-end
-
--- Every types.lua on the path, merged: the nearer file (earlier on the path)
--- adds labels and overrides a label's handlers (`false` removes the label),
--- adds names to `always` (after the farther files' names), and takes names
--- out of it with `not_always`.  So a workspace file adding one label keeps
--- the installed `always` list (verify, generic).  No file naming `always`
--- means { "generic" }.
-function M.types(dirs)
-  local found = {}
-  for _, dir in ipairs(dirs) do
-    if ix.exists(dir .. "/types.lua") == "file" then found[#found + 1] = dir end
-  end
-  if #found == 0 then load_handler(dirs, "types") end -- raises "not found", naming the path
-  local labels, always, any_always = {}, {}, false
-  for i = #found, 1, -1 do
-    local t = load_handler({ found[i] }, "types")
-    local function list(key)
-      local v = t[key] == nil and {} or names(t[key])
-      if type(t[key]) == "string" or not v then error(t.path .. ": " .. key .. " must be a list of handler names", 0) end
-      return v
-    end
-    if t.labels ~= nil and type(t.labels) ~= "table" then error(t.path .. ": labels must be a table", 0) end
-    for label, v in pairs(t.labels or {}) do
-      if v ~= false and not names(v) then
-        error(t.path .. ": labels." .. tostring(label) .. " must be a handler name, a list of them, or false", 0)
-      end
-      labels[label] = names(v)
-    end
-    local drop = {}
-    for _, name in ipairs(list("not_always")) do drop[name] = true end
-    local kept = {}
-    for _, name in ipairs(always) do
-      if not drop[name] then kept[#kept + 1] = name end
-    end
-    always = kept
-    for _, name in ipairs(list("always")) do
-      local has = false
-      for _, n in ipairs(always) do has = has or n == name end
-      if not has then always[#always + 1] = name end
-    end
-    any_always = any_always or t.always ~= nil
-  end
-  if not any_always then always = { "generic" } end
-  return { labels = labels, always = always }
-end
+-- Handler files merge by name along the path (infraexec.core.handlers).
+M.types = H.types
 
 function M.load(dirs)
   local types = M.types(dirs)
@@ -130,7 +34,7 @@ function M.load(dirs)
   local function use(name)
     if not seen[name] then
       seen[name] = true
-      handlers[#handlers + 1] = load_handler(dirs, name)
+      handlers[#handlers + 1] = H.load(dirs, name)
     end
   end
   for _, label in ipairs(ix.task().labels) do
@@ -138,7 +42,7 @@ function M.load(dirs)
   end
   local always = {}
   for _, name in ipairs(types.always) do always[name] = true end
-  local _, order = handler_files(dirs)
+  local _, order = H.files(dirs)
   for _, name in ipairs(order) do
     if not always[name] then use(name) end
   end
@@ -165,9 +69,12 @@ local function match(rule, c, cfg)
   return caps
 end
 
+-- "NAME: what the rule says"; when NAME.lua merges several files, the
+-- rule's own file too, so a report shows whose rule took the criterion.
 local function describe(h, rule)
   local w = type(rule.wording) == "table" and rule.wording[1] or rule.wording
-  return h.name .. ": " .. (rule.description or w or rule.pattern or "rule")
+  local from = #h.files > 1 and (" (" .. h.from[rule] .. ")") or ""
+  return h.name .. ": " .. (rule.description or w or rule.pattern or "rule") .. from
 end
 
 -- Errors become the criterion's reason.  ix.error_text, the message
@@ -292,7 +199,7 @@ function M.dispatch(c, mode)
   c.kind = kind
   local fn = rule.run
   if mode == "check" then
-    fn = rule.check or (h.readonly and rule.run)
+    fn = rule.check or (h.readonly[rule] and rule.run)
     if not fn then
       return { rule = name, kind = kind, unverifiable = true,
                reason = "the rule has no check: it can only be redone" }
@@ -308,38 +215,17 @@ end
 
 -- ---- handler tooling: `infraexec handlers` and `handlers check` ----
 
--- Every handler file on the path, by name; the first one found wins and
--- the later ones are overridden.
-function handler_files(dirs)
-  local files, order = {}, {}
-  for _, dir in ipairs(dirs) do
-    for _, name in ipairs(ix.list_dir(dir) or {}) do
-      local base = name:match("^(.+)%.lua$")
-      if base then
-        if not files[base] then
-          files[base] = { path = dir .. "/" .. name, overrides = {} }
-          order[#order + 1] = base
-        else
-          local f = files[base]
-          f.overrides[#f.overrides + 1] = dir .. "/" .. name
-        end
-      end
-    end
-  end
-  table.sort(order)
-  return files, order
-end
-
-local function rule_summary(rule)
+local function rule_summary(h, rule)
   local observe = type(rule.observe) == "string" and { rule.observe } or rule.observe
   return { wording = type(rule.wording) == "string" and { rule.wording } or rule.wording,
            pattern = rule.pattern, match = rule.match and "function" or nil, group = rule.group, description = rule.description,
+           name = H.rule_name(rule), from = h.from[rule], where = h.where[rule],
            kind = rule.kind, observe = type(observe) == "table" and observe or {},
            examples = rule.examples or {}, check = rule.check and true or false }
 end
 
 function M.inventory(dirs)
-  local files, order = handler_files(dirs)
+  local files, order = H.files(dirs)
   local ok, types = xpcall(M.types, ix.error_text, dirs)
   local labels_of = {}
   if ok then
@@ -356,14 +242,14 @@ function M.inventory(dirs)
   end
   local list = {}
   for _, name in ipairs(order) do
-    local f = files[name]
-    local entry = { name = name, path = f.path, overrides = f.overrides,
+    local paths = files[name].paths
+    local entry = { name = name, path = paths[1], merges = table.move(paths, 2, #paths, 1, {}),
                     labels = labels_of[name] or {}, rules = {} }
     table.sort(entry.labels)
-    local loaded, h = xpcall(load_handler, ix.error_text, { f.path:match("^(.*)/[^/]+$") }, name)
+    local loaded, h = xpcall(H.merge, ix.error_text, paths, name)
     if loaded then
       entry.description = h.description
-      for _, rule in ipairs(h.rules) do entry.rules[#entry.rules + 1] = rule_summary(rule) end
+      for _, rule in ipairs(h.rules) do entry.rules[#entry.rules + 1] = rule_summary(h, rule) end
     else
       entry.error = h
     end
@@ -404,69 +290,64 @@ local function example_criterion(text)
   return { index = 0, line = 0, text = text, checked = false, code = code }
 end
 
--- Problems with every handler file on the path (overridden ones too: they
--- are what a colleague may copy): load errors, malformed rules, examples
--- their rule does not match or an earlier rule of the handler takes first.
+-- Problems with every handler on the path, its files merged as a run
+-- merges them: load errors, two files giving one rule name, an override
+-- naming no rule, malformed rules, rules without an observer, examples
+-- their rule does not match or an earlier rule (in the merged order) takes
+-- first, and rules of different files claiming one example
+-- (check_ambiguous).  Each problem names the rule's own file.
 function M.check(dirs)
-  local files, order = handler_files(dirs)
-  local problems, checked = {}, 0
+  local files, order = H.files(dirs)
+  local problems, checked, merged = {}, 0, {}
+  local function label(h, rule)
+    return ("%s (%s)"):format(h.where[rule], rule.description or rule.pattern or "")
+  end
   for _, name in ipairs(order) do
-    local paths = { files[name].path }
-    for _, p in ipairs(files[name].overrides) do paths[#paths + 1] = p end
-    for _, path in ipairs(paths) do
-      checked = checked + 1
-      local loaded, h = xpcall(load_handler, ix.error_text, { path:match("^(.*)/[^/]+$") }, name)
-      if not loaded then
-        problems[#problems + 1] = h
-      else
-        for i, rule in ipairs(h.rules) do
-          local why = M.observer_problem(rule)
-          if why then
-            problems[#problems + 1] = ("%s: rule %d (%s): %s"):format(
-              path, i, rule.description or rule.pattern or "", why)
+    local paths = files[name].paths
+    checked = checked + #paths
+    local loaded, h = xpcall(H.merge, ix.error_text, paths, name)
+    if not loaded then
+      problems[#problems + 1] = h
+    else
+      merged[#merged + 1] = h
+      for i, rule in ipairs(h.rules) do
+        local why = M.observer_problem(rule)
+        if why then problems[#problems + 1] = ("%s: %s"):format(label(h, rule), why) end
+        for _, ex in ipairs(rule.examples or {}) do
+          local c = example_criterion(ex)
+          local taken
+          for j, other in ipairs(h.rules) do
+            local ok, caps, refusal = xpcall(match, ix.error_text, other, c)
+            if not ok then
+              problems[#problems + 1] = ("%s: matching %q failed: %s"):format(h.where[other], ex, caps)
+              taken = -1
+              break
+            end
+            -- A refusal is a match in shape: the config here may not be the run's.
+            if caps or refusal then taken = j; break end
           end
-          for _, ex in ipairs(rule.examples or {}) do
-            local c = example_criterion(ex)
-            local taken
-            for j, other in ipairs(h.rules) do
-              local ok, caps, refusal = xpcall(match, ix.error_text, other, c)
-              if not ok then
-                problems[#problems + 1] = ("%s: rule %d: matching %q failed: %s"):format(path, j, ex, caps)
-                taken = -1
-                break
-              end
-              -- A refusal is a match in shape: the config here may not be the run's.
-              if caps or refusal then taken = j; break end
-            end
-            if taken == nil then
-              problems[#problems + 1] = ("%s: rule %d (%s): its example %q is not matched by it"):format(
-                path, i, rule.description or rule.pattern or "", ex)
-            elseif taken ~= i and taken > 0 then
-              problems[#problems + 1] = ("%s: rule %d (%s): its example %q is taken first by rule %d (%s)"):format(
-                path, i, rule.description or rule.pattern or "", ex, taken,
-                h.rules[taken].description or h.rules[taken].pattern or "")
-            end
+          if taken == nil then
+            problems[#problems + 1] = ("%s: its example %q is not matched by it"):format(label(h, rule), ex)
+          elseif taken ~= i and taken > 0 then
+            problems[#problems + 1] = ("%s: its example %q is taken first by %s"):format(
+              label(h, rule), ex, label(h, h.rules[taken]))
           end
         end
       end
     end
   end
-  M.check_ambiguous(files, order, problems)
+  M.check_ambiguous(merged, problems)
   return { files = checked, problems = problems }
 end
 
--- Pairs of rules in different handlers that claim one criterion equally:
+-- Pairs of rules from different files that claim one criterion equally:
 -- every rule is a candidate and the most specific wins, so an example
--- matched as specifically by another handler's rule is decided only by
+-- matched as specifically by another file's rule is decided only by
 -- handler order, and one matched more specifically never reaches its rule.
-function M.check_ambiguous(files, order, problems)
+function M.check_ambiguous(merged, problems)
   local rules = {}
-  for _, name in ipairs(order) do
-    local path = files[name].path
-    local loaded, h = xpcall(load_handler, ix.error_text, { path:match("^(.*)/[^/]+$") }, name)
-    if loaded then
-      for i, rule in ipairs(h.rules) do rules[#rules + 1] = { path = path, i = i, rule = rule } end
-    end
+  for _, h in ipairs(merged) do
+    for _, rule in ipairs(h.rules) do rules[#rules + 1] = { path = h.from[rule], where = h.where[rule], rule = rule } end
   end
   local function spec(r, c)
     local ok, caps = xpcall(match, ix.error_text, r.rule, c)
@@ -475,8 +356,8 @@ function M.check_ambiguous(files, order, problems)
   end
   local function label(r)
     local w = r.rule.wording
-    return ("%s: rule %d (%s)"):format(r.path, r.i, r.rule.description or r.rule.pattern
-                                         or (type(w) == "table" and w[1] or w) or "")
+    return ("%s (%s)"):format(r.where, r.rule.description or r.rule.pattern
+                                or (type(w) == "table" and w[1] or w) or "")
   end
   for _, r in ipairs(rules) do
     for _, ex in ipairs(r.rule.examples or {}) do

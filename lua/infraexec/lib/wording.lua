@@ -11,7 +11,7 @@
 -- checked against the config and the text, so a wording that names an
 -- unknown project is refused with the choices instead of guessed.  Pure Lua
 -- (no infraexec primitives): the config is an argument.
-local values = require "infraexec.values"
+local values = require "infraexec.lib.values"
 
 local M = {}
 

@@ -2,7 +2,7 @@
 -- read it (as premake's api.register declares a project setting).  A module
 -- declares each top-level section it reads, once, when it is loaded:
 --
---   local config = require "infraexec.config"
+--   local config = require "infraexec.core.config"
 --   config.declare{ "terraform", "map", fields = {
 --     { "dir", "path", dir = true, write = true }, -- the root module
 --     { "plan", "argv" },                           -- e.g. [terraform, plan]

@@ -5,7 +5,7 @@
 --               or struck through: never run, a person decides.
 -- The tables below are the whole judgement; extend them, and add the new
 -- wording to tests/fixtures/criteria-kinds.txt.
-local wording = require "infraexec.wording"
+local wording = require "infraexec.lib.wording"
 
 local M = {}
 
