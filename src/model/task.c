@@ -648,9 +648,9 @@ int ix_task_check_id(const ix_task *t, ix_err *err)
     return ix_err_set(err, "%s:%d:%d: %s; refused", t->path, n ? n->line : 1, n ? n->col : 1, msg);
 }
 
-static void read_fields(ix_task *t)
+/* The fields that point into the frontmatter's nodes. */
+static void point_fields(ix_task *t)
 {
-    ix_fm_each_duplicate(t->fm, report_duplicate, t);
     t->id = ix_fm_str(t->fm, "id");
     t->title = ix_fm_str(t->fm, "title");
     t->status = ix_fm_str(t->fm, "status");
@@ -667,6 +667,12 @@ static void read_fields(ix_task *t)
         t->labels = ix_xcalloc(1, sizeof *t->labels);
         t->labels[t->nlabels++] = labels->value;
     }
+}
+
+static void read_fields(ix_task *t)
+{
+    ix_fm_each_duplicate(t->fm, report_duplicate, t);
+    point_fields(t);
     fm_deps(t, "depends_on");
     fm_deps(t, "blocked_by");
     const ix_fm_node *first = t->fm->nchild ? &t->fm->child[0] : NULL;
@@ -876,6 +882,68 @@ void ix_task_free(ix_task *t)
     free(t->data);
     free(t->path);
     free(t);
+}
+
+static char **dup_strv(char *const *v, size_t n)
+{
+    char **d = n ? ix_xcalloc(n, sizeof *d) : NULL;
+    for (size_t i = 0; i < n; i++)
+        d[i] = ix_xstrdup(v[i]);
+    return d;
+}
+
+static char *dup_or_null(const char *s)
+{
+    return s ? ix_xstrdup(s) : NULL;
+}
+
+ix_task *ix_task_dup(const ix_task *t)
+{
+    ix_task *d = ix_xcalloc(1, sizeof *d);
+    *d = *t;
+    d->path = ix_xstrdup(t->path);
+    d->data = ix_xmalloc(t->len + 1);
+    memcpy(d->data, t->data, t->len + 1);
+    d->lines.start = ix_xmalloc((t->lines.count ? t->lines.count : 1) * sizeof(size_t));
+    if (t->lines.count)
+        memcpy(d->lines.start, t->lines.start, t->lines.count * sizeof(size_t));
+    d->fm = ix_fm_dup(t->fm);
+    d->labels = NULL;
+    d->nlabels = 0;
+    point_fields(d);
+    d->criteria = ix_xcalloc(t->ncriteria ? t->ncriteria : 1, sizeof *d->criteria);
+    for (size_t i = 0; i < t->ncriteria; i++) {
+        const ix_criterion *c = &t->criteria[i];
+        d->criteria[i] = *c;
+        d->criteria[i].text = ix_xstrdup(c->text);
+        d->criteria[i].group = dup_or_null(c->group);
+        d->criteria[i].code = dup_strv(c->code, c->ncode);
+    }
+    d->log = ix_xcalloc(t->nlog ? t->nlog : 1, sizeof *d->log);
+    for (size_t i = 0; i < t->nlog; i++) {
+        const ix_log_entry *e = &t->log[i];
+        d->log[i] = *e;
+        d->log[i].stamp = ix_xstrdup(e->stamp);
+        d->log[i].text = ix_xstrdup(e->text);
+        d->log[i].sub = dup_strv(e->sub, e->nsub);
+    }
+    d->code = ix_xcalloc(t->ncode ? t->ncode : 1, sizeof *d->code);
+    for (size_t i = 0; i < t->ncode; i++) {
+        const ix_code_block *b = &t->code[i];
+        d->code[i] = (ix_code_block){b->line, ix_xstrdup(b->lang), ix_xstrdup(b->section),
+                                     ix_xstrdup(b->text)};
+    }
+    d->deps = ix_xcalloc(t->ndeps ? t->ndeps : 1, sizeof *d->deps);
+    for (size_t i = 0; i < t->ndeps; i++) {
+        d->deps[i] = t->deps[i];
+        d->deps[i].id = ix_xstrdup(t->deps[i].id);
+        d->deps[i].label = dup_or_null(t->deps[i].label);
+    }
+    d->problems = ix_xcalloc(t->nproblems ? t->nproblems : 1, sizeof *d->problems);
+    for (size_t i = 0; i < t->nproblems; i++)
+        d->problems[i] = (ix_problem){t->problems[i].line, t->problems[i].col,
+                                      ix_xstrdup(t->problems[i].msg)};
+    return d;
 }
 
 const ix_criterion *ix_task_criterion(const ix_task *t, int index)
@@ -1199,22 +1267,24 @@ static int quick_plan(const ix_task *t, const ix_task_change *chg, const ix_edit
  * write cut short by a crash then leaves a shorter line, never a broken
  * UTF-8 sequence; 0 when not so, and the change is parsed back instead.
  * *ENTRY_AT: where the line starts. */
-static int quick_entry(const ix_task *t, const quick_edit *q, const ix_buf *out,
+static int quick_entry(const ix_task *t, const quick_edit *q, const char *ins, size_t new_len,
                        size_t *entry_at)
 {
-    size_t from = q->at, end = q->at + q->len, eol = strlen(t->eol);
-    if (out->len > IX_TASK_MAX_SIZE || !q->len)
+    size_t from = 0, end = q->len, eol = strlen(t->eol);
+    if (new_len > IX_TASK_MAX_SIZE || !q->len)
         return 0;
     for (size_t i = from; i < end; i++)
-        if ((unsigned char)out->data[i] >= 0x80 || !out->data[i])
+        if ((unsigned char)ins[i] >= 0x80 || !ins[i])
             return 0;
-    if (from && t->data[from - 1] != '\n' && t->data[from - 1] != '\r') {
-        if (end - from < eol || memcmp(out->data + from, t->eol, eol) != 0)
+    if (q->at && t->data[q->at - 1] != '\n' && t->data[q->at - 1] != '\r') {
+        if (end - from < eol || memcmp(ins, t->eol, eol) != 0)
             return 0;
         from += eol;
     }
-    const char *p = out->data + from;
-    size_t line = strcspn(p, "\r\n");
+    const char *p = ins + from;
+    size_t line = 0;
+    while (from + line < end && p[line] != '\r' && p[line] != '\n')
+        line++;
     if (from + line != end && (from + line + eol != end || memcmp(p + line, t->eol, eol) != 0))
         return 0;
     size_t slen;
@@ -1222,7 +1292,7 @@ static int quick_entry(const ix_task *t, const quick_edit *q, const ix_buf *out,
     if (line < 2 || memcmp(p, "- ", 2) != 0 || !parse_stamp(p + 2, line - 2, &slen, &bad) ||
         bad || slen != 16)
         return 0;
-    *entry_at = from;
+    *entry_at = q->at + from;
     return 1;
 }
 
@@ -1238,8 +1308,10 @@ static size_t grown(size_t n)
 }
 
 /* Apply Q to M, the parse of the text before the edit, so that it becomes
- * the parse of OUT. */
-static void quick_apply(ix_task *m, const quick_edit *q, const ix_buf *out, size_t entry_at)
+ * the parse of the text after it: DATE the new `updated:` bytes, END the
+ * bytes from Q->at to the new end NEW_LEN. */
+static void quick_apply(ix_task *m, const quick_edit *q, const char *date, const char *end,
+                        size_t new_len, size_t entry_at)
 {
     if (q->tick) {
         m->data[q->box] = 'x';
@@ -1247,15 +1319,15 @@ static void quick_apply(ix_task *m, const quick_edit *q, const ix_buf *out, size
     }
     if (q->updated) {
         size_t n = strlen(q->updated->value);
-        memcpy(m->data + q->value_at, out->data + q->value_at, n);
-        memcpy(q->updated->value, out->data + q->value_at, n);
+        memcpy(m->data + q->value_at, date, n);
+        memcpy(q->updated->value, date, n);
     }
     if (!q->append)
         return;
-    m->data = ix_xrealloc(m->data, grown(out->len + 1));
-    memcpy(m->data + q->at, out->data + q->at, out->len - q->at);
-    m->data[out->len] = '\0';
-    m->len = out->len;
+    m->data = ix_xrealloc(m->data, grown(new_len + 1));
+    memcpy(m->data + q->at, end, new_len - q->at);
+    m->data[new_len] = '\0';
+    m->len = new_len;
     /* The lines from the one holding AT on, which the insertion continues
      * or moves. */
     size_t keep = m->lines.count ? ix_lines_at(&m->lines, q->at) - 1 : 0;
@@ -1279,6 +1351,33 @@ static void quick_apply(ix_task *m, const quick_edit *q, const ix_buf *out, size
                                                                        (size_t)line));
 }
 
+/* The splices CHG makes to T (CHG->changed: whether there are any). */
+static int plan_edits(const ix_task *t, ix_task_change *chg, ix_edits *e, ix_err *err)
+{
+    int rc = 0;
+    for (size_t i = 0; i < chg->nticks && rc == 0; i++) {
+        const ix_criterion *c = ix_task_criterion(t, chg->ticks[i]);
+        if (c && chg->expect_text && strcmp(c->text, chg->expect_text) != 0)
+            rc = ix_err_set(err, "%s:%d: criterion %d changed while the run was going on; "
+                                 "not ticked", t->path, c->line, c->index);
+        else
+            rc = ix_task_tick(t, chg->ticks[i], e, err);
+    }
+    if (rc == 0 && chg->set_status)
+        rc = ix_task_set_status(t, chg->set_status, e, err);
+    if (rc < 0)
+        return -1;
+    if (chg->message)
+        ix_task_add_log(t, chg->stamp, chg->message, e);
+    chg->changed = e->n > 0;
+    if (e->n) {
+        char date[11];
+        snprintf(date, sizeof date, "%.10s", chg->stamp);
+        ix_task_set_updated(t, date, e);
+    }
+    return 0;
+}
+
 typedef struct change_ctx {
     ix_task_change *chg;
     ix_file_inplace *ip;  /* NULL: text only */
@@ -1298,32 +1397,14 @@ static int change_text(void *vctx, const char *path, const char *data, size_t le
         return -1;
     const ix_task *t = parsed ? parsed : h;
     ix_edits e = {0};
-    int rc = 0;
-    for (size_t i = 0; i < chg->nticks && rc == 0; i++) {
-        const ix_criterion *c = ix_task_criterion(t, chg->ticks[i]);
-        if (c && chg->expect_text && strcmp(c->text, chg->expect_text) != 0)
-            rc = ix_err_set(err, "%s:%d: criterion %d changed while the run was going on; "
-                                 "not ticked", path, c->line, c->index);
-        else
-            rc = ix_task_tick(t, chg->ticks[i], &e, err);
-    }
-    if (rc == 0 && chg->set_status)
-        rc = ix_task_set_status(t, chg->set_status, &e, err);
+    int rc = plan_edits(t, chg, &e, err);
     if (rc == 0) {
-        if (chg->message)
-            ix_task_add_log(t, chg->stamp, chg->message, &e);
-        chg->changed = e.n > 0;
-        if (e.n) {
-            char date[11];
-            snprintf(date, sizeof date, "%.10s", chg->stamp);
-            ix_task_set_updated(t, date, &e);
-        }
         quick_edit q;
         size_t entry_at = 0;
         int quick = chg->changed && quick_plan(t, chg, &e, &q);
         ix_edits_apply(t, &e, out);
         if (quick && q.append)
-            quick = quick_entry(t, &q, out, &entry_at);
+            quick = quick_entry(t, &q, out->data + q.at, out->len, &entry_at);
         /* The model to edit: our own parse, or the caller's when it gives
          * it up; without one, a caller wanting WRITTEN gets a parse. */
         ix_task *m = NULL;
@@ -1344,7 +1425,7 @@ static int change_text(void *vctx, const char *path, const char *data, size_t le
         } else if (!quick || (chg->keep_written && !m)) {
             rc = verify_change(t, chg, out, err);
         } else if (m) {
-            quick_apply(m, &q, out, entry_at);
+            quick_apply(m, &q, out->data + q.value_at, out->data + q.at, out->len, entry_at);
             ix_task_free(chg->written);
             chg->written = m;
         }
@@ -1367,9 +1448,73 @@ int ix_task_edit_text(const char *path, const char *data, size_t len, ix_task_ch
     return change_text(&ctx, path, data, len, out, err);
 }
 
+/* The change written as pieces (ix_file_patch_in_place) when it is one the
+ * model can follow and *CHG->take is the file as the caller last saw it
+ * (CHG->seen): no read of the file and no new text of it, only the edited
+ * regions; the model is edited into WRITTEN.  1 when that does not apply:
+ * the whole update then reads the file (and says what is wrong with it). */
+static int update_known(const char *path, ix_task_change *chg, ix_err *err)
+{
+    ix_task *m = *chg->take;
+    ix_edits e = {0};
+    ix_err perr;
+    quick_edit q;
+    if (!m || m != chg->hint || m->partial || !chg->keep_written || strcmp(m->path, path) != 0 ||
+        plan_edits(m, chg, &e, &perr) < 0 || !chg->changed || !quick_plan(m, chg, &e, &q)) {
+        ix_edits_free(&e);
+        return 1;
+    }
+    ix_file_piece pc[3];
+    size_t n = 0, late = (size_t)-1, new_len = m->len, entry_at = 0;
+    const char *date = NULL, *entry = NULL;
+    ix_buf tail = IX_BUF_INIT;
+    for (size_t i = 0; i < e.n && n < 3; i++) {
+        const ix_splice *sp = &e.s[i];
+        size_t k = strlen(sp->text);
+        if (q.append && sp->start == q.at && sp->end == sp->start) {
+            /* the entry and the blank lines it goes before, in one piece */
+            entry = sp->text;
+            ix_buf_append(&tail, sp->text, k);
+            ix_buf_append(&tail, m->data + q.at, m->len - q.at);
+            new_len += k;
+            pc[n++] = (ix_file_piece){q.at, m->data + q.at, m->len - q.at, tail.data, tail.len};
+            continue;
+        }
+        if (q.tick && sp->start == q.box)
+            late = n;
+        else if (q.updated && sp->start == q.value_at)
+            date = sp->text;
+        pc[n++] = (ix_file_piece){sp->start, m->data + sp->start, sp->end - sp->start, sp->text, k};
+    }
+    int rc = 1;
+    if (n == e.n && (!q.append || (entry && quick_entry(m, &q, entry, new_len, &entry_at))) &&
+        (!q.updated || date)) {
+        ix_file_patch p = {.expect = chg->seen, .pieces = pc, .n = n, .late = late};
+        rc = ix_file_patch_in_place(path, &p, err);
+        if (rc == 0) {
+            quick_apply(m, &q, date, tail.data, new_len, entry_at);
+            *chg->take = NULL;
+            chg->hint = NULL;
+            ix_task_free(chg->written);
+            chg->written = m;
+            chg->after = p.after;
+            chg->patched = chg->in_place = 1;
+        }
+    }
+    ix_buf_free(&tail);
+    ix_edits_free(&e);
+    return rc;
+}
+
 int ix_task_update_file(const char *path, ix_task_change *chg, ix_err *err)
 {
-    chg->changed = chg->in_place = 0;
+    chg->changed = chg->in_place = chg->patched = 0;
+    if (chg->seen && chg->take) {
+        int rc = update_known(path, chg, err);
+        if (rc <= 0)
+            return rc;
+        chg->changed = 0;
+    }
     ix_file_inplace ip = {0};
     change_ctx ctx = {chg, &ip};
     int rc = ix_file_update_in_place(path, change_text, &ctx, &ip, err);

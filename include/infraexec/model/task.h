@@ -18,6 +18,7 @@
 #include "infraexec/base/text.h"
 
 #include <stddef.h>
+#include <sys/stat.h>
 
 #define IX_TASK_MAX_SIZE (16u * 1024 * 1024)
 /* More dependencies than this is no real task; the rest are not recorded
@@ -117,6 +118,8 @@ int ix_task_load_criteria(const char *path, ix_task **out, ix_err *err);
 int ix_task_parse_criteria(const char *path, const char *data, size_t len, ix_task **out,
                            ix_err *err);
 void ix_task_free(ix_task *t);
+/* A deep copy, which an update may take and edit while T stays as read. */
+ix_task *ix_task_dup(const ix_task *t);
 
 /* Task ids name files (the run lock, log directories), so they are
  * restricted to [A-Za-z0-9][A-Za-z0-9._-]*, without "..", at most
@@ -182,6 +185,14 @@ typedef struct ix_task_change {
      * at the end of the file): one parse per file version, not per tick. */
     ix_task **take;
     int in_place;             /* out: 1 if written in place (fileio.h), not rewritten */
+    /* Optional, with TAKE: the file's stat when *TAKE was what it held (the
+     * caller's read, or its last update's AFTER).  An edit the model can
+     * follow is then written as pieces (ix_file_patch_in_place): only the
+     * edited regions are read, and the file is read whole only when it is
+     * no longer that one.  PATCHED: it went so, and AFTER is the new stat. */
+    const struct stat *seen;
+    struct stat after;
+    int patched;
 } ix_task_change;
 
 int ix_task_update_file(const char *path, ix_task_change *chg, ix_err *err);
