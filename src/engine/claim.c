@@ -497,7 +497,7 @@ static char *claimed_by(const char *path)
 {
     ix_task *t;
     ix_err err;
-    if (ix_task_load_criteria(path, &t, &err) < 0) /* the frontmatter is whole: not the log */
+    if (ix_task_load_frontmatter(path, &t, &err) < 0)
         return NULL;
     const char *by = ix_fm_str(t->fm, "claimed_by");
     char *copy = by && *by ? ix_xstrdup(by) : NULL;

@@ -675,7 +675,7 @@ out:
     ix_report_mask(rep, &r.secrets);
     if (rc < 0)
         ix_secrets_mask_inplace(&r.secrets, err->msg, sizeof err->msg);
-    if (rc == 0)
+    if (rc == 0 && r.events.f) /* no JSON of the whole report built for nobody */
         ix_events_emit(&r.events, "report", json_pack("{s:o}", "report", ix_report_json(rep)));
     ix_events_close(&r.events);
     ix_luahost_close(host);

@@ -767,7 +767,10 @@ static int parse(const char *path, const char *data, size_t len, int criteria_on
 
     size_t body = ix_lines_next(&t->lines, close), end = len, from = 0, to = 0;
     walker w = {.t = t, .body_line0 = close};
-    if (criteria_only && ix_criteria_slice(t->data, len, body, &from, &to)) {
+    if (criteria_only == 2) {
+        t->partial = 1; /* the frontmatter alone */
+        body = end;
+    } else if (criteria_only && ix_criteria_slice(t->data, len, body, &from, &to)) {
         t->partial = 1;
         w.body_line0 = from < len ? ix_lines_at(&t->lines, from) - 1 : close;
         body = from;
@@ -782,7 +785,7 @@ static int parse(const char *path, const char *data, size_t len, int criteria_on
     free(w.heading);
     free(w.group);
     free(w.dep_label);
-    if (!t->has_criteria_section)
+    if (!t->has_criteria_section && criteria_only != 2)
         add_problem(t, (int)close + 1 <= (int)t->lines.count ? (int)close + 1 : (int)close, 1,
                     "no '## Acceptance Criteria' section");
     *out = t;
@@ -832,6 +835,11 @@ static int load(const char *path, int criteria_only, ix_task **out, ix_err *err)
 int ix_task_load(const char *path, ix_task **out, ix_err *err)
 {
     return load(path, 0, out, err);
+}
+
+int ix_task_load_frontmatter(const char *path, ix_task **out, ix_err *err)
+{
+    return load(path, 2, out, err);
 }
 
 int ix_task_load_criteria(const char *path, ix_task **out, ix_err *err)

@@ -695,6 +695,35 @@ static void test_quick_saved_meanwhile(void)
     rmdir(dir);
 }
 
+/* The frontmatter alone: its fields, no body read; its errors as a full
+ * load gives them. */
+static void test_frontmatter_only(void)
+{
+    char dir[] = "/tmp/ix_test_fm.XXXXXX", path[64];
+    if (!ok(mkdtemp(dir) != NULL, "temp dir"))
+        return;
+    snprintf(path, sizeof path, "%s/t.md", dir);
+    const char *text = "---\nid: F-1\ntitle: f\nclaimed_by: runner-1\n---\n\n"
+                       "## Acceptance Criteria\n\n- [ ] a\n\n## Progress Log\n\n- 2025-01-01 00:00: x\n";
+    ix_err err = {{0}};
+    ix_file_write(path, text, strlen(text), &err);
+    ix_task *t = NULL;
+    if (ok(ix_task_load_frontmatter(path, &t, &err) == 0, "frontmatter only: loads")) {
+        is_str(ix_fm_str(t->fm, "claimed_by"), "runner-1", "its fields are read");
+        is_str(t->id, "F-1", "the id too");
+        ok(t->partial && t->ncriteria == 0 && t->nlog == 0 && t->nproblems == 0,
+           "no body read, and no problem made up for it");
+        ix_task_free(t);
+    }
+    const char *bad = "---\nid: [unclosed\n---\n\n## Acceptance Criteria\n";
+    ix_file_write(path, bad, strlen(bad), &err);
+    t = NULL;
+    ok(ix_task_load_frontmatter(path, &t, &err) < 0 && strstr(err.msg, "t.md:3:1: invalid YAML"),
+       "bad YAML fails as a full load does (%s)", err.msg);
+    unlink(path);
+    rmdir(dir);
+}
+
 int main(void)
 {
     test_model();
@@ -709,5 +738,6 @@ int main(void)
     test_quick();
     test_quick_fence_tail();
     test_quick_saved_meanwhile();
+    test_frontmatter_only();
     return tap_done();
 }

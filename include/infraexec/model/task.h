@@ -99,7 +99,8 @@ typedef struct ix_task {
     ix_problem *problems;   /* non-fatal findings, for `lint` */
     size_t nproblems;
     /* 1: read by ix_task_load_criteria, which parsed only the body's
-     * Acceptance Criteria sections: log, code, body deps, problems partial. */
+     * Acceptance Criteria sections: log, code, body deps, problems partial
+     * (or by ix_task_load_frontmatter: no body at all). */
     int partial;
 } ix_task;
 
@@ -114,6 +115,9 @@ int ix_task_load(const char *path, ix_task **out, ix_err *err);
  * shapes it cannot follow exactly, and then the whole body is parsed; see
  * partial), cmark parses only them - not a long Progress Log. */
 int ix_task_load_criteria(const char *path, ix_task **out, ix_err *err);
+/* The same checks and the frontmatter alone (no body: no criteria, log,
+ * code or body deps; partial is set), for a command that needs a field. */
+int ix_task_load_frontmatter(const char *path, ix_task **out, ix_err *err);
 /* The same on bytes already read. */
 int ix_task_parse_criteria(const char *path, const char *data, size_t len, ix_task **out,
                            ix_err *err);
