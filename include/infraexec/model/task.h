@@ -8,7 +8,9 @@
  * line.  Every other byte (CRLF, BOM, a missing final newline) stays.
  *
  * Edits are computed as a list of splices against the parsed text and
- * applied in one go; fileio.h writes the result atomically under a lock. */
+ * applied in one go; fileio.h writes the result atomically under a lock.
+ * The code: task.c parses (the body in taskbody.c), taskedit.c edits and
+ * updates, taskquick.c follows the edits it can without a parse. */
 #ifndef INFRAEXEC_TASK_H
 #define INFRAEXEC_TASK_H
 
