@@ -1,8 +1,9 @@
 /* ticks.c - time, in isolation, the task-file update that `infraexec run`
  * makes after each criterion: one locked, durable update that ticks a box
  * and appends a Progress Log line (ix_task_update_file, the very function
- * run.c calls, carrying its parse from one update to the next as run.c does;
- * written in place when it can be, see fileio.h).  It also times
+ * run.c calls, carrying its parse and the file's stat from one update to
+ * the next as run.c does; written in place when it can be, as pieces over
+ * the file it knows, see fileio.h).  It also times
  * ix_task_parse on the file as it stands before each update, which is what
  * an update costs more when it cannot follow the edit without a parse.
  *
@@ -20,6 +21,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #ifdef NO_FSYNC
@@ -69,7 +71,8 @@ int main(int argc, char **argv)
     size_t first = 0, last = 0;
     ix_err err;
     ix_task *latest = NULL;
-    if (ix_task_load(path, &latest, &err) < 0) {
+    struct stat seen;
+    if (stat(path, &seen) < 0 || ix_task_load(path, &latest, &err) < 0) {
         fprintf(stderr, "ticks: %s\n", err.msg);
         return 1;
     }
@@ -98,7 +101,7 @@ int main(int argc, char **argv)
                  i);
         ix_task_change chg = {.ticks = &i, .nticks = 1, .message = msg,
                               .stamp = "2025-01-01 00:00", .keep_written = 1,
-                              .hint = latest, .take = &latest};
+                              .hint = latest, .take = &latest, .seen = &seen};
         t0 = now();
         if (ix_task_update_file(path, &chg, &err) < 0) {
             fprintf(stderr, "ticks: %s\n", err.msg);
@@ -107,6 +110,10 @@ int main(int argc, char **argv)
         upd[i - 1] = now() - t0;
         ix_task_free(latest);
         latest = chg.written;
+        if (chg.patched)
+            seen = chg.after;
+        else if (stat(path, &seen) < 0)
+            return 1;
     }
     ix_task_free(latest);
     ix_buf b = IX_BUF_INIT;

@@ -3,6 +3,7 @@
 
 #include "infraexec/base/clock.h"
 #include "infraexec/model/config.h"
+#include "infraexec/sys/fileio.h"
 #include "infraexec/engine/confirm.h"
 #include "infraexec/engine/events.h"
 #include "infraexec/base/exitcode.h"
@@ -50,6 +51,7 @@ typedef struct run {
     int lock_fd;                /* the run lock; notes the running command's group */
     struct stat seen;           /* the task file as last read or written by us */
     ix_task *latest;            /* its content as read then (NULL: not read since loaded) */
+    unsigned view, walked;      /* LATEST's version (bumped by each parse), and reconcile's */
     int current;                /* index of the criterion being worked on */
     double deadline;            /* monotonic seconds, 0 = none */
     size_t would_not;           /* dry run: selected criteria that would not complete */
@@ -156,9 +158,7 @@ static const ix_task *reread(run *r, ix_err *err)
         ix_err_sys(err, "%s: cannot stat", r->task->path);
         return NULL;
     }
-    if (r->latest && now.st_ino == r->seen.st_ino && now.st_size == r->seen.st_size &&
-        now.st_mtim.tv_sec == r->seen.st_mtim.tv_sec &&
-        now.st_mtim.tv_nsec == r->seen.st_mtim.tv_nsec)
+    if (r->latest && ix_file_same(&now, &r->seen))
         return r->latest;
     ix_task *t;
     if (ix_task_load(r->task->path, &t, err) < 0)
@@ -166,6 +166,7 @@ static const ix_task *reread(run *r, ix_err *err)
     ix_task_free(r->latest);
     r->latest = t;
     r->seen = now;
+    r->view++;
     return t;
 }
 
@@ -174,6 +175,7 @@ static const ix_task *reread(run *r, ix_err *err)
  * less than parsing them a third time.  Otherwise reread parses the file. */
 static void adopt_written(run *r, ix_task *t)
 {
+    r->view++; /* those bytes may hold others' edits: reconcile walks them */
     int fd = t ? open(r->task->path, O_RDONLY | O_CLOEXEC) : -1;
     struct stat st;
     char *buf = NULL;
@@ -204,6 +206,14 @@ static void reconcile(run *r)
 {
     ix_err err;
     const ix_task *t = reread(r, &err);
+    /* A view the run only edited itself since the last walk (its ticks, its
+     * entries, each written as pieces) holds every tick the report states:
+     * the run set them from it or wrote them into it.  Only a new parse
+     * (the file changed under the run) can have lost one. */
+    if (t && r->view == r->walked)
+        return;
+    if (t)
+        r->walked = r->view;
     size_t lost = 0;
     for (size_t i = 0; i < r->rep->ncrit; i++) {
         ix_crit_report *cr = &r->rep->crit[i];
@@ -259,16 +269,25 @@ static int update_task_status(run *r, int tick, const char *expect, const char *
     }
     ix_task_change chg = {.ticks = &tick, .nticks = tick > 0, .expect_text = expect,
                           .message = message, .stamp = now.stamp, .set_status = status,
-                          .keep_written = 1, .hint = r->latest, .take = &r->latest};
+                          .keep_written = 1, .hint = r->latest, .take = &r->latest,
+                          .seen = r->latest ? &r->seen : NULL};
     if (ix_task_update_file(r->task->path, &chg, err) < 0) {
         ix_task_free(chg.written);
         free(message);
         return -1;
     }
-    /* Our write may have carried other processes' edits in, and another
-     * program's save may already have replaced it: read it back. */
-    memset(&r->seen, 0, sizeof r->seen);
-    adopt_written(r, chg.written);
+    if (chg.patched) {
+        /* Written as pieces over the file as the view has it: the edited
+         * view is the file, whose stat the next look compares. */
+        ix_task_free(r->latest);
+        r->latest = chg.written;
+        r->seen = chg.after;
+    } else {
+        /* Our write may have carried other processes' edits in, and another
+         * program's save may already have replaced it: read it back. */
+        memset(&r->seen, 0, sizeof r->seen);
+        adopt_written(r, chg.written);
+    }
     if (chg.changed)
         sync_task(r, 0);
     reconcile(r);
@@ -296,14 +315,13 @@ static int update_task(run *r, int tick, const char *expect, const char *text, i
 static void record_run(run *r)
 {
     ix_err err;
-    ix_task *t;
     int block;
-    if (ix_task_load(r->task->path, &t, &err) < 0) {
+    const ix_task *t = reread(r, &err);
+    if (!t) {
         add_string(&r->rep->warnings, &r->rep->nwarnings, err.msg);
         return;
     }
     char *text = ix_streak_entry(t, r->rep, &block);
-    ix_task_free(t);
     if (text && update_task_status(r, 0, NULL, text, block ? "blocked" : NULL, &err) < 0)
         add_string(&r->rep->warnings, &r->rep->nwarnings, err.msg);
     else if (block)
@@ -561,11 +579,17 @@ int ix_run_task(const char *arg, const ix_run_opts *o, ix_report *rep, int *exit
     int rc = -1;
     memset(rep, 0, sizeof *rep);
 
-    if (ix_taskdir_resolve(o->tasks_dir, arg, &path, err) < 0 ||
-        ix_task_load(path, &r.task, err) < 0 || ix_task_check_id(r.task, err) < 0)
+    /* The stat before the read: a change after it, even during the read,
+     * makes the next look at the file see another one, and parse it. */
+    if (ix_taskdir_resolve(o->tasks_dir, arg, &path, err) < 0)
         goto out;
+    if (stat(path, &r.seen) < 0)
+        memset(&r.seen, 0, sizeof r.seen);
+    if (ix_task_load(path, &r.task, err) < 0 || ix_task_check_id(r.task, err) < 0)
+        goto out;
+    if (r.seen.st_ino)
+        r.latest = ix_task_dup(r.task); /* the run's view, edited by its updates */
     r.workspace = ix_taskdir_workspace(path);
-    stat(path, &r.seen);
     if (ix_config_load(o->config, r.workspace, &r.cfg, err) < 0)
         goto out;
     ix_secrets_from_config(&r.secrets, r.cfg.root);
@@ -630,7 +654,11 @@ int ix_run_task(const char *arg, const ix_run_opts *o, ix_report *rep, int *exit
         }
         if (!o->dry_run && !o->verify) { /* the last word is the file's */
             sync_task(&r, 1);
-            memset(&r.seen, 0, sizeof r.seen);
+            /* Once, whole: the file must hold the view's bytes, whatever
+             * its stat says; else it is parsed. */
+            ix_task *view = r.latest;
+            r.latest = NULL;
+            adopt_written(&r, view);
             reconcile(&r);
         }
         ix_report_counts n = ix_report_count(rep);
@@ -646,7 +674,7 @@ out:
     ix_report_mask(rep, &r.secrets);
     if (rc < 0)
         ix_secrets_mask_inplace(&r.secrets, err->msg, sizeof err->msg);
-    if (rc == 0)
+    if (rc == 0 && r.events.f) /* no JSON of the whole report built for nobody */
         ix_events_emit(&r.events, "report", json_pack("{s:o}", "report", ix_report_json(rep)));
     ix_events_close(&r.events);
     ix_luahost_close(host);

@@ -228,6 +228,25 @@ void ix_fm_free(ix_fm_node *node)
     free(node);
 }
 
+static void copy_node(ix_fm_node *to, const ix_fm_node *from)
+{
+    *to = *from;
+    to->key = from->key ? ix_xstrdup(from->key) : NULL;
+    to->value = from->value ? ix_xstrdup(from->value) : NULL;
+    to->child = from->nchild ? ix_xcalloc(from->nchild, sizeof *to->child) : NULL;
+    for (size_t i = 0; i < from->nchild; i++)
+        copy_node(&to->child[i], &from->child[i]);
+}
+
+ix_fm_node *ix_fm_dup(const ix_fm_node *node)
+{
+    if (!node)
+        return NULL;
+    ix_fm_node *d = ix_xmalloc(sizeof *d);
+    copy_node(d, node);
+    return d;
+}
+
 const ix_fm_node *ix_fm_get(const ix_fm_node *map, const char *key)
 {
     if (!map || map->kind != IX_FM_MAP)

@@ -450,6 +450,125 @@ int ix_file_update(const char *path, ix_file_edit_fn fn, void *ctx, ix_err *err)
     return ix_file_update_in_place(path, fn, ctx, NULL, err);
 }
 
+int ix_file_same(const struct stat *a, const struct stat *b)
+{
+    return a->st_ino == b->st_ino && a->st_dev == b->st_dev && a->st_size == b->st_size &&
+           a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+           a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+/* FD holds the LEN bytes BYTES at OFF. */
+static int holds_at(int fd, size_t off, const char *bytes, size_t len)
+{
+    char small[4096];
+    char *buf = len <= sizeof small ? small : ix_xmalloc(len);
+    size_t got = 0;
+    while (got < len) {
+        ssize_t n = pread(fd, buf + got, len - got, (off_t)(off + got));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    int same = got == len && memcmp(buf, bytes, len) == 0;
+    if (buf != small)
+        free(buf);
+    return same;
+}
+
+/* ix_file_patch_in_place under the lock: 1 when the file is not as P
+ * expects (before the first write, or changed during the first fdatasync,
+ * LATE not written). */
+static int patch_locked(int dfd, const char *name, const char *path, ix_file_patch *p,
+                        ix_err *err)
+{
+    if (faccessat(dfd, ".", W_OK, AT_EACCESS) < 0)
+        return 1; /* as in write_in_place: the rewrite would be refused too */
+    int fd = openat(dfd, name, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return 1;
+    struct stat st, s1, s2;
+    size_t size = (size_t)p->expect->st_size, grow = (size_t)-1;
+    int ok = fstat(fd, &st) == 0 && ix_file_same(&st, p->expect);
+    for (size_t i = 0; ok && i < p->n; i++) {
+        const ix_file_piece *c = &p->pieces[i];
+        ok = c->off <= size && c->old_len <= size - c->off && c->len >= c->old_len &&
+             holds_at(fd, c->off, c->old, c->old_len);
+        if (ok && c->len != c->old_len) {
+            ok = c->off + c->old_len == size && grow == (size_t)-1 && i != p->late;
+            grow = i;
+        }
+    }
+    if (!ok) {
+        close(fd);
+        return 1;
+    }
+    int others = 0;
+    if (grow != (size_t)-1) {
+        const ix_file_piece *g = &p->pieces[grow];
+        if (pwrite_all(fd, g->data, g->len, g->off) < 0) {
+            ix_err_sys(err, "%s: cannot write (file left unchanged)", path);
+            /* Back to the old bytes: those overwritten need no new blocks. */
+            if (pwrite_all(fd, g->old, g->old_len, g->off) < 0 || ftruncate(fd, (off_t)size) < 0) {
+                /* a prefix of the entry stays: a shorter line */
+            }
+            close(fd);
+            return -1;
+        }
+        others = 1;
+    }
+    for (size_t i = 0; i < p->n; i++) {
+        if (i == grow || i == p->late)
+            continue;
+        if (pwrite_all(fd, p->pieces[i].data, p->pieces[i].len, p->pieces[i].off) < 0)
+            goto fail;
+        others = 1;
+    }
+    if (others && (fstat(fd, &s1) < 0 || fdatasync(fd) < 0))
+        goto fail;
+    if (p->late < p->n) {
+        /* As holds() does for the whole file: a save during the fdatasync
+         * moved the bytes, and the late one must not land in them. */
+        const ix_file_piece *l = &p->pieces[p->late];
+        if ((others && (fstat(fd, &s2) < 0 || !ix_file_same(&s1, &s2))) ||
+            !holds_at(fd, l->off, l->old, l->old_len)) {
+            close(fd);
+            return 1;
+        }
+        if (pwrite_all(fd, l->data, l->len, l->off) < 0 || fdatasync(fd) < 0)
+            goto fail;
+    }
+    if (fstat(fd, &p->after) < 0)
+        goto fail;
+    close(fd);
+    return 0;
+fail:
+    ix_err_sys(err, "%s: cannot write in place (the file may hold part of the edit, never the "
+                    "late byte without the rest)", path);
+    close(fd);
+    return -1;
+}
+
+int ix_file_patch_in_place(const char *path, ix_file_patch *p, ix_err *err)
+{
+    char real[PATH_MAX];
+    const char *name;
+    int dfd;
+    if (!realpath(path, real))
+        return ix_err_sys(err, "%s: cannot open", path);
+    if (ix_file_open_dir(real, &dfd, NULL, &name, err) < 0)
+        return -1;
+    int fd = open_locked(dfd, name, path, err), rc = -1;
+    if (fd >= 0) {
+        remove_stale_temps(dfd, name);
+        rc = patch_locked(dfd, name, path, p, err);
+        close(fd); /* releases the lock */
+    }
+    close(dfd);
+    return rc;
+}
+
 typedef struct whole {
     const char *data;
     size_t len;

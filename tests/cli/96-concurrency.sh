@@ -159,4 +159,40 @@ is "$rc" 0 "after a kill -9 mid-command the next run proceeds"
 ok "the next run stops the killed run's command before starting it again" test ! -e "$W/overlap.log"
 sleep 1.1 # the orphan
 
+# An edit in place by a program that takes no lock, between two ticks, that
+# the run's own writes cannot see in the bytes they touch: criterion 3's
+# command changed, same size, the mtime set back.  The run writes its ticks
+# over the regions it edits once it knows the file (docs/reliability.md); it
+# must still see this one (the ctime, which touch cannot set back) and not
+# run, nor tick, the criterion it no longer reads as it did.
+task5=$W/tasks/active/TASK-974.md
+{
+    printf -- '---\nid: TASK-974\ntitle: Edited between ticks\nlabels: [testing]\n---\n\n'
+    printf '## Acceptance Criteria\n\n'
+    echo "- [ ] Run step 1: \`true\`"
+    echo "- [ ] Run step 2: \`sh edit974.sh\`"
+    echo "- [ ] Run step 3: \`sh -c 'echo A >> ran974.log'\`"
+    printf '\n## Progress Log\n\n- 2026-01-01 10:00: created\n'
+} >"$task5"
+cat >"$W/edit974.sh" <<'SH'
+f=tasks/active/TASK-974.md
+sleep 0.02 # past a clock tick, for kernels without fine-grained timestamps
+stat -c '%i %s %Y.%y' "$f" >before974
+m=$(stat -c %y "$f")
+off=$(grep -bo "echo A >> ran974.log" "$f" | cut -d: -f1)
+printf 'echo B' | dd of="$f" bs=1 seek="$off" conv=notrunc status=none
+touch -d "$m" "$f"
+stat -c '%i %s %Y.%y' "$f" >after974
+SH
+"$IX_BIN" run "$task5" --json -q >"$T/974.json" 2>/dev/null && rc=0 || rc=$?
+is "$(cat "$W/after974")" "$(cat "$W/before974")" "the edit kept the inode, the size and the mtime"
+is "$rc" 1 "the run ends with a criterion remaining"
+ok "criterion 3's command, as it was or as it is now, did not run" test ! -e "$W/ran974.log"
+"$IX_BIN" show --json "$task5" >"$T/974s.json"
+is "$(jq -c '[.criteria[]|.checked]' "$T/974s.json")" '[true,true,false]' \
+    "criteria 1 and 2 ticked, 3 not"
+like "$(jq -r '.criteria[2].text' "$T/974s.json")" "echo B >> ran974.log" "the edit is kept"
+like "$(jq -r '.criteria[]|select(.index == 3)|.reason' "$T/974.json")" \
+    "the criterion changed while the run was going on" "the report says why 3 was not run"
+
 done_testing

@@ -158,6 +158,78 @@ static void test_in_place(void)
     unlink(p);
 }
 
+/* Pieces over a file known by its stat: written when it is that file and
+ * holds each piece's old bytes; else nothing is written (1). */
+static void put_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    fputs(text, f);
+    fclose(f);
+}
+
+static void test_patch(void)
+{
+    const char *p = at("patch.md");
+    const char *before = "- [ ] a\n- [ ] b\n\n";
+    struct stat seen, now;
+    ix_err err = {""};
+
+    put_file(p, before);
+    stat(p, &seen);
+    ix_file_piece pc[] = {{3, " ", 1, "x", 1}, {16, "\n", 1, "- entry\n\n", 9}};
+    ix_file_patch patch = {.expect = &seen, .pieces = pc, .n = 2, .late = 0};
+    int rc = ix_file_patch_in_place(p, &patch, &err);
+    is_int(rc, 0, "pieces over the file as seen: written (%s)", rc < 0 ? err.msg : "");
+    content_is(p, "- [x] a\n- [ ] b\n- entry\n\n", "... the tick, and the entry before the blank line");
+    stat(p, &now);
+    ok(ix_file_same(&now, &patch.after), "... AFTER is the file's stat now");
+    ok(now.st_ino == seen.st_ino, "... in place: the same inode");
+
+    /* The next one on the stat it returned, the tick's region changed by
+     * another program (same size): refused, nothing written. */
+    seen = patch.after;
+    int fd = open(p, O_WRONLY);
+    ssize_t w = pwrite(fd, "x", 1, 12);
+    (void)w;
+    close(fd);
+    ix_file_piece tick_b = {12, " ", 1, "x", 1};
+    patch = (ix_file_patch){.expect = &seen, .pieces = &tick_b, .n = 1, .late = 0};
+    is_int(ix_file_patch_in_place(p, &patch, &err), 1, "the file changed since its stat: 1");
+
+    /* Same size, another byte outside every piece, mtime set back: the
+     * ctime tells (touch cannot set it). */
+    put_file(p, before);
+    stat(p, &seen);
+    usleep(20000); /* past a clock tick, for kernels without fine-grained timestamps */
+    fd = open(p, O_WRONLY);
+    w = pwrite(fd, "c", 1, 14);
+    (void)w;
+    struct timespec times[2] = {seen.st_atim, seen.st_mtim};
+    futimens(fd, times);
+    close(fd);
+    stat(p, &now);
+    ok(now.st_ino == seen.st_ino && now.st_size == seen.st_size &&
+           now.st_mtim.tv_sec == seen.st_mtim.tv_sec && now.st_mtim.tv_nsec == seen.st_mtim.tv_nsec,
+       "another program's edit: same inode, size and mtime");
+    ok(!ix_file_same(&now, &seen), "ix_file_same tells it apart (ctime)");
+    ix_file_piece tick_a = {3, " ", 1, "x", 1};
+    patch = (ix_file_patch){.expect = &seen, .pieces = &tick_a, .n = 1, .late = 0};
+    is_int(ix_file_patch_in_place(p, &patch, &err), 1, "so the patch is not written: 1");
+    content_is(p, "- [ ] a\n- [ ] c\n\n", "... the file as the other program left it");
+
+    /* Old bytes not there, a growing piece not at the end: 1, untouched. */
+    put_file(p, before);
+    stat(p, &seen);
+    ix_file_piece wrong = {3, "x", 1, "x", 1};
+    patch = (ix_file_patch){.expect = &seen, .pieces = &wrong, .n = 1, .late = (size_t)-1};
+    is_int(ix_file_patch_in_place(p, &patch, &err), 1, "a piece whose old bytes are not there: 1");
+    ix_file_piece inner = {3, " ", 1, "xx", 2};
+    patch = (ix_file_patch){.expect = &seen, .pieces = &inner, .n = 1, .late = (size_t)-1};
+    is_int(ix_file_patch_in_place(p, &patch, &err), 1, "a longer piece not at the end: 1");
+    content_is(p, before, "... the file untouched");
+    unlink(p);
+}
+
 int main(void)
 {
     snprintf(base, sizeof base, "/tmp/ix-fileio-XXXXXX");
@@ -220,6 +292,7 @@ int main(void)
            "'%s' is not a file name", bad[i]);
     }
     test_in_place();
+    test_patch();
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", base);
     ok(system(cmd) == 0, "cleanup");

@@ -491,7 +491,9 @@ static const char *model_diff(const ix_task *a, const ix_task *b)
 /* A run's ticks: each update takes the previous one's model (take) and
  * edits it instead of parsing; the model must be what a parse of the file
  * gives, after every tick, on every shape; written in place exactly when the
- * edit is a tick, a same-length `updated:` and an entry at the end. */
+ * edit is a tick, a same-length `updated:` and an entry at the end.  Each
+ * shape twice: the file read under the lock, and known by its stat (SEEN),
+ * when every in-place update is written as pieces without reading it. */
 static void test_quick(void)
 {
     static const struct {
@@ -550,14 +552,18 @@ static void test_quick(void)
     if (!ok(mkdtemp(dir) != NULL, "temp dir"))
         return;
     snprintf(path, sizeof path, "%s/t.md", dir);
-    for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++) {
+    for (size_t j = 0; j < 2 * sizeof shapes / sizeof *shapes; j++) {
+        size_t i = j / 2;
+        int known = j % 2;
         ix_err err = {{0}};
         ix_file_write(path, shapes[i].text, strlen(shapes[i].text), &err);
         ix_task *latest = NULL;
+        struct stat seen;
+        stat(path, &seen);
         if (!ok(ix_task_load(path, &latest, &err) == 0, "%s: parses", shapes[i].name))
             continue;
         const char *diff = NULL;
-        int placed = 0, writes = 0, failed = 0;
+        int placed = 0, writes = 0, failed = 0, patched = 0;
         /* Ticks of 1, 2 and 4 with their entries (the first one sets
          * updated:), then an entry alone: the model taken and edited each time. */
         int ticks[] = {1, 2, 4, 0};
@@ -567,7 +573,8 @@ static void test_quick(void)
                      strstr(shapes[i].name, "ASCII") ? "caf\xc3\xa9" : "");
             ix_task_change chg = {.ticks = &ticks[k], .nticks = ticks[k] > 0, .message = msg,
                                   .stamp = k < 2 ? "2026-12-01 10:0" "0" : "2026-12-01 10:05",
-                                  .keep_written = 1, .hint = latest, .take = &latest};
+                                  .keep_written = 1, .hint = latest, .take = &latest,
+                                  .seen = known ? &seen : NULL};
             if (ix_task_update_file(path, &chg, &err) < 0) {
                 printf("# %s: %s\n", shapes[i].name, err.msg);
                 failed = 1;
@@ -575,6 +582,11 @@ static void test_quick(void)
             }
             writes++;
             placed += chg.in_place;
+            patched += chg.patched;
+            if (chg.patched)
+                seen = chg.after;
+            else
+                stat(path, &seen);
             ix_task *disk = NULL;
             if (ix_task_load(path, &disk, &err) < 0 || !chg.written)
                 diff = "the file or WRITTEN";
@@ -584,11 +596,14 @@ static void test_quick(void)
             ix_task_free(latest);
             latest = chg.written;
         }
-        ok(!failed && !diff, "%s: after each update the model is the file's parse%s%s",
-           shapes[i].name, diff ? "; differs in: " : "", diff ? diff : "");
+        const char *how = known ? " (known by its stat)" : "";
+        ok(!failed && !diff, "%s%s: after each update the model is the file's parse%s%s",
+           shapes[i].name, how, diff ? "; differs in: " : "", diff ? diff : "");
         int want = shapes[i].in_place == 1 ? writes : shapes[i].in_place == 2 ? writes - 1 : 0;
-        ok(placed == want, "%s: %d of %d written in place, %d expected", shapes[i].name, placed,
-           writes, want);
+        ok(placed == want, "%s%s: %d of %d written in place, %d expected", shapes[i].name, how,
+           placed, writes, want);
+        ok(patched == (known ? want : 0), "%s%s: %d written as pieces", shapes[i].name, how,
+           patched);
         ix_task_free(latest);
     }
     unlink(path);
@@ -680,6 +695,35 @@ static void test_quick_saved_meanwhile(void)
     rmdir(dir);
 }
 
+/* The frontmatter alone: its fields, no body read; its errors as a full
+ * load gives them. */
+static void test_frontmatter_only(void)
+{
+    char dir[] = "/tmp/ix_test_fm.XXXXXX", path[64];
+    if (!ok(mkdtemp(dir) != NULL, "temp dir"))
+        return;
+    snprintf(path, sizeof path, "%s/t.md", dir);
+    const char *text = "---\nid: F-1\ntitle: f\nclaimed_by: runner-1\n---\n\n"
+                       "## Acceptance Criteria\n\n- [ ] a\n\n## Progress Log\n\n- 2025-01-01 00:00: x\n";
+    ix_err err = {{0}};
+    ix_file_write(path, text, strlen(text), &err);
+    ix_task *t = NULL;
+    if (ok(ix_task_load_frontmatter(path, &t, &err) == 0, "frontmatter only: loads")) {
+        is_str(ix_fm_str(t->fm, "claimed_by"), "runner-1", "its fields are read");
+        is_str(t->id, "F-1", "the id too");
+        ok(t->partial && t->ncriteria == 0 && t->nlog == 0 && t->nproblems == 0,
+           "no body read, and no problem made up for it");
+        ix_task_free(t);
+    }
+    const char *bad = "---\nid: [unclosed\n---\n\n## Acceptance Criteria\n";
+    ix_file_write(path, bad, strlen(bad), &err);
+    t = NULL;
+    ok(ix_task_load_frontmatter(path, &t, &err) < 0 && strstr(err.msg, "t.md:3:1: invalid YAML"),
+       "bad YAML fails as a full load does (%s)", err.msg);
+    unlink(path);
+    rmdir(dir);
+}
+
 int main(void)
 {
     test_model();
@@ -694,5 +738,6 @@ int main(void)
     test_quick();
     test_quick_fence_tail();
     test_quick_saved_meanwhile();
+    test_frontmatter_only();
     return tap_done();
 }

@@ -39,6 +39,8 @@ typedef struct ix_fm_node {
 int ix_fm_parse(const char *file, const char *what, const char *text, const ix_lines *lines,
                 size_t start, size_t end, ix_fm_node **out, ix_err *err);
 void ix_fm_free(ix_fm_node *node);
+/* A deep copy (NULL for NULL). */
+ix_fm_node *ix_fm_dup(const ix_fm_node *node);
 
 /* Child of a map by key, or NULL. */
 const ix_fm_node *ix_fm_get(const ix_fm_node *map, const char *key);

@@ -8,7 +8,9 @@
  * line.  Every other byte (CRLF, BOM, a missing final newline) stays.
  *
  * Edits are computed as a list of splices against the parsed text and
- * applied in one go; fileio.h writes the result atomically under a lock. */
+ * applied in one go; fileio.h writes the result atomically under a lock.
+ * The code: task.c parses (the body in taskbody.c), taskedit.c edits and
+ * updates, taskquick.c follows the edits it can without a parse. */
 #ifndef INFRAEXEC_TASK_H
 #define INFRAEXEC_TASK_H
 
@@ -18,6 +20,7 @@
 #include "infraexec/base/text.h"
 
 #include <stddef.h>
+#include <sys/stat.h>
 
 #define IX_TASK_MAX_SIZE (16u * 1024 * 1024)
 /* More dependencies than this is no real task; the rest are not recorded
@@ -98,7 +101,8 @@ typedef struct ix_task {
     ix_problem *problems;   /* non-fatal findings, for `lint` */
     size_t nproblems;
     /* 1: read by ix_task_load_criteria, which parsed only the body's
-     * Acceptance Criteria sections: log, code, body deps, problems partial. */
+     * Acceptance Criteria sections: log, code, body deps, problems partial
+     * (or by ix_task_load_frontmatter: no body at all). */
     int partial;
 } ix_task;
 
@@ -113,10 +117,15 @@ int ix_task_load(const char *path, ix_task **out, ix_err *err);
  * shapes it cannot follow exactly, and then the whole body is parsed; see
  * partial), cmark parses only them - not a long Progress Log. */
 int ix_task_load_criteria(const char *path, ix_task **out, ix_err *err);
+/* The same checks and the frontmatter alone (no body: no criteria, log,
+ * code or body deps; partial is set), for a command that needs a field. */
+int ix_task_load_frontmatter(const char *path, ix_task **out, ix_err *err);
 /* The same on bytes already read. */
 int ix_task_parse_criteria(const char *path, const char *data, size_t len, ix_task **out,
                            ix_err *err);
 void ix_task_free(ix_task *t);
+/* A deep copy, which an update may take and edit while T stays as read. */
+ix_task *ix_task_dup(const ix_task *t);
 
 /* Task ids name files (the run lock, log directories), so they are
  * restricted to [A-Za-z0-9][A-Za-z0-9._-]*, without "..", at most
@@ -182,6 +191,14 @@ typedef struct ix_task_change {
      * at the end of the file): one parse per file version, not per tick. */
     ix_task **take;
     int in_place;             /* out: 1 if written in place (fileio.h), not rewritten */
+    /* Optional, with TAKE: the file's stat when *TAKE was what it held (the
+     * caller's read, or its last update's AFTER).  An edit the model can
+     * follow is then written as pieces (ix_file_patch_in_place): only the
+     * edited regions are read, and the file is read whole only when it is
+     * no longer that one.  PATCHED: it went so, and AFTER is the new stat. */
+    const struct stat *seen;
+    struct stat after;
+    int patched;
 } ix_task_change;
 
 int ix_task_update_file(const char *path, ix_task_change *chg, ix_err *err);

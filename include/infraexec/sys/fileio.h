@@ -22,6 +22,7 @@
 #include "infraexec/base/err.h"
 
 #include <stddef.h>
+#include <sys/stat.h>
 
 /* Computes the new content of PATH from DATA into OUT.  Returns 0 to write
  * OUT, 1 to leave the file as it is, -1 (with ERR set) to fail. */
@@ -62,6 +63,47 @@ typedef struct ix_file_inplace {
 
 int ix_file_update_in_place(const char *path, ix_file_edit_fn fn, void *ctx, ix_file_inplace *ip,
                             ix_err *err);
+
+/* The same in-place write when the caller knows the file: it says what it
+ * last saw (EXPECT, the stat it had after its own last write or its read)
+ * and gives the pieces to write, each with the bytes the file holds there
+ * now.  Nothing is read but those regions: under the lock the file must be
+ * the one seen (inode, size, mtime and ctime: any write changes ctime, which
+ * no program can set back, and the kernel makes a change after a stat read
+ * it show a new time) and hold each piece's old bytes; else nothing is
+ * written and the call returns 1, and the caller does a whole update
+ * (ix_file_update_in_place), which reads the file.  The order is that of
+ * ix_file_update_in_place: every piece but LATE, fdatasync, a check that the
+ * file is still as written (its stat unchanged across the fdatasync, LATE's
+ * old bytes there), LATE, fdatasync.  A piece may end at the file's end and
+ * grow it (at most one, written first; a failed one is truncated away).
+ * AFTER gets the file's stat once written: the next call's EXPECT.  The
+ * directory must be writable, as for a rewrite. */
+typedef struct ix_file_piece {
+    size_t off;
+    const char *old;      /* the bytes at OFF now, OLD_LEN of them */
+    size_t old_len;
+    const char *data;     /* what goes there, LEN bytes (>= OLD_LEN only at the end) */
+    size_t len;
+} ix_file_piece;
+
+typedef struct ix_file_patch {
+    const struct stat *expect;
+    const ix_file_piece *pieces;
+    size_t n;
+    size_t late;          /* index of the piece written last; (size_t)-1: none */
+    struct stat after;    /* out */
+} ix_file_patch;
+
+int ix_file_patch_in_place(const char *path, ix_file_patch *p, ix_err *err);
+
+/* A is the file B was: the same inode, size, mtime and ctime.  Any write
+ * changes ctime, which no program can set back (touch -d sets mtime only),
+ * and since Linux 6.13 a change after a stat gets a time of its own on
+ * ext4, xfs, btrfs and tmpfs (fine-grained timestamps), so equal stats mean
+ * no write in between; on older kernels, a same-size write in the same
+ * clock tick (a few ms) as the stat is not told apart. */
+int ix_file_same(const struct stat *a, const struct stat *b);
 
 /* Replace PATH's content with DATA through ix_file_update, or create it
  * (mode 0666 & ~umask) when it does not exist yet.  Either way the file
