@@ -54,13 +54,13 @@ local function update_env_file(_, name, address)
   if not new then return false, aerr end
   local path, err = env_file(name)
   if not path then return false, err end
-  return replace_in({ path }, new, function() return file.contains{ path = path, text = "=" .. new } end)
+  return replace_in({ path }, new, function() return file.contains{ path = path, text = "=" .. new, whole = true } end)
 end
 
 local function env_file_holds(_, name, address)
   local path, err = env_file(name)
   if not path then return false, err end
-  return ev.verdict(file.contains{ path = path, text = "=" .. address })
+  return ev.verdict(file.contains{ path = path, text = "=" .. address, whole = true })
 end
 
 -- "Update triager build script default registry URL"

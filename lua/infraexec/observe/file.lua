@@ -5,14 +5,28 @@ local ev = require "infraexec.evidence"
 
 local M = {}
 
--- contains{path = P, text = T}: P holds T.
+-- Whether TEXT holds S not followed by a character that continues a word
+-- or an address: "=127.0.0.1:5000" is not in "=127.0.0.1:50001".
+local function holds_whole(text, s)
+  local from = 1
+  while true do
+    local i, j = text:find(s, from, true)
+    if not i then return false end
+    if not text:sub(j + 1, j + 1):match("[%w%.:_%-]") then return true end
+    from = i + 1
+  end
+end
+
+-- contains{path = P, text = T [, whole = true]}: P holds T (with WHOLE,
+-- not as the start of a longer word or address).
 function M.contains(a)
   local expected = "contains " .. a.text
   local p = ev.pending(a.path, expected)
   if p then return { p } end
   local text, err = ix.read_file(a.path)
   if not text then return { ev.observation(false, a.path, expected, err) } end
-  local found = text:find(a.text, 1, true) ~= nil
+  local found
+  if a.whole then found = holds_whole(text, a.text) else found = text:find(a.text, 1, true) ~= nil end
   return { ev.observation(found, a.path, expected, found and "it does" or "it does not") }
 end
 

@@ -1,0 +1,41 @@
+#!/bin/bash
+# False ticks found by the fourth hunt (notes FINDINGS4): each world where the
+# claim is false gets no tick and a reason naming what was seen; its true
+# twin still ticks.  The registry is the real docker-registry of the homelab
+# example.
+. "$(dirname "$0")/../lib.sh"
+EX=$IX_ROOT/examples/homelab
+
+lab=$T/lab
+reg=$("$EX/setup.sh" "$lab")
+"$EX/registry.sh" start "$lab"
+trap '"$EX/registry.sh" stop "$lab"; rm -rf "$T"' EXIT
+
+task() { # ID CRITERIA...
+    local id=$1; shift
+    { printf -- '---\nid: %s\ntitle: hunt4\nstatus: active\npriority: high\n---\n\n' "$id"
+      [ -n "${TABLE:-}" ] && printf '%s\n\n' "$TABLE"
+      printf '## Acceptance Criteria\n\n'
+      for c in "$@"; do printf -- '- [ ] %s\n' "$c"; done
+      printf '\n## Progress Log\n\n- 2026-01-01 00:00: created\n'; } >"$lab/tasks/active/$id.md"
+}
+run() { ix run "$1" --tasks-dir "$lab/tasks" --json -q "${@:2}"; }
+state() { jq -r ".criteria[$1].state" <<<"$out"; }
+reason() { jq -r ".criteria[$1].reason" <<<"$out"; }
+ticks() { grep -c '^- \[x\]' "$lab/tasks/active/$1.md"; }
+
+# ---- F1: "use ADDRESS" is not the start of a longer address ----
+envf=$lab/projects/ffl/.env.build.local
+cp "$envf" "$T/env.orig"
+sed -i "s|^REGISTRY_URL=.*|REGISTRY_URL=${reg}1|" "$envf"
+task TASK-941 "Update ffl .env.build.local to use $reg"
+run TASK-941
+is "$(state 0)" remaining "F1: a file naming ${reg}1 is not ticked as using $reg"
+like "$(reason 0)" ".env.build.local: expected contains =$reg, saw it does not" "F1: the reason names the file and what it lacks"
+is "$(ticks TASK-941)" 0 "F1: no box ticked on disk"
+cp "$T/env.orig" "$envf"
+task TASK-941 "Update ffl .env.build.local to use $reg"
+run TASK-941
+is "$(state 0)" completed "F1: the file naming $reg itself ticks"
+
+done_testing
