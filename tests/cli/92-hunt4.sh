@@ -38,4 +38,16 @@ task TASK-941 "Update ffl .env.build.local to use $reg"
 run TASK-941
 is "$(state 0)" completed "F1: the file naming $reg itself ticks"
 
+# ---- F2: no old address configured: nothing was searched for ----
+sed -i 's|^  old_addresses:.*|  old_addresses: []|' "$lab/infraexec.yaml"
+task TASK-942 "Verify no other hardcoded registry IPs exist in any repository"
+run TASK-942
+is "$(state 0)" remaining "F2: with no old address to look for, not ticked"
+like "$(reason 0)" "registry.old_addresses in infraexec.yaml is empty, so no address is searched for" "F2: the reason says nothing was searched for"
+sed -i 's|^  old_addresses:.*|  old_addresses: [192.0.2.18:5000]|' "$lab/infraexec.yaml"
+task TASK-942 "Verify no other hardcoded registry IPs exist in any repository"
+run TASK-942
+is "$(state 0)" completed "F2: with an old address configured and absent, ticked"
+like "$(jq -r '.criteria[0].evidence[0].seen' <<<"$out")" "none in " "F2: ... the evidence counts the files searched"
+
 done_testing

@@ -98,6 +98,10 @@ function M.absent_under(a)
   local where = table.concat(a.roots, ", ")
   local expected = "no " .. table.concat(a.needles, ", ")
   if #a.roots == 0 then return { ev.observation(false, "search_roots in infraexec.yaml", "at least one root", "none") } end
+  -- Nothing to look for proves nothing absent.
+  if #a.needles == 0 then
+    return { ev.observation(false, "what to look for under " .. where, "at least one text", "none given") }
+  end
   local p = ev.pending(where, expected)
   if p then return { p } end
   local hits, searched = {}, 0
