@@ -50,4 +50,20 @@ run TASK-942
 is "$(state 0)" completed "F2: with an old address configured and absent, ticked"
 like "$(jq -r '.criteria[0].evidence[0].seen' <<<"$out")" "none in " "F2: ... the evidence counts the files searched"
 
+# ---- F3: every tags/list URL of the criterion is read, not only the first ----
+ca=$lab/registry/certs/domain.crt
+registry_push_image "$reg" "$ca" ffl/backend 0.1.18
+TABLE=$'| Component | Version |\n|---|---|\n| FFL | 0.1.18 |'
+two="Verify images are in registry: \`curl -k https://$reg/v2/ffl/backend/tags/list\` and \`curl -k https://$reg/v2/ffl/frontend/tags/list\`"
+task TASK-943 "$two"
+run TASK-943
+is "$(state 0)" remaining "F3: the second URL's image has no tag: not ticked"
+like "$(reason 0)" "https://$reg/v2/ffl/frontend/tags/list: expected tag 0.1.18, saw no tags" "F3: the reason names the unread image"
+registry_push_image "$reg" "$ca" ffl/frontend 0.1.18
+run TASK-943
+is "$(state 0)" completed "F3: both images at 0.1.18: ticked"
+is "$(jq -r '[.criteria[0].evidence[].looked_at|select(endswith("tags/list"))]|join(" ")' <<<"$out")" \
+    "https://$reg/v2/ffl/backend/tags/list https://$reg/v2/ffl/frontend/tags/list" "F3: ... with both tag lists as evidence"
+unset TABLE
+
 done_testing
