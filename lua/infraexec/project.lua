@@ -196,7 +196,9 @@ end
 -- The lines of the task file outside fenced code blocks, as {n, text}, and
 -- whether each lies in the Progress Log.
 local function prose_lines()
-  local text = ix.read_file(ix.task().path) or ""
+  local text, err = ix.read_file(ix.task().path)
+  -- Unread, the task would seem to name no version: never a check without one.
+  if not text then return nil, "cannot read the task file " .. ix.task().path .. ": " .. tostring(err) end
   local out, fence, log, comment = {}, nil, false, false
   local n, front = 0, text:sub(1, 3) == "---"
   for line in (text .. "\n"):gmatch("([^\n]*)\n") do
@@ -346,7 +348,8 @@ function M.version_for(name, c)
     if err then return nil, err end
     if f then return f.version, "the criterion" end
   end
-  local lines = prose_lines()
+  local lines, lerr = prose_lines()
+  if not lines then return nil, lerr end
   local got = {}
   for _, from in ipairs({ function() return from_criteria(k, name, c) end,
                           function() return from_table(k, name, lines) end,

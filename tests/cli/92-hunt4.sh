@@ -66,4 +66,19 @@ is "$(jq -r '[.criteria[0].evidence[].looked_at|select(endswith("tags/list"))]|j
     "https://$reg/v2/ffl/backend/tags/list https://$reg/v2/ffl/frontend/tags/list" "F3: ... with both tag lists as evidence"
 unset TABLE
 
+# ---- F4: a task named by a path relative to another directory still has its version table ----
+# The registry holds ffl/backend 0.1.18 only; the task's table says 0.1.19.
+TABLE=$'| Component | Version |\n|---|---|\n| FFL | 0.1.19 |'
+task TASK-944 "Verify images are in registry: \`curl -k https://$reg/v2/ffl/backend/tags/list\`"
+unset TABLE
+for how in "run lab/tasks/active/TASK-944.md" "run TASK-944 --tasks-dir lab/tasks"; do
+    out=$(cd "$T" && "$IX_BIN" $how --json -q 2>/dev/null)
+    is "$(state 0)" remaining "F4: $how (from the lab's parent): the table's 0.1.19 is checked, not ticked"
+    like "$(reason 0)" "expected tag 0.1.19, saw tags 0.1.18" "F4: ... the reason names the version and the tags seen"
+done
+is "$(ticks TASK-944)" 0 "F4: no box ticked on disk"
+registry_push_image "$reg" "$ca" ffl/backend 0.1.19
+out=$(cd "$T" && "$IX_BIN" run lab/tasks/active/TASK-944.md --json -q 2>/dev/null)
+is "$(state 0)" completed "F4: with 0.1.19 pushed, the relative path ticks"
+
 done_testing
