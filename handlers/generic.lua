@@ -50,8 +50,11 @@ local function observe(c, q)
     local s = registry.settings()
     local host = q.url:match("^https?://([^/]+)")
     local ours = host == s.address
+    -- The URL's own answer: a redirect (a login page, another host) is
+    -- not the URL answering, so it is seen as "HTTP 302 to ...", never followed.
     return ev.verdict(http.health{ url = q.url, status = status_named(c.text), contains = readers.versions(c.text),
-                                   ca = ours and s.ca or nil, insecure = ours and s.insecure_skip_verify == true })
+                                   ca = ours and s.ca or nil, insecure = ours and s.insecure_skip_verify == true,
+                                   no_redirects = true })
   end
   local claim = readers.claim(c.text, q.kind)
   if not claim then
