@@ -124,4 +124,26 @@ printf '200\n' >"$T/health"
 run TASK-945
 is "$(state 0),$(state 1)" "completed,completed" "F5: the URL itself answering 200 ticks both"
 
+# ---- F6: "committed" is HEAD holding the file, not only no change in git status ----
+# The release file already says 0.1.18 but is ignored and untracked: in no
+# status, in no commit, never on the remote.
+G=$lab/gitops
+gq() { git -C "$G" -c user.name=t -c user.email=t@t.invalid "$@" >/dev/null 2>&1; }
+sed -i 's/0\.1\.17/0.1.18/g' "$G/apps/ffl/helmrelease.yaml"
+gq rm -q --cached apps/ffl/helmrelease.yaml
+echo apps/ffl/helmrelease.yaml >>"$G/.gitignore"
+gq add .gitignore && gq commit -m "ignore the ffl release" && gq push origin HEAD:main
+task TASK-946 "Update ffl HelmRelease in gitops repository to version 0.1.18"
+run TASK-946
+is "$(state 0)" remaining "F6: an ignored, untracked release file is not taken as committed"
+like "$(reason 0)" "helmrelease.yaml in $G: expected committed, saw not in HEAD" "F6: the reason says HEAD lacks the file"
+is "$(ticks TASK-946)" 0 "F6: no box ticked on disk"
+sed -i '/apps\/ffl\/helmrelease.yaml/d' "$G/.gitignore"
+gq add .gitignore apps/ffl/helmrelease.yaml && gq commit -m "track the ffl release again" && gq push origin HEAD:main
+sed -i 's/0\.1\.18/0.1.17/g' "$G/apps/ffl/helmrelease.yaml" && gq commit -am "back to 0.1.17" && gq push origin HEAD:main
+task TASK-946 "Update ffl HelmRelease in gitops repository to version 0.1.18"
+run TASK-946
+is "$(state 0)" completed "F6: tracked, the release is set, committed and pushed: ticked"
+is "$(git -C "$lab/gitops.git" show main:apps/ffl/helmrelease.yaml | grep -c '0\.1\.18')" 2 "F6: ... and the remote holds it"
+
 done_testing
