@@ -146,4 +146,13 @@ run TASK-946
 is "$(state 0)" completed "F6: tracked, the release is set, committed and pushed: ticked"
 is "$(git -C "$lab/gitops.git" show main:apps/ffl/helmrelease.yaml | grep -c '0\.1\.18')" 2 "F6: ... and the remote holds it"
 
+# ---- F7: a note that the action is cancelled or waits for approval: never run ----
+task TASK-947 "Create marker: \`touch $T/m1\` (cancelled)" "Create marker: \`touch $T/m2\` (needs approval)" \
+    "Create marker: \`touch $T/m3\` (superseded by TASK-9)" "Create marker: \`touch $T/m4\`"
+run TASK-947
+is "$(state 0),$(state 1),$(state 2),$(state 3)" "remaining,remaining,remaining,completed" "F7: the cancelled, awaiting and superseded ones are not ticked; the plain one is"
+like "$(reason 0)" "needs a person: 'cancelled ...' is a condition a person must judge" "F7: the reason names the note"
+ok "F7: the cancelled action did not run" test ! -e "$T/m1" -a ! -e "$T/m2" -a ! -e "$T/m3"
+ok "F7: ... the plain one did" test -e "$T/m4"
+
 done_testing
