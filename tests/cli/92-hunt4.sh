@@ -155,4 +155,25 @@ like "$(reason 0)" "needs a person: 'cancelled ...' is a condition a person must
 ok "F7: the cancelled action did not run" test ! -e "$T/m1" -a ! -e "$T/m2" -a ! -e "$T/m3"
 ok "F7: ... the plain one did" test -e "$T/m4"
 
+# ---- F8: "Fix ... (see TASK-N)": not on the task's own status, nor on a status its open boxes deny ----
+{ printf -- '---\nid: TASK-948\ntitle: hunt4\nstatus: completed\n---\n\n## Acceptance Criteria\n\n'
+  printf -- '- [ ] Fix triager build failure (see TASK-948)\n\n## Progress Log\n\n- 2026-01-01 00:00: created\n'; } \
+    >"$lab/tasks/active/TASK-948.md"
+run TASK-948
+is "$(state 0)" remaining "F8: a task pointing at itself is not ticked on its own status"
+is "$(reason 0)" "needs a person: the criterion points at TASK-948, this task itself; its own status proves nothing" \
+    "F8: the reason says it is this task"
+mkdir -p "$lab/tasks/completed"
+{ printf -- '---\nid: TASK-949\ntitle: the fix\nstatus: completed\n---\n\n## Acceptance Criteria\n\n'
+  printf -- '- [x] Find the cause\n- [ ] Fix the build\n\n## Progress Log\n\n- 2026-01-01 00:00: created\n'; } \
+    >"$lab/tasks/completed/TASK-949.md"
+task TASK-950 "Fix triager build failure (see TASK-949)"
+run TASK-950
+is "$(state 0)" remaining "F8: status completed with an open box is not ticked"
+like "$(reason 0)" "TASK-949.md: expected status completed, saw status completed (in completed/), but 1 of 2 criteria checked" \
+    "F8: the reason names the open box"
+sed -i 's/- \[ \] Fix the build/- [x] Fix the build/' "$lab/tasks/completed/TASK-949.md"
+run TASK-950
+is "$(state 0)" completed "F8: every box checked and completed: ticked"
+
 done_testing
