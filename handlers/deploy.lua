@@ -10,6 +10,8 @@ local command = require "infraexec.observe.command"
 local flux = require "infraexec.observe.flux"
 local git = require "infraexec.observe.git"
 local release = require "infraexec.observe.gitops"
+local readers = require "infraexec.readers"
+local targets = require "infraexec.targets"
 local wording = require "infraexec.wording"
 
 -- The repository a criterion names ("in beckerkube", "to gitops
@@ -157,7 +159,13 @@ end
 
 -- "midwestmtg-backend HelmRelease deploys successfully / shows READY=True":
 -- Ready for the pushed revision, not from an older release.
-local function release_deployed(_, name)
+local function release_deployed(c, name)
+  -- "... deploys successfully (and triager-worker)": the note claims another release too.
+  local others = targets.also_named(readers.prose(c.text), { name })
+  if #others > 0 then
+    return false, ("needs a person: the criterion names %s too; the rule reads only HelmRelease %s"):format(
+      table.concat(others, ", "), name)
+  end
   local s, err = gitops.source()
   if not s then return false, err end
   local ks, ns, rel = release_of(name)

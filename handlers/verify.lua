@@ -9,6 +9,7 @@ local project = require "infraexec.project"
 local readers = require "infraexec.readers"
 local registry = require "infraexec.registry"
 local reg = require "infraexec.observe.registry"
+local targets = require "infraexec.targets"
 local workloads = require "infraexec.workloads"
 
 -- The reason for a claim naming VERSIONS that a rule does not compare.
@@ -180,6 +181,15 @@ local function pods(c, a)
     return ev.verdict(kube.pods{ version = versions[1] })
   end
   if not (a.workload or a.app or a.new) then return all_apps(c) end
+  if a.workload or a.app then
+    local ours = { a.workload or a.app }
+    if a.release then ours[2], ours[3] = a.release, a.app .. "-" .. a.release end
+    local others = targets.also_named(readers.prose(c.text), ours)
+    if #others > 0 then
+      return false, ("needs a person: the criterion names %s too; the rule reads only the pods of %s"):format(
+        table.concat(others, ", "), table.concat(ours, " "))
+    end
+  end
   local list, why = targets_of(c, a, a.new)
   if not list then return false, why end
   if a.new and not (a.workload or a.app) then return all_apps(c, list) end

@@ -176,4 +176,31 @@ sed -i 's/- \[ \] Fix the build/- [x] Fix the build/' "$lab/tasks/completed/TASK
 run TASK-950
 is "$(state 0)" completed "F8: every box checked and completed: ticked"
 
+# ---- F9: a note naming another release claims it too ----
+# STAND-IN: no API server can run here; the real kubectl talks to
+# tests/standin/ (docs/standin.md says what it does not do).
+. "$IX_ROOT/tests/standin/lib.sh"
+api=$T/api
+mkdir -p "$api"
+standin_start "$api" "" 'kill $HPID 2>/dev/null; "$EX/registry.sh" stop "$lab"; rm -rf "$T"'
+unset KUBECONFIG # infraexec finds the stand-in through infraexec.yaml alone
+printf 'kube:\n  context: homelab\n  kubeconfig: %s\n  settle: 1s\n  stable: 1s\n' "$STANDIN_KUBECONFIG" >>"$lab/infraexec.yaml"
+standin_pod "$api" midwestmtg-backend-1 --ns midwestmtg --labels app=midwestmtg-backend
+standin_pod "$api" midwestmtg-frontend-1 --ns midwestmtg --labels app=midwestmtg-frontend --state crashloop
+task TASK-951 "midwestmtg-backend pods running and healthy - and midwestmtg-frontend pods too" \
+    "midwestmtg-backend pods running and healthy (also midwestmtg-frontend)" \
+    "midwestmtg-backend pods running and healthy: \`kubectl get pods -n midwestmtg\`" \
+    "midwestmtg-backend service exists and is accessible (and midwestmtg-frontend)" \
+    "midwestmtg-backend HelmRelease deploys successfully - midwestmtg-frontend too"
+run TASK-951
+is "$(state 0),$(state 1),$(state 2)" "remaining,remaining,completed" \
+    "F9: the backend's pods with a note naming the crash-looping frontend: not ticked; alone (a command aside): ticked"
+is "$(reason 0)" "needs a person: the criterion names midwestmtg-frontend too; the rule reads only the pods of midwestmtg-backend" \
+    "F9: the reason names the release the note adds"
+like "$(reason 3)" "needs a person: the criterion names midwestmtg-frontend too; the rule reads only midwestmtg-backend" \
+    "F9: the same for a Service"
+like "$(reason 4)" "needs a person: the criterion names midwestmtg-frontend too; the rule reads only HelmRelease midwestmtg-backend" \
+    "F9: the same for a HelmRelease"
+is "$(ticks TASK-951)" 1 "F9: only the plain one ticked on disk"
+
 done_testing
