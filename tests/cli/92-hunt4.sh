@@ -203,4 +203,21 @@ like "$(reason 4)" "needs a person: the criterion names midwestmtg-frontend too;
     "F9: the same for a HelmRelease"
 is "$(ticks TASK-951)" 1 "F9: only the plain one ticked on disk"
 
+# ---- F10: a version in a note that says more about it is not the build's ----
+TABLE=$'| Component | Version |\n|---|---|\n| FFL | 0.1.18 |'
+task TASK-952 "Build all FFL containers — version 0.1.11 is broken" \
+    "Build all FFL containers (version 0.1.11 was the last good one)" "Build all FFL containers"
+unset TABLE
+run TASK-952
+is "$(state 0),$(state 1),$(state 2)" "remaining,remaining,remaining" "F10: no build at a version a note calls broken"
+like "$(reason 0)" "needs a person: the criterion names a version in a note that says more about it (\"version 0.1.11 is broken\")" \
+    "F10: the reason quotes the note"
+like "$(reason 2)" "needs a person: criterion 1 (line 14) names a version in a note that says more about it" \
+    "F10: nor for a criterion taking the version from another criterion"
+is "$(jq -r '[.criteria[].commands|length]|add' <<<"$out")" 0 "F10: no build ran"
+task TASK-953 "Build all FFL containers (v0.1.18)" "Build all FFL containers - version 0.1.18"
+run TASK-953 --dry-run
+is "$(jq -r '[.criteria[].would_complete]|join(",")' <<<"$out")" "true,true" "F10: a note that is only the version still gives it (dry run)"
+is "$(jq -r '[.criteria[].commands[0].env.VERSION]|join(",")' <<<"$out")" "0.1.18,0.1.18" "F10: ... the build would get 0.1.18"
+
 done_testing
