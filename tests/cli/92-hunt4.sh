@@ -220,4 +220,15 @@ run TASK-953 --dry-run
 is "$(jq -r '[.criteria[].would_complete]|join(",")' <<<"$out")" "true,true" "F10: a note that is only the version still gives it (dry run)"
 is "$(jq -r '[.criteria[].commands[0].env.VERSION]|join(",")' <<<"$out")" "0.1.18,0.1.18" "F10: ... the build would get 0.1.18"
 
+# ---- F11: "Remove NAME from kustomization.yaml" is not done while NAME.yaml is listed ----
+task TASK-954 "Remove helmrelease-frontend from gitops/apps/midwestmtg/kustomization.yaml"
+run TASK-954
+is "$(state 0)" remaining "F11: helmrelease-frontend.yaml still listed: not ticked"
+like "$(reason 0)" "kustomization.yaml: expected no resource helmrelease-frontend, saw helmrelease-frontend.yaml on line" \
+    "F11: the reason names the entry left"
+ok "F11: ... and the file still lists it" grep -q 'helmrelease-frontend.yaml' "$lab/gitops/apps/midwestmtg/kustomization.yaml"
+task TASK-955 "Remove midwestmtg from gitops/clusters/minikube/kustomization.yaml"
+run TASK-955
+is "$(state 0)" completed "F11: a directory entry named by the criterion is removed and ticked"
+
 done_testing

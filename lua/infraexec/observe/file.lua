@@ -65,14 +65,18 @@ function M.yaml_values(a)
   return out
 end
 
--- The entries of a kustomization's lists that name NAME ("- ../../apps/x").
-function M.kustomization_entries(text, name)
+-- The entries of a kustomization's lists that name NAME ("- ../../apps/x");
+-- with LOOSE also its file ("- x.yaml", "- ./x.yml"), which a check that
+-- NAME is gone must see.
+function M.kustomization_entries(text, name, loose)
   local hits = {}
   local n = 0
+  local esc = name:gsub("%p", "%%%0")
   for line in (text .. "\n"):gmatch("([^\n]*)\n") do
     n = n + 1
     local entry = line:match("^%s*%-%s*(%S+)%s*$")
-    if entry and (entry == name or entry:match("/" .. name:gsub("%p", "%%%0") .. "/?$")) then
+    local file = loose and entry and (entry:match("([^/]+)%.ya?ml$") == name or entry == name .. "/")
+    if entry and (entry == name or entry:match("/" .. esc .. "/?$") or file) then
       hits[#hits + 1] = { line = n, entry = entry }
     end
   end
@@ -86,7 +90,7 @@ function M.kustomization_lacks(a)
   if p then return { p } end
   local text, err = ix.read_file(a.path)
   if not text then return { ev.observation(false, a.path, expected, err) } end
-  local hits = M.kustomization_entries(text, a.name)
+  local hits = M.kustomization_entries(text, a.name, true)
   local seen = {}
   for _, h in ipairs(hits) do seen[#seen + 1] = ("%s on line %d"):format(h.entry, h.line) end
   return { ev.observation(#hits == 0, a.path, expected, #hits == 0 and "none" or table.concat(seen, ", ")) }
