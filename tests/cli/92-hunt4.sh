@@ -231,4 +231,31 @@ task TASK-955 "Remove midwestmtg from gitops/clusters/minikube/kustomization.yam
 run TASK-955
 is "$(state 0)" completed "F11: a directory entry named by the criterion is removed and ticked"
 
+# ---- F12: "no resources in NS" sees a PersistentVolumeClaim and an Ingress left ----
+cat >"$api/ns.yaml" <<'YAML'
+apiVersion: v1
+kind: Namespace
+metadata: {name: mtg-agents}
+status: {phase: Active}
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: agents-data, namespace: mtg-agents}
+spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
+status: {phase: Bound}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: agents-web, namespace: mtg-agents}
+spec: {rules: [{host: agents.lab}]}
+YAML
+task TASK-956 "Verify no running pods or resources in mtg-agents namespace"
+run TASK-956
+is "$(state 0)" remaining "F12: a volume claim and an ingress left: not ticked"
+like "$(reason 0)" "saw PersistentVolumeClaim agents-data, Ingress agents-web" "F12: the reason names both"
+printf 'apiVersion: v1\nkind: Namespace\nmetadata: {name: mtg-agents}\nstatus: {phase: Active}\n' >"$api/ns.yaml"
+run TASK-956
+is "$(state 0)" completed "F12: the namespace empty: ticked"
+is "$(jq -r '.criteria[0].evidence[0].seen' <<<"$out")" "none (namespace mtg-agents exists, Active)" "F12: ... and the evidence says so"
+
 done_testing

@@ -287,7 +287,8 @@ function M.none_waiting(a)
 end
 
 -- The namespaced kinds "no resources in NS" speaks of: what `kubectl get
--- all` lists, and the Flux and sealed-secrets objects an app leaves.  Not
+-- all` lists, the Flux and sealed-secrets objects an app leaves, and its
+-- volume claims (its data) and ingresses (its exposure).  Not
 -- ConfigMaps, ServiceAccounts or Secrets: Kubernetes puts
 -- kube-root-ca.crt and the default ServiceAccount in every namespace.
 M.NAMESPACED = { "pods", "services", "deployments.apps", "replicasets.apps", "statefulsets.apps",
@@ -295,7 +296,8 @@ M.NAMESPACED = { "pods", "services", "deployments.apps", "replicasets.apps", "st
                  "sealedsecrets.bitnami.com", "configmaps", "serviceaccounts",
                  "roles.rbac.authorization.k8s.io", "rolebindings.rbac.authorization.k8s.io",
                  "gitrepositories.source.toolkit.fluxcd.io", "helmrepositories.source.toolkit.fluxcd.io",
-                 "helmcharts.source.toolkit.fluxcd.io", "ocirepositories.source.toolkit.fluxcd.io" }
+                 "helmcharts.source.toolkit.fluxcd.io", "ocirepositories.source.toolkit.fluxcd.io",
+                 "persistentvolumeclaims", "ingresses.networking.k8s.io" }
 -- What Kubernetes itself puts in every namespace, and a service account's token.
 local BUILTIN = { ["ConfigMap kube-root-ca.crt"] = true, ["ServiceAccount default"] = true,
                   ["kubernetes.io/service-account-token"] = true }
