@@ -35,10 +35,18 @@ local function spec_of(cmd)
   return spec
 end
 
--- The HTTP status the criterion names ("returns 404", "HTTP 503"), if any.
+-- A 4xx/5xx status word in PROSE (400-429, 500-519: not a port like 443).
+local function error_status(prose)
+  return prose:match("[%s%(](4[0-2]%d)[%s%).,;:!?]") or prose:match("[%s%(](5[01]%d)[%s%).,;:!?]")
+end
+
+-- The HTTP status the criterion names ("returns 404", "HTTP 503"), if any;
+-- else an error status standing alone in its prose ("Anonymous users get
+-- 401"): a 2xx would not show it.
 local function status_named(text)
   local s = text:match("[Rr]eturns%s+(%d%d%d)%f[%D]") or text:match("[Aa]nswers%s+(%d%d%d)%f[%D]")
     or text:match("[Rr]esponds with%s+(%d%d%d)%f[%D]") or text:match("HTTP%s+(%d%d%d)%f[%D]")
+    or error_status(" " .. readers.prose(text) .. " ")
   return s and tonumber(s)
 end
 

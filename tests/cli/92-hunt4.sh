@@ -258,4 +258,18 @@ run TASK-956
 is "$(state 0)" completed "F12: the namespace empty: ticked"
 is "$(jq -r '.criteria[0].evidence[0].seen' <<<"$out")" "none (namespace mtg-agents exists, Active)" "F12: ... and the evidence says so"
 
+# ---- F13: an access-control claim is not shown by a 2xx ----
+printf '200\n' >"$T/health"
+task TASK-957 "The admin API is protected: \`curl -s $hurl/login\`" \
+    "The catalog requires authentication: \`curl -s $hurl/login\`" \
+    "Anonymous users get 401: \`curl -s $hurl/health\`"
+run TASK-957
+is "$(state 0),$(state 1),$(state 2)" "remaining,remaining,remaining" "F13: 'protected', 'requires authentication', 'get 401' on a 200: none ticked"
+is "$(reason 0)" "needs a person: the criterion claims an absence or refusal (\"protected\"); an answer from $hurl/login cannot show it" \
+    "F13: the reason names the word"
+is "$(reason 2)" "$hurl/health: expected HTTP 401, saw HTTP 200" "F13: the status the prose names is the one expected"
+printf '401\n' >"$T/health"
+run TASK-957
+is "$(state 2)" completed "F13: the URL answering 401: 'get 401' ticked"
+
 done_testing
