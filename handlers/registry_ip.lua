@@ -116,6 +116,11 @@ end
 local function document(_, _, f)
   local doc = ix.config().architecture_doc
   if not doc then return false, "set architecture_doc in infraexec.yaml (criterion names " .. f .. ")" end
+  -- The file the criterion names is the one written and checked, or none.
+  local function abs(p) return p:sub(1, 1) == "/" and p or (ix.task().workspace .. "/" .. p) end
+  if abs(f) ~= abs(doc) then
+    return false, ("the criterion names %s but architecture_doc in infraexec.yaml is %s; nothing written"):format(f, doc)
+  end
   local line = "- Registry address: " .. registry.address()
   files.record{ path = doc, line = line, replaces = "%- Registry address: [^\n]*",
                 summary = "registry address " .. registry.address() }

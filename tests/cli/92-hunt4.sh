@@ -272,4 +272,15 @@ printf '401\n' >"$T/health"
 run TASK-957
 is "$(state 2)" completed "F13: the URL answering 401: 'get 401' ticked"
 
+# ---- F14: "Document all IPs in FILE" writes and checks FILE, not another ----
+cp "$lab/docs/architecture.md" "$T/arch.orig"
+task TASK-958 "Document all IPs in projects/ffl/README.md"
+run TASK-958
+is "$(state 0)" remaining "F14: a file other than architecture_doc: not ticked"
+like "$(reason 0)" "the criterion names projects/ffl/README.md but architecture_doc in infraexec.yaml is" "F14: the reason names both"
+ok "F14: ... and architecture_doc is unchanged" cmp -s "$lab/docs/architecture.md" "$T/arch.orig"
+task TASK-958 "Document all IPs in docs/architecture.md"
+run TASK-958
+is "$(state 0)" completed "F14: architecture_doc itself: ticked"
+
 done_testing
