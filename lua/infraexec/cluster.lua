@@ -37,7 +37,9 @@ end
 -- created": every SealedSecret in scope (the namespace or the app's
 -- namespaces named, else all) Synced=True with its Secret; the count when
 -- named.
-function M.sealed(_, a)
+function M.sealed(c, a)
+  local more = a.app and beyond(c, { a.app })
+  if more then return false, more end
   local namespaces
   if a.namespace then
     namespaces = { a.namespace }
@@ -97,8 +99,10 @@ local function job_units(list)
   return units
 end
 
--- The units of the apps A names, or false and a reason.
-local function units_for(a)
+-- The units of the apps A names (in criterion C), or false and a reason.
+local function units_for(c, a)
+  local more = a.app and beyond(c, { a.app })
+  if more then return false, more end
   local list, err = apps_of(a)
   if not list then return false, err end
   local units, why = job_units(list)
@@ -114,8 +118,8 @@ end
 -- "Verify database migrations can complete successfully": the configured
 -- migration Jobs (of the app named, else of every app that names them)
 -- Complete, their failures quoted.
-function M.migrations(_, a)
-  local units, why = units_for(a)
+function M.migrations(c, a)
+  local units, why = units_for(c, a)
   if not units then return false, why end
   local out = {}
   for _, u in ipairs(units) do ev.add(out, jobs.complete(u)) end
@@ -126,8 +130,8 @@ end
 -- question.  The check is what the criterion asks for, so it holds once
 -- the Jobs were read, whatever the answer; the answer is the note beside
 -- the tick.  No Job to read answers nothing: not ticked.
-function M.jobs_failing(_, a)
-  local units, why = units_for(a)
+function M.jobs_failing(c, a)
+  local units, why = units_for(c, a)
   if not units then return false, why end
   local out = {}
   for _, u in ipairs(units) do ev.add(out, jobs.failing(u)) end

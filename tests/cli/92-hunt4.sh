@@ -283,4 +283,13 @@ task TASK-958 "Document all IPs in docs/architecture.md"
 run TASK-958
 is "$(state 0)" completed "F14: architecture_doc itself: ticked"
 
+# ---- F15: the same for an app's sealed secrets and migrations ----
+standin_sealedsecret "$api" ffl-env --ns ffl --ready true
+standin_secret "$api" ffl-env --ns ffl --keys password
+standin_sealedsecret "$api" mtg-env --ns midwestmtg --ready false
+task TASK-959 "All ffl sealed secrets decrypted - and midwestmtg's too" "All ffl sealed secrets decrypted"
+run TASK-959
+is "$(state 0),$(state 1)" "remaining,completed" "F15: ffl's with a note naming midwestmtg (unsynced): not ticked; ffl's alone: ticked"
+is "$(reason 0)" "needs a person: the criterion names midwestmtg too; the rule reads only ffl" "F15: the reason names the app the note adds"
+
 done_testing
