@@ -292,4 +292,14 @@ run TASK-959
 is "$(state 0),$(state 1)" "remaining,completed" "F15: ffl's with a note naming midwestmtg (unsynced): not ticked; ffl's alone: ticked"
 is "$(reason 0)" "needs a person: the criterion names midwestmtg too; the rule reads only ffl" "F15: the reason names the app the note adds"
 
+# ---- F16: "Update ffl HelmRelease ... - midwestmtg too" changes nothing ----
+head_before=$(git -C "$lab/gitops" rev-parse HEAD)
+task TASK-960 "Update ffl HelmRelease in gitops repository to version 0.1.19 - midwestmtg too"
+run TASK-960
+is "$(state 0)" remaining "F16: a release update whose note names another app: not ticked"
+is "$(reason 0)" "needs a person: the criterion names midwestmtg too; the rule reads only app ffl; nothing changed" \
+    "F16: the reason names the app the note adds"
+is "$(git -C "$lab/gitops" rev-parse HEAD)" "$head_before" "F16: ... and no commit"
+ok "F16: ... and no edit" git -C "$lab/gitops" diff --quiet
+
 done_testing
