@@ -2,7 +2,8 @@
 # False ticks found by the fourth hunt (notes FINDINGS4): each world where the
 # claim is false gets no tick and a reason naming what was seen; its true
 # twin still ticks.  The registry is the real docker-registry of the homelab
-# example.
+# example, the git remotes real bare repositories; from F9 on the cluster is
+# the kube stand-in (tests/standin/, with the real kubectl).
 . "$(dirname "$0")/../lib.sh"
 EX=$IX_ROOT/examples/homelab
 
@@ -301,5 +302,11 @@ is "$(reason 0)" "needs a person: the criterion names midwestmtg too; the rule r
     "F16: the reason names the app the note adds"
 is "$(git -C "$lab/gitops" rev-parse HEAD)" "$head_before" "F16: ... and no commit"
 ok "F16: ... and no edit" git -C "$lab/gitops" diff --quiet
+
+# ---- F17: "No ... pods in NS namespace" for a namespace that does not exist says nothing ----
+task TASK-961 "No CrashLoopBackOff pods in midwestmgt namespace" "No ImagePullBackOff pods in midwestmtg namespace"
+run TASK-961
+is "$(state 0),$(state 1)" "remaining,completed" "F17: a misspelt namespace is not ticked; the real one (no ImagePullBackOff there) is"
+like "$(reason 0)" "saw no namespace midwestmgt" "F17: the reason says the namespace does not exist"
 
 done_testing

@@ -273,6 +273,15 @@ function M.none_waiting(a)
   local items, err, cmd = M.list{ kind = "pods", namespace = a.namespace }
   local where = what .. " (`" .. cmd .. "`)"
   if not items then return { ev.observation(false, where, expected, err) } end
+  -- No pod in a namespace that does not exist says nothing (a misspelt name).
+  if a.namespace and #items == 0 then
+    local spaces, serr = M.list{ kind = "namespaces" }
+    local found = false
+    for _, n in ipairs(spaces or {}) do found = found or (n.metadata and n.metadata.name == a.namespace) end
+    if not found then
+      return { ev.observation(false, where, expected, spaces and ("no namespace " .. a.namespace) or serr) }
+    end
+  end
   local bad = {}
   for _, pod in ipairs(items) do
     for _, cs in ipairs(pod.status and pod.status.containerStatuses or {}) do
