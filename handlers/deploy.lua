@@ -10,6 +10,8 @@ local command = require "infraexec.observe.command"
 local flux = require "infraexec.observe.flux"
 local git = require "infraexec.observe.git"
 local release = require "infraexec.observe.gitops"
+local readers = require "infraexec.readers"
+local targets = require "infraexec.targets"
 local wording = require "infraexec.lib.wording"
 
 -- The repository a criterion names ("in beckerkube", "to gitops
@@ -28,6 +30,15 @@ local function other_repository(repo)
     repo, base, repo)
 end
 
+-- Why criterion C claims more than NAME (what the rule reads, WHAT in the
+-- reason): another app or release of infraexec.yaml in a note ("... - and
+-- triager too"); or nil.
+local function beyond(c, name, what)
+  local others = targets.also_named(readers.prose(c.text), { name })
+  if #others == 0 then return nil end
+  return ("needs a person: the criterion names %s too; the rule reads only %s"):format(table.concat(others, ", "), what)
+end
+
 -- For `infraexec verify`: the HelmRelease carries VERSION, committed.
 local function helmrelease_holds(_, name, repo, version)
   local other = other_repository(repo)
@@ -36,8 +47,8 @@ local function helmrelease_holds(_, name, repo, version)
 end
 
 -- "Update ffl HelmRelease in beckerkube to version 0.1.18"
-local function update_helmrelease(_, name, repo, version)
-  local other = other_repository(repo)
+local function update_helmrelease(c, name, repo, version)
+  local other = other_repository(repo) or beyond(c, name, "app " .. name .. "; nothing changed")
   if other then return false, other end
   local app, id, pushed, already = gitops.release{ app = name, version = version }
   if not app then return false, id end
@@ -156,7 +167,10 @@ end
 
 -- "midwestmtg-backend HelmRelease deploys successfully / shows READY=True":
 -- Ready for the pushed revision, not from an older release.
-local function release_deployed(_, name)
+local function release_deployed(c, name)
+  -- "... deploys successfully (and triager-worker)": the note claims another release too.
+  local more = beyond(c, name, "HelmRelease " .. name)
+  if more then return false, more end
   local s, err = gitops.source()
   if not s then return false, err end
   local ks, ns, rel = release_of(name)

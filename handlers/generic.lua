@@ -35,10 +35,18 @@ local function spec_of(cmd)
   return spec
 end
 
--- The HTTP status the criterion names ("returns 404", "HTTP 503"), if any.
+-- A 4xx/5xx status word in PROSE (400-429, 500-519: not a port like 443).
+local function error_status(prose)
+  return prose:match("[%s%(](4[0-2]%d)[%s%).,;:!?]") or prose:match("[%s%(](5[01]%d)[%s%).,;:!?]")
+end
+
+-- The HTTP status the criterion names ("returns 404", "HTTP 503"), if any;
+-- else an error status standing alone in its prose ("Anonymous users get
+-- 401"): a 2xx would not show it.
 local function status_named(text)
   local s = text:match("[Rr]eturns%s+(%d%d%d)%f[%D]") or text:match("[Aa]nswers%s+(%d%d%d)%f[%D]")
     or text:match("[Rr]esponds with%s+(%d%d%d)%f[%D]") or text:match("HTTP%s+(%d%d%d)%f[%D]")
+    or error_status(" " .. readers.prose(text) .. " ")
   return s and tonumber(s)
 end
 
@@ -50,9 +58,12 @@ local function observe(c, q)
     local s = registry.settings()
     local host = q.url:match("^https?://([^/]+)")
     local ours = host == s.address
+    -- The URL's own answer: a redirect (a login page, another host) is
+    -- not the URL answering, so it is seen as "HTTP 302 to ...", never followed.
     return ev.verdict(http.health{ url = q.url, status = status_named(c.text), contains = readers.versions(c.text),
                                    ca = ours and s.ca or nil, insecure = ours and s.insecure_skip_verify == true,
-                                   what = ours and "registry" or nil, ca_setting = ours and "registry.ca" or nil })
+                                   what = ours and "registry" or nil, ca_setting = ours and "registry.ca" or nil,
+                                   no_redirects = true })
   end
   local claim = readers.claim(c.text, q.kind)
   if not claim then

@@ -54,13 +54,13 @@ local function update_env_file(_, name, address)
   if not new then return false, aerr end
   local path, err = env_file(name)
   if not path then return false, err end
-  return replace_in({ path }, new, function() return file.contains{ path = path, text = "=" .. new } end)
+  return replace_in({ path }, new, function() return file.contains{ path = path, text = "=" .. new, whole = true } end)
 end
 
 local function env_file_holds(_, name, address)
   local path, err = env_file(name)
   if not path then return false, err end
-  return ev.verdict(file.contains{ path = path, text = "=" .. address })
+  return ev.verdict(file.contains{ path = path, text = "=" .. address, whole = true })
 end
 
 -- "Update triager build script default registry URL"
@@ -106,6 +106,9 @@ end
 
 -- "Verify no other hardcoded registry IPs exist in any repository"
 local function no_stale_addresses()
+  if #old_addresses() == 0 then
+    return false, "needs a person: registry.old_addresses in infraexec.yaml is empty, so no address is searched for; add the old ones"
+  end
   return ev.verdict(file.absent_under{ roots = ix.config().search_roots or {}, needles = old_addresses() })
 end
 
@@ -113,6 +116,11 @@ end
 local function document(_, _, f)
   local doc = ix.config().architecture_doc
   if not doc then return false, "set architecture_doc in infraexec.yaml (criterion names " .. f .. ")" end
+  -- The file the criterion names is the one written and checked, or none.
+  local function abs(p) return p:sub(1, 1) == "/" and p or (ix.task().workspace .. "/" .. p) end
+  if abs(f) ~= abs(doc) then
+    return false, ("the criterion names %s but architecture_doc in infraexec.yaml is %s; nothing written"):format(f, doc)
+  end
   local line = "- Registry address: " .. registry.address()
   files.record{ path = doc, line = line, replaces = "%- Registry address: [^\n]*",
                 summary = "registry address " .. registry.address() }

@@ -18,6 +18,10 @@ local tasks = require "infraexec.observe.tasks"
 -- "Debug and fix triager build failure (see TASK-005)": TASK-005 is completed.
 -- A condition in it ("... if it recurs") is not settled by TASK-005 being done.
 local function referenced(c, a)
+  -- Its own status is the task's word about itself, not an observation.
+  if a.ref:lower() == tostring(ix.task().id):lower() then
+    return false, ("needs a person: the criterion points at %s, this task itself; its own status proves nothing"):format(a.ref)
+  end
   local cond = classify.condition_in(c.text)
   if cond then
     return false, ("needs a person: '%s ...' makes it conditional; %s being completed does not say whether it applies"):format(cond, a.ref)

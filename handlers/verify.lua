@@ -9,6 +9,7 @@ local project = require "infraexec.project"
 local readers = require "infraexec.readers"
 local registry = require "infraexec.registry"
 local reg = require "infraexec.observe.registry"
+local targets = require "infraexec.targets"
 local workloads = require "infraexec.workloads"
 
 -- The reason for a claim naming VERSIONS that a rule does not compare.
@@ -25,43 +26,50 @@ local function version_for(name)
   return nil, second
 end
 
--- "Verify images (are) in registry: `curl -k https://HOST/v2/IMAGE/tags/list`"
+-- "Verify images (are) in registry: `curl -k https://HOST/v2/IMAGE/tags/list`":
+-- every such URL of the criterion (reading one would tick a claim on the
+-- others unseen).
 local function image_tags(c)
   local text = table.concat(c.code, " ") .. " " .. c.text
-  local host, image = text:match("https?://([^/%s`]+)/v2/([%w%._/%-]+)/tags/list")
-  if not host then return false, "no registry URL (https://HOST/v2/IMAGE/tags/list) in the criterion" end
-  if host ~= registry.address() then
-    return false, ("the criterion asks %s but infraexec.yaml's registry is %s"):format(
-      host, tostring(registry.address()))
+  local urls, seen = {}, {}
+  for host, image in text:gmatch("https?://([^/%s`]+)/v2/([%w%._/%-]+)/tags/list") do
+    if host ~= registry.address() then
+      return false, ("the criterion asks %s but infraexec.yaml's registry is %s"):format(
+        host, tostring(registry.address()))
+    end
+    if not seen[image] then seen[image] = true; urls[#urls + 1] = image end
   end
-  -- Images the criterion names that the URL does not read: checking one
-  -- of them would tick a claim on the others unseen.
+  if #urls == 0 then return false, "no registry URL (https://HOST/v2/IMAGE/tags/list) in the criterion" end
+  -- Images the criterion names that no URL reads: checking the others
+  -- would tick a claim on them unseen.
   local prose = readers.prose(c.text):lower()
-  local base = image:match("([^/]+)$")
-  local others = {}
+  local bases, others = {}, {}
+  for _, image in ipairs(urls) do bases[image:match("([^/]+)$")] = true end
   for _, p in pairs(ix.config().projects or {}) do
     for _, other in ipairs(type(p) == "table" and p.images or {}) do
       local b = other:match("([^/]+)$")
       local named = prose:find("%f[%w]" .. b:lower():gsub("%p", "%%%0") .. "%f[^%w]")
-      if b ~= base and named then others[#others + 1] = other end
+      if not bases[b] and named then others[#others + 1] = other end
     end
   end
   if #others > 0 then
     table.sort(others) -- projects is a map: its order is not the file's
     return false, ("needs a person: the command reads less than the criterion claims (it names %s; "
-      .. "the URL reads only %s)"):format(table.concat(others, ", "), image)
+      .. "the URL reads only %s)"):format(table.concat(others, ", "), table.concat(urls, ", "))
   end
-  -- Every version the criterion names must be a tag, and the task's one.
-  local versions = readers.versions(c.text)
-  local version, why = version_for(image:match("^([^/]+)"))
-  -- A version the task gives unclearly is not checked as "any tag".
-  if not version and not (why:find("^the task names no version") or why:find("^no project")) then return false, why end
-  local listed = false
-  for _, v in ipairs(versions) do listed = listed or v == version end
-  if version and not listed then versions[#versions + 1] = version end
-  if #versions == 0 then return ev.verdict(reg.tags{ image = image }) end
   local out = {}
-  for _, v in ipairs(versions) do ev.add(out, reg.tags{ image = image, version = v }) end
+  for _, image in ipairs(urls) do
+    -- Every version the criterion names must be a tag, and the task's one.
+    local versions = readers.versions(c.text)
+    local version, why = version_for(image:match("^([^/]+)"))
+    -- A version the task gives unclearly is not checked as "any tag".
+    if not version and not (why:find("^the task names no version") or why:find("^no project")) then return false, why end
+    local listed = false
+    for _, v in ipairs(versions) do listed = listed or v == version end
+    if version and not listed then versions[#versions + 1] = version end
+    if #versions == 0 then ev.add(out, reg.tags{ image = image }) end
+    for _, v in ipairs(versions) do ev.add(out, reg.tags{ image = image, version = v }) end
+  end
   return ev.verdict(out)
 end
 
@@ -173,6 +181,15 @@ local function pods(c, a)
     return ev.verdict(kube.pods{ version = versions[1] })
   end
   if not (a.workload or a.app or a.new) then return all_apps(c) end
+  if a.workload or a.app then
+    local ours = { a.workload or a.app }
+    if a.release then ours[2], ours[3] = a.release, a.app .. "-" .. a.release end
+    local others = targets.also_named(readers.prose(c.text), ours)
+    if #others > 0 then
+      return false, ("needs a person: the criterion names %s too; the rule reads only the pods of %s"):format(
+        table.concat(others, ", "), table.concat(ours, " "))
+    end
+  end
   local list, why = targets_of(c, a, a.new)
   if not list then return false, why end
   if a.new and not (a.workload or a.app) then return all_apps(c, list) end

@@ -9,10 +9,20 @@ local sealed = require "infraexec.observe.sealed"
 local jobs = require "infraexec.observe.jobs"
 local services = require "infraexec.observe.services"
 local project = require "infraexec.project"
+local readers = require "infraexec.readers"
 
 local M = {}
 
 local function person(fmt, ...) return false, "needs a person: " .. fmt:format(...) end
+
+-- Why criterion C claims more than OURS (the apps and releases a rule
+-- reads): another one it names ("... - and triager"), or nil.
+local function beyond(c, ours)
+  local others = targets.also_named(readers.prose(c.text), ours)
+  if #others == 0 then return nil end
+  return ("needs a person: the criterion names %s too; the rule reads only %s"):format(
+    table.concat(others, ", "), table.concat(ours, ", "))
+end
 
 -- The apps ARGS.app names (one), else every app; or nil and why.
 local function apps_of(a)
@@ -27,7 +37,9 @@ end
 -- created": every SealedSecret in scope (the namespace or the app's
 -- namespaces named, else all) Synced=True with its Secret; the count when
 -- named.
-function M.sealed(_, a)
+function M.sealed(c, a)
+  local more = a.app and beyond(c, { a.app })
+  if more then return false, more end
   local namespaces
   if a.namespace then
     namespaces = { a.namespace }
@@ -87,8 +99,10 @@ local function job_units(list)
   return units
 end
 
--- The units of the apps A names, or false and a reason.
-local function units_for(a)
+-- The units of the apps A names (in criterion C), or false and a reason.
+local function units_for(c, a)
+  local more = a.app and beyond(c, { a.app })
+  if more then return false, more end
   local list, err = apps_of(a)
   if not list then return false, err end
   local units, why = job_units(list)
@@ -104,8 +118,8 @@ end
 -- "Verify database migrations can complete successfully": the configured
 -- migration Jobs (of the app named, else of every app that names them)
 -- Complete, their failures quoted.
-function M.migrations(_, a)
-  local units, why = units_for(a)
+function M.migrations(c, a)
+  local units, why = units_for(c, a)
   if not units then return false, why end
   local out = {}
   for _, u in ipairs(units) do ev.add(out, jobs.complete(u)) end
@@ -116,8 +130,8 @@ end
 -- question.  The check is what the criterion asks for, so it holds once
 -- the Jobs were read, whatever the answer; the answer is the note beside
 -- the tick.  No Job to read answers nothing: not ticked.
-function M.jobs_failing(_, a)
-  local units, why = units_for(a)
+function M.jobs_failing(c, a)
+  local units, why = units_for(c, a)
   if not units then return false, why end
   local out = {}
   for _, u in ipairs(units) do ev.add(out, jobs.failing(u)) end
@@ -183,9 +197,11 @@ end
 
 -- "Health checks pass for midwestmtg-backend and triager services": each
 -- app or release named, as health_all does for one.
-function M.health_named(_, a)
+function M.health_named(c, a)
   local names = names_in(a.names)
   if #names == 0 then return person("the criterion names no app or release") end
+  local more = beyond(c, names)
+  if more then return false, more end
   local out = {}
   for _, n in ipairs(names) do
     if n == "all" then return M.health_all() end
@@ -210,9 +226,11 @@ end
 
 -- "midwestmtg-backend service exists and is accessible": the release's
 -- Service with ready endpoints, and its health URLs answering 2xx.
-function M.service(_, a)
+function M.service(c, a)
   local t, why = one_release(a.name)
   if not t then return false, why end
+  local more = beyond(c, { a.name })
+  if more then return false, more end
   local out = {}
   local ok, reason = health_checks(t, out)
   if not ok then return false, reason end
@@ -223,11 +241,13 @@ end
 -- the front release's proxy URLs (configured: a URL it answers only by
 -- reaching the backend) answer 2xx, and the backend's Service has ready
 -- endpoints.  Without such a URL it is never guessed.
-function M.proxy(_, a)
+function M.proxy(c, a)
   local front, why = one_release(a.front)
   if not front then return false, why end
   local back, bwhy = one_release(a.back)
   if not back then return false, bwhy end
+  local more = beyond(c, { a.front, a.back })
+  if more then return false, more end
   local r = front.release
   if #r.proxy == 0 then
     return person("no URL in infraexec.yaml goes through %s's proxy to %s; add %s (a URL only %s answers)",

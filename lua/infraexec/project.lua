@@ -141,6 +141,30 @@ local function versions_in(text, paren)
   return out
 end
 
+-- The note of TEXT (a "(...)" group, or what follows " - ", " — ", ": ")
+-- that names a version among other words ("— version 0.1.11 is broken",
+-- "(version 0.1.11 was the last good one)"), or nil.  A rule whose wording
+-- names no version reads the criterion's version from its notes only when
+-- the note is just the version ("(v0.1.18)", "- version 0.1.18").
+local function wordy_version_note(text)
+  local notes = {}
+  local rest = plain(text):gsub("%b()", function(g) notes[#notes + 1] = g:sub(2, -2) return " " end)
+  rest = rest:gsub(":%s", " - ")
+  local first = true -- the text before the first boundary is the wording's, no note
+  for part in (rest .. " - "):gmatch("(.-)%s[%-–—]+%s") do
+    if not first then notes[#notes + 1] = part end
+    first = false
+  end
+  for _, n in ipairs(notes) do
+    if #versions_in(n, true) > 0 or #versions_in("(" .. n .. ")", true) > 0 then
+      local words = n:gsub("%f[%a][Vv]ersion:?", " "):gsub("%f[%w]v?%d[%w%.%+%-]*", " ")
+        :gsub("%f[%a]with%f[%A]", " "):gsub("%f[%a]at%f[%A]", " "):gsub("%f[%a]to%f[%A]", " ")
+      if words:find("%a") then return n end
+    end
+  end
+  return nil
+end
+
 -- Candidates {version, line} one source gave for the project, checked: one
 -- version, or nil and why (several different ones need a person; one that
 -- is not a version is refused).
@@ -175,6 +199,11 @@ local function from_criteria(k, name, current)
       local vs = versions_in(c.text)
       local kind, _, verb = classify.kind(c.text)
       if #vs > 0 and kind == "action" and family[verb] and not c.text:lower():find("%f[%a]blocked%f[%A]") then
+        local note = wordy_version_note(c.text)
+        if note and named_in(plain(c.text))[k] then
+          return nil, ("needs a person: criterion %d (line %d) names a version in a note that says more about it (%q)"):format(
+            c.index, c.line, note:match("^%s*(.-)%s*$"))
+        end
         local set = named_in(plain(c.text))
         local n, keys = count(set)
         if n > 1 and set[k] then shared = shared or { c = c, keys = keys } end
@@ -205,7 +234,9 @@ end
 -- The lines of the task file outside fenced code blocks, as {n, text}, and
 -- whether each lies in the Progress Log.
 local function prose_lines()
-  local text = ix.read_file(ix.task().path) or ""
+  local text, err = ix.read_file(ix.task().path)
+  -- Unread, the task would seem to name no version: never a check without one.
+  if not text then return nil, "cannot read the task file " .. ix.task().path .. ": " .. tostring(err) end
   local out, fence, log, comment = {}, nil, false, false
   local n, front = 0, text:sub(1, 3) == "---"
   for line in (text .. "\n"):gmatch("([^\n]*)\n") do
@@ -353,9 +384,15 @@ function M.version_for(name, c)
     for _, v in ipairs(versions_in(c.text, true)) do found[#found + 1] = { version = v, line = c.line } end
     local f, err = settle(k, found, "the criterion")
     if err then return nil, err end
+    local note = f and wordy_version_note(c.text)
+    if note then
+      return nil, ("needs a person: the criterion names a version in a note that says more about it (%q); "
+        .. "give the version in the wording (\"with version X\") or alone (\"(vX)\")"):format(note:match("^%s*(.-)%s*$"))
+    end
     if f then return f.version, "the criterion" end
   end
-  local lines = prose_lines()
+  local lines, lerr = prose_lines()
+  if not lines then return nil, lerr end
   local got = {}
   for _, from in ipairs({ function() return from_criteria(k, name, c) end,
                           function() return from_table(k, name, lines) end,

@@ -310,7 +310,10 @@ end
 M.negative_words = { "not", "no longer", "never", "denied", "disabled", "decommissioned", "refused", "refuses",
                      "unavailable", "down", "fails", "without", "removed", "gone", "cannot", "isn't", "doesn't",
                      "aren't", "won't", "can't", "don't", "no", "none", "nobody", "forbidden", "blocked", "rejected",
-                     "unreachable", "offline", "deleted", "retired", "shut", "stopped", "closed", "deprecated" }
+                     "unreachable", "offline", "deleted", "retired", "shut", "stopped", "closed", "deprecated",
+                     -- access control: a 2xx shows the opposite
+                     "protected", "requires", "require", "unauthorized", "unauthenticated", "authentication",
+                     "authenticated", "auth", "private", "restricted", "locked", "secured" }
 
 local function negative(text)
   local low = " " .. M.prose(text):lower():gsub("\u{2019}", "'"):gsub("[^%w']+", " ") .. " "

@@ -87,4 +87,38 @@ function M.named(name)
     name, table.concat(M.names(), ", "), #releases > 0 and table.concat(releases, ", ") or "none")
 end
 
+-- The apps and releases of the config that TEXT names besides OURS (names,
+-- any case): "midwestmtg-backend pods running - and midwestmtg-frontend"
+-- claims the frontend too, which reading the backend alone would tick
+-- unseen.  A name is whole: "midwestmtg" is not named by
+-- "midwestmtg-backend".  The app of a release in OURS is ours too, and so
+-- is every release of an app in OURS.  Sorted.
+function M.also_named(text, ours)
+  local mine = {}
+  for _, n in ipairs(ours) do mine[n:lower()] = true end
+  local groups = {}
+  for _, a in ipairs(M.names()) do
+    local app = M.app(a)
+    local names = { a:lower() }
+    for _, r in ipairs(app and app.releases or {}) do names[#names + 1] = r.name:lower() end
+    groups[#groups + 1] = names
+    for _, n in ipairs(names) do
+      if mine[n] then
+        for _, m in ipairs(n == names[1] and names or { names[1] }) do mine[m] = true end
+      end
+    end
+  end
+  local low, out, seen = " " .. text:lower() .. " ", {}, {}
+  for _, names in ipairs(groups) do
+    for _, n in ipairs(names) do
+      if not mine[n] and not seen[n] and low:find("%f[%w%-]" .. n:gsub("%p", "%%%0") .. "%f[^%w%-]") then
+        seen[n] = true
+        out[#out + 1] = n
+      end
+    end
+  end
+  table.sort(out)
+  return out
+end
+
 return M

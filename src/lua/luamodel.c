@@ -3,6 +3,7 @@
 
 #include <lauxlib.h>
 #include <stddef.h>
+#include <stdlib.h>
 
 static const char task_key = 0; /* the registry's slot for the task table */
 
@@ -69,7 +70,11 @@ static void store_task(lua_State *L, const ix_task *t, const char *workspace)
         if (v)
             lua_pushstring(L, v), lua_setfield(L, -2, fields[i].key);
     }
-    lua_pushstring(L, t->path), lua_setfield(L, -2, "path");
+    /* Absolute: ix.read_file takes a relative path from the workspace, not
+     * from the directory the task was named in (its own text unread). */
+    char *abs = t->path[0] == '/' ? NULL : realpath(t->path, NULL);
+    lua_pushstring(L, abs ? abs : t->path), lua_setfield(L, -2, "path");
+    free(abs);
     lua_pushstring(L, workspace), lua_setfield(L, -2, "workspace");
     push_strv(L, (char *const *)t->labels, t->nlabels), lua_setfield(L, -2, "labels");
     push_fm(L, t->fm), lua_setfield(L, -2, "frontmatter");

@@ -74,7 +74,7 @@ is "$(kinds "$T/kubernetes.yaml")" "Namespace/infraexec ServiceAccount/infraexec
     "deploy/kubernetes: the objects of the base"
 q() { python3 -c 'import sys,yaml,json; print(json.dumps(eval(sys.argv[2], {"o": [o for o in yaml.safe_load_all(open(sys.argv[1])) if o]})))' "$@"; }
 is "$(q "$T/kubernetes.yaml" 'sorted(r for x in o if x["kind"]=="ClusterRole" for g in x["rules"] for r in g["resources"])')" \
-    '["configmaps", "cronjobs", "daemonsets", "deployments", "endpoints", "gitrepositories", "helmcharts", "helmreleases", "helmrepositories", "jobs", "kustomizations", "namespaces", "ocirepositories", "pods", "replicasets", "rolebindings", "roles", "sealedsecrets", "serviceaccounts", "services", "statefulsets"]' \
+    '["configmaps", "cronjobs", "daemonsets", "deployments", "endpoints", "gitrepositories", "helmcharts", "helmreleases", "helmrepositories", "ingresses", "jobs", "kustomizations", "namespaces", "ocirepositories", "persistentvolumeclaims", "pods", "replicasets", "rolebindings", "roles", "sealedsecrets", "serviceaccounts", "services", "statefulsets"]' \
     "the ClusterRole reads exactly what the observers read"
 is "$(q "$T/kubernetes.yaml" '[x for x in o if x["kind"]=="CronJob"][0]["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["args"]')" \
     '["work", "--max", "$(MAX_TASKS)"]' "the CronJob runs infraexec work"

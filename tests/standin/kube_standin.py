@@ -82,6 +82,10 @@ GROUPS = [
         ("namespaces", "namespace", "Namespace", False, ["ns"], []),
         ("events", "event", "Event", True, ["ev"], []),
         ("serviceaccounts", "serviceaccount", "ServiceAccount", True, ["sa"], []),
+        ("persistentvolumeclaims", "persistentvolumeclaim", "PersistentVolumeClaim", True, ["pvc"], []),
+    ]),
+    ("networking.k8s.io", ["v1"], [
+        ("ingresses", "ingress", "Ingress", True, ["ing"], []),
     ]),
     ("apps", ["v1"], [
         ("deployments", "deployment", "Deployment", True, ["deploy"], ALL),

@@ -45,6 +45,9 @@ M.conditions_anywhere = {
   -- never run, an assertion with it claims less than its words.
   "postponed", "deferred", "not needed", "not in scope", "out of scope", "skipped", "n/a",
   "not applicable", "not deployed", "not done", "won't do", "wont do",
+  "cancelled", "canceled", "abandoned", "obsolete", "superseded", "wontfix", "won't fix",
+  "no longer needed", "not required", "unnecessary", "needs approval", "requires approval",
+  "approval needed", "awaiting approval", "awaiting review", "pending review", "paused",
 }
 
 -- "After ... approval, run ...", "Once ... approved, ...".

@@ -5,14 +5,28 @@ local ev = require "infraexec.core.evidence"
 
 local M = {}
 
--- contains{path = P, text = T}: P holds T.
+-- Whether TEXT holds S not followed by a character that continues a word
+-- or an address: "=127.0.0.1:5000" is not in "=127.0.0.1:50001".
+local function holds_whole(text, s)
+  local from = 1
+  while true do
+    local i, j = text:find(s, from, true)
+    if not i then return false end
+    if not text:sub(j + 1, j + 1):match("[%w%.:_%-]") then return true end
+    from = i + 1
+  end
+end
+
+-- contains{path = P, text = T [, whole = true]}: P holds T (with WHOLE,
+-- not as the start of a longer word or address).
 function M.contains(a)
   local expected = "contains " .. a.text
   local p = ev.pending(a.path, expected)
   if p then return { p } end
   local text, err = ix.read_file(a.path)
   if not text then return { ev.observation(false, a.path, expected, err) } end
-  local found = text:find(a.text, 1, true) ~= nil
+  local found
+  if a.whole then found = holds_whole(text, a.text) else found = text:find(a.text, 1, true) ~= nil end
   return { ev.observation(found, a.path, expected, found and "it does" or "it does not") }
 end
 
@@ -51,14 +65,18 @@ function M.yaml_values(a)
   return out
 end
 
--- The entries of a kustomization's lists that name NAME ("- ../../apps/x").
-function M.kustomization_entries(text, name)
+-- The entries of a kustomization's lists that name NAME ("- ../../apps/x");
+-- with LOOSE also its file ("- x.yaml", "- ./x.yml"), which a check that
+-- NAME is gone must see.
+function M.kustomization_entries(text, name, loose)
   local hits = {}
   local n = 0
+  local esc = name:gsub("%p", "%%%0")
   for line in (text .. "\n"):gmatch("([^\n]*)\n") do
     n = n + 1
     local entry = line:match("^%s*%-%s*(%S+)%s*$")
-    if entry and (entry == name or entry:match("/" .. name:gsub("%p", "%%%0") .. "/?$")) then
+    local file = loose and entry and (entry:match("([^/]+)%.ya?ml$") == name or entry == name .. "/")
+    if entry and (entry == name or entry:match("/" .. esc .. "/?$") or file) then
       hits[#hits + 1] = { line = n, entry = entry }
     end
   end
@@ -72,7 +90,7 @@ function M.kustomization_lacks(a)
   if p then return { p } end
   local text, err = ix.read_file(a.path)
   if not text then return { ev.observation(false, a.path, expected, err) } end
-  local hits = M.kustomization_entries(text, a.name)
+  local hits = M.kustomization_entries(text, a.name, true)
   local seen = {}
   for _, h in ipairs(hits) do seen[#seen + 1] = ("%s on line %d"):format(h.entry, h.line) end
   return { ev.observation(#hits == 0, a.path, expected, #hits == 0 and "none" or table.concat(seen, ", ")) }
@@ -84,6 +102,10 @@ function M.absent_under(a)
   local where = table.concat(a.roots, ", ")
   local expected = "no " .. table.concat(a.needles, ", ")
   if #a.roots == 0 then return { ev.observation(false, "search_roots in infraexec.yaml", "at least one root", "none") } end
+  -- Nothing to look for proves nothing absent.
+  if #a.needles == 0 then
+    return { ev.observation(false, "what to look for under " .. where, "at least one text", "none given") }
+  end
   local p = ev.pending(where, expected)
   if p then return { p } end
   local hits, searched = {}, 0

@@ -6,10 +6,11 @@ local ev = require "infraexec.core.evidence"
 local M = {}
 
 -- committed{repo = DIR, paths = {...}}: each path (absolute) is at HEAD as
--- it is in the work tree (no uncommitted change).
+-- it is in the work tree: no uncommitted change, and HEAD's blob is the
+-- file's text (an ignored file is in no status and in no commit).
 function M.committed(a)
   local out = {}
-  local dirty
+  local dirty, head
   for _, path in ipairs(a.paths) do
     local where = path .. " in " .. a.repo
     local p = ev.pending(where, "committed")
@@ -19,9 +20,21 @@ function M.committed(a)
       if not dirty then
         dirty = {}
         for _, d in ipairs(assert(ix.git_status(a.repo))) do dirty[a.repo .. "/" .. d] = true end
+        head = ix.git_head(a.repo)
       end
-      out[#out + 1] = ev.observation(not dirty[path], where, "committed",
-        dirty[path] and "uncommitted changes" or "as at HEAD")
+      local seen
+      if dirty[path] then seen = "uncommitted changes"
+      elseif not head then seen = "no HEAD commit in " .. a.repo
+      else
+        local at, err = ix.git_show(a.repo, head, path)
+        local text = ix.read_file(path)
+        if err then seen = (tostring(err):gsub("^infraexec%.git%.show: ", ""))
+        elseif at ~= text then
+          seen = at == nil and ("not in HEAD " .. head:sub(1, 12) .. " (untracked or ignored)")
+            or ("differs from HEAD " .. head:sub(1, 12))
+        end
+      end
+      out[#out + 1] = ev.observation(seen == nil, where, "committed", seen or "as at HEAD")
     end
   end
   return out

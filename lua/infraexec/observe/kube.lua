@@ -294,6 +294,15 @@ function M.none_waiting(a)
   local items, err, cmd = M.list{ kind = "pods", namespace = a.namespace }
   local where = what .. " (`" .. cmd .. "`)"
   if not items then return { ev.observation(false, where, expected, err) } end
+  -- No pod in a namespace that does not exist says nothing (a misspelt name).
+  if a.namespace and #items == 0 then
+    local spaces, serr = M.list{ kind = "namespaces" }
+    local found = false
+    for _, n in ipairs(spaces or {}) do found = found or (n.metadata and n.metadata.name == a.namespace) end
+    if not found then
+      return { ev.observation(false, where, expected, spaces and ("no namespace " .. a.namespace) or serr) }
+    end
+  end
   local bad = {}
   for _, pod in ipairs(items) do
     for _, cs in ipairs(pod.status and pod.status.containerStatuses or {}) do
@@ -308,7 +317,8 @@ function M.none_waiting(a)
 end
 
 -- The namespaced kinds "no resources in NS" speaks of: what `kubectl get
--- all` lists, and the Flux and sealed-secrets objects an app leaves.  Not
+-- all` lists, the Flux and sealed-secrets objects an app leaves, and its
+-- volume claims (its data) and ingresses (its exposure).  Not
 -- ConfigMaps, ServiceAccounts or Secrets: Kubernetes puts
 -- kube-root-ca.crt and the default ServiceAccount in every namespace.
 M.NAMESPACED = { "pods", "services", "deployments.apps", "replicasets.apps", "statefulsets.apps",
@@ -316,7 +326,8 @@ M.NAMESPACED = { "pods", "services", "deployments.apps", "replicasets.apps", "st
                  "sealedsecrets.bitnami.com", "configmaps", "serviceaccounts",
                  "roles.rbac.authorization.k8s.io", "rolebindings.rbac.authorization.k8s.io",
                  "gitrepositories.source.toolkit.fluxcd.io", "helmrepositories.source.toolkit.fluxcd.io",
-                 "helmcharts.source.toolkit.fluxcd.io", "ocirepositories.source.toolkit.fluxcd.io" }
+                 "helmcharts.source.toolkit.fluxcd.io", "ocirepositories.source.toolkit.fluxcd.io",
+                 "persistentvolumeclaims", "ingresses.networking.k8s.io" }
 -- What Kubernetes itself puts in every namespace, and a service account's token.
 local BUILTIN = { ["ConfigMap kube-root-ca.crt"] = true, ["ServiceAccount default"] = true,
                   ["kubernetes.io/service-account-token"] = true }

@@ -9,14 +9,19 @@ local M = {}
 local function trim(s) return (s:gsub("^%s+", ""):gsub("%s+$", "")) end
 
 -- status{id = ID}: the task ID is completed (status: completed, or filed
--- in completed/ without a status).
+-- in completed/ without a status) and every criterion of it is checked (a
+-- status its own open boxes contradict is only a word).
 function M.status(a)
   local t, err = ix.task_read(a.id)
   if not t then return { ev.observation(false, "task " .. a.id, "status completed", err) } end
   local status = t.status and t.status:lower()
   local ok = status == "completed" or (status == nil and t.folder == "completed")
-  return { ev.observation(ok, t.path, "status completed",
-    ("status %s (in %s/)"):format(t.status or "(none)", t.folder)) }
+  local checked = 0
+  for _, c in ipairs(t.criteria) do checked = checked + (c.checked and 1 or 0) end
+  local open = ok and checked < #t.criteria -- a status not completed is the news
+  return { ev.observation(ok and not open, t.path, "status completed",
+    ("status %s (in %s/)"):format(t.status or "(none)", t.folder)
+      .. (open and (", but %d of %d criteria checked"):format(checked, #t.criteria) or "")) }
 end
 
 -- log_entry{id = ID, stamp = S, text = T}: ID's Progress Log holds the
