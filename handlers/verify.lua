@@ -2,6 +2,7 @@
 -- configured CA, never curl -k), the cluster through kubectl.  Tried for
 -- every task (types.lua), after the task's own handlers.  What each rule does:
 -- lua/infraexec/rules/verify.lua.
+local cluster = require "infraexec.rules.cluster"
 local rules = require "infraexec.rules.verify"
 
 return {
@@ -50,7 +51,7 @@ return {
                    "All 27 HelmReleases show READY=True: `flux get helmreleases -A`" },
       kind = "assertion", observe = { "flux.kustomization", "flux.helmreleases" },
       run = rules.helmreleases },
-    -- ---- sealed secrets, Jobs, Services (lua/infraexec/cluster.lua) ----
+    -- ---- sealed secrets, Jobs, Services (lua/infraexec/rules/cluster.lua) ----
     { wording = { "All [{count}] [{app}] sealed secrets [are] [successfully] decrypted [and regular secrets created]",
                   "All [{count}] sealed secrets in [the] {namespace} namespace [are] [successfully] decrypted [and regular secrets created]",
                   "Verify [that] all [{count}] [{app}] sealed secrets are decrypted",
@@ -61,7 +62,7 @@ return {
                    "Verify sealed-secrets controller can decrypt all 13 affected secrets",
                    "Verify all sealed secrets are decrypted" },
       kind = "assertion", observe = "sealed.decrypted",
-      run = require("infraexec.cluster").sealed },
+      run = cluster.sealed },
     { wording = { "Verify [that] [the] [{app}] database migrations can complete [successfully]",
                   "[The] [{app}] database migrations [can] complete [successfully]",
                   "[The] [{app}] database migrations completed [successfully]",
@@ -69,7 +70,7 @@ return {
       description = "the configured migration Jobs (gitops.apps.NAME.jobs) Complete",
       examples = { "Verify database migrations can complete successfully" },
       kind = "assertion", observe = "jobs.complete",
-      run = require("infraexec.cluster").migrations },
+      run = cluster.migrations },
     { wording = { "Check if [the] [{app}] database migrations or pre-install jobs are failing",
                   "Check whether [the] [{app}] database migrations or pre-install jobs are failing",
                   "Check if [the] [{app}] database migrations are failing",
@@ -77,32 +78,32 @@ return {
       description = "whether the configured migration Jobs are failing (the answer is the note)",
       examples = { "Check if database migrations or pre-install jobs are failing" },
       kind = "assertion", observe = "jobs.failing",
-      run = require("infraexec.cluster").jobs_failing },
+      run = cluster.jobs_failing },
     { wording = { "[All] services respond to health checks", "Verify [that] [all] services respond to health checks",
                   "[All] services are accessible through ingress [endpoints]" },
       description = "every app's health URLs answer 2xx, their Services have ready endpoints",
       examples = { "Services respond to health checks (PARTIAL: FFL services working)",
                    "Services are accessible through ingress endpoints - FFL backend health endpoint verified responding" },
       kind = "assertion", observe = { "services.health", "services.endpoints" },
-      run = require("infraexec.cluster").health_all },
+      run = cluster.health_all },
     { wording = { "Health checks pass for {names:text}", "Verify [that] health checks pass for {names:text}" },
       description = "the named apps' or releases' health URLs answer 2xx, their Services have ready endpoints",
       examples = { "Health checks pass for midwestmtg-backend and triager services",
                    "Health checks pass for both frontend and backend" },
       kind = "assertion", observe = { "services.health", "services.endpoints" },
-      run = require("infraexec.cluster").health_named },
+      run = cluster.health_named },
     { wording = { "{name} service exists and is accessible", "Verify [that] [the] {name} service is created and accessible",
                   "Verify [that] [the] {name} service exists and is accessible" },
       description = "a release's Service with ready endpoints, its health URLs answering 2xx",
       examples = { "midwestmtg-backend service exists and is accessible",
                    "Verify backend service is created and accessible" },
       kind = "assertion", observe = { "services.endpoints", "services.health" },
-      run = require("infraexec.cluster").service },
+      run = cluster.service },
     { wording = { "{front:name} can [successfully] proxy to [the] {back:name} [service]",
                   "Verify [that] [the] {front:name} can [successfully] proxy to [the] {back:name} [service]" },
       description = "the front release's configured proxy URLs answer 2xx, the backend's Service has ready endpoints",
       examples = { "Frontend can successfully proxy to backend service" },
       kind = "assertion", observe = { "services.health", "services.endpoints" },
-      run = require("infraexec.cluster").proxy },
+      run = cluster.proxy },
   },
 }

@@ -14,23 +14,25 @@ R=$IX_ROOT/lua/infraexec/rules
 defs=$(grep -n 'function' "$H"/*.lua | grep -v 'function(.*) .* end' | grep -v ': *match = function(c)$' || true)
 is "$defs" "" "handlers/*.lua define no functions (the behaviour is in rules/)"
 
-# Every rules.FN a handler in DIR names is a function of its rules module,
-# with a comment above it that says what it observes; prints the others.
+# Every X.FN a handler in DIR names, for each `local X = require
+# "infraexec.rules.MOD"` it has, is a function of rules/MOD.lua with a
+# comment above it that says what it observes; prints the others.
 undocumented() {
-    local f name fn
+    local f var mod fn
     for f in "$1"/*.lua; do
-        name=$(basename "$f" .lua)
-        for fn in $(grep -o 'rules\.[a-z_]*' "$f" | sed 's/^rules\.//' | sort -u); do
-            [ "$fn" = "$name" ] && continue # the require line
-            awk -v fn="$fn" '
-                /^--/ { doc = doc $0 "\n"; next }
-                $0 ~ "^function M\\." fn "\\(" { found = 1; if (doc ~ /Observes:/) ok = 1; exit }
-                { doc = "" }
-                END { exit !(found && ok) }' "$R/$name.lua" 2>/dev/null || printf ' %s.%s' "$name" "$fn"
+        sed -n 's/^local \([a-z_]*\) = require "infraexec\.rules\.\([a-z_]*\)"$/\1 \2/p' "$f" |
+        while read -r var mod; do
+            for fn in $(grep -v '^ *--' "$f" | grep -oP "(?<![\w.])$var\.\w+" | sed "s/^$var\.//" | sort -u); do
+                awk -v fn="$fn" '
+                    /^--/ { doc = doc $0 "\n"; next }
+                    $0 ~ "^function M\\." fn "\\(" { found = 1; if (doc ~ /Observes:/) ok = 1; exit }
+                    { doc = "" }
+                    END { exit !(found && ok) }' "$R/$mod.lua" 2>/dev/null || printf ' %s.%s' "$mod" "$fn"
+            done
         done
     done
 }
-is "$(undocumented "$H")" "" "each rules.FN is a function of rules/NAME.lua with an 'Observes:' header"
+is "$(undocumented "$H")" "" "each rules.FN a handler names is a function of rules/MOD.lua with an 'Observes:' header"
 # The check can fail: a name with no such function is reported.
 cp -r "$H" "$T/h"
 sed -i 's/rules\.commit_changes/rules.no_such_function/' "$T/h/deploy.lua"
@@ -42,6 +44,18 @@ ix handlers
 names=$(printf '%s\n' "$out" | awk '/^[a-z_]+  \//{h=$1} /^  [0-9]+\. /{sub(/^.* -- /,""); print h ": " $0}')
 lost=$(printf '%s\n' "$names" | grep -vxFf - "$FIX/rule-names.txt" || true)
 is "$lost" "" "every installed rule keeps its name (tests/fixtures/rule-names.txt)"
+
+# verify.lua's cluster rules live in rules/cluster.lua; the old module name
+# still loads, and is the same module (core/moved.lua).
+mkdir -p "$T/old"
+cat >"$T/old/oldname.lua" <<'LUA'
+assert(require("infraexec.cluster") == require("infraexec.rules.cluster"), "infraexec.cluster is another module")
+assert(type(require("infraexec.cluster").sealed) == "function", "infraexec.cluster has no sealed")
+return { rules = {} }
+LUA
+ix handlers check --handlers "$T/old"
+is "$rc" 0 "require \"infraexec.cluster\" still gives rules/cluster.lua"
+[ "$rc" = 0 ] || printf '# %s\n' "$err"
 
 # A workspace override of a moved rule still gets the installed run as base.run.
 W=$T/ws

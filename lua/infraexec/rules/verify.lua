@@ -3,7 +3,7 @@
 -- never curl -k) and the cluster through kubectl (observe/kube.lua,
 -- observe/flux.lua), on the workloads of infraexec.yaml a criterion names
 -- (workloads.lua, targets.lua).  The sealed-secret, Job and Service rules
--- live in cluster.lua.  Each function is a rule's run: (criterion,
+-- live in rules/cluster.lua.  Each function is a rule's run: (criterion,
 -- captures) -> done, message, evidence; none changes anything.
 local ix = require "infraexec"
 local apps = require "infraexec.apps"
