@@ -1,7 +1,7 @@
 -- verify.lua - read-only checks: the registry through its API (with the
 -- configured CA, never curl -k), the cluster through kubectl.  Tried for
 -- every task (types.lua), after the task's own handlers.  What each rule does:
--- lua/infraexec/rules/verify.lua.
+-- lua/infraexec/rules/verify.lua (and rules/cluster.lua, below).
 local cluster = require "infraexec.rules.cluster"
 local rules = require "infraexec.rules.verify"
 
