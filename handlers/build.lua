@@ -1,70 +1,8 @@
 -- build.lua - building container images and pushing them to the registry.
 -- A push counts only when the registry lists every image at the version.
-local ev = require "infraexec.core.evidence"
-local build = require "infraexec.act.project"
-local command = require "infraexec.observe.command"
-local project = require "infraexec.project"
-local registry = require "infraexec.registry"
-local reg = require "infraexec.observe.registry"
-local values = require "infraexec.lib.values"
+-- What each rule does: lua/infraexec/rules/build.lua.
+local rules = require "infraexec.rules.build"
 local wording = require "infraexec.lib.wording"
-
--- "Build all FFL containers with version 0.1.18": the build ran and exited 0.
-local function built(c, name, version)
-  local from = ""
-  if not version then -- "Build all remaining mtg_dev_agents containers": the task names it elsewhere
-    local src
-    version, src = project.version_for(name, c)
-    if not version then return false, src end
-    from = (" (version %s from %s)"):format(version, src)
-  end
-  local v, verr = values.version(version)
-  if not v then return false, verr end
-  local ok, why, r, spec = build.build{ project = name, version = v }
-  if not r then return false, why .. from end
-  local obs = command.result{ result = r, command = build.describe(spec) }
-  if not ok then return false, why .. from, obs end -- the diagnosis says more than the exit
-  return ev.verdict(obs, "built " .. name .. " " .. v .. from)
-end
-
--- The project's images, the version the task names for it and where
--- ("version 0.1.12 from the task's version table (line 37)").
-local function images_of(c, name)
-  local p, err = project.get(name)
-  if not p then return nil, err end
-  local v, src = project.version_for(name, c)
-  if not v then return nil, src end
-  if not p.images or #p.images == 0 then
-    return nil, ("cannot check the push: set projects.%s.images in infraexec.yaml"):format(p.name)
-  end
-  return p.images, v, ("version %s from %s"):format(v, src)
-end
-
--- "Push all FFL images to registry 127.0.0.1:5000": the build said it
--- pushed; the registry is believed, not the build.
-local function pushed(c, name, address)
-  local addr, aerr = values.address(address)
-  if not addr then return false, aerr end
-  if addr ~= registry.address() then
-    return false, ("the criterion names registry %s but infraexec.yaml has %s"):format(
-      addr, tostring(registry.address()))
-  end
-  local images, v, from = images_of(c, name)
-  if not images then return false, v end
-  local ok, why = build.push{ project = name, version = v }
-  if not ok then return false, why .. " (" .. from .. ")" end
-  local done, msg, obs = ev.verdict(reg.images{ images = images, version = v })
-  return done, (done and ("registry lists " .. table.concat(images, ", ") .. " at " .. v)
-    or ("the push exited 0 but " .. msg)) .. " (" .. from .. ")", obs
-end
-
--- For `infraexec verify`: are the images still in the registry?
-local function still_pushed(c, name)
-  local images, v, from = images_of(c, name)
-  if not images then return false, v end
-  local done, msg, obs = ev.verdict(reg.images{ images = images, version = v })
-  return done, msg and (msg .. " (" .. from .. ")") or from, obs
-end
 
 return {
   description = "builds container images and pushes them to the registry",
@@ -76,7 +14,7 @@ return {
       examples = { "Build all FFL containers with version 0.1.18", "Successfully build all triager images",
                    "Build all remaining mtg_dev_agents containers" },
       kind = "action", observe = "command.result",
-      run = wording.unpack(built, "project", "version"),
+      run = wording.unpack(rules.built, "project", "version"),
     },
     {
       wording = "Push all [remaining] {project} images to [the] registry {address}",
@@ -84,8 +22,8 @@ return {
       examples = { "Push all FFL images to registry 127.0.0.1:5000",
                    "Push all mtg_dev_agents images to registry 127.0.0.1:5000" },
       kind = "action", observe = "registry.images",
-      run = wording.unpack(pushed, "project", "address"),
-      check = wording.unpack(still_pushed, "project"),
+      run = wording.unpack(rules.pushed, "project", "address"),
+      check = wording.unpack(rules.still_pushed, "project"),
     },
   },
 }

@@ -47,6 +47,22 @@ function M.settings()
   return g
 end
 
+-- The repository a criterion names ("in beckerkube", "to gitops
+-- repository") must be the GitOps repository, by its directory's name or
+-- one of gitops.names: a task meant for another repository never changes
+-- this one.  nil when it is (or none is named), else why.
+function M.other_repository(repo)
+  if not repo then return nil end
+  local g, err = M.settings()
+  if not g then return err end
+  local base = g.path:gsub("/+$", ""):match("([^/]+)$") or g.path
+  for _, n in ipairs({ base, table.unpack(g.names or {}) }) do
+    if tostring(n):lower() == repo:lower() then return nil end
+  end
+  return ("the criterion names repository %s; the GitOps repository is %s (gitops.path; add %s to gitops.names if it is the same)"):format(
+    repo, base, repo)
+end
+
 -- A path as criteria write it ("beckerkube/clusters/...", "apps/x.yaml")
 -- inside the GitOps repository.
 function M.path(file)

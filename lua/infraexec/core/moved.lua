@@ -1,4 +1,4 @@
--- moved.lua - module names from before lua/infraexec/ had core/ and lib/,
+-- moved.lua - module names from before lua/infraexec/ had core/, lib/ and rules/,
 -- and where those modules live now.  A workspace handler written against
 -- an old name (`require "infraexec.evidence"`) keeps loading, and gets the
 -- same module as the new name (one evidence state per run, not two).  The
@@ -14,6 +14,7 @@ local M = {
   ["infraexec.wording"] = "infraexec.lib.wording",
   ["infraexec.classify"] = "infraexec.lib.classify",
   ["infraexec.stamp"] = "infraexec.lib.stamp",
+  ["infraexec.cluster"] = "infraexec.rules.cluster", -- verify.lua's cluster rules: a rules module
 }
 
 local require_ = require

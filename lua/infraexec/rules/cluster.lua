@@ -1,4 +1,4 @@
--- cluster.lua - what verify.lua's sealed-secret, Job and Service rules
+-- rules/cluster.lua - what verify.lua's sealed-secret, Job and Service rules
 -- do with a criterion: which apps and releases of infraexec.yaml it names
 -- (targets.lua), and which observers look at them.  A claim on something
 -- the config does not describe (no health URL, no Job selector, a name
@@ -36,7 +36,7 @@ end
 -- "All 13 sealed secrets successfully decrypted and regular secrets
 -- created": every SealedSecret in scope (the namespace or the app's
 -- namespaces named, else all) Synced=True with its Secret; the count when
--- named.
+-- named.  Observes: sealed.decrypted.
 function M.sealed(c, a)
   local more = a.app and beyond(c, { a.app })
   if more then return false, more end
@@ -117,7 +117,7 @@ end
 
 -- "Verify database migrations can complete successfully": the configured
 -- migration Jobs (of the app named, else of every app that names them)
--- Complete, their failures quoted.
+-- Complete, their failures quoted.  Observes: jobs.complete.
 function M.migrations(c, a)
   local units, why = units_for(c, a)
   if not units then return false, why end
@@ -129,7 +129,8 @@ end
 -- "Check if database migrations or pre-install jobs are failing": a
 -- question.  The check is what the criterion asks for, so it holds once
 -- the Jobs were read, whatever the answer; the answer is the note beside
--- the tick.  No Job to read answers nothing: not ticked.
+-- the tick.  No Job to read answers nothing: not ticked.  Observes:
+-- jobs.failing.
 function M.jobs_failing(c, a)
   local units, why = units_for(c, a)
   if not units then return false, why end
@@ -168,7 +169,8 @@ end
 
 -- "Services respond to health checks", "Services are accessible through
 -- ingress endpoints": every app's health URLs answer 2xx and the Services
--- behind them have ready endpoints.
+-- behind them have ready endpoints.  Observes: services.endpoints,
+-- services.health.
 function M.health_all()
   local list, err = targets.all()
   if not list then return false, err end
@@ -196,7 +198,8 @@ local function names_in(text)
 end
 
 -- "Health checks pass for midwestmtg-backend and triager services": each
--- app or release named, as health_all does for one.
+-- app or release named, as health_all does for one.  Observes:
+-- services.endpoints, services.health.
 function M.health_named(c, a)
   local names = names_in(a.names)
   if #names == 0 then return person("the criterion names no app or release") end
@@ -226,6 +229,7 @@ end
 
 -- "midwestmtg-backend service exists and is accessible": the release's
 -- Service with ready endpoints, and its health URLs answering 2xx.
+-- Observes: services.endpoints, services.health.
 function M.service(c, a)
   local t, why = one_release(a.name)
   if not t then return false, why end
@@ -240,7 +244,8 @@ end
 -- "midwestmtg-frontend can successfully proxy to midwestmtg-backend":
 -- the front release's proxy URLs (configured: a URL it answers only by
 -- reaching the backend) answer 2xx, and the backend's Service has ready
--- endpoints.  Without such a URL it is never guessed.
+-- endpoints.  Without such a URL it is never guessed.  Observes:
+-- services.endpoints, services.health.
 function M.proxy(c, a)
   local front, why = one_release(a.front)
   if not front then return false, why end
