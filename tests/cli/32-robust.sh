@@ -1,0 +1,51 @@
+#!/bin/bash
+# Robustness: what a tasks folder can hold that is no task file (a FIFO, a
+# directory, a link to a device, a link loop) and odd arguments and files.
+# Each gets exit 2 and one line naming the file, never a hang; files stay
+# as they were.  Every call runs under `timeout` so a hang fails the test.
+. "$(dirname "$0")/../lib.sh"
+
+# tix ARGS...: ix under a 20 s timeout (124: it hung).
+tix() {
+    out=$(timeout 20 "$IX_BIN" "$@" 2>"$T/.stderr") && rc=0 || rc=$?
+    err=$(cat "$T/.stderr")
+}
+
+W=$T/ws
+A=$W/tasks/active
+mkdir -p "$A"
+cp "$CORPUS/TASK-003.md" "$A/TASK-003.md"
+mkfifo "$A/TASK-901.md"
+mkdir "$A/TASK-902.md"
+ln -s /dev/zero "$A/TASK-903.md"
+ln -s TASK-904.md "$A/TASK-904.md"
+
+cd "$W" || exit 1
+tix list
+is "$rc" 2 "list: a tasks folder with junk in it exits 2 (no hang)"
+like "$err" "infraexec: $A/TASK-901.md: is a FIFO, not a regular file" "list: the FIFO is named"
+like "$err" "infraexec: $A/TASK-902.md: is a directory, not a regular file" "list: the directory is named"
+like "$err" "infraexec: $A/TASK-903.md: is a device, not a regular file" "list: the link to /dev/zero is named"
+like "$err" "infraexec: $A/TASK-904.md: cannot open: Too many levels of symbolic links" "list: the link loop is named"
+is "$(printf '%s\n' "$err" | wc -l | tr -d ' ')" 4 "list: one line each"
+like "$out" "TASK-003" "list: the real task is still listed"
+for c in next queue; do
+    tix $c
+    [ "$rc" != 124 ] && r=ok || r=hung
+    is "$r" ok "$c: no hang"
+    like "$out$err" "TASK-901.md:1:1: not a regular file (skipped)" "$c: the FIFO is skipped with a warning"
+done
+for f in TASK-901 TASK-902 TASK-903; do
+    for c in show "tick 1" "log msg" lint "yaml get"; do
+        set -- $c
+        case $1 in yaml) tix yaml get "$A/$f.md" x ;; *) tix "$1" "$A/$f.md" ${2:+"$2"} ;; esac
+        is "$rc" 2 "$c $f: exit 2"
+        like "$err$out" "$A/$f.md: " "$c $f: the file is named"
+        like "$err$out" "not a regular file" "$c $f: says why"
+    done
+done
+tix show "$A/TASK-904.md"
+is "$rc" 2 "show a link loop: exit 2"
+one_line "$err" "show a link loop: one line"
+
+done_testing
