@@ -96,6 +96,18 @@ static int edit_task(ix_cli *c, const char *arg, ix_task_change *chg)
     return rc < 0 ? ix_cli_fail(err.msg) : IX_EXIT_OK;
 }
 
+/* A criterion number: plain decimal digits, as option values are
+ * (docs/cli.md); strtol alone would take " 1" and "+1". */
+static int criterion_number(const char *s, int *out)
+{
+    char *end;
+    long n = isdigit((unsigned char)*s) ? strtol(s, &end, 10) : 0;
+    if (n < 1 || n > INT_MAX || *end)
+        return -1;
+    *out = (int)n;
+    return 0;
+}
+
 int ix_clicmd_tick(ix_cli *c, int argc, char **argv)
 {
     if (argc < 2)
@@ -103,15 +115,13 @@ int ix_clicmd_tick(ix_cli *c, int argc, char **argv)
     int *ticks = ix_xcalloc((size_t)argc, sizeof *ticks);
     ix_task_change chg = {.ticks = ticks};
     for (int i = 1; i < argc; i++) {
-        char *end;
-        long n = strtol(argv[i], &end, 10);
-        if (*end || end == argv[i] || n < 1 || n > INT_MAX) {
+        if (criterion_number(argv[i], &ticks[chg.nticks]) < 0) {
             free(ticks);
             fprintf(stderr, "infraexec: tick: '%s' is not a criterion number (1, 2, ...)\n",
                     argv[i]);
             return IX_EXIT_BAD;
         }
-        ticks[chg.nticks++] = (int)n;
+        chg.nticks++;
     }
     int rc = edit_task(c, argv[0], &chg);
     if (rc == IX_EXIT_OK)
@@ -122,7 +132,8 @@ int ix_clicmd_tick(ix_cli *c, int argc, char **argv)
 
 int ix_clicmd_log(ix_cli *c, int argc, char **argv)
 {
-    if (argc != 2 || !*argv[1])
+    /* Blanks alone would log an entry with no text. */
+    if (argc != 2 || ix_is_blank(argv[1], argv[1] + strlen(argv[1])))
         return ix_cli_fail("log: expected TASK and one non-empty MESSAGE");
     ix_task_change chg = {.message = argv[1]};
     int rc = edit_task(c, argv[0], &chg);
@@ -379,20 +390,20 @@ int ix_clicmd_confirm(ix_cli *c, int argc, char **argv)
 {
     if (argc != 2)
         return ix_cli_fail("confirm: expected TASK and one criterion number");
-    char *end, *path, *who;
-    long n = strtol(argv[1], &end, 10);
-    if (*end || end == argv[1] || n < 1 || n > INT_MAX) {
+    char *path, *who;
+    int n;
+    if (criterion_number(argv[1], &n) < 0) {
         fprintf(stderr, "infraexec: confirm: '%s' is not a criterion number (1, 2, ...)\n", argv[1]);
         return IX_EXIT_BAD;
     }
     ix_err err;
     if (ix_taskdir_resolve(c->tasks_dir, argv[0], &path, &err) < 0)
         return ix_cli_fail(err.msg);
-    int rc = ix_confirm_task(path, (int)n, c->note, &who, &err);
+    int rc = ix_confirm_task(path, n, c->note, &who, &err);
     free(path);
     if (rc < 0)
         return ix_cli_fail(err.msg);
-    printf("%s: criterion %ld confirmed by %s\n", argv[0], n, who);
+    printf("%s: criterion %d confirmed by %s\n", argv[0], n, who);
     free(who);
     return IX_EXIT_OK;
 }

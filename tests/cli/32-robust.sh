@@ -48,4 +48,27 @@ tix show "$A/TASK-904.md"
 is "$rc" 2 "show a link loop: exit 2"
 one_line "$err" "show a link loop: one line"
 
+# Criterion numbers are plain decimals, as option values are; a message or
+# a note of blanks only is refused (it used to log an entry with no text).
+cp "$CORPUS/TASK-006.md" "$T/n.md"
+cp "$T/n.md" "$T/n.orig"
+for n in " 1" "+1" "1 " "" "1e3" "0x1" "99999999999999999999" "١"; do
+    tix tick "$T/n.md" "$n"
+    is "$rc" 2 "tick '$n': exit 2"
+    is "$err" "infraexec: tick: '$n' is not a criterion number (1, 2, ...)" "tick '$n': says so"
+    ok "tick '$n': file untouched" cmp "$T/n.md" "$T/n.orig"
+done
+USER=tester tix confirm "$T/n.md" " 12" --note seen
+is "$rc" 2 "confirm ' 12': exit 2"
+like "$err" "' 12' is not a criterion number" "confirm ' 12': says so"
+for m in " " $'\n\t '; do
+    tix log "$T/n.md" "$m"
+    is "$rc" 2 "log of blanks only: exit 2"
+    is "$err" "infraexec: log: expected TASK and one non-empty MESSAGE" "log of blanks only: says so"
+    USER=tester tix confirm "$T/n.md" 12 --note "$m"
+    is "$rc" 2 "confirm --note of blanks only: exit 2"
+    like "$err" "--note TEXT is required" "confirm --note of blanks only: says so"
+done
+ok "blank log and note: file untouched" cmp "$T/n.md" "$T/n.orig"
+
 done_testing
