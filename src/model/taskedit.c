@@ -50,9 +50,10 @@ static int set_scalar(const ix_task *t, const ix_fm_node *n, const char *value, 
     size_t q = n->style == IX_FM_PLAIN ? 0 : 1;
     if (n->end - start < 2 * q)
         return -1;
-    /* An empty value right after its anchor ("&a"): the value would only
-     * lengthen the anchor's name unless a blank separates them. */
-    int glue = start == n->end && start > n->start && !strchr(" \t\r\n", t->data[start - 1]);
+    /* An empty value right after its anchor ("&a") or its key's colon
+     * ("updated:", which libyaml marks there): the value would lengthen the
+     * anchor's name or the key unless a blank separates them. */
+    int glue = start == n->end && start > 0 && !strchr(" \t\r\n", t->data[start - 1]);
     ix_buf v = IX_BUF_INIT;
     ix_buf_printf(&v, "%s%s", glue ? " " : "", value);
     add_splice(e, start + q, n->end - q, ix_buf_detach(&v));

@@ -71,4 +71,18 @@ for m in " " $'\n\t '; do
 done
 ok "blank log and note: file untouched" cmp "$T/n.md" "$T/n.orig"
 
+# An empty `updated:` (a template's) took the date glued to the colon,
+# "updated:2026-11-25", so every tick and log was refused.
+for v in 'updated:' 'updated: ' 'updated:   # later'; do
+    printf -- '---\nid: TASK-1\ntitle: t\n%s\n---\n## Acceptance Criteria\n- [ ] a\n## Progress Log\n' "$v" >"$T/e.md"
+    tix tick "$T/e.md" 1
+    is "$rc" 0 "tick with '$v': exit 0 ($err)"
+    tix log "$T/e.md" "noted"
+    is "$rc" 0 "log with '$v': exit 0 ($err)"
+    tix show "$T/e.md" --json
+    like "$out" '"updated": "2026-11-25"' "'$v': the date is set"
+    like "$out" '"checked": 1' "'$v': the box is ticked"
+    like "$out" '"text": "noted"' "'$v': the entry is there"
+done
+
 done_testing
