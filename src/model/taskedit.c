@@ -180,6 +180,9 @@ static int verify_change(const ix_task *old, ix_task_change *chg, const ix_buf *
 {
     ix_task *t;
     ix_err perr;
+    if (out->len > IX_TASK_MAX_SIZE)
+        return ix_err_set(err, "%s: the edit would make the file larger than %u MiB; nothing "
+                               "written", old->path, IX_TASK_MAX_SIZE >> 20);
     if (ix_task_parse(old->path, out->data, out->len, &t, &perr) < 0)
         return ix_err_set(err, "%s: the edit would not parse (%s); nothing written", old->path,
                           perr.msg);

@@ -85,4 +85,19 @@ for v in 'updated:' 'updated: ' 'updated:   # later'; do
     like "$out" '"text": "noted"' "'$v': the entry is there"
 done
 
+# A file of exactly 16 MiB is read and ticked; an entry that would take it
+# past the limit is refused as such (it said "the edit would not parse").
+printf -- '---\nid: TASK-1\ntitle: big\n---\n## Acceptance Criteria\n- [ ] a\n## Progress Log\n' >"$T/big.md"
+head -c $((16777216 - $(wc -c <"$T/big.md") - 1)) /dev/zero | tr '\0' 'a' >>"$T/big.md"
+echo >>"$T/big.md"
+cp "$T/big.md" "$T/big.orig"
+tix log "$T/big.md" "one more line"
+is "$rc" 2 "log past 16 MiB: exit 2"
+is "$err" "infraexec: $T/big.md: the edit would make the file larger than 16 MiB; nothing written" \
+    "log past 16 MiB: says so"
+ok "log past 16 MiB: file untouched" cmp "$T/big.md" "$T/big.orig"
+tix tick "$T/big.md" 1
+is "$rc" 0 "tick at exactly 16 MiB: exit 0"
+is "$(wc -c <"$T/big.md" | tr -d ' ')" 16777216 "tick at exactly 16 MiB: same size"
+
 done_testing
