@@ -100,4 +100,13 @@ tix tick "$T/big.md" 1
 is "$rc" 0 "tick at exactly 16 MiB: exit 0"
 is "$(wc -c <"$T/big.md" | tr -d ' ')" 16777216 "tick at exactly 16 MiB: same size"
 
+# A path of 4800 bytes: the message (1 KiB at most) used to end inside the
+# path, the reason cut off; it keeps both ends now.
+long=$(printf "%0120d/" $(seq 40))
+tix show "$long/TASK-1.md"
+is "$rc" 2 "a path too long: exit 2"
+like "$err" "/TASK-1.md: cannot open: File name too long" "a path too long: the reason is kept"
+like "$err" "infraexec: 000" "a path too long: so is the start of the path"
+one_line "$err" "a path too long: one line"
+
 done_testing
