@@ -328,7 +328,17 @@ static int parse_options(ix_cli *c, const command *cmd, int *argc, char ***argv)
         li = -1;
         switch (ch) {
         case OPT_DRY_RUN: c->run.dry_run = 1; break;
-        case OPT_REPORT: c->report_file = optarg; break;
+        case OPT_REPORT: {
+            /* Refused now, not after a long run whose report is then lost. */
+            struct stat st;
+            if (!*optarg || (stat(optarg, &st) == 0 && S_ISDIR(st.st_mode))) {
+                fprintf(stderr, "infraexec: --report: '%s' is %s\n", optarg,
+                        *optarg ? "a directory, not a file" : "no file name");
+                return -1;
+            }
+            c->report_file = optarg;
+            break;
+        }
         case OPT_HANDLERS: {
             struct stat st;
             int found = stat(optarg, &st) == 0;
