@@ -298,6 +298,12 @@ static void option_error(const command *cmd, const char *fmt, ...)
         fprintf(stderr, " (a command's options go after it; see 'infraexec --help')\n");
 }
 
+/* Whether WORD is a cluster of short options holding CH ("-x", "-qx"). */
+static int is_short_opt(const char *word, int ch)
+{
+    return word[0] == '-' && word[1] != '-' && strchr(word + 1, ch);
+}
+
 /* Parses the options before CMD (NULL) or after it, anywhere on the line
  * ("--" ends them).  Returns -1 on a bad option, 1 when help or version was
  * printed, else 0. */
@@ -310,6 +316,11 @@ static int parse_options(ix_cli *c, const command *cmd, int *argc, char ***argv)
         if (ch == '?' || ch == ':') {
             if (ch == ':')
                 option_error(cmd, "option %s needs a value", (*argv)[optind - 1]);
+            else if (optopt && !is_short_opt((*argv)[optind - 1], optopt) && optind < *argc)
+                /* Inside "-ab..." getopt has not moved past the word yet:
+                 * it is argv[optind] ("- [ ] x", a message that looks like one). */
+                option_error(cmd, "'%s' is not an option; an argument starting with '-' goes "
+                             "after '--'", (*argv)[optind]);
             else
                 option_error(cmd, "unknown option %s", (*argv)[optind - 1]);
             return -1;

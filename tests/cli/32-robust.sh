@@ -109,4 +109,17 @@ like "$err" "/TASK-1.md: cannot open: File name too long" "a path too long: the 
 like "$err" "infraexec: 000" "a path too long: so is the start of the path"
 one_line "$err" "a path too long: one line"
 
+# A message starting with '-' is read as options; the refusal named the
+# task file ("unknown option TASK") instead of the word.
+cp "$T/n.orig" "$T/n.md"
+tix log "$T/n.md" "- [ ] not a box"
+is "$rc" 2 "log '- [ ] ...': exit 2"
+is "$err" "infraexec log: '- [ ] not a box' is not an option; an argument starting with '-' goes after '--' (see 'infraexec log --help')" \
+    "log '- [ ] ...': the word is named, with the way out"
+ok "log '- [ ] ...': file untouched" cmp "$T/n.md" "$T/n.orig"
+tix log "$T/n.md" -x
+is "$err" "infraexec log: unknown option -x (see 'infraexec log --help')" "log -x: as before"
+tix log "$T/n.md" -- "- [ ] not a box"
+is "$rc" 0 "log -- '- [ ] ...': logged"
+
 done_testing
