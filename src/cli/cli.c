@@ -35,7 +35,9 @@ int ix_cli_fail(const char *msg)
 /* A message about FILE's content. */
 int ix_cli_fail_in(const char *file, const char *msg)
 {
-    fprintf(stderr, "infraexec: %s: %s\n", file, msg);
+    ix_buf b = IX_BUF_INIT;
+    fprintf(stderr, "infraexec: %s: %s\n", ix_cli_shown(&b, file, ""), msg);
+    ix_buf_free(&b);
     return IX_EXIT_BAD;
 }
 

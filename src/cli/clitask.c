@@ -96,6 +96,15 @@ static int edit_task(ix_cli *c, const char *arg, ix_task_change *chg)
     return rc < 0 ? ix_cli_fail(err.msg) : IX_EXIT_OK;
 }
 
+/* "TASK: WHAT" on stdout, TASK as a terminal may get it: the name may come
+ * from a pull request (a glob over its files). */
+static void said(const char *task, const char *what)
+{
+    ix_buf b = IX_BUF_INIT;
+    printf("%s: %s\n", ix_cli_shown(&b, task, ""), what);
+    ix_buf_free(&b);
+}
+
 /* A criterion number: plain decimal digits, as option values are
  * (docs/cli.md); strtol alone would take " 1" and "+1". */
 static int criterion_number(const char *s, int *out)
@@ -125,7 +134,7 @@ int ix_clicmd_tick(ix_cli *c, int argc, char **argv)
     }
     int rc = edit_task(c, argv[0], &chg);
     if (rc == IX_EXIT_OK)
-        printf("%s: %s\n", argv[0], chg.changed ? "ticked" : "already checked, nothing changed");
+        said(argv[0], chg.changed ? "ticked" : "already checked, nothing changed");
     free(ticks);
     return rc;
 }
@@ -138,7 +147,7 @@ int ix_clicmd_log(ix_cli *c, int argc, char **argv)
     ix_task_change chg = {.message = argv[1]};
     int rc = edit_task(c, argv[0], &chg);
     if (rc == IX_EXIT_OK)
-        printf("%s: logged\n", argv[0]);
+        said(argv[0], "logged");
     return rc;
 }
 
@@ -166,14 +175,17 @@ static size_t lint_missing_deps(ix_cli *c, const ix_task *t, ix_queue **q, char 
         free(dir);
     }
     size_t n = 0;
+    char *shown = ix_safe_dup(t->path, 0), *in = *qdir ? ix_safe_dup(*qdir, 0) : NULL;
     for (size_t i = 0; *q && i < t->ndeps; i++) {
         const ix_dep *d = &t->deps[i];
         if (!ix_queue_find(*q, d->id)) {
-            printf("%s:%d:1: %s (%s) does not exist in %s\n", t->path, d->line, d->id,
-                   d->relation, *qdir);
+            printf("%s:%d:1: %s (%s) does not exist in %s\n", shown, d->line, d->id,
+                   d->relation, in);
             n++;
         }
     }
+    free(shown);
+    free(in);
     return n;
 }
 
@@ -197,9 +209,12 @@ int ix_clicmd_lint(ix_cli *c, int argc, char **argv)
             printf("%s\n", err.msg);
             problems++;
         } else {
+            /* Anyone with a pull request names the files: one safe line each. */
+            char *shown = ix_safe_dup(path, 0);
             for (size_t k = 0; k < t->nproblems; k++)
-                printf("%s:%d:%d: %s\n", path, t->problems[k].line, t->problems[k].col,
+                printf("%s:%d:%d: %s\n", shown, t->problems[k].line, t->problems[k].col,
                        t->problems[k].msg);
+            free(shown);
             problems += t->nproblems + lint_missing_deps(c, t, &q, &qdir);
             ix_task_free(t);
         }
@@ -403,7 +418,10 @@ int ix_clicmd_confirm(ix_cli *c, int argc, char **argv)
     free(path);
     if (rc < 0)
         return ix_cli_fail(err.msg);
-    printf("%s: criterion %d confirmed by %s\n", argv[0], n, who);
+    ix_buf what = IX_BUF_INIT;
+    ix_buf_printf(&what, "criterion %d confirmed by %s", n, who);
+    said(argv[0], what.data);
+    ix_buf_free(&what);
     free(who);
     return IX_EXIT_OK;
 }

@@ -122,4 +122,24 @@ is "$err" "infraexec log: unknown option -x (see 'infraexec log --help')" "log -
 tix log "$T/n.md" -- "- [ ] not a box"
 is "$rc" 0 "log -- '- [ ] ...': logged"
 
+# File names are a pull request's too: lint, tick and log printed them raw
+# (a newline split lint's FILE:LINE:COL line, an ESC reached the terminal).
+mkdir "$T/pr"
+bad=$T/pr/TASK-7$'\n'x$'\e'[31m.md
+printf -- '---\nid: TASK-7\ntitle: t\n---\n## Acceptance Criteria\n- [ ] a\n- [ ] b\n- [ ] c\n## Progress Log\n- 2025-01-01 x\n' >"$bad"
+tix lint "$bad"
+is "$rc" 2 "lint, odd name: exit 2"
+is "$out" "$T/pr/TASK-7\x0ax\x1b[31m.md:10:3: Progress Log entry does not start with 'YYYY-MM-DD HH:MM: ' or 'YYYY-MM-DD: '" \
+    "lint, odd name: one line, the name shown escaped"
+for c in "tick 1" "log hi"; do
+    set -- $c
+    tix "$1" "$bad" "$2"
+    is "$out" "$T/pr/TASK-7\x0ax\x1b[31m.md: $( [ "$1" = tick ] && echo ticked || echo logged)" "$1, odd name: shown escaped"
+done
+USER=tester tix confirm "$bad" 2 --note seen
+like "$out" "$T/pr/TASK-7\x0ax\x1b[31m.md: criterion 2 confirmed by " "confirm, odd name: shown escaped"
+tix yaml get "$bad" nokey
+like "$err" "infraexec: $T/pr/TASK-7\x0ax\x1b[31m.md: " "yaml, odd name: shown escaped"
+one_line "$err" "yaml, odd name: one line"
+
 done_testing
