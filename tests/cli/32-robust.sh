@@ -142,4 +142,14 @@ tix yaml get "$bad" nokey
 like "$err" "infraexec: $T/pr/TASK-7\x0ax\x1b[31m.md: " "yaml, odd name: shown escaped"
 one_line "$err" "yaml, odd name: one line"
 
+# An empty TASK or --tasks-dir read "infraexec: : no such task ...".
+for c in show "tick 1" "log m" lint archive release; do
+    set -- $c
+    tix "$1" "" ${2:+"$2"}
+    is "$rc" 2 "$1 '': exit 2"
+    like "$err$out" "an empty TASK: give an id such as TASK-002 or a path" "$1 '': says so"
+done
+tix --tasks-dir "" list
+is "$err" "infraexec: --tasks-dir: an empty name is no directory" "--tasks-dir '': says so"
+
 done_testing
