@@ -152,4 +152,25 @@ done
 tix --tasks-dir "" list
 is "$err" "infraexec: --tasks-dir: an empty name is no directory" "--tasks-dir '': says so"
 
+# A key given twice: lint says infraexec uses the first; show --json and
+# the handlers' ix.task().frontmatter took the last.
+D=$T/dup
+mkdir -p "$D/tasks/active" "$D/handlers"
+printf -- '---\nid: TASK-8\ntitle: t\nowner: first\nowner: second\nlabels: [dup]\n---\n## Acceptance Criteria\n- [ ] Tell the owner\n' \
+    >"$D/tasks/active/TASK-8.md"
+cat >"$D/handlers/dup.lua" <<'LUA'
+local ix = require "infraexec"
+return { rules = {
+  { pattern = "^Tell the owner$", run = function()
+      return false, "owner is " .. tostring(ix.task().frontmatter.owner)
+    end },
+} }
+LUA
+printf 'return { rules = {}, labels = { dup = "dup" } }\n' >"$D/handlers/types.lua"
+tix show "$D/tasks/active/TASK-8.md" --json
+like "$out" '"owner": "first"' "show --json: a key given twice reads as the first"
+unlike "$out" '"owner": "second"' "show --json: not the second"
+tix run "$D/tasks/active/TASK-8.md" --json
+like "$out" "owner is first" "ix.task().frontmatter: the first too"
+
 done_testing
