@@ -173,4 +173,18 @@ unlike "$out" '"owner": "second"' "show --json: not the second"
 tix run "$D/tasks/active/TASK-8.md" --json
 like "$out" "owner is first" "ix.task().frontmatter: the first too"
 
+# archive with completed/ a file or a dangling link: the move failed after
+# the edit, leaving "status: completed" in active/ behind an exit 2.
+for kind in file link; do
+    R=$T/ar-$kind
+    mkdir -p "$R/tasks/active"
+    printf -- '---\nid: TASK-1\ntitle: t\nstatus: active\n---\n## Acceptance Criteria\n- [x] a\n' >"$R/tasks/active/TASK-1.md"
+    cp "$R/tasks/active/TASK-1.md" "$T/ar.orig"
+    case $kind in file) touch "$R/tasks/completed" ;; link) ln -s nowhere "$R/tasks/completed" ;; esac
+    tix --tasks-dir "$R/tasks" archive TASK-1
+    is "$rc" 2 "archive, completed/ a $kind: exit 2"
+    like "$err" "$R/tasks/completed: not a directory; not archived" "archive, completed/ a $kind: says so"
+    ok "archive, completed/ a $kind: the task is untouched" cmp "$R/tasks/active/TASK-1.md" "$T/ar.orig"
+done
+
 done_testing
