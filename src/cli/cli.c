@@ -35,7 +35,9 @@ int ix_cli_fail(const char *msg)
 /* A message about FILE's content. */
 int ix_cli_fail_in(const char *file, const char *msg)
 {
-    fprintf(stderr, "infraexec: %s: %s\n", file, msg);
+    ix_buf b = IX_BUF_INIT;
+    fprintf(stderr, "infraexec: %s: %s\n", ix_cli_shown(&b, file, ""), msg);
+    ix_buf_free(&b);
     return IX_EXIT_BAD;
 }
 
@@ -298,6 +300,12 @@ static void option_error(const command *cmd, const char *fmt, ...)
         fprintf(stderr, " (a command's options go after it; see 'infraexec --help')\n");
 }
 
+/* Whether WORD is a cluster of short options holding CH ("-x", "-qx"). */
+static int is_short_opt(const char *word, int ch)
+{
+    return word[0] == '-' && word[1] != '-' && strchr(word + 1, ch);
+}
+
 /* Parses the options before CMD (NULL) or after it, anywhere on the line
  * ("--" ends them).  Returns -1 on a bad option, 1 when help or version was
  * printed, else 0. */
@@ -310,6 +318,11 @@ static int parse_options(ix_cli *c, const command *cmd, int *argc, char ***argv)
         if (ch == '?' || ch == ':') {
             if (ch == ':')
                 option_error(cmd, "option %s needs a value", (*argv)[optind - 1]);
+            else if (optopt && !is_short_opt((*argv)[optind - 1], optopt) && optind < *argc)
+                /* Inside "-ab..." getopt has not moved past the word yet:
+                 * it is argv[optind] ("- [ ] x", a message that looks like one). */
+                option_error(cmd, "'%s' is not an option; an argument starting with '-' goes "
+                             "after '--'", (*argv)[optind]);
             else
                 option_error(cmd, "unknown option %s", (*argv)[optind - 1]);
             return -1;
@@ -328,7 +341,17 @@ static int parse_options(ix_cli *c, const command *cmd, int *argc, char ***argv)
         li = -1;
         switch (ch) {
         case OPT_DRY_RUN: c->run.dry_run = 1; break;
-        case OPT_REPORT: c->report_file = optarg; break;
+        case OPT_REPORT: {
+            /* Refused now, not after a long run whose report is then lost. */
+            struct stat st;
+            if (!*optarg || (stat(optarg, &st) == 0 && S_ISDIR(st.st_mode))) {
+                fprintf(stderr, "infraexec: --report: '%s' is %s\n", optarg,
+                        *optarg ? "a directory, not a file" : "no file name");
+                return -1;
+            }
+            c->report_file = optarg;
+            break;
+        }
         case OPT_HANDLERS: {
             struct stat st;
             int found = stat(optarg, &st) == 0;

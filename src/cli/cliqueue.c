@@ -167,9 +167,13 @@ int ix_clicmd_archive(ix_cli *c, int argc, char **argv)
     int rc = ix_claim_archive(&co, dir, path, c->force, &dest, &commit, &err);
     if (rc == 0 && c->json)
         ix_cli_print_json(json_pack("{s:s, s:s, s:s?}", "archived", path, "path", dest, "commit", commit));
-    else if (rc == 0)
-        printf("%s: archived to %s%s%s\n", argv[0], dest, commit ? ", committed " : "",
-               commit ? commit : "");
+    else if (rc == 0) {
+        ix_buf a = IX_BUF_INIT, b = IX_BUF_INIT; /* names from a pull request: shown safe */
+        printf("%s: archived to %s%s%s\n", ix_cli_shown(&a, argv[0], ""), ix_cli_shown(&b, dest, ""),
+               commit ? ", committed " : "", commit ? commit : "");
+        ix_buf_free(&a);
+        ix_buf_free(&b);
+    }
     free(dest);
     free(commit);
     free(dir);
@@ -212,7 +216,9 @@ int ix_clicmd_release(ix_cli *c, int argc, char **argv)
     ix_err err;
     if (ix_claim_release(&co, argv[0], &err) < 0)
         return ix_cli_fail(err.msg);
-    printf("%s: released\n", argv[0]);
+    ix_buf shown = IX_BUF_INIT;
+    printf("%s: released\n", ix_cli_shown(&shown, argv[0], ""));
+    ix_buf_free(&shown);
     return IX_EXIT_OK;
 }
 

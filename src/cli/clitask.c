@@ -96,6 +96,27 @@ static int edit_task(ix_cli *c, const char *arg, ix_task_change *chg)
     return rc < 0 ? ix_cli_fail(err.msg) : IX_EXIT_OK;
 }
 
+/* "TASK: WHAT" on stdout, TASK as a terminal may get it: the name may come
+ * from a pull request (a glob over its files). */
+static void said(const char *task, const char *what)
+{
+    ix_buf b = IX_BUF_INIT;
+    printf("%s: %s\n", ix_cli_shown(&b, task, ""), what);
+    ix_buf_free(&b);
+}
+
+/* A criterion number: plain decimal digits, as option values are
+ * (docs/cli.md); strtol alone would take " 1" and "+1". */
+static int criterion_number(const char *s, int *out)
+{
+    char *end;
+    long n = isdigit((unsigned char)*s) ? strtol(s, &end, 10) : 0;
+    if (n < 1 || n > INT_MAX || *end)
+        return -1;
+    *out = (int)n;
+    return 0;
+}
+
 int ix_clicmd_tick(ix_cli *c, int argc, char **argv)
 {
     if (argc < 2)
@@ -103,31 +124,30 @@ int ix_clicmd_tick(ix_cli *c, int argc, char **argv)
     int *ticks = ix_xcalloc((size_t)argc, sizeof *ticks);
     ix_task_change chg = {.ticks = ticks};
     for (int i = 1; i < argc; i++) {
-        char *end;
-        long n = strtol(argv[i], &end, 10);
-        if (*end || end == argv[i] || n < 1 || n > INT_MAX) {
+        if (criterion_number(argv[i], &ticks[chg.nticks]) < 0) {
             free(ticks);
             fprintf(stderr, "infraexec: tick: '%s' is not a criterion number (1, 2, ...)\n",
                     argv[i]);
             return IX_EXIT_BAD;
         }
-        ticks[chg.nticks++] = (int)n;
+        chg.nticks++;
     }
     int rc = edit_task(c, argv[0], &chg);
     if (rc == IX_EXIT_OK)
-        printf("%s: %s\n", argv[0], chg.changed ? "ticked" : "already checked, nothing changed");
+        said(argv[0], chg.changed ? "ticked" : "already checked, nothing changed");
     free(ticks);
     return rc;
 }
 
 int ix_clicmd_log(ix_cli *c, int argc, char **argv)
 {
-    if (argc != 2 || !*argv[1])
+    /* Blanks alone would log an entry with no text. */
+    if (argc != 2 || ix_is_blank(argv[1], argv[1] + strlen(argv[1])))
         return ix_cli_fail("log: expected TASK and one non-empty MESSAGE");
     ix_task_change chg = {.message = argv[1]};
     int rc = edit_task(c, argv[0], &chg);
     if (rc == IX_EXIT_OK)
-        printf("%s: logged\n", argv[0]);
+        said(argv[0], "logged");
     return rc;
 }
 
@@ -155,14 +175,17 @@ static size_t lint_missing_deps(ix_cli *c, const ix_task *t, ix_queue **q, char 
         free(dir);
     }
     size_t n = 0;
+    char *shown = ix_safe_dup(t->path, 0), *in = *qdir ? ix_safe_dup(*qdir, 0) : NULL;
     for (size_t i = 0; *q && i < t->ndeps; i++) {
         const ix_dep *d = &t->deps[i];
         if (!ix_queue_find(*q, d->id)) {
-            printf("%s:%d:1: %s (%s) does not exist in %s\n", t->path, d->line, d->id,
-                   d->relation, *qdir);
+            printf("%s:%d:1: %s (%s) does not exist in %s\n", shown, d->line, d->id,
+                   d->relation, in);
             n++;
         }
     }
+    free(shown);
+    free(in);
     return n;
 }
 
@@ -186,9 +209,12 @@ int ix_clicmd_lint(ix_cli *c, int argc, char **argv)
             printf("%s\n", err.msg);
             problems++;
         } else {
+            /* Anyone with a pull request names the files: one safe line each. */
+            char *shown = ix_safe_dup(path, 0);
             for (size_t k = 0; k < t->nproblems; k++)
-                printf("%s:%d:%d: %s\n", path, t->problems[k].line, t->problems[k].col,
+                printf("%s:%d:%d: %s\n", shown, t->problems[k].line, t->problems[k].col,
                        t->problems[k].msg);
+            free(shown);
             problems += t->nproblems + lint_missing_deps(c, t, &q, &qdir);
             ix_task_free(t);
         }
@@ -379,20 +405,23 @@ int ix_clicmd_confirm(ix_cli *c, int argc, char **argv)
 {
     if (argc != 2)
         return ix_cli_fail("confirm: expected TASK and one criterion number");
-    char *end, *path, *who;
-    long n = strtol(argv[1], &end, 10);
-    if (*end || end == argv[1] || n < 1 || n > INT_MAX) {
+    char *path, *who;
+    int n;
+    if (criterion_number(argv[1], &n) < 0) {
         fprintf(stderr, "infraexec: confirm: '%s' is not a criterion number (1, 2, ...)\n", argv[1]);
         return IX_EXIT_BAD;
     }
     ix_err err;
     if (ix_taskdir_resolve(c->tasks_dir, argv[0], &path, &err) < 0)
         return ix_cli_fail(err.msg);
-    int rc = ix_confirm_task(path, (int)n, c->note, &who, &err);
+    int rc = ix_confirm_task(path, n, c->note, &who, &err);
     free(path);
     if (rc < 0)
         return ix_cli_fail(err.msg);
-    printf("%s: criterion %ld confirmed by %s\n", argv[0], n, who);
+    ix_buf what = IX_BUF_INIT;
+    ix_buf_printf(&what, "criterion %d confirmed by %s", n, who);
+    said(argv[0], what.data);
+    ix_buf_free(&what);
     free(who);
     return IX_EXIT_OK;
 }

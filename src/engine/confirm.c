@@ -2,6 +2,7 @@
 #include "infraexec/engine/confirm.h"
 
 #include "infraexec/base/clock.h"
+#include "infraexec/base/text.h"
 #include "infraexec/sys/git.h"
 #include "infraexec/sys/proc.h"
 #include "infraexec/sys/secrets.h"
@@ -214,7 +215,7 @@ char *ix_confirm_entry(const ix_criterion *c, const char *who, const char *note)
 int ix_confirm_task(const char *path, int index, const char *note, char **who, ix_err *err)
 {
     *who = NULL;
-    if (!note || !*note)
+    if (!note || ix_is_blank(note, note + strlen(note)))
         return ix_err_set(err, "confirm: --note TEXT is required: say what you ran and saw");
     ix_task *t;
     if (ix_task_load(path, &t, err) < 0)

@@ -108,6 +108,15 @@ int ix_queue_archive(const char *dir, const char *path, int force, char **dest, 
         ix_buf_free(&to);
         return ix_err_set(err, "%s: already in completed/", path);
     }
+    /* completed/ as a file or a dangling link would fail the move after the
+     * edit, leaving a completed task in active/: refused before. */
+    struct stat cst;
+    if (stat(to.data, &cst) == 0 ? !S_ISDIR(cst.st_mode)
+                                 : errno != ENOENT || lstat(to.data, &cst) == 0) {
+        ix_err_set(err, "%s: not a directory; not archived", to.data);
+        ix_buf_free(&to);
+        return -1;
+    }
     ix_buf_printf(&to, "/%s", base);
     if (access(to.data, F_OK) == 0) {
         ix_err_set(err, "%s: exists already; not overwriting it", to.data);

@@ -35,6 +35,13 @@ static void push_fm(lua_State *L, const ix_fm_node *n)
     case IX_FM_MAP:
         lua_createtable(L, 0, (int)n->nchild);
         for (size_t i = 0; i < n->nchild; i++) {
+            if (n->kind == IX_FM_MAP) {
+                /* A key given twice: the first, as the C side reads it (ix_fm_get). */
+                int seen = lua_getfield(L, -1, n->child[i].key) != LUA_TNIL;
+                lua_pop(L, 1);
+                if (seen)
+                    continue;
+            }
             push_fm(L, &n->child[i]);
             if (n->kind == IX_FM_MAP)
                 lua_setfield(L, -2, n->child[i].key);

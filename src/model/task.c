@@ -3,13 +3,13 @@
 
 #include "infraexec/model/taskbody.h"
 #include "infraexec/model/taskscan.h"
+#include "infraexec/sys/fileio.h"
 
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 
 /* ---- frontmatter ---- */
 
@@ -184,29 +184,9 @@ int ix_task_parse_criteria(const char *path, const char *data, size_t len, ix_ta
 
 static int load(const char *path, int criteria_only, ix_task **out, ix_err *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return ix_err_sys(err, "%s: cannot open", path);
-    struct stat st;
-    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
-        fclose(f);
-        return ix_err_set(err, "%s: is a directory, not a task file", path);
-    }
     ix_buf b = IX_BUF_INIT;
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
-        ix_buf_append(&b, chunk, n);
-        if (b.len > IX_TASK_MAX_SIZE)
-            break;
-    }
-    int failed = ferror(f);
-    fclose(f);
-    if (failed) {
-        ix_buf_free(&b);
-        return ix_err_sys(err, "%s: cannot read", path);
-    }
-    int rc = parse(path, b.data ? b.data : "", b.len, criteria_only, out, err);
+    int rc = ix_file_read(path, IX_TASK_MAX_SIZE, &b, err) < 0
+                 ? -1 : parse(path, b.data ? b.data : "", b.len, criteria_only, out, err);
     ix_buf_free(&b);
     return rc;
 }

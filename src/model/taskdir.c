@@ -25,6 +25,8 @@ int ix_taskdir_find(const char *opt, char **out, ix_err *err)
     const char *env = getenv("INFRAEXEC_TASKS");
     const char *given = opt ? opt : (env && *env ? env : NULL);
     if (given) {
+        if (!*given)
+            return ix_err_set(err, "--tasks-dir: an empty name is no directory");
         if (!is_dir(given))
             return ix_err_set(err, "%s: tasks directory does not exist (from %s)", given,
                               opt ? "--tasks-dir" : "$INFRAEXEC_TASKS");
@@ -104,6 +106,8 @@ static int looks_like_path(const char *arg)
 
 int ix_taskdir_resolve(const char *opt_dir, const char *arg, char **out, ix_err *err)
 {
+    if (!*arg)
+        return ix_err_set(err, "an empty TASK: give an id such as TASK-002 or a path");
     if (looks_like_path(arg)) {
         if (access(arg, F_OK) < 0)
             return ix_err_sys(err, "%s: cannot open", arg);

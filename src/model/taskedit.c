@@ -50,9 +50,10 @@ static int set_scalar(const ix_task *t, const ix_fm_node *n, const char *value, 
     size_t q = n->style == IX_FM_PLAIN ? 0 : 1;
     if (n->end - start < 2 * q)
         return -1;
-    /* An empty value right after its anchor ("&a"): the value would only
-     * lengthen the anchor's name unless a blank separates them. */
-    int glue = start == n->end && start > n->start && !strchr(" \t\r\n", t->data[start - 1]);
+    /* An empty value right after its anchor ("&a") or its key's colon
+     * ("updated:", which libyaml marks there): the value would lengthen the
+     * anchor's name or the key unless a blank separates them. */
+    int glue = start == n->end && start > 0 && !strchr(" \t\r\n", t->data[start - 1]);
     ix_buf v = IX_BUF_INIT;
     ix_buf_printf(&v, "%s%s", glue ? " " : "", value);
     add_splice(e, start + q, n->end - q, ix_buf_detach(&v));
@@ -179,6 +180,9 @@ static int verify_change(const ix_task *old, ix_task_change *chg, const ix_buf *
 {
     ix_task *t;
     ix_err perr;
+    if (out->len > IX_TASK_MAX_SIZE)
+        return ix_err_set(err, "%s: the edit would make the file larger than %u MiB; nothing "
+                               "written", old->path, IX_TASK_MAX_SIZE >> 20);
     if (ix_task_parse(old->path, out->data, out->len, &t, &perr) < 0)
         return ix_err_set(err, "%s: the edit would not parse (%s); nothing written", old->path,
                           perr.msg);

@@ -30,7 +30,8 @@ json_t *ix_fm_to_json(const ix_fm_node *n)
     case IX_FM_MAP: {
         json_t *o = json_object();
         for (size_t i = 0; i < n->nchild; i++)
-            json_object_set_new(o, n->child[i].key, ix_fm_to_json(&n->child[i]));
+            if (!json_object_get(o, n->child[i].key)) /* a key given twice: the first, as ix_fm_get */
+                json_object_set_new(o, n->child[i].key, ix_fm_to_json(&n->child[i]));
         return o;
     }
     }

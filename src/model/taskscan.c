@@ -4,15 +4,12 @@
 #include "infraexec/base/buf.h"
 #include "infraexec/model/task.h"
 #include "infraexec/base/text.h"
+#include "infraexec/sys/fileio.h"
 
 #include <ctype.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 /* ix_line_end, keeping in *CR the offset of the next CR (LEN: none): a file
  * without CRs then costs one memchr per line, not two. */
@@ -396,44 +393,10 @@ static int summarize_scanned(const char *data, size_t len, ix_task_summary *s)
 int ix_task_summarize(const char *path, ix_task_summary *out, ix_err *err)
 {
     memset(out, 0, sizeof *out);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return ix_err_sys(err, "%s: cannot open", path);
-    struct stat st;
-    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-        close(fd);
-        return ix_err_set(err, "%s: is a directory, not a task file", path);
-    }
-    /* One read of the size fstat gave (one more byte to see growth), then
-     * until end of file or past the size limit, as ix_task_load reads. */
-    size_t cap = (st.st_size > 0 && st.st_size <= IX_TASK_MAX_SIZE ? (size_t)st.st_size : 65536) + 1;
-    size_t len = 0;
-    char *data = ix_xmalloc(cap);
-    for (;;) {
-        if (len == cap) {
-            cap *= 2;
-            data = ix_xrealloc(data, cap);
-        }
-        ssize_t r = read(fd, data + len, cap - len);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            int saved = errno;
-            close(fd);
-            free(data);
-            errno = saved;
-            return ix_err_sys(err, "%s: cannot read", path);
-        }
-        if (r == 0)
-            break;
-        len += (size_t)r;
-        if (len > IX_TASK_MAX_SIZE)
-            break;
-    }
-    close(fd);
-    data[len] = '\0'; /* the loop left room: the scans may look one byte past a line */
-    int rc = ix_task_summarize_text(path, data, len, out, err);
-    free(data);
+    ix_buf b = IX_BUF_INIT;
+    int rc = ix_file_read(path, IX_TASK_MAX_SIZE, &b, err) < 0
+                 ? -1 : ix_task_summarize_text(path, b.data ? b.data : "", b.len, out, err);
+    ix_buf_free(&b);
     return rc;
 }
 

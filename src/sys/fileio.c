@@ -40,14 +40,37 @@ static int read_fd(int fd, const char *path, size_t max, ix_buf *out, ix_err *er
     }
 }
 
-int ix_file_read(const char *path, size_t max, ix_buf *out, ix_err *err)
+/* Refuse FD unless it is a regular file: a FIFO, a device (/dev/zero
+ * behind a link) or a directory named like a task in a tasks folder, which
+ * anyone with a pull request fills, must get an error, never hang the read
+ * or feed it forever.  FD was opened O_NONBLOCK, so the open did not wait. */
+static int check_regular(int fd, const char *path, ix_err *err)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return ix_err_sys(err, "%s: cannot open", path);
-    int rc = read_fd(fd, path, max, out, err);
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+        return ix_err_sys(err, "%s: cannot read", path);
+    if (S_ISREG(st.st_mode))
+        return 0;
+    const char *what = S_ISDIR(st.st_mode)    ? "a directory"
+                       : S_ISFIFO(st.st_mode) ? "a FIFO"
+                       : S_ISSOCK(st.st_mode) ? "a socket"
+                                              : "a device";
+    return ix_err_set(err, "%s: is %s, not a regular file", path, what);
+}
+
+static int read_regular(int fd, const char *path, size_t max, ix_buf *out, ix_err *err)
+{
+    int rc = check_regular(fd, path, err) < 0 ? -1 : read_fd(fd, path, max, out, err);
     close(fd);
     return rc;
+}
+
+int ix_file_read(const char *path, size_t max, ix_buf *out, ix_err *err)
+{
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0)
+        return ix_err_sys(err, "%s: cannot open", path);
+    return read_regular(fd, path, max, out, err);
 }
 
 static double lock_wait(void)
@@ -616,12 +639,10 @@ int ix_file_write(const char *path, const char *data, size_t len, ix_err *err)
 int ix_file_read_at(int dfd, const char *name, const char *path, size_t max, ix_buf *out,
                     ix_err *err)
 {
-    int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
     if (fd < 0)
         return ix_err_sys(err, "%s: cannot open", path);
-    int rc = read_fd(fd, path, max, out, err);
-    close(fd);
-    return rc;
+    return read_regular(fd, path, max, out, err);
 }
 
 int ix_file_is_dir(const char *p)

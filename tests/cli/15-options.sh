@@ -108,6 +108,8 @@ bad_number "--events -1" "infraexec: --events: '-1' is not an open file descript
 bad_number "--handlers /nonexistent" "infraexec: --handlers: /nonexistent: No such file or directory" \
     run "$task" -q --handlers /nonexistent
 bad_number "--handlers FILE" "infraexec: --handlers: $task: not a directory" run "$task" -q --handlers "$task"
+bad_number "--report DIR" "infraexec: --report: '$T' is a directory, not a file" run "$task" -q --report "$T"
+bad_number "--report ''" "infraexec: --report: '' is no file name" run "$task" -q --report ""
 ok "no refusal ran a command" test ! -e "$W/marker"
 ix run "$task" -q --timeout 2.5 --retries 0 --task-timeout 60 --only 1 --json
 is "$rc" 1 "good values are taken (one criterion run, one left)"

@@ -4,7 +4,8 @@
  * failure fills the caller's ix_err with a one-line message that names the
  * file (and line:col where there is one).  Control characters in it (from a
  * task file, a command's output) are shown as \xNN, as safetext.h says, so
- * printing a message is safe.  Nothing below main() prints or exits;
+ * printing a message is safe; one too long for msg keeps its start and its
+ * end (the reason) around "...".  Nothing below main() prints or exits;
  * callers decide what to do with the message. */
 #ifndef INFRAEXEC_ERR_H
 #define INFRAEXEC_ERR_H

@@ -125,7 +125,9 @@ int ix_file_write_at(int dfd, const char *name, const char *path, const char *da
 int ix_file_read_at(int dfd, const char *name, const char *path, size_t max, ix_buf *out,
                     ix_err *err);
 
-/* Read a whole file, refusing files larger than MAX bytes. */
+/* Read a whole file, refusing files larger than MAX bytes and anything but
+ * a regular file (a FIFO, a device, a directory: "PATH: is a FIFO, not a
+ * regular file"), which is opened without blocking and never read. */
 int ix_file_read(const char *path, size_t max, ix_buf *out, ix_err *err);
 
 /* Whether PATH is a directory (links followed). */
