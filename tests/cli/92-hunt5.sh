@@ -1,0 +1,74 @@
+#!/bin/bash
+# False ticks found by the fifth hunt (notes FINDINGS5): each world where the
+# claim is false gets no tick and a reason naming what was seen; its true
+# twin still ticks.  The registry is the real docker-registry of the homelab
+# example, the git remotes real bare repositories; the cluster is the kube
+# stand-in (tests/standin/, with the real kubectl).
+. "$(dirname "$0")/../lib.sh"
+EX=$IX_ROOT/examples/homelab
+
+lab=$T/lab
+reg=$("$EX/setup.sh" "$lab")
+"$EX/registry.sh" start "$lab"
+trap '"$EX/registry.sh" stop "$lab"; rm -rf "$T"' EXIT
+ca=$lab/registry/certs/domain.crt
+
+task() { # ID CRITERIA...
+    local id=$1; shift
+    { printf -- '---\nid: %s\ntitle: hunt5\nstatus: active\npriority: high\n---\n\n' "$id"
+      [ -n "${TABLE:-}" ] && printf '%s\n\n' "$TABLE"
+      printf '## Acceptance Criteria\n\n'
+      for c in "$@"; do printf -- '- [ ] %s\n' "$c"; done
+      printf '\n## Progress Log\n\n- 2026-01-01 00:00: created\n'; } >"$lab/tasks/active/$id.md"
+}
+run() { ix run "$1" --tasks-dir "$lab/tasks" --json -q "${@:2}"; }
+state() { jq -r ".criteria[$1].state" <<<"$out"; }
+reason() { jq -r ".criteria[$1].reason" <<<"$out"; }
+ticks() { grep -c '^- \[x\]' "$lab/tasks/active/$1.md"; }
+
+# ---- F1: a body naming the version as the previous one is not the version ----
+# A plain-HTTP loopback server: every path answers 200 with the body in $T/body.
+python3 - "$T/hport" "$T/body" $$ <<'PY' &
+import http.server, os, sys, threading, time
+portfile, state, parent = sys.argv[1:4]
+class H(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *a): pass
+    def do_GET(self):
+        body = open(state, "rb").read()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+def watch():
+    while True:
+        try: os.kill(int(parent), 0)
+        except OSError: os._exit(0)
+        time.sleep(0.5)
+threading.Thread(target=watch, daemon=True).start()
+open(portfile + ".tmp", "w").write(str(srv.server_port)); os.rename(portfile + ".tmp", portfile)
+srv.serve_forever()
+PY
+HPID=$!
+trap 'kill $HPID 2>/dev/null; "$EX/registry.sh" stop "$lab"; rm -rf "$T"' EXIT
+for _ in $(seq 100); do [ -s "$T/hport" ] && break; sleep 0.05; done
+hurl=http://127.0.0.1:$(cat "$T/hport")
+claim="The backend reports 0.1.18: \`curl -s $hurl/version\`"
+for b in 'previous 0.1.18, now 0.1.17' '{"previous":"0.1.18","version":"0.1.17"}'; do
+    printf '%s' "$b" >"$T/body"
+    task TASK-961 "$claim"
+    run TASK-961
+    is "$(state 0)" remaining "F1: body '$b' does not state 0.1.18 as current: not ticked"
+    is "$(ticks TASK-961)" 0 "F1: ... no box ticked on disk"
+done
+like "$(reason 0)" "saw HTTP 200 (version field 0.1.17)" "F1: a JSON body: the reason names its version field"
+printf 'previous 0.1.18, now 0.1.17' >"$T/body"
+run TASK-961
+like "$(reason 0)" "needs a person: the body names 0.1.17 besides 0.1.18" "F1: a text naming two versions: the reason names the other"
+for b in '{"previous":"0.1.17","version":"0.1.18"}' 'backend 0.1.18 (ok)'; do
+    printf '%s' "$b" >"$T/body"
+    task TASK-961 "$claim"
+    run TASK-961
+    is "$(state 0)" completed "F1: body '$b' states 0.1.18: ticked"
+done
+done_testing
