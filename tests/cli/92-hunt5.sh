@@ -71,4 +71,26 @@ for b in '{"previous":"0.1.17","version":"0.1.18"}' 'backend 0.1.18 (ok)'; do
     run TASK-961
     is "$(state 0)" completed "F1: body '$b' states 0.1.18: ticked"
 done
+
+# ---- F2: a pod's image from another registry is not the project's image ----
+# STAND-IN: no API server can run here; the real kubectl talks to
+# tests/standin/ (docs/standin.md says what it does not do).
+. "$IX_ROOT/tests/standin/lib.sh"
+api=$T/api
+mkdir -p "$api"
+standin_start "$api" "" 'kill $HPID 2>/dev/null; "$EX/registry.sh" stop "$lab"; rm -rf "$T"'
+unset KUBECONFIG # infraexec finds the stand-in through infraexec.yaml alone
+printf 'kube:\n  context: homelab\n  kubeconfig: %s\n  settle: 1s\n  stable: 1s\n' "$STANDIN_KUBECONFIG" >>"$lab/infraexec.yaml"
+standin_pod "$api" midwestmtg-backend-1 --ns midwestmtg --labels app=midwestmtg-backend \
+    --image evil.example/midwestmtg/backend:0.1.18
+task TASK-962 "midwestmtg-backend pods running and healthy: version 0.1.18"
+run TASK-962
+is "$(state 0)" remaining "F2: the pod runs evil.example/midwestmtg/backend:0.1.18: not ticked"
+like "$(reason 0)" "no container runs $reg/midwestmtg/backend" "F2: the reason names the image expected at the registry"
+is "$(ticks TASK-962)" 0 "F2: no box ticked on disk"
+standin_pod "$api" midwestmtg-backend-1 --ns midwestmtg --labels app=midwestmtg-backend \
+    --image "$reg/midwestmtg/backend:0.1.18"
+task TASK-962 "midwestmtg-backend pods running and healthy: version 0.1.18"
+run TASK-962
+is "$(state 0)" completed "F2: the pod runs $reg/midwestmtg/backend:0.1.18: ticked"
 done_testing
