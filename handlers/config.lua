@@ -6,6 +6,7 @@ local ev = require "infraexec.core.evidence"
 local gitops = require "infraexec.act.gitops"
 local file = require "infraexec.observe.file"
 local git = require "infraexec.observe.git"
+local targets = require "infraexec.targets"
 local wording = require "infraexec.lib.wording"
 
 -- Commit what the action changed, then the evidence: OBS plus the file at HEAD.
@@ -17,7 +18,9 @@ local function commit_and_observe(path, message, obs)
 end
 
 -- "Remove mtg-agents from beckerkube/clusters/minikube/apps/kustomization.yaml"
-local function remove_resource(_, name, f)
+local function remove_resource(c, name, f)
+  local more = targets.beyond_change(c.text, f, { name })
+  if more then return false, more end
   local path, n = gitops.remove_resource{ file = f, name = name }
   if not path then return false, n end
   local obs = file.kustomization_lacks{ path = path, name = name }
@@ -26,7 +29,9 @@ local function remove_resource(_, name, f)
 end
 
 -- "Set spec.timeout to 10m in apps/ffl/helmrelease.yaml"
-local function set_value(_, key, value, f)
+local function set_value(c, key, value, f)
+  local more = targets.beyond_change(c.text, f)
+  if more then return false, more end
   local path, err = gitops.set_value{ file = f, key = key, value = value }
   if not path then return false, err end
   return commit_and_observe(path, ("%s: set %s to %s in %s"):format(ix.task().id or "infraexec", key, value, f),

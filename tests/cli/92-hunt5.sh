@@ -93,4 +93,22 @@ standin_pod "$api" midwestmtg-backend-1 --ns midwestmtg --labels app=midwestmtg-
 task TASK-962 "midwestmtg-backend pods running and healthy: version 0.1.18"
 run TASK-962
 is "$(state 0)" completed "F2: the pod runs $reg/midwestmtg/backend:0.1.18: ticked"
+
+# ---- F3: a config change with a note naming another app changes one file ----
+G=$lab/gitops
+head0=$(git -C "$G" rev-parse HEAD)
+task TASK-963 "Set spec.interval to 7m in gitops/apps/ffl/helmrelease.yaml (and in midwestmtg's)" \
+    "Remove midwestmtg from gitops/clusters/minikube/kustomization.yaml - and ffl too"
+run TASK-963
+is "$(state 0),$(state 1)" "remaining,remaining" "F3: set/remove with a note naming another app: not ticked"
+is "$(reason 0)" "needs a person: the criterion names midwestmtg too; the rule changes only gitops/apps/ffl/helmrelease.yaml" \
+    "F3: set: the reason names the app the note adds"
+is "$(reason 1)" "needs a person: the criterion names ffl too; the rule changes only gitops/clusters/minikube/kustomization.yaml" \
+    "F3: remove: the reason names the app the note adds"
+is "$(git -C "$G" rev-parse HEAD)" "$head0" "F3: ... nothing committed"
+ok "F3: ... the kustomization still lists midwestmtg" grep -q 'apps/midwestmtg' "$G/clusters/minikube/kustomization.yaml"
+task TASK-963 "Set spec.interval to 7m in gitops/apps/ffl/helmrelease.yaml (ffl only)" \
+    "Remove midwestmtg from gitops/clusters/minikube/kustomization.yaml"
+run TASK-963
+is "$(state 0),$(state 1)" "completed,completed" "F3: the file's own app and the entry removed: ticked"
 done_testing
