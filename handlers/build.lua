@@ -11,6 +11,7 @@ local wording = require "infraexec.lib.wording"
 
 -- "Build all FFL containers with version 0.1.18": the build ran and exited 0.
 local function built(c, name, version)
+  if project.beyond(c, name) then return false, project.beyond(c, name) end
   local from = ""
   if not version then -- "Build all remaining mtg_dev_agents containers": the task names it elsewhere
     local src
@@ -43,6 +44,7 @@ end
 -- "Push all FFL images to registry 127.0.0.1:5000": the build said it
 -- pushed; the registry is believed, not the build.
 local function pushed(c, name, address)
+  if project.beyond(c, name) then return false, project.beyond(c, name) end
   local addr, aerr = values.address(address)
   if not addr then return false, aerr end
   if addr ~= registry.address() then

@@ -111,4 +111,19 @@ task TASK-963 "Set spec.interval to 7m in gitops/apps/ffl/helmrelease.yaml (ffl 
     "Remove midwestmtg from gitops/clusters/minikube/kustomization.yaml"
 run TASK-963
 is "$(state 0),$(state 1)" "completed,completed" "F3: the file's own app and the entry removed: ticked"
+
+# ---- F4: a build or push with a note naming another project does one ----
+TABLE=$'| Component | Version |\n|---|---|\n| FFL | 0.1.18 |'
+task TASK-964 "Build all FFL containers with version 0.1.18 - and midwestmtg's too" \
+    "Push all FFL images to registry $reg (midwestmtg too)"
+run TASK-964
+is "$(state 0),$(state 1)" "remaining,remaining" "F4: build/push with a note naming midwestmtg: not ticked"
+is "$(reason 0)" "needs a person: the criterion names project midwestmtg too; the rule reads only ffl" \
+    "F4: the reason names the project the note adds"
+is "$(jq -r '[.criteria[].commands|length]|add' <<<"$out")" 0 "F4: ... no build or push ran"
+task TASK-964 "Build all FFL containers with version 0.1.18" "Push all FFL images to registry $reg"
+run TASK-964 --dry-run
+is "$(jq -r '.criteria[0].would_complete' <<<"$out")" true "F4: the ffl build alone: would tick (dry run)"
+like "$(jq -r '.criteria[1].commands[0].argv|join(" ")' <<<"$out")" "build.sh --push all" "F4: ... and the ffl push alone would run"
+unset TABLE
 done_testing
