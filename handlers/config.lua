@@ -24,7 +24,7 @@ local function remove_resource(c, name, f)
   local path, n = gitops.remove_resource{ file = f, name = name }
   if not path then return false, n end
   local obs = file.kustomization_lacks{ path = path, name = name }
-  if n == 0 then return ev.verdict(obs, ("%s no longer lists %s"):format(path, name)) end
+  -- Nothing to remove in the work tree is done only when HEAD agrees (commit_and_observe).
   return commit_and_observe(path, ("%s: remove %s from %s"):format(ix.task().id or "infraexec", name, f), obs)
 end
 

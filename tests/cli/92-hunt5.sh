@@ -126,4 +126,21 @@ run TASK-964 --dry-run
 is "$(jq -r '.criteria[0].would_complete' <<<"$out")" true "F4: the ffl build alone: would tick (dry run)"
 like "$(jq -r '.criteria[1].commands[0].argv|join(" ")' <<<"$out")" "build.sh --push all" "F4: ... and the ffl push alone would run"
 unset TABLE
+
+# ---- F5: "Remove NAME from kustomization.yaml" with NAME gone from the work tree only ----
+# F3's true twin removed and committed midwestmtg; put it back at HEAD, then
+# drop it from the work tree by hand without committing.
+kz=$G/clusters/minikube/kustomization.yaml
+printf '  - ../../apps/midwestmtg\n' >>"$kz"
+git -C "$G" -c user.name=t -c user.email=t@t.invalid commit -qam "midwestmtg back"
+sed -i '/apps\/midwestmtg/d' "$kz"
+task TASK-965 "Remove midwestmtg from gitops/clusters/minikube/kustomization.yaml"
+run TASK-965
+is "$(state 0)" remaining "F5: HEAD still lists midwestmtg: not ticked"
+like "$(reason 0)" "kustomization.yaml in $G: expected committed, saw uncommitted changes" "F5: the reason says the removal is not committed"
+is "$(ticks TASK-965)" 0 "F5: no box ticked on disk"
+git -C "$G" -c user.name=t -c user.email=t@t.invalid commit -qam "midwestmtg removed by hand"
+run TASK-965
+is "$(state 0)" completed "F5: the removal committed: ticked"
+is "$(reason 0)" "already so" "F5: ... nothing left to do"
 done_testing
