@@ -143,4 +143,20 @@ git -C "$G" -c user.name=t -c user.email=t@t.invalid commit -qam "midwestmtg rem
 run TASK-965
 is "$(state 0)" completed "F5: the removal committed: ticked"
 is "$(reason 0)" "already so" "F5: ... nothing left to do"
+
+# ---- F6: "Verify images are in registry: URL - all 5 images" reads one image ----
+registry_push_image "$reg" "$ca" ffl/backend 0.1.18
+TABLE=$'| Component | Version |\n|---|---|\n| FFL | 0.1.18 |'
+u="\`curl -k https://$reg/v2/ffl/backend/tags/list\`"
+task TASK-966 "Verify images are in registry: $u - all 5 images" "Verify images are in registry: $u (both images)" \
+    "Verify images are in registry: $u (all images)"
+run TASK-966
+is "$(state 0),$(state 1),$(state 2)" "remaining,remaining,remaining" "F6: a note claiming more images than the URL reads: not ticked"
+is "$(reason 0)" "needs a person: the criterion speaks of 5 images; the command reads 1 (ffl/backend)" "F6: the reason names the count and the image read"
+is "$(reason 2)" "needs a person: the criterion speaks of all images; the command reads only ffl/backend (not ffl/frontend)" \
+    "F6: 'all images': the reason names the configured image unread"
+task TASK-966 "Verify images are in registry: $u" "Verify images are in registry: $u - 1 image"
+run TASK-966
+is "$(state 0),$(state 1)" "completed,completed" "F6: the image the URL reads, alone or counted right: ticked"
+unset TABLE
 done_testing
