@@ -62,6 +62,7 @@ end
 
 -- For `infraexec verify`: are the images still in the registry?
 local function still_pushed(c, name)
+  if project.beyond(c, name) then return false, project.beyond(c, name) end
   local images, v, from = images_of(c, name)
   if not images then return false, v end
   local done, msg, obs = ev.verdict(reg.images{ images = images, version = v })

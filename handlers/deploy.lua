@@ -40,8 +40,8 @@ local function beyond(c, name, what)
 end
 
 -- For `infraexec verify`: the HelmRelease carries VERSION, committed.
-local function helmrelease_holds(_, name, repo, version)
-  local other = other_repository(repo)
+local function helmrelease_holds(c, name, repo, version)
+  local other = other_repository(repo) or beyond(c, name, "app " .. name)
   if other then return false, other end
   return ev.verdict(release.helmrelease{ app = name, version = version })
 end

@@ -159,4 +159,25 @@ task TASK-966 "Verify images are in registry: $u" "Verify images are in registry
 run TASK-966
 is "$(state 0),$(state 1)" "completed,completed" "F6: the image the URL reads, alone or counted right: ticked"
 unset TABLE
+
+# ---- F7: `infraexec verify` holds a checked box whose note names another app/project ----
+registry_push_image "$reg" "$ca" ffl/frontend 0.1.18
+sed -i 's/0\.1\.1[0-9]/0.1.18/' "$G/apps/ffl/helmrelease.yaml"
+git -C "$G" -c user.name=t -c user.email=t@t.invalid commit -qam "ffl 0.1.18"
+vtask() { # CRITERION: one checked box, the version table at 0.1.18
+    { printf -- '---\nid: TASK-967\ntitle: hunt5\nstatus: active\npriority: high\n---\n\n'
+      printf '| Component | Version |\n|---|---|\n| FFL | 0.1.18 |\n\n## Acceptance Criteria\n\n- [x] %s\n' "$1"
+      printf '\n## Progress Log\n\n- 2026-01-01 00:00: created\n'; } >"$lab/tasks/active/TASK-967.md"
+    ix verify TASK-967 --tasks-dir "$lab/tasks" --json -q
+}
+vtask "Push all FFL images to registry $reg - midwestmtg too"
+is "$(jq -r '.criteria[0].check' <<<"$out")" fails "F7: verify of a push naming midwestmtg too: does not hold"
+is "$(reason 0)" "needs a person: the criterion names project midwestmtg too; the rule reads only ffl" "F7: ... the reason names it"
+vtask "Update ffl HelmRelease in gitops repository to version 0.1.18 - midwestmtg too"
+is "$(jq -r '.criteria[0].check' <<<"$out")" fails "F7: verify of a HelmRelease update naming midwestmtg too: does not hold"
+is "$(reason 0)" "needs a person: the criterion names midwestmtg too; the rule reads only app ffl" "F7: ... the reason names it"
+vtask "Push all FFL images to registry $reg"
+is "$(jq -r '.criteria[0].check' <<<"$out")" holds "F7: ffl's push alone: holds"
+vtask "Update ffl HelmRelease in gitops repository to version 0.1.18"
+is "$(jq -r '.criteria[0].check' <<<"$out")" holds "F7: ffl's HelmRelease alone: holds"
 done_testing
