@@ -180,4 +180,17 @@ vtask "Push all FFL images to registry $reg"
 is "$(jq -r '.criteria[0].check' <<<"$out")" holds "F7: ffl's push alone: holds"
 vtask "Update ffl HelmRelease in gitops repository to version 0.1.18"
 is "$(jq -r '.criteria[0].check' <<<"$out")" holds "F7: ffl's HelmRelease alone: holds"
+
+# ---- F8: "no hardcoded registry IPs in any repository" with a root holding no file ----
+mkdir -p "$lab/repos"
+sed -i 's|^search_roots:.*|search_roots: [projects, gitops, repos]|' "$lab/infraexec.yaml"
+task TASK-968 "Verify no other hardcoded registry IPs exist in any repository"
+run TASK-968
+is "$(state 0)" remaining "F8: an empty search root (nothing checked out): not ticked"
+like "$(reason 0)" "saw no text file to search under $lab/repos" "F8: the reason names the empty root"
+printf 'REGISTRY=%s\n' "$reg" >"$lab/repos/env"
+task TASK-968 "Verify no other hardcoded registry IPs exist in any repository"
+run TASK-968
+is "$(state 0)" completed "F8: every root holds files and none the old address: ticked"
+sed -i 's|^search_roots:.*|search_roots: [projects, gitops]|' "$lab/infraexec.yaml"
 done_testing
