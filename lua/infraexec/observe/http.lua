@@ -21,9 +21,10 @@ end
 local function bare(v) return (tostring(v):gsub("^v", "")) end
 
 -- Whether BODY states V as the current version, and what it states: a JSON
--- object's top-level "version" field when it has one, else the versions
--- the body names, which must all be V ("previous 0.1.18, now 0.1.17" does
--- not say which is current: a person reads it).
+-- object's top-level "version" field when it has one (a "tags" list: V
+-- among them), else the versions the body names, which must all be V
+-- ("previous 0.1.18, now 0.1.17" does not say which is current: a person
+-- reads it).
 local function states(body, v)
   -- pcall: a body nested deeper than the binding reads raises (misuse rule), and is no version field.
   local _, doc = pcall(ix.json.decode, body)
@@ -32,6 +33,13 @@ local function states(body, v)
       if type(k) == "string" and k:lower() == "version" and type(field) == "string" then
         return bare(field) == bare(v), "version field " .. field
       end
+    end
+    -- A registry's tag list (/v2/IMAGE/tags/list) states each tag it lists.
+    if type(doc.tags) == "table" then
+      for _, t in ipairs(doc.tags) do
+        if type(t) == "string" and bare(t) == bare(v) then return true, "tag " .. t .. " listed" end
+      end
+      return false
     end
   end
   if not holds(body, v) then return false end
