@@ -65,6 +65,11 @@ like "$(reason 0)" "saw HTTP 200 (version field 0.1.17)" "F1: a JSON body: the r
 printf 'previous 0.1.18, now 0.1.17' >"$T/body"
 run TASK-961
 like "$(reason 0)" "needs a person: the body names 0.1.17 besides 0.1.18" "F1: a text naming two versions: the reason names the other"
+python3 -c 'print("[" * 300 + "\"0.1.17\"" + "]" * 300, end="")' >"$T/body"
+task TASK-961 "$claim"
+run TASK-961
+is "$(state 0)" remaining "F1: a JSON body nested past the binding's limit is read as text, not a crash"
+like "$(reason 0)" "saw HTTP 200: [[[" "F1: ... the reason shows the body"
 printf '{"name":"ffl/backend","tags":["0.1.17","0.1.180"]}' >"$T/body"
 task TASK-961 "$claim"
 run TASK-961
