@@ -202,4 +202,27 @@ task TASK-968 "Verify no other hardcoded registry IPs exist in any repository"
 run TASK-968
 is "$(state 0)" completed "F8: every root holds files and none the old address: ticked"
 sed -i 's|^search_roots:.*|search_roots: [projects, gitops]|' "$lab/infraexec.yaml"
+
+# ---- F9: "Archive NS sealed secret" when the search for SealedSecret files is cut short ----
+# Two files of namespace mtg-agents outside the cluster's kustomization, each
+# with more lines naming SealedSecret than one search returns (1000).
+sed -i 's|^  validate: |  archive: archive\n  validate: |' "$lab/infraexec.yaml"
+mkdir -p "$G/extra"
+for n in a b; do
+    { printf 'apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nmetadata:\n  name: %s\n  namespace: mtg-agents\n' "$n"
+      printf 'spec:\n  encryptedData:\n    key: AgBy3i4OJSWK+PiTySYZZA==\n'
+      for i in $(seq 1001); do printf '# SealedSecret note %d\n' "$i"; done; } >"$G/extra/$n.sealed.yaml"
+done
+git -C "$G" add extra && git -C "$G" -c user.name=t -c user.email=t@t.invalid commit -qm "mtg-agents secrets"
+task TASK-969 "Archive mtg-agents sealed secret"
+run TASK-969
+is "$(state 0)" remaining "F9: a search cut short: not ticked"
+like "$(reason 0)" "needs a person: 1000 or more lines of $G name SealedSecret" "F9: the reason says the search was cut short"
+ok "F9: ... both files stay" test -f "$G/extra/a.sealed.yaml" -a -f "$G/extra/b.sealed.yaml"
+for n in a b; do sed -i '/^# SealedSecret note/d' "$G/extra/$n.sealed.yaml"; done
+git -C "$G" -c user.name=t -c user.email=t@t.invalid commit -qam "short secrets"
+task TASK-969 "Archive mtg-agents sealed secret"
+run TASK-969
+is "$(state 0)" completed "F9: a full search: both files archived, ticked"
+ok "F9: ... both moved" test ! -e "$G/extra/a.sealed.yaml" -a ! -e "$G/extra/b.sealed.yaml"
 done_testing
