@@ -114,6 +114,19 @@ local function token(v)
   return (v:gsub("[%.,:%)]+$", ""))
 end
 
+-- Why criterion C claims more than project NAME (a build or push of it):
+-- another configured project, or an app deploying one, that its prose
+-- names ("Build all FFL containers - and midwestmtg's too"); or nil.
+function M.beyond(c, name)
+  local k = key(name) or name
+  local _, keys = count(named_in((c.text:gsub("`[^`]*`", " "):gsub("%a[%w+.-]*://%S+", " "))))
+  local others = {}
+  for _, o in ipairs(keys) do if o ~= k then others[#others + 1] = o end end
+  if #others == 0 then return nil end
+  return ("needs a person: the criterion names project %s too; the rule reads only %s"):format(
+    table.concat(others, ", "), k)
+end
+
 -- ---- the sources of a version, in the order they are believed ----
 
 -- Words before "version X" that make X another than the target ("Update

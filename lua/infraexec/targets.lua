@@ -5,6 +5,7 @@
 -- the known ones, never matched loosely ("frontend" is no release).
 local ix = require "infraexec"
 local apps = require "infraexec.apps"
+local readers = require "infraexec.readers"
 
 local M = {}
 
@@ -119,6 +120,20 @@ function M.also_named(text, ours)
   end
   table.sort(out)
   return out
+end
+
+-- Why criterion TEXT claims more than a change to FILE (of NAMES, the
+-- entries it removes): an app or release its prose names that neither
+-- FILE's path nor NAMES does ("Set spec.interval to 7m in
+-- apps/ffl/helmrelease.yaml (and in midwestmtg's)"); or nil.
+function M.beyond_change(text, file, names)
+  local ours = M.also_named(file, {})
+  for _, n in ipairs(names or {}) do ours[#ours + 1] = n end
+  local prose = readers.prose(text):gsub(file:gsub("%p", "%%%0"), " ")
+  local others = M.also_named(prose, ours)
+  if #others == 0 then return nil end
+  return ("needs a person: the criterion names %s too; the rule changes only %s"):format(
+    table.concat(others, ", "), file)
 end
 
 return M

@@ -4,11 +4,23 @@
 local ix = require "infraexec"
 local apps = require "infraexec.apps"
 local project = require "infraexec.project"
+local registry = require "infraexec.registry"
 
 local M = {}
 
 local function at(doc, text, path)
   return (ix.yaml_get(text, path, doc))
+end
+
+-- The project's IMAGES as the pods must name them: at registry.address
+-- when one is configured (another registry's ffl/backend is not the image
+-- the project pushed).
+local function at_registry(images)
+  local address = registry.address()
+  if not address then return images end
+  local out = {}
+  for i, image in ipairs(images) do out[i] = address .. "/" .. image end
+  return out
 end
 
 -- RELEASE of APP as a target, with its name and namespace from its
@@ -29,7 +41,7 @@ local function target(app, release, i)
   end
   local p = app.project and project.get(app.project)
   return { what = "pods of " .. label, name = name, namespace = namespace, selector = release.selector,
-           images = p and type(p.images) == "table" and #p.images > 0 and p.images or nil }, nil, name
+           images = p and type(p.images) == "table" and #p.images > 0 and at_registry(p.images) or nil }, nil, name
 end
 
 -- The targets of app NAME, one per distinct namespace and selector; or nil

@@ -80,6 +80,8 @@ function M.move(a)
   return p
 end
 
+M.SEARCH_MAX = 1000
+
 -- The files of the GitOps repository (outside the archive folder) whose
 -- documents are SealedSecrets of namespace NS, as repository paths; or
 -- nil and why when a file holds other documents too (archiving it would
@@ -88,7 +90,13 @@ function M.sealed_secrets(ns)
   local folder, g = M.folder()
   if not folder then return nil, g end
   local files, seen = {}, {}
-  for _, hit in ipairs(assert(ix.search(g.path, "SealedSecret"))) do
+  -- A full answer is the search's cap: files past it would stay unseen, unarchived.
+  local hits = assert(ix.search(g.path, "SealedSecret", M.SEARCH_MAX))
+  if #hits >= M.SEARCH_MAX then
+    return nil, ("needs a person: %d or more lines of %s name SealedSecret; infraexec reads %d, so a file of %s could be missed"):format(
+      M.SEARCH_MAX, g.path, M.SEARCH_MAX, ns)
+  end
+  for _, hit in ipairs(hits) do
     local r = hit.file:sub(#g.path + 2)
     if not seen[hit.file] and not under(r, folder) and r:match("%.ya?ml$") then
       seen[hit.file] = true

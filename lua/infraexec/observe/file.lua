@@ -108,13 +108,18 @@ function M.absent_under(a)
   end
   local p = ev.pending(where, expected)
   if p then return { p } end
-  local hits, searched = {}, 0
-  for _, needle in ipairs(a.needles) do
+  local hits, searched, empty = {}, 0, {}
+  for i, needle in ipairs(a.needles) do
     for _, root in ipairs(a.roots) do
       local found, n = assert(ix.search(root, needle, 50))
       searched = searched + n
+      -- A root with no text file in it (an empty checkout) shows nothing absent.
+      if i == 1 and n == 0 then empty[#empty + 1] = root end
       for _, h in ipairs(found) do hits[#hits + 1] = ("%s:%d: %s"):format(h.file, h.line, needle) end
     end
+  end
+  if #hits == 0 and #empty > 0 then
+    return { ev.observation(false, where, expected, "no text file to search under " .. table.concat(empty, ", ")) }
   end
   return { ev.observation(#hits == 0, where, expected,
     #hits == 0 and ("none in %d files"):format(searched) or table.concat(hits, "; ")) }

@@ -18,9 +18,45 @@ local function holds(body, v)
   end
 end
 
+local function bare(v) return (tostring(v):gsub("^v", "")) end
+
+-- Whether BODY states V as the current version, and what it states: a JSON
+-- object's top-level "version" field when it has one (a "tags" list: V
+-- among them), else the versions the body names, which must all be V
+-- ("previous 0.1.18, now 0.1.17" does not say which is current: a person
+-- reads it).
+local function states(body, v)
+  -- pcall: a body nested deeper than the binding reads raises (misuse rule), and is no version field.
+  local _, doc = pcall(ix.json.decode, body)
+  if type(doc) == "table" then
+    for k, field in pairs(doc) do
+      if type(k) == "string" and k:lower() == "version" and type(field) == "string" then
+        return bare(field) == bare(v), "version field " .. field
+      end
+    end
+    -- A registry's tag list (/v2/IMAGE/tags/list) states each tag it lists.
+    if type(doc.tags) == "table" then
+      for _, t in ipairs(doc.tags) do
+        if type(t) == "string" and bare(t) == bare(v) then return true, "tag " .. t .. " listed" end
+      end
+      return false
+    end
+  end
+  if not holds(body, v) then return false end
+  local others, seen = {}, {}
+  for w in body:gmatch("v?%d+%.%d+%.%d+[%w.+-]*") do
+    w = w:gsub("[.+-]+$", "")
+    if bare(w) ~= bare(v) and not seen[w] then seen[w] = true; others[#others + 1] = w end
+  end
+  if #others == 0 then return true end
+  return false, ("needs a person: the body names %s besides %s, which is current is not read"):format(
+    table.concat(others, ", "), v)
+end
+
 -- health{url = U [, status = N] [, contains = {V...}] [, ca = FILE] [, insecure = true]
 -- [, no_redirects = true] [, what = W, ca_setting = KEY]}: U answers N, or any 2xx when no status is
--- given, with a body that holds each V (a version the criterion names); W
+-- given, with a body that states each V (a version the criterion names) as
+-- the current one (states() above); W
 -- and KEY name the server and its CA's setting in errors (default: "server", "ca_file").
 function M.health(a)
   local contains = a.contains or {}
@@ -37,9 +73,16 @@ function M.health(a)
   local to = resp.status >= 300 and resp.status < 400 and resp.headers and resp.headers.location
   if to then seen = seen .. " to " .. tostring(to) end
   if #contains > 0 then
-    local body = tostring(resp.body or ""):gsub("%s+", " ")
-    for _, v in ipairs(contains) do ok = ok and holds(body, v) end
-    seen = seen .. ": " .. (#body > 200 and (body:sub(1, 200) .. "...") or body)
+    local raw = tostring(resp.body or "")
+    local body = raw:gsub("%s+", " ")
+    local why = {}
+    for _, v in ipairs(contains) do
+      local yes, what = states(raw, v)
+      ok = ok and yes
+      if what then why[#why + 1] = what end
+    end
+    seen = seen .. (#why > 0 and (" (" .. table.concat(why, "; ") .. ")") or "")
+      .. ": " .. (#body > 200 and (body:sub(1, 200) .. "...") or body)
   end
   return { ev.observation(ok, a.url, expected, seen) }
 end

@@ -142,12 +142,20 @@ local function repository_of(image)
   return r
 end
 
+-- Whether IMAGES names a registry: its first part is a host ("127.0.0.1:5000",
+-- "reg.example", "localhost"), as the container runtime reads a reference.
+local function qualified(image)
+  local first = image:match("^([^/]+)/")
+  return first ~= nil and (first:find("[.:]") ~= nil or first == "localhost")
+end
+
 -- Whether IMAGE's repository is one of IMAGES ("ffl/backend" matches
--- "127.0.0.1:5000/ffl/backend", not "ffl/backend-old").
+-- "127.0.0.1:5000/ffl/backend", not "ffl/backend-old"); a want with its
+-- registry ("127.0.0.1:5000/ffl/backend") matches only that registry's.
 local function one_of(image, images)
   local r = repository_of(image)
   for _, want in ipairs(images) do
-    if r == want or r:sub(-#want - 1) == "/" .. want then return true end
+    if r == want or (not qualified(want) and r:sub(-#want - 1) == "/" .. want) then return true end
   end
   return false
 end

@@ -17,6 +17,7 @@ local M = {}
 -- command.result (the build ran and exited 0).
 -- "Build all FFL containers with version 0.1.18"
 function M.built(c, name, version)
+  if project.beyond(c, name) then return false, project.beyond(c, name) end
   local from = ""
   if not version then -- "Build all remaining mtg_dev_agents containers": the task names it elsewhere
     local src
@@ -52,6 +53,7 @@ end
 -- build's word that it pushed is not believed).
 -- "Push all FFL images to registry 127.0.0.1:5000"
 function M.pushed(c, name, address)
+  if project.beyond(c, name) then return false, project.beyond(c, name) end
   local addr, aerr = values.address(address)
   if not addr then return false, aerr end
   if addr ~= registry.address() then
@@ -70,6 +72,7 @@ end
 -- For `infraexec verify`: are project NAME's images still in the registry?
 -- Observes: registry.images, changes nothing.
 function M.still_pushed(c, name)
+  if project.beyond(c, name) then return false, project.beyond(c, name) end
   local images, v, from = images_of(c, name)
   if not images then return false, v end
   local done, msg, obs = ev.verdict(reg.images{ images = images, version = v })

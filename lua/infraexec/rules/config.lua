@@ -8,6 +8,7 @@ local ev = require "infraexec.core.evidence"
 local gitops = require "infraexec.act.gitops"
 local file = require "infraexec.observe.file"
 local git = require "infraexec.observe.git"
+local targets = require "infraexec.targets"
 
 local M = {}
 
@@ -20,21 +21,25 @@ local function commit_and_observe(path, message, obs)
 end
 
 -- Removes resource NAME from kustomization file F (gitops.remove_resource),
--- commits it when it changed.  Observes: file.kustomization_lacks (F lists
--- NAME no more) and, after a change, git.committed (F at HEAD).
+-- commits it.  Observes: file.kustomization_lacks (F lists NAME no more)
+-- and git.committed (F at HEAD: nothing to remove in the work tree is done
+-- only when HEAD agrees).
 -- "Remove mtg-agents from beckerkube/clusters/minikube/apps/kustomization.yaml"
-function M.remove_resource(_, name, f)
+function M.remove_resource(c, name, f)
+  local more = targets.beyond_change(c.text, f, { name })
+  if more then return false, more end
   local path, n = gitops.remove_resource{ file = f, name = name }
   if not path then return false, n end
   local obs = file.kustomization_lacks{ path = path, name = name }
-  if n == 0 then return ev.verdict(obs, ("%s no longer lists %s"):format(path, name)) end
   return commit_and_observe(path, ("%s: remove %s from %s"):format(ix.task().id or "infraexec", name, f), obs)
 end
 
 -- Sets KEY to VALUE in manifest F (gitops.set_value), validates, commits.
 -- Observes: file.yaml_values (KEY reads VALUE) and git.committed (F at HEAD).
 -- "Set spec.timeout to 10m in apps/ffl/helmrelease.yaml"
-function M.set_value(_, key, value, f)
+function M.set_value(c, key, value, f)
+  local more = targets.beyond_change(c.text, f)
+  if more then return false, more end
   local path, err = gitops.set_value{ file = f, key = key, value = value }
   if not path then return false, err end
   return commit_and_observe(path, ("%s: set %s to %s in %s"):format(ix.task().id or "infraexec", key, value, f),

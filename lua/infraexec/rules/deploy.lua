@@ -29,8 +29,8 @@ end
 -- For `infraexec verify`: app NAME's HelmReleases carry VERSION, committed,
 -- in the GitOps repository (REPO, when named, must be it).  Observes:
 -- gitops.helmrelease, changes nothing.
-function M.helmrelease_holds(_, name, repo, version)
-  local other = gitops.other_repository(repo)
+function M.helmrelease_holds(c, name, repo, version)
+  local other = gitops.other_repository(repo) or beyond(c, name, "app " .. name)
   if other then return false, other end
   return ev.verdict(release.helmrelease{ app = name, version = version })
 end

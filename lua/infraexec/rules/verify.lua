@@ -47,6 +47,7 @@ function M.image_tags(c)
     if not seen[image] then seen[image] = true; urls[#urls + 1] = image end
   end
   if #urls == 0 then return false, "no registry URL (https://HOST/v2/IMAGE/tags/list) in the criterion" end
+  if readers.images_beyond(c.text, urls) then return false, readers.images_beyond(c.text, urls) end
   -- Images the criterion names that no URL reads: checking the others
   -- would tick a claim on them unseen.
   local prose = readers.prose(c.text):lower()
