@@ -117,12 +117,18 @@ local function has(list, w)
   return false
 end
 
--- The opening of PHRASE (space-separated words) found in LIST, if any: a
--- space (or the end) right after it first, no string made for the others.
+-- Whether an entry of the tables holds a space, found once per entry.
+local spaced = {}
+
+-- The opening of PHRASE (space-separated words) found in LIST, if any.  An
+-- entry of one word opens it exactly when it is its first word.
 local function opening(phrase, list)
   local p = phrase .. " "
+  local first = p:match("^[^ ]*")
   for _, o in ipairs(list) do
-    if p:byte(#o + 1) == 32 and p:sub(1, #o) == o then return o end
+    local sp = spaced[o]
+    if sp == nil then sp = o:find(" ", 1, true) ~= nil; spaced[o] = sp end
+    if o == first or sp and p:byte(#o + 1) == 32 and p:sub(1, #o) == o then return o end
   end
   return nil
 end
@@ -251,11 +257,12 @@ function M.kind(text)
   end
   -- A comment's text is read both ways: hidden (the reader skips it) and
   -- shown (the source's reader sees it).
-  for _, v in ipairs({ (t:gsub("<!%-%-.-%-%->", "")), (t:gsub("<!%-%-(.-)%-%->", " %1 ")) }) do
+  local hidden, shown = (t:gsub("<!%-%-.-%-%->", "")), (t:gsub("<!%-%-(.-)%-%->", " %1 "))
+  for _, v in ipairs(hidden == shown and { hidden } or { hidden, shown }) do -- no comment: one reading
     local f = forbidding(v)
     if f then return "negation", ("'%s ...' forbids something: never run"):format(f) end
   end
-  text = t:gsub("<!%-%-.-%-%->", "")
+  text = hidden
   local words = {}
   for _, w in ipairs(wording.words(text)) do
     if not w.boundary then words[#words + 1] = w.low end

@@ -391,8 +391,10 @@ end
 function M.match(wording, text, config)
   config = config or {}
   local toks, plain = words_of(text)
+  local seqs = fitting(seqs_of(wording), plain)
+  if not seqs[1] then return nil, nil end -- most rules, for most criteria
   local state = {}
-  for _, seq in ipairs(fitting(seqs_of(wording), plain)) do
+  for _, seq in ipairs(seqs) do
     if not cannot_fit(seq, plain) then
       local args = try(seq, 1, toks, 1, {}, {}, config, state)
       if args then return args end
