@@ -249,6 +249,8 @@ end
 -- A wording list's sequences, kept while the list holds the same templates.
 local lists = setmetatable({}, { __mode = "k" })
 local function seqs_of(wording)
+  local seqs = compiled[wording] -- a template compiled before
+  if seqs then return seqs end
   if type(wording) ~= "table" then return compile_one(wording) end
   local kept = lists[wording]
   if kept and kept.n == #wording then
@@ -281,9 +283,14 @@ end
 -- The sequences of LIST (in order) by the second word they can fit
 -- (cannot_fit, for the sequences whose literal is the second word).
 local function by_second(list)
-  local g = { all = list, kinds = {}, by = {}, none = {} }
+  local g = { all = list, kinds = {}, by = {}, none = {} } -- kinds: the placeholders' types, once each
+  local seen = {}
   for _, seq in ipairs(list) do
-    if seq.at == 2 then g.kinds[seq[1].kind], g.by[seq.word] = true, true end
+    if seq.at == 2 then
+      local kind = seq[1].kind
+      if not seen[kind] then seen[kind] = true; g.kinds[#g.kinds + 1] = kind end
+      g.by[seq.word] = true
+    end
   end
   for lit in pairs(g.by) do
     local sub = {}
@@ -326,7 +333,8 @@ local function fitting(seqs, plain)
     g = by_second(list)
     ix.by[key or ix] = g
   end
-  for kind in pairs(g.kinds) do
+  for i = 1, #g.kinds do
+    local kind = g.kinds[i]
     if M.types[kind] ~= BUILTIN[kind] then return g.all end
   end
   return g.by[plain[2]] or g.none
