@@ -169,3 +169,10 @@ t.is(wording.specificity({ wording = { "{a:name} {b:name} {c:name} checks", "{x:
   wording.specificity({ wording = "{a:name} {b:name} {c:name} checks" }), "three typed words beat free text")
 t.is(wording.specificity({ wording = { "{a:name} {b:name} {c:name} checks", "{x:text} checks" } }, "web app checks", config),
   wording.specificity({ wording = "{x:text} checks" }), "an alternative whose literal is elsewhere does not count")
+-- So is a value check a type calls, replaced.
+local values = require "infraexec.lib.values"
+local saved_name = values.name
+values.name = function() error("values.name raised", 0) end
+raised, why = pcall(wording.match, "{svc:name} service exists", "frontend pods exist", config)
+t.is(tostring(raised) .. " " .. tostring(why), "false values.name raised", "a replaced value check still runs")
+values.name = saved_name

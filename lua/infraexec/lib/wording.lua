@@ -231,6 +231,14 @@ end
 -- The types defined here: each takes one word, and none raises.
 local BUILTIN = {}
 for k, fn in pairs(M.types) do BUILTIN[k] = fn end
+local VALUES = { name = values.name, version = values.version, address = values.address, ip = values.ip }
+
+-- Whether the type KIND is the one defined here, and so is what it calls.
+local function intact(kind)
+  return M.types[kind] == BUILTIN[kind] and (kind ~= "kustomization" or M.types.path == BUILTIN.path)
+    and values.name == VALUES.name and values.version == VALUES.version
+    and values.address == VALUES.address and values.ip == VALUES.ip
+end
 
 -- The words of TEXT, and the same without the note boundaries as a list of
 -- lower-case words, kept for the text matched last.
@@ -268,14 +276,14 @@ end
 
 -- Whether SEQ cannot fit a text of the words PLAIN: its first literal
 -- word after one-word placeholders (seq.word, at seq.at) is not the text's
--- word there, and the placeholders' types are the ones defined here (try
+-- word there, and the placeholders' types are the ones defined here (intact: try
 -- would check those words' values, which raises nothing, then return nil
 -- at the literal).
 local function cannot_fit(seq, plain)
   local at = seq.at
   if not at or plain[at] == seq.word then return false end
   for i = 1, at - 1 do
-    if M.types[seq[i].kind] ~= BUILTIN[seq[i].kind] then return false end
+    if not intact(seq[i].kind) then return false end
   end
   return true
 end
@@ -334,8 +342,7 @@ local function fitting(seqs, plain)
     ix.by[key or ix] = g
   end
   for i = 1, #g.kinds do
-    local kind = g.kinds[i]
-    if M.types[kind] ~= BUILTIN[kind] then return g.all end
+    if not intact(g.kinds[i]) then return g.all end
   end
   return g.by[plain[2]] or g.none
 end
