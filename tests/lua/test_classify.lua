@@ -39,3 +39,18 @@ t.ok(classify.targets and #classify.targets > 0, "the verbs setting a target ver
 t.is(classify.condition_in("Fix triager build failure if it recurs (see TASK-005)"), "if", "'if it recurs' is a condition")
 t.is(classify.condition_in("Fix triager build failure whenever it recurs"), "whenever", "'whenever' is one")
 t.is(classify.condition_in("Debug and fix triager build failure (see TASK-005)"), nil, "no condition in the corpus shape")
+
+-- The tables are read on every call, though their phrases are prepared
+-- once: a phrase added (or removed) later counts from the next criterion.
+t.is((classify.kind("Deploy it, never mind the rest")), "negation", "a forbidding phrase")
+classify.forbidding["hold off on"] = false
+t.is(select(2, classify.kind("Please hold off on deploying")), "'hold off on ...' forbids something: never run",
+  "a forbidding phrase added to the table")
+classify.forbidding["hold off on"] = nil
+t.is((classify.kind("Please hold off on deploying")), "assertion", "and removed again")
+table.insert(classify.adverbs, "quickly")
+t.is(select(3, classify.kind("Quickly deploy the app")), "deploy", "an adverb added to the list")
+table.remove(classify.adverbs)
+t.is((classify.kind("Run step 1: `true`")), "action", "an ASCII action")
+t.is((classify.kind("Run step 1: `tru\u{0435}`")), "action", "with a look-alike letter")
+t.is((classify.kind("D\u{043E} not run `true`")), "negation", "a look-alike letter spelling a negation")

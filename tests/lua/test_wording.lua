@@ -133,3 +133,46 @@ t.ok(wording.specificity({ pattern = "^Update" }) > wording.specificity({ match 
   "a pattern beats a match function")
 t.is(wording.specificity({ wording = { "Verify images in registry", "Verify {x:text}" } }, "Verify stuff", config),
   wording.specificity({ wording = "Verify {x:text}" }), "with a text: the alternative that matches")
+
+-- What is computed once per text or per wording (words, sequences, which
+-- sequences a text's first words leave possible) changes no answer.
+-- A list of templates edited after a match is read again.
+local list = { "Rotate {project} keys" }
+t.is(args_of(list, "Rotate ffl keys"), "project=ffl", "a wording list matches")
+list[1] = "Rotate {project} secrets"
+t.is(args_of(list, "Rotate ffl keys"), "nil: nil", "the same list edited: the old template is gone")
+t.is(args_of(list, "Rotate ffl secrets"), "project=ffl", "and the new one matches")
+list[2] = "Renew {project} keys"
+t.is(args_of(list, "Renew ffl keys"), "project=ffl", "a template added to the list is tried")
+-- The first fitting alternative and the first refusal, in the list's order,
+-- whichever words the alternatives open with.
+local order = { "{n:count} pods {a:word}", "Scale {project} to {n:count} pods", "{x:word} {y:word} to {n:count} pods" }
+t.is(args_of(order, "Scale ffl to 3 pods"), "n=3 project=ffl", "the first alternative that fits wins")
+t.is(args_of(order, "Scale nope to 3 pods"), "n=3 x=Scale y=nope", "a later one opening with a placeholder still fits")
+t.is(args_of({ "Scale {project} to {n:count} pods", "Scale {project} to {n:count} nodes" }, "Scale nope to x pods"),
+  "nil: no project 'nope' in /lab/infraexec.yaml (projects: ffl, midwestmtg, mtg_dev_agents, triager)",
+  "the first refusal is the one reported")
+-- A type replaced by a handler is asked about every word it could take,
+-- even where a later literal word cannot fit (it may say why, or raise).
+local saved, asked = wording.types.name, {}
+wording.types.name = function(v) asked[#asked + 1] = v; return v end
+wording.match("{svc:name} service exists", "frontend pods exist", config)
+wording.match("{svc:name} {other:name} service exists", "frontend backend pods exist", config)
+t.is(table.concat(asked, " "), "frontend frontend backend", "a replaced type still sees the words")
+wording.types.name = function() error("the type raised", 0) end
+local raised, why = pcall(wording.match, "{svc:name} service exists", "frontend pods exist", config)
+t.is(tostring(raised) .. " " .. tostring(why), "false the type raised", "and its error still reaches the engine")
+wording.types.name = saved
+t.is(args_of("{svc:name} service exists", "frontend service exists"), "svc=frontend", "the type restored")
+-- Specificity takes the same shortcuts: only alternatives that fit count.
+t.is(wording.specificity({ wording = { "{a:name} {b:name} {c:name} checks", "{x:text} checks" } }, "my web app checks", config),
+  wording.specificity({ wording = "{a:name} {b:name} {c:name} checks" }), "three typed words beat free text")
+t.is(wording.specificity({ wording = { "{a:name} {b:name} {c:name} checks", "{x:text} checks" } }, "web app checks", config),
+  wording.specificity({ wording = "{x:text} checks" }), "an alternative whose literal is elsewhere does not count")
+-- So is a value check a type calls, replaced.
+local values = require "infraexec.lib.values"
+local saved_name = values.name
+values.name = function() error("values.name raised", 0) end
+raised, why = pcall(wording.match, "{svc:name} service exists", "frontend pods exist", config)
+t.is(tostring(raised) .. " " .. tostring(why), "false values.name raised", "a replaced value check still runs")
+values.name = saved_name

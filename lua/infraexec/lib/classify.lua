@@ -109,18 +109,37 @@ M.states = {
   "up to date", "up-to-date",
 }
 
-local function set_of(list)
-  local s = {}
-  for _, v in ipairs(list) do s[v] = true end
-  return s
+-- Whether LIST holds the word W.
+local function has(list, w)
+  for _, v in ipairs(list) do
+    if v == w then return true end
+  end
+  return false
 end
 
--- The opening of PHRASE (space-separated words) found in LIST, if any.
+-- Whether an entry of the tables holds a space, found once per entry.
+local spaced = {}
+
+-- The opening of PHRASE (space-separated words) found in LIST, if any.  An
+-- entry of one word opens it exactly when it is its first word.
 local function opening(phrase, list)
+  local p = phrase .. " "
+  local first = p:match("^[^ ]*")
   for _, o in ipairs(list) do
-    if (phrase .. " "):sub(1, #o + 1) == o .. " " then return o end
+    local sp = spaced[o]
+    if sp == nil then sp = o:find(" ", 1, true) ~= nil; spaced[o] = sp end
+    if o == first or sp and p:byte(#o + 1) == 32 and p:sub(1, #o) == o then return o end
   end
   return nil
+end
+
+-- " PHRASE ", made once per phrase of the tables (never for a criterion's
+-- text: the memo would grow with the task).
+local padded = {}
+local function pad(phrase)
+  local p = padded[phrase]
+  if not p then p = " " .. phrase .. " "; padded[phrase] = p end
+  return p
 end
 
 -- ---- the text as a careful reader sees it ----
@@ -143,6 +162,7 @@ local LOOKALIKE = {
 -- spaces to a space, invisible characters and combining marks dropped,
 -- full-width and mathematical letters to ASCII.  nil for invalid UTF-8.
 local function fold(text)
+  if not text:find("[\128-\255]") then return text end -- ASCII folds to itself
   if not utf8.len(text) then return nil end
   local out = {}
   for _, cp in utf8.codes(text) do
@@ -170,14 +190,36 @@ local function flat(text)
   return " " .. text:lower():gsub("[^%w']+", " "):gsub("%s+", " "):gsub("^ ", ""):gsub(" $", "") .. " "
 end
 
--- The forbidding phrase in TEXT, if any.
-local function forbidding(text)
-  local f = flat(text)
+-- flat() of the phrases in the tables, made once per phrase.
+local flats = {}
+local function flat_phrase(phrase)
+  local f = flats[phrase]
+  if not f then f = flat(phrase); flats[phrase] = f end
+  return f
+end
+
+-- M.forbidding's phrases, sorted; sorted again only when its keys change.
+local sorted = { n = 0, has = {} }
+local function forbidding_keys()
+  local n, same = 0, true
+  for k in pairs(M.forbidding) do
+    n = n + 1
+    if not sorted.has[k] then same = false break end
+  end
+  if same and n == sorted.n then return sorted end
   local keys = {}
   for k in pairs(M.forbidding) do keys[#keys + 1] = k end
   table.sort(keys)
-  for _, k in ipairs(keys) do
-    local at = f:find(" " .. k .. " ", 1, true)
+  sorted = { n = #keys, has = {} }
+  for i, k in ipairs(keys) do sorted[i], sorted.has[k] = k, true end
+  return sorted
+end
+
+-- The forbidding phrase in TEXT, if any.
+local function forbidding(text)
+  local f = flat(text)
+  for _, k in ipairs(forbidding_keys()) do
+    local at = f:find(pad(k), 1, true)
     if at and (not M.forbidding[k] or f:sub(at + #k + 2):find("%w")) then return k end
   end
   return nil
@@ -215,11 +257,12 @@ function M.kind(text)
   end
   -- A comment's text is read both ways: hidden (the reader skips it) and
   -- shown (the source's reader sees it).
-  for _, v in ipairs({ (t:gsub("<!%-%-.-%-%->", "")), (t:gsub("<!%-%-(.-)%-%->", " %1 ")) }) do
+  local hidden, shown = (t:gsub("<!%-%-.-%-%->", "")), (t:gsub("<!%-%-(.-)%-%->", " %1 "))
+  for _, v in ipairs(hidden == shown and { hidden } or { hidden, shown }) do -- no comment: one reading
     local f = forbidding(v)
     if f then return "negation", ("'%s ...' forbids something: never run"):format(f) end
   end
-  text = t:gsub("<!%-%-.-%-%->", "")
+  text = hidden
   local words = {}
   for _, w in ipairs(wording.words(text)) do
     if not w.boundary then words[#words + 1] = w.low end
@@ -229,28 +272,28 @@ function M.kind(text)
   if o then return "negation", ("'%s ...' forbids something: never run"):format(o) end
   o = opening(phrase, M.conditions)
   if not o and M.approvals[words[1]] then
+    local p = " " .. phrase .. " "
     for _, a in ipairs(M.approval_words) do
-      if (" " .. phrase .. " "):find(" " .. a .. " ", 1, true) then o = words[1] .. " ... " .. a end
+      if p:find(pad(a), 1, true) then o = words[1] .. " ... " .. a end
     end
   end
   if not o then
     local f = flat(text)
     for _, c in ipairs(M.conditions_anywhere) do
-      if f:find(flat(c), 1, true) then o = c break end
+      if f:find(flat_phrase(c), 1, true) then o = c break end
     end
   end
   if o then return "negation", ("'%s ...' is a condition a person must judge: never run"):format(o) end
   o = opening(phrase, M.assertions)
   if o then return "assertion", ("'%s ...' checks how the world is"):format(o) end
-  local adverbs, claims = set_of(M.adverbs), set_of(M.claims)
   local i = 1
-  while words[i] and adverbs[words[i]] do i = i + 1 end
+  while words[i] and has(M.adverbs, words[i]) do i = i + 1 end
   local rest = table.concat(words, " ", i)
   o = opening(rest, M.actions)
   if o then
     local n = select(2, o:gsub(" ", "")) + 1
     local after = words[i + n]
-    if after and claims[after] then
+    if after and has(M.claims, after) then
       return "assertion", ("'%s %s' states a result"):format(o, after)
     end
     -- The words after the verb, notes aside: code, "(...)", "- ..." / "— ...".
@@ -260,7 +303,7 @@ function M.kind(text)
     local _, e = fb:find(fo, 1, true)
     local tail = e and fb:sub(e) or fb
     for _, s in ipairs(M.states) do
-      if tail:find(" " .. s .. " ", 1, true) then
+      if tail:find(pad(s), 1, true) then
         return "assertion", ("'%s ... %s' states a result"):format(o, s)
       end
     end
@@ -281,7 +324,7 @@ function M.condition_in(text)
   local f = flat(fold_text(text) or text)
   for _, list in ipairs({ M.conditions, M.conditions_anywhere, M.conditionals }) do
     for _, c in ipairs(list) do
-      if f:find(flat(c), 1, true) then return c end
+      if f:find(flat_phrase(c), 1, true) then return c end
     end
   end
   return nil

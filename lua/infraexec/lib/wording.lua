@@ -196,6 +196,11 @@ local function compile_one(template)
       end
     end
     if #seq == 0 then error(("wording %q has no words"):format(template), 0) end
+    -- The first literal word after one-word placeholders only: the text's
+    -- word at that position must be it (cannot_fit).
+    local at = 1
+    while seq[at] and seq[at].kind and seq[at].kind ~= "text" do at = at + 1 end
+    if at > 1 and seq[at] and seq[at].lit then seq.at, seq.word = at, seq[at].lit end
     seqs[#seqs + 1] = seq
   end
   compiled[template] = seqs
@@ -217,6 +222,130 @@ function M.compile(wording)
 end
 
 -- ---- matching ----
+
+-- The engine tries every rule's wording on each criterion and ranks each
+-- match by trying it again: what depends only on the text (its words) or
+-- only on the wording (its sequences, and which of them a text's first two
+-- words leave possible) is computed once, not per try.
+
+-- The types defined here: each takes one word, and none raises.
+local BUILTIN = {}
+for k, fn in pairs(M.types) do BUILTIN[k] = fn end
+local VALUES = { name = values.name, version = values.version, address = values.address, ip = values.ip }
+
+-- Whether the type KIND is the one defined here, and so is what it calls.
+local function intact(kind)
+  return M.types[kind] == BUILTIN[kind] and (kind ~= "kustomization" or M.types.path == BUILTIN.path)
+    and values.name == VALUES.name and values.version == VALUES.version
+    and values.address == VALUES.address and values.ip == VALUES.ip
+end
+
+-- The words of TEXT, and the same without the note boundaries as a list of
+-- lower-case words, kept for the text matched last.
+local last_text, last_toks, last_plain
+local function words_of(text)
+  if text ~= last_text then
+    local toks, plain = M.words(text), {}
+    for _, t in ipairs(toks) do
+      if not t.boundary then plain[#plain + 1] = t.low end
+    end
+    last_text, last_toks, last_plain = text, toks, plain
+  end
+  return last_toks, last_plain
+end
+
+-- A wording list's sequences, kept while the list holds the same templates.
+local lists = setmetatable({}, { __mode = "k" })
+local function seqs_of(wording)
+  local seqs = compiled[wording] -- a template compiled before
+  if seqs then return seqs end
+  if type(wording) ~= "table" then return compile_one(wording) end
+  local kept = lists[wording]
+  if kept and kept.n == #wording then
+    local same = true
+    for i = 1, kept.n do
+      if kept[i] ~= wording[i] then same = false break end
+    end
+    if same then return kept.seqs end
+  end
+  kept = table.move(wording, 1, #wording, 1, { n = #wording })
+  kept.seqs = M.compile(wording)
+  lists[wording] = kept
+  return kept.seqs
+end
+
+-- Whether SEQ cannot fit a text of the words PLAIN: its first literal
+-- word after one-word placeholders (seq.word, at seq.at) is not the text's
+-- word there, and the placeholders' types are the ones defined here (intact: try
+-- would check those words' values, which raises nothing, then return nil
+-- at the literal).
+local function cannot_fit(seq, plain)
+  local at = seq.at
+  if not at or plain[at] == seq.word then return false end
+  for i = 1, at - 1 do
+    if not intact(seq[i].kind) then return false end
+  end
+  return true
+end
+
+-- The sequences of LIST (in order) by the second word they can fit
+-- (cannot_fit, for the sequences whose literal is the second word).
+local function by_second(list)
+  local g = { all = list, kinds = {}, by = {}, none = {} } -- kinds: the placeholders' types, once each
+  local seen = {}
+  for _, seq in ipairs(list) do
+    if seq.at == 2 then
+      local kind = seq[1].kind
+      if not seen[kind] then seen[kind] = true; g.kinds[#g.kinds + 1] = kind end
+      g.by[seq.word] = true
+    end
+  end
+  for lit in pairs(g.by) do
+    local sub = {}
+    for _, seq in ipairs(list) do
+      if seq.at ~= 2 or seq.word == lit then sub[#sub + 1] = seq end
+    end
+    g.by[lit] = sub
+  end
+  for _, seq in ipairs(list) do
+    if seq.at ~= 2 then g.none[#g.none + 1] = seq end
+  end
+  return g
+end
+
+-- The sequences of SEQS that may fit a text of the words PLAIN, in order;
+-- the caller still tests each with cannot_fit.  A match is anchored at the
+-- first word, so a sequence opening with another literal word cannot (try
+-- returns nil at once).  Groups are keyed by the first word, or by IX
+-- itself for a first word no sequence opens with; a group is taken whole
+-- when a type its second words decide has been replaced since.
+local openings = setmetatable({}, { __mode = "k" }) -- seqs -> { lits, by = {word -> group}, rest = group }
+local function fitting(seqs, plain)
+  local first = plain[1]
+  if not first then return {} end
+  local ix = openings[seqs]
+  if not ix then
+    ix = { lits = {}, by = {} }
+    for _, seq in ipairs(seqs) do
+      if seq[1].lit then ix.lits[seq[1].lit] = true end
+    end
+    openings[seqs] = ix
+  end
+  local key = ix.lits[first] and first or nil -- nil: a first word no sequence opens with
+  local g = ix.by[key or ix]
+  if not g then -- made on first use: a run sees few first words
+    local list = {}
+    for _, seq in ipairs(seqs) do
+      if not seq[1].lit or seq[1].lit == key then list[#list + 1] = seq end
+    end
+    g = by_second(list)
+    ix.by[key or ix] = g
+  end
+  for i = 1, #g.kinds do
+    if not intact(g.kinds[i]) then return g.all end
+  end
+  return g.by[plain[2]] or g.none
+end
 
 local function copy(t)
   local c = {}
@@ -276,11 +405,15 @@ end
 -- does not (an unknown project, a malformed version), the refusal.
 function M.match(wording, text, config)
   config = config or {}
-  local toks = M.words(text)
+  local toks, plain = words_of(text)
+  local seqs = fitting(seqs_of(wording), plain)
+  if not seqs[1] then return nil, nil end -- most rules, for most criteria
   local state = {}
-  for _, seq in ipairs(M.compile(wording)) do
-    local args = try(seq, 1, toks, 1, {}, {}, config, state)
-    if args then return args end
+  for _, seq in ipairs(seqs) do
+    if not cannot_fit(seq, plain) then
+      local args = try(seq, 1, toks, 1, {}, {}, config, state)
+      if args then return args end
+    end
   end
   return nil, state.refusal
 end
@@ -306,8 +439,13 @@ M.weights = { literal = 2, typed = 3, text = 0 }
 function M.specificity(rule, text, config)
   if not rule.wording then return rule.pattern and 1 or 0 end
   local best = 1
-  for _, seq in ipairs(M.compile(rule.wording)) do
-    if not text or try(seq, 1, M.words(text), 1, {}, {}, config or {}, {}) then
+  local seqs, toks, plain = seqs_of(rule.wording), nil, nil
+  if text then
+    toks, plain = words_of(text)
+    seqs = fitting(seqs, plain)
+  end
+  for _, seq in ipairs(seqs) do
+    if not text or not cannot_fit(seq, plain) and try(seq, 1, toks, 1, {}, {}, config or {}, {}) then
       local score = 1
       for _, it in ipairs(seq) do
         score = score + (it.lit and M.weights.literal or it.kind == "text" and M.weights.text or M.weights.typed)
