@@ -124,6 +124,18 @@ t.like(tostring(err), "'{project' is not a placeholder", "unclosed brace is an e
 ok, err = pcall(wording.compile, {})
 t.like(tostring(err), "must not be empty", "an empty list is an error")
 
+-- A template's pieces are split once (a cache) while wording.words is the
+-- function that split them: one a handler replaced splits the next template.
+local seq = wording.compile("**Rotate** the `keys` now")[1]
+t.is(seq[1].lit .. " " .. seq[2].lit .. " " .. seq[3].lit, "rotate the keys", "pieces split as words")
+local words = wording.words
+wording.words = function() return { { raw = "X", low = "x" } } end
+seq = wording.compile("Rotate the certificates")[1]
+wording.words = words
+t.is(seq[1].lit .. " " .. seq[3].lit, "x x", "a replaced wording.words splits the pieces of a new template")
+seq = wording.compile("Rotate the locks")[1]
+t.is(seq[1].lit .. " " .. seq[3].lit, "rotate locks", "and the built-in one again once it is back")
+
 -- Specificity: typed placeholders beat free text; wordings beat patterns.
 local typed = { wording = "Update {project} registry URLs" }
 local free = { wording = "Update {what:text} registry URLs" }

@@ -167,6 +167,24 @@ local function expand(s)
   return out
 end
 
+-- The literal words of one piece of a template: the same few pieces recur
+-- in every variant of every template (456 sequences from 37 rules), and
+-- splitting each anew was most of the handlers' load time.  Kept while
+-- M.words is the function that made them.
+local lits, lits_by = {}, nil
+local function literals(raw)
+  if lits_by ~= M.words then lits, lits_by = {}, M.words end
+  local l = lits[raw]
+  if not l then
+    l = {}
+    for _, t in ipairs(M.words(raw)) do
+      if not t.boundary then l[#l + 1] = t.low end
+    end
+    lits[raw] = l
+  end
+  return l
+end
+
 local function compile_one(template)
   if compiled[template] then return compiled[template] end
   if type(template) ~= "string" or not template:find("%w") then
@@ -190,9 +208,7 @@ local function compile_one(template)
       elseif raw:find("[{}]") then
         error(("wording %q: '%s' is not a placeholder ({type} or {name:type})"):format(template, raw), 0)
       else
-        for _, t in ipairs(M.words(raw)) do
-          if not t.boundary then seq[#seq + 1] = { lit = t.low } end
-        end
+        for _, low in ipairs(literals(raw)) do seq[#seq + 1] = { lit = low } end
       end
     end
     if #seq == 0 then error(("wording %q has no words"):format(template), 0) end
