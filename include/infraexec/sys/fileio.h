@@ -14,7 +14,10 @@
  * The path is resolved once: its directory is opened and every later step
  * (lock, read, temp file with O_EXCL, rename, fsync) names the file relative
  * to that directory, the last component opened O_NOFOLLOW, so that a
- * symlink swapped in meanwhile makes the write fail, never go elsewhere. */
+ * symlink swapped in meanwhile makes the write fail, never go elsewhere.
+ *
+ * The code is in src/sys/file*.c, one concern a file
+ * (src/sys/fileio_internal.h, private to them, lists which). */
 #ifndef INFRAEXEC_FILEIO_H
 #define INFRAEXEC_FILEIO_H
 
