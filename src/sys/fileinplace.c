@@ -259,12 +259,9 @@ fail:
 
 int ix_file_patch_in_place(const char *path, ix_file_patch *p, ix_err *err)
 {
-    char real[PATH_MAX];
     const char *name;
     int dfd;
-    if (!realpath(path, real))
-        return ix_err_sys(err, "%s: cannot open", path);
-    if (ix_file_open_dir(real, &dfd, NULL, &name, err) < 0)
+    if (ix_file_open_dir(path, &dfd, NULL, &name, err) < 0)
         return -1;
     int fd = ix_file_open_locked(dfd, name, path, err), rc = -1;
     if (fd >= 0) {

@@ -203,14 +203,12 @@ static int update_at(int dfd, const char *name, const char *path, ix_file_edit_f
 int ix_file_update_in_place(const char *path, ix_file_edit_fn fn, void *ctx, ix_file_inplace *ip,
                             ix_err *err)
 {
-    /* Resolved once: the target's directory is opened and the rest is done
-     * in it, the last component never followed again. */
-    char real[PATH_MAX];
+    /* Resolved once: the directory is opened and the rest is done in it,
+     * the last component never followed (a task file that is a link is
+     * refused, not edited through). */
     const char *name;
     int dfd;
-    if (!realpath(path, real))
-        return ix_err_sys(err, "%s: cannot open", path);
-    if (ix_file_open_dir(real, &dfd, NULL, &name, err) < 0)
+    if (ix_file_open_dir(path, &dfd, NULL, &name, err) < 0)
         return -1;
     int rc = update_at(dfd, name, path, fn, ctx, ip, err);
     close(dfd);

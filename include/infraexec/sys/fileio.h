@@ -5,7 +5,9 @@
  * *now*, writes them to a temp file in the same directory, fsyncs, renames it
  * over the original and fsyncs the directory.  A reader sees the old or the
  * new file, never a mix; a failed write leaves the original untouched.
- * Symlinks are followed so the target is edited; the file's mode is kept.
+ * A file that is a symlink is refused (ix_file_update*; links in the
+ * directories above are followed); ix_file_write writes a link's target.
+ * The file's mode is kept.
  * An edit that only overwrites bytes at the same length and appends (a tick,
  * `updated:`, a Progress Log entry at the end) may instead be written in the
  * file where it stands (ix_file_update_in_place below), in an order that
