@@ -170,6 +170,7 @@ enum {
     OPT_EVENTS, OPT_CONFIRM, OPT_NOTE, OPT_DOT, OPT_PULL, OPT_RUNNER, OPT_MAX,
 };
 
+/* One bit of ix_cli.given each: at most 32 entries. */
 static const struct option long_opts[] = {
     {"tasks-dir", required_argument, NULL, OPT_TASKS_DIR},
     {"json", no_argument, NULL, OPT_JSON},
@@ -337,6 +338,16 @@ static int parse_options(ix_cli *c, const command *cmd, int *argc, char ***argv)
                 snprintf(shown, sizeof shown, "-%c", ch);
             option_error(cmd, "unknown option %s", shown);
             return -1;
+        }
+        /* A value given twice is a typo or a script's two minds: which one
+         * counts is not guessed.  Flags said twice mean the same thing. */
+        if (li >= 0 && long_opts[li].has_arg == required_argument) {
+            if (c->given & 1ul << li) {
+                option_error(cmd, "--%s given twice; give it once%s", name,
+                             ch == OPT_ONLY ? " with every number (--only 2,5)" : "");
+                return -1;
+            }
+            c->given |= 1ul << li;
         }
         li = -1;
         switch (ch) {

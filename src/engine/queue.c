@@ -121,6 +121,11 @@ static int readable_name(ix_queue *q, const char *path)
             q->skipped++;
             return 0;
         }
+    if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+        ix_queue_warn(q, "%s:1:1: is a symbolic link; not followed (skipped)", path);
+        q->skipped++;
+        return 0;
+    }
     if (stat(path, &st) < 0 || !S_ISREG(st.st_mode)) {
         ix_queue_warn(q, "%s:1:1: not a regular file (skipped)", path);
         q->skipped++;

@@ -99,6 +99,9 @@ int ix_queue_archive(const char *dir, const char *path, int force, char **dest, 
     if (ix_clock_now(&now, err) < 0)
         return -1;
     char real[PATH_MAX], rdir[PATH_MAX];
+    /* realpath would follow a link and move its target: refused first. */
+    if (ix_taskdir_no_link(path, err) < 0)
+        return -1;
     if (!realpath(path, real) || !realpath(dir, rdir))
         return ix_err_sys(err, "%s: cannot open", path);
     const char *base = strrchr(real, '/') + 1;

@@ -2,7 +2,6 @@
 #include "infraexec/lua/luatask.h"
 
 #include "infraexec/base/clock.h"
-#include "infraexec/sys/fileio.h"
 #include "infraexec/sys/git.h"
 #include "infraexec/lua/luamodel.h"
 #include "infraexec/lua/luafs.h"
@@ -314,7 +313,7 @@ static int task_set_section(lua_State *L, int act)
             ix_luafs_record(c, path, summary.data, NULL);
     } else {
         ix_buf old = IX_BUF_INIT, out = IX_BUF_INIT, diff = IX_BUF_INIT;
-        rc = ix_file_read(path, IX_TASK_MAX_SIZE, &old, &err);
+        rc = ix_taskdir_read(path, IX_TASK_MAX_SIZE, &old, &err);
         if (rc == 0)
             rc = ix_task_section_edit_text(path, old.data ? old.data : "", old.len, &chg, &out,
                                            &err);

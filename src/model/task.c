@@ -2,8 +2,8 @@
 #include "infraexec/model/task.h"
 
 #include "infraexec/model/taskbody.h"
+#include "infraexec/model/taskdir.h"
 #include "infraexec/model/taskscan.h"
-#include "infraexec/sys/fileio.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -185,7 +185,7 @@ int ix_task_parse_criteria(const char *path, const char *data, size_t len, ix_ta
 static int load(const char *path, int criteria_only, ix_task **out, ix_err *err)
 {
     ix_buf b = IX_BUF_INIT;
-    int rc = ix_file_read(path, IX_TASK_MAX_SIZE, &b, err) < 0
+    int rc = ix_taskdir_read(path, IX_TASK_MAX_SIZE, &b, err) < 0
                  ? -1 : parse(path, b.data ? b.data : "", b.len, criteria_only, out, err);
     ix_buf_free(&b);
     return rc;

@@ -2,9 +2,11 @@
 #include "infraexec/model/taskdir.h"
 
 #include "infraexec/base/buf.h"
+#include "infraexec/sys/fileio.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,6 +100,29 @@ char *ix_taskdir_workspace(const char *path)
     return ws;
 }
 
+int ix_taskdir_no_link(const char *path, ix_err *err)
+{
+    struct stat st;
+    if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+        return ix_err_set(err, "%s: is a symbolic link; not followed", path);
+    return 0;
+}
+
+int ix_taskdir_read(const char *path, size_t max, ix_buf *out, ix_err *err)
+{
+    /* The name is checked for the message; the open (O_NOFOLLOW in its
+     * directory) refuses a link swapped in after the check too. */
+    const char *name;
+    int dfd;
+    if (ix_taskdir_no_link(path, err) < 0)
+        return -1;
+    if (ix_file_open_dir(path, &dfd, NULL, &name, err) < 0)
+        return ix_file_read(path, max, out, err); /* "dir/" or ".": as any reader says */
+    int rc = ix_file_read_at(dfd, name, path, max, out, err);
+    close(dfd);
+    return rc;
+}
+
 static int looks_like_path(const char *arg)
 {
     size_t n = strlen(arg);
@@ -109,8 +134,11 @@ int ix_taskdir_resolve(const char *opt_dir, const char *arg, char **out, ix_err 
     if (!*arg)
         return ix_err_set(err, "an empty TASK: give an id such as TASK-002 or a path");
     if (looks_like_path(arg)) {
-        if (access(arg, F_OK) < 0)
+        struct stat st;
+        if (lstat(arg, &st) < 0)
             return ix_err_sys(err, "%s: cannot open", arg);
+        if (ix_taskdir_no_link(arg, err) < 0)
+            return -1;
         *out = ix_xstrdup(arg);
         return 0;
     }
@@ -121,8 +149,13 @@ int ix_taskdir_resolve(const char *opt_dir, const char *arg, char **out, ix_err 
     for (int i = 0; ix_taskdir_states[i]; i++) {
         p.len = 0;
         ix_buf_printf(&p, "%s/%s/%s.md", dir, ix_taskdir_states[i], arg);
-        if (access(p.data, F_OK) == 0) {
+        struct stat st; /* lstat: a dangling link is found, and refused */
+        if (lstat(p.data, &st) == 0) {
             free(dir);
+            if (ix_taskdir_no_link(p.data, err) < 0) {
+                ix_buf_free(&p);
+                return -1;
+            }
             *out = ix_buf_detach(&p);
             return 0;
         }

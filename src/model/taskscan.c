@@ -4,7 +4,7 @@
 #include "infraexec/base/buf.h"
 #include "infraexec/model/task.h"
 #include "infraexec/base/text.h"
-#include "infraexec/sys/fileio.h"
+#include "infraexec/model/taskdir.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -394,7 +394,7 @@ int ix_task_summarize(const char *path, ix_task_summary *out, ix_err *err)
 {
     memset(out, 0, sizeof *out);
     ix_buf b = IX_BUF_INIT;
-    int rc = ix_file_read(path, IX_TASK_MAX_SIZE, &b, err) < 0
+    int rc = ix_taskdir_read(path, IX_TASK_MAX_SIZE, &b, err) < 0
                  ? -1 : ix_task_summarize_text(path, b.data ? b.data : "", b.len, out, err);
     ix_buf_free(&b);
     return rc;

@@ -41,7 +41,8 @@ value_for() {
     case $1 in
     --report) echo "$T/r.md" ;; --only) echo 1 ;; --timeout | --task-timeout | --retries) echo 1 ;;
     --handlers | --tasks-dir) echo "$W/handlers" ;; --config) echo "$T/none.yaml" ;;
-    --events) echo 2 ;; --doc) echo 0 ;; --note) echo x ;; --status | --label) echo x ;;
+    --events) echo 2 ;; --doc) echo 0 ;; --note | --runner) echo x ;; --status | --label) echo x ;;
+    --max) echo 1 ;;
     esac
 }
 all="--tasks-dir --json --status --label --dry-run --report --only --timeout --task-timeout
@@ -73,6 +74,22 @@ for cmd in $cmds; do
         esac
     done
     is "$wrong" "" "$cmd: takes exactly the options its --help lists ($refused others refused)"
+    # A value option given twice is refused (which one counts is not
+    # guessed); a flag given twice means what it means once.
+    twice="" flags=""
+    for opt in $takes; do
+        v=$(value_for "$opt")
+        "$IX_BIN" "$cmd" $opt ${v:+"$v"} $opt ${v:+"$v"} --help >/dev/null 2>"$T/e" && r=0 || r=$?
+        if [ -n "$v" ]; then
+            hint=""
+            [ "$opt" = --only ] && hint=" with every number (--only 2,5)"
+            [ "$r" = 2 ] && grep -qx "infraexec $cmd: $opt given twice; give it once$hint (see 'infraexec $cmd --help')" "$T/e" &&
+                [ "$(wc -l <"$T/e")" = 1 ] && twice="$twice $opt" || wrong="$wrong $opt(twice:$r)"
+        else
+            [ "$r" = 0 ] && flags="$flags $opt" || wrong="$wrong $opt(flag twice:$r)"
+        fi
+    done
+    is "$wrong" "" "$cmd: value options given twice refused (${twice# }), flags twice taken (${flags# })"
 done
 ix show "$task" --bogus
 is "$rc" 2 "unknown option: exit 2"
@@ -80,6 +97,24 @@ is "$err" "infraexec show: unknown option --bogus (see 'infraexec show --help')"
 ix run "$task" --report
 is "$err" "infraexec run: option --report needs a value (see 'infraexec run --help')" "missing value: message"
 ok "refusals changed nothing" cmp "$task" "$T/orig.md"
+
+# Given twice, with different values: refused before anything runs.
+mkdir -p "$T/other/tasks/active"
+ix run "$task" --only 1 --only 2
+is "$rc:$err" "2:infraexec run: --only given twice; give it once with every number (--only 2,5) (see 'infraexec run --help')" \
+    "run --only 1 --only 2: refused, one line"
+ix --tasks-dir "$W/tasks" list --tasks-dir "$T/other/tasks"
+is "$rc:$err" "2:infraexec list: --tasks-dir given twice; give it once (see 'infraexec list --help')" \
+    "--tasks-dir before and after the command: refused"
+ix list --tasks-dir "$W/tasks" --tasks-d "$T/other/tasks"
+is "$rc:$err" "2:infraexec list: --tasks-dir given twice; give it once (see 'infraexec list --help')" \
+    "--tasks-dir and an abbreviation of it: refused"
+ix run "$task" -q --report "$T/r1.md" --report="$T/r2.md"
+is "$rc:$err" "2:infraexec run: --report given twice; give it once (see 'infraexec run --help')" \
+    "--report X --report=Y: refused"
+ok "--report twice: no report written" test ! -e "$T/r1.md" -a ! -e "$T/r2.md"
+ok "--report twice: no command ran" test ! -e "$W/marker"
+ok "options twice changed nothing" cmp "$task" "$T/orig.md"
 
 # One strict numeric parser, a message on stderr for each refusal.
 bad_number() { # DESC NEEDLE ARGS...

@@ -48,15 +48,19 @@ ix log "$T/crlf.md" "two done"
 printf '\xef\xbb\xbf---\r\nid: T-1\r\ntitle: crlf\r\nupdated: "2026-11-25"\r\n---\r\n\r\n## Acceptance Criteria\r\n\r\n- [ ] one\r\n- [x] two\r\n\r\n## Progress Log\r\n\r\n- 2025-01-01 10:00: start\r\n- 2026-11-25 12:34: two done' >"$T/crlf-want.md"
 ok "CRLF + BOM + no final newline kept byte for byte" cmp "$T/crlf.md" "$T/crlf-want.md"
 
-# Symlinks: the target is edited and the link stays a link; mode is kept.
+# A task file that is a symlink is refused, its target untouched (33-links.sh
+# tries every command); a regular file's mode is kept.
 cp "$CORPUS/TASK-005.md" "$T/target.md"
+cp "$T/target.md" "$T/target.orig"
 chmod 640 "$T/target.md"
 ln -s target.md "$T/link.md"
 ix tick "$T/link.md" 6
-is "$rc" 0 "tick through a symlink"
+is "$rc:$err" "2:infraexec: $T/link.md: is a symbolic link; not followed" "tick through a symlink: refused"
 ok "link is still a symlink" test -L "$T/link.md"
+ok "target not edited" cmp "$T/target.md" "$T/target.orig"
+ix tick "$T/target.md" 6
 is "$(jq -r '.criteria[5].checked' <<<"$("$IX_BIN" show --json "$T/target.md")")" true \
-    "target edited"
+    "the file itself edited"
 is "$(stat -c %a "$T/target.md")" 640 "mode kept"
 is "$(ls -A "$T" | grep -c '\.ix-')" 0 "no temp file left behind"
 

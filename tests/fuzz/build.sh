@@ -26,9 +26,9 @@ CFLAGS="-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 LIBS="$(pkg-config --libs $PKGS)"
 
 # The parts of the core the targets exercise: the base and model layers
-# (every file: a split file's new parts come along) and fileio.c; no Lua,
-# curl, libgit2 or jansson.
-CORE="$(ls src/base/*.c src/model/*.c | grep -v -e src/model/taskjson.c) src/sys/fileio.c"
+# (every file: a split file's new parts come along) and the fileio module
+# (src/sys/file*.c, fileio_internal.h); no Lua, curl, libgit2 or jansson.
+CORE="$(ls src/base/*.c src/model/*.c src/sys/file*.c | grep -v -e src/model/taskjson.c)"
 
 mkdir -p bin/fuzz
 targets=${*:-$(cd tests/fuzz && ls fuzz_*.c | sed 's/\.c$//')}

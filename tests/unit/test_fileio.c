@@ -281,6 +281,17 @@ int main(void)
     content_is(at("out/victim"), "edited", "edits the link's target");
     struct stat lst;
     ok(lstat(at("in/link"), &lst) == 0 && S_ISLNK(lst.st_mode), "the link stays a link");
+    /* The updaters (task edits) refuse a link as the file: a task file
+     * that is a link is not edited through (docs/cli.md, "Edits"). */
+    ix_file_inplace ip;
+    inplace_case uc = {.out = "updated", .late = (size_t)-1, .ip = &ip};
+    ok(ix_file_update(at("inlink/link"), put_inplace, &uc, &err) < 0 &&
+           strstr(err.msg, "is a symbolic link; not followed"),
+       "ix_file_update refuses a link (%s)", err.msg);
+    ok(ix_file_update_in_place(at("in/link"), put_inplace, &uc, &ip, &err) < 0 &&
+           strstr(err.msg, "is a symbolic link; not followed"),
+       "ix_file_update_in_place refuses a link (%s)", err.msg);
+    content_is(at("out/victim"), "edited", "the link's target untouched by both");
     /* A dangling link is not a file to create through. */
     symlink(at("out/ghost"), at("in/dangling"));
     ok(ix_file_write(at("in/dangling"), "x", 1, &err) < 0, "a dangling link is refused (%s)", err.msg);

@@ -32,6 +32,7 @@ typedef struct ix_cli {
     int dot, pull;               /* queue --dot, queue/next --pull */
     const char *runner;          /* claim, release, run, work: --runner */
     int max;                     /* work --max */
+    unsigned long given;         /* value options seen (bit = long_opts index) */
 } ix_cli;
 
 /* The commands (ARGV: the arguments after the command and its options). */

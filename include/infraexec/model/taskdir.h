@@ -6,6 +6,7 @@
 #ifndef INFRAEXEC_TASKDIR_H
 #define INFRAEXEC_TASKDIR_H
 
+#include "infraexec/base/buf.h"
 #include "infraexec/base/err.h"
 
 #include <stddef.h>
@@ -18,8 +19,15 @@ int ix_taskdir_find(const char *opt, char **out, ix_err *err);
 
 /* Resolve ARG -- a path, or an id such as TASK-002 -- to a file path.
  * OPT_DIR is --tasks-dir (or NULL); the directory is only looked for when
- * ARG is an id. */
+ * ARG is an id.  A task file that is a symbolic link is refused (task
+ * files are untrusted and git stores links: one could point anywhere). */
 int ix_taskdir_resolve(const char *opt_dir, const char *arg, char **out, ix_err *err);
+
+/* -1 with "PATH: is a symbolic link; not followed" when PATH's last
+ * component is a link (links to the folders above are followed). */
+int ix_taskdir_no_link(const char *path, ix_err *err);
+/* A task file's bytes, as ix_file_read, but never through a link. */
+int ix_taskdir_read(const char *path, size_t max, ix_buf *out, ix_err *err);
 
 /* The workspace of PATH, a task file or a tasks directory (malloc'd): the
  * directory holding the nearest folder named `tasks` on PATH as the user

@@ -5,7 +5,9 @@
  * *now*, writes them to a temp file in the same directory, fsyncs, renames it
  * over the original and fsyncs the directory.  A reader sees the old or the
  * new file, never a mix; a failed write leaves the original untouched.
- * Symlinks are followed so the target is edited; the file's mode is kept.
+ * A file that is a symlink is refused (ix_file_update*; links in the
+ * directories above are followed); ix_file_write writes a link's target.
+ * The file's mode is kept.
  * An edit that only overwrites bytes at the same length and appends (a tick,
  * `updated:`, a Progress Log entry at the end) may instead be written in the
  * file where it stands (ix_file_update_in_place below), in an order that
@@ -14,7 +16,10 @@
  * The path is resolved once: its directory is opened and every later step
  * (lock, read, temp file with O_EXCL, rename, fsync) names the file relative
  * to that directory, the last component opened O_NOFOLLOW, so that a
- * symlink swapped in meanwhile makes the write fail, never go elsewhere. */
+ * symlink swapped in meanwhile makes the write fail, never go elsewhere.
+ *
+ * The code is in src/sys/file*.c, one concern a file
+ * (src/sys/fileio_internal.h, private to them, lists which). */
 #ifndef INFRAEXEC_FILEIO_H
 #define INFRAEXEC_FILEIO_H
 
