@@ -83,37 +83,16 @@ out=$(cd "$T" && "$IX_BIN" run lab/tasks/active/TASK-944.md --json -q 2>/dev/nul
 is "$(state 0)" completed "F4: with 0.1.19 pushed, the relative path ticks"
 
 # ---- F5: `curl URL` is the URL's own answer, a redirect elsewhere is not followed ----
-# A plain-HTTP loopback server: /login answers 200; /health answers what
-# $T/health says (a status; a 3xx redirects to /login).
-printf '302\n' >"$T/health"
-python3 - "$T/hport" "$T/health" $$ <<'PY' &
-import http.server, os, sys, threading, time
-portfile, state, parent = sys.argv[1:4]
-class H(http.server.BaseHTTPRequestHandler):
-    def log_message(self, *a): pass
-    def do_GET(self):
-        code = 200 if self.path == "/login" else int(open(state).read())
-        body = b"<html>Sign in</html>" if self.path == "/login" else b'{"status":"ok"}'
-        self.send_response(code)
-        if 300 <= code < 400:
-            self.send_header("Location", "http://127.0.0.1:%d/login" % self.server.server_port)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
-def watch():
-    while True:
-        try: os.kill(int(parent), 0)
-        except OSError: os._exit(0)
-        time.sleep(0.5)
-threading.Thread(target=watch, daemon=True).start()
-open(portfile + ".tmp", "w").write(str(srv.server_port)); os.rename(portfile + ".tmp", portfile)
-srv.serve_forever()
-PY
+# A plain-HTTP loopback server (tests/helpers/health_http.py): /login
+# answers 200; /health answers what $T/h/health says (a 302 to /login, then 200).
+mkdir -p "$T/h"
+printf '200\n<html>Sign in</html>' >"$T/h/login"
+python3 "$IX_ROOT/tests/helpers/health_http.py" "$T/h" "$T/hport" - - $$ &
 HPID=$!
 trap 'kill $HPID 2>/dev/null; "$EX/registry.sh" stop "$lab"; rm -rf "$T"' EXIT
 for _ in $(seq 100); do [ -s "$T/hport" ] && break; sleep 0.05; done
 hurl=http://127.0.0.1:$(cat "$T/hport")
+printf '302\n%s/login' "$hurl" >"$T/h/health"
 task TASK-945 "The backend health endpoint answers: \`curl -s $hurl/health\`" \
     "Backend health returns 200: \`curl -sfL $hurl/health\`"
 run TASK-945
@@ -121,7 +100,7 @@ is "$(state 0),$(state 1)" "remaining,remaining" "F5: a redirect to a login page
 is "$(reason 0)" "$hurl/health: expected HTTP 2xx, saw HTTP 302 to $hurl/login" "F5: the reason names the redirect and its target"
 like "$(reason 1)" "expected HTTP 200, saw HTTP 302 to $hurl/login" "F5: ... with -L too"
 is "$(ticks TASK-945)" 0 "F5: no box ticked on disk"
-printf '200\n' >"$T/health"
+printf '200\n{"status":"ok"}' >"$T/h/health"
 run TASK-945
 is "$(state 0),$(state 1)" "completed,completed" "F5: the URL itself answering 200 ticks both"
 
@@ -260,7 +239,7 @@ is "$(state 0)" completed "F12: the namespace empty: ticked"
 is "$(jq -r '.criteria[0].evidence[0].seen' <<<"$out")" "none (namespace mtg-agents exists, Active)" "F12: ... and the evidence says so"
 
 # ---- F13: an access-control claim is not shown by a 2xx ----
-printf '200\n' >"$T/health"
+printf '200\n{"status":"ok"}' >"$T/h/health"
 task TASK-957 "The admin API is protected: \`curl -s $hurl/login\`" \
     "The catalog requires authentication: \`curl -s $hurl/login\`" \
     "Anonymous users get 401: \`curl -s $hurl/health\`"
@@ -269,7 +248,7 @@ is "$(state 0),$(state 1),$(state 2)" "remaining,remaining,remaining" "F13: 'pro
 is "$(reason 0)" "needs a person: the criterion claims an absence or refusal (\"protected\"); an answer from $hurl/login cannot show it" \
     "F13: the reason names the word"
 is "$(reason 2)" "$hurl/health: expected HTTP 401, saw HTTP 200" "F13: the status the prose names is the one expected"
-printf '401\n' >"$T/health"
+printf '401\n{"status":"ok"}' >"$T/h/health"
 run TASK-957
 is "$(state 2)" completed "F13: the URL answering 401: 'get 401' ticked"
 

@@ -27,55 +27,38 @@ reason() { jq -r ".criteria[$1].reason" <<<"$out"; }
 ticks() { grep -c '^- \[x\]' "$lab/tasks/active/$1.md"; }
 
 # ---- F1: a body naming the version as the previous one is not the version ----
-# A plain-HTTP loopback server: every path answers 200 with the body in $T/body.
-python3 - "$T/hport" "$T/body" $$ <<'PY' &
-import http.server, os, sys, threading, time
-portfile, state, parent = sys.argv[1:4]
-class H(http.server.BaseHTTPRequestHandler):
-    def log_message(self, *a): pass
-    def do_GET(self):
-        body = open(state, "rb").read()
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
-def watch():
-    while True:
-        try: os.kill(int(parent), 0)
-        except OSError: os._exit(0)
-        time.sleep(0.5)
-threading.Thread(target=watch, daemon=True).start()
-open(portfile + ".tmp", "w").write(str(srv.server_port)); os.rename(portfile + ".tmp", portfile)
-srv.serve_forever()
-PY
+# A plain-HTTP loopback server (tests/helpers/health_http.py): /version
+# answers 200 with the body body() writes.
+mkdir -p "$T/h"
+body() { printf '200\n%s' "$1" >"$T/h/version"; }
+python3 "$IX_ROOT/tests/helpers/health_http.py" "$T/h" "$T/hport" - - $$ &
 HPID=$!
 trap 'kill $HPID 2>/dev/null; "$EX/registry.sh" stop "$lab"; rm -rf "$T"' EXIT
 for _ in $(seq 100); do [ -s "$T/hport" ] && break; sleep 0.05; done
 hurl=http://127.0.0.1:$(cat "$T/hport")
 claim="The backend reports 0.1.18: \`curl -s $hurl/version\`"
 for b in 'previous 0.1.18, now 0.1.17' '{"previous":"0.1.18","version":"0.1.17"}'; do
-    printf '%s' "$b" >"$T/body"
+    body "$b"
     task TASK-961 "$claim"
     run TASK-961
     is "$(state 0)" remaining "F1: body '$b' does not state 0.1.18 as current: not ticked"
     is "$(ticks TASK-961)" 0 "F1: ... no box ticked on disk"
 done
 like "$(reason 0)" "saw HTTP 200 (version field 0.1.17)" "F1: a JSON body: the reason names its version field"
-printf 'previous 0.1.18, now 0.1.17' >"$T/body"
+body 'previous 0.1.18, now 0.1.17'
 run TASK-961
 like "$(reason 0)" "needs a person: the body names 0.1.17 besides 0.1.18" "F1: a text naming two versions: the reason names the other"
-python3 -c 'print("[" * 300 + "\"0.1.17\"" + "]" * 300, end="")' >"$T/body"
+body "$(python3 -c 'print("[" * 300 + "\"0.1.17\"" + "]" * 300, end="")')"
 task TASK-961 "$claim"
 run TASK-961
 is "$(state 0)" remaining "F1: a JSON body nested past the binding's limit is read as text, not a crash"
 like "$(reason 0)" "saw HTTP 200: [[[" "F1: ... the reason shows the body"
-printf '{"name":"ffl/backend","tags":["0.1.17","0.1.180"]}' >"$T/body"
+body '{"name":"ffl/backend","tags":["0.1.17","0.1.180"]}'
 task TASK-961 "$claim"
 run TASK-961
 is "$(state 0)" remaining "F1: a tag list without 0.1.18: not ticked"
 for b in '{"previous":"0.1.17","version":"0.1.18"}' 'backend 0.1.18 (ok)' '{"name":"ffl/backend","tags":["0.1.17","0.1.18"]}'; do
-    printf '%s' "$b" >"$T/body"
+    body "$b"
     task TASK-961 "$claim"
     run TASK-961
     is "$(state 0)" completed "F1: body '$b' states 0.1.18: ticked"

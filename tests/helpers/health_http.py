@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
 """health_http.py DIR PORTFILE CERT KEY PARENTPID - a loopback HTTPS server
+(plain HTTP when CERT is "-")
 for the tests, standing in for apps' health endpoints: GET /a/b answers
 from the file DIR/a_b, whose first line is the status code and the rest the
 body (read on every request, so a test flips the world by rewriting it); no
@@ -38,9 +39,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 
 srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-ctx.load_cert_chain(CERT, KEY)
-srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+if CERT != "-":
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(CERT, KEY)
+    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
 
 
 def watch():
