@@ -172,7 +172,11 @@ end
 
 -- MODE "run" achieves the criterion; "check" only observes whether a
 -- checked criterion still holds, through the rule's check function (or its
--- run, for read-only handlers such as verify).
+-- run, for read-only handlers such as verify).  A check that cannot be made
+-- is `person` when no machine decides the box (no rule, a refusal, a
+-- negation): an author's [x] is not a person's word, so verify must not
+-- pass it; a rule without a check (an action infraexec itself would redo)
+-- is only unverifiable.
 function M.dispatch(c, mode)
   if mode ~= "check" then -- first: "(blocked: waiting for approval)" is a marker, not a condition
     local why = blocked(c)
@@ -180,19 +184,19 @@ function M.dispatch(c, mode)
   end
   local classified, why = classify.kind(c.text)
   if classified == "negation" then -- "Make sure nobody runs ...": never run
-    if mode == "check" then return { unverifiable = true, kind = classified, reason = "needs a person: " .. why } end
+    if mode == "check" then return { unverifiable = true, person = true, kind = classified, reason = "needs a person: " .. why } end
     return { done = false, kind = classified, reason = "needs a person: " .. why }
   end
   local pick = choose(c)
   if not pick then
-    if mode == "check" then return { unverifiable = true, reason = "no rule matches" } end
+    if mode == "check" then return { unverifiable = true, person = true, reason = "needs a person: no rule matches" } end
     return { done = false, reason = "needs a person: no rule matches" }
   end
   local h, rule = pick.h, pick.rule
   local name = describe(h, rule)
   if pick.err then return { rule = name, done = false, reason = reason_of(pick.err, rule) } end
   if pick.refusal then
-    if mode == "check" then return { rule = name, unverifiable = true, reason = pick.refusal } end
+    if mode == "check" then return { rule = name, unverifiable = true, person = true, reason = pick.refusal } end
     return { rule = name, done = false, reason = pick.refusal }
   end
   local kind = kind_of(rule, classified)
