@@ -38,6 +38,10 @@ is "$(reason 0)" "needs a person: no rule matches" "N1: ... the reason says why"
 is "$(jq -r .verdict <<<"$out")" "needs a person" "N1: ... the verdict says a person decides"
 like "$(jq -r '.next_steps|join("\n")' <<<"$out")" "Criterion 1 needs a person: needs a person: no rule matches" \
     "N1: ... the next steps name the criterion"
+printf '%s' "$out" >"$T/v.json"
+ok "N1: ... the report validates against docs/report-schema.json" python3 -c '
+import json, sys, jsonschema
+jsonschema.validate(json.load(open(sys.argv[1])), json.load(open(sys.argv[2])))' "$T/v.json" "$IX_ROOT/docs/report-schema.json"
 ix verify TASK-971 --tasks-dir "$lab/tasks"
 is "$rc" 1 "N1: Markdown: exit 1"
 like "$out" "✋ needs a person: The moon is made of cheese" "N1: Markdown: the criterion marked as needing a person"
