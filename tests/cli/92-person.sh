@@ -104,6 +104,14 @@ is "$(jq -r '[.criteria[].commands|length]|add' <<<"$out")" 0 "N2: ... nothing r
 is "$(cat "$GD/apps/ffl/helmrelease.yaml")" "$before" "N2: ... the HelmRelease file unchanged"
 is "$(git -C "$GD" rev-parse HEAD)" "$head0" "N2: ... nothing committed"
 ok "N2: ... the task file not ticked" grep -q '^- \[ \] Set spec.interval' "$lab/tasks/active/TASK-974.md"
+# The refused note is not handed to the generic rule (one inline command):
+# that would run the note's command and tick the criterion, nothing set.
+ttask "Set spec.interval to 7m in gitops/apps/ffl/helmrelease.yaml - also \`touch $T/marker\`"
+ix run TASK-974 --tasks-dir "$lab/tasks" --json -q
+is "$(jq -r '.criteria[0].state' <<<"$out")" remaining "N2: a note adding a claim and a command: not ticked"
+like "$(reason 0)" "needs a person: the note \"also" "N2: ... the reason quotes the note"
+ok "N2: ... the note's command did not run" test ! -e "$T/marker"
+is "$(cat "$GD/apps/ffl/helmrelease.yaml")" "$before" "N2: ... the HelmRelease file unchanged"
 ttask "Set spec.interval to 7m in gitops/apps/ffl/helmrelease.yaml"
 ix run TASK-974 --tasks-dir "$lab/tasks" --json -q
 is "$(jq -r '.criteria[0].state' <<<"$out")" completed "N2: the same criterion without the note: ticked"

@@ -200,3 +200,7 @@ t.is(args_of(BUILD, "Build all FFL containers with version 0.1.18 - the `too` ta
   "a code span in the note does not hide a claim outside it")
 t.is(args_of("Build all {x:text} containers", "Build all ffl too containers"), "x=ffl too",
   "'too' inside the wording's own free text is not a note")
+local _, why3, added = wording.match(BUILD, "Build all FFL containers with version 0.1.18 (the frontend too)", config)
+t.is(tostring(added), tostring(why3), "the note's refusal is also the third value, for the engine to keep it over a rule without wording")
+_, _, added = wording.match(BUILD, "Build all FFL containers with version banana", config)
+t.is(added, nil, "a bad value is no note's refusal")

@@ -50,13 +50,14 @@ function M.load(dirs)
 end
 
 -- A rule's captures for criterion C, or nil and, when its wording fits but
--- a value does not, the refusal.  A wording's captures are one args table.
+-- a value does not, the refusal (and, third, a note's that adds a claim).
+-- A wording's captures are one args table.
 -- CFG is ix.config(), fetched once by a caller trying many rules.
 local function match(rule, c, cfg)
   if rule.group and not (c.group and c.group:match(rule.group)) then return nil end
   if rule.wording then
-    local args, refusal = wording.match(rule.wording, c.text, cfg or ix.config())
-    if not args then return nil, refusal end
+    local args, refusal, added = wording.match(rule.wording, c.text, cfg or ix.config())
+    if not args then return nil, refusal, added end
     return table.pack(args)
   end
   local caps
@@ -112,13 +113,15 @@ end
 
 -- The rule that takes C: every match is a candidate, the most specific
 -- wins (ties: the first in handler order); without a match, the first rule
--- whose wording fits but refused a value.
+-- whose wording fits but refused a value.  A wording refusing a note that
+-- adds a claim beats a rule with no wording (the generic one would run the
+-- note's command and tick what the wording's rule never did).
 local function choose(c)
-  local best, refused
+  local best, refused, noted
   local cfg = ix.config()
   for _, h in ipairs(handlers) do
     for _, rule in ipairs(h.rules) do
-      local ok, caps, refusal = xpcall(match, ix.error_text, rule, c, cfg)
+      local ok, caps, refusal, added = xpcall(match, ix.error_text, rule, c, cfg)
       if not ok then return { h = h, rule = rule, err = caps } end
       if caps then
         local s = tonumber(wording.specificity(rule, c.text, cfg)) or 0
@@ -126,8 +129,10 @@ local function choose(c)
       elseif refusal and not refused then
         refused = { h = h, rule = rule, refusal = tostring(refusal) }
       end
+      if added and not noted then noted = { h = h, rule = rule, refusal = tostring(added) } end
     end
   end
+  if noted and not (best and best.rule.wording) then return noted end
   return best or refused
 end
 

@@ -391,7 +391,7 @@ local function try(seq, k, toks, j, args, errs, config, state)
     if j > #toks or toks[j].boundary then
       local added = #errs == 0 and j <= #toks and added_claim(toks, j)
       if added then
-        state.refusal = state.refusal or added
+        state.refusal, state.added = state.refusal or added, state.added or added
         return nil
       end
       if #errs == 0 then return args end
@@ -437,7 +437,8 @@ end
 
 -- The args ({placeholder = value}) when TEXT says WORDING (a template or a
 -- list of alternatives), else nil and, when the wording fits but a value
--- does not (an unknown project, a malformed version), the refusal.
+-- does not (an unknown project, a malformed version), the refusal; third,
+-- the refusal of a trailing note that adds a claim, when one fit so.
 function M.match(wording, text, config)
   config = config or {}
   local toks, plain = words_of(text)
@@ -450,7 +451,7 @@ function M.match(wording, text, config)
       if args then return args end
     end
   end
-  return nil, state.refusal
+  return nil, state.refusal, state.added
 end
 
 -- A run/check function taking the args table, made from FN taking the
