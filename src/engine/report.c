@@ -23,6 +23,8 @@ ix_report_counts ix_report_count(const ix_report *r)
 const char *ix_report_verdict(const ix_report *r)
 {
     ix_report_counts n = ix_report_count(r);
+    if (r->verify && ix_report_count_check(r, IX_CHECK_PERSON))
+        return "needs a person";
     if (n.remaining == 0)
         return "ready for verification";
     return n.completed_now > 0 ? "partially complete" : "blocked";

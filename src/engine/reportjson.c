@@ -90,7 +90,7 @@ static json_t *crit_json(const ix_crit_report *c)
     }
     static const char *const check[] = {
         [IX_CHECK_HOLDS] = "holds", [IX_CHECK_FAILS] = "fails",
-        [IX_CHECK_UNVERIFIABLE] = "unverifiable",
+        [IX_CHECK_UNVERIFIABLE] = "unverifiable", [IX_CHECK_PERSON] = "needs_person",
     };
     json_t *o = json_pack("{s:i, s:o, s:o, s:s, s:b, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
         "index", c->index, "text", jtext(c->text), "group", ix_report_jstr(c->group),

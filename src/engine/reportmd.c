@@ -407,7 +407,20 @@ json_t *ix_report_next_steps(const ix_report *r)
 {
     json_t *steps = json_array();
     ix_buf b = IX_BUF_INIT;
-    if (ix_report_count(r).remaining == 0) {
+    size_t person = r->verify ? ix_report_count_check(r, IX_CHECK_PERSON) : 0;
+    if (person) { /* an author's [x] is not a person's word: name what nobody observed */
+        for (size_t i = 0; i < r->ncrit; i++) {
+            const ix_crit_report *c = &r->crit[i];
+            if (c->check != IX_CHECK_PERSON)
+                continue;
+            ix_buf_printf(&b, "Criterion %d needs a person: ", c->index);
+            put_reason(&b, c);
+            add_step(steps, &b);
+        }
+        ix_buf_printf(&b, "A person decides %s before the task is archived.",
+                      person == 1 ? "that criterion" : "those criteria");
+        add_step(steps, &b);
+    } else if (ix_report_count(r).remaining == 0) {
         ix_buf_puts(&b, "Verify the task (verification phase), then archive it.");
         add_step(steps, &b);
     }
@@ -440,7 +453,7 @@ static void verify_markdown(const ix_report *r, ix_buf *out)
 {
     static const char *const mark[] = {
         [IX_CHECK_HOLDS] = "✅ holds", [IX_CHECK_FAILS] = "❌ fails",
-        [IX_CHECK_UNVERIFIABLE] = "❔ cannot be checked",
+        [IX_CHECK_UNVERIFIABLE] = "❔ cannot be checked", [IX_CHECK_PERSON] = "✋ needs a person",
     };
     ix_buf_printf(out, "# Verification Report: %s\n\n## Task: %s\nPriority: %s\nStatus: %s\n\n"
                        "## Checked Criteria\n\n", dash(r->id), dash(r->title), dash(r->priority),
@@ -458,11 +471,21 @@ static void verify_markdown(const ix_report *r, ix_buf *out)
     }
     if (!shown)
         ix_buf_puts(out, "- None\n");
-    ix_buf_printf(out, "\n## Summary\n\n%zu of %zu checked criteria hold; %zu fail; %zu cannot be "
-                       "checked without redoing them.\n",
+    ix_buf_printf(out, "\n## Summary\n\n%zu of %zu checked criteria hold; %zu fail; %zu need a "
+                       "person; %zu cannot be checked without redoing them.\n",
                   ix_report_count_check(r, IX_CHECK_HOLDS), shown,
                   ix_report_count_check(r, IX_CHECK_FAILS),
+                  ix_report_count_check(r, IX_CHECK_PERSON),
                   ix_report_count_check(r, IX_CHECK_UNVERIFIABLE));
+    json_t *steps = ix_report_next_steps(r);
+    size_t i;
+    json_t *v;
+    if (ix_report_count_check(r, IX_CHECK_PERSON)) {
+        ix_buf_puts(out, "\n## Next Steps\n\n");
+        json_array_foreach(steps, i, v)
+            ix_buf_printf(out, "- %s\n", json_string_value(v));
+    }
+    json_decref(steps);
 }
 
 static void markdown(const ix_report *r, ix_buf *out)

@@ -209,7 +209,8 @@ int ix_run_task(const char *arg, const ix_run_opts *o, ix_report *rep, int *exit
         ix_report_counts n = ix_report_count(rep);
         if (o->verify)
             *exit_code = rep->interrupted ? IX_EXIT_INTERRUPTED
-                       : ix_report_count_check(rep, IX_CHECK_FAILS) ? IX_EXIT_REMAIN : IX_EXIT_OK;
+                       : ix_report_count_check(rep, IX_CHECK_FAILS) ||
+                                 ix_report_count_check(rep, IX_CHECK_PERSON) ? IX_EXIT_REMAIN : IX_EXIT_OK;
         else if (o->dry_run)
             *exit_code = rep->interrupted ? IX_EXIT_INTERRUPTED : r.would_not ? IX_EXIT_REMAIN : IX_EXIT_OK;
         else

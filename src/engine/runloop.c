@@ -135,7 +135,8 @@ int ix_run_verify(run *r, ix_luahost *host, ix_luahost_ctx *ctx, ix_err *err)
         if (ix_luahost_dispatch(host, c, "check", &holds, &checkable, err) < 0)
             return -1;
         ctx->current = NULL;
-        cr->check = !checkable ? IX_CHECK_UNVERIFIABLE : holds ? IX_CHECK_HOLDS : IX_CHECK_FAILS;
+        cr->check = checkable < 0 ? IX_CHECK_PERSON : !checkable ? IX_CHECK_UNVERIFIABLE
+                  : holds ? IX_CHECK_HOLDS : IX_CHECK_FAILS;
         criterion_finished(r, cr, holds);
     }
     return 0;

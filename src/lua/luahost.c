@@ -518,9 +518,10 @@ int ix_luahost_dispatch(ix_luahost *h, const ix_criterion *c, const char *mode, 
     cr->blocked = lua_toboolean(L, -1);
     lua_pop(L, 1);
     lua_getfield(L, -1, "unverifiable");
+    lua_getfield(L, -2, "person");
     if (checkable)
-        *checkable = !lua_toboolean(L, -1);
-    lua_pop(L, 1);
+        *checkable = !lua_toboolean(L, -2) ? 1 : lua_toboolean(L, -1) ? -1 : 0;
+    lua_pop(L, 2);
     free(cr->rule);
     free(cr->reason);
     free(cr->kind);

@@ -175,11 +175,11 @@ task TASK-951 "midwestmtg-backend pods running and healthy - and midwestmtg-fron
 run TASK-951
 is "$(state 0),$(state 1),$(state 2)" "remaining,remaining,completed" \
     "F9: the backend's pods with a note naming the crash-looping frontend: not ticked; alone (a command aside): ticked"
-is "$(reason 0)" "needs a person: the criterion names midwestmtg-frontend too; the rule reads only the pods of midwestmtg-backend" \
+is "$(reason 0)" "needs a person: the note \"and midwestmtg-frontend pods too\" adds a claim ('too') the rule does not check" \
     "F9: the reason names the release the note adds"
 like "$(reason 3)" "needs a person: the criterion names midwestmtg-frontend too; the rule reads only midwestmtg-backend" \
     "F9: the same for a Service"
-like "$(reason 4)" "needs a person: the criterion names midwestmtg-frontend too; the rule reads only HelmRelease midwestmtg-backend" \
+like "$(reason 4)" "needs a person: the note \"midwestmtg-frontend too\" adds a claim ('too') the rule does not check" \
     "F9: the same for a HelmRelease"
 is "$(ticks TASK-951)" 1 "F9: only the plain one ticked on disk"
 
@@ -270,14 +270,14 @@ standin_sealedsecret "$api" mtg-env --ns midwestmtg --ready false
 task TASK-959 "All ffl sealed secrets decrypted - and midwestmtg's too" "All ffl sealed secrets decrypted"
 run TASK-959
 is "$(state 0),$(state 1)" "remaining,completed" "F15: ffl's with a note naming midwestmtg (unsynced): not ticked; ffl's alone: ticked"
-is "$(reason 0)" "needs a person: the criterion names midwestmtg too; the rule reads only ffl" "F15: the reason names the app the note adds"
+is "$(reason 0)" "needs a person: the note \"and midwestmtg's too\" adds a claim ('too') the rule does not check" "F15: the reason names the app the note adds"
 
 # ---- F16: "Update ffl HelmRelease ... - midwestmtg too" changes nothing ----
 head_before=$(git -C "$lab/gitops" rev-parse HEAD)
 task TASK-960 "Update ffl HelmRelease in gitops repository to version 0.1.19 - midwestmtg too"
 run TASK-960
 is "$(state 0)" remaining "F16: a release update whose note names another app: not ticked"
-is "$(reason 0)" "needs a person: the criterion names midwestmtg too; the rule reads only app ffl; nothing changed" \
+is "$(reason 0)" "needs a person: the note \"midwestmtg too\" adds a claim ('too') the rule does not check" \
     "F16: the reason names the app the note adds"
 is "$(git -C "$lab/gitops" rev-parse HEAD)" "$head_before" "F16: ... and no commit"
 ok "F16: ... and no edit" git -C "$lab/gitops" diff --quiet

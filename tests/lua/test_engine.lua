@@ -40,7 +40,14 @@ r = run("Nothing here matches xyzzy")
 t.is(r.reason, "needs a person: no rule matches", "no match: needs a person")
 t.is(r.done, false, "... not done")
 r = check("Nothing here matches xyzzy")
-t.ok(r.unverifiable and r.reason == "no rule matches", "no match in check mode: unverifiable")
+t.ok(r.unverifiable and r.person and r.reason == "needs a person: no rule matches",
+  "no match in check mode: a person's, not a pass", tostring(r.reason))
+r = check("Make sure nobody runs `rm -rf /`")
+t.ok(r.unverifiable and r.person and r.reason:find("^needs a person: ") ~= nil,
+  "a negation in check mode: a person's", tostring(r.reason))
+r = check("Release banana")
+t.ok(r.unverifiable and r.person and r.reason:find('"banana" is not a valid version', 1, true) ~= nil,
+  "a refusal in check mode: a person's", tostring(r.reason))
 r = run("Release banana")
 t.is(r.rule, "alpha: Release {version}", "a wording that fits with a bad value takes it only to refuse")
 t.like(r.reason, '"banana" is not a valid version', "... the refusal is the reason")
@@ -67,8 +74,8 @@ r = check("Checked")
 t.ok(r.done and r.reason == "checked" and r.kind == "assertion", "check mode runs the rule's check; its kind is kept",
   tostring(r.reason))
 r = check("No check")
-t.ok(r.unverifiable and r.reason == "the rule has no check: it can only be redone",
-  "check mode without a check: unverifiable", tostring(r.reason))
+t.ok(r.unverifiable and not r.person and r.reason == "the rule has no check: it can only be redone",
+  "check mode without a check: unverifiable, not a person's (an action infraexec would redo)", tostring(r.reason))
 r = check("Observe")
 t.ok(r.done and r.reason == "observed", "a read-only handler's run is its check", tostring(r.reason))
 

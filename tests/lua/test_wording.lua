@@ -188,3 +188,31 @@ values.name = function() error("values.name raised", 0) end
 raised, why = pcall(wording.match, "{svc:name} service exists", "frontend pods exist", config)
 t.is(tostring(raised) .. " " .. tostring(why), "false values.name raised", "a replaced value check still runs")
 values.name = saved_name
+-- A trailing note that adds a claim of its own is refused as a person's,
+-- quoting the note: the rule checks only what its wording says.
+local SET = "Set {key:text} to {value:text} in {file:text}"
+t.is(args_of(SET, "Set spec.interval to 7m in gitops/apps/ffl/helmrelease.yaml - also spec.timeout to 5m"),
+  'nil: needs a person: the note "also spec.timeout to 5m" adds a claim (\'also\') the rule does not check',
+  "a note with 'also' adds a claim: refused, the note quoted")
+t.is(args_of(BUILD, "Build all FFL containers with version 0.1.18 (the frontend too)"),
+  'nil: needs a person: the note "the frontend too" adds a claim (\'too\') the rule does not check',
+  "'(... too)' adds a claim")
+t.is(args_of(BUILD, "Build all FFL containers with version 0.1.18 - as well as the docs image"),
+  'nil: needs a person: the note "as well as the docs image" adds a claim (\'as well\') the rule does not check',
+  "'as well as' adds a claim")
+t.is(args_of(BUILD, "Build all FFL containers with version 0.1.18: plus the docs image"):match("'plus'") ~= nil, true,
+  "'plus' adds a claim")
+t.is(args_of(SET, "Set spec.interval to 7m in gitops/apps/ffl/helmrelease.yaml"),
+  "file=gitops/apps/ffl/helmrelease.yaml key=spec.interval value=7m", "the same criterion without the note matches")
+t.is(args_of(BUILD, "Build all FFL containers with version 0.1.18 — see TASK-005 (COMPLETED ✅)"),
+  "project=ffl version=0.1.18", "a note adding nothing is still ignored")
+t.is(args_of(BUILD, "Build all FFL containers with version 0.1.18: `make also too`"), "project=ffl version=0.1.18",
+  "words inside a code span in the note are a command, not a claim")
+t.is(args_of(BUILD, "Build all FFL containers with version 0.1.18 - the `too` target plus"):match("'plus'") ~= nil, true,
+  "a code span in the note does not hide a claim outside it")
+t.is(args_of("Build all {x:text} containers", "Build all ffl too containers"), "x=ffl too",
+  "'too' inside the wording's own free text is not a note")
+local _, why3, added = wording.match(BUILD, "Build all FFL containers with version 0.1.18 (the frontend too)", config)
+t.is(tostring(added), tostring(why3), "the note's refusal is also the third value, for the engine to keep it over a rule without wording")
+_, _, added = wording.match(BUILD, "Build all FFL containers with version banana", config)
+t.is(added, nil, "a bad value is no note's refusal")

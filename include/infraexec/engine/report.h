@@ -62,6 +62,7 @@ typedef enum {
     IX_CHECK_HOLDS,
     IX_CHECK_FAILS,
     IX_CHECK_UNVERIFIABLE,  /* no rule can observe it without redoing it */
+    IX_CHECK_PERSON,        /* no machine decides it: a person must (verify exits 1) */
 } ix_check;
 
 typedef struct ix_crit_report {

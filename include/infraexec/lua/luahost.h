@@ -74,8 +74,9 @@ int ix_luahost_preflight(ix_luahost *h, ix_err *err);
 /* Offer criterion C to the handlers.  MODE "run" achieves it; "check" only
  * observes whether it still holds (the rule's check, for `verify`).  Fills
  * ctx->current's rule, reason and blocked; *done is 1 when the rule reports
- * the criterion achieved (or holding); *checkable is 0 when no rule could
- * check it.  A rule's error is not a failure of this call: it becomes the
+ * the criterion achieved (or holding); *checkable is 0 when its rule has
+ * no check (it can only be redone), -1 when no machine can decide it (no
+ * rule, a refusal: a person must), else 1.  A rule's error is not a failure of this call: it becomes the
  * reason.  Returns -1 only when the engine itself fails. */
 int ix_luahost_dispatch(ix_luahost *h, const ix_criterion *c, const char *mode, int *done,
                         int *checkable, ix_err *err);

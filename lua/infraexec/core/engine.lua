@@ -50,13 +50,14 @@ function M.load(dirs)
 end
 
 -- A rule's captures for criterion C, or nil and, when its wording fits but
--- a value does not, the refusal.  A wording's captures are one args table.
+-- a value does not, the refusal (and, third, a note's that adds a claim).
+-- A wording's captures are one args table.
 -- CFG is ix.config(), fetched once by a caller trying many rules.
 local function match(rule, c, cfg)
   if rule.group and not (c.group and c.group:match(rule.group)) then return nil end
   if rule.wording then
-    local args, refusal = wording.match(rule.wording, c.text, cfg or ix.config())
-    if not args then return nil, refusal end
+    local args, refusal, added = wording.match(rule.wording, c.text, cfg or ix.config())
+    if not args then return nil, refusal, added end
     return table.pack(args)
   end
   local caps
@@ -112,13 +113,15 @@ end
 
 -- The rule that takes C: every match is a candidate, the most specific
 -- wins (ties: the first in handler order); without a match, the first rule
--- whose wording fits but refused a value.
+-- whose wording fits but refused a value.  A wording refusing a note that
+-- adds a claim beats a rule with no wording (the generic one would run the
+-- note's command and tick what the wording's rule never did).
 local function choose(c)
-  local best, refused
+  local best, refused, noted
   local cfg = ix.config()
   for _, h in ipairs(handlers) do
     for _, rule in ipairs(h.rules) do
-      local ok, caps, refusal = xpcall(match, ix.error_text, rule, c, cfg)
+      local ok, caps, refusal, added = xpcall(match, ix.error_text, rule, c, cfg)
       if not ok then return { h = h, rule = rule, err = caps } end
       if caps then
         local s = tonumber(wording.specificity(rule, c.text, cfg)) or 0
@@ -126,8 +129,10 @@ local function choose(c)
       elseif refusal and not refused then
         refused = { h = h, rule = rule, refusal = tostring(refusal) }
       end
+      if added and not noted then noted = { h = h, rule = rule, refusal = tostring(added) } end
     end
   end
+  if noted and not (best and best.rule.wording) then return noted end
   return best or refused
 end
 
@@ -172,7 +177,11 @@ end
 
 -- MODE "run" achieves the criterion; "check" only observes whether a
 -- checked criterion still holds, through the rule's check function (or its
--- run, for read-only handlers such as verify).
+-- run, for read-only handlers such as verify).  A check that cannot be made
+-- is `person` when no machine decides the box (no rule, a refusal, a
+-- negation): an author's [x] is not a person's word, so verify must not
+-- pass it; a rule without a check (an action infraexec itself would redo)
+-- is only unverifiable.
 function M.dispatch(c, mode)
   if mode ~= "check" then -- first: "(blocked: waiting for approval)" is a marker, not a condition
     local why = blocked(c)
@@ -180,19 +189,19 @@ function M.dispatch(c, mode)
   end
   local classified, why = classify.kind(c.text)
   if classified == "negation" then -- "Make sure nobody runs ...": never run
-    if mode == "check" then return { unverifiable = true, kind = classified, reason = "needs a person: " .. why } end
+    if mode == "check" then return { unverifiable = true, person = true, kind = classified, reason = "needs a person: " .. why } end
     return { done = false, kind = classified, reason = "needs a person: " .. why }
   end
   local pick = choose(c)
   if not pick then
-    if mode == "check" then return { unverifiable = true, reason = "no rule matches" } end
+    if mode == "check" then return { unverifiable = true, person = true, reason = "needs a person: no rule matches" } end
     return { done = false, reason = "needs a person: no rule matches" }
   end
   local h, rule = pick.h, pick.rule
   local name = describe(h, rule)
   if pick.err then return { rule = name, done = false, reason = reason_of(pick.err, rule) } end
   if pick.refusal then
-    if mode == "check" then return { rule = name, unverifiable = true, reason = pick.refusal } end
+    if mode == "check" then return { rule = name, unverifiable = true, person = true, reason = pick.refusal } end
     return { rule = name, done = false, reason = pick.refusal }
   end
   local kind = kind_of(rule, classified)

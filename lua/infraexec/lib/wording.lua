@@ -7,7 +7,8 @@
 -- code marks and punctuation; `[words]` are optional; what follows a note
 -- boundary (": ", " - ", " — ", "(", a code span) once the template is used
 -- up is a trailing note and ignored ("— see TASK-005", "(COMPLETED ✅)",
--- ": `curl ...`").  A placeholder is `{type}` or `{name:type}`; its value is
+-- ": `curl ...`"), unless it adds a claim ("- also ...", "(ffl too)"):
+-- then the wording refuses the text as a person's (M.additive).  A placeholder is `{type}` or `{name:type}`; its value is
 -- checked against the config and the text, so a wording that names an
 -- unknown project is refused with the choices instead of guessed.  Pure Lua
 -- (no infraexec primitives): the config is an argument.
@@ -20,12 +21,12 @@ local M = {}
 local LEAD = "^[%*_`'\"%(%[{<]+"     -- a leading "." "/" "~" belongs to a path
 local TRAIL = "[%*_`'\"%.,;:!?%)%]}>]+$"
 
--- The words of TEXT: {raw, low} with emphasis and punctuation trimmed, and
--- {boundary = true} where a note may begin.
+-- The words of TEXT: {raw, low, code} with emphasis and punctuation trimmed
+-- (code: inside a code span), and {boundary = true} where a note may begin.
 function M.words(text)
   text = text:gsub("^%s*%*%*[^*\n]-%*%*%s*:%s*", "") -- a bold label: "**secret**: ..."
   text = text:gsub("~~", "")
-  local toks = {}
+  local toks, code = {}, false
   local function boundary()
     if #toks > 0 and not toks[#toks].boundary then toks[#toks + 1] = { boundary = true } end
   end
@@ -35,7 +36,9 @@ function M.words(text)
     else
       if raw:match("^[%(`]") then boundary() end
       local w = raw:gsub(LEAD, ""):gsub(TRAIL, "")
-      if w:find("%w") then toks[#toks + 1] = { raw = w, low = w:lower() } end
+      local in_code = code or raw:find("`", 1, true) ~= nil
+      if select(2, raw:gsub("`", "")) % 2 == 1 then code = not code end
+      if w:find("%w") then toks[#toks + 1] = { raw = w, low = w:lower(), code = in_code or nil } end
       if raw:match("[:;][%*_`'\"%)]*$") then boundary() end
     end
   end
@@ -363,6 +366,33 @@ local function fitting(seqs, plain)
   return g.by[plain[2]] or g.none
 end
 
+-- Words that make a trailing note add a claim of its own ("- also
+-- spec.timeout to 5m", "(ffl too)", "plus the frontend"): the rule checks
+-- only what its wording says, so the criterion is a person's (an action
+-- does not run).  Code spans in the note are commands, not claims.
+M.additive = { "also", "too", "plus", "additionally", "as well", "in addition" }
+
+-- The refusal of the note TOKS[J..] when it adds a claim, else nil.
+local function added_claim(toks, j)
+  local words, shown = {}, {}
+  for e = j, #toks do
+    local t = toks[e]
+    if not t.boundary then
+      shown[#shown + 1] = t.raw
+      if not t.code then words[#words + 1] = t.low end
+    end
+  end
+  local p = " " .. table.concat(words, " ") .. " "
+  for _, a in ipairs(M.additive) do
+    if p:find(" " .. a .. " ", 1, true) then
+      local note = table.concat(shown, " ")
+      if #note > 80 then note = note:sub(1, 77) .. "..." end
+      return ("needs a person: the note %q adds a claim ('%s') the rule does not check"):format(note, a)
+    end
+  end
+  return nil
+end
+
 local function copy(t)
   local c = {}
   for k, v in pairs(t) do c[k] = v end
@@ -375,6 +405,11 @@ end
 local function try(seq, k, toks, j, args, errs, config, state)
   if k > #seq then
     if j > #toks or toks[j].boundary then
+      local added = #errs == 0 and j <= #toks and added_claim(toks, j)
+      if added then
+        state.refusal, state.added = state.refusal or added, state.added or added
+        return nil
+      end
       if #errs == 0 then return args end
       state.refusal = state.refusal or errs[1]
     elseif errs.loud then
@@ -418,7 +453,8 @@ end
 
 -- The args ({placeholder = value}) when TEXT says WORDING (a template or a
 -- list of alternatives), else nil and, when the wording fits but a value
--- does not (an unknown project, a malformed version), the refusal.
+-- does not (an unknown project, a malformed version), the refusal; third,
+-- the refusal of a trailing note that adds a claim, when one fit so.
 function M.match(wording, text, config)
   config = config or {}
   local toks, plain = words_of(text)
@@ -431,7 +467,7 @@ function M.match(wording, text, config)
       if args then return args end
     end
   end
-  return nil, state.refusal
+  return nil, state.refusal, state.added
 end
 
 -- A run/check function taking the args table, made from FN taking the
