@@ -81,6 +81,15 @@ static int holds(int fd, const ix_buf *out, const run_span *late, const ix_buf *
     return same;
 }
 
+/* What an in-place write that failed part way leaves, said once. */
+static int fail_in_place(int fd, const char *path, ix_err *err)
+{
+    ix_err_sys(err, "%s: cannot write in place (the file may hold part of the edit, never the "
+                    "late byte without the rest)", path);
+    close(fd);
+    return -1;
+}
+
 int ix_file_write_in_place(int dfd, const char *name, const char *path, const struct stat *st,
                            const ix_buf *old, const ix_buf *out, const ix_file_inplace *ip,
                            ix_err *err)
@@ -151,10 +160,7 @@ int ix_file_write_in_place(int dfd, const char *name, const char *path, const st
     close(fd);
     return 0;
 fail:
-    ix_err_sys(err, "%s: cannot write in place (the file may hold part of the edit, never the "
-                    "late byte without the rest)", path);
-    close(fd);
-    return -1;
+    return fail_in_place(fd, path, err);
 }
 
 int ix_file_same(const struct stat *a, const struct stat *b)
@@ -251,10 +257,7 @@ static int patch_locked(int dfd, const char *name, const char *path, ix_file_pat
     close(fd);
     return 0;
 fail:
-    ix_err_sys(err, "%s: cannot write in place (the file may hold part of the edit, never the "
-                    "late byte without the rest)", path);
-    close(fd);
-    return -1;
+    return fail_in_place(fd, path, err);
 }
 
 int ix_file_patch_in_place(const char *path, ix_file_patch *p, ix_err *err)

@@ -5,25 +5,8 @@
 # example, the git remotes real bare repositories; from F9 on the cluster is
 # the kube stand-in (tests/standin/, with the real kubectl).
 . "$(dirname "$0")/../lib.sh"
-EX=$IX_ROOT/examples/homelab
-
-lab=$T/lab
-reg=$("$EX/setup.sh" "$lab")
-"$EX/registry.sh" start "$lab"
-trap '"$EX/registry.sh" stop "$lab"; rm -rf "$T"' EXIT
-
-task() { # ID CRITERIA...
-    local id=$1; shift
-    { printf -- '---\nid: %s\ntitle: hunt4\nstatus: active\npriority: high\n---\n\n' "$id"
-      [ -n "${TABLE:-}" ] && printf '%s\n\n' "$TABLE"
-      printf '## Acceptance Criteria\n\n'
-      for c in "$@"; do printf -- '- [ ] %s\n' "$c"; done
-      printf '\n## Progress Log\n\n- 2026-01-01 00:00: created\n'; } >"$lab/tasks/active/$id.md"
-}
-run() { ix run "$1" --tasks-dir "$lab/tasks" --json -q "${@:2}"; }
-state() { jq -r ".criteria[$1].state" <<<"$out"; }
-reason() { jq -r ".criteria[$1].reason" <<<"$out"; }
-ticks() { grep -c '^- \[x\]' "$lab/tasks/active/$1.md"; }
+TASK_TITLE=hunt4
+. "$(dirname "$0")/../homelab.sh"
 
 # ---- F1: "use ADDRESS" is not the start of a longer address ----
 envf=$lab/projects/ffl/.env.build.local

@@ -5,26 +5,9 @@
 # example, the git remotes real bare repositories; the cluster is the kube
 # stand-in (tests/standin/, with the real kubectl).
 . "$(dirname "$0")/../lib.sh"
-EX=$IX_ROOT/examples/homelab
-
-lab=$T/lab
-reg=$("$EX/setup.sh" "$lab")
-"$EX/registry.sh" start "$lab"
-trap '"$EX/registry.sh" stop "$lab"; rm -rf "$T"' EXIT
+TASK_TITLE=hunt5
+. "$(dirname "$0")/../homelab.sh"
 ca=$lab/registry/certs/domain.crt
-
-task() { # ID CRITERIA...
-    local id=$1; shift
-    { printf -- '---\nid: %s\ntitle: hunt5\nstatus: active\npriority: high\n---\n\n' "$id"
-      [ -n "${TABLE:-}" ] && printf '%s\n\n' "$TABLE"
-      printf '## Acceptance Criteria\n\n'
-      for c in "$@"; do printf -- '- [ ] %s\n' "$c"; done
-      printf '\n## Progress Log\n\n- 2026-01-01 00:00: created\n'; } >"$lab/tasks/active/$id.md"
-}
-run() { ix run "$1" --tasks-dir "$lab/tasks" --json -q "${@:2}"; }
-state() { jq -r ".criteria[$1].state" <<<"$out"; }
-reason() { jq -r ".criteria[$1].reason" <<<"$out"; }
-ticks() { grep -c '^- \[x\]' "$lab/tasks/active/$1.md"; }
 
 # ---- F1: a body naming the version as the previous one is not the version ----
 # A plain-HTTP loopback server (tests/helpers/health_http.py): /version
