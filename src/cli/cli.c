@@ -4,6 +4,7 @@
 #include "infraexec/cli/clicmd.h"
 #include "infraexec/base/clock.h"
 #include "infraexec/base/safetext.h"
+#include "infraexec/sys/fileio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -466,11 +467,12 @@ static int dispatch(ix_cli *c, int argc, char **argv)
     rc = parse_options(c, cmd, &argc, &argv);
     if (rc)
         return rc < 0 ? IX_EXIT_BAD : IX_EXIT_OK;
-    /* A bad INFRAEXEC_NOW is refused before anything runs, not when the
-     * first Progress Log entry is written after every command ran. */
+    /* A bad INFRAEXEC_NOW or INFRAEXEC_LOCK_WAIT is refused before anything
+     * runs, not when the first edit is made after every command ran. */
     ix_now now;
     ix_err err;
-    if (ix_clock_now(&now, &err) < 0)
+    double wait;
+    if (ix_clock_now(&now, &err) < 0 || ix_file_lock_wait(&wait, &err) < 0)
         return ix_cli_fail(err.msg);
     return cmd->run(c, argc, argv);
 }

@@ -16,17 +16,26 @@
 #include <time.h>
 #include <unistd.h>
 
-static double lock_wait(void)
+int ix_file_lock_wait(double *secs, ix_err *err)
 {
     const char *env = getenv("INFRAEXEC_LOCK_WAIT");
+    *secs = IX_FILE_LOCK_WAIT;
+    if (!env || !*env)
+        return 0;
     char *end;
-    double v = env ? strtod(env, &end) : -1;
-    return env && *env && !*end && v >= 0 ? v : IX_FILE_LOCK_WAIT;
+    double v = strtod(env, &end);
+    if (*end || !(v >= 0 && v <= IX_FILE_LOCK_WAIT_MAX)) /* inf would wait forever */
+        return ix_err_set(err, "INFRAEXEC_LOCK_WAIT='%s' is not a number of seconds from 0 to %d",
+                          env, (int)IX_FILE_LOCK_WAIT_MAX);
+    *secs = v;
+    return 0;
 }
 
 int ix_file_open_locked(int dfd, const char *name, const char *path, ix_err *err)
 {
-    double max_wait = lock_wait();
+    double max_wait;
+    if (ix_file_lock_wait(&max_wait, err) < 0)
+        return -1;
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (;;) {

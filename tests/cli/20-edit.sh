@@ -95,6 +95,23 @@ like "$out" "$T/locked.md: another process has held its lock for 0.3 s; try agai
 ok "file untouched after giving up" cmp "$T/locked.md" "$T/locked.orig"
 wait
 
+# A lock wait that is no number of seconds (inf would wait forever) is refused.
+for bad in inf nan 1e9 -1 10x; do
+    out=$(INFRAEXEC_LOCK_WAIT=$bad "$IX_BIN" log "$T/locked.md" "bad wait" 2>&1) && rc=0 || rc=$?
+    is "$rc" 2 "INFRAEXEC_LOCK_WAIT=$bad exits 2"
+    like "$out" "INFRAEXEC_LOCK_WAIT='$bad' is not a number of seconds from 0 to 3600" \
+        "INFRAEXEC_LOCK_WAIT=$bad is named"
+    ok "file untouched with INFRAEXEC_LOCK_WAIT=$bad" cmp "$T/locked.md" "$T/locked.orig"
+done
+# ... before anything runs: a run does not run its command and then fail to tick.
+printf -- '---\nid: LW-1\ntitle: x\n---\n## Acceptance Criteria\n- [ ] Create marker `touch %s/lw-ran`\n' "$T" >"$T/lw.md"
+cp "$T/lw.md" "$T/lw.orig"
+out=$(INFRAEXEC_LOCK_WAIT=inf "$IX_BIN" run -q "$T/lw.md" 2>&1) && rc=0 || rc=$?
+is "$rc" 2 "run with INFRAEXEC_LOCK_WAIT=inf exits 2"
+like "$out" "INFRAEXEC_LOCK_WAIT='inf' is not a number" "run names the bad lock wait"
+ok "the command did not run" test ! -e "$T/lw-ran"
+ok "the task file is untouched" cmp "$T/lw.md" "$T/lw.orig"
+
 # An empty 'updated:' glued to its anchor gets the date as a separate word
 # (was appended to the anchor's name, leaving the value empty).
 printf -- '---\nid: T\ntitle: x\nupdated: &a2025-10-17\n---\n## Acceptance Criteria\n- [ ] a\n' >"$T/anchor.md"

@@ -37,6 +37,12 @@ typedef int (*ix_file_edit_fn)(void *ctx, const char *path, const char *data, si
 /* Seconds a writer waits for another's lock before failing:
  * $INFRAEXEC_LOCK_WAIT, default 10. */
 #define IX_FILE_LOCK_WAIT 10.0
+#define IX_FILE_LOCK_WAIT_MAX 3600.0 /* the most $INFRAEXEC_LOCK_WAIT may say */
+
+/* The lock wait in *SECS; -1 and ERR when $INFRAEXEC_LOCK_WAIT is set but is
+ * no number of seconds from 0 to IX_FILE_LOCK_WAIT_MAX ("inf" would wait
+ * forever).  Every update checks it; the CLI checks it before anything runs. */
+int ix_file_lock_wait(double *secs, ix_err *err);
 
 int ix_file_update(const char *path, ix_file_edit_fn fn, void *ctx, ix_err *err);
 
