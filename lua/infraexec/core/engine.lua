@@ -21,6 +21,10 @@ local classify = require "infraexec.lib.classify"
 local outcomes = require "infraexec.core.outcomes"
 local wording = require "infraexec.lib.wording"
 local H = require "infraexec.core.handlers"
+local lazy = require "infraexec.core.lazy"
+-- The installed modules' infraexec.yaml sections: declared before the
+-- config is validated, though the modules reading them load lazily.
+require "infraexec.sections"
 
 local M = {}
 local handlers = {} -- this task's handlers, in the order they are tried
@@ -255,7 +259,9 @@ function M.inventory(dirs)
     local entry = { name = name, path = paths[1], merges = table.move(paths, 2, #paths, 1, {}),
                     labels = labels_of[name] or {}, rules = {} }
     table.sort(entry.labels)
+    local mark = lazy.count()
     local loaded, h = xpcall(H.merge, ix.error_text, paths, name)
+    if loaded then h = lazy.force(mark) or h; loaded = type(h) == "table" end
     if loaded then
       entry.description = h.description
       for _, rule in ipairs(h.rules) do entry.rules[#entry.rules + 1] = rule_summary(h, rule) end
@@ -314,7 +320,10 @@ function M.check(dirs)
   for _, name in ipairs(order) do
     local paths = files[name].paths
     checked = checked + #paths
+    local mark = lazy.count()
     local loaded, h = xpcall(H.merge, ix.error_text, paths, name)
+    -- What its rules load lazily must load too: a broken module is found here, not in a run.
+    if loaded then h = lazy.force(mark) or h; loaded = type(h) == "table" end
     if not loaded then
       problems[#problems + 1] = h
     else
