@@ -38,7 +38,10 @@ function M.load(dirs)
   local function use(name)
     if not seen[name] then
       seen[name] = true
-      handlers[#handlers + 1] = H.load(dirs, name)
+      local mark = lazy.count()
+      local h = H.load(dirs, name)
+      h.lazy = { mark, lazy.count() } -- the modules its rules modules name lazily
+      handlers[#handlers + 1] = h
     end
   end
   for _, label in ipairs(ix.task().labels) do
@@ -218,6 +221,10 @@ function M.dispatch(c, mode)
                reason = "the rule has no check: it can only be redone" }
     end
   end
+  -- A real run loads what the rule's handler names lazily before the rule
+  -- acts: a broken module stops it before it changes anything.
+  local broken = mode ~= "check" and not ix.dry_run() and lazy.force(h.lazy[1], h.lazy[2])
+  if broken then return { rule = name, kind = kind, done = false, reason = broken } end
   local ran, done, message, evidence = xpcall(fn, ix.error_text, c, table.unpack(pick.caps, 1, pick.caps.n))
   if not ran then return { rule = name, kind = kind, done = false, reason = reason_of(done, rule) } end
   local r = M.judge(done, message, evidence)

@@ -22,10 +22,11 @@ local M = {}
 -- Every module name passed to lazy(), in order.
 local made = {}
 
--- One line for require's error: the Lua directory search says
--- "error loading module 'X' from file 'P':\n\tP:L: why"; keep "P:L: why".
+-- One line for require's error, without the position of require's caller
+-- (core/moved.lua's wrapper): a syntax error reads "error loading module
+-- 'X' from file 'P':\n\tP:L: why", kept as "P:L: why".
 local function one_line(name, err)
-  err = tostring(err):gsub("^error loading module '[^']*' from file '[^']*':%s*", "")
+  err = tostring(err):gsub("^%S-moved%.lua:%d+: ", ""):gsub("^error loading module '[^']*' from file '[^']*':%s*", "")
   return (("loading module %s: %s"):format(name, err):gsub("\n%s*", " "))
 end
 
@@ -63,10 +64,10 @@ function M.count()
   return #made
 end
 
--- Load every module named after mark FROM (default: all): nil, or the
--- first failure in one line naming the module and its file:line.
-function M.force(from)
-  for i = (from or 0) + 1, #made do
+-- Load every module named after mark FROM up to mark TO (default: all):
+-- nil, or the first failure in one line naming the module and its file:line.
+function M.force(from, to)
+  for i = (from or 0) + 1, to or #made do
     local mod, err = get(made[i])
     if not mod then return err end
   end
