@@ -4,19 +4,20 @@
 --   local flux = lazy "infraexec.observe.flux"  -- nothing loaded yet
 --   ... flux.helmreleases{...}                  -- the first field read requires it
 --
--- A run compiles only the modules its rules use: a dry run calls no rule's
--- run, so it loads none of the observers, actions and domain modules the
--- rules modules name.  The proxy reads and writes through to the one module
--- table require returns (its state is not copied), and pairs() walks that
--- table.  A module loaded this way must not need loading for anything but
--- its fields: the infraexec.yaml sections it reads are declared eagerly, in
--- infraexec.sections, since the config is validated before any rule runs.
+-- A run compiles only the modules its rules use: the rules modules name
+-- the observers, actions and domain modules this way, so a dry run loads
+-- only those of the rules it dispatches.  The proxy reads and writes
+-- through to the one module table require returns (its state is not
+-- copied), and pairs() walks that table.  A module named here must need
+-- loading for nothing but its fields: the infraexec.yaml sections it reads
+-- are declared eagerly (infraexec.sections), since the config is validated
+-- before any rule runs.
 --
--- A module that fails to load raises, at the field read, one line naming
--- its file:line; a rule's run raising that gets it as the criterion's
--- reason, like any error, and ticks nothing.  `handlers check` and
--- `handlers` load every module named here (M.force), so a broken one is
--- found without a run that needs it.
+-- A module that fails to load raises, at each field read, one line naming
+-- its file:line.  A real run loads a handler's modules before its rule
+-- acts (engine.dispatch, through M.force), so the failure is the
+-- criterion's reason before anything changed; `handlers check` and
+-- `handlers` load them all.
 local M = {}
 
 -- Every module name passed to lazy(), in order.
