@@ -5,30 +5,6 @@ local ix = require "infraexec"
 
 local M = {}
 
--- The keys of an app under gitops.apps (declared with gitops, act/gitops.lua).
-M.fields = {
-  { "helmrelease", "path" },    -- one-release form: file in the GitOps repository
-  { "tags", "strings" },        -- and YAML paths of image tags in it
-  { "releases", "list", fields = { -- or every release of the app: a document of a file
-    { "file", "path" },         -- the file holding it
-    { "document", "string" },   -- its metadata.name, or 0-based index; default 0
-    { "name", "string" },       -- HelmRelease name; default: the document's
-    { "namespace", "string" },  -- default: the app's, else the document's
-    { "tags", "strings" },      -- YAML paths of image tags in that document
-    { "selector", "string" },   -- label selector of its pods
-    { "health", "urls" },       -- URLs that answer 2xx when it is healthy
-    { "service", "string" },    -- its Service; default: the release's name
-    { "jobs", "string" },       -- label selector of its migration / pre-install Jobs
-    { "proxy", "urls" },        -- its URLs that answer only through its proxy to a backend
-  } },
-  { "project", "string" },      -- the project whose images it deploys
-  { "namespace", "string" },    -- where its releases and pods live
-  { "selector", "string" },     -- label selector of all its pods
-  { "health", "urls" },         -- URLs that answer 2xx when it is healthy
-  { "kustomization", "string" }, -- NAMESPACE/NAME of the Flux Kustomization applying it
-  { "jobs", "string" },         -- label selector of its migration / pre-install Jobs
-}
-
 -- The app NAME: {name, project, namespace, selector, health, kustomization, jobs,
 -- releases = {{file, document, name, namespace, tags, selector, health,
 -- service, jobs, proxy}}},

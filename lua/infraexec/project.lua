@@ -3,15 +3,7 @@
 local ix = require "infraexec"
 local classify = require "infraexec.lib.classify"
 local values = require "infraexec.lib.values"
-local config = require "infraexec.core.config"
-
-config.declare{ "projects", "named", fields = {
-  { "path", "path", write = true, dir = true },
-  { "build", "argv" },    -- run in path with REGISTRY_URL and VERSION set
-  { "push", "argv" },     -- builds and pushes; default: build
-  { "images", "strings" }, -- repositories the build pushes
-  { "lint", "argv" },     -- optional extra validation (sec-lint.sh)
-} }
+require "infraexec.sections" -- its section of infraexec.yaml is declared there
 
 local M = {}
 

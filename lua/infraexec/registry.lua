@@ -2,22 +2,7 @@
 -- request through its API (/v2/...) with TLS verified against the
 -- configured CA.  What it holds is observed by infraexec.observe.registry.
 local ix = require "infraexec"
-local config = require "infraexec.core.config"
-
-config.declare{ "registry", "map", fields = {
-  { "address", "addr" },                     -- host:port
-  { "ca", "path", write = true },            -- CA file that signs the registry's certificate
-  { "insecure_skip_verify", "bool", warn = "TLS verification of the registry is off "
-    .. "(registry.insecure_skip_verify in infraexec.yaml): its answers prove less" },
-  { "certificate", "path", write = true },   -- the registry's TLS certificate (registry_ip)
-  { "key", "path", write = true },           -- and its key
-  { "old_addresses", "addrs" },              -- addresses that must no longer appear
-  { "restart", "argv" },                     -- makes the registry load a new certificate
-} }
--- What handlers/registry_ip.lua changes and searches when the address moves.
-config.declare{ "registry_files", "paths", write = true } -- files that carry the registry address
-config.declare{ "search_roots", "paths" }                 -- trees searched for stale addresses
-config.declare{ "architecture_doc", "path", write = true }
+require "infraexec.sections" -- its section of infraexec.yaml is declared there
 
 local M = {}
 

@@ -28,6 +28,7 @@ labels: [luatest]
 - [ ] Run test_values.lua
 - [ ] Run test_sandbox.lua
 - [ ] Run test_binding.lua
+- [ ] Run test_lazy.lua
 MD
 mkdir -p "$W/projects/app"
 cat >"$W/infraexec.yaml" <<'YAML'

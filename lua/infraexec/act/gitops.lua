@@ -3,37 +3,11 @@
 -- what this run changed, only after validation passed.  Never kubectl apply.
 local ix = require "infraexec"
 local apps = require "infraexec.apps"
-local config = require "infraexec.core.config"
+require "infraexec.sections" -- its section of infraexec.yaml is declared there
 local diagnose = require "infraexec.diagnose"
 local ev = require "infraexec.core.evidence"
 local shell = require "infraexec.lib.shell"
 local values = require "infraexec.lib.values"
-
-config.declare{ "gitops", "map", fields = {
-  { "path", "path", write = true, dir = true },
-  { "names", "strings" },        -- other names criteria use for the repository (beckerkube)
-  { "apps", "named", fields = apps.fields },
-  { "validate", "argv" },        -- e.g. kubectl kustomize clusters/minikube
-  { "reconcile", "argv" },       -- optional, e.g. flux reconcile ...
-  { "lint", "argv" },
-  { "remote", "string" },        -- pushed to before reconciling; default origin
-  { "branch", "string" },        -- the branch Flux follows; default: the checked-out one
-  { "kustomization", "string" }, -- NAMESPACE/NAME Flux applies the repository with
-  { "archive", "string" },       -- folder in the repository retired directories move to
-  { "health_ca", "path" },       -- CA of the apps' health URLs; default registry.ca
-  },
-  -- The repository must be on git.branch before a run changes it.
-  preflight = function(g, cfg)
-    local want = (cfg.git or {}).branch
-    if not want or not g.path then return nil end
-    local name, err = ix.git.branch(g.path)
-    if not name then return (tostring(err):gsub("^infraexec%.git%.branch: ", "")) end
-    if name ~= want then
-      return ("gitops repository %s is on branch '%s', infraexec.yaml expects '%s' (git.branch)"):format(
-        g.path, name, want)
-    end
-  end,
-}
 
 local M = {}
 -- Files of the GitOps repository this run changed, or found already as the

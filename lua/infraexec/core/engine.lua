@@ -21,6 +21,10 @@ local classify = require "infraexec.lib.classify"
 local outcomes = require "infraexec.core.outcomes"
 local wording = require "infraexec.lib.wording"
 local H = require "infraexec.core.handlers"
+local lazy = require "infraexec.core.lazy"
+-- The installed modules' infraexec.yaml sections: declared before the
+-- config is validated, though the modules reading them load lazily.
+require "infraexec.sections"
 
 local M = {}
 local handlers = {} -- this task's handlers, in the order they are tried
@@ -34,7 +38,10 @@ function M.load(dirs)
   local function use(name)
     if not seen[name] then
       seen[name] = true
-      handlers[#handlers + 1] = H.load(dirs, name)
+      local mark = lazy.count()
+      local h = H.load(dirs, name)
+      h.lazy = { mark, lazy.count() } -- the modules its rules modules name lazily
+      handlers[#handlers + 1] = h
     end
   end
   for _, label in ipairs(ix.task().labels) do
@@ -214,6 +221,10 @@ function M.dispatch(c, mode)
                reason = "the rule has no check: it can only be redone" }
     end
   end
+  -- A real run loads what the rule's handler names lazily before the rule
+  -- acts: a broken module stops it before it changes anything.
+  local broken = mode ~= "check" and not ix.dry_run() and lazy.force(h.lazy[1], h.lazy[2])
+  if broken then return { rule = name, kind = kind, done = false, reason = broken } end
   local ran, done, message, evidence = xpcall(fn, ix.error_text, c, table.unpack(pick.caps, 1, pick.caps.n))
   if not ran then return { rule = name, kind = kind, done = false, reason = reason_of(done, rule) } end
   local r = M.judge(done, message, evidence)
@@ -255,7 +266,9 @@ function M.inventory(dirs)
     local entry = { name = name, path = paths[1], merges = table.move(paths, 2, #paths, 1, {}),
                     labels = labels_of[name] or {}, rules = {} }
     table.sort(entry.labels)
+    local mark = lazy.count()
     local loaded, h = xpcall(H.merge, ix.error_text, paths, name)
+    if loaded then h = lazy.force(mark) or h; loaded = type(h) == "table" end
     if loaded then
       entry.description = h.description
       for _, rule in ipairs(h.rules) do entry.rules[#entry.rules + 1] = rule_summary(h, rule) end
@@ -314,7 +327,10 @@ function M.check(dirs)
   for _, name in ipairs(order) do
     local paths = files[name].paths
     checked = checked + #paths
+    local mark = lazy.count()
     local loaded, h = xpcall(H.merge, ix.error_text, paths, name)
+    -- What its rules load lazily must load too: a broken module is found here, not in a run.
+    if loaded then h = lazy.force(mark) or h; loaded = type(h) == "table" end
     if not loaded then
       problems[#problems + 1] = h
     else

@@ -2,30 +2,10 @@
 -- with the configured context and kubeconfig (kube.context,
 -- kube.kubeconfig); read-only, so it runs in a dry run too.  Never applies.
 local ix = require "infraexec"
-local config = require "infraexec.core.config"
+require "infraexec.sections" -- its section of infraexec.yaml is declared there
 local ev = require "infraexec.core.evidence"
 local shell = require "infraexec.lib.shell"
 local stamp = require "infraexec.lib.stamp"
-
-config.declare{ "kube", "map", fields = {
-  { "context", "string" },
-  { "kubeconfig", "path" },
-  { "settle", "duration" }, -- between the two reads of pods (restarts); default 10s
-  { "stable", "duration" }, -- a healthy container ran this long without a crash; default 5m
-  { "system", "strings" },  -- namespaces of the cluster's own pods, not an app's
-  },
-  -- kubectl must know the configured context (reads name it explicitly).
-  preflight = function(k)
-    if not k.context then return nil end
-    local r = ix.run{ argv = { "kubectl", "config", "get-contexts", "-o", "name" }, timeout = 20,
-                      env = k.kubeconfig and { KUBECONFIG = k.kubeconfig } or nil, read_only = true }
-    if not r.ok then return "kubectl config get-contexts failed: " .. (r.error or r.output) end
-    for line in r.output:gmatch("[^\n]+") do
-      if line == k.context then return nil end
-    end
-    return ("kube context '%s' (kube.context) is not in the kubeconfig"):format(k.context)
-  end,
-}
 
 local M = {}
 

@@ -3,11 +3,12 @@
 -- build (observe/registry.lua).  Each function is a rule's run:
 -- (criterion, captures...) -> done, message, evidence.
 local ev = require "infraexec.core.evidence"
-local build = require "infraexec.act.project"
-local command = require "infraexec.observe.command"
-local project = require "infraexec.project"
-local registry = require "infraexec.registry"
-local reg = require "infraexec.observe.registry"
+local lazy = require "infraexec.core.lazy" -- observers, actions, domain: loaded when a rule runs
+local build = lazy "infraexec.act.project"
+local command = lazy "infraexec.observe.command"
+local project = lazy "infraexec.project"
+local registry = lazy "infraexec.registry"
+local reg = lazy "infraexec.observe.registry"
 local values = require "infraexec.lib.values"
 
 local M = {}

@@ -4,12 +4,13 @@
 -- the config does not describe (no health URL, no Job selector, a name
 -- that is no app or release) needs a person, told the key to add.
 local ev = require "infraexec.core.evidence"
-local targets = require "infraexec.targets"
-local sealed = require "infraexec.observe.sealed"
-local jobs = require "infraexec.observe.jobs"
-local services = require "infraexec.observe.services"
-local project = require "infraexec.project"
-local readers = require "infraexec.readers"
+local lazy = require "infraexec.core.lazy" -- observers, actions, domain: loaded when a rule runs
+local targets = lazy "infraexec.targets"
+local sealed = lazy "infraexec.observe.sealed"
+local jobs = lazy "infraexec.observe.jobs"
+local services = lazy "infraexec.observe.services"
+local project = lazy "infraexec.project"
+local readers = lazy "infraexec.readers"
 
 local M = {}
 

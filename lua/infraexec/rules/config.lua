@@ -5,10 +5,11 @@
 -- -> done, message, evidence.
 local ix = require "infraexec"
 local ev = require "infraexec.core.evidence"
-local gitops = require "infraexec.act.gitops"
-local file = require "infraexec.observe.file"
-local git = require "infraexec.observe.git"
-local targets = require "infraexec.targets"
+local lazy = require "infraexec.core.lazy" -- observers, actions, domain: loaded when a rule runs
+local gitops = lazy "infraexec.act.gitops"
+local file = lazy "infraexec.observe.file"
+local git = lazy "infraexec.observe.git"
+local targets = lazy "infraexec.targets"
 
 local M = {}
 

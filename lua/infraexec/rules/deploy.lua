@@ -5,15 +5,16 @@
 -- kubectl apply.  Each function is a rule's run: (criterion, captures...)
 -- -> done, message, evidence.
 local ix = require "infraexec"
-local apps = require "infraexec.apps"
+local lazy = require "infraexec.core.lazy" -- observers, actions, domain: loaded when a rule runs
+local apps = lazy "infraexec.apps"
 local ev = require "infraexec.core.evidence"
-local gitops = require "infraexec.act.gitops"
-local command = require "infraexec.observe.command"
-local flux = require "infraexec.observe.flux"
-local git = require "infraexec.observe.git"
-local release = require "infraexec.observe.gitops"
-local readers = require "infraexec.readers"
-local targets = require "infraexec.targets"
+local gitops = lazy "infraexec.act.gitops"
+local command = lazy "infraexec.observe.command"
+local flux = lazy "infraexec.observe.flux"
+local git = lazy "infraexec.observe.git"
+local release = lazy "infraexec.observe.gitops"
+local readers = lazy "infraexec.readers"
+local targets = lazy "infraexec.targets"
 
 local M = {}
 

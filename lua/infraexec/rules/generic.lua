@@ -4,11 +4,12 @@
 local ix = require "infraexec"
 local classify = require "infraexec.lib.classify"
 local ev = require "infraexec.core.evidence"
-local command = require "infraexec.observe.command"
-local http = require "infraexec.observe.http"
-local objects = require "infraexec.observe.objects"
-local readers = require "infraexec.readers"
-local registry = require "infraexec.registry"
+local lazy = require "infraexec.core.lazy" -- observers, actions, domain: loaded when a rule runs
+local command = lazy "infraexec.observe.command"
+local http = lazy "infraexec.observe.http"
+local objects = lazy "infraexec.observe.objects"
+local readers = lazy "infraexec.readers"
+local registry = lazy "infraexec.registry"
 local shell = require "infraexec.lib.shell"
 
 local M = {}

@@ -6,13 +6,14 @@
 -- run: (criterion, captures...) -> done, message, evidence.
 local ix = require "infraexec"
 local ev = require "infraexec.core.evidence"
-local files = require "infraexec.act.files"
-local cert = require "infraexec.act.cert"
-local file = require "infraexec.observe.file"
-local san = require "infraexec.observe.cert"
-local reg = require "infraexec.observe.registry"
-local project = require "infraexec.project"
-local registry = require "infraexec.registry"
+local lazy = require "infraexec.core.lazy" -- observers, actions, domain: loaded when a rule runs
+local files = lazy "infraexec.act.files"
+local cert = lazy "infraexec.act.cert"
+local file = lazy "infraexec.observe.file"
+local san = lazy "infraexec.observe.cert"
+local reg = lazy "infraexec.observe.registry"
+local project = lazy "infraexec.project"
+local registry = lazy "infraexec.registry"
 local values = require "infraexec.lib.values"
 
 local M = {}

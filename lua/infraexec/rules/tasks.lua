@@ -5,15 +5,16 @@
 -- placeholder and ix.task_read both check them.  Each function is a rule's
 -- run: (criterion, captures) -> done, message, evidence.
 local ix = require "infraexec"
-local archive = require "infraexec.act.archive"
+local lazy = require "infraexec.core.lazy" -- observers, actions, domain: loaded when a rule runs
+local archive = lazy "infraexec.act.archive"
 local classify = require "infraexec.lib.classify"
 local ev = require "infraexec.core.evidence"
-local moved = require "infraexec.observe.archive"
+local moved = lazy "infraexec.observe.archive"
 local outcomes = require "infraexec.core.outcomes"
-local project = require "infraexec.project"
-local reg = require "infraexec.observe.registry"
-local release = require "infraexec.observe.gitops"
-local tasks = require "infraexec.observe.tasks"
+local project = lazy "infraexec.project"
+local reg = lazy "infraexec.observe.registry"
+local release = lazy "infraexec.observe.gitops"
+local tasks = lazy "infraexec.observe.tasks"
 
 local M = {}
 

@@ -6,15 +6,16 @@
 -- live in rules/cluster.lua.  Each function is a rule's run: (criterion,
 -- captures) -> done, message, evidence; none changes anything.
 local ix = require "infraexec"
-local apps = require "infraexec.apps"
+local lazy = require "infraexec.core.lazy" -- observers, actions, domain: loaded when a rule runs
+local apps = lazy "infraexec.apps"
 local ev = require "infraexec.core.evidence"
-local kube = require "infraexec.observe.kube"
-local project = require "infraexec.project"
-local readers = require "infraexec.readers"
-local registry = require "infraexec.registry"
-local reg = require "infraexec.observe.registry"
-local targets = require "infraexec.targets"
-local workloads = require "infraexec.workloads"
+local kube = lazy "infraexec.observe.kube"
+local project = lazy "infraexec.project"
+local readers = lazy "infraexec.readers"
+local registry = lazy "infraexec.registry"
+local reg = lazy "infraexec.observe.registry"
+local targets = lazy "infraexec.targets"
+local workloads = lazy "infraexec.workloads"
 
 local M = {}
 

@@ -1,0 +1,37 @@
+-- core/lazy.lua: a proxy loads its module at the first field read and is
+-- then a window on the one module table (state shared, writes reach it,
+-- pairs walks it); a module that cannot load raises one line naming it, at
+-- each read, and force() reports it.  A fresh copy of lazy.lua, so the
+-- running engine's list of lazily named modules is left alone.
+local t, root = ...
+local lazy = assert(loadfile(root .. "/lua/infraexec/core/lazy.lua", "t"))()
+
+local real = require "infraexec.act.gitops"
+local g = lazy "infraexec.act.gitops"
+t.is(lazy.count(), 1, "naming a module counts it")
+t.ok(rawequal(g.settings, real.settings), "a field read gives the module's own function")
+g.lazytest_mark = "seen"
+t.is(real.lazytest_mark, "seen", "a write through the proxy reaches the one module table")
+real.lazytest_mark = nil
+t.is(g.lazytest_mark, nil, "... and the proxy sees the module's changes")
+local n, m = 0, 0
+for _ in pairs(g) do n = n + 1 end
+for _ in pairs(real) do m = m + 1 end
+t.ok(n == m and n > 0, "pairs walks the module's fields", ("%d fields through the proxy, %d in the module"):format(n, m))
+local fresh = lazy "infraexec.observe.flux"
+local k, v
+for key, val in pairs(fresh) do k, v = key, val; break end
+t.ok(k ~= nil and rawequal(v, require("infraexec.observe.flux")[k]), "pairs on a proxy not read yet loads the module")
+
+local before = lazy.count()
+local missing = lazy "infraexec.observe.lazytest_missing"
+local ok, err = pcall(function() return missing.anything end)
+t.ok(not ok, "a module that cannot load raises at the field read")
+t.is(err, "loading module infraexec.observe.lazytest_missing: module 'infraexec.observe.lazytest_missing' not found "
+  .. "in the Lua directories (no C modules)", "... one line naming the module")
+local again = select(2, pcall(function() return missing.anything end))
+t.is(again, err, "... again at the next read (nothing half-loaded is kept)")
+ok = pcall(function() missing.x = 1 end)
+t.ok(not ok, "a write to it raises too")
+t.is(lazy.force(before), err, "force reports it")
+t.is(lazy.force(0, before), nil, "force up to a mark before it: every module loads")
