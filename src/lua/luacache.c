@@ -331,24 +331,26 @@ static void store_entry(lua_State *L, const handle *c, const char *name, const i
     char tmp[64];
     snprintf(tmp, sizeof tmp, ".%s.%ld.%p.tmp", name, (long)getpid(), (const void *)&b);
     int fd = openat(c->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    int ok = fd >= 0;
-    for (size_t off = 0; ok && off < b.len;) {
+    int failed = fd < 0 ? errno : 0;
+    for (size_t off = 0; !failed && off < b.len;) {
         ssize_t n = write(fd, b.data + off, b.len - off);
         if (n < 0 && errno == EINTR)
             continue;
-        ok = n > 0;
-        off += ok ? (size_t)n : 0;
+        if (n <= 0)
+            failed = n < 0 ? errno : EIO;
+        else
+            off += (size_t)n;
     }
-    if (fd >= 0 && close(fd) < 0)
-        ok = 0;
-    if (ok && renameat(c->dirfd, tmp, c->dirfd, name) < 0)
-        ok = 0;
-    if (!ok && fd >= 0)
+    if (fd >= 0 && close(fd) < 0 && !failed)
+        failed = errno;
+    if (!failed && renameat(c->dirfd, tmp, c->dirfd, name) < 0)
+        failed = errno;
+    if (failed && fd >= 0)
         unlinkat(c->dirfd, tmp, 0);
-    if (ok)
-        note(c, "wrote %s", chunkname + 1);
+    if (failed)
+        note(c, "not stored %s (%s)", chunkname + 1, strerror(failed));
     else
-        note(c, "not stored %s (%s)", chunkname + 1, strerror(errno));
+        note(c, "wrote %s", chunkname + 1);
     ix_buf_free(&b);
 }
 
