@@ -146,6 +146,8 @@ static int dir_path(const handle *c, char *out, size_t n)
         note(c, "not used: %s: not an absolute path", out);
         return 0;
     }
+    while (len > 1 && out[len - 1] == '/')
+        out[--len] = '\0'; /* "link/" would resolve a symlink O_NOFOLLOW refuses */
     return 1;
 }
 

@@ -136,6 +136,9 @@ run INFRAEXEC_CACHE_DIR="$T/link"
 is "$out|$err|$rc" "$base_out|$base_err|$base_rc" "a symlinked directory: the same result"
 like "$notes" "not used: $T/link:" "a symlinked directory is not used"
 is "$(ls -A "$T/real")" "" "nothing written through it"
+run INFRAEXEC_CACHE_DIR="$T/link/"
+like "$notes" "not used: $T/link:" "nor with a trailing slash"
+is "$(ls -A "$T/real")" "" "nothing written through it either"
 mkdir -m 770 "$T/gw"
 run INFRAEXEC_CACHE_DIR="$T/gw"
 like "$notes" "not used: $T/gw: writable by group or others" "a group-writable directory is not used"
@@ -204,6 +207,51 @@ run
 is "$err|$rc" "$off_err|$off_rc" "the same message and exit code with the cache on"
 like "$notes" "miss $H (stale)" "the cache had the file's older version"
 unlike "$notes" "wrote $H" "a chunk that does not compile is not stored"
+
+# Files luaL_loadfilex treats specially (a BOM, a first line "#...", a
+# binary chunk, empty, a directory, missing) and a plain one raising at a
+# line: loadfile gives the same chunk or message with the cache on, warm.
+F=$W/handlers/files
+mkdir -p "$F/dir.lua"
+printf '\357\273\277return "bom"\n' >"$F/bom.lua"
+printf '#!/usr/bin/lua\nlocal x = 1\nerror("line 3")\n' >"$F/hash.lua"
+printf '\033Lua fake\n' >"$F/bin.lua"
+: >"$F/empty.lua"
+printf 'local t = {}\n\nreturn t.x.y\n' >"$F/plain.lua"
+cat >"$H" <<LUA
+local ix = require "infraexec"
+local function try(name)
+  local f, e = loadfile("$F/" .. name .. ".lua")
+  if not f then return "load: " .. e end
+  local ok, r = pcall(f)
+  return "ran: " .. tostring(ok) .. " " .. tostring(r) .. " at " .. ix.where(f)
+end
+return { rules = {
+  { pattern = "^Say the version", run = function()
+      local out = {}
+      for _, n in ipairs { "bom", "hash", "bin", "empty", "plain", "dir", "missing" } do
+        out[#out + 1] = try(n)
+      end
+      return false, table.concat(out, " / ")
+    end },
+} }
+LUA
+sleep 1.1
+run INFRAEXEC_CACHE_DIR=off
+off_out=$out
+like "$(reasons)" "ran: false $F/hash.lua:3: line 3" "a '#' first line keeps the line numbers"
+like "$(reasons)" "load: attempt to load a binary chunk (mode is 't') / ran: true nil" \
+    "a binary chunk is refused"
+like "$(reasons)" "ran: false $F/plain.lua:3: attempt to index a nil value (field 'x')" \
+    "a plain file raises at its line"
+run
+run
+is "$out" "$off_out" "with the cache warm, every chunk and message is the same"
+like "$notes" "hit $F/plain.lua" "the plain file came from the cache"
+like "$notes" "hit $F/empty.lua" "the empty one too"
+unlike "$notes" "wrote $F/hash.lua" "the '#' one is left to luaL_loadfilex, never stored"
+unlike "$notes" "wrote $F/bom.lua" "so is the BOM one"
+unlike "$notes" "wrote $F/bin.lua" "and the binary one"
 
 # Lua code still cannot load the cache's bytes as a binary chunk: with the
 # cache among the handlers, loadfile reads an entry as text.
