@@ -44,8 +44,8 @@ static void note(const handle *c, const char *fmt, ...)
 }
 
 /* FNV-1a 64 over 8-byte words (the tail bytewise): every step is a
- * bijection, so any one corrupt word changes the sum, at an eighth of the
- * cost of the bytewise loop over a few hundred KB per run. */
+ * bijection, so any one corrupt word changes the sum, with one step per
+ * 8 bytes of the few hundred KB a run loads. */
 static uint64_t fnv(uint64_t h, const void *data, size_t n)
 {
     const unsigned char *p = data;
