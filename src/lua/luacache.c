@@ -123,11 +123,28 @@ static void make_dirs(char *dir)
     }
 }
 
-/* The directory the environment names, in OUT, or 0 for none. */
+/* Whether the nearest existing directory above DIR is EUID's. */
+static int ours_above(const char *dir, uid_t euid)
+{
+    char p[PATH_MAX];
+    snprintf(p, sizeof p, "%s", dir);
+    struct stat st;
+    for (char *slash; (slash = strrchr(p, '/'));) {
+        slash[slash == p] = '\0'; /* "/x" leaves "/" */
+        if (stat(p, &st) == 0)
+            return st.st_uid == euid;
+        if (errno != ENOENT || slash == p)
+            return 0;
+    }
+    return 0;
+}
+
+/* The directory the environment names, in OUT: 1 when INFRAEXEC_CACHE_DIR
+ * names it, 2 for a default place, 0 for none. */
 static int dir_path(const handle *c, char *out, size_t n)
 {
     const char *env = getenv("INFRAEXEC_CACHE_DIR");
-    int len;
+    int len, named = 1;
     if (env) {
         if (!*env || strcmp(env, "off") == 0) {
             note(c, "off (INFRAEXEC_CACHE_DIR=%s)", env);
@@ -136,8 +153,10 @@ static int dir_path(const handle *c, char *out, size_t n)
         len = snprintf(out, n, "%s", env);
     } else if ((env = getenv("XDG_CACHE_HOME")) && *env == '/') {
         len = snprintf(out, n, "%s/infraexec/lua", env);
+        named = 2;
     } else if ((env = getenv("HOME")) && *env == '/') {
         len = snprintf(out, n, "%s/.cache/infraexec/lua", env);
+        named = 2;
     } else {
         note(c, "not used: no INFRAEXEC_CACHE_DIR, XDG_CACHE_HOME or HOME (absolute)");
         return 0;
@@ -148,7 +167,7 @@ static int dir_path(const handle *c, char *out, size_t n)
     }
     while (len > 1 && out[len - 1] == '/')
         out[--len] = '\0'; /* "link/" would resolve a symlink O_NOFOLLOW refuses */
-    return 1;
+    return named;
 }
 
 /* Look the directory up (once per handle): usable only when it is a
@@ -161,10 +180,20 @@ static int usable(handle *c)
     const char *dbg = getenv("INFRAEXEC_CACHE_DEBUG");
     c->debug = dbg && strcmp(dbg, "1") == 0;
     char dir[PATH_MAX];
-    if (!dir_path(c, dir, sizeof dir))
+    int named = dir_path(c, dir, sizeof dir);
+    if (!named)
         return 0;
+    c->euid = geteuid();
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0 && errno == ENOENT) {
+        /* A default place is made only inside a directory of ours: under
+         * sudo -E, root's directories in the user's home would block the
+         * user's own cache. */
+        if (named == 2 && !ours_above(dir, c->euid)) {
+            note(c, "not used: %s: the nearest existing directory above it is not the "
+                    "effective user's", dir);
+            return 0;
+        }
         make_dirs(dir);
         fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     }
@@ -174,7 +203,7 @@ static int usable(handle *c)
         why = strerror(errno);
     else if (fstat(fd, &st) < 0)
         why = strerror(errno);
-    else if (st.st_uid != (c->euid = geteuid()))
+    else if (st.st_uid != c->euid)
         why = "not owned by the effective user";
     else if (st.st_mode & (S_IWGRP | S_IWOTH))
         why = "writable by group or others";

@@ -186,6 +186,17 @@ is "$(stat -c %a "$T/home/.cache" "$T/home/.cache/infraexec")" "700
 run -u INFRAEXEC_CACHE_DIR XDG_CACHE_HOME="$T/xdg" HOME="$T/home2"
 ok "XDG_CACHE_HOME: entries in it" test -n "$(ls "$T/xdg/infraexec/lua")"
 ok "and none in HOME" test ! -e "$T/home2"
+run -u INFRAEXEC_CACHE_DIR XDG_CACHE_HOME=relative HOME="$T/home4"
+ok "a relative XDG_CACHE_HOME is ignored: HOME is used" test -n "$(ls "$T/home4/.cache/infraexec/lua")"
+if [ "$(id -u)" = 0 ]; then
+    mkdir -m 755 "$T/theirs"
+    chown nobody "$T/theirs"
+    run -u INFRAEXEC_CACHE_DIR -u XDG_CACHE_HOME HOME="$T/theirs"
+    is "$out|$err|$rc" "$base_out|$base_err|$base_rc" "a HOME of another user (sudo -E): the same result"
+    like "$notes" "not used: $T/theirs/.cache/infraexec/lua: the nearest existing directory above it is not the effective user's" \
+        "no cache"
+    is "$(ls -A "$T/theirs")" "" "and no directory made in that home"
+fi
 run INFRAEXEC_CACHE_DIR=off XDG_CACHE_HOME="$T/xdg3" HOME="$T/home3"
 ok "off: nothing in XDG_CACHE_HOME" test ! -e "$T/xdg3"
 ok "off: nothing in HOME" test ! -e "$T/home3"

@@ -9,7 +9,8 @@
  *
  * Where: $INFRAEXEC_CACHE_DIR, else $XDG_CACHE_HOME/infraexec/lua, else
  * $HOME/.cache/infraexec/lua (only absolute paths count; missing directories
- * are made 0700).  INFRAEXEC_CACHE_DIR=off or empty: no cache.  Lua's undump
+ * are made 0700, for those two only inside a directory of the effective
+ * user).  INFRAEXEC_CACHE_DIR=off or empty: no cache.  Lua's undump
  * does not verify bytecode, so the directory is used only when it is not a
  * symlink, is owned by the effective uid and is writable by nobody else; it
  * is opened once and every entry is opened beneath it with O_NOFOLLOW and
