@@ -10,7 +10,10 @@ CORPUS=$FIX/corpus
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 export INFRAEXEC_NOW="2026-11-25 12:34"
-unset INFRAEXEC_TASKS NO_COLOR
+# The Lua bytecode cache (luacache.h) in the script's own directory: never
+# the home's, and each script's runs after its first load from it.
+export INFRAEXEC_CACHE_DIR="$T/.luacache"
+unset INFRAEXEC_TASKS NO_COLOR INFRAEXEC_CACHE_DEBUG
 _n=0
 _failed=0
 

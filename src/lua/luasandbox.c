@@ -1,6 +1,8 @@
 /* luasandbox.c - see include/infraexec/lua/luasandbox.h */
 #include "infraexec/lua/luasandbox.h"
 
+#include "infraexec/lua/luacache.h"
+
 #include <lauxlib.h>
 #include <limits.h>
 #include <lualib.h>
@@ -166,7 +168,8 @@ static int on_code_path(lua_State *L, const char *path)
 }
 
 /* loadfile(path [, mode [, env]]): text only, and only handler and Lua
- * files; anything else is nil, message. */
+ * files; anything else is nil, message.  Through the bytecode cache
+ * (upvalue 2): C alone reads its entries. */
 static int l_loadfile(lua_State *L)
 {
     const char *path = luaL_checkstring(L, 1);
@@ -177,7 +180,7 @@ static int l_loadfile(lua_State *L)
                            "only those", path);
         return 2;
     }
-    if (luaL_loadfilex(L, path, "t") != LUA_OK) {
+    if (ix_luacache_loadfile(L, lua_upvalueindex(2), path) != LUA_OK) {
         lua_pushnil(L);
         lua_insert(L, -2);
         return 2;
@@ -212,7 +215,8 @@ static int is_file(const char *path)
 }
 
 /* require(name): NAME.lua or NAME/init.lua (dots as directories) in the
- * first Lua directory (upvalue 1) that has one; text only, no C modules.
+ * first Lua directory (upvalue 1) that has one; text only (or its bytecode
+ * from the cache, upvalue 2), no C modules.
  * Like Lua's require it returns the module and the file it came from. */
 static int l_require(lua_State *L)
 {
@@ -251,7 +255,7 @@ static int l_require(lua_State *L)
     if (!path)
         return luaL_error(L, "module '%s' not found in the Lua directories (no C modules)", name);
     /* Stack: 1 name, 2 loaded, 3 path. */
-    if (luaL_loadfilex(L, path, "t") != LUA_OK)
+    if (ix_luacache_loadfile(L, lua_upvalueindex(2), path) != LUA_OK)
         return luaL_error(L, "error loading module '%s' from file '%s':\n\t%s", name, path,
                           lua_tostring(L, -1));
     lua_pushvalue(L, 1);
@@ -335,12 +339,16 @@ void ix_luasandbox_open(lua_State *L, ix_lua_stop *stop, const char *const *code
     lua_pushlightuserdata(L, stop);
     lua_pushcclosure(L, l_xpcall, 1);
     lua_setfield(L, -2, "xpcall");
+    ix_luacache_push(L);
     push_dirs(L, code_dirs, 1);
-    lua_pushcclosure(L, l_loadfile, 1);
-    lua_setfield(L, -2, "loadfile");
+    lua_pushvalue(L, -2);
+    lua_pushcclosure(L, l_loadfile, 2);
+    lua_setfield(L, -3, "loadfile");
     push_dirs(L, lua_dirs, 0);
-    lua_pushcclosure(L, l_require, 1);
-    lua_setfield(L, -2, "require");
+    lua_pushvalue(L, -2);
+    lua_pushcclosure(L, l_require, 2);
+    lua_setfield(L, -3, "require");
+    lua_pop(L, 1); /* the cache handle */
     lua_pushcfunction(L, l_setmetatable);
     lua_setfield(L, -2, "setmetatable");
     lua_pop(L, 1);

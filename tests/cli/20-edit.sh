@@ -131,8 +131,9 @@ ln "$T/inplace.md" "$T/inplace.link"
 if command -v strace >/dev/null && strace -o /dev/null true 2>/dev/null; then
     (cd "$T" && strace -f -qq -e trace=pwrite64,fdatasync,fsync,rename,renameat,renameat2 \
         -e signal=none -o "$T/inplace.trace" "$IX_BIN" run -q inplace.md >/dev/null 2>&1)
-    # the edits of the task file (fd of the lock file excluded: its pwrites name the pid)
-    seq=$(grep -v 'pid [0-9]* since' "$T/inplace.trace" | sed -E 's/^[0-9]+ +//' |
+    # the edits of the task file (fd of the lock file excluded: its pwrites name the pid;
+    # so are the Lua bytecode cache's entries, renamed into its own directory)
+    seq=$(grep -v -e 'pid [0-9]* since' -e '\.luac"' "$T/inplace.trace" | sed -E 's/^[0-9]+ +//' |
           sed -E 's/^pwrite64\([0-9]+, "(- [0-9: -]+ )?([A-Za-z]+)[^"]*".*/write \2/; s/^pwrite64\([0-9]+, "([0-9-]+)".*/write date/; s/^fdatasync.*/sync/; s/^(rename[a-z0-9]*|fsync).*/&/' |
           tr '\n' ' ')
     is "$seq" "write Completed write date sync write x sync write Run sync " \

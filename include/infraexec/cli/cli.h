@@ -5,9 +5,8 @@
 #ifndef INFRAEXEC_CLI_H
 #define INFRAEXEC_CLI_H
 
-#define IX_VERSION "0.1.0"
-
 #include "infraexec/base/exitcode.h"
+#include "infraexec/base/version.h"
 
 int ix_cli_main(int argc, char **argv);
 

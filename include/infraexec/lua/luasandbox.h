@@ -5,7 +5,8 @@
  * state, string (without dump), table, math, utf8 and coroutine.  No io, os,
  * debug or package.  `load` compiles text only, whatever mode the caller
  * asks; `loadfile` and `require` read only files under the directories given
- * here (the handler and Lua search paths, held in C); `setmetatable` refuses
+ * here (the handler and Lua search paths, held in C), through the bytecode
+ * cache of luacache.h (which C alone reads); `setmetatable` refuses
  * a `__gc` field, because Lua runs finalizers with hooks off, so the
  * instruction limit and the cancel check could not stop one.  The exact list
  * is documented in docs/lua-api.md. */
