@@ -54,3 +54,18 @@ table.remove(classify.adverbs)
 t.is((classify.kind("Run step 1: `true`")), "action", "an ASCII action")
 t.is((classify.kind("Run step 1: `tru\u{0435}`")), "action", "with a look-alike letter")
 t.is((classify.kind("D\u{043E} not run `true`")), "negation", "a look-alike letter spelling a negation")
+
+-- What each mark needs, spelled every way the shortcuts skip on: without
+-- its "~", "<", "<!--", "[" or "&" a text is read as it was.
+for text, want in pairs({
+  ["Run `~/bin/x` now"] = "action", ["Run ~~step 1~~"] = "negation", ["Run ~x~ and ~y z~"] = "negation",
+  ["Run step 1 <del>now</del>"] = "negation", ["Run step 1 < 2 >"] = "action",
+  ["Run step 1 <!-- do not run it -->"] = "negation", ["Run step 1 <!-- do not -->"] = "action", ["Run step 1 <!-- later -->"] = "action",
+  ["Run step 1 <!---->"] = "action", ["Do <!-- x -->not run it"] = "negation",
+  ["[Do not](http://x) run it"] = "negation", ["Run [step 1] now"] = "action",
+  ["Do&nbsp;not run it"] = "negation", ["D&#111;&#x20;not run it"] = "negation",
+  ["Run it & more"] = "action", ["&amp;Run it"] = "assertion",
+  ["  ...Do not!! run it..."] = "negation", ["'Run' it"] = "action", ["!!"] = "assertion", [""] = "assertion",
+}) do
+  t.is((classify.kind(text)), want, ("%q"):format(text))
+end

@@ -187,7 +187,12 @@ end
 -- The words of TEXT as one lower-case string " a b c ", markup and
 -- punctuation gone (an apostrophe stays: "don't").
 local function flat(text)
-  return " " .. text:lower():gsub("[^%w']+", " "):gsub("%s+", " "):gsub("^ ", ""):gsub(" $", "") .. " "
+  -- One gsub: each run of other characters, spaces included, becomes a
+  -- single space, so only one at either end is left to trim.
+  local f = text:lower():gsub("[^%w']+", " ")
+  if f:byte(1) == 32 then f = f:sub(2) end
+  if f:byte(-1) == 32 then f = f:sub(1, -2) end
+  return " " .. f .. " "
 end
 
 -- flat() of the phrases in the tables, made once per phrase.
@@ -215,9 +220,8 @@ local function forbidding_keys()
   return sorted
 end
 
--- The forbidding phrase in TEXT, if any.
-local function forbidding(text)
-  local f = flat(text)
+-- The forbidding phrase in the text F (flat()), if any.
+local function forbidding(f)
   for _, k in ipairs(forbidding_keys()) do
     local at = f:find(pad(k), 1, true)
     if at and (not M.forbidding[k] or f:sub(at + #k + 2):find("%w")) then return k end
@@ -228,22 +232,31 @@ end
 -- Struck-through text anywhere: GFM ~~..~~ or ~..~ (not inside a code
 -- span: "~/.secrets" is a path), or HTML <del>, <s>, <strike>.
 local function struck(text)
-  local bare = text:gsub("`[^`]*`", "x")
-  if bare:find("~~.-~~") or bare:find("~[^~%s]~") or bare:find("~[^~%s][^~]-[^~%s]~") then return true end
+  if text:find("~", 1, true) then -- each mark below needs its "~" or "<"
+    local bare = text:gsub("`[^`]*`", "x")
+    if bare:find("~~.-~~") or bare:find("~[^~%s]~") or bare:find("~[^~%s][^~]-[^~%s]~") then return true end
+  end
+  if not text:find("<", 1, true) then return false end
   local low = text:lower()
   return low:find("<%s*del[%s>]") or low:find("<%s*s%s*>") or low:find("<%s*strike[%s>]") or false
 end
 
+-- Character references as the renderer shows them ("Do&nbsp;not").
+local NAMED = { nbsp = " ", amp = "&", lt = "<", gt = ">", quot = '"', apos = "'", shy = "" }
+local function ref(n) return utf8.char(n and n <= 0x10FFFF and n or 0xFFFD) end
+local function hex_ref(h) return ref(tonumber(h, 16)) end
+local function dec_ref(d) return ref(tonumber(d)) end
+local function named_ref(n) return NAMED[n:lower()] end
+
 local function fold_text(text)
   local t = fold(text)
   if not t then return nil end
-  t = t:gsub("%[([^%]]*)%]%b()", "%1") -- a link reads as its text
-  -- Character references as the renderer shows them ("Do&nbsp;not").
-  local named = { nbsp = " ", amp = "&", lt = "<", gt = ">", quot = '"', apos = "'", shy = "" }
-  local function ref(n) return utf8.char(n and n <= 0x10FFFF and n or 0xFFFD) end
-  t = t:gsub("&#[xX](%x%x?%x?%x?%x?%x?);", function(h) return ref(tonumber(h, 16)) end)
-  t = t:gsub("&#(%d%d?%d?%d?%d?%d?%d?);", function(d) return ref(tonumber(d)) end)
-  t = t:gsub("&(%a+);", function(n) return named[n:lower()] end)
+  if t:find("[", 1, true) then t = t:gsub("%[([^%]]*)%]%b()", "%1") end -- a link reads as its text
+  if t:find("&", 1, true) then
+    t = t:gsub("&#[xX](%x%x?%x?%x?%x?%x?);", hex_ref)
+    t = t:gsub("&#(%d%d?%d?%d?%d?%d?%d?);", dec_ref)
+    t = t:gsub("&(%a+);", named_ref)
+  end
   return fold(t) -- a reference can spell a character again ("&#1086;")
 end
 
@@ -257,11 +270,14 @@ function M.kind(text)
   end
   -- A comment's text is read both ways: hidden (the reader skips it) and
   -- shown (the source's reader sees it).
-  local hidden, shown = (t:gsub("<!%-%-.-%-%->", "")), (t:gsub("<!%-%-(.-)%-%->", " %1 "))
-  for _, v in ipairs(hidden == shown and { hidden } or { hidden, shown }) do -- no comment: one reading
-    local f = forbidding(v)
-    if f then return "negation", ("'%s ...' forbids something: never run"):format(f) end
+  local hidden, shown = t, t
+  if t:find("<!--", 1, true) then
+    hidden, shown = (t:gsub("<!%-%-.-%-%->", "")), (t:gsub("<!%-%-(.-)%-%->", " %1 "))
   end
+  local fh = flat(hidden)
+  local f = forbidding(fh)
+  if not f and hidden ~= shown then f = forbidding(flat(shown)) end -- no comment: one reading
+  if f then return "negation", ("'%s ...' forbids something: never run"):format(f) end
   text = hidden
   local words = {}
   for _, w in ipairs(wording.words(text)) do
@@ -278,9 +294,8 @@ function M.kind(text)
     end
   end
   if not o then
-    local f = flat(text)
     for _, c in ipairs(M.conditions_anywhere) do
-      if f:find(flat_phrase(c), 1, true) then o = c break end
+      if fh:find(flat_phrase(c), 1, true) then o = c break end
     end
   end
   if o then return "negation", ("'%s ...' is a condition a person must judge: never run"):format(o) end
