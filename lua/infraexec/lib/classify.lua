@@ -203,30 +203,17 @@ local function flat_phrase(phrase)
   return f
 end
 
--- M.forbidding's phrases, sorted; sorted again only when its keys change.
-local sorted = { n = 0, has = {} }
-local function forbidding_keys()
-  local n, same = 0, true
-  for k in pairs(M.forbidding) do
-    n = n + 1
-    if not sorted.has[k] then same = false break end
-  end
-  if same and n == sorted.n then return sorted end
-  local keys = {}
-  for k in pairs(M.forbidding) do keys[#keys + 1] = k end
-  table.sort(keys)
-  sorted = { n = #keys, has = {} }
-  for i, k in ipairs(keys) do sorted[i], sorted.has[k] = k, true end
-  return sorted
-end
-
--- The forbidding phrase in the text F (flat()), if any.
+-- The forbidding phrase in the text F (flat()), if any; of several, the
+-- first in sorted order (the least), whatever order pairs() gives.
 local function forbidding(f)
-  for _, k in ipairs(forbidding_keys()) do
-    local at = f:find(pad(k), 1, true)
-    if at and (not M.forbidding[k] or f:sub(at + #k + 2):find("%w")) then return k end
+  local best
+  for k, after in pairs(M.forbidding) do
+    if not best or k < best then
+      local at = f:find(padded[k] or pad(k), 1, true)
+      if at and (not after or f:sub(at + #k + 2):find("%w")) then best = k end
+    end
   end
-  return nil
+  return best
 end
 
 -- Struck-through text anywhere: GFM ~~..~~ or ~..~ (not inside a code
@@ -295,7 +282,7 @@ function M.kind(text)
   end
   if not o then
     for _, c in ipairs(M.conditions_anywhere) do
-      if fh:find(flat_phrase(c), 1, true) then o = c break end
+      if fh:find(flats[c] or flat_phrase(c), 1, true) then o = c break end
     end
   end
   if o then return "negation", ("'%s ...' is a condition a person must judge: never run"):format(o) end
@@ -318,7 +305,7 @@ function M.kind(text)
     local _, e = fb:find(fo, 1, true)
     local tail = e and fb:sub(e) or fb
     for _, s in ipairs(M.states) do
-      if tail:find(pad(s), 1, true) then
+      if tail:find(padded[s] or pad(s), 1, true) then
         return "assertion", ("'%s ... %s' states a result"):format(o, s)
       end
     end
