@@ -69,3 +69,14 @@ for text, want in pairs({
 }) do
   t.is((classify.kind(text)), want, ("%q"):format(text))
 end
+
+-- Of several forbidding phrases the reason names the least in sorted
+-- order, whatever order the table is walked in; one that needs a word
+-- after it and has none does not count.
+t.like(select(2, classify.kind("Should not, under no circumstances, ever run it: never")), "'should not ...'",
+  "the least phrase found that forbids")
+t.like(select(2, classify.kind("Under no circumstances deploy it; the others don't")), "'under no circumstances ...'",
+  "a phrase needing a word after it, at the end, does not count")
+classify.forbidding["a hold on"] = false
+t.like(select(2, classify.kind("Should not deploy: a hold on it")), "'a hold on ...'", "an added phrase sorts first")
+classify.forbidding["a hold on"] = nil
