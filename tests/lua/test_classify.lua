@@ -80,3 +80,14 @@ t.like(select(2, classify.kind("Under no circumstances deploy it; the others don
 classify.forbidding["a hold on"] = false
 t.like(select(2, classify.kind("Should not deploy: a hold on it")), "'a hold on ...'", "an added phrase sorts first")
 classify.forbidding["a hold on"] = nil
+
+-- An opening of several words is one only as a whole: "roll out" opens
+-- "Roll out ffl", not "Roll the dice" nor "Rollout".
+t.is(select(3, classify.kind("Roll out ffl to version 0.1.18")), "roll out", "a verb of two words")
+t.is(select(3, classify.kind("Roll back ffl")), "roll back", "another with the same first word")
+t.is((classify.kind("Roll the dice")), "assertion", "its first word alone opens nothing")
+table.insert(classify.actions, "hand over")
+t.is(select(3, classify.kind("Hand over the keys")), "hand over", "a verb of two words added to the list")
+t.is((classify.kind("Hand the keys over")), "assertion", "... only as a whole")
+table.remove(classify.actions)
+t.is((classify.kind("Hand over the keys")), "assertion", "and removed again")

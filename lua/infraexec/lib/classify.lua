@@ -117,18 +117,20 @@ local function has(list, w)
   return false
 end
 
--- Whether an entry of the tables holds a space, found once per entry.
+-- The first word of an entry of the tables that holds a space, false for
+-- an entry of one word; found once per entry.
 local spaced = {}
 
 -- The opening of PHRASE (space-separated words) found in LIST, if any.  An
--- entry of one word opens it exactly when it is its first word.
+-- entry of one word opens it exactly when it is its first word; one of
+-- several words only when its first word is that too.
 local function opening(phrase, list)
   local p = phrase .. " "
   local first = p:match("^[^ ]*")
   for _, o in ipairs(list) do
     local sp = spaced[o]
-    if sp == nil then sp = o:find(" ", 1, true) ~= nil; spaced[o] = sp end
-    if o == first or sp and p:byte(#o + 1) == 32 and p:sub(1, #o) == o then return o end
+    if sp == nil then sp = o:find(" ", 1, true) and o:match("^[^ ]*") or false; spaced[o] = sp end
+    if o == first or sp == first and p:byte(#o + 1) == 32 and p:sub(1, #o) == o then return o end
   end
   return nil
 end
