@@ -91,3 +91,13 @@ t.is(select(3, classify.kind("Hand over the keys")), "hand over", "a verb of two
 t.is((classify.kind("Hand the keys over")), "assertion", "... only as a whole")
 table.remove(classify.actions)
 t.is((classify.kind("Hand over the keys")), "assertion", "and removed again")
+
+-- A phrase is looked for only when its first word is one of the text's;
+-- one without words (flat() gives "  ") is looked for in every text.
+t.is(select(2, classify.kind("Deploy it, out of the scope")), "'deploy ...' asks for a change",
+  "'out of scope' is not 'out of the scope'")
+table.insert(classify.conditions_anywhere, "--")
+t.is(select(2, classify.kind("!!")), "'-- ...' is a condition a person must judge: never run",
+  "a phrase of no words is found in a text of none")
+t.is((classify.kind("Deploy it")), "action", "... and in no text with words")
+table.remove(classify.conditions_anywhere)

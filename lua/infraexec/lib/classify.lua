@@ -205,13 +205,36 @@ local function flat_phrase(phrase)
   return f
 end
 
--- The forbidding phrase in the text F (flat()), if any; of several, the
--- first in sorted order (the least), whatever order pairs() gives.
-local function forbidding(f)
+-- The words of F (space-separated) as a set.  " w ... " can be found in F
+-- only where w stands between spaces, that is when w is one of its words:
+-- a phrase whose first word is not is never looked for.
+local function word_set(f)
+  local set = {}
+  for w in f:gmatch("[^ ]+") do set[w] = true end
+  return set
+end
+
+-- The first word of " PHRASE " (pad() or flat()), false when it begins
+-- with two spaces (then it is looked for whatever the words); made once
+-- per phrase of the tables.
+local firsts = {}
+local function first_of(padded_phrase)
+  local w = padded_phrase:match("^ ([^ ]+)") or false
+  firsts[padded_phrase] = w
+  return w
+end
+
+-- The forbidding phrase in the text F (flat()), whose words are SET, if
+-- any; of several, the first in sorted order (the least), whatever order
+-- pairs() gives.
+local function forbidding(f, set)
   local best
   for k, after in pairs(M.forbidding) do
     if not best or k < best then
-      local at = f:find(padded[k] or pad(k), 1, true)
+      local q = padded[k] or pad(k)
+      local w = firsts[q]
+      if w == nil then w = first_of(q) end
+      local at = (not w or set[w]) and f:find(q, 1, true)
       if at and (not after or f:sub(at + #k + 2):find("%w")) then best = k end
     end
   end
@@ -264,8 +287,12 @@ function M.kind(text)
     hidden, shown = (t:gsub("<!%-%-.-%-%->", "")), (t:gsub("<!%-%-(.-)%-%->", " %1 "))
   end
   local fh = flat(hidden)
-  local f = forbidding(fh)
-  if not f and hidden ~= shown then f = forbidding(flat(shown)) end -- no comment: one reading
+  local fh_words = word_set(fh)
+  local f = forbidding(fh, fh_words)
+  if not f and hidden ~= shown then -- no comment: one reading
+    local fs = flat(shown)
+    f = forbidding(fs, word_set(fs))
+  end
   if f then return "negation", ("'%s ...' forbids something: never run"):format(f) end
   text = hidden
   local words = {}
@@ -284,7 +311,10 @@ function M.kind(text)
   end
   if not o then
     for _, c in ipairs(M.conditions_anywhere) do
-      if fh:find(flats[c] or flat_phrase(c), 1, true) then o = c break end
+      local q = flats[c] or flat_phrase(c)
+      local w = firsts[q]
+      if w == nil then w = first_of(q) end
+      if (not w or fh_words[w]) and fh:find(q, 1, true) then o = c break end
     end
   end
   if o then return "negation", ("'%s ...' is a condition a person must judge: never run"):format(o) end
