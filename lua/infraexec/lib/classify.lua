@@ -214,9 +214,9 @@ local function word_set(f)
   return set
 end
 
--- The first word of " PHRASE " (pad() or flat()), false when it begins
--- with two spaces (then it is looked for whatever the words); made once
--- per phrase of the tables.
+-- The first word of " PHRASE " (pad() or flat()), false when no word
+-- follows its first space (then it is looked for whatever the words);
+-- made once per phrase of the tables.
 local firsts = {}
 local function first_of(padded_phrase)
   local w = padded_phrase:match("^ ([^ ]+)") or false
