@@ -54,3 +54,50 @@ table.remove(classify.adverbs)
 t.is((classify.kind("Run step 1: `true`")), "action", "an ASCII action")
 t.is((classify.kind("Run step 1: `tru\u{0435}`")), "action", "with a look-alike letter")
 t.is((classify.kind("D\u{043E} not run `true`")), "negation", "a look-alike letter spelling a negation")
+
+-- What each mark needs, spelled every way the shortcuts skip on: without
+-- its "~", "<", "<!--", "[" or "&" a text is read as it was.
+for text, want in pairs({
+  ["Run `~/bin/x` now"] = "action", ["Run ~~step 1~~"] = "negation", ["Run ~x~ and ~y z~"] = "negation",
+  ["Run step 1 <del>now</del>"] = "negation", ["Run step 1 < 2 >"] = "action",
+  ["Run step 1 <!-- do not run it -->"] = "negation", ["Run step 1 <!-- do not -->"] = "action", ["Run step 1 <!-- later -->"] = "action",
+  ["Run step 1 <!---->"] = "action", ["Do <!-- x -->not run it"] = "negation",
+  ["[Do not](http://x) run it"] = "negation", ["Run [step 1] now"] = "action",
+  ["Do&nbsp;not run it"] = "negation", ["D&#111;&#x20;not run it"] = "negation",
+  ["Run it & more"] = "action", ["&amp;Run it"] = "assertion",
+  ["  ...Do not!! run it..."] = "negation", ["'Run' it"] = "action", ["!!"] = "assertion", [""] = "assertion",
+}) do
+  t.is((classify.kind(text)), want, ("%q"):format(text))
+end
+
+-- Of several forbidding phrases the reason names the least in sorted
+-- order, whatever order the table is walked in; one that needs a word
+-- after it and has none does not count.
+t.like(select(2, classify.kind("Should not, under no circumstances, ever run it: never")), "'should not ...'",
+  "the least phrase found that forbids")
+t.like(select(2, classify.kind("Under no circumstances deploy it; the others don't")), "'under no circumstances ...'",
+  "a phrase needing a word after it, at the end, does not count")
+classify.forbidding["a hold on"] = false
+t.like(select(2, classify.kind("Should not deploy: a hold on it")), "'a hold on ...'", "an added phrase sorts first")
+classify.forbidding["a hold on"] = nil
+
+-- An opening of several words is one only as a whole: "roll out" opens
+-- "Roll out ffl", not "Roll the dice" nor "Rollout".
+t.is(select(3, classify.kind("Roll out ffl to version 0.1.18")), "roll out", "a verb of two words")
+t.is(select(3, classify.kind("Roll back ffl")), "roll back", "another with the same first word")
+t.is((classify.kind("Roll the dice")), "assertion", "its first word alone opens nothing")
+table.insert(classify.actions, "hand over")
+t.is(select(3, classify.kind("Hand over the keys")), "hand over", "a verb of two words added to the list")
+t.is((classify.kind("Hand the keys over")), "assertion", "... only as a whole")
+table.remove(classify.actions)
+t.is((classify.kind("Hand over the keys")), "assertion", "and removed again")
+
+-- A phrase is looked for only when its first word is one of the text's;
+-- one without words (flat() gives "  ") is looked for in every text.
+t.is(select(2, classify.kind("Deploy it, out of the scope")), "'deploy ...' asks for a change",
+  "'out of scope' is not 'out of the scope'")
+table.insert(classify.conditions_anywhere, "--")
+t.is(select(2, classify.kind("!!")), "'-- ...' is a condition a person must judge: never run",
+  "a phrase of no words is found in a text of none")
+t.is((classify.kind("Deploy it")), "action", "... and in no text with words")
+table.remove(classify.conditions_anywhere)

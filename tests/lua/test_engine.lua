@@ -33,6 +33,20 @@ t.is(r.rule, "omega: ^Observe$", "an always handler is a candidate too")
 r = run("Deploy web (blocked: waiting for approval)")
 t.ok(r.blocked and r.reason == "Blocked: waiting for approval", "a blocked marker: reported, no rule runs",
   tostring(r.reason))
+-- Each marker in each spelling: the shortcut for texts that hold neither
+-- "blocked" nor "hold" must not skip one.
+for text, why in pairs({
+  ["Deploy web - BLOCKED"] = "Blocked: Deploy web - BLOCKED",
+  ["Deploy web — blocked on the registry"] = "Blocked: on the registry",
+  ["Deploy web – Blocked"] = "Blocked: Deploy web – Blocked",
+  ["Deploy web (Blocked)"] = "Blocked: Deploy web (Blocked)",
+  ["Deploy web: ON  HOLD until Monday"] = "Blocked: on hold until Monday",
+}) do
+  r = run(text)
+  t.ok(r.blocked and r.reason == why, "a blocked marker: " .. text, tostring(r.reason))
+end
+r = run("Deploy web with blocked_by and holdings")
+t.ok(not r.blocked, "'blocked_by' and 'holdings' are no markers", tostring(r.reason))
 r = run("Make sure nobody runs `rm -rf /`")
 t.ok(r.done == false and r.kind == "negation" and r.reason:find("^needs a person: ") ~= nil,
   "a negation is never run: it needs a person", tostring(r.reason))

@@ -106,8 +106,10 @@ local BLOCK_MARKS = {
 }
 
 local function blocked(c)
-  local s, e = c.text:find("%f[%w_]BLOCKED%f[^%w_]")
   local low = c.text:lower()
+  -- Every marker spells "blocked" or "hold": without them, none fits.
+  if not (low:find("blocked", 1, true) or low:find("hold", 1, true)) then return nil end
+  local s, e = c.text:find("%f[%w_]BLOCKED%f[^%w_]")
   for _, p in ipairs(BLOCK_MARKS) do
     if s then break end
     s, e = low:find(p)

@@ -117,18 +117,20 @@ local function has(list, w)
   return false
 end
 
--- Whether an entry of the tables holds a space, found once per entry.
+-- The first word of an entry of the tables that holds a space, false for
+-- an entry of one word; found once per entry.
 local spaced = {}
 
 -- The opening of PHRASE (space-separated words) found in LIST, if any.  An
--- entry of one word opens it exactly when it is its first word.
+-- entry of one word opens it exactly when it is its first word; one of
+-- several words only when its first word is that too.
 local function opening(phrase, list)
   local p = phrase .. " "
   local first = p:match("^[^ ]*")
   for _, o in ipairs(list) do
     local sp = spaced[o]
-    if sp == nil then sp = o:find(" ", 1, true) ~= nil; spaced[o] = sp end
-    if o == first or sp and p:byte(#o + 1) == 32 and p:sub(1, #o) == o then return o end
+    if sp == nil then sp = o:find(" ", 1, true) and o:match("^[^ ]*") or false; spaced[o] = sp end
+    if o == first or sp == first and p:byte(#o + 1) == 32 and p:sub(1, #o) == o then return o end
   end
   return nil
 end
@@ -187,7 +189,12 @@ end
 -- The words of TEXT as one lower-case string " a b c ", markup and
 -- punctuation gone (an apostrophe stays: "don't").
 local function flat(text)
-  return " " .. text:lower():gsub("[^%w']+", " "):gsub("%s+", " "):gsub("^ ", ""):gsub(" $", "") .. " "
+  -- One gsub: each run of other characters, spaces included, becomes a
+  -- single space, so only one at either end is left to trim.
+  local f = text:lower():gsub("[^%w']+", " ")
+  if f:byte(1) == 32 then f = f:sub(2) end
+  if f:byte(-1) == 32 then f = f:sub(1, -2) end
+  return " " .. f .. " "
 end
 
 -- flat() of the phrases in the tables, made once per phrase.
@@ -198,52 +205,70 @@ local function flat_phrase(phrase)
   return f
 end
 
--- M.forbidding's phrases, sorted; sorted again only when its keys change.
-local sorted = { n = 0, has = {} }
-local function forbidding_keys()
-  local n, same = 0, true
-  for k in pairs(M.forbidding) do
-    n = n + 1
-    if not sorted.has[k] then same = false break end
-  end
-  if same and n == sorted.n then return sorted end
-  local keys = {}
-  for k in pairs(M.forbidding) do keys[#keys + 1] = k end
-  table.sort(keys)
-  sorted = { n = #keys, has = {} }
-  for i, k in ipairs(keys) do sorted[i], sorted.has[k] = k, true end
-  return sorted
+-- The words of F (space-separated) as a set.  " w ... " can be found in F
+-- only where w stands between spaces, that is when w is one of its words:
+-- a phrase whose first word is not is never looked for.
+local function word_set(f)
+  local set = {}
+  for w in f:gmatch("[^ ]+") do set[w] = true end
+  return set
 end
 
--- The forbidding phrase in TEXT, if any.
-local function forbidding(text)
-  local f = flat(text)
-  for _, k in ipairs(forbidding_keys()) do
-    local at = f:find(pad(k), 1, true)
-    if at and (not M.forbidding[k] or f:sub(at + #k + 2):find("%w")) then return k end
+-- The first word of " PHRASE " (pad() or flat()), false when no word
+-- follows its first space (then it is looked for whatever the words);
+-- made once per phrase of the tables.
+local firsts = {}
+local function first_of(padded_phrase)
+  local w = padded_phrase:match("^ ([^ ]+)") or false
+  firsts[padded_phrase] = w
+  return w
+end
+
+-- The forbidding phrase in the text F (flat()), whose words are SET, if
+-- any; of several, the first in sorted order (the least), whatever order
+-- pairs() gives.
+local function forbidding(f, set)
+  local best
+  for k, after in pairs(M.forbidding) do
+    if not best or k < best then
+      local q = padded[k] or pad(k)
+      local w = firsts[q]
+      if w == nil then w = first_of(q) end
+      local at = (not w or set[w]) and f:find(q, 1, true)
+      if at and (not after or f:sub(at + #k + 2):find("%w")) then best = k end
+    end
   end
-  return nil
+  return best
 end
 
 -- Struck-through text anywhere: GFM ~~..~~ or ~..~ (not inside a code
 -- span: "~/.secrets" is a path), or HTML <del>, <s>, <strike>.
 local function struck(text)
-  local bare = text:gsub("`[^`]*`", "x")
-  if bare:find("~~.-~~") or bare:find("~[^~%s]~") or bare:find("~[^~%s][^~]-[^~%s]~") then return true end
+  if text:find("~", 1, true) then -- each mark below needs its "~" or "<"
+    local bare = text:gsub("`[^`]*`", "x")
+    if bare:find("~~.-~~") or bare:find("~[^~%s]~") or bare:find("~[^~%s][^~]-[^~%s]~") then return true end
+  end
+  if not text:find("<", 1, true) then return false end
   local low = text:lower()
   return low:find("<%s*del[%s>]") or low:find("<%s*s%s*>") or low:find("<%s*strike[%s>]") or false
 end
 
+-- Character references as the renderer shows them ("Do&nbsp;not").
+local NAMED = { nbsp = " ", amp = "&", lt = "<", gt = ">", quot = '"', apos = "'", shy = "" }
+local function ref(n) return utf8.char(n and n <= 0x10FFFF and n or 0xFFFD) end
+local function hex_ref(h) return ref(tonumber(h, 16)) end
+local function dec_ref(d) return ref(tonumber(d)) end
+local function named_ref(n) return NAMED[n:lower()] end
+
 local function fold_text(text)
   local t = fold(text)
   if not t then return nil end
-  t = t:gsub("%[([^%]]*)%]%b()", "%1") -- a link reads as its text
-  -- Character references as the renderer shows them ("Do&nbsp;not").
-  local named = { nbsp = " ", amp = "&", lt = "<", gt = ">", quot = '"', apos = "'", shy = "" }
-  local function ref(n) return utf8.char(n and n <= 0x10FFFF and n or 0xFFFD) end
-  t = t:gsub("&#[xX](%x%x?%x?%x?%x?%x?);", function(h) return ref(tonumber(h, 16)) end)
-  t = t:gsub("&#(%d%d?%d?%d?%d?%d?%d?);", function(d) return ref(tonumber(d)) end)
-  t = t:gsub("&(%a+);", function(n) return named[n:lower()] end)
+  if t:find("[", 1, true) then t = t:gsub("%[([^%]]*)%]%b()", "%1") end -- a link reads as its text
+  if t:find("&", 1, true) then
+    t = t:gsub("&#[xX](%x%x?%x?%x?%x?%x?);", hex_ref)
+    t = t:gsub("&#(%d%d?%d?%d?%d?%d?%d?);", dec_ref)
+    t = t:gsub("&(%a+);", named_ref)
+  end
   return fold(t) -- a reference can spell a character again ("&#1086;")
 end
 
@@ -257,11 +282,18 @@ function M.kind(text)
   end
   -- A comment's text is read both ways: hidden (the reader skips it) and
   -- shown (the source's reader sees it).
-  local hidden, shown = (t:gsub("<!%-%-.-%-%->", "")), (t:gsub("<!%-%-(.-)%-%->", " %1 "))
-  for _, v in ipairs(hidden == shown and { hidden } or { hidden, shown }) do -- no comment: one reading
-    local f = forbidding(v)
-    if f then return "negation", ("'%s ...' forbids something: never run"):format(f) end
+  local hidden, shown = t, t
+  if t:find("<!--", 1, true) then
+    hidden, shown = (t:gsub("<!%-%-.-%-%->", "")), (t:gsub("<!%-%-(.-)%-%->", " %1 "))
   end
+  local fh = flat(hidden)
+  local fh_words = word_set(fh)
+  local f = forbidding(fh, fh_words)
+  if not f and hidden ~= shown then -- no comment: one reading
+    local fs = flat(shown)
+    f = forbidding(fs, word_set(fs))
+  end
+  if f then return "negation", ("'%s ...' forbids something: never run"):format(f) end
   text = hidden
   local words = {}
   for _, w in ipairs(wording.words(text)) do
@@ -278,9 +310,11 @@ function M.kind(text)
     end
   end
   if not o then
-    local f = flat(text)
     for _, c in ipairs(M.conditions_anywhere) do
-      if f:find(flat_phrase(c), 1, true) then o = c break end
+      local q = flats[c] or flat_phrase(c)
+      local w = firsts[q]
+      if w == nil then w = first_of(q) end
+      if (not w or fh_words[w]) and fh:find(q, 1, true) then o = c break end
     end
   end
   if o then return "negation", ("'%s ...' is a condition a person must judge: never run"):format(o) end
@@ -303,7 +337,7 @@ function M.kind(text)
     local _, e = fb:find(fo, 1, true)
     local tail = e and fb:sub(e) or fb
     for _, s in ipairs(M.states) do
-      if tail:find(pad(s), 1, true) then
+      if tail:find(padded[s] or pad(s), 1, true) then
         return "assertion", ("'%s ... %s' states a result"):format(o, s)
       end
     end
