@@ -44,6 +44,7 @@ function M.words(text)
   end
   return toks
 end
+local WORDS = M.words
 
 -- ---- placeholder types: value, config -> the value to pass, or nil, why ----
 
@@ -155,6 +156,15 @@ end
 -- ---- templates ----
 
 local compiled = {} -- template string -> list of item sequences
+-- Sequences -> what matching keeps of them: kinds, the types of their
+-- placeholders (once each); the tree of their prefixes (fitting).
+local infos = setmetatable({}, { __mode = "k" })
+
+local function info_of(seqs, seen)
+  local kinds = {}
+  for kind in pairs(seen) do kinds[#kinds + 1] = kind end
+  infos[seqs] = { kinds = kinds }
+end
 
 -- "a [b] c" -> { "a b c", "a c" }: each optional group with and without.
 local function expand(s)
@@ -170,22 +180,115 @@ local function expand(s)
   return out
 end
 
--- The literal words of one piece of a template: the same few pieces recur
--- in every variant of every template (456 sequences from 37 rules), and
--- splitting each anew was most of the handlers' load time.  Kept while
--- M.words is the function that made them.
+-- The literal words of one piece of a template, as items: the same few
+-- pieces recur in every variant of every template (456 sequences from 37
+-- rules), and splitting each anew was most of the handlers' load time.
+-- Kept while M.words is the function that made them; the item tables are
+-- shared by every sequence holding them (nothing writes to an item).
 local lits, lits_by = {}, nil
 local function literals(raw)
   if lits_by ~= M.words then lits, lits_by = {}, M.words end
   local l = lits[raw]
   if not l then
-    l = {}
-    for _, t in ipairs(M.words(raw)) do
-      if not t.boundary then l[#l + 1] = t.low end
+    if M.words == WORDS and raw:find("^%w[%w%-=/]*$") then
+      l = { { lit = raw:lower() } } -- nothing for M.words to trim: one word as it is
+    else
+      l = {}
+      for _, t in ipairs(M.words(raw)) do
+        if not t.boundary then l[#l + 1] = { lit = t.low } end
+      end
     end
     lits[raw] = l
   end
   return l
+end
+
+-- What one whitespace-separated piece of a variant is, read once per
+-- distinct piece: a placeholder item, a stray brace (bad), or literal words.
+local pieces = {}
+local function piece(raw)
+  local p = pieces[raw]
+  if not p then
+    local name, kind = raw:match("^`?{([%w_]+):?([%w_]*)}`?$")
+    if name then
+      p = { item = { name = name, kind = kind ~= "" and kind or name } }
+    else
+      p = { bad = raw:find("[{}]") ~= nil }
+    end
+    pieces[raw] = p
+  end
+  return p
+end
+
+-- The items of the words of S (a variant of TEMPLATE, or a piece of one),
+-- in order, their types set in KINDS; raises at the first malformed word.
+local function items(s, template, kinds)
+  local seq = {}
+  for raw in s:gmatch("%S+") do
+    local p = piece(raw)
+    local it = p.item
+    if it then
+      kinds[it.kind] = true
+      if not M.types[it.kind] then
+        local known = {}
+        for k in pairs(M.types) do known[#known + 1] = k end
+        table.sort(known)
+        error(("wording %q: unknown placeholder type '%s' (types: %s)"):format(
+          template, it.kind, table.concat(known, ", ")), 0)
+      end
+      seq[#seq + 1] = it
+    elseif p.bad then
+      error(("wording %q: '%s' is not a placeholder ({type} or {name:type})"):format(template, raw), 0)
+    else
+      local l = literals(raw)
+      for i = 1, #l do seq[#seq + 1] = l[i] end
+    end
+  end
+  return seq
+end
+
+-- S split where expand() splits it: {s} without a group, else {before,
+-- group, after} (trees); AT gets the groups' brackets by their place in
+-- the template (S starts after OFF).
+local function tree(s, off, at)
+  local i, j = s:find("%b[]")
+  if not i then return { s } end
+  at[off + i], at[off + j] = "[", "]"
+  return { s:sub(1, i - 1), tree(s:sub(i + 1, j - 1), off + i, at), tree(s:sub(j + 1), off + j, at) }
+end
+
+-- Whether no word of TEMPLATE spans a group's bracket ("URL[s]"): each
+-- '[' comes after a space, the start or another '[', each ']' before a
+-- space, the end or another ']'.  Then a variant's words are its pieces'
+-- words, and the first variant (every group in) holds every word.
+local function aligned(template, at)
+  for pos, b in pairs(at) do
+    local next_to = b == "[" and pos - 1 or pos + 1
+    local c = template:sub(next_to, next_to)
+    if c ~= "" and not c:find("^%s") and at[next_to] ~= b then return false end
+  end
+  return true
+end
+
+local function join(a, b, c)
+  local t = table.move(a, 1, #a, 1, {})
+  table.move(b, 1, #b, #t + 1, t)
+  if c then table.move(c, 1, #c, #t + 1, t) end
+  return t
+end
+
+-- The item sequences of an aligned TREE, in expand()'s order, each piece's
+-- words read once and in the template's order (the first variant's, so
+-- the same malformed word is reported first).
+local function variants(node, template, kinds)
+  if #node == 1 then return { items(node[1], template, kinds) } end
+  local before = items(node[1], template, kinds)
+  local inner, out = variants(node[2], template, kinds), {}
+  for _, rest in ipairs(variants(node[3], template, kinds)) do
+    for _, v in ipairs(inner) do out[#out + 1] = join(before, v, rest) end
+    out[#out + 1] = join(before, rest)
+  end
+  return out
 end
 
 local function compile_one(template)
@@ -193,36 +296,23 @@ local function compile_one(template)
   if type(template) ~= "string" or not template:find("%w") then
     error(("a wording must be a non-empty string, not %s"):format(tostring(template)), 0)
   end
-  local seqs = {}
-  for _, variant in ipairs(expand(template)) do
-    local seq = {}
-    for raw in variant:gmatch("%S+") do
-      local name, kind = raw:match("^`?{([%w_]+):?([%w_]*)}`?$")
-      if name then
-        kind = kind ~= "" and kind or name
-        if not M.types[kind] then
-          local known = {}
-          for k in pairs(M.types) do known[#known + 1] = k end
-          table.sort(known)
-          error(("wording %q: unknown placeholder type '%s' (types: %s)"):format(
-            template, kind, table.concat(known, ", ")), 0)
-        end
-        seq[#seq + 1] = { name = name, kind = kind }
-      elseif raw:find("[{}]") then
-        error(("wording %q: '%s' is not a placeholder ({type} or {name:type})"):format(template, raw), 0)
-      else
-        for _, low in ipairs(literals(raw)) do seq[#seq + 1] = { lit = low } end
-      end
+  local at, kinds = {}, {}
+  local root = tree(template, 0, at)
+  local seqs
+  if aligned(template, at) then
+    seqs = variants(root, template, kinds)
+    for _, seq in ipairs(seqs) do
+      if #seq == 0 then error(("wording %q has no words"):format(template), 0) end
     end
-    if #seq == 0 then error(("wording %q has no words"):format(template), 0) end
-    -- The first literal word after one-word placeholders only: the text's
-    -- word at that position must be it (cannot_fit).
-    local at = 1
-    while seq[at] and seq[at].kind and seq[at].kind ~= "text" do at = at + 1 end
-    if at > 1 and seq[at] and seq[at].lit then seq.at, seq.word = at, seq[at].lit end
-    seqs[#seqs + 1] = seq
+  else -- a word spans a bracket: each variant split anew
+    seqs = {}
+    for _, variant in ipairs(expand(template)) do
+      seqs[#seqs + 1] = items(variant, template, kinds)
+      if #seqs[#seqs] == 0 then error(("wording %q has no words"):format(template), 0) end
+    end
   end
   compiled[template] = seqs
+  info_of(seqs, kinds)
   return seqs
 end
 
@@ -230,11 +320,14 @@ end
 -- raises an error naming the template when one is malformed.
 function M.compile(wording)
   if type(wording) == "table" then
-    local all = {}
+    local all, kinds = {}, {}
     for _, t in ipairs(wording) do
-      for _, seq in ipairs(compile_one(t)) do all[#all + 1] = seq end
+      local seqs = compile_one(t)
+      for _, seq in ipairs(seqs) do all[#all + 1] = seq end
+      for _, kind in ipairs(infos[seqs].kinds) do kinds[kind] = true end
     end
     if #all == 0 then error("a wording list must not be empty", 0) end
+    info_of(all, kinds)
     return all
   end
   return compile_one(wording)
@@ -252,11 +345,22 @@ local BUILTIN = {}
 for k, fn in pairs(M.types) do BUILTIN[k] = fn end
 local VALUES = { name = values.name, version = values.version, address = values.address, ip = values.ip }
 
--- Whether the type KIND is the one defined here, and so is what it calls.
-local function intact(kind)
-  return M.types[kind] == BUILTIN[kind] and (kind ~= "kustomization" or M.types.path == BUILTIN.path)
-    and values.name == VALUES.name and values.version == VALUES.version
-    and values.address == VALUES.address and values.ip == VALUES.ip
+-- Whether the types KINDS (a list) are the ones defined here, and so is
+-- what they call.
+local function intact(kinds)
+  if not kinds[1] then return true end
+  if values.name ~= VALUES.name or values.version ~= VALUES.version
+    or values.address ~= VALUES.address or values.ip ~= VALUES.ip then
+    return false
+  end
+  local types = M.types
+  for i = 1, #kinds do
+    local kind = kinds[i]
+    if types[kind] ~= BUILTIN[kind] or kind == "kustomization" and types.path ~= BUILTIN.path then
+      return false
+    end
+  end
+  return true
 end
 
 -- The words of TEXT, and the same without the note boundaries as a list of
@@ -273,97 +377,130 @@ local function words_of(text)
   return last_toks, last_plain
 end
 
--- A wording list's sequences, kept while the list holds the same templates.
+-- A wording list's sequences, kept while the list holds the same templates;
+-- a new list of the same templates (readers.lua makes one per call) gets
+-- the sequences, and the tree of their prefixes, made for the first.
 local lists = setmetatable({}, { __mode = "k" })
+local by_content = {} -- the templates joined by newlines -> a kept list
+
+local function holds(kept, wording)
+  if kept.n ~= #wording then return false end
+  for i = 1, kept.n do
+    if kept[i] ~= wording[i] then return false end
+  end
+  return true
+end
+
 local function seqs_of(wording)
   local seqs = compiled[wording] -- a template compiled before
   if seqs then return seqs end
   if type(wording) ~= "table" then return compile_one(wording) end
   local kept = lists[wording]
-  if kept and kept.n == #wording then
-    local same = true
-    for i = 1, kept.n do
-      if kept[i] ~= wording[i] then same = false break end
-    end
-    if same then return kept.seqs end
+  if kept and holds(kept, wording) then return kept.seqs end
+  local key = true
+  for i = 1, #wording do
+    if type(wording[i]) ~= "string" then key = nil break end
   end
-  kept = table.move(wording, 1, #wording, 1, { n = #wording })
-  kept.seqs = M.compile(wording)
+  key = key and table.concat(wording, "\n")
+  kept = key and by_content[key]
+  if not (kept and holds(kept, wording)) then
+    kept = table.move(wording, 1, #wording, 1, { n = #wording })
+    kept.seqs = M.compile(wording)
+    if key then by_content[key] = kept end
+  end
   lists[wording] = kept
   return kept.seqs
 end
 
--- Whether SEQ cannot fit a text of the words PLAIN: its first literal
--- word after one-word placeholders (seq.word, at seq.at) is not the text's
--- word there, and the placeholders' types are the ones defined here (intact: try
--- would check those words' values, which raises nothing, then return nil
--- at the literal).
+-- A sequence's fixed prefix is its items before a {text}: item K of it
+-- takes the text's K-th word (try skips the note boundaries), so one whose
+-- prefix has a literal other than the text's word there, or is longer
+-- than the text, cannot fit: try returns nil at that literal, having asked
+-- only the types of the placeholders before it.
+
+-- Whether try on SEQ would return nil at a literal (or for want of a word)
+-- of its prefix with only intact types asked before it.
 local function cannot_fit(seq, plain)
-  local at = seq.at
-  if not at or plain[at] == seq.word then return false end
-  for i = 1, at - 1 do
-    if not intact(seq[i].kind) then return false end
+  for k = 1, #seq do
+    local it = seq[k]
+    if it.kind == "text" then return false end
+    local w = plain[k]
+    if not w or it.lit and it.lit ~= w then return true end
+    if it.kind and not intact({ it.kind }) then return false end
   end
-  return true
+  return false
 end
 
--- The sequences of LIST (in order) by the second word they can fit
--- (cannot_fit, for the sequences whose literal is the second word).
-local function by_second(list)
-  local g = { all = list, kinds = {}, by = {}, none = {} } -- kinds: the placeholders' types, once each
-  local seen = {}
-  for _, seq in ipairs(list) do
-    if seq.at == 2 then
-      local kind = seq[1].kind
-      if not seen[kind] then seen[kind] = true; g.kinds[#g.kinds + 1] = kind end
-      g.by[seq.word] = true
+-- The fixed prefixes of SEQS as a tree, grown where a text leads: a node
+-- holds the places in SEQS of the sequences whose prefix goes through it
+-- (ids, in order); once visited, those whose prefix ends there (ends), and
+-- the next nodes by the literal next (kids) or for a placeholder (any).
+
+local function grow(node, seqs, d)
+  local ends, kids, any = {}, {}, nil
+  for _, i in ipairs(node.ids) do
+    local it = seqs[i][d + 1]
+    if not it or it.kind == "text" then
+      ends[#ends + 1] = i
+    elseif it.lit then
+      local kid = kids[it.lit]
+      if not kid then kid = { ids = {} }; kids[it.lit] = kid end
+      kid.ids[#kid.ids + 1] = i
+    else
+      any = any or { ids = {} }
+      any.ids[#any.ids + 1] = i
     end
   end
-  for lit in pairs(g.by) do
-    local sub = {}
-    for _, seq in ipairs(list) do
-      if seq.at ~= 2 or seq.word == lit then sub[#sub + 1] = seq end
-    end
-    g.by[lit] = sub
-  end
-  for _, seq in ipairs(list) do
-    if seq.at ~= 2 then g.none[#g.none + 1] = seq end
-  end
-  return g
+  node.ends, node.kids, node.any = ends, kids, any
 end
 
--- The sequences of SEQS that may fit a text of the words PLAIN, in order;
--- the caller still tests each with cannot_fit.  A match is anchored at the
--- first word, so a sequence opening with another literal word cannot (try
--- returns nil at once).  Groups are keyed by the first word, or by IX
--- itself for a first word no sequence opens with; a group is taken whole
--- when a type its second words decide has been replaced since.
-local openings = setmetatable({}, { __mode = "k" }) -- seqs -> { lits, by = {word -> group}, rest = group }
+-- The places of the sequences below NODE (at depth D) whose prefix fits PLAIN.
+local function collect(node, seqs, plain, d, out)
+  if not node.ends then grow(node, seqs, d) end
+  for _, i in ipairs(node.ends) do out[#out + 1] = i end
+  local w = plain[d + 1]
+  if w then
+    local kid = node.kids[w]
+    if kid then collect(kid, seqs, plain, d + 1, out) end
+    if node.any then collect(node.any, seqs, plain, d + 1, out) end
+  end
+end
+
+-- The sequences of SEQS that may fit a text of the words PLAIN, in order:
+-- all but those cannot_fit drops.  While the wording's types are the ones
+-- defined here (none raises or has effects), the tree finds them; kept for
+-- the text matched last, for specificity to rank a match.  Else each
+-- sequence is tested, so a replaced type is asked about every word it
+-- could take, as try would.
+local NONE = {}
 local function fitting(seqs, plain)
-  local first = plain[1]
-  if not first then return {} end
-  local ix = openings[seqs]
-  if not ix then
-    ix = { lits = {}, by = {} }
+  local t = infos[seqs]
+  if not intact(t.kinds) then
+    local out = {}
     for _, seq in ipairs(seqs) do
-      if seq[1].lit then ix.lits[seq[1].lit] = true end
+      if not cannot_fit(seq, plain) then out[#out + 1] = seq end
     end
-    openings[seqs] = ix
+    return out
   end
-  local key = ix.lits[first] and first or nil -- nil: a first word no sequence opens with
-  local g = ix.by[key or ix]
-  if not g then -- made on first use: a run sees few first words
-    local list = {}
-    for _, seq in ipairs(seqs) do
-      if not seq[1].lit or seq[1].lit == key then list[#list + 1] = seq end
-    end
-    g = by_second(list)
-    ix.by[key or ix] = g
+  if t.plain == plain then return t.fit end
+  local root = t.root
+  if not root then
+    local ids = {}
+    for i = 1, #seqs do ids[i] = i end
+    root = { ids = ids }
+    grow(root, seqs, 0)
+    t.root = root
   end
-  for i = 1, #g.kinds do
-    if not intact(g.kinds[i]) then return g.all end
+  local fit = NONE -- most wordings, for most texts: no sequence opens so
+  if root.ends[1] or root.any or root.kids[plain[1]] then
+    local at = {}
+    collect(root, seqs, plain, 0, at)
+    table.sort(at)
+    fit = {}
+    for i = 1, #at do fit[i] = seqs[at[i]] end
   end
-  return g.by[plain[2]] or g.none
+  t.plain, t.fit = plain, fit
+  return fit
 end
 
 -- Words that make a trailing note add a claim of its own ("- also
@@ -462,10 +599,8 @@ function M.match(wording, text, config)
   if not seqs[1] then return nil, nil end -- most rules, for most criteria
   local state = {}
   for _, seq in ipairs(seqs) do
-    if not cannot_fit(seq, plain) then
-      local args = try(seq, 1, toks, 1, {}, {}, config, state)
-      if args then return args end
-    end
+    local args = try(seq, 1, toks, 1, {}, {}, config, state)
+    if args then return args end
   end
   return nil, state.refusal, state.added
 end
@@ -497,7 +632,7 @@ function M.specificity(rule, text, config)
     seqs = fitting(seqs, plain)
   end
   for _, seq in ipairs(seqs) do
-    if not text or not cannot_fit(seq, plain) and try(seq, 1, toks, 1, {}, {}, config or {}, {}) then
+    if not text or try(seq, 1, toks, 1, {}, {}, config or {}, {}) then
       local score = 1
       for _, it in ipairs(seq) do
         score = score + (it.lit and M.weights.literal or it.kind == "text" and M.weights.text or M.weights.typed)
