@@ -155,16 +155,12 @@ end
 
 -- ---- templates ----
 
-local compiled = {} -- template string -> list of item sequences
--- Sequences -> what matching keeps of them: kinds, the types of their
--- placeholders (once each); the tree of their prefixes (fitting).
-local infos = setmetatable({}, { __mode = "k" })
-
-local function info_of(seqs, seen)
-  local kinds = {}
-  for kind in pairs(seen) do kinds[#kinds + 1] = kind end
-  infos[seqs] = { kinds = kinds }
-end
+-- A template once read (compile_one): its words as a tree of parts with
+-- their items (root), the literals its variants may open with (first) and
+-- whether one may open with a placeholder (open), the types of its
+-- placeholders (kinds, once each); its item sequences (seqs) are made the
+-- first time a text may fit them, or compile() is asked for them.
+local compiled = {} -- template string -> its record
 
 -- "a [b] c" -> { "a b c", "a c" }: each optional group with and without.
 local function expand(s)
@@ -220,7 +216,7 @@ local function piece(raw)
   return p
 end
 
--- The items of the words of S (a variant of TEMPLATE, or a piece of one),
+-- The items of the words of S (a variant of TEMPLATE, or a part of one),
 -- in order, their types set in KINDS; raises at the first malformed word.
 local function items(s, template, kinds)
   local seq = {}
@@ -248,26 +244,70 @@ local function items(s, template, kinds)
 end
 
 -- S split where expand() splits it: {s} without a group, else {before,
--- group, after} (trees); AT gets the groups' brackets by their place in
--- the template (S starts after OFF).
-local function tree(s, off, at)
+-- group, after} (the last two trees).  ST.split is set when a word spans a
+-- group's bracket ("URL[s]"): a '[' comes after other than a space, the
+-- template's start or another '[' (S comes after a ']' when AFTER), or a
+-- ']' before other than a space, the end or another ']'.  Without one, a
+-- variant's words are its parts' words, and the first variant (every
+-- group in) holds every word.
+local SPACE = { [9] = true, [10] = true, [11] = true, [12] = true, [13] = true, [32] = true } -- %s
+local function tree(s, after, st)
   local i, j = s:find("%b[]")
   if not i then return { s } end
-  at[off + i], at[off + j] = "[", "]"
-  return { s:sub(1, i - 1), tree(s:sub(i + 1, j - 1), off + i, at), tree(s:sub(j + 1), off + j, at) }
+  if i == 1 and after or i > 1 and not SPACE[s:byte(i - 1)] or j < #s and not SPACE[s:byte(j + 1)] then
+    st.split = true
+  end
+  return { s:sub(1, i - 1), tree(s:sub(i + 1, j - 1), false, st), tree(s:sub(j + 1), true, st) }
 end
 
--- Whether no word of TEMPLATE spans a group's bracket ("URL[s]"): each
--- '[' comes after a space, the start or another '[', each ']' before a
--- space, the end or another ']'.  Then a variant's words are its pieces'
--- words, and the first variant (every group in) holds every word.
-local function aligned(template, at)
-  for pos, b in pairs(at) do
-    local next_to = b == "[" and pos - 1 or pos + 1
-    local c = template:sub(next_to, next_to)
-    if c ~= "" and not c:find("^%s") and at[next_to] ~= b then return false end
+-- The items of a part of a template (a string of a tree), as items()
+-- makes them, kept (with the types it names) while M.words is the function
+-- that split them: the same parts recur in many templates ("the", "are",
+-- "in the").  A type gone since is reported by items() again.
+local parts, parts_by = {}, nil
+local function part_items(s, template, kinds)
+  if parts_by ~= M.words then parts, parts_by = {}, M.words end
+  local p = parts[s]
+  if p then
+    for _, kind in ipairs(p.kinds) do
+      if not M.types[kind] then return items(s, template, kinds) end
+      kinds[kind] = true
+    end
+    return p.items
   end
-  return true
+  local own = {}
+  p = { items = items(s, template, own), kinds = {} }
+  for kind in pairs(own) do
+    kinds[kind] = true
+    p.kinds[#p.kinds + 1] = kind
+  end
+  parts[s] = p
+  return p.items
+end
+
+-- Each part's items (node.items), read in the template's order: that of
+-- the first variant (every group in, every word), so the same malformed
+-- word is reported first.
+local function read(node, template, kinds)
+  node.items = part_items(node[1], template, kinds)
+  if node[2] then
+    read(node[2], template, kinds)
+    read(node[3], template, kinds)
+  end
+end
+
+-- Adds the literals a variant of NODE may open with to R.first, and sets
+-- R.open when one may open with a placeholder; true when a variant of NODE
+-- may have no items (every group left out).
+local function openers(node, r)
+  local it = node.items[1]
+  if it then
+    if it.lit then r.first[it.lit] = true else r.open = true end
+    return false
+  end
+  if not node[2] then return true end
+  openers(node[2], r)
+  return openers(node[3], r)
 end
 
 local function join(a, b, c)
@@ -277,67 +317,82 @@ local function join(a, b, c)
   return t
 end
 
--- The item sequences of an aligned TREE, in expand()'s order, each piece's
--- words read once and in the template's order (the first variant's, so
--- the same malformed word is reported first).
-local function variants(node, template, kinds)
-  if #node == 1 then return { items(node[1], template, kinds) } end
-  local before = items(node[1], template, kinds)
-  local inner, out = variants(node[2], template, kinds), {}
-  for _, rest in ipairs(variants(node[3], template, kinds)) do
-    for _, v in ipairs(inner) do out[#out + 1] = join(before, v, rest) end
-    out[#out + 1] = join(before, rest)
+-- The item sequences of a read TREE, in expand()'s order.
+local function variants(node)
+  if not node[2] then return { node.items } end
+  local inner, out = variants(node[2]), {}
+  for _, rest in ipairs(variants(node[3])) do
+    for _, v in ipairs(inner) do out[#out + 1] = join(node.items, v, rest) end
+    out[#out + 1] = join(node.items, rest)
   end
   return out
 end
 
+-- TEMPLATE read and checked: raises an error naming it when it is malformed.
 local function compile_one(template)
-  if compiled[template] then return compiled[template] end
+  local r = compiled[template]
+  if r then return r end
   if type(template) ~= "string" or not template:find("%w") then
     error(("a wording must be a non-empty string, not %s"):format(tostring(template)), 0)
   end
-  local at, kinds = {}, {}
-  local root = tree(template, 0, at)
-  local seqs
-  if aligned(template, at) then
-    seqs = variants(root, template, kinds)
-    for _, seq in ipairs(seqs) do
-      if #seq == 0 then error(("wording %q has no words"):format(template), 0) end
-    end
+  local st, kinds = {}, {}
+  local root = tree(template, false, st)
+  r = { first = {}, kinds = {} }
+  if not st.split then
+    read(root, template, kinds)
+    if openers(root, r) then error(("wording %q has no words"):format(template), 0) end
+    r.root = root
   else -- a word spans a bracket: each variant split anew
-    seqs = {}
+    r.seqs = {}
     for _, variant in ipairs(expand(template)) do
-      seqs[#seqs + 1] = items(variant, template, kinds)
-      if #seqs[#seqs] == 0 then error(("wording %q has no words"):format(template), 0) end
+      local seq = items(variant, template, kinds)
+      if #seq == 0 then error(("wording %q has no words"):format(template), 0) end
+      r.seqs[#r.seqs + 1] = seq
+      if seq[1].lit then r.first[seq[1].lit] = true else r.open = true end
     end
   end
-  compiled[template] = seqs
-  info_of(seqs, kinds)
-  return seqs
+  for kind in pairs(kinds) do r.kinds[#r.kinds + 1] = kind end
+  r.list = { r, kinds = r.kinds } -- the template as a wording (records_of)
+  compiled[template] = r
+  return r
+end
+
+-- The item sequences of the template R, made on first use.
+local function seqs_of(r)
+  if not r.seqs then r.seqs = variants(r.root) end
+  return r.seqs
+end
+
+-- Raises an error naming the template when one of WORDING (a template or a
+-- list of alternatives) is malformed, as compile would; makes no sequence.
+function M.check(wording)
+  if type(wording) == "table" then
+    for _, t in ipairs(wording) do compile_one(t) end
+    if wording[1] == nil then error("a wording list must not be empty", 0) end
+  else
+    compile_one(wording)
+  end
 end
 
 -- Every item sequence of a wording (a string or a list of alternatives);
 -- raises an error naming the template when one is malformed.
 function M.compile(wording)
   if type(wording) == "table" then
-    local all, kinds = {}, {}
+    local all = {}
     for _, t in ipairs(wording) do
-      local seqs = compile_one(t)
-      for _, seq in ipairs(seqs) do all[#all + 1] = seq end
-      for _, kind in ipairs(infos[seqs].kinds) do kinds[kind] = true end
+      for _, seq in ipairs(seqs_of(compile_one(t))) do all[#all + 1] = seq end
     end
     if #all == 0 then error("a wording list must not be empty", 0) end
-    info_of(all, kinds)
     return all
   end
-  return compile_one(wording)
+  return seqs_of(compile_one(wording))
 end
 
 -- ---- matching ----
 
 -- The engine tries every rule's wording on each criterion and ranks each
 -- match by trying it again: what depends only on the text (its words) or
--- only on the wording (its sequences, and which of them a text's first two
+-- only on the wording (its sequences, and which of them a text's first
 -- words leave possible) is computed once, not per try.
 
 -- The types defined here: each takes one word, and none raises.
@@ -377,9 +432,10 @@ local function words_of(text)
   return last_toks, last_plain
 end
 
--- A wording list's sequences, kept while the list holds the same templates;
--- a new list of the same templates (readers.lua makes one per call) gets
--- the sequences, and the tree of their prefixes, made for the first.
+-- The records of a wording's templates (compile_one), in order; a list's
+-- kept while the list holds the same templates, and a new list of the same
+-- templates (readers.lua makes one per call) gets the one made for the
+-- first.  Kinds: the types of the templates' placeholders.
 local lists = setmetatable({}, { __mode = "k" })
 local by_content = {} -- the templates joined by newlines -> a kept list
 
@@ -391,12 +447,12 @@ local function holds(kept, wording)
   return true
 end
 
-local function seqs_of(wording)
-  local seqs = compiled[wording] -- a template compiled before
-  if seqs then return seqs end
-  if type(wording) ~= "table" then return compile_one(wording) end
+local function records_of(wording)
+  local r = compiled[wording] -- a template read before
+  if r then return r.list end
+  if type(wording) ~= "table" then return compile_one(wording).list end
   local kept = lists[wording]
-  if kept and holds(kept, wording) then return kept.seqs end
+  if kept and holds(kept, wording) then return kept.list end
   local key = true
   for i = 1, #wording do
     if type(wording[i]) ~= "string" then key = nil break end
@@ -404,12 +460,20 @@ local function seqs_of(wording)
   key = key and table.concat(wording, "\n")
   kept = key and by_content[key]
   if not (kept and holds(kept, wording)) then
-    kept = table.move(wording, 1, #wording, 1, { n = #wording })
-    kept.seqs = M.compile(wording)
+    local list, kinds, seen = {}, {}, {}
+    for _, t in ipairs(wording) do
+      list[#list + 1] = compile_one(t)
+      for _, kind in ipairs(list[#list].kinds) do
+        if not seen[kind] then seen[kind] = true; kinds[#kinds + 1] = kind end
+      end
+    end
+    if not list[1] then error("a wording list must not be empty", 0) end
+    list.kinds = kinds
+    kept = table.move(wording, 1, #wording, 1, { n = #wording, list = list })
     if key then by_content[key] = kept end
   end
   lists[wording] = kept
-  return kept.seqs
+  return kept.list
 end
 
 -- A sequence's fixed prefix is its items before a {text}: item K of it
@@ -466,40 +530,58 @@ local function collect(node, seqs, plain, d, out)
   end
 end
 
--- The sequences of SEQS that may fit a text of the words PLAIN, in order:
--- all but those cannot_fit drops.  While the wording's types are the ones
--- defined here (none raises or has effects), the tree finds them; kept for
--- the text matched last, for specificity to rank a match.  Else each
--- sequence is tested, so a replaced type is asked about every word it
--- could take, as try would.
+-- The sequences of the template R that may fit a text of the words PLAIN,
+-- in order, while its types are the ones defined here: none when no
+-- variant opens with the text's first word or a placeholder (most
+-- templates, for most texts: their sequences are not even made), else the
+-- ones the tree finds; kept for the text matched last, for specificity to
+-- rank a match.
 local NONE = {}
-local function fitting(seqs, plain)
-  local t = infos[seqs]
-  if not intact(t.kinds) then
-    local out = {}
-    for _, seq in ipairs(seqs) do
-      if not cannot_fit(seq, plain) then out[#out + 1] = seq end
+local function fitting_one(r, plain)
+  if r.plain == plain then return r.fit end
+  local fit, w = NONE, plain[1]
+  if w and (r.open or r.first[w]) then
+    local seqs = seqs_of(r)
+    if not r.tree then
+      local ids = {}
+      for i = 1, #seqs do ids[i] = i end
+      r.tree = { ids = ids }
     end
-    return out
-  end
-  if t.plain == plain then return t.fit end
-  local root = t.root
-  if not root then
-    local ids = {}
-    for i = 1, #seqs do ids[i] = i end
-    root = { ids = ids }
-    grow(root, seqs, 0)
-    t.root = root
-  end
-  local fit = NONE -- most wordings, for most texts: no sequence opens so
-  if root.ends[1] or root.any or root.kids[plain[1]] then
     local at = {}
-    collect(root, seqs, plain, 0, at)
+    collect(r.tree, seqs, plain, 0, at)
     table.sort(at)
     fit = {}
     for i = 1, #at do fit[i] = seqs[at[i]] end
   end
-  t.plain, t.fit = plain, fit
+  r.plain, r.fit = plain, fit
+  return fit
+end
+
+-- The sequences of the templates of LIST (records_of) that may fit a text
+-- of the words PLAIN, in order: all but those cannot_fit drops.  A type
+-- replaced since (or a value check it calls): each sequence is tested, so
+-- it is asked about every word it could take, as try would.
+local function fitting(list, plain)
+  if not intact(list.kinds) then
+    local out = {}
+    for _, r in ipairs(list) do
+      for _, seq in ipairs(seqs_of(r)) do
+        if not cannot_fit(seq, plain) then out[#out + 1] = seq end
+      end
+    end
+    return out
+  end
+  if not list[2] then return fitting_one(list[1], plain) end
+  if list.plain == plain then return list.fit end
+  local fit = NONE
+  for _, r in ipairs(list) do
+    local f = fitting_one(r, plain)
+    if f[1] then
+      if fit == NONE then fit = {} end
+      table.move(f, 1, #f, #fit + 1, fit)
+    end
+  end
+  list.plain, list.fit = plain, fit
   return fit
 end
 
@@ -595,7 +677,7 @@ end
 function M.match(wording, text, config)
   config = config or {}
   local toks, plain = words_of(text)
-  local seqs = fitting(seqs_of(wording), plain)
+  local seqs = fitting(records_of(wording), plain)
   if not seqs[1] then return nil, nil end -- most rules, for most criteria
   local state = {}
   for _, seq in ipairs(seqs) do
@@ -626,10 +708,12 @@ M.weights = { literal = 2, typed = 3, text = 0 }
 function M.specificity(rule, text, config)
   if not rule.wording then return rule.pattern and 1 or 0 end
   local best = 1
-  local seqs, toks, plain = seqs_of(rule.wording), nil, nil
+  local list, seqs, toks, plain = records_of(rule.wording), {}, nil, nil
   if text then
     toks, plain = words_of(text)
-    seqs = fitting(seqs, plain)
+    seqs = fitting(list, plain)
+  else
+    for _, r in ipairs(list) do table.move(seqs_of(r), 1, #seqs_of(r), #seqs + 1, seqs) end
   end
   for _, seq in ipairs(seqs) do
     if not text or try(seq, 1, toks, 1, {}, {}, config or {}, {}) then
