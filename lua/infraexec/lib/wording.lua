@@ -499,7 +499,6 @@ end
 -- holds the places in SEQS of the sequences whose prefix goes through it
 -- (ids, in order); once visited, those whose prefix ends there (ends), and
 -- the next nodes by the literal next (kids) or for a placeholder (any).
-
 local function grow(node, seqs, d)
   local ends, kids, any = {}, {}, nil
   for _, i in ipairs(node.ids) do
