@@ -216,3 +216,84 @@ local _, why3, added = wording.match(BUILD, "Build all FFL containers with versi
 t.is(tostring(added), tostring(why3), "the note's refusal is also the third value, for the engine to keep it over a rule without wording")
 _, _, added = wording.match(BUILD, "Build all FFL containers with version banana", config)
 t.is(added, nil, "a bad value is no note's refusal")
+
+-- Templates are checked at load (wording.check, what handlers.lua calls)
+-- with compile's errors, and their sequences made only once a text's first
+-- word may open one: nothing about an answer may change.
+local function check_err(w)
+  local ok, e = pcall(wording.check, w)
+  return ok and "ok" or tostring(e)
+end
+local function compile_err(w)
+  local ok, e = pcall(wording.compile, w)
+  return ok and "ok" or tostring(e)
+end
+for _, w in ipairs{ "Build {projekt}", "Build {project", "[a] [b]", "[`-`] b", "{pro[ject]}", "Run [it]{x}", {},
+                    { "Build {project}", "Push {nope}" }, 42, "" } do
+  t.is(check_err(w), compile_err(w), "check raises compile's error: " .. (type(w) == "table" and "{" .. table.concat(w, ", ") .. "}" or tostring(w)))
+end
+t.like(check_err("[a] [b]"), "has no words", "a template whose groups may all be left out has no words")
+t.like(check_err("{pro[ject]}"), "unknown placeholder type 'pro'", "a group inside a word: every variant is checked")
+t.like(check_err({ "Build {project}", "Push {nope}" }), "unknown placeholder type 'nope'", "a list: the bad template named")
+t.is(check_err("Commit and push [the] [updated] HelmReleases [to [the] {repo:name} [repository]]"), "ok", "a good template passes")
+-- The variants, in order, whether or not a word spans a group's bracket.
+local function variants_of(w)
+  local out = {}
+  for _, seq in ipairs(wording.compile(w)) do
+    local words = {}
+    for _, it in ipairs(seq) do words[#words + 1] = it.lit or ("{" .. it.name .. ":" .. it.kind .. "}") end
+    out[#out + 1] = table.concat(words, " ")
+  end
+  return table.concat(out, " | ")
+end
+t.is(variants_of("a [b [c]] d"), "a b c d | a b d | a d", "nested groups: with before without, inner first")
+t.is(variants_of("Sealed secret[s] [in {namespace}]"),
+  "sealed secrets in {namespace:namespace} | sealed secret in {namespace:namespace} | sealed secrets | sealed secret",
+  "a group inside a word makes another word")
+t.is(variants_of("[a][b] c"), "ab c | b c | a c | c", "groups side by side join their words")
+t.is(variants_of("x [a]b"), "x ab | x b", "a group before a word's letters")
+t.is(args_of("Update {project} registry URL[s]", "Update ffl registry URL"), "project=ffl", "URL[s] takes URL")
+t.is(args_of("Update {project} registry URL[s]", "Update ffl registry URLs"), "project=ffl", "... and URLs")
+wording.check("Drain [the] {node:name} node [now]")
+t.is(args_of("Drain [the] {node:name} node [now]", "Drain the worker-1 node"), "node=worker-1",
+  "a template only checked matches")
+t.is(variants_of("Drain [the] {node:name} node [now]"),
+  "drain the {node:name} node now | drain {node:name} node now | drain the {node:name} node | drain {node:name} node",
+  "and compile still gives every sequence")
+-- Of the sequences a text may fit, the first in the template's order wins,
+-- whichever word it opens with.
+t.is(args_of("[{x:word}] a {y:word}", "a a - b"), "x=a y=b", "the first variant that fits, not the literal one")
+t.is(args_of({ "{x:word} b", "a {y:word}" }, "a b"), "x=a", "the first alternative that fits, not the literal one")
+-- A part of a template is read once for every template holding it, but a
+-- type removed since is still an unknown type, and a replaced
+-- wording.words splits the part again.
+wording.types.zz = wording.types.word
+t.is(check_err("Ping [{z:zz}]"), "ok", "a workspace type in a group")
+wording.types.zz = nil
+t.like(check_err("Pong [{z:zz}]"), "unknown placeholder type 'zz'", "the same part once the type is gone: refused")
+words = wording.words
+wording.words = function() return { { raw = "X", low = "x" } } end
+local v = variants_of("Rotate [the] keys")
+wording.words = words
+t.is(v, "x x x | x x", "a replaced wording.words splits the parts of a new template")
+t.is(variants_of("Rotate [the] vaults"), "rotate the vaults | rotate vaults", "and the built-in one again")
+-- What fits a text is kept for the text matched last, but a type replaced
+-- since is asked about it all the same.
+asked = {}
+t.is(args_of("{svc:name} backend ready", "frontend pods ready"), "nil: nil", "no fit")
+wording.types.name = function(v) asked[#asked + 1] = v; return v end
+wording.match("{svc:name} backend ready", "frontend pods ready", config)
+wording.types.name = saved
+t.is(table.concat(asked, " "), "frontend", "the same text after a type is replaced: the type is asked")
+-- Two lists of the same templates share what is made of them; editing one
+-- leaves the other as it is.
+local A, B = { "Rotate {project} keys", "Renew {project} keys" }, { "Rotate {project} keys", "Renew {project} keys" }
+t.is(args_of(A, "Renew ffl keys") .. " / " .. args_of(B, "Renew ffl keys"), "project=ffl / project=ffl", "two lists alike")
+B[2] = "Renew {project} locks"
+t.is(args_of(B, "Renew ffl keys") .. " / " .. args_of(A, "Renew ffl keys"), "nil: nil / project=ffl",
+  "one edited: the other still reads its own templates")
+t.is(wording.specificity({ wording = B }, "Renew ffl locks", config), wording.specificity({ wording = "Renew {project} locks" }),
+  "and specificity reads the edited one")
+-- Lists whose templates joined by newlines read the same are still two.
+t.is(args_of({ "Rotate {project}", "keys now" }, "Rotate ffl"), "project=ffl", "a list of two templates")
+t.is(args_of({ "Rotate {project}\nkeys now" }, "Rotate ffl"), "nil: nil", "one template with the same text joined: its own")

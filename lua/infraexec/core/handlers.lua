@@ -25,7 +25,7 @@ local function check_rule(where, rule)
     error(where .. " needs a wording (template or list), a pattern (string) or a match (function)", 0)
   end
   if rule.wording ~= nil then
-    local ok, err = pcall(wording.compile, rule.wording)
+    local ok, err = pcall(wording.check, rule.wording)
     if not ok then error(where .. ": " .. tostring(err), 0) end
   end
   if type(rule.run) ~= "function" then error(where .. " has no run function", 0) end

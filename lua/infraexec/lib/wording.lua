@@ -44,6 +44,7 @@ function M.words(text)
   end
   return toks
 end
+local WORDS = M.words
 
 -- ---- placeholder types: value, config -> the value to pass, or nil, why ----
 
@@ -154,7 +155,12 @@ end
 
 -- ---- templates ----
 
-local compiled = {} -- template string -> list of item sequences
+-- A template once read (compile_one): its words as a tree of parts with
+-- their items (root), the literals its variants may open with (first) and
+-- whether one may open with a placeholder (open), the types of its
+-- placeholders (kinds, once each); its item sequences (seqs) are made the
+-- first time a text may fit them, or compile() is asked for them.
+local compiled = {} -- template string -> its record
 
 -- "a [b] c" -> { "a b c", "a c" }: each optional group with and without.
 local function expand(s)
@@ -170,60 +176,202 @@ local function expand(s)
   return out
 end
 
--- The literal words of one piece of a template: the same few pieces recur
--- in every variant of every template (456 sequences from 37 rules), and
--- splitting each anew was most of the handlers' load time.  Kept while
--- M.words is the function that made them.
+-- The literal words of one piece of a template, as items: the same few
+-- pieces recur in every variant of every template (456 sequences from 37
+-- rules), and splitting each anew was most of the handlers' load time.
+-- Kept while M.words is the function that made them; the item tables are
+-- shared by every sequence holding them (nothing writes to an item).
 local lits, lits_by = {}, nil
 local function literals(raw)
   if lits_by ~= M.words then lits, lits_by = {}, M.words end
   local l = lits[raw]
   if not l then
-    l = {}
-    for _, t in ipairs(M.words(raw)) do
-      if not t.boundary then l[#l + 1] = t.low end
+    if M.words == WORDS and raw:find("^%w[%w%-=/]*$") then
+      l = { { lit = raw:lower() } } -- nothing for M.words to trim: one word as it is
+    else
+      l = {}
+      for _, t in ipairs(M.words(raw)) do
+        if not t.boundary then l[#l + 1] = { lit = t.low } end
+      end
     end
     lits[raw] = l
   end
   return l
 end
 
+-- What one whitespace-separated piece of a variant is, read once per
+-- distinct piece: a placeholder item, a stray brace (bad), or literal words.
+local pieces = {}
+local function piece(raw)
+  local p = pieces[raw]
+  if not p then
+    local name, kind = raw:match("^`?{([%w_]+):?([%w_]*)}`?$")
+    if name then
+      p = { item = { name = name, kind = kind ~= "" and kind or name } }
+    else
+      p = { bad = raw:find("[{}]") ~= nil }
+    end
+    pieces[raw] = p
+  end
+  return p
+end
+
+-- The items of the words of S (a variant of TEMPLATE, or a part of one),
+-- in order, their types set in KINDS; raises at the first malformed word.
+local function items(s, template, kinds)
+  local seq = {}
+  for raw in s:gmatch("%S+") do
+    local p = piece(raw)
+    local it = p.item
+    if it then
+      kinds[it.kind] = true
+      if not M.types[it.kind] then
+        local known = {}
+        for k in pairs(M.types) do known[#known + 1] = k end
+        table.sort(known)
+        error(("wording %q: unknown placeholder type '%s' (types: %s)"):format(
+          template, it.kind, table.concat(known, ", ")), 0)
+      end
+      seq[#seq + 1] = it
+    elseif p.bad then
+      error(("wording %q: '%s' is not a placeholder ({type} or {name:type})"):format(template, raw), 0)
+    else
+      local l = literals(raw)
+      for i = 1, #l do seq[#seq + 1] = l[i] end
+    end
+  end
+  return seq
+end
+
+-- S split where expand() splits it: {s} without a group, else {before,
+-- group, after} (the last two trees).  ST.split is set when a word spans a
+-- group's bracket ("URL[s]"): a '[' comes after other than a space, the
+-- template's start or another '[' (S comes after a ']' when AFTER), or a
+-- ']' before other than a space, the end or another ']'.  Without one, a
+-- variant's words are its parts' words, and the first variant (every
+-- group in) holds every word.
+local SPACE = { [9] = true, [10] = true, [11] = true, [12] = true, [13] = true, [32] = true } -- %s
+local function tree(s, after, st)
+  local i, j = s:find("%b[]")
+  if not i then return { s } end
+  if i == 1 and after or i > 1 and not SPACE[s:byte(i - 1)] or j < #s and not SPACE[s:byte(j + 1)] then
+    st.split = true
+  end
+  return { s:sub(1, i - 1), tree(s:sub(i + 1, j - 1), false, st), tree(s:sub(j + 1), true, st) }
+end
+
+-- The items of a part of a template (a string of a tree), as items()
+-- makes them, kept (with the types it names) while M.words is the function
+-- that split them: the same parts recur in many templates ("the", "are",
+-- "in the").  A type gone since is reported by items() again.
+local parts, parts_by = {}, nil
+local function part_items(s, template, kinds)
+  if parts_by ~= M.words then parts, parts_by = {}, M.words end
+  local p = parts[s]
+  if p then
+    for _, kind in ipairs(p.kinds) do
+      if not M.types[kind] then return items(s, template, kinds) end
+      kinds[kind] = true
+    end
+    return p.items
+  end
+  local own = {}
+  p = { items = items(s, template, own), kinds = {} }
+  for kind in pairs(own) do
+    kinds[kind] = true
+    p.kinds[#p.kinds + 1] = kind
+  end
+  parts[s] = p
+  return p.items
+end
+
+-- Each part's items (node.items), read in the template's order: that of
+-- the first variant (every group in, every word), so the same malformed
+-- word is reported first.
+local function read(node, template, kinds)
+  node.items = part_items(node[1], template, kinds)
+  if node[2] then
+    read(node[2], template, kinds)
+    read(node[3], template, kinds)
+  end
+end
+
+-- Adds the literals a variant of NODE may open with to R.first, and sets
+-- R.open when one may open with a placeholder; true when a variant of NODE
+-- may have no items (every group left out).
+local function openers(node, r)
+  local it = node.items[1]
+  if it then
+    if it.lit then r.first[it.lit] = true else r.open = true end
+    return false
+  end
+  if not node[2] then return true end
+  openers(node[2], r)
+  return openers(node[3], r)
+end
+
+local function join(a, b, c)
+  local t = table.move(a, 1, #a, 1, {})
+  table.move(b, 1, #b, #t + 1, t)
+  if c then table.move(c, 1, #c, #t + 1, t) end
+  return t
+end
+
+-- The item sequences of a read TREE, in expand()'s order.
+local function variants(node)
+  if not node[2] then return { node.items } end
+  local inner, out = variants(node[2]), {}
+  for _, rest in ipairs(variants(node[3])) do
+    for _, v in ipairs(inner) do out[#out + 1] = join(node.items, v, rest) end
+    out[#out + 1] = join(node.items, rest)
+  end
+  return out
+end
+
+-- TEMPLATE read and checked: raises an error naming it when it is malformed.
 local function compile_one(template)
-  if compiled[template] then return compiled[template] end
+  local r = compiled[template]
+  if r then return r end
   if type(template) ~= "string" or not template:find("%w") then
     error(("a wording must be a non-empty string, not %s"):format(tostring(template)), 0)
   end
-  local seqs = {}
-  for _, variant in ipairs(expand(template)) do
-    local seq = {}
-    for raw in variant:gmatch("%S+") do
-      local name, kind = raw:match("^`?{([%w_]+):?([%w_]*)}`?$")
-      if name then
-        kind = kind ~= "" and kind or name
-        if not M.types[kind] then
-          local known = {}
-          for k in pairs(M.types) do known[#known + 1] = k end
-          table.sort(known)
-          error(("wording %q: unknown placeholder type '%s' (types: %s)"):format(
-            template, kind, table.concat(known, ", ")), 0)
-        end
-        seq[#seq + 1] = { name = name, kind = kind }
-      elseif raw:find("[{}]") then
-        error(("wording %q: '%s' is not a placeholder ({type} or {name:type})"):format(template, raw), 0)
-      else
-        for _, low in ipairs(literals(raw)) do seq[#seq + 1] = { lit = low } end
-      end
+  local st, kinds = {}, {}
+  local root = tree(template, false, st)
+  r = { first = {}, kinds = {} }
+  if not st.split then
+    read(root, template, kinds)
+    if openers(root, r) then error(("wording %q has no words"):format(template), 0) end
+    r.root = root
+  else -- a word spans a bracket: each variant split anew
+    r.seqs = {}
+    for _, variant in ipairs(expand(template)) do
+      local seq = items(variant, template, kinds)
+      if #seq == 0 then error(("wording %q has no words"):format(template), 0) end
+      r.seqs[#r.seqs + 1] = seq
+      if seq[1].lit then r.first[seq[1].lit] = true else r.open = true end
     end
-    if #seq == 0 then error(("wording %q has no words"):format(template), 0) end
-    -- The first literal word after one-word placeholders only: the text's
-    -- word at that position must be it (cannot_fit).
-    local at = 1
-    while seq[at] and seq[at].kind and seq[at].kind ~= "text" do at = at + 1 end
-    if at > 1 and seq[at] and seq[at].lit then seq.at, seq.word = at, seq[at].lit end
-    seqs[#seqs + 1] = seq
   end
-  compiled[template] = seqs
-  return seqs
+  for kind in pairs(kinds) do r.kinds[#r.kinds + 1] = kind end
+  r.list = { r, kinds = r.kinds } -- the template as a wording (records_of)
+  compiled[template] = r
+  return r
+end
+
+-- The item sequences of the template R, made on first use.
+local function seqs_of(r)
+  if not r.seqs then r.seqs = variants(r.root) end
+  return r.seqs
+end
+
+-- Raises an error naming the template when one of WORDING (a template or a
+-- list of alternatives) is malformed, as compile would; makes no sequence.
+function M.check(wording)
+  if type(wording) == "table" then
+    for _, t in ipairs(wording) do compile_one(t) end
+    if wording[1] == nil then error("a wording list must not be empty", 0) end
+  else
+    compile_one(wording)
+  end
 end
 
 -- Every item sequence of a wording (a string or a list of alternatives);
@@ -232,19 +380,19 @@ function M.compile(wording)
   if type(wording) == "table" then
     local all = {}
     for _, t in ipairs(wording) do
-      for _, seq in ipairs(compile_one(t)) do all[#all + 1] = seq end
+      for _, seq in ipairs(seqs_of(compile_one(t))) do all[#all + 1] = seq end
     end
     if #all == 0 then error("a wording list must not be empty", 0) end
     return all
   end
-  return compile_one(wording)
+  return seqs_of(compile_one(wording))
 end
 
 -- ---- matching ----
 
 -- The engine tries every rule's wording on each criterion and ranks each
 -- match by trying it again: what depends only on the text (its words) or
--- only on the wording (its sequences, and which of them a text's first two
+-- only on the wording (its sequences, and which of them a text's first
 -- words leave possible) is computed once, not per try.
 
 -- The types defined here: each takes one word, and none raises.
@@ -252,11 +400,22 @@ local BUILTIN = {}
 for k, fn in pairs(M.types) do BUILTIN[k] = fn end
 local VALUES = { name = values.name, version = values.version, address = values.address, ip = values.ip }
 
--- Whether the type KIND is the one defined here, and so is what it calls.
-local function intact(kind)
-  return M.types[kind] == BUILTIN[kind] and (kind ~= "kustomization" or M.types.path == BUILTIN.path)
-    and values.name == VALUES.name and values.version == VALUES.version
-    and values.address == VALUES.address and values.ip == VALUES.ip
+-- Whether the types KINDS (a list) are the ones defined here, and so is
+-- what they call.
+local function intact(kinds)
+  if not kinds[1] then return true end
+  if values.name ~= VALUES.name or values.version ~= VALUES.version
+    or values.address ~= VALUES.address or values.ip ~= VALUES.ip then
+    return false
+  end
+  local types = M.types
+  for i = 1, #kinds do
+    local kind = kinds[i]
+    if types[kind] ~= BUILTIN[kind] or kind == "kustomization" and types.path ~= BUILTIN.path then
+      return false
+    end
+  end
+  return true
 end
 
 -- The words of TEXT, and the same without the note boundaries as a list of
@@ -273,97 +432,156 @@ local function words_of(text)
   return last_toks, last_plain
 end
 
--- A wording list's sequences, kept while the list holds the same templates.
+-- The records of a wording's templates (compile_one), in order; a list's
+-- kept while the list holds the same templates, and a new list of the same
+-- templates (readers.lua makes one per call) gets the one made for the
+-- first.  Kinds: the types of the templates' placeholders.
 local lists = setmetatable({}, { __mode = "k" })
-local function seqs_of(wording)
-  local seqs = compiled[wording] -- a template compiled before
-  if seqs then return seqs end
-  if type(wording) ~= "table" then return compile_one(wording) end
-  local kept = lists[wording]
-  if kept and kept.n == #wording then
-    local same = true
-    for i = 1, kept.n do
-      if kept[i] ~= wording[i] then same = false break end
-    end
-    if same then return kept.seqs end
-  end
-  kept = table.move(wording, 1, #wording, 1, { n = #wording })
-  kept.seqs = M.compile(wording)
-  lists[wording] = kept
-  return kept.seqs
-end
+local by_content = {} -- the templates joined by newlines -> a kept list
 
--- Whether SEQ cannot fit a text of the words PLAIN: its first literal
--- word after one-word placeholders (seq.word, at seq.at) is not the text's
--- word there, and the placeholders' types are the ones defined here (intact: try
--- would check those words' values, which raises nothing, then return nil
--- at the literal).
-local function cannot_fit(seq, plain)
-  local at = seq.at
-  if not at or plain[at] == seq.word then return false end
-  for i = 1, at - 1 do
-    if not intact(seq[i].kind) then return false end
+local function holds(kept, wording)
+  if kept.n ~= #wording then return false end
+  for i = 1, kept.n do
+    if kept[i] ~= wording[i] then return false end
   end
   return true
 end
 
--- The sequences of LIST (in order) by the second word they can fit
--- (cannot_fit, for the sequences whose literal is the second word).
-local function by_second(list)
-  local g = { all = list, kinds = {}, by = {}, none = {} } -- kinds: the placeholders' types, once each
-  local seen = {}
-  for _, seq in ipairs(list) do
-    if seq.at == 2 then
-      local kind = seq[1].kind
-      if not seen[kind] then seen[kind] = true; g.kinds[#g.kinds + 1] = kind end
-      g.by[seq.word] = true
+local function records_of(wording)
+  local r = compiled[wording] -- a template read before
+  if r then return r.list end
+  if type(wording) ~= "table" then return compile_one(wording).list end
+  local kept = lists[wording]
+  if kept and holds(kept, wording) then return kept.list end
+  local key = true
+  for i = 1, #wording do
+    if type(wording[i]) ~= "string" then key = nil break end
+  end
+  key = key and table.concat(wording, "\n")
+  kept = key and by_content[key]
+  if not (kept and holds(kept, wording)) then
+    local list, kinds, seen = {}, {}, {}
+    for _, t in ipairs(wording) do
+      list[#list + 1] = compile_one(t)
+      for _, kind in ipairs(list[#list].kinds) do
+        if not seen[kind] then seen[kind] = true; kinds[#kinds + 1] = kind end
+      end
     end
+    if not list[1] then error("a wording list must not be empty", 0) end
+    list.kinds = kinds
+    kept = table.move(wording, 1, #wording, 1, { n = #wording, list = list })
+    if key then by_content[key] = kept end
   end
-  for lit in pairs(g.by) do
-    local sub = {}
-    for _, seq in ipairs(list) do
-      if seq.at ~= 2 or seq.word == lit then sub[#sub + 1] = seq end
-    end
-    g.by[lit] = sub
-  end
-  for _, seq in ipairs(list) do
-    if seq.at ~= 2 then g.none[#g.none + 1] = seq end
-  end
-  return g
+  lists[wording] = kept
+  return kept.list
 end
 
--- The sequences of SEQS that may fit a text of the words PLAIN, in order;
--- the caller still tests each with cannot_fit.  A match is anchored at the
--- first word, so a sequence opening with another literal word cannot (try
--- returns nil at once).  Groups are keyed by the first word, or by IX
--- itself for a first word no sequence opens with; a group is taken whole
--- when a type its second words decide has been replaced since.
-local openings = setmetatable({}, { __mode = "k" }) -- seqs -> { lits, by = {word -> group}, rest = group }
-local function fitting(seqs, plain)
-  local first = plain[1]
-  if not first then return {} end
-  local ix = openings[seqs]
-  if not ix then
-    ix = { lits = {}, by = {} }
-    for _, seq in ipairs(seqs) do
-      if seq[1].lit then ix.lits[seq[1].lit] = true end
+-- A sequence's fixed prefix is its items before a {text}: item K of it
+-- takes the text's K-th word (try skips the note boundaries), so one whose
+-- prefix has a literal other than the text's word there, or is longer
+-- than the text, cannot fit: try returns nil at that literal, having asked
+-- only the types of the placeholders before it.
+
+-- Whether try on SEQ would return nil at a literal (or for want of a word)
+-- of its prefix with only intact types asked before it.
+local function cannot_fit(seq, plain)
+  for k = 1, #seq do
+    local it = seq[k]
+    if it.kind == "text" then return false end
+    local w = plain[k]
+    if not w or it.lit and it.lit ~= w then return true end
+    if it.kind and not intact({ it.kind }) then return false end
+  end
+  return false
+end
+
+-- The fixed prefixes of SEQS as a tree, grown where a text leads: a node
+-- holds the places in SEQS of the sequences whose prefix goes through it
+-- (ids, in order); once visited, those whose prefix ends there (ends), and
+-- the next nodes by the literal next (kids) or for a placeholder (any).
+local function grow(node, seqs, d)
+  local ends, kids, any = {}, {}, nil
+  for _, i in ipairs(node.ids) do
+    local it = seqs[i][d + 1]
+    if not it or it.kind == "text" then
+      ends[#ends + 1] = i
+    elseif it.lit then
+      local kid = kids[it.lit]
+      if not kid then kid = { ids = {} }; kids[it.lit] = kid end
+      kid.ids[#kid.ids + 1] = i
+    else
+      any = any or { ids = {} }
+      any.ids[#any.ids + 1] = i
     end
-    openings[seqs] = ix
   end
-  local key = ix.lits[first] and first or nil -- nil: a first word no sequence opens with
-  local g = ix.by[key or ix]
-  if not g then -- made on first use: a run sees few first words
-    local list = {}
-    for _, seq in ipairs(seqs) do
-      if not seq[1].lit or seq[1].lit == key then list[#list + 1] = seq end
+  node.ends, node.kids, node.any = ends, kids, any
+end
+
+-- The places of the sequences below NODE (at depth D) whose prefix fits PLAIN.
+local function collect(node, seqs, plain, d, out)
+  if not node.ends then grow(node, seqs, d) end
+  for _, i in ipairs(node.ends) do out[#out + 1] = i end
+  local w = plain[d + 1]
+  if w then
+    local kid = node.kids[w]
+    if kid then collect(kid, seqs, plain, d + 1, out) end
+    if node.any then collect(node.any, seqs, plain, d + 1, out) end
+  end
+end
+
+-- The sequences of the template R that may fit a text of the words PLAIN,
+-- in order, while its types are the ones defined here: none when no
+-- variant opens with the text's first word or a placeholder (most
+-- templates, for most texts: their sequences are not even made), else the
+-- ones the tree finds; kept for the text matched last, for specificity to
+-- rank a match.
+local NONE = {}
+local function fitting_one(r, plain)
+  if r.plain == plain then return r.fit end
+  local fit, w = NONE, plain[1]
+  if w and (r.open or r.first[w]) then
+    local seqs = seqs_of(r)
+    if not r.tree then
+      local ids = {}
+      for i = 1, #seqs do ids[i] = i end
+      r.tree = { ids = ids }
     end
-    g = by_second(list)
-    ix.by[key or ix] = g
+    local at = {}
+    collect(r.tree, seqs, plain, 0, at)
+    table.sort(at)
+    fit = {}
+    for i = 1, #at do fit[i] = seqs[at[i]] end
   end
-  for i = 1, #g.kinds do
-    if not intact(g.kinds[i]) then return g.all end
+  r.plain, r.fit = plain, fit
+  return fit
+end
+
+-- The sequences of the templates of LIST (records_of) that may fit a text
+-- of the words PLAIN, in order: all but those cannot_fit drops.  A type
+-- replaced since (or a value check it calls): each sequence is tested, so
+-- it is asked about every word it could take, as try would.
+local function fitting(list, plain)
+  if not intact(list.kinds) then
+    local out = {}
+    for _, r in ipairs(list) do
+      for _, seq in ipairs(seqs_of(r)) do
+        if not cannot_fit(seq, plain) then out[#out + 1] = seq end
+      end
+    end
+    return out
   end
-  return g.by[plain[2]] or g.none
+  if not list[2] then return fitting_one(list[1], plain) end
+  if list.plain == plain then return list.fit end
+  local fit = NONE
+  for _, r in ipairs(list) do
+    local f = fitting_one(r, plain)
+    if f[1] then
+      if fit == NONE then fit = {} end
+      table.move(f, 1, #f, #fit + 1, fit)
+    end
+  end
+  list.plain, list.fit = plain, fit
+  return fit
 end
 
 -- Words that make a trailing note add a claim of its own ("- also
@@ -458,14 +676,12 @@ end
 function M.match(wording, text, config)
   config = config or {}
   local toks, plain = words_of(text)
-  local seqs = fitting(seqs_of(wording), plain)
+  local seqs = fitting(records_of(wording), plain)
   if not seqs[1] then return nil, nil end -- most rules, for most criteria
   local state = {}
   for _, seq in ipairs(seqs) do
-    if not cannot_fit(seq, plain) then
-      local args = try(seq, 1, toks, 1, {}, {}, config, state)
-      if args then return args end
-    end
+    local args = try(seq, 1, toks, 1, {}, {}, config, state)
+    if args then return args end
   end
   return nil, state.refusal, state.added
 end
@@ -491,13 +707,15 @@ M.weights = { literal = 2, typed = 3, text = 0 }
 function M.specificity(rule, text, config)
   if not rule.wording then return rule.pattern and 1 or 0 end
   local best = 1
-  local seqs, toks, plain = seqs_of(rule.wording), nil, nil
+  local list, seqs, toks, plain = records_of(rule.wording), {}, nil, nil
   if text then
     toks, plain = words_of(text)
-    seqs = fitting(seqs, plain)
+    seqs = fitting(list, plain)
+  else
+    for _, r in ipairs(list) do table.move(seqs_of(r), 1, #seqs_of(r), #seqs + 1, seqs) end
   end
   for _, seq in ipairs(seqs) do
-    if not text or not cannot_fit(seq, plain) and try(seq, 1, toks, 1, {}, {}, config or {}, {}) then
+    if not text or try(seq, 1, toks, 1, {}, {}, config or {}, {}) then
       local score = 1
       for _, it in ipairs(seq) do
         score = score + (it.lit and M.weights.literal or it.kind == "text" and M.weights.text or M.weights.typed)
