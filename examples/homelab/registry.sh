@@ -13,12 +13,16 @@ start)
     echo $! >"$pidfile"
     addr=$(sed -n 's/^  addr: //p' "$lab/registry/config.yml")
     host=${addr%:*} port=${addr##*:}
-    for _ in $(seq 100); do
+    pid=$(cat "$pidfile")
+    # Up to 30 s: on a loaded machine the registry has taken over 10.
+    for _ in $(seq 300); do
         # Liveness only: whether its certificate is right is for the tests.
         if (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; then exit 0; fi
+        kill -0 "$pid" 2>/dev/null || break # it exited (the port taken, a bad config)
         sleep 0.1
     done
-    echo "registry.sh: registry on $addr did not come up; see $lab/registry/registry.log" >&2
+    echo "registry.sh: registry on $addr did not come up; its log ($lab/registry/registry.log) ends:" >&2
+    tail -n 5 "$lab/registry/registry.log" >&2
     exit 1 ;;
 stop)
     if [ -f "$pidfile" ]; then
