@@ -258,4 +258,13 @@ unlike "$(cat "$lab/tasks/active/TASK-319.md")" "PRIVATE KEY" "the key is not re
 is "$(cat "$T/flux-ran")" "--context=homelab reconcile kustomization clusters-minikube" \
     "flux reconcile ran once, pinned to the configured context"
 
+# No registry configured: the evidence says so instead of naming https://nil/.
+mkdir -p "$T/noreg/tasks/active"
+printf -- '---\nid: TASK-320\ntitle: x\n---\n## Acceptance Criteria\n- [ ] Verify all images are in registry catalog\n' \
+    >"$T/noreg/tasks/active/TASK-320.md"
+out=$(cd "$T/noreg" && "$IX_BIN" run TASK-320 --json -q 2>/dev/null) || true
+is "$(ticked)" "" "no registry configured: nothing ticked"
+is "$(jq -r '.criteria[0].evidence[0].looked_at' <<<"$out")" \
+    "/v2/_catalog?n=1000 of the registry (no registry.address in infraexec.yaml)" \
+    "no registry configured: looked at names what is missing, not https://nil"
 done_testing

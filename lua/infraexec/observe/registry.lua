@@ -14,8 +14,12 @@ local MANIFEST_TYPES = table.concat({
   "application/vnd.docker.distribution.manifest.list.v2+json",
 }, ", ")
 
+-- Where PATH is asked: the URL, or, with no registry configured, what is
+-- missing (not "https://nil/...", which reads like an address).
 local function url(path)
-  return "https://" .. tostring(registry.address()) .. path
+  local addr = registry.address()
+  if not addr then return path .. " of the registry (no registry.address in infraexec.yaml)" end
+  return "https://" .. addr .. path
 end
 
 -- The tags of IMAGE: a list, or nil and what the registry said.
