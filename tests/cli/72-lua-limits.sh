@@ -112,14 +112,14 @@ for how in pcall xpcall resume load; do
     consistent TASK-931-$how
 done
 
-# No signal, no deadline: the instruction limit cannot be caught either;
+# No signal, no deadline: the CPU budget cannot be caught either;
 # the criterion fails and the run goes on.
 mktask TASK-936 "Loop catching errors with pcall"
 sed -i "s|touch $T/last-TASK-936|true|" "$W/tasks/active/TASK-936.md"
 ix run TASK-936 --tasks-dir "$W/tasks" --json -q
 is "$rc" 1 "catching loop, no signal: the run finishes"
-like "$(jq -r '.criteria[1].reason' <<<"$out")" "testing.lua:5: handler ran more than 1000 million Lua instructions" \
-    "the instruction limit stops a loop that catches it, with file:line"
+like "$(jq -r '.criteria[1].reason' <<<"$out")" "testing.lua:5: handler ran more than 3 s of CPU time" \
+    "the CPU budget stops a loop that catches it, with file:line"
 is "$(jq -r '[.criteria[].state] | join(",")' <<<"$out")" "completed,remaining,completed" \
     "the criteria before and after are done"
 
