@@ -1,6 +1,6 @@
 #!/bin/bash
 # Limits a handler cannot dodge: Ctrl-C and --task-timeout stop pure-Lua
-# loops (the instruction hook checks them), a finalizer cannot be set, and
+# loops (the count hook the watchdog sets checks them), a finalizer cannot be set, and
 # a hang inside one C call (a backtracking pattern) is ended by the
 # watchdog with the documented exit code and one line, files consistent.
 . "$(dirname "$0")/../lib.sh"
