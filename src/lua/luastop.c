@@ -6,6 +6,7 @@
 
 /* Read by the handler: set before the handler can run for them. */
 static lua_State *volatile armed_state;
+static pthread_t armed_thread; /* the one running it */
 static lua_Hook stop_hook;
 static int coroutine_every;
 
@@ -13,7 +14,9 @@ static void on_signal(int sig)
 {
     (void)sig;
     lua_State *L = armed_state;
-    if (L)
+    /* A SIGURG from outside may land on another thread (libcurl's
+     * resolver): only the thread running L may touch it. */
+    if (L && pthread_equal(pthread_self(), armed_thread))
         lua_sethook(L, stop_hook, LUA_MASKCOUNT, 1);
 }
 
@@ -63,6 +66,7 @@ void ix_luastop_open(lua_State *L, lua_Hook hook, int every)
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     stop_hook = hook;
     coroutine_every = every;
+    armed_thread = pthread_self();
     armed_state = L;
     pthread_once(&once, install);
     lua_getglobal(L, "coroutine");
