@@ -7,6 +7,7 @@
 #include "infraexec/lua/luamodel.h"
 #include "infraexec/lua/luaschema.h"
 #include "infraexec/lua/luasandbox.h"
+#include "infraexec/lua/luastop.h"
 #include "infraexec/lua/watchdog.h"
 
 #include "infraexec/base/clock.h"
@@ -23,12 +24,13 @@
 #include <time.h>
 #include <unistd.h>
 
-/* A handler may not use more than this much memory or this many
- * instructions per criterion: a runaway rule is stopped and reported, and
- * the run goes on. */
+/* A handler may not use more than this much memory or this much CPU per
+ * criterion (about 1,000 million VM instructions here): a runaway rule is
+ * stopped and reported, and the run goes on. */
 #define LUA_MEM_LIMIT ((size_t)256 << 20)
+#define LUA_CPU_LIMIT 3 /* seconds */
+/* How often the hook runs once set: while stopping, and in coroutines. */
 #define LUA_HOOK_EVERY 10000
-#define LUA_INSN_LIMIT 1000000000L
 /* How long a call into Lua may outlast the deadline or an interrupt before
  * the watchdog ends the process: longer than ix.run needs to stop its
  * command (SIGTERM, 2 s, SIGKILL). */
@@ -40,8 +42,8 @@ struct ix_luahost {
     ix_luafs_roots roots; /* where handlers may write: what the config names */
     ix_luagit_ctx git; /* what git.commit needs from the run (its upvalue) */
     size_t mem, mem_limit;
-    long insn, insn_limit;
-    ix_watchdog *wd;   /* NULL when nothing can cancel (handler tooling) */
+    ix_watchdog *wd;
+    volatile sig_atomic_t never; /* the watchdog's cancel when nothing can cancel */
     ix_lua_stop stop;  /* set as the hook raises: handler code cannot catch it */
 };
 
@@ -74,10 +76,12 @@ static ix_luahost *host_of(lua_State *L)
     return ud;
 }
 
-/* Counts instructions (only Lua code counts, not the commands it waits on)
- * and stops Lua once the run is cancelled or past its deadline.  Nothing in
- * the sandbox can remove it (no debug library); finalizers, where Lua turns
- * hooks off, are refused (luasandbox.c). */
+/* Set when the watchdog says Lua must stop (luastop.h), always on in
+ * coroutines: stops Lua once the run is cancelled, past its deadline or
+ * over the call's CPU budget (only Lua and the C it calls count, not the
+ * commands it waits on).  Nothing in the sandbox can remove it (no debug
+ * library); finalizers, where Lua turns hooks off, are refused
+ * (luasandbox.c). */
 static void count_hook(lua_State *L, lua_Debug *ar)
 {
     (void)ar;
@@ -85,22 +89,26 @@ static void count_hook(lua_State *L, lua_Debug *ar)
     volatile sig_atomic_t *cancel = h->ctx->cancel;
     if (cancel && !*cancel && h->ctx->deadline > 0 && ix_clock_mono() > h->ctx->deadline)
         *cancel = 2; /* as the run does between commands */
-    if (cancel && *cancel) {
-        h->stop.stopping = 1;
-        luaL_where(L, 0);
+    int stop = cancel && *cancel;
+    if (!stop && !(h->wd && ix_watchdog_over_budget(h->wd))) {
+        if (L == h->L)
+            ix_luastop_set(L, 0); /* a stray signal, or one for a call now over */
+        return;
+    }
+    h->stop.stopping = 1;
+    if (h->wd)
+        ix_watchdog_stopping(h->wd);
+    /* It raises again, as the stop is caught, until the call ends; in the
+     * main thread too when this is a coroutine. */
+    ix_luastop_set(h->L, LUA_HOOK_EVERY);
+    luaL_where(L, 0); /* the running function: where the loop is */
+    if (stop)
         lua_pushstring(L, *cancel == 2 ? "stopped by --task-timeout" : "interrupted");
-        lua_concat(L, 2);
-        lua_error(L);
-    }
-    h->insn += LUA_HOOK_EVERY;
-    if (h->insn > h->insn_limit) {
-        h->stop.stopping = 1;
-        luaL_where(L, 0); /* the running function: where the loop is */
-        lua_pushfstring(L, "handler ran more than %d million Lua instructions (endless loop?)",
-                        (int)(h->insn_limit / 1000000));
-        lua_concat(L, 2);
-        lua_error(L);
-    }
+    else
+        lua_pushfstring(L, "handler ran more than %d s of CPU time (endless loop?)",
+                        LUA_CPU_LIMIT);
+    lua_concat(L, 2);
+    lua_error(L);
 }
 
 /* The message handler of every call from C: never reachable from Lua.
@@ -123,11 +131,9 @@ static int pcall(ix_luahost *h, int nargs, int nres, const char *what, ix_err *e
     int base = lua_gettop(L) - nargs;
     lua_pushcfunction(L, traceback);
     lua_insert(L, base);
-    if (h->wd)
-        ix_watchdog_enter(h->wd, h->ctx->deadline, what);
+    ix_watchdog_enter(h->wd, h->ctx->deadline, what);
     int rc = lua_pcall(L, nargs, nres, base);
-    if (h->wd)
-        ix_watchdog_leave(h->wd);
+    ix_watchdog_leave(h->wd);
     lua_remove(L, base);
     if (rc != LUA_OK) {
         /* One line for people; the traceback only with INFRAEXEC_DEBUG. */
@@ -348,7 +354,6 @@ int ix_luahost_preflight(ix_luahost *h, ix_err *err)
     if (rc == 0) {
         lua_getfield(L, -1, "preflight");
         lua_remove(L, -2);
-        h->insn = 0;
         rc = pcall(h, 0, 1, "preflight", err);
     }
     if (rc == 0) {
@@ -374,7 +379,6 @@ int ix_luahost_open(ix_luahost **out, ix_luahost_ctx *ctx, const char *const *ha
     ix_luahost *h = ix_xcalloc(1, sizeof *h);
     h->ctx = ctx;
     h->mem_limit = LUA_MEM_LIMIT;
-    h->insn_limit = LUA_INSN_LIMIT;
     git_settings(h);
     lua_State *L = h->L = lua_newstate(limited_alloc, h);
     if (!L) {
@@ -383,9 +387,11 @@ int ix_luahost_open(ix_luahost **out, ix_luahost_ctx *ctx, const char *const *ha
     }
     open_libs(L, handler_dirs, lua_dirs);
     ix_luamodel_store_task(L, ctx->task, ctx->workspace);
-    lua_sethook(L, count_hook, LUA_MASKCOUNT, LUA_HOOK_EVERY);
-    if (ctx->cancel && ix_watchdog_start(&h->wd, ctx->cancel, LUA_WATCHDOG_GRACE,
-                                         IX_EXIT_INTERRUPTED, IX_EXIT_TIMEOUT, err) < 0) {
+    ix_luastop_open(L, count_hook, LUA_HOOK_EVERY);
+    /* Handler tooling, which nothing cancels, has the CPU budget too. */
+    if (ix_watchdog_start(&h->wd, ctx->cancel ? ctx->cancel : &h->never, LUA_WATCHDOG_GRACE,
+                          LUA_CPU_LIMIT, IX_LUASTOP_SIGNAL, IX_EXIT_INTERRUPTED,
+                          IX_EXIT_TIMEOUT, err) < 0) {
         ix_luahost_close(h);
         return -1;
     }
@@ -400,7 +406,6 @@ int ix_luahost_open(ix_luahost **out, ix_luahost_ctx *ctx, const char *const *ha
     if (ctx->task) {
         lua_getfield(L, -1, "load");
         push_dirs(L, handler_dirs);
-        h->insn = 0;
         ix_config none = {0};
         if (pcall(h, 1, 0, "loading the handlers", err) < 0 ||
             check_config(h, ctx->config ? ctx->config : &none, err) < 0) {
@@ -422,7 +427,6 @@ int ix_luahost_call(ix_luahost *h, const char *name, const char *const *handler_
     lua_getfield(L, -1, name);
     lua_remove(L, -2);
     push_dirs(L, handler_dirs);
-    h->insn = 0;
     h->stop = (ix_lua_stop){.catchable = 1}; /* the engine's xpcall around each file */
     int rc = pcall(h, 1, 1, name, err);
     h->stop.catchable = 0;
@@ -488,7 +492,6 @@ int ix_luahost_dispatch(ix_luahost *h, const ix_criterion *c, const char *mode, 
     lua_geti(L, -1, c->index);
     lua_remove(L, -2);
     lua_pushstring(L, mode);
-    h->insn = 0;
     h->stop = (ix_lua_stop){.catchable = 1}; /* the engine's xpcall around the rule */
     char what[32];
     snprintf(what, sizeof what, "criterion %d", c->index);
@@ -539,7 +542,9 @@ void ix_luahost_close(ix_luahost *h)
         return;
     ix_luafs_roots_free(&h->roots);
     ix_watchdog_stop(h->wd);
-    if (h->L)
+    if (h->L) {
+        ix_luastop_close(h->L);
         lua_close(h->L);
+    }
     free(h);
 }

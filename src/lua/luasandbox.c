@@ -285,7 +285,7 @@ static int l_setmetatable(lua_State *L)
         lua_pushliteral(L, "__gc");
         if (lua_rawget(L, 2) != LUA_TNIL)
             return luaL_error(L, "setmetatable: __gc finalizers are not available to handlers "
-                                 "(Lua runs them where the instruction limit cannot stop them)");
+                                 "(Lua runs them where the CPU limit cannot stop them)");
         lua_pop(L, 1);
     }
     if (luaL_getmetafield(L, 1, "__metatable") != LUA_TNIL)

@@ -5,6 +5,7 @@
 #include "infraexec/base/clock.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,11 +23,23 @@ struct ix_watchdog {
     double deadline, cancel_at;
     pid_t group;
     char what[64];
+    pthread_t caller;       /* the thread in the call: the one signalled */
+    clockid_t caller_cpu;   /* its CPU clock */
+    double cpu_at_enter;
+    int over_budget, acked; /* acked: the hook raised the stop */
     /* Set once: */
     volatile sig_atomic_t *cancel;
-    double grace;
-    int code_interrupted, code_timeout;
+    double grace, cpu_budget;
+    int signo, code_interrupted, code_timeout;
 };
+
+static double cpu_seconds(clockid_t clock)
+{
+    struct timespec ts;
+    if (clock_gettime(clock, &ts) < 0)
+        return 0; /* the thread is gone: nothing to stop */
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 /* Called with mu held, and never returns: the main thread is stuck in C
  * and cannot be unwound, so the process ends here. */
@@ -63,6 +76,12 @@ static void *watch(void *arg)
         if (w->stop || !w->busy)
             continue;
         double now = ix_clock_mono();
+        if (!w->over_budget && cpu_seconds(w->caller_cpu) - w->cpu_at_enter > w->cpu_budget)
+            w->over_budget = 1;
+        /* Until the hook has raised, every tick: a signal can land where
+         * arming does nothing (see luastop.h). */
+        if (!w->acked && (*w->cancel || w->over_budget || (w->deadline > 0 && now > w->deadline)))
+            pthread_kill(w->caller, w->signo);
         if (*w->cancel && !w->cancel_at)
             w->cancel_at = now;
         double limit = w->deadline > 0 ? w->deadline + w->grace : 0;
@@ -76,11 +95,14 @@ static void *watch(void *arg)
 }
 
 int ix_watchdog_start(ix_watchdog **out, volatile sig_atomic_t *cancel, double grace,
-                      int code_interrupted, int code_timeout, ix_err *err)
+                      double cpu_budget, int signo, int code_interrupted, int code_timeout,
+                      ix_err *err)
 {
     ix_watchdog *w = ix_xcalloc(1, sizeof *w);
     w->cancel = cancel;
     w->grace = grace;
+    w->cpu_budget = cpu_budget;
+    w->signo = signo;
     w->code_interrupted = code_interrupted;
     w->code_timeout = code_timeout;
     pthread_condattr_t ca;
@@ -108,8 +130,17 @@ int ix_watchdog_start(ix_watchdog **out, volatile sig_atomic_t *cancel, double g
 
 void ix_watchdog_enter(ix_watchdog *w, double deadline, const char *what)
 {
+    pthread_t self = pthread_self();
+    clockid_t cpu;
+    if (pthread_getcpuclockid(self, &cpu) != 0)
+        cpu = CLOCK_THREAD_CPUTIME_ID; /* not expected on Linux; then no budget */
+    double at = cpu_seconds(cpu);
     pthread_mutex_lock(&w->mu);
     w->busy = 1;
+    w->caller = self;
+    w->caller_cpu = cpu;
+    w->cpu_at_enter = at;
+    w->over_budget = w->acked = 0;
     w->deadline = deadline;
     snprintf(w->what, sizeof w->what, "%s", what);
     pthread_mutex_unlock(&w->mu);
@@ -119,6 +150,21 @@ void ix_watchdog_leave(ix_watchdog *w)
 {
     pthread_mutex_lock(&w->mu);
     w->busy = 0;
+    pthread_mutex_unlock(&w->mu);
+}
+
+int ix_watchdog_over_budget(ix_watchdog *w)
+{
+    pthread_mutex_lock(&w->mu);
+    int over = w->over_budget;
+    pthread_mutex_unlock(&w->mu);
+    return over;
+}
+
+void ix_watchdog_stopping(ix_watchdog *w)
+{
+    pthread_mutex_lock(&w->mu);
+    w->acked = 1;
     pthread_mutex_unlock(&w->mu);
 }
 

@@ -1,6 +1,6 @@
 #!/bin/bash
 # Limits a handler cannot dodge: Ctrl-C and --task-timeout stop pure-Lua
-# loops (the instruction hook checks them), a finalizer cannot be set, and
+# loops (the count hook the watchdog sets checks them), a finalizer cannot be set, and
 # a hang inside one C call (a backtracking pattern) is ended by the
 # watchdog with the documented exit code and one line, files consistent.
 . "$(dirname "$0")/../lib.sh"
@@ -31,6 +31,18 @@ return { rules = {
     end },
   { pattern = "^Hang in a pattern", run = function()
       return ("a"):rep(40):find(("a-"):rep(12) .. "b") ~= nil, "matched"
+    end },
+  -- Few VM instructions, all the time in C: a count of instructions
+  -- would take hours to stop it.
+  { pattern = "^Loop in C", run = function()
+      while true do local s = ("a"):rep(1000000) end
+    end },
+  { pattern = "^Loop under nested pcalls", run = function()
+      local function nest(n)
+        if n == 0 then while true do end end
+        while true do pcall(nest, n - 1) end
+      end
+      nest(20)
     end },
 } }
 LUA
@@ -112,16 +124,40 @@ for how in pcall xpcall resume load; do
     consistent TASK-931-$how
 done
 
-# No signal, no deadline: the instruction limit cannot be caught either;
+# No signal, no deadline: the CPU budget cannot be caught either;
 # the criterion fails and the run goes on.
 mktask TASK-936 "Loop catching errors with pcall"
 sed -i "s|touch $T/last-TASK-936|true|" "$W/tasks/active/TASK-936.md"
 ix run TASK-936 --tasks-dir "$W/tasks" --json -q
 is "$rc" 1 "catching loop, no signal: the run finishes"
-like "$(jq -r '.criteria[1].reason' <<<"$out")" "testing.lua:5: handler ran more than 1000 million Lua instructions" \
-    "the instruction limit stops a loop that catches it, with file:line"
+like "$(jq -r '.criteria[1].reason' <<<"$out")" "testing.lua:5: handler ran more than 3 s of CPU time" \
+    "the CPU budget stops a loop that catches it, with file:line"
 is "$(jq -r '[.criteria[].state] | join(",")' <<<"$out")" "completed,remaining,completed" \
     "the criteria before and after are done"
+
+# The budget is CPU time, whatever runs it: Lua, the C it calls, a
+# coroutine (whose hook is always on), a loop under 20 catching pcalls.
+for what in "Loop in C:testing.lua:25" "Loop in a coroutine:testing.lua:17" \
+            "Loop under nested pcalls:testing.lua:29"; do
+    id=TASK-937-$(echo "${what%%:*}" | tr ' ' -)
+    mktask "$id" "${what%%:*}"
+    sed -i "s|touch $T/last-$id|true|" "$W/tasks/active/$id.md"
+    # timeout: an instruction count would let the C loop run for hours
+    out=$(timeout 60 "$IX_BIN" run "$id" --tasks-dir "$W/tasks" --json -q) && rc=0 || rc=$?
+    is "$rc" 1 "${what%%:*}, no signal: the run finishes"
+    like "$(jq -r '.criteria[1].reason' <<<"$out")" "${what#*:}: handler ran more than 3 s of CPU time" \
+        "${what%%:*}: stopped by the CPU budget, with file:line"
+    is "$(jq -r '[.criteria[].state] | join(",")' <<<"$out")" "completed,remaining,completed" \
+        "${what%%:*}: the criteria before and after are done"
+done
+
+# Handler tooling has the budget too: a handler file that loops as it loads.
+mkdir -p "$W/looping"
+cp "$W/handlers/types.lua" "$W/looping/"
+printf 'while true do end\nreturn { rules = {} }\n' >"$W/looping/spin.lua"
+ix handlers check --handlers "$W/looping"
+ok "handlers check on a handler that loops as it loads: fails" test "$rc" != 0
+like "$out$err" "handler ran more than 3 s of CPU time" "... on the CPU budget"
 
 mktask TASK-932 "Loop in a coroutine"
 start TASK-932

@@ -5,9 +5,9 @@
  * dispatch; the primitive families are assembled by luaapi.h, their
  * dry-run stand-ins in luadry.h).  C opens the allow-listed standard libraries
  * (luasandbox.h: no io, os, debug, package, binary chunks), makes
- * undeclared globals an error, bounds Lua memory, instructions and (with
+ * undeclared globals an error, bounds Lua memory, CPU time and (with
  * the watchdog, watchdog.h) wall-clock time past a deadline or an
- * interrupt; in a dry run the primitives that spawn or write are replaced
+ * interrupt (luastop.h); in a dry run the primitives that spawn or write are replaced
  * by stand-ins that record what they would do.  It loads
  * lua/infraexec/core/engine.lua, which finds the task's handlers on the search
  * path and matches rules.  Every call into Lua is a lua_pcall with a
@@ -36,7 +36,7 @@ typedef struct ix_luahost_ctx {
     double timeout;             /* default per-command timeout, seconds (0 = none) */
     int retries;                /* default extra attempts */
     double backoff;             /* default seconds between attempts */
-    /* Nonzero stops Lua (the instruction hook raises) and commands: 1 for
+    /* Nonzero stops Lua (the count hook raises) and commands: 1 for
      * SIGINT/SIGTERM, 2 once DEADLINE passed (the hook sets it then). */
     volatile sig_atomic_t *cancel;
     double deadline;            /* monotonic seconds (ix_clock_mono), 0 = none */

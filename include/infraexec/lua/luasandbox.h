@@ -8,7 +8,7 @@
  * here (the handler and Lua search paths, held in C), through the bytecode
  * cache of luacache.h (which C alone reads); `setmetatable` refuses
  * a `__gc` field, because Lua runs finalizers with hooks off, so the
- * instruction limit and the cancel check could not stop one.  The exact list
+ * CPU limit and the cancel check could not stop one.  The exact list
  * is documented in docs/lua-api.md. */
 #ifndef INFRAEXEC_LUASANDBOX_H
 #define INFRAEXEC_LUASANDBOX_H
@@ -16,7 +16,7 @@
 #include <lua.h>
 
 /* What the sandbox's protected calls consult.  Once STOPPING is set (by
- * the instruction hook, as it raises for the instruction limit, the
+ * the count hook, as it raises for the CPU limit, the
  * deadline or an interrupt), an error reaching pcall, xpcall,
  * coroutine.resume, coroutine.close or load is raised again instead of
  * returned, unless fewer than CATCHABLE protected calls are still running
