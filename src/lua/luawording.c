@@ -149,15 +149,17 @@ static int variant_items(lua_State *L, const ix_wording *w, size_t v, slots *sl,
 /* Pushes the list of every variant's item sequence. */
 static void push_seqs(lua_State *L, const ix_wording *w, slots *sl, int words, int cache)
 {
-    int n[IX_WORDING_MAX_VARIANTS];
     size_t bad;
     for (size_t v = 0; v < w->nvariants; v++) /* the items first: below the lists */
-        n[v] = variant_items(L, w, v, sl, words, cache, 0, 0, NULL, &bad);
+        variant_items(L, w, v, sl, words, cache, 0, 0, NULL, &bad);
     lua_createtable(L, (int)w->nvariants, 0);
     for (size_t v = 0; v < w->nvariants; v++) {
-        lua_createtable(L, n[v] > 0 ? n[v] : 0, 0);
+        int n = 0;
+        for (size_t r = w->starts[v]; r < w->starts[v + 1]; r++)
+            n += sl[w->refs[r]].n;
+        lua_createtable(L, n, 0);
         lua_Integer k = 0;
-        for (size_t r = w->starts[v]; n[v] > 0 && r < w->starts[v + 1]; r++) {
+        for (size_t r = w->starts[v]; r < w->starts[v + 1]; r++) {
             const slots *s = &sl[w->refs[r]];
             for (int j = 0; j < s->n; j++) {
                 lua_pushvalue(L, s->at + j);
