@@ -33,47 +33,53 @@ typedef struct slots {
     int at, n, made;
 } slots;
 
-/* Pushes the items of piece P: a placeholder {name, kind}; literal words
- * {lit} as the built-in M.words splits them, or, with WORDS (a stack index,
- * 0 for none), as that function does, through CACHE (raw piece -> its list
- * of items, kept by lib/wording.lua while M.words is that function). */
-static void make_items(lua_State *L, const ix_wording *w, size_t p, slots *sl, int words, int cache)
+/* Pushes the item of the placeholder or literal piece PC as the built-in
+ * M.words splits it: {name, kind}, {lit}; nothing and 0 for no word. */
+static int push_item(lua_State *L, const ix_wording *w, const ix_wpiece *pc)
 {
-    const ix_wpiece *pc = &w->pieces[p];
-    const char *raw = w->text + pc->at;
-    sl[p].made = 1, sl[p].at = lua_gettop(L) + 1, sl[p].n = 0;
     if (pc->type == IX_WPIECE_HOLE) {
-        luaL_checkstack(L, 2, "wording items");
         lua_createtable(L, 0, 2);
         lua_pushlstring(L, w->text + pc->name_at, pc->name_len);
         lua_setfield(L, -2, "name");
         lua_pushlstring(L, w->text + pc->kind_at, pc->kind_len);
         lua_setfield(L, -2, "kind");
-        sl[p].n = 1;
-    } else if (pc->type == IX_WPIECE_LIT && !words) {
-        luaL_Buffer b;
-        luaL_checkstack(L, 3, "wording items");
-        char *out = luaL_buffinitsize(L, &b, pc->len);
-        size_t n = ix_wording_word(raw, pc->len, out);
-        luaL_pushresultsize(&b, n);
-        if (n == 0) {
-            lua_pop(L, 1);
-            return;
-        }
-        lua_createtable(L, 0, 1);
-        lua_insert(L, -2);
-        lua_setfield(L, -2, "lit");
-        sl[p].n = 1;
-    } else if (pc->type == IX_WPIECE_LIT) {
-        luaL_checkstack(L, 4, "wording items");
-        lua_pushlstring(L, raw, pc->len);
-        if (lua_rawget(L, cache) == LUA_TNIL) {
+        return 1;
+    }
+    luaL_Buffer b;
+    char *out = luaL_buffinitsize(L, &b, pc->len);
+    size_t n = ix_wording_word(w->text + pc->at, pc->len, out);
+    luaL_pushresultsize(&b, n);
+    if (n == 0) {
+        lua_pop(L, 1);
+        return 0;
+    }
+    lua_createtable(L, 0, 1);
+    lua_insert(L, -2);
+    lua_setfield(L, -2, "lit");
+    return 1;
+}
+
+/* Pushes the items of piece P (not a stray brace), kept in CACHE by the
+ * piece's bytes: a placeholder's or a literal's item as push_item makes it
+ * (false for none), or with WORDS (a stack index, 0 for none: a replaced
+ * M.words) a literal's list of items, {lit = token.low} for each token that
+ * function returns but the note boundaries. */
+static void make_items(lua_State *L, const ix_wording *w, size_t p, slots *sl, int words, int cache)
+{
+    const ix_wpiece *pc = &w->pieces[p];
+    const char *raw = w->text + pc->at;
+    sl[p].made = 1, sl[p].at = lua_gettop(L) + 1, sl[p].n = 0;
+    luaL_checkstack(L, 5, "wording items");
+    lua_pushlstring(L, raw, pc->len);
+    int kept = lua_rawget(L, cache);
+    if (pc->type == IX_WPIECE_LIT && words) {
+        if (kept == LUA_TNIL) {
             lua_pop(L, 1);
             lua_pushlstring(L, raw, pc->len); /* cache key */
             lua_newtable(L);                  /* the list */
             lua_pushvalue(L, words);
             lua_pushvalue(L, -3);
-            lua_call(L, 1, 1); /* M.words(raw): tokens; the note boundaries are not words */
+            lua_call(L, 1, 1); /* M.words(raw) */
             lua_Integer n = 0;
             for (lua_Integer i = 1; lua_geti(L, -1, i) != LUA_TNIL; i++) {
                 if (lua_getfield(L, -1, "boundary"), lua_toboolean(L, -1)) {
@@ -87,9 +93,9 @@ static void make_items(lua_State *L, const ix_wording *w, size_t p, slots *sl, i
                 lua_rawseti(L, -4, ++n);
                 lua_pop(L, 1);
             }
-            lua_pop(L, 2);                /* the nil and the tokens */
-            lua_pushvalue(L, -2);         /* key, list, key */
-            lua_pushvalue(L, -2);         /* key, list, key, list */
+            lua_pop(L, 2);        /* the nil and the tokens */
+            lua_pushvalue(L, -2); /* key, list, key */
+            lua_pushvalue(L, -2); /* key, list, key, list */
             lua_rawset(L, cache);
             lua_remove(L, -2);
         }
@@ -100,7 +106,21 @@ static void make_items(lua_State *L, const ix_wording *w, size_t p, slots *sl, i
             lua_rawgeti(L, list, i);
         lua_remove(L, list); /* the items now start where the list was */
         sl[p].n = (int)n;
+        return;
     }
+    if (kept == LUA_TNIL) {
+        lua_pop(L, 1);
+        lua_pushlstring(L, raw, pc->len);
+        if (!push_item(L, w, pc))
+            lua_pushboolean(L, 0);
+        lua_pushvalue(L, -1);
+        lua_insert(L, -3); /* item, key, item */
+        lua_rawset(L, cache);
+    }
+    if (lua_toboolean(L, -1))
+        sl[p].n = 1;
+    else
+        lua_pop(L, 1);
 }
 
 /* What is wrong with a variant. */
@@ -120,7 +140,7 @@ static int variant_items(lua_State *L, const ix_wording *w, size_t v, slots *sl,
         *bad = p;
         if (pc->type == IX_WPIECE_BAD)
             return BRACE;
-        if (pc->type == IX_WPIECE_HOLE && types) {
+        if (pc->type == IX_WPIECE_HOLE && types && !sl[p].made) { /* the same piece, the same answer */
             luaL_checkstack(L, 3, "wording kinds");
             lua_pushlstring(L, w->text + pc->kind_at, pc->kind_len);
             int seen = 0;
@@ -177,20 +197,20 @@ static slots *new_slots(lua_State *L, const ix_wording *w)
     return sl;
 }
 
-/* template.read(template, types [, words, cache]) -> {first, open, kinds
- * [, seqs]} | nil, "type", kind | nil, "brace", piece | nil, "empty" |
+/* template.read(template, types, cache [, words]) -> {first, open, kinds,
+ * reader | seqs} | nil, "type", kind | nil, "brace", piece | nil, "empty" |
  * nil, "big", message.  Each variant in order, each of its pieces in order:
  * a placeholder whose type TYPES lacks, a stray brace, then a variant of no
  * items is the problem.  FIRST: the literals a variant opens with (a set),
- * OPEN: one opens with a placeholder, KINDS: the types named, once each.
- * With WORDS (a replaced M.words) the sequences are made too. */
+ * OPEN: one opens with a placeholder, KINDS: the types named, once each,
+ * READER: the template read, for sequences.  With WORDS (a replaced
+ * M.words) the sequences (SEQS) are made at once. */
 static int l_read(lua_State *L)
 {
     size_t len;
     const char *s = luaL_checklstring(L, 1, &len);
-    int words = lua_isnoneornil(L, 3) ? 0 : 3;
-    if (words)
-        luaL_checktype(L, 4, LUA_TTABLE);
+    luaL_checktype(L, 3, LUA_TTABLE);
+    int words = lua_isnoneornil(L, 4) ? 0 : 4;
     lua_settop(L, 4);
     ix_wording *w = new_wording(L);
     ix_err err;
@@ -211,7 +231,7 @@ static int l_read(lua_State *L)
     int open = 0;
     for (size_t v = 0; v < w->nvariants; v++) {
         size_t bad;
-        int n = variant_items(L, w, v, sl, words, 4, 2, 8, &nkinds, &bad);
+        int n = variant_items(L, w, v, sl, words, 3, 2, 8, &nkinds, &bad);
         if (n < 0) {
             const ix_wpiece *p = &w->pieces[bad];
             lua_pushnil(L);
@@ -251,25 +271,26 @@ static int l_read(lua_State *L)
         lua_setfield(L, 6, "open");
     }
     if (words) {
-        push_seqs(L, w, sl, words, 4);
+        push_seqs(L, w, sl, words, 3);
         lua_setfield(L, 6, "seqs");
+    } else {
+        lua_pushvalue(L, 5);
+        lua_setfield(L, 6, "reader");
     }
     lua_pushvalue(L, 6);
     return 1;
 }
 
-/* template.sequences(template) -> the item sequences of every variant, the
- * literals split as the built-in M.words does; for a template read. */
+/* template.sequences(reader, cache) -> the item sequences of every variant
+ * of the template read (the record's reader), the literals split as the
+ * built-in M.words does, the items kept in CACHE. */
 static int l_sequences(lua_State *L)
 {
-    size_t len;
-    const char *s = luaL_checklstring(L, 1, &len);
-    ix_wording *w = new_wording(L);
-    ix_err err;
-    if (ix_wording_read(s, len, w, &err) < 0)
-        return luaL_error(L, "%s", err.msg);
+    ix_wording *w = luaL_checkudata(L, 1, WORDING_MT);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    lua_settop(L, 2);
     slots *sl = new_slots(L, w);
-    push_seqs(L, w, sl, 0, 0);
+    push_seqs(L, w, sl, 0, 2);
     return 1;
 }
 

@@ -165,8 +165,11 @@ end
 local compiled = {} -- template string -> its record
 local template = require "infraexec.template"
 
--- The items a replaced M.words made of each literal piece, kept while
--- M.words is that function: the same pieces recur in every template.
+-- The items of each piece (its bytes -> item, false for none): the same
+-- pieces recur in every template, and their items are shared by every
+-- sequence holding them (nothing writes to an item).  A replaced M.words's
+-- (lits: a literal piece -> its items) are kept while it is that function.
+local shared = {}
 local lits, lits_by = {}, nil
 
 -- The template T read and checked: raises an error naming it when it is
@@ -180,7 +183,7 @@ local function compile_one(t)
   local words = M.words ~= WORDS and M.words or nil
   if words and lits_by ~= words then lits, lits_by = {}, words end
   local why, what
-  r, why, what = template.read(t, M.types, words, lits)
+  r, why, what = template.read(t, M.types, words and lits or shared, words)
   if not r then
     if why == "type" then
       local known = {}
@@ -194,7 +197,6 @@ local function compile_one(t)
     end
     error(("wording %q: %s"):format(t, what), 0)
   end
-  r.template = t
   r.list = { r, kinds = r.kinds } -- the template as a wording (records_of)
   compiled[t] = r
   return r
@@ -203,7 +205,7 @@ end
 -- The item sequences of the template R, made on first use (the built-in
 -- M.words's: a replaced one's were made when R was read).
 local function seqs_of(r)
-  if not r.seqs then r.seqs = template.sequences(r.template) end
+  if not r.seqs then r.seqs, r.reader = template.sequences(r.reader, shared), nil end
   return r.seqs
 end
 
