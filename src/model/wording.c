@@ -13,18 +13,18 @@ static int is_alnum(unsigned char c)
 }
 static int is_wordc(unsigned char c) { return is_alnum(c) || c == '_'; }
 
-/* Strings made while expanding, each malloc'd. */
+/* Strings made while expanding, in one buffer: string K is
+ * b.data + at[K], len[K] bytes. */
 typedef struct vlist {
-    char **s;
-    size_t *len;
+    ix_buf b;
+    size_t *at, *len;
     size_t n, cap;
 } vlist;
 
 static void vlist_free(vlist *v)
 {
-    for (size_t i = 0; i < v->n; i++)
-        free(v->s[i]);
-    free(v->s), free(v->len);
+    ix_buf_free(&v->b);
+    free(v->at), free(v->len);
     memset(v, 0, sizeof *v);
 }
 
@@ -39,13 +39,15 @@ static int vlist_push3(vlist *v, const char *a, size_t al, const char *b, size_t
     *budget -= n + 1;
     if (v->n == v->cap) {
         v->cap = v->cap ? v->cap * 2 : 4;
-        v->s = ix_xrealloc(v->s, v->cap * sizeof *v->s);
+        v->at = ix_xrealloc(v->at, v->cap * sizeof *v->at);
         v->len = ix_xrealloc(v->len, v->cap * sizeof *v->len);
     }
-    char *s = ix_xmalloc(n + 1);
+    ix_buf_reserve(&v->b, n);
+    char *s = v->b.data + v->b.len;
     memcpy(s, a, al), memcpy(s + al, b, bl), memcpy(s + al + bl, c, cl);
-    s[n] = '\0';
-    v->s[v->n] = s, v->len[v->n++] = n;
+    v->at[v->n] = v->b.len, v->len[v->n++] = n;
+    v->b.len += n;
+    v->b.data[v->b.len] = '\0';
     return 0;
 }
 
@@ -81,9 +83,10 @@ static int expand(const char *s, size_t len, vlist *out, size_t *budget)
         rc = expand(s + i + 1, j - i - 1, &inner, budget); /* groups nest */
     for (size_t r = 0; rc == 0 && r < rest.n; r++) {
         for (size_t k = 0; rc == 0 && k < inner.n; k++)
-            rc = vlist_push3(out, s, i, inner.s[k], inner.len[k], rest.s[r], rest.len[r], budget);
+            rc = vlist_push3(out, s, i, inner.b.data + inner.at[k], inner.len[k], rest.b.data + rest.at[r],
+                             rest.len[r], budget);
         if (rc == 0)
-            rc = vlist_push3(out, s, i, "", 0, rest.s[r], rest.len[r], budget);
+            rc = vlist_push3(out, s, i, "", 0, rest.b.data + rest.at[r], rest.len[r], budget);
     }
     vlist_free(&rest), vlist_free(&inner);
     return rc;
@@ -200,7 +203,7 @@ int ix_wording_read(const char *s, size_t len, ix_wording *w, ix_err *err)
     w->starts = ix_xmalloc((v.n + 1) * sizeof *w->starts);
     w->nvariants = v.n;
     for (size_t k = 0; k < v.n; k++) {
-        const char *t = v.s[k];
+        const char *t = v.b.data + v.at[k];
         size_t n = v.len[k], i = 0;
         w->starts[k] = nrefs;
         for (;;) {
