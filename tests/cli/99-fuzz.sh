@@ -18,7 +18,7 @@ if [ "$rc" != 0 ]; then # what broke, on stderr: prove shows it in the CI log
     } >&2
 fi
 is "$rc" 0 "fuzzing ${secs}s per target: no crash, regressions replay clean"
-for t in fuzz_task fuzz_taskscan fuzz_frontmatter fuzz_yamlset fuzz_config; do
+for t in fuzz_task fuzz_taskscan fuzz_frontmatter fuzz_yamlset fuzz_config fuzz_wording; do
     n=$(printf '%s\n' "$out" | awk -v t="$t" '$1 == t && $2 ~ /^[0-9]+$/ {print $2}')
     ok "$t ran (${n:-0} executions)" test "${n:-0}" -gt 0
 done

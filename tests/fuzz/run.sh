@@ -44,6 +44,7 @@ fi
 dict_for() {
     case "$1" in
         fuzz_yamlset|fuzz_config) echo tests/fuzz/yaml.dict ;;
+        fuzz_wording) echo tests/fuzz/wording.dict ;;
         *) echo tests/fuzz/task.dict ;;
     esac
 }

@@ -10,8 +10,9 @@
 -- ": `curl ...`"), unless it adds a claim ("- also ...", "(ffl too)"):
 -- then the wording refuses the text as a person's (M.additive).  A placeholder is `{type}` or `{name:type}`; its value is
 -- checked against the config and the text, so a wording that names an
--- unknown project is refused with the choices instead of guessed.  Pure Lua
--- (no infraexec primitives): the config is an argument.
+-- unknown project is refused with the choices instead of guessed.  The
+-- config is an argument; the one primitive used is ix.template, which
+-- reads a template.
 local values = require "infraexec.lib.values"
 
 local M = {}
@@ -155,211 +156,56 @@ end
 
 -- ---- templates ----
 
--- A template once read (compile_one): its words as a tree of parts with
--- their items (root), the literals its variants may open with (first) and
--- whether one may open with a placeholder (open), the types of its
--- placeholders (kinds, once each); its item sequences (seqs) are made the
--- first time a text may fit them, or compile() is asked for them.
+-- A template once read (compile_one): the literals its variants may open
+-- with (first) and whether one may open with a placeholder (open), the
+-- types of its placeholders (kinds, once each); its item sequences (seqs)
+-- are made the first time a text may fit them, or compile() is asked for
+-- them.  The reading is C's (ix.template, src/lua/luawording.c): each
+-- optional group with and without, the words split as M.words splits them.
 local compiled = {} -- template string -> its record
+local template = require "infraexec.template"
 
--- "a [b] c" -> { "a b c", "a c" }: each optional group with and without.
-local function expand(s)
-  local i, j = s:find("%b[]")
-  if not i then return { s } end
-  local out = {}
-  for _, rest in ipairs(expand(s:sub(j + 1))) do
-    for _, inner in ipairs(expand(s:sub(i + 1, j - 1))) do -- groups nest
-      out[#out + 1] = s:sub(1, i - 1) .. inner .. rest
-    end
-    out[#out + 1] = s:sub(1, i - 1) .. rest
-  end
-  return out
-end
-
--- The literal words of one piece of a template, as items: the same few
--- pieces recur in every variant of every template (456 sequences from 37
--- rules), and splitting each anew was most of the handlers' load time.
--- Kept while M.words is the function that made them; the item tables are
--- shared by every sequence holding them (nothing writes to an item).
+-- The items of each piece (its bytes -> item, false for none): the same
+-- pieces recur in every template, and their items are shared by every
+-- sequence holding them (nothing writes to an item).  A replaced M.words's
+-- (lits: a literal piece -> its items) are kept while it is that function.
+local shared = {}
 local lits, lits_by = {}, nil
-local function literals(raw)
-  if lits_by ~= M.words then lits, lits_by = {}, M.words end
-  local l = lits[raw]
-  if not l then
-    if M.words == WORDS and raw:find("^%w[%w%-=/]*$") then
-      l = { { lit = raw:lower() } } -- nothing for M.words to trim: one word as it is
-    else
-      l = {}
-      for _, t in ipairs(M.words(raw)) do
-        if not t.boundary then l[#l + 1] = { lit = t.low } end
-      end
-    end
-    lits[raw] = l
-  end
-  return l
-end
 
--- What one whitespace-separated piece of a variant is, read once per
--- distinct piece: a placeholder item, a stray brace (bad), or literal words.
-local pieces = {}
-local function piece(raw)
-  local p = pieces[raw]
-  if not p then
-    local name, kind = raw:match("^`?{([%w_]+):?([%w_]*)}`?$")
-    if name then
-      p = { item = { name = name, kind = kind ~= "" and kind or name } }
-    else
-      p = { bad = raw:find("[{}]") ~= nil }
-    end
-    pieces[raw] = p
-  end
-  return p
-end
-
--- The items of the words of S (a variant of TEMPLATE, or a part of one),
--- in order, their types set in KINDS; raises at the first malformed word.
-local function items(s, template, kinds)
-  local seq = {}
-  for raw in s:gmatch("%S+") do
-    local p = piece(raw)
-    local it = p.item
-    if it then
-      kinds[it.kind] = true
-      if not M.types[it.kind] then
-        local known = {}
-        for k in pairs(M.types) do known[#known + 1] = k end
-        table.sort(known)
-        error(("wording %q: unknown placeholder type '%s' (types: %s)"):format(
-          template, it.kind, table.concat(known, ", ")), 0)
-      end
-      seq[#seq + 1] = it
-    elseif p.bad then
-      error(("wording %q: '%s' is not a placeholder ({type} or {name:type})"):format(template, raw), 0)
-    else
-      local l = literals(raw)
-      for i = 1, #l do seq[#seq + 1] = l[i] end
-    end
-  end
-  return seq
-end
-
--- S split where expand() splits it: {s} without a group, else {before,
--- group, after} (the last two trees).  ST.split is set when a word spans a
--- group's bracket ("URL[s]"): a '[' comes after other than a space, the
--- template's start or another '[' (S comes after a ']' when AFTER), or a
--- ']' before other than a space, the end or another ']'.  Without one, a
--- variant's words are its parts' words, and the first variant (every
--- group in) holds every word.
-local SPACE = { [9] = true, [10] = true, [11] = true, [12] = true, [13] = true, [32] = true } -- %s
-local function tree(s, after, st)
-  local i, j = s:find("%b[]")
-  if not i then return { s } end
-  if i == 1 and after or i > 1 and not SPACE[s:byte(i - 1)] or j < #s and not SPACE[s:byte(j + 1)] then
-    st.split = true
-  end
-  return { s:sub(1, i - 1), tree(s:sub(i + 1, j - 1), false, st), tree(s:sub(j + 1), true, st) }
-end
-
--- The items of a part of a template (a string of a tree), as items()
--- makes them, kept (with the types it names) while M.words is the function
--- that split them: the same parts recur in many templates ("the", "are",
--- "in the").  A type gone since is reported by items() again.
-local parts, parts_by = {}, nil
-local function part_items(s, template, kinds)
-  if parts_by ~= M.words then parts, parts_by = {}, M.words end
-  local p = parts[s]
-  if p then
-    for _, kind in ipairs(p.kinds) do
-      if not M.types[kind] then return items(s, template, kinds) end
-      kinds[kind] = true
-    end
-    return p.items
-  end
-  local own = {}
-  p = { items = items(s, template, own), kinds = {} }
-  for kind in pairs(own) do
-    kinds[kind] = true
-    p.kinds[#p.kinds + 1] = kind
-  end
-  parts[s] = p
-  return p.items
-end
-
--- Each part's items (node.items), read in the template's order: that of
--- the first variant (every group in, every word), so the same malformed
--- word is reported first.
-local function read(node, template, kinds)
-  node.items = part_items(node[1], template, kinds)
-  if node[2] then
-    read(node[2], template, kinds)
-    read(node[3], template, kinds)
-  end
-end
-
--- Adds the literals a variant of NODE may open with to R.first, and sets
--- R.open when one may open with a placeholder; true when a variant of NODE
--- may have no items (every group left out).
-local function openers(node, r)
-  local it = node.items[1]
-  if it then
-    if it.lit then r.first[it.lit] = true else r.open = true end
-    return false
-  end
-  if not node[2] then return true end
-  openers(node[2], r)
-  return openers(node[3], r)
-end
-
-local function join(a, b, c)
-  local t = table.move(a, 1, #a, 1, {})
-  table.move(b, 1, #b, #t + 1, t)
-  if c then table.move(c, 1, #c, #t + 1, t) end
-  return t
-end
-
--- The item sequences of a read TREE, in expand()'s order.
-local function variants(node)
-  if not node[2] then return { node.items } end
-  local inner, out = variants(node[2]), {}
-  for _, rest in ipairs(variants(node[3])) do
-    for _, v in ipairs(inner) do out[#out + 1] = join(node.items, v, rest) end
-    out[#out + 1] = join(node.items, rest)
-  end
-  return out
-end
-
--- TEMPLATE read and checked: raises an error naming it when it is malformed.
-local function compile_one(template)
-  local r = compiled[template]
+-- The template T read and checked: raises an error naming it when it is
+-- malformed.
+local function compile_one(t)
+  local r = compiled[t]
   if r then return r end
-  if type(template) ~= "string" or not template:find("%w") then
-    error(("a wording must be a non-empty string, not %s"):format(tostring(template)), 0)
+  if type(t) ~= "string" or not t:find("%w") then
+    error(("a wording must be a non-empty string, not %s"):format(tostring(t)), 0)
   end
-  local st, kinds = {}, {}
-  local root = tree(template, false, st)
-  r = { first = {}, kinds = {} }
-  if not st.split then
-    read(root, template, kinds)
-    if openers(root, r) then error(("wording %q has no words"):format(template), 0) end
-    r.root = root
-  else -- a word spans a bracket: each variant split anew
-    r.seqs = {}
-    for _, variant in ipairs(expand(template)) do
-      local seq = items(variant, template, kinds)
-      if #seq == 0 then error(("wording %q has no words"):format(template), 0) end
-      r.seqs[#r.seqs + 1] = seq
-      if seq[1].lit then r.first[seq[1].lit] = true else r.open = true end
+  local words = M.words ~= WORDS and M.words or nil
+  if words and lits_by ~= words then lits, lits_by = {}, words end
+  local why, what
+  r, why, what = template.read(t, M.types, words and lits or shared, words)
+  if not r then
+    if why == "type" then
+      local known = {}
+      for k in pairs(M.types) do known[#known + 1] = k end
+      table.sort(known)
+      error(("wording %q: unknown placeholder type '%s' (types: %s)"):format(t, what, table.concat(known, ", ")), 0)
+    elseif why == "brace" then
+      error(("wording %q: '%s' is not a placeholder ({type} or {name:type})"):format(t, what), 0)
+    elseif why == "empty" then
+      error(("wording %q has no words"):format(t), 0)
     end
+    error(("wording %q: %s"):format(t, what), 0)
   end
-  for kind in pairs(kinds) do r.kinds[#r.kinds + 1] = kind end
   r.list = { r, kinds = r.kinds } -- the template as a wording (records_of)
-  compiled[template] = r
+  compiled[t] = r
   return r
 end
 
--- The item sequences of the template R, made on first use.
+-- The item sequences of the template R, made on first use (the built-in
+-- M.words's: a replaced one's were made when R was read).
 local function seqs_of(r)
-  if not r.seqs then r.seqs = variants(r.root) end
+  if not r.seqs then r.seqs, r.reader = template.sequences(r.reader, shared), nil end
   return r.seqs
 end
 

@@ -1,0 +1,61 @@
+/* wording.h - a rule's wording template read ("Build all [remaining]
+ * {project} containers with version {version}"; docs/lua-api.md,
+ * "Wordings"): its variants, each optional `[group]` with and without, and
+ * the whitespace-separated pieces of each (a placeholder, a stray brace or
+ * literal text).  Pure: lib/wording.lua (through src/lua/luawording.c) turns
+ * pieces into items, checks the placeholder types against its live table and
+ * words the errors.
+ *
+ * The variants come in the order lib/wording.lua has always made them: for
+ * the first `[...]` (Lua's %b[]), each variant of what follows it, with each
+ * variant of the group's inside and then without the group.  A group inside
+ * a word ("URL[s]") joins the bytes around it, so pieces are split after
+ * expanding.  Bytes are read as Lua reads them in the C locale: space is
+ * \t \n \v \f \r and ' ', a word character ASCII alnum. */
+#ifndef INFRAEXEC_MODEL_WORDING_H
+#define INFRAEXEC_MODEL_WORDING_H
+
+#include "infraexec/base/err.h"
+
+#include <stddef.h>
+
+/* At most this many variants (2^16: sixteen groups side by side) and this
+ * many bytes of them; a template past either is refused when read rather
+ * than exhausting memory once a text may fit it. */
+#define IX_WORDING_MAX_VARIANTS 65536
+#define IX_WORDING_MAX_BYTES (16u << 20)
+
+typedef enum ix_wpiece_type {
+    IX_WPIECE_LIT,  /* literal text: words for lib/wording.lua's M.words */
+    IX_WPIECE_HOLE, /* `{name}`, `{name:type}`, optionally in backticks */
+    IX_WPIECE_BAD   /* holds '{' or '}' but is no placeholder */
+} ix_wpiece_type;
+
+typedef struct ix_wpiece {
+    ix_wpiece_type type;
+    size_t at, len;             /* the piece: text + at, len bytes */
+    size_t name_at, name_len;   /* HOLE: its name and type, in text */
+    size_t kind_at, kind_len;   /* the type is the name when not given */
+} ix_wpiece;
+
+/* A read template; owns everything. */
+typedef struct ix_wording {
+    char *text;                 /* the distinct pieces' bytes */
+    ix_wpiece *pieces;          /* distinct pieces, in first-seen order */
+    size_t npieces;
+    size_t *refs;               /* variant V: pieces[refs[starts[V]]] ... */
+    size_t *starts;             /* ... up to refs[starts[V + 1]] (nvariants + 1 entries) */
+    size_t nvariants;
+} ix_wording;
+
+/* Read the template S (LEN bytes) into W; -1 and ERR for one with too many
+ * variants (W is then empty). */
+int ix_wording_read(const char *s, size_t len, ix_wording *w, ix_err *err);
+void ix_wording_free(ix_wording *w);
+
+/* The word lib/wording.lua's built-in M.words finds in the piece RAW (LEN
+ * bytes, no space), lower-cased into OUT (room for LEN bytes): its length,
+ * 0 for none (punctuation, a dash, a bold label). */
+size_t ix_wording_word(const char *raw, size_t len, char *out);
+
+#endif

@@ -1,0 +1,301 @@
+/* luawording.c - see include/infraexec/lua/luawording.h */
+#include "infraexec/lua/luawording.h"
+
+#include "infraexec/model/wording.h"
+
+#include <lauxlib.h>
+#include <string.h>
+
+#define WORDING_MT "infraexec.template.read"
+
+/* The read template, owned by a userdata so that an error raised meanwhile
+ * (a replaced M.words, a types table's __index) frees it at collection. */
+static int gc_wording(lua_State *L)
+{
+    ix_wording_free(luaL_checkudata(L, 1, WORDING_MT));
+    return 0;
+}
+
+static ix_wording *new_wording(lua_State *L)
+{
+    ix_wording *w = lua_newuserdatauv(L, sizeof *w, 0);
+    memset(w, 0, sizeof *w);
+    if (luaL_newmetatable(L, WORDING_MT)) {
+        lua_pushcfunction(L, gc_wording);
+        lua_setfield(L, -2, "__gc");
+    }
+    lua_setmetatable(L, -2);
+    return w;
+}
+
+/* Where a piece's items are on the stack, once made. */
+typedef struct slots {
+    int at, n, made;
+} slots;
+
+/* Pushes the item of the placeholder or literal piece PC as the built-in
+ * M.words splits it: {name, kind}, {lit}; nothing and 0 for no word. */
+static int push_item(lua_State *L, const ix_wording *w, const ix_wpiece *pc)
+{
+    if (pc->type == IX_WPIECE_HOLE) {
+        lua_createtable(L, 0, 2);
+        lua_pushlstring(L, w->text + pc->name_at, pc->name_len);
+        lua_setfield(L, -2, "name");
+        lua_pushlstring(L, w->text + pc->kind_at, pc->kind_len);
+        lua_setfield(L, -2, "kind");
+        return 1;
+    }
+    luaL_Buffer b;
+    char *out = luaL_buffinitsize(L, &b, pc->len);
+    size_t n = ix_wording_word(w->text + pc->at, pc->len, out);
+    luaL_pushresultsize(&b, n);
+    if (n == 0) {
+        lua_pop(L, 1);
+        return 0;
+    }
+    lua_createtable(L, 0, 1);
+    lua_insert(L, -2);
+    lua_setfield(L, -2, "lit");
+    return 1;
+}
+
+/* Pushes the items of piece P (not a stray brace), kept in CACHE by the
+ * piece's bytes: a placeholder's or a literal's item as push_item makes it
+ * (false for none), or with WORDS (a stack index, 0 for none: a replaced
+ * M.words) a literal's list of items, {lit = token.low} for each token that
+ * function returns but the note boundaries. */
+static void make_items(lua_State *L, const ix_wording *w, size_t p, slots *sl, int words, int cache)
+{
+    const ix_wpiece *pc = &w->pieces[p];
+    const char *raw = w->text + pc->at;
+    sl[p].made = 1, sl[p].at = lua_gettop(L) + 1, sl[p].n = 0;
+    luaL_checkstack(L, 5, "wording items");
+    lua_pushlstring(L, raw, pc->len);
+    int kept = lua_rawget(L, cache);
+    if (pc->type == IX_WPIECE_LIT && words) {
+        if (kept == LUA_TNIL) {
+            lua_pop(L, 1);
+            lua_pushlstring(L, raw, pc->len); /* cache key */
+            lua_newtable(L);                  /* the list */
+            lua_pushvalue(L, words);
+            lua_pushvalue(L, -3);
+            lua_call(L, 1, 1); /* M.words(raw) */
+            lua_Integer n = 0;
+            for (lua_Integer i = 1; lua_geti(L, -1, i) != LUA_TNIL; i++) {
+                if (lua_getfield(L, -1, "boundary"), lua_toboolean(L, -1)) {
+                    lua_pop(L, 2);
+                    continue;
+                }
+                lua_pop(L, 1);
+                lua_createtable(L, 0, 1);
+                lua_getfield(L, -2, "low");
+                lua_setfield(L, -2, "lit");
+                lua_rawseti(L, -4, ++n);
+                lua_pop(L, 1);
+            }
+            lua_pop(L, 2);        /* the nil and the tokens */
+            lua_pushvalue(L, -2); /* key, list, key */
+            lua_pushvalue(L, -2); /* key, list, key, list */
+            lua_rawset(L, cache);
+            lua_remove(L, -2);
+        }
+        int list = lua_gettop(L);
+        lua_Integer n = (lua_Integer)lua_rawlen(L, list);
+        luaL_checkstack(L, (int)n + 1, "wording items");
+        for (lua_Integer i = 1; i <= n; i++)
+            lua_rawgeti(L, list, i);
+        lua_remove(L, list); /* the items now start where the list was */
+        sl[p].n = (int)n;
+        return;
+    }
+    if (kept == LUA_TNIL) {
+        lua_pop(L, 1);
+        lua_pushlstring(L, raw, pc->len);
+        if (!push_item(L, w, pc))
+            lua_pushboolean(L, 0);
+        lua_pushvalue(L, -1);
+        lua_insert(L, -3); /* item, key, item */
+        lua_rawset(L, cache);
+    }
+    if (lua_toboolean(L, -1))
+        sl[p].n = 1;
+    else
+        lua_pop(L, 1);
+}
+
+/* What is wrong with a variant. */
+enum { BRACE = -1, TYPE = -2 };
+
+/* The items of variant V, made as needed, in order; with TYPES (a stack
+ * index, 0 for none) each placeholder's type is added to the list KINDS
+ * (once, *NKINDS long) and looked up there first.  BRACE or TYPE (*BAD: the
+ * piece) at the first piece wrong, else how many items. */
+static int variant_items(lua_State *L, const ix_wording *w, size_t v, slots *sl, int words, int cache,
+                         int types, int kinds, lua_Integer *nkinds, size_t *bad)
+{
+    int n = 0;
+    for (size_t r = w->starts[v]; r < w->starts[v + 1]; r++) {
+        size_t p = w->refs[r];
+        const ix_wpiece *pc = &w->pieces[p];
+        *bad = p;
+        if (pc->type == IX_WPIECE_BAD)
+            return BRACE;
+        if (pc->type == IX_WPIECE_HOLE && types && !sl[p].made) { /* the same piece, the same answer */
+            luaL_checkstack(L, 3, "wording kinds");
+            lua_pushlstring(L, w->text + pc->kind_at, pc->kind_len);
+            int seen = 0;
+            for (lua_Integer k = 1; k <= *nkinds && !seen; k++) {
+                lua_rawgeti(L, kinds, k);
+                seen = lua_rawequal(L, -1, -2);
+                lua_pop(L, 1);
+            }
+            if (!seen) {
+                lua_pushvalue(L, -1);
+                lua_rawseti(L, kinds, ++*nkinds);
+            }
+            lua_gettable(L, types); /* M.types[kind], as Lua indexes it */
+            int known = lua_toboolean(L, -1);
+            lua_pop(L, 1);
+            if (!known)
+                return TYPE;
+        }
+        if (!sl[p].made)
+            make_items(L, w, p, sl, words, cache);
+        n += sl[p].n;
+    }
+    return n;
+}
+
+/* Pushes the list of every variant's item sequence. */
+static void push_seqs(lua_State *L, const ix_wording *w, slots *sl, int words, int cache)
+{
+    size_t bad;
+    for (size_t v = 0; v < w->nvariants; v++) /* the items first: below the lists */
+        variant_items(L, w, v, sl, words, cache, 0, 0, NULL, &bad);
+    lua_createtable(L, (int)w->nvariants, 0);
+    for (size_t v = 0; v < w->nvariants; v++) {
+        int n = 0;
+        for (size_t r = w->starts[v]; r < w->starts[v + 1]; r++)
+            n += sl[w->refs[r]].n;
+        lua_createtable(L, n, 0);
+        lua_Integer k = 0;
+        for (size_t r = w->starts[v]; r < w->starts[v + 1]; r++) {
+            const slots *s = &sl[w->refs[r]];
+            for (int j = 0; j < s->n; j++) {
+                lua_pushvalue(L, s->at + j);
+                lua_rawseti(L, -2, ++k);
+            }
+        }
+        lua_rawseti(L, -2, (lua_Integer)v + 1);
+    }
+}
+
+static slots *new_slots(lua_State *L, const ix_wording *w)
+{
+    slots *sl = lua_newuserdatauv(L, (w->npieces ? w->npieces : 1) * sizeof *sl, 0);
+    memset(sl, 0, (w->npieces ? w->npieces : 1) * sizeof *sl);
+    return sl;
+}
+
+/* template.read(template, types, cache [, words]) -> {first, open, kinds,
+ * reader | seqs} | nil, "type", kind | nil, "brace", piece | nil, "empty" |
+ * nil, "big", message.  Each variant in order, each of its pieces in order:
+ * a placeholder whose type TYPES lacks, a stray brace, then a variant of no
+ * items is the problem.  FIRST: the literals a variant opens with (a set),
+ * OPEN: one opens with a placeholder, KINDS: the types named, once each,
+ * READER: the template read, for sequences.  With WORDS (a replaced
+ * M.words) the sequences (SEQS) are made at once. */
+static int l_read(lua_State *L)
+{
+    size_t len;
+    const char *s = luaL_checklstring(L, 1, &len);
+    luaL_checktype(L, 3, LUA_TTABLE);
+    int words = lua_isnoneornil(L, 4) ? 0 : 4;
+    lua_settop(L, 4);
+    ix_wording *w = new_wording(L);
+    ix_err err;
+    if (ix_wording_read(s, len, w, &err) < 0) {
+        lua_pushnil(L);
+        lua_pushliteral(L, "big");
+        lua_pushstring(L, err.msg);
+        return 3;
+    }
+    lua_createtable(L, 0, 4); /* the record: 6 */
+    lua_newtable(L);
+    lua_setfield(L, 6, "first");
+    lua_newtable(L);
+    lua_setfield(L, 6, "kinds");
+    slots *sl = new_slots(L, w); /* 7 */
+    lua_getfield(L, 6, "kinds"); /* 8 */
+    lua_Integer nkinds = 0;
+    int open = 0;
+    for (size_t v = 0; v < w->nvariants; v++) {
+        size_t bad;
+        int n = variant_items(L, w, v, sl, words, 3, 2, 8, &nkinds, &bad);
+        if (n < 0) {
+            const ix_wpiece *p = &w->pieces[bad];
+            lua_pushnil(L);
+            if (n == TYPE) {
+                lua_pushliteral(L, "type");
+                lua_pushlstring(L, w->text + p->kind_at, p->kind_len);
+            } else {
+                lua_pushliteral(L, "brace");
+                lua_pushlstring(L, w->text + p->at, p->len);
+            }
+            return 3;
+        }
+        if (n == 0) {
+            lua_pushnil(L);
+            lua_pushliteral(L, "empty");
+            return 2;
+        }
+        for (size_t r = w->starts[v]; r < w->starts[v + 1]; r++) {
+            const slots *f = &sl[w->refs[r]];
+            if (!f->n)
+                continue;
+            if (lua_getfield(L, f->at, "lit") != LUA_TNIL && lua_toboolean(L, -1)) {
+                lua_getfield(L, 6, "first");
+                lua_insert(L, -2);
+                lua_pushboolean(L, 1);
+                lua_rawset(L, -3);
+                lua_pop(L, 1);
+            } else {
+                lua_pop(L, 1);
+                open = 1;
+            }
+            break;
+        }
+    }
+    if (open) {
+        lua_pushboolean(L, 1);
+        lua_setfield(L, 6, "open");
+    }
+    if (words) {
+        push_seqs(L, w, sl, words, 3);
+        lua_setfield(L, 6, "seqs");
+    } else {
+        lua_pushvalue(L, 5);
+        lua_setfield(L, 6, "reader");
+    }
+    lua_pushvalue(L, 6);
+    return 1;
+}
+
+/* template.sequences(reader, cache) -> the item sequences of every variant
+ * of the template read (the record's reader), the literals split as the
+ * built-in M.words does, the items kept in CACHE. */
+static int l_sequences(lua_State *L)
+{
+    ix_wording *w = luaL_checkudata(L, 1, WORDING_MT);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    lua_settop(L, 2);
+    slots *sl = new_slots(L, w);
+    push_seqs(L, w, sl, 0, 2);
+    return 1;
+}
+
+void ix_luawording_open(lua_State *L)
+{
+    static const luaL_Reg funcs[] = {{"read", l_read}, {"sequences", l_sequences}, {NULL, NULL}};
+    luaL_setfuncs(L, funcs, 0);
+}

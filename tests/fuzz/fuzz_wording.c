@@ -1,0 +1,85 @@
+/* fuzz_wording.c - libFuzzer target: a wording template read
+ * (ix_wording_read) and each literal piece's word (ix_wording_word).
+ *
+ * The input is a template.  Either it is refused for its size (nothing
+ * kept) or the variants refer only to pieces there are, in order, every
+ * piece is distinct, non-empty and without a space, a placeholder's name
+ * and type are word characters inside it, a stray brace's piece holds a
+ * brace and a literal none; a literal's word is no longer than the piece,
+ * lower-case and holds an ASCII letter or digit.  Any violation aborts. */
+#include "infraexec/model/wording.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int space(unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+static int alnum(unsigned char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+static int wordchars(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!alnum((unsigned char)s[i]) && s[i] != '_')
+            return 0;
+    return n > 0;
+}
+
+static void check(int cond, const char *what)
+{
+    if (!cond) {
+        fprintf(stderr, "fuzz_wording: %s\n", what);
+        abort();
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    ix_wording w;
+    ix_err err;
+    if (ix_wording_read((const char *)data, size, &w, &err) < 0) {
+        check(w.nvariants == 0 && !w.refs && !w.pieces && strstr(err.msg, "variants"), "a refusal keeps nothing");
+        return 0;
+    }
+    check(w.nvariants >= 1 && w.nvariants <= IX_WORDING_MAX_VARIANTS, "variants counted");
+    check(w.starts[0] == 0, "the first variant starts at 0");
+    for (size_t v = 0; v < w.nvariants; v++) {
+        check(w.starts[v] <= w.starts[v + 1], "variants in order");
+        for (size_t r = w.starts[v]; r < w.starts[v + 1]; r++)
+            check(w.refs[r] < w.npieces, "a variant refers to a piece there is");
+    }
+    char *word = malloc(size + 1);
+    for (size_t i = 0; i < w.npieces; i++) {
+        const ix_wpiece *p = &w.pieces[i];
+        const char *s = w.text + p->at;
+        check(p->len > 0, "a piece is not empty");
+        for (size_t k = 0; k < p->len; k++)
+            check(!space((unsigned char)s[k]), "a piece holds no space");
+        for (size_t j = 0; j < i; j++)
+            check(w.pieces[j].len != p->len || memcmp(w.text + w.pieces[j].at, s, p->len) != 0,
+                  "pieces are distinct");
+        int brace = memchr(s, '{', p->len) || memchr(s, '}', p->len);
+        if (p->type == IX_WPIECE_HOLE) {
+            check(p->name_at >= p->at && p->name_at + p->name_len <= p->at + p->len &&
+                      p->kind_at >= p->at && p->kind_at + p->kind_len <= p->at + p->len,
+                  "a placeholder's name and type are inside it");
+            check(wordchars(w.text + p->name_at, p->name_len) && wordchars(w.text + p->kind_at, p->kind_len),
+                  "a placeholder's name and type are word characters");
+        } else {
+            check(brace == (p->type == IX_WPIECE_BAD), "a stray brace holds a brace, a literal none");
+        }
+        if (p->type == IX_WPIECE_LIT) {
+            size_t n = ix_wording_word(s, p->len, word);
+            int any = 0;
+            check(n <= p->len, "a word is no longer than its piece");
+            for (size_t k = 0; k < n; k++) {
+                check(!(word[k] >= 'A' && word[k] <= 'Z'), "a word is lower-case");
+                any = any || alnum((unsigned char)word[k]);
+            }
+            check(n == 0 || any, "a word holds a letter or digit");
+        }
+    }
+    free(word);
+    ix_wording_free(&w);
+    return 0;
+}

@@ -1,0 +1,109 @@
+/* test_wording.c - a wording template read: the variants in lib/wording.lua's
+ * order, the pieces of each, placeholders and stray braces, the limits, and
+ * the word the built-in M.words finds in a literal piece. */
+#include "infraexec/model/wording.h"
+#include "tap.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* The variants of S as "piece piece | piece ...", a placeholder as
+ * {name:kind}, a stray brace as !piece. */
+static char *variants(const char *s)
+{
+    static char out[4096];
+    ix_wording w;
+    ix_err err;
+    if (ix_wording_read(s, strlen(s), &w, &err) < 0) {
+        snprintf(out, sizeof out, "error: %s", err.msg);
+        return out;
+    }
+    size_t n = 0;
+    out[0] = '\0';
+    for (size_t v = 0; v < w.nvariants; v++) {
+        n += (size_t)snprintf(out + n, sizeof out - n, "%s", v ? " | " : "");
+        for (size_t r = w.starts[v]; r < w.starts[v + 1]; r++) {
+            const ix_wpiece *p = &w.pieces[w.refs[r]];
+            const char *sp = r > w.starts[v] ? " " : "";
+            if (p->type == IX_WPIECE_HOLE)
+                n += (size_t)snprintf(out + n, sizeof out - n, "%s{%.*s:%.*s}", sp, (int)p->name_len,
+                                      w.text + p->name_at, (int)p->kind_len, w.text + p->kind_at);
+            else
+                n += (size_t)snprintf(out + n, sizeof out - n, "%s%s%.*s", sp,
+                                      p->type == IX_WPIECE_BAD ? "!" : "", (int)p->len, w.text + p->at);
+        }
+    }
+    ix_wording_free(&w);
+    return out;
+}
+
+static char *word(const char *raw)
+{
+    static char out[256];
+    size_t n = ix_wording_word(raw, strlen(raw), out);
+    out[n] = '\0';
+    return n ? out : "(none)";
+}
+
+int main(void)
+{
+    is_str(variants("Build all [remaining] {project} containers"),
+           "Build all remaining {project:project} containers | Build all {project:project} containers",
+           "an optional group: with, then without");
+    is_str(variants("[a][b] c"), "ab c | b c | a c | c", "groups side by side join their words");
+    is_str(variants("[a [b]] c"), "a b c | a c | c", "groups nest: the inner one's variants first");
+    is_str(variants("No [x] [y] z"), "No x y z | No y z | No x z | No z",
+           "the last group varies slowest, as expand() made them");
+    is_str(variants("URL[s] of {repo:name}"), "URLs of {repo:name} | URL of {repo:name}",
+           "a group inside a word joins the bytes around it");
+    is_str(variants("Seal[ed] secret[s]"), "Sealed secrets | Seal secrets | Sealed secret | Seal secret",
+           "two words with groups inside");
+    is_str(variants("a [b c"), "a [b c", "an unbalanced '[' is a literal");
+    is_str(variants("a ] [b]"), "a ] b | a ]", "a lone ']' is a literal");
+    is_str(variants("[[a] b"), "[a b | [ b", "Lua's %%b[]: the first '[' that balances");
+    is_str(variants("[] x"), "x | x", "an empty group: two variants alike");
+    is_str(variants("`{a}` {b}` `{c} {d:}"), "{a:a} {b:b} {c:c} {d:d}",
+           "placeholders in backticks or not; an empty type is the name");
+    is_str(variants("{x {} {a::b} } {a-b} {_:_}"), "!{x !{} !{a::b} !} !{a-b} {_:_}",
+           "stray braces are pieces of their own");
+    is_str(variants("a\tb\r\nc\vd\fe"), "a b c d e", "every space of C's isspace splits");
+    is_str(variants("x\xc2\xa0y"), "x\xc2\xa0y", "a no-break space is not a space");
+    is_str(variants("   "), "", "no pieces: one empty variant");
+
+    ix_wording w;
+    ix_err err;
+    ok(ix_wording_read("a a [a] a", 9, &w, &err) == 0 && w.npieces == 1 && w.nvariants == 2 &&
+           w.starts[2] - w.starts[1] == 3,
+       "the same piece is one piece, referred to by every variant");
+    ix_wording_free(&w);
+    char big[128] = "x";
+    for (int i = 0; i < 16; i++)
+        strcat(big, " [y]");
+    ok(ix_wording_read(big, strlen(big), &w, &err) == 0 && w.nvariants == 65536, "sixteen groups: 65536 variants");
+    ix_wording_free(&w);
+    strcat(big, " [z]");
+    ok(ix_wording_read(big, strlen(big), &w, &err) < 0 && strstr(err.msg, "more than 65536 variants") &&
+           w.nvariants == 0 && !w.refs,
+       "seventeen: refused, nothing kept (%s)", err.msg);
+    ix_wording_free(&w);
+
+    is_str(word("Rotate"), "rotate", "a word, lower-cased");
+    is_str(word("**Rotate**"), "rotate", "emphasis trimmed");
+    is_str(word("`keys`,"), "keys", "code marks and punctuation trimmed");
+    is_str(word("(see"), "see", "a leading parenthesis");
+    is_str(word("apps/ffl/hr.yaml."), "apps/ffl/hr.yaml", "a path keeps its dots but the last");
+    is_str(word("**x**:"), "(none)", "a bold label is no word");
+    is_str(word("**x**:y"), "y", "what follows a bold label is");
+    is_str(word("****:"), "(none)", "an empty bold label");
+    is_str(word("**a*b**:"), "a*b", "a star inside is no label");
+    is_str(word("~~Run~~"), "run", "strike marks dropped");
+    is_str(word("a~~~b"), "a~b", "'~~' dropped left to right");
+    is_str(word("\xe2\x80\x94"), "(none)", "an em dash is a note boundary");
+    is_str(word("-\xe2\x80\x93-"), "(none)", "dashes");
+    is_str(word("-x"), "-x", "a dash before letters stays");
+    is_str(word("..."), "(none)", "punctuation only");
+    is_str(word("\xc3\xa9"), "(none)", "no ASCII letter or digit: no word");
+    is_str(word("\xc3\x89MILE"), "\xc3\x89mile", "lower-cased byte-wise, ASCII only");
+    is_str(word("<URL>"), "url", "angle brackets");
+    return tap_done();
+}
