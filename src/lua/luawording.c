@@ -294,8 +294,47 @@ static int l_sequences(lua_State *L)
     return 1;
 }
 
+/* template.fitting(reader, seqs, plain) -> the sequences (SEQS[V], in
+ * order) of the variants V of the template read whose fixed prefix fits
+ * the lower-case words PLAIN (ix_wording_fits), or nil for none: the ones
+ * try may match once the types are the built-in ones. */
+static int l_fitting(lua_State *L)
+{
+    const ix_wording *w = luaL_checkudata(L, 1, WORDING_MT);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    luaL_checktype(L, 3, LUA_TTABLE);
+    size_t n = (size_t)lua_rawlen(L, 3);
+    if (n > w->longest)
+        n = w->longest; /* no prefix looks further */
+    ix_wword few[32], *plain = few;
+    if (n > sizeof few / sizeof *few)
+        plain = lua_newuserdatauv(L, n * sizeof *plain, 0);
+    for (size_t k = 0; k < n; k++) {
+        if (lua_rawgeti(L, 3, (lua_Integer)k + 1) != LUA_TSTRING)
+            return luaL_error(L, "template.fitting: word %d is not a string", (int)k + 1);
+        plain[k].s = lua_tolstring(L, -1, &plain[k].len); /* held by PLAIN */
+        lua_pop(L, 1);
+    }
+    int out = 0;
+    lua_Integer m = 0;
+    for (size_t v = 0; v < w->nvariants; v++) {
+        if (!ix_wording_fits(w, v, plain, n))
+            continue;
+        if (!out) {
+            lua_newtable(L);
+            out = lua_gettop(L);
+        }
+        lua_rawgeti(L, 2, (lua_Integer)v + 1);
+        lua_rawseti(L, out, ++m);
+    }
+    if (!out)
+        lua_pushnil(L);
+    return 1;
+}
+
 void ix_luawording_open(lua_State *L)
 {
-    static const luaL_Reg funcs[] = {{"read", l_read}, {"sequences", l_sequences}, {NULL, NULL}};
+    static const luaL_Reg funcs[] = {
+        {"read", l_read}, {"sequences", l_sequences}, {"fitting", l_fitting}, {NULL, NULL}};
     luaL_setfuncs(L, funcs, 0);
 }

@@ -123,6 +123,12 @@ static int hole(const char *s, size_t len, ix_wpiece *p)
     return 1;
 }
 
+/* Whether the placeholder P takes free text (its type is `text`). */
+static int is_text(const ix_wording *w, const ix_wpiece *p)
+{
+    return p->kind_len == 4 && memcmp(w->text + p->kind_at, "text", 4) == 0;
+}
+
 /* The distinct pieces by their bytes: an open-addressing table of
  * piece index + 1. */
 typedef struct piece_set {
@@ -224,9 +230,50 @@ int ix_wording_read(const char *s, size_t len, ix_wording *w, ix_err *err)
     w->starts[v.n] = nrefs;
     free(set.slot);
     vlist_free(&v);
+    for (size_t p = 0; p < w->npieces; p++) { /* the literals' words, after the pieces */
+        ix_wpiece *pc = &w->pieces[p];
+        if (pc->type != IX_WPIECE_LIT)
+            continue;
+        ix_buf_reserve(&text, pc->len);
+        pc->low_at = text.len;
+        pc->low_len = ix_wording_word(text.data + pc->at, pc->len, text.data + text.len);
+        text.len += pc->low_len;
+    }
     ix_buf_putc(&text, '\0'); /* data even for a template of no pieces */
     w->text = ix_buf_detach(&text);
+    for (size_t k = 0; k < w->nvariants; k++) {
+        size_t n = 0;
+        for (size_t r = w->starts[k]; r < w->starts[k + 1]; r++) {
+            const ix_wpiece *pc = &w->pieces[w->refs[r]];
+            if (pc->type == IX_WPIECE_HOLE && is_text(w, pc))
+                break;
+            n += pc->type == IX_WPIECE_HOLE || pc->low_len;
+        }
+        if (n > w->longest)
+            w->longest = n;
+    }
     return 0;
+}
+
+int ix_wording_fits(const ix_wording *w, size_t v, const ix_wword *plain, size_t n)
+{
+    size_t k = 0;
+    for (size_t r = w->starts[v]; r < w->starts[v + 1]; r++) {
+        const ix_wpiece *pc = &w->pieces[w->refs[r]];
+        if (pc->type == IX_WPIECE_HOLE) {
+            if (is_text(w, pc))
+                return 1;
+        } else if (!pc->low_len) {
+            continue;
+        }
+        if (k >= n)
+            return 0;
+        if (pc->type == IX_WPIECE_LIT
+            && (plain[k].len != pc->low_len || memcmp(plain[k].s, w->text + pc->low_at, pc->low_len) != 0))
+            return 0;
+        k++;
+    }
+    return 1;
 }
 
 void ix_wording_free(ix_wording *w)

@@ -45,6 +45,31 @@ static char *word(const char *raw)
     return n ? out : "(none)";
 }
 
+/* The variants (numbered from 1) of template S whose fixed prefix fits
+ * the lower-case words of TEXT (split at spaces), as "1 3", "-" for none;
+ * with LONGEST, the words passed are cut to w.longest. */
+static char *fits(const char *s, const char *text, int longest)
+{
+    static char out[256], words[256];
+    ix_wword plain[32];
+    size_t n = 0, len = 0;
+    snprintf(words, sizeof words, "%s", text);
+    for (char *t = strtok(words, " "); t && n < 32; t = strtok(NULL, " "))
+        plain[n].s = t, plain[n++].len = strlen(t);
+    ix_wording w;
+    ix_err err;
+    if (ix_wording_read(s, strlen(s), &w, &err) < 0)
+        return "error";
+    if (longest && n > w.longest)
+        n = w.longest;
+    out[0] = '\0';
+    for (size_t v = 0; v < w.nvariants; v++)
+        if (ix_wording_fits(&w, v, plain, n))
+            len += (size_t)snprintf(out + len, sizeof out - len, "%s%zu", len ? " " : "", v + 1);
+    ix_wording_free(&w);
+    return len ? out : "-";
+}
+
 int main(void)
 {
     is_str(variants("Build all [remaining] {project} containers"),
@@ -105,5 +130,26 @@ int main(void)
     is_str(word("\xc3\xa9"), "(none)", "no ASCII letter or digit: no word");
     is_str(word("\xc3\x89MILE"), "\xc3\x89mile", "lower-cased byte-wise, ASCII only");
     is_str(word("<URL>"), "url", "angle brackets");
+
+    const char *t = "Build all [remaining] {project} containers";
+    is_str(fits(t, "build all ffl containers", 0), "2", "a placeholder takes any word, in order");
+    is_str(fits(t, "build all remaining containers containers", 0), "1 2",
+           "both fit, in order: a placeholder takes a literal's word");
+    is_str(fits(t, "build all ffl containers now and then", 0), "2", "what follows the prefix is not looked at");
+    is_str(fits(t, "build all ffl", 0), "-", "a prefix longer than the text fits nothing");
+    is_str(fits(t, "Build all ffl containers", 0), "-", "the words are the text's lower-case ones");
+    is_str(fits(t, "build every ffl containers", 0), "-", "a literal other than the word: no fit");
+    is_str(fits("**Build**: `all` {x:name} -- {notes:text} end", "build all a", 0), "-",
+           "the literal's word as M.words finds it, no word for a dash: the prefix is 3 items");
+    is_str(fits("**Build**: `all` {x:name} -- {notes:text} end", "all a", 0), "1",
+           "a bold label makes no item; {text} ends the prefix");
+    is_str(fits("{notes:text} and more", "x", 0), "1", "a prefix of nothing fits any text");
+    is_str(fits("{notes:text} and more", "", 0), "1", "even none");
+    is_str(fits("[a] {t:text} x y z", "a q", 1), "1 2", "the words past the longest prefix are not needed");
+    is_str(fits("[a b c d] e", "a b c d e", 1), "1", "longest: the five items of the first variant");
+    is_str(fits("[a b c d] e", "e", 1), "2", "and the second's one");
+    is_str(fits("{text} x", "y", 0), "1", "the type text, by its name");
+    is_str(fits("{x:texts} y", "a y", 0), "1", "another type's placeholder takes one word");
+    is_str(fits("{x:texts} y", "a", 0), "-", "and then the next item needs one");
     return tap_done();
 }

@@ -203,9 +203,10 @@ local function compile_one(t)
 end
 
 -- The item sequences of the template R, made on first use (the built-in
--- M.words's: a replaced one's were made when R was read).
+-- M.words's: a replaced one's were made when R was read, and R has no
+-- reader); the reader is kept for fitting_one.
 local function seqs_of(r)
-  if not r.seqs then r.seqs, r.reader = template.sequences(r.reader, shared), nil end
+  if not r.seqs then r.seqs = template.sequences(r.reader, shared) end
   return r.seqs
 end
 
@@ -341,62 +342,32 @@ local function cannot_fit(seq, plain)
   return false
 end
 
--- The fixed prefixes of SEQS as a tree, grown where a text leads: a node
--- holds the places in SEQS of the sequences whose prefix goes through it
--- (ids, in order); once visited, those whose prefix ends there (ends), and
--- the next nodes by the literal next (kids) or for a placeholder (any).
-local function grow(node, seqs, d)
-  local ends, kids, any = {}, {}, nil
-  for _, i in ipairs(node.ids) do
-    local it = seqs[i][d + 1]
-    if not it or it.kind == "text" then
-      ends[#ends + 1] = i
-    elseif it.lit then
-      local kid = kids[it.lit]
-      if not kid then kid = { ids = {} }; kids[it.lit] = kid end
-      kid.ids[#kid.ids + 1] = i
-    else
-      any = any or { ids = {} }
-      any.ids[#any.ids + 1] = i
-    end
+-- The sequences of SEQS that cannot_fit does not drop, added to OUT.
+local function untried(seqs, plain, out)
+  for _, seq in ipairs(seqs) do
+    if not cannot_fit(seq, plain) then out[#out + 1] = seq end
   end
-  node.ends, node.kids, node.any = ends, kids, any
-end
-
--- The places of the sequences below NODE (at depth D) whose prefix fits PLAIN.
-local function collect(node, seqs, plain, d, out)
-  if not node.ends then grow(node, seqs, d) end
-  for _, i in ipairs(node.ends) do out[#out + 1] = i end
-  local w = plain[d + 1]
-  if w then
-    local kid = node.kids[w]
-    if kid then collect(kid, seqs, plain, d + 1, out) end
-    if node.any then collect(node.any, seqs, plain, d + 1, out) end
-  end
+  return out
 end
 
 -- The sequences of the template R that may fit a text of the words PLAIN,
 -- in order, while its types are the ones defined here: none when no
 -- variant opens with the text's first word or a placeholder (most
 -- templates, for most texts: their sequences are not even made), else the
--- ones the tree finds; kept for the text matched last, for specificity to
--- rank a match.
+-- ones whose fixed prefix the reader finds fits (template.fitting: what
+-- cannot_fit leaves with intact types), or with a replaced M.words's items
+-- the ones cannot_fit leaves; kept for the text matched last, for
+-- specificity to rank a match.
 local NONE = {}
 local function fitting_one(r, plain)
   if r.plain == plain then return r.fit end
   local fit, w = NONE, plain[1]
   if w and (r.open or r.first[w]) then
-    local seqs = seqs_of(r)
-    if not r.tree then
-      local ids = {}
-      for i = 1, #seqs do ids[i] = i end
-      r.tree = { ids = ids }
+    if r.reader then
+      fit = template.fitting(r.reader, seqs_of(r), plain) or NONE
+    else
+      fit = untried(r.seqs, plain, {})
     end
-    local at = {}
-    collect(r.tree, seqs, plain, 0, at)
-    table.sort(at)
-    fit = {}
-    for i = 1, #at do fit[i] = seqs[at[i]] end
   end
   r.plain, r.fit = plain, fit
   return fit
@@ -409,11 +380,7 @@ end
 local function fitting(list, plain)
   if not intact(list.kinds) then
     local out = {}
-    for _, r in ipairs(list) do
-      for _, seq in ipairs(seqs_of(r)) do
-        if not cannot_fit(seq, plain) then out[#out + 1] = seq end
-      end
-    end
+    for _, r in ipairs(list) do untried(seqs_of(r), plain, out) end
     return out
   end
   if not list[2] then return fitting_one(list[1], plain) end
