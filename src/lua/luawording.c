@@ -300,9 +300,10 @@ static int l_sequences(lua_State *L)
  * try may match once the types are the built-in ones. */
 static int l_fitting(lua_State *L)
 {
-    const ix_wording *w = luaL_checkudata(L, 1, WORDING_MT);
+    ix_wording *w = luaL_checkudata(L, 1, WORDING_MT);
     luaL_checktype(L, 2, LUA_TTABLE);
     luaL_checktype(L, 3, LUA_TTABLE);
+    ix_wording_prefix(w);
     size_t n = (size_t)lua_rawlen(L, 3);
     if (n > w->longest)
         n = w->longest; /* no prefix looks further */

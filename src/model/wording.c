@@ -230,29 +230,39 @@ int ix_wording_read(const char *s, size_t len, ix_wording *w, ix_err *err)
     w->starts[v.n] = nrefs;
     free(set.slot);
     vlist_free(&v);
-    for (size_t p = 0; p < w->npieces; p++) { /* the literals' words, after the pieces */
+    ix_buf_putc(&text, '\0'); /* data even for a template of no pieces */
+    w->text = ix_buf_detach(&text);
+    return 0;
+}
+
+void ix_wording_prefix(ix_wording *w)
+{
+    if (w->lows)
+        return;
+    size_t n = 1;
+    for (size_t p = 0; p < w->npieces; p++)
+        n += w->pieces[p].type == IX_WPIECE_LIT ? w->pieces[p].len : 0;
+    w->lows = ix_xmalloc(n);
+    size_t at = 0;
+    for (size_t p = 0; p < w->npieces; p++) {
         ix_wpiece *pc = &w->pieces[p];
         if (pc->type != IX_WPIECE_LIT)
             continue;
-        ix_buf_reserve(&text, pc->len);
-        pc->low_at = text.len;
-        pc->low_len = ix_wording_word(text.data + pc->at, pc->len, text.data + text.len);
-        text.len += pc->low_len;
+        pc->low_at = at;
+        pc->low_len = ix_wording_word(w->text + pc->at, pc->len, w->lows + at);
+        at += pc->low_len;
     }
-    ix_buf_putc(&text, '\0'); /* data even for a template of no pieces */
-    w->text = ix_buf_detach(&text);
     for (size_t k = 0; k < w->nvariants; k++) {
-        size_t n = 0;
+        size_t items = 0;
         for (size_t r = w->starts[k]; r < w->starts[k + 1]; r++) {
             const ix_wpiece *pc = &w->pieces[w->refs[r]];
             if (pc->type == IX_WPIECE_HOLE && is_text(w, pc))
                 break;
-            n += pc->type == IX_WPIECE_HOLE || pc->low_len;
+            items += pc->type == IX_WPIECE_HOLE || pc->low_len;
         }
-        if (n > w->longest)
-            w->longest = n;
+        if (items > w->longest)
+            w->longest = items;
     }
-    return 0;
 }
 
 int ix_wording_fits(const ix_wording *w, size_t v, const ix_wword *plain, size_t n)
@@ -269,7 +279,7 @@ int ix_wording_fits(const ix_wording *w, size_t v, const ix_wword *plain, size_t
         if (k >= n)
             return 0;
         if (pc->type == IX_WPIECE_LIT
-            && (plain[k].len != pc->low_len || memcmp(plain[k].s, w->text + pc->low_at, pc->low_len) != 0))
+            && (plain[k].len != pc->low_len || memcmp(plain[k].s, w->lows + pc->low_at, pc->low_len) != 0))
             return 0;
         k++;
     }
@@ -278,7 +288,7 @@ int ix_wording_fits(const ix_wording *w, size_t v, const ix_wword *plain, size_t
 
 void ix_wording_free(ix_wording *w)
 {
-    free(w->text), free(w->pieces), free(w->refs), free(w->starts);
+    free(w->text), free(w->pieces), free(w->refs), free(w->starts), free(w->lows);
     memset(w, 0, sizeof *w);
 }
 

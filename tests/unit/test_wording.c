@@ -60,6 +60,7 @@ static char *fits(const char *s, const char *text, int longest)
     ix_err err;
     if (ix_wording_read(s, strlen(s), &w, &err) < 0)
         return "error";
+    ix_wording_prefix(&w);
     if (longest && n > w.longest)
         n = w.longest;
     out[0] = '\0';

@@ -36,7 +36,7 @@ typedef struct ix_wpiece {
     size_t at, len;             /* the piece: text + at, len bytes */
     size_t name_at, name_len;   /* HOLE: its name and type, in text */
     size_t kind_at, kind_len;   /* the type is the name when not given */
-    size_t low_at, low_len;     /* LIT: its word (ix_wording_word) in text, 0 long for none */
+    size_t low_at, low_len;     /* LIT: its word (ix_wording_word) in lows, 0 long for none */
 } ix_wpiece;
 
 /* A read template; owns everything. */
@@ -47,7 +47,8 @@ typedef struct ix_wording {
     size_t *refs;               /* variant V: pieces[refs[starts[V]]] ... */
     size_t *starts;             /* ... up to refs[starts[V + 1]] (nvariants + 1 entries) */
     size_t nvariants;
-    size_t longest;             /* the most items a variant's fixed prefix has */
+    char *lows;                 /* ix_wording_prefix: the literals' words (NULL before) */
+    size_t longest;             /* ... and the most items a variant's fixed prefix has */
 } ix_wording;
 
 /* A word of a text: S, LEN bytes. */
@@ -61,7 +62,11 @@ typedef struct ix_wword {
 int ix_wording_read(const char *s, size_t len, ix_wording *w, ix_err *err);
 void ix_wording_free(ix_wording *w);
 
-/* Whether variant V of W may fit a text of the lower-case words PLAIN (N of
+/* Finds each literal piece's word and W->longest, once: before
+ * ix_wording_fits (most templates are never asked). */
+void ix_wording_prefix(ix_wording *w);
+
+/* Whether variant V of W (ix_wording_prefix done) may fit a text of the lower-case words PLAIN (N of
  * them, or at least W->longest): its fixed prefix -- its items before the
  * first `{text}` placeholder, a literal piece of no word making none, a
  * stray brace none either -- is no longer than the text, and each literal

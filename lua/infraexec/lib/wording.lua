@@ -197,7 +197,7 @@ local function compile_one(t)
     end
     error(("wording %q: %s"):format(t, what), 0)
   end
-  r.list = { r, kinds = r.kinds } -- the template as a wording (records_of)
+  r.list = { r, kinds = r.kinds, first = r.first, open = r.open } -- the template as a wording (records_of)
   compiled[t] = r
   return r
 end
@@ -282,7 +282,9 @@ end
 -- The records of a wording's templates (compile_one), in order; a list's
 -- kept while the list holds the same templates, and a new list of the same
 -- templates (readers.lua makes one per call) gets the one made for the
--- first.  Kinds: the types of the templates' placeholders.
+-- first.  Kinds: the types of the templates' placeholders; first and
+-- open: the literals their variants open with, whether one opens with a
+-- placeholder.
 local lists = setmetatable({}, { __mode = "k" })
 local by_content = {} -- the templates joined by newlines -> a kept list
 
@@ -307,15 +309,18 @@ local function records_of(wording)
   key = key and table.concat(wording, "\n")
   kept = key and by_content[key]
   if not (kept and holds(kept, wording)) then
-    local list, kinds, seen = {}, {}, {}
+    local list, kinds, seen, first = {}, {}, {}, {}
     for _, t in ipairs(wording) do
-      list[#list + 1] = compile_one(t)
-      for _, kind in ipairs(list[#list].kinds) do
+      local r = compile_one(t)
+      list[#list + 1] = r
+      for _, kind in ipairs(r.kinds) do
         if not seen[kind] then seen[kind] = true; kinds[#kinds + 1] = kind end
       end
+      for w in pairs(r.first) do first[w] = true end
+      list.open = list.open or r.open
     end
     if not list[1] then error("a wording list must not be empty", 0) end
-    list.kinds = kinds
+    list.kinds, list.first = kinds, first
     kept = table.move(wording, 1, #wording, 1, { n = #wording, list = list })
     if key then by_content[key] = kept end
   end
@@ -376,8 +381,12 @@ end
 -- The sequences of the templates of LIST (records_of) that may fit a text
 -- of the words PLAIN, in order: all but those cannot_fit drops.  A type
 -- replaced since (or a value check it calls): each sequence is tested, so
--- it is asked about every word it could take, as try would.
+-- it is asked about every word it could take, as try would.  None when
+-- no variant opens with a placeholder or the text's first word, whatever
+-- the types: cannot_fit drops each at its first item, asking no type.
 local function fitting(list, plain)
+  local w = plain[1]
+  if not (list.open or w and list.first[w]) then return NONE end
   if not intact(list.kinds) then
     local out = {}
     for _, r in ipairs(list) do untried(seqs_of(r), plain, out) end
