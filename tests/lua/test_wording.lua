@@ -308,3 +308,19 @@ wording.words = function() error("the words raised", 0) end
 t.is(check_err("Rotate the parsers"), "the words raised", "a replaced wording.words raising: its error")
 wording.words = words
 t.is(variants_of("Rotate the parsers"), "rotate the parsers", "the template is read again, with the built-in words")
+-- The fixed prefixes are compared in C (ix.template.fitting): past 32
+-- words, and a literal at the 35th that differs.
+local long = {}
+for i = 1, 40 do long[i] = "w" .. i end
+local LONG = table.concat(long, " ")
+t.is(args_of(LONG .. " {rest:text}", LONG .. " and more"), "rest=and more", "a prefix of 40 literals fits")
+long[35] = "x"
+t.is(args_of(LONG .. " {rest:text}", table.concat(long, " ") .. " and more"), "nil: nil", "one differing at the 35th does not")
+t.is(args_of("{a:name} " .. LONG .. " {rest:text}", "q r " .. LONG .. " z"), "nil: nil",
+  "nor one whose literals come a word late")
+local template = require "infraexec.template"
+local r = template.read("Rotate {project} keys", wording.types, {})
+t.is(template.fitting(r.reader, template.sequences(r.reader, {}), { "rotate", "ffl", "keys" })[1][3].lit, "keys",
+  "fitting: the sequences whose prefix fits, from the list given")
+t.is(template.fitting(r.reader, {}, { "rotate", "ffl", "locks" }), nil, "none: nil")
+t.ok(not pcall(template.fitting, r.reader, {}, { "rotate", 1 }), "a word not a string raises")
