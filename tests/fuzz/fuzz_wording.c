@@ -6,7 +6,11 @@
  * piece is distinct, non-empty and without a space, a placeholder's name
  * and type are word characters inside it, a stray brace's piece holds a
  * brace and a literal none; a literal's word is no longer than the piece,
- * lower-case and holds an ASCII letter or digit.  Any violation aborts. */
+ * lower-case and holds an ASCII letter or digit.  Each variant fits the
+ * words of its own fixed prefix (a placeholder's a word of its own), no
+ * longer than the longest, and neither one word shorter nor with another
+ * word for a literal.  Any violation
+ * aborts. */
 #include "infraexec/model/wording.h"
 
 #include <stdint.h>
@@ -80,6 +84,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     }
     free(word);
+    ix_wording_prefix(&w);
+    ix_wword *plain = malloc((w.longest + 1) * sizeof *plain);
+    for (size_t v = 0; v < w.nvariants; v++) {
+        size_t n = 0, lit = (size_t)-1;
+        for (size_t r = w.starts[v]; r < w.starts[v + 1]; r++) {
+            const ix_wpiece *p = &w.pieces[w.refs[r]];
+            if (p->type == IX_WPIECE_HOLE && p->kind_len == 4 && memcmp(w.text + p->kind_at, "text", 4) == 0)
+                break;
+            if (p->type == IX_WPIECE_HOLE) {
+                check(n < w.longest, "a prefix no longer than the longest");
+                plain[n].s = "{", plain[n++].len = 1;
+            } else if (p->type == IX_WPIECE_LIT && p->low_len) {
+                check(n < w.longest, "a prefix no longer than the longest");
+                check(p->low_len <= p->len, "a literal's word no longer than its piece");
+                lit = n;
+                plain[n].s = w.lows + p->low_at, plain[n++].len = p->low_len;
+            }
+        }
+        check(ix_wording_fits(&w, v, plain, n), "a variant fits its own prefix");
+        check(n == 0 || !ix_wording_fits(&w, v, plain, n - 1), "not a word shorter");
+        if (lit != (size_t)-1) { /* no literal's word is a brace */
+            plain[lit].s = "{", plain[lit].len = 1;
+            check(!ix_wording_fits(&w, v, plain, n), "nor another word for a literal");
+        }
+    }
+    free(plain);
     ix_wording_free(&w);
     return 0;
 }
