@@ -68,6 +68,14 @@ one_line() {
     is "$(printf '%s\n' "$1" | wc -l | tr -d ' ')" 1 "$2"
 }
 
+# testing_label WS: WS/handlers/types.lua maps the label 'testing' to the
+# handler testing.lua a test writes beside it (merged with the installed
+# types.lua), and WS/tasks/active exists.
+testing_label() {
+    mkdir -p "$1/tasks/active" "$1/handlers"
+    printf '%s\n' 'return { rules = {}, labels = { testing = "testing" } }' >"$1/handlers/types.lua"
+}
+
 # registry_push_image HOST:PORT CA IMAGE TAG: an image (a config blob and a
 # manifest without layers) pushed into the real registry through its API.
 registry_push_image() {

@@ -41,6 +41,7 @@ int ix_clicmd_run(ix_cli *c, int argc, char **argv)
     if (argc != 1)
         return ix_cli_fail("expected one TASK (see --help)");
     c->run.tasks_dir = c->tasks_dir;
+    c->run.last = 1; /* one task, then the process exits */
     if (c->run.confirm && (c->run.dry_run || c->run.verify))
         return ix_cli_fail("--confirm asks a person during a run: not with --dry-run or verify");
     /* Only a person at a terminal can answer; a pipe or a script cannot. */

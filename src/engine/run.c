@@ -154,7 +154,7 @@ int ix_run_task(const char *arg, const ix_run_opts *o, ix_report *rep, int *exit
     ix_luahost_ctx ctx = {
         .task = r.task, .config = &r.cfg, .workspace = r.workspace, .log_dir = log_dir, .dry_run = o->dry_run,
         .timeout = o->timeout ? o->timeout : config_timeout(&r.cfg), .retries = o->retries,
-        .backoff = o->backoff,
+        .backoff = o->backoff, .last = o->last,
         .cancel = &ix_run_cancel, .secrets = &r.secrets, .report = rep,
         .append_log = ix_run_append_log, .on_command = ix_run_on_command,
         .on_line = ix_run_on_line, .on_tick = ix_run_on_tick, .on_group = ix_run_on_group,

@@ -10,10 +10,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 W=$T/ws
-mkdir -p "$W/tasks/active" "$W/handlers"
-cat >"$W/handlers/types.lua" <<'LUA'
-return { rules = {}, labels = { testing = "testing" } }
-LUA
+testing_label "$W"
 H=$W/handlers/testing.lua
 cat >"$H" <<'LUA'
 local ix = require "infraexec"

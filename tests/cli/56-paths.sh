@@ -76,9 +76,7 @@ projects:
   app:
     path: $W/projects/app
 YAML
-cat >"$W/handlers/types.lua" <<'LUA'
-return { rules = {}, labels = { testing = "testing" } }
-LUA
+testing_label "$W"
 cat >"$W/handlers/testing.lua" <<'LUA'
 local ix = require "infraexec"
 return { rules = { { pattern = "^Race", run = function()

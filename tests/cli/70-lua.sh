@@ -24,9 +24,7 @@ MD
 
 # A workspace types.lua that adds the 'testing' label (it merges with the installed one).
 mkdir -p "$W/handlers"
-cat >"$W/handlers/types.lua" <<'LUA'
-return { rules = {}, labels = { testing = "testing" } }
-LUA
+testing_label "$W"
 cat >"$W/handlers/testing.lua" <<'LUA'
 local ix = require "infraexec"
 return {

@@ -8,9 +8,7 @@ W=$T/ws
 mkdir -p "$W/tasks/active" "$W/handlers" "$W/lua/mine"
 LIBLUA=$(ls /usr/lib/*/liblua5.4.so* /usr/lib/liblua5.4.so* 2>/dev/null | head -1)
 echo "# liblua: $LIBLUA"
-cat >"$W/handlers/types.lua" <<'LUA'
-return { rules = {}, labels = { testing = "testing" } }
-LUA
+testing_label "$W"
 cat >"$W/lua/mine/helper.lua" <<'LUA'
 return { answer = 42 }
 LUA

@@ -6,10 +6,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 W=$T/ws
-mkdir -p "$W/tasks/active" "$W/handlers"
-cat >"$W/handlers/types.lua" <<'LUA'
-return { rules = {}, labels = { testing = "testing" } }
-LUA
+testing_label "$W"
 cat >"$W/handlers/testing.lua" <<'LUA'
 return { rules = {
   { pattern = "^Loop in Lua", run = function() while true do end end },

@@ -5,10 +5,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 W=$T/ws
-mkdir -p "$W/tasks/active" "$W/handlers"
-cat >"$W/handlers/types.lua" <<'LUA'
-return { rules = {}, labels = { testing = "testing" } }
-LUA
+testing_label "$W"
 cat >"$W/handlers/testing.lua" <<'LUA'
 local bad = {
   raises = { __tostring = function() error("tostring raised") end },

@@ -13,9 +13,7 @@ labels: [testing]
 ## Acceptance Criteria
 - [ ] Show the config
 MD
-cat >"$W/handlers/types.lua" <<'LUA'
-return { rules = {}, labels = { testing = "testing" } }
-LUA
+testing_label "$W"
 cat >"$W/handlers/testing.lua" <<'LUA'
 local ix = require "infraexec"
 return { rules = { { pattern = "^Show the config", run = function()

@@ -297,9 +297,9 @@ t.is(wording.specificity({ wording = B }, "Renew ffl locks", config), wording.sp
 -- Lists whose templates joined by newlines read the same are still two.
 t.is(args_of({ "Rotate {project}", "keys now" }, "Rotate ffl"), "project=ffl", "a list of two templates")
 t.is(args_of({ "Rotate {project}\nkeys now" }, "Rotate ffl"), "nil: nil", "one template with the same text joined: its own")
--- The reader (ix.template) expands at most 2^16 variants: a template of
+-- The reader (ix.template) expands at most 2^12 variants: a template of
 -- more is refused when loaded, not expanded once a text may fit it.
-t.like(check_err("x" .. (" [y]"):rep(17)), "more than 65536 variants", "seventeen groups side by side: refused at load")
+t.like(check_err("x" .. (" [y]"):rep(13)), "more than 4096 variants", "thirteen groups side by side: refused at load")
 t.is(check_err("x" .. (" [y]"):rep(4)), "ok", "four are fine")
 -- A replaced wording.words that raises: its error, and nothing kept of the
 -- template, which the built-in one reads again once it is back.

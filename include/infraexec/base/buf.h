@@ -35,4 +35,10 @@ void *ix_xrealloc(void *p, size_t n);
 char *ix_xstrdup(const char *s);
 char *ix_xstrndup(const char *s, size_t n);
 
+/* Leave P allocated for the process's exit to return, on purpose (git's
+ * UNLEAK): freeing a big structure object by object just before exit only
+ * costs time.  P stays reachable from here, so leak checkers do not count
+ * it as lost. */
+void ix_unleak(const void *p);
+
 #endif

@@ -30,6 +30,7 @@ typedef struct ix_run_opts {
     int quiet;                 /* no progress on stderr */
     int events_fd;             /* --events: NDJSON events go here; -1 = none */
     int confirm;               /* --confirm: ask the person on stdin/stdout (terminals) */
+    int last;                  /* the process exits after this run (luahost.h ctx.last) */
     /* Called after each edit of the task file (FINAL 0) and once before the
      * run's last look at it (FINAL 1): claim.h's commit-and-push of a
      * claimed task.  A failure becomes a warning of the report. */

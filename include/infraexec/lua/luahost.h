@@ -33,6 +33,8 @@ typedef struct ix_luahost_ctx {
     const char *workspace;      /* default cwd; relative paths start here */
     const char *log_dir;        /* per-command logs go here; NULL in a dry run */
     int dry_run;
+    int last;                   /* the process exits after this run: ix_luahost_close
+                                 * leaves the Lua state to the exit (ix_unleak) */
     double timeout;             /* default per-command timeout, seconds (0 = none) */
     int retries;                /* default extra attempts */
     double backoff;             /* default seconds between attempts */
