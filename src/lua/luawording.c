@@ -333,9 +333,45 @@ static int l_fitting(lua_State *L)
     return 1;
 }
 
+/* words(text) -> {{raw=, low=, code=true|nil} | {boundary=true}, ...}:
+ * wording.words, built in (ix_wording_words). */
+static void push_token(void *ctx, const char *w, size_t len, int code)
+{
+    lua_State *L = ctx;
+    if (!w) {
+        lua_createtable(L, 0, 1);
+        lua_pushboolean(L, 1);
+        lua_setfield(L, -2, "boundary");
+    } else {
+        lua_createtable(L, 0, 3);
+        lua_pushlstring(L, w, len);
+        lua_setfield(L, -2, "raw");
+        luaL_Buffer b;
+        char *low = luaL_buffinitsize(L, &b, len);
+        for (size_t i = 0; i < len; i++) /* Lua's lower(): ASCII, the C locale */
+            low[i] = w[i] >= 'A' && w[i] <= 'Z' ? (char)(w[i] + 32) : w[i];
+        luaL_pushresultsize(&b, len);
+        lua_setfield(L, -2, "low");
+        if (code) {
+            lua_pushboolean(L, 1);
+            lua_setfield(L, -2, "code");
+        }
+    }
+    lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+}
+
+static int l_words(lua_State *L)
+{
+    size_t len;
+    const char *text = luaL_checklstring(L, 1, &len);
+    lua_newtable(L);
+    ix_wording_words(text, len, push_token, L);
+    return 1;
+}
+
 void ix_luawording_open(lua_State *L)
 {
     static const luaL_Reg funcs[] = {
-        {"read", l_read}, {"sequences", l_sequences}, {"fitting", l_fitting}, {NULL, NULL}};
+        {"read", l_read}, {"sequences", l_sequences}, {"fitting", l_fitting}, {"words", l_words}, {NULL, NULL}};
     luaL_setfuncs(L, funcs, 0);
 }

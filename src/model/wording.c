@@ -298,6 +298,103 @@ static int is_trail(unsigned char c) { return c && strchr("*_`'\".,;:!?)]}>", c)
 /* A byte of "-", "–" or "—" (M.words' class [%-–—]). */
 static int is_dash(unsigned char c) { return c == '-' || c == 0xE2 || c == 0x80 || c == 0x93 || c == 0x94; }
 
+/* The end of the bold label TEXT opens with (Lua: ^%s*%*%*[^*\n]-%*%*%s*:%s*), else 0. */
+static size_t bold_label(const char *t, size_t len)
+{
+    size_t i = 0;
+    while (i < len && is_space((unsigned char)t[i]))
+        i++;
+    if (i + 1 >= len || t[i] != '*' || t[i + 1] != '*')
+        return 0;
+    for (i += 2; i < len && t[i] != '*' && t[i] != '\n'; i++)
+        ; /* [^*\n]- can end only at the first '*' */
+    if (i + 1 >= len || t[i] != '*' || t[i + 1] != '*')
+        return 0;
+    for (i += 2; i < len && is_space((unsigned char)t[i]); i++)
+        ;
+    if (i >= len || t[i] != ':')
+        return 0;
+    for (i++; i < len && is_space((unsigned char)t[i]); i++)
+        ;
+    return i;
+}
+
+typedef struct words_state {
+    ix_wording_tok_fn fn;
+    void *ctx;
+    int any, after_boundary; /* a token yet; the last one a boundary */
+} words_state;
+
+static void boundary(words_state *st)
+{
+    if (st->any && !st->after_boundary) {
+        st->fn(st->ctx, NULL, 0, 0);
+        st->after_boundary = 1;
+    }
+}
+
+/* One piece RAW (no space, no "~~"), as M.words' loop body reads it. */
+static void piece_words(words_state *st, const char *raw, size_t len, int *code)
+{
+    int dash = 1, ticks = 0;
+    for (size_t i = 0; i < len; i++) {
+        dash = dash && is_dash((unsigned char)raw[i]);
+        ticks += raw[i] == '`';
+    }
+    if (dash) {
+        boundary(st);
+        return;
+    }
+    if (raw[0] == '(' || raw[0] == '`')
+        boundary(st);
+    size_t s = 0, e = len;
+    while (s < e && is_lead((unsigned char)raw[s]))
+        s++;
+    while (e > s && is_trail((unsigned char)raw[e - 1]))
+        e--;
+    int in_code = *code || ticks > 0;
+    if (ticks % 2)
+        *code = !*code;
+    for (size_t i = s; i < e; i++) {
+        if (is_alnum((unsigned char)raw[i])) {
+            st->fn(st->ctx, raw + s, e - s, in_code);
+            st->any = 1, st->after_boundary = 0;
+            break;
+        }
+    }
+    size_t q = len; /* [:;][%*_`'"%)]*$ */
+    while (q > 0 && strchr("*_`'\")", raw[q - 1]) && raw[q - 1])
+        q--;
+    if (q > 0 && (raw[q - 1] == ':' || raw[q - 1] == ';'))
+        boundary(st);
+}
+
+void ix_wording_words(const char *text, size_t len, ix_wording_tok_fn fn, void *ctx)
+{
+    size_t start = bold_label(text, len);
+    ix_buf t = IX_BUF_INIT; /* the rest, every "~~" gone */
+    ix_buf_reserve(&t, len - start);
+    for (size_t i = start; i < len; i++) {
+        if (text[i] == '~' && i + 1 < len && text[i + 1] == '~') {
+            i++;
+            continue;
+        }
+        t.data[t.len++] = text[i];
+    }
+    words_state st = {fn, ctx, 0, 0};
+    int code = 0;
+    for (size_t i = 0; i < t.len;) {
+        while (i < t.len && is_space((unsigned char)t.data[i]))
+            i++;
+        size_t b = i;
+        while (i < t.len && !is_space((unsigned char)t.data[i]))
+            i++;
+        if (i > b)
+            piece_words(&st, t.data + b, i - b, &code);
+    }
+    ix_buf_free(&t);
+}
+
 size_t ix_wording_word(const char *raw, size_t len, char *out)
 {
     /* M.words on one piece: a bold label ("**x**:") goes, then every "~~";

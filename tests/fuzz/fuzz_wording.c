@@ -9,8 +9,10 @@
  * lower-case and holds an ASCII letter or digit.  Each variant fits the
  * words of its own fixed prefix (a placeholder's a word of its own), no
  * longer than the longest, and neither one word shorter nor with another
- * word for a literal.  Any violation
- * aborts. */
+ * word for a literal.  The input read as a criterion's text
+ * (ix_wording_words): each word is no longer than the input, holds an ASCII letter
+ * or digit and no space; boundaries never come first or twice in a row.
+ * Any violation aborts. */
 #include "infraexec/model/wording.h"
 
 #include <stdint.h>
@@ -37,8 +39,34 @@ static void check(int cond, const char *what)
     }
 }
 
+typedef struct text_check {
+    size_t size, ntoks;
+    int last_boundary;
+} text_check;
+
+static void tok(void *ctx, const char *w, size_t len, int code)
+{
+    text_check *t = ctx;
+    (void)code;
+    if (!w) {
+        check(t->ntoks > 0 && !t->last_boundary, "a boundary neither first nor twice");
+        t->last_boundary = 1;
+    } else {
+        int letter = 0;
+        for (size_t i = 0; i < len; i++) {
+            check(!space((unsigned char)w[i]), "a word holds no space");
+            letter = letter || alnum((unsigned char)w[i]);
+        }
+        check(len > 0 && len <= t->size && letter, "a word is non-empty, no longer than the text, with a letter or digit");
+        t->last_boundary = 0;
+    }
+    t->ntoks++;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    text_check tc = {size, 0, 0};
+    ix_wording_words((const char *)data, size, tok, &tc);
     ix_wording w;
     ix_err err;
     if (ix_wording_read((const char *)data, size, &w, &err) < 0) {

@@ -1,6 +1,7 @@
 /* test_wording.c - a wording template read: the variants in lib/wording.lua's
  * order, the pieces of each, placeholders and stray braces, the limits, and
  * the word the built-in M.words finds in a literal piece. */
+#include "infraexec/base/buf.h"
 #include "infraexec/model/wording.h"
 #include "tap.h"
 
@@ -43,6 +44,32 @@ static char *word(const char *raw)
     size_t n = ix_wording_word(raw, strlen(raw), out);
     out[n] = '\0';
     return n ? out : "(none)";
+}
+
+/* ix_wording_words as one line: each word "w" (lower-case kept as found),
+ * "w`" inside a code span, "|" a note boundary. */
+static void add_tok(void *ctx, const char *w, size_t len, int code)
+{
+    ix_buf *b = ctx;
+    if (b->len)
+        ix_buf_append(b, " ", 1);
+    if (!w)
+        ix_buf_append(b, "|", 1);
+    else {
+        ix_buf_append(b, w, len);
+        if (code)
+            ix_buf_append(b, "`", 1);
+    }
+}
+
+static char *words(const char *text)
+{
+    static char out[512];
+    ix_buf b = IX_BUF_INIT;
+    ix_wording_words(text, strlen(text), add_tok, &b);
+    snprintf(out, sizeof out, "%s", b.data ? b.data : "");
+    ix_buf_free(&b);
+    return out;
 }
 
 /* The variants (numbered from 1) of template S whose fixed prefix fits
@@ -158,5 +185,19 @@ int main(void)
     is_str(fits("{text} x", "y", 0), "1", "the type text, by its name");
     is_str(fits("{x:texts} y", "a y", 0), "1", "another type's placeholder takes one word");
     is_str(fits("{x:texts} y", "a", 0), "-", "and then the next item needs one");
+
+    is_str(words("Build **all** the `ffl` images."), "Build all the | ffl` images",
+           "emphasis and punctuation trimmed; a code span, a boundary before it");
+    is_str(words("  **secret name** : Rotate it"), "Rotate it", "a bold label at the start goes, spaces and all");
+    is_str(words("Rotate **secret**: it"), "Rotate secret | it", "... only at the start: elsewhere a colon ends a note's lead");
+    is_str(words("**a*b**: c"), "a*b | c", "a label holds no '*': not one");
+    is_str(words("~~Old~~ new ~~~x"), "Old new ~x", "every \"~~\" goes, left to right");
+    is_str(words("Deploy — see TASK-5"), "Deploy | see TASK-5", "a dash piece is a boundary");
+    is_str(words("Deploy (see x) `a b` c"), "Deploy | see x | a` b` c", "before ( and `; a span runs until it closes");
+    is_str(words("x: y; z:) w"), "x | y | z | w", "after : or ; (closing marks aside)");
+    is_str(words("- x"), "x", "never a boundary first");
+    is_str(words("a - - b"), "a | b", "never two in a row");
+    is_str(words("¿qué? ñ ..."), "¿qué", "a word needs an ASCII letter or digit; the rest stays as it is");
+    is_str(words("a\tb\vc\fd\re"), "a b c d e", "split at C-locale spaces");
     return tap_done();
 }

@@ -75,6 +75,17 @@ void ix_wording_prefix(ix_wording *w);
  * item is the text's word at its place (a placeholder takes any word). */
 int ix_wording_fits(const ix_wording *w, size_t v, const ix_wword *plain, size_t n);
 
+/* A criterion's text as lib/wording.lua's wording.words reads it: once the
+ * bold label at its start ("**secret**: ...") and every "~~" are gone,
+ * each whitespace-separated piece, emphasis and punctuation trimmed,
+ * holding an ASCII letter or digit, is a word; a note may begin at a dash
+ * piece, before a piece opening with "(" or "`", after one ending with
+ * ":" or ";" (closing marks aside).  FN gets each word's bytes (not
+ * lower-cased) and whether it is inside a code span or holds a backtick,
+ * or W NULL for a note boundary (never two in a row, never first). */
+typedef void (*ix_wording_tok_fn)(void *ctx, const char *w, size_t len, int code);
+void ix_wording_words(const char *text, size_t len, ix_wording_tok_fn fn, void *ctx);
+
 /* The word lib/wording.lua's built-in M.words finds in the piece RAW (LEN
  * bytes, no space), lower-cased into OUT (room for LEN bytes): its length,
  * 0 for none (punctuation, a dash, a bold label). */

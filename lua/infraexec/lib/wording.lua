@@ -12,39 +12,26 @@
 -- checked against the config and the text, so a wording that names an
 -- unknown project is refused with the choices instead of guessed.  The
 -- config is an argument; the one primitive used is ix.template, which
--- reads a template.
+-- reads a template and splits a text into words.
 local values = require "infraexec.lib.values"
+local template = require "infraexec.template"
 
 local M = {}
 
 -- ---- the text as words ----
 
-local LEAD = "^[%*_`'\"%(%[{<]+"     -- a leading "." "/" "~" belongs to a path
-local TRAIL = "[%*_`'\"%.,;:!?%)%]}>]+$"
-
 -- The words of TEXT: {raw, low, code} with emphasis and punctuation trimmed
 -- (code: inside a code span), and {boundary = true} where a note may begin.
-function M.words(text)
-  text = text:gsub("^%s*%*%*[^*\n]-%*%*%s*:%s*", "") -- a bold label: "**secret**: ..."
-  text = text:gsub("~~", "")
-  local toks, code = {}, false
-  local function boundary()
-    if #toks > 0 and not toks[#toks].boundary then toks[#toks + 1] = { boundary = true } end
-  end
-  for raw in text:gmatch("%S+") do
-    if raw:match("^[%-–—]+$") then
-      boundary()
-    else
-      if raw:match("^[%(`]") then boundary() end
-      local w = raw:gsub(LEAD, ""):gsub(TRAIL, "")
-      local in_code = code or raw:find("`", 1, true) ~= nil
-      if select(2, raw:gsub("`", "")) % 2 == 1 then code = not code end
-      if w:find("%w") then toks[#toks + 1] = { raw = w, low = w:lower(), code = in_code or nil } end
-      if raw:match("[:;][%*_`'\"%)]*$") then boundary() end
-    end
-  end
-  return toks
-end
+-- Read in C (ix.template.words: src/model/wording.c ix_wording_words): a
+-- bold label at the start ("**secret**: ...") and
+-- every "~~" go; each whitespace-separated piece loses its leading
+-- * _ ` ' " ( [ { < and trailing * _ ` ' " . , ; : ! ? ) ] } > (a leading
+-- "." "/" "~" belongs to a path) and is a word when it holds an ASCII
+-- letter or digit, inside a code span when it or an earlier piece opened
+-- one; a note may begin at a piece of dashes, before one opening with "("
+-- or "`", after one ending with ":" or ";".  Workspace code may replace
+-- M.words; the template reading and matching follow it.
+M.words = template.words
 local WORDS = M.words
 
 -- ---- placeholder types: value, config -> the value to pass, or nil, why ----
@@ -163,7 +150,6 @@ end
 -- them.  The reading is C's (ix.template, src/lua/luawording.c): each
 -- optional group with and without, the words split as M.words splits them.
 local compiled = {} -- template string -> its record
-local template = require "infraexec.template"
 
 -- The items of each piece (its bytes -> item, false for none): the same
 -- pieces recur in every template, and their items are shared by every
