@@ -324,3 +324,41 @@ t.is(template.fitting(r.reader, template.sequences(r.reader, {}), { "rotate", "f
   "fitting: the sequences whose prefix fits, from the list given")
 t.is(template.fitting(r.reader, {}, { "rotate", "ffl", "locks" }), nil, "none: nil")
 t.ok(not pcall(template.fitting, r.reader, {}, { "rotate", 1 }), "a word not a string raises")
+-- wording.index / wording.may: the rules a text's first word leaves possible.
+-- Every indexed rule left out must get nil, nil, nil from match (the engine
+-- does not ask it), whatever the text; rules opening with a placeholder, with
+-- a group or without a wording are never indexed.
+local rules = {
+  { wording = "Deploy {name} at version {version}" },
+  { wording = "{project} images are built" },
+  { pattern = "^Deploy" },
+  { wording = "Ship it", group = "^Phase" },
+  { wording = { "Roll out {name}", "[Then] push {name} - also" } },
+  { wording = BUILD },
+}
+local idx = wording.index(rules)
+t.ok(idx.wording[1] == rules[1].wording and idx.wording[5] == rules[5].wording and idx.wording[6] == BUILD,
+  "index: rules opening with literal words are indexed")
+t.ok(idx.wording[2] == nil and idx.wording[3] == nil and idx.wording[4] == nil,
+  "index: a placeholder first, a pattern, a group: not indexed (always asked)")
+local may = wording.may(idx, "Deploy web at version 1.2.3")
+t.ok(may[1] and not may[5] and not may[6], "may: the rules the first word opens")
+may = wording.may(idx, "then push web - also ffl")
+t.ok(may[5] and not may[1], "may: an optional first group's words open too")
+t.ok(next(wording.may(idx, "")) == nil and next(wording.may(idx, "**x**: ~~")) == nil, "may: a text of no words opens none")
+local texts = { "", "Deploy web at version 1.2.3", "Deploy", "deploy x at version banana", "Roll out web",
+  "Then push web - also ffl", "push web", "Build all ffl containers with version 0.1.18",
+  "Build all nope containers with version 1", "Ship it", "ffl images are built", "- Deploy web", "`Deploy` web" }
+local left_out, wrong = 0, {}
+for _, text in ipairs(texts) do
+  may = wording.may(idx, text)
+  for i, rule in ipairs(rules) do
+    if idx.wording[i] and not may[i] then
+      left_out = left_out + 1
+      local a, b, c = wording.match(rule.wording, text, config)
+      if a ~= nil or b ~= nil or c ~= nil then wrong[#wrong + 1] = i .. ": " .. text end
+    end
+  end
+end
+t.ok(left_out > 20 and #wrong == 0, "may: every rule left out matches, refuses and notes nothing",
+  ("%d left out; wrong: %s"):format(left_out, table.concat(wrong, "; ")))

@@ -124,13 +124,19 @@ end
 -- wins (ties: the first in handler order); without a match, the first rule
 -- whose wording fits but refused a value.  A wording refusing a note that
 -- adds a claim beats a rule with no wording (the generic one would run the
--- note's command and tick what the wording's rule never did).
+-- note's command and tick what the wording's rule never did).  A rule
+-- whose wording cannot open the text (wording.may) is not asked: it would
+-- match nothing, refuse nothing and note nothing.
 local function choose(c)
   local best, refused, noted
   local cfg = ix.config()
   for _, h in ipairs(handlers) do
-    for _, rule in ipairs(h.rules) do
-      local ok, caps, refusal, added = xpcall(match, ix.error_text, rule, c, cfg)
+    h.index = h.index or wording.index(h.rules)
+    local indexed, may = h.index.wording, wording.may(h.index, c.text)
+    for i, rule in ipairs(h.rules) do
+      local ok, caps, refusal, added = true, nil, nil, nil
+      local closed = indexed[i] ~= nil and indexed[i] == rule.wording and not may[i]
+      if not closed then ok, caps, refusal, added = xpcall(match, ix.error_text, rule, c, cfg) end
       if not ok then return { h = h, rule = rule, err = caps } end
       if caps then
         local s = tonumber(wording.specificity(rule, c.text, cfg)) or 0

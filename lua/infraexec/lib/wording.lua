@@ -392,6 +392,44 @@ local function fitting(list, plain)
   return fit
 end
 
+-- Which rules of a handler a text's first word leaves possible, for the
+-- engine, which offers every criterion to every rule: M.index(RULES) reads
+-- each rule's wording once, and M.may(INDEX, TEXT) is the set of the
+-- positions of RULES whose wording opens with the text's first word.  A
+-- rule whose wording is at INDEX.wording[position] (still that wording) and
+-- is not in the set would get nil, nil, nil from M.match (fitting finds
+-- nothing, whatever the types), so the engine need not ask.  Not indexed,
+-- so always asked: a rule without a wording, with a group, with a template
+-- opening with a placeholder, or whose wording does not read.  A list
+-- changed in place after M.index is not seen; a wording replaced is.
+function M.index(rules)
+  local idx = { by = {}, wording = {} }
+  for i, rule in ipairs(rules) do
+    local w = rule.wording
+    local ok, list = w ~= nil and rule.group == nil, nil
+    if ok then ok, list = pcall(records_of, w) end
+    if ok and not list.open then
+      idx.wording[i] = w
+      for word in pairs(list.first) do
+        local at = idx.by[word] or {}
+        at[#at + 1] = i
+        idx.by[word] = at
+      end
+    end
+  end
+  return idx
+end
+
+local EMPTY = {}
+function M.may(idx, text)
+  local _, plain = words_of(text)
+  local at = plain[1] and idx.by[plain[1]]
+  if not at then return EMPTY end
+  local set = {}
+  for i = 1, #at do set[at[i]] = true end
+  return set
+end
+
 -- Words that make a trailing note add a claim of its own ("- also
 -- spec.timeout to 5m", "(ffl too)", "plus the frontend"): the rule checks
 -- only what its wording says, so the criterion is a person's (an action
