@@ -93,7 +93,9 @@ int ix_criteria_slice(const char *data, size_t len, size_t first, size_t *from, 
         for (const char *c = h; c < he; c++)
             if (strchr("\\`*_[]<>&!#", *c))
                 return 0; /* its text is not its bytes */
-        int criteria = he - h >= 19 && strncasecmp(h, "Acceptance Criteria", 19) == 0;
+        /* Level 2 only, as taskbody.c's walk: "# Acceptance Criteria" is no
+         * criteria section (a level-1 heading ends one all the same). */
+        int criteria = n == 2 && he - h >= 19 && strncasecmp(h, "Acceptance Criteria", 19) == 0;
         if (in_criteria || criteria)
             *to = criteria ? len : off;
         if (criteria && !found)

@@ -164,6 +164,9 @@ static const struct { const char *name, *text; int scanned; } files[] = {
     {"two criteria sections with one between",
       FM "## Acceptance Criteria\n- [ ] a\n## Notes\n- [ ] no\n## Acceptance Criteria\n- [x] b\n", 0},
     {"no criteria section", FM "## Notes\n- [ ] no\n", 1},
+    {"a level-1 Acceptance Criteria (no criteria section: the fuzzer's find)",
+      FM "## Context\n- a list\n# Acceptance Criteria\n\n- [x] one\n- [ ] two\n", 1},
+    {"a level-1 heading ends the criteria", FM "## Acceptance Criteria\n- [ ] a\n# Notes\n- [ ] no\n", 1},
     {"a long log after the criteria",
       FM "## Acceptance Criteria\n- [x] a\n\n## Progress Log\n\n- 2025-01-01 00:00: did a\n", 1},
 
