@@ -372,60 +372,56 @@ static void piece_words(words_state *st, const char *raw, size_t len, int *code)
 void ix_wording_words(const char *text, size_t len, ix_wording_tok_fn fn, void *ctx)
 {
     size_t start = bold_label(text, len);
-    ix_buf t = IX_BUF_INIT; /* the rest, every "~~" gone */
-    ix_buf_reserve(&t, len - start);
-    for (size_t i = start; i < len; i++) {
-        if (text[i] == '~' && i + 1 < len && text[i + 1] == '~') {
-            i++;
-            continue;
+    const char *p = text + start;
+    size_t n = len - start;
+    ix_buf t = IX_BUF_INIT; /* the rest with every "~~" gone, when it has one */
+    const char *tilde = memchr(p, '~', n);
+    if (tilde && memmem(tilde, n - (size_t)(tilde - p), "~~", 2)) {
+        ix_buf_reserve(&t, n);
+        for (size_t i = 0; i < n; i++) {
+            if (p[i] == '~' && i + 1 < n && p[i + 1] == '~') {
+                i++;
+                continue;
+            }
+            t.data[t.len++] = p[i];
         }
-        t.data[t.len++] = text[i];
+        p = t.data, n = t.len;
     }
     words_state st = {fn, ctx, 0, 0};
     int code = 0;
-    for (size_t i = 0; i < t.len;) {
-        while (i < t.len && is_space((unsigned char)t.data[i]))
+    for (size_t i = 0; i < n;) {
+        while (i < n && is_space((unsigned char)p[i]))
             i++;
         size_t b = i;
-        while (i < t.len && !is_space((unsigned char)t.data[i]))
+        while (i < n && !is_space((unsigned char)p[i]))
             i++;
         if (i > b)
-            piece_words(&st, t.data + b, i - b, &code);
+            piece_words(&st, p + b, i - b, &code);
     }
     ix_buf_free(&t);
 }
 
+/* The first word ix_wording_words finds (a piece has at most one). */
+typedef struct first_word {
+    char *out;
+    size_t n;
+    int found;
+} first_word;
+
+static void take_first(void *ctx, const char *w, size_t len, int code)
+{
+    first_word *f = ctx;
+    (void)code;
+    if (!w || f->found)
+        return;
+    for (size_t i = 0; i < len; i++)
+        f->out[i] = w[i] >= 'A' && w[i] <= 'Z' ? (char)(w[i] + 32) : w[i];
+    f->n = len, f->found = 1;
+}
+
 size_t ix_wording_word(const char *raw, size_t len, char *out)
 {
-    /* M.words on one piece: a bold label ("**x**:") goes, then every "~~";
-     * RAW has no space, so what is left is one token or none. */
-    size_t b = 0, n = 0;
-    if (len >= 2 && raw[0] == '*' && raw[1] == '*') {
-        const char *star = memchr(raw + 2, '*', len - 2);
-        size_t k = star ? (size_t)(star - raw) : len;
-        if (k + 2 < len && raw[k + 1] == '*' && raw[k + 2] == ':')
-            b = k + 3;
-    }
-    int dash = 1;
-    for (size_t i = b; i < len; i++) {
-        if (raw[i] == '~' && i + 1 < len && raw[i + 1] == '~') {
-            i++;
-            continue;
-        }
-        dash = dash && is_dash((unsigned char)raw[i]);
-        out[n++] = raw[i];
-    }
-    if (n == 0 || dash)
-        return 0; /* nothing, or a note boundary */
-    size_t s = 0, e = n;
-    while (s < e && is_lead((unsigned char)out[s]))
-        s++;
-    while (e > s && is_trail((unsigned char)out[e - 1]))
-        e--;
-    int found = 0;
-    for (size_t i = s; i < e; i++) {
-        found = found || is_alnum((unsigned char)out[i]);
-        out[i - s] = out[i] >= 'A' && out[i] <= 'Z' ? (char)(out[i] + 32) : out[i];
-    }
-    return found ? e - s : 0;
+    first_word f = {out, 0, 0};
+    ix_wording_words(raw, len, take_first, &f);
+    return f.n;
 }
