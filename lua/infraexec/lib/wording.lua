@@ -394,8 +394,9 @@ end
 
 -- Which rules of a handler a text's first word leaves possible, for the
 -- engine, which offers every criterion to every rule: M.index(RULES) reads
--- each rule's wording once, and M.may(INDEX, TEXT) is the set of the
--- positions of RULES whose wording opens with the text's first word.  A
+-- each rule's wording once, and M.may(INDEX, TEXT) is the set (the
+-- index's own: read it, do not change it) of the positions of RULES whose
+-- wording opens with the text's first word.  A
 -- rule whose wording is at INDEX.wording[position] (still that wording) and
 -- is not in the set would get nil, nil, nil from M.match (fitting finds
 -- nothing, whatever the types), so the engine need not ask.  Not indexed,
@@ -411,23 +412,17 @@ function M.index(rules)
     if ok and not list.open then
       idx.wording[i] = w
       for word in pairs(list.first) do
-        local at = idx.by[word] or {}
-        at[#at + 1] = i
-        idx.by[word] = at
+        idx.by[word] = idx.by[word] or {}
+        idx.by[word][i] = true
       end
     end
   end
   return idx
 end
 
-local EMPTY = {}
 function M.may(idx, text)
   local _, plain = words_of(text)
-  local at = plain[1] and idx.by[plain[1]]
-  if not at then return EMPTY end
-  local set = {}
-  for i = 1, #at do set[at[i]] = true end
-  return set
+  return plain[1] and idx.by[plain[1]] or NONE -- read only: the index's own set
 end
 
 -- Words that make a trailing note add a claim of its own ("- also
