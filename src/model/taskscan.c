@@ -50,6 +50,8 @@ int ix_criteria_slice(const char *data, size_t len, size_t first, size_t *from, 
             n++; /* the run of P's first character */
         if (fence) {
             if (*p == fence && n >= fence_len && ix_is_blank(p + n, e)) {
+                if (ind < fence_ind)
+                    return 0; /* in a list item, the item ends here and this opens a fence */
                 if (ind <= 3)
                     fence = 0;
                 else if (fence_ind)

@@ -166,6 +166,8 @@ static const struct { const char *name, *text; int scanned; } files[] = {
     {"no criteria section", FM "## Notes\n- [ ] no\n", 1},
     {"a level-1 Acceptance Criteria (no criteria section: the fuzzer's find)",
       FM "## Context\n- a list\n# Acceptance Criteria\n\n- [x] one\n- [ ] two\n", 1},
+    {"a fence in an item closed at column 1 (the item ends, a fence opens: the fuzzer's find)",
+      FM "## Notes\n3. x:\n   ```bash\n   ls\n```\n\n## Acceptance Criteria\n- [ ] a\n", 0},
     {"a level-1 heading ends the criteria", FM "## Acceptance Criteria\n- [ ] a\n# Notes\n- [ ] no\n", 1},
     {"a long log after the criteria",
       FM "## Acceptance Criteria\n- [x] a\n\n## Progress Log\n\n- 2025-01-01 00:00: did a\n", 1},
