@@ -263,8 +263,14 @@ for i in 1 2 3 4 5 6; do # 1.2s apart: well past the lease while the command run
     ix claim --runner h2
     [ "$rc" = 1 ] || took="$took attempt $i: exit $rc ($out);"
     if [ "$i" = 2 ]; then # a person's edit meanwhile: the next heartbeat's push is rejected
+        # Its push can lose the race to a heartbeat's: then pull and push
+        # again, as a person would.
         (cd "$T/hp" && G pull -q && sed -i 's/^nothing yet$/a person was here/' tasks/active/TASK-401.md &&
-            G commit -qam "note" && G push -q origin main && git rev-parse HEAD >"$T/note-id")
+            G commit -qam "note" &&
+            for _ in 1 2 3 4 5; do
+                G push -q origin main 2>/dev/null && { git rev-parse HEAD >"$T/note-id"; break; }
+                G pull -q --rebase
+            done)
     fi
 done
 is "$took" "" "while the 8s command runs, another runner cannot take the 3s-lease claim over"
