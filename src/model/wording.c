@@ -13,44 +13,6 @@ static int is_alnum(unsigned char c)
 }
 static int is_wordc(unsigned char c) { return is_alnum(c) || c == '_'; }
 
-/* Strings made while expanding, in one buffer: string K is
- * b.data + at[K], len[K] bytes. */
-typedef struct vlist {
-    ix_buf b;
-    size_t *at, *len;
-    size_t n, cap;
-} vlist;
-
-static void vlist_free(vlist *v)
-{
-    ix_buf_free(&v->b);
-    free(v->at), free(v->len);
-    memset(v, 0, sizeof *v);
-}
-
-/* Appends A B C; -1 once the budget (bytes, every list's strings counted)
- * or the list's length is past the limits. */
-static int vlist_push3(vlist *v, const char *a, size_t al, const char *b, size_t bl, const char *c,
-                       size_t cl, size_t *budget)
-{
-    size_t n = al + bl + cl;
-    if (v->n >= IX_WORDING_MAX_VARIANTS || n + 1 > *budget)
-        return -1;
-    *budget -= n + 1;
-    if (v->n == v->cap) {
-        v->cap = v->cap ? v->cap * 2 : 4;
-        v->at = ix_xrealloc(v->at, v->cap * sizeof *v->at);
-        v->len = ix_xrealloc(v->len, v->cap * sizeof *v->len);
-    }
-    ix_buf_reserve(&v->b, n);
-    char *s = v->b.data + v->b.len;
-    memcpy(s, a, al), memcpy(s + al, b, bl), memcpy(s + al + bl, c, cl);
-    v->at[v->n] = v->b.len, v->len[v->n++] = n;
-    v->b.len += n;
-    v->b.data[v->b.len] = '\0';
-    return 0;
-}
-
 /* Lua's s:find("%b[]"): the first '[' whose brackets balance before the
  * end, *I and *J its bytes. */
 static int balanced(const char *s, size_t len, size_t *i, size_t *j)
@@ -69,27 +31,6 @@ static int balanced(const char *s, size_t len, size_t *i, size_t *j)
         }
     }
     return 0;
-}
-
-/* "a [b] c" -> "a b c", "a  c": lib/wording.lua's expand() before. */
-static int expand(const char *s, size_t len, vlist *out, size_t *budget)
-{
-    size_t i, j;
-    if (!balanced(s, len, &i, &j))
-        return vlist_push3(out, s, len, "", 0, "", 0, budget);
-    vlist rest = {0}, inner = {0};
-    int rc = expand(s + j + 1, len - j - 1, &rest, budget);
-    if (rc == 0)
-        rc = expand(s + i + 1, j - i - 1, &inner, budget); /* groups nest */
-    for (size_t r = 0; rc == 0 && r < rest.n; r++) {
-        for (size_t k = 0; rc == 0 && k < inner.n; k++)
-            rc = vlist_push3(out, s, i, inner.b.data + inner.at[k], inner.len[k], rest.b.data + rest.at[r],
-                             rest.len[r], budget);
-        if (rc == 0)
-            rc = vlist_push3(out, s, i, "", 0, rest.b.data + rest.at[r], rest.len[r], budget);
-    }
-    vlist_free(&rest), vlist_free(&inner);
-    return rc;
 }
 
 /* `?{name[:type]}`? (Lua: ^`?{([%w_]+):?([%w_]*)}`?$) into P. */
@@ -193,45 +134,208 @@ static size_t add_piece(ix_wording *w, ix_buf *text, piece_set *set, size_t *cap
     return w->npieces - 1;
 }
 
+/* The pieces met while expanding, in one store, the same bytes one piece
+ * (ix_wording_read keeps the ones its variants hold, renumbered), and the
+ * lists of variants made, one after the other in ARENA (TOP words used):
+ * a list is made above the ones it is made of, then moved down over them,
+ * so that expanding allocates nothing per list (allocating was most of
+ * the cost). */
+typedef struct store {
+    ix_wording w;
+    ix_buf text;
+    piece_set set;
+    size_t cap;
+    ix_buf join; /* the bytes of two pieces joined */
+    size_t *arena, top, room;
+} store;
+
+/* A variant in the arena: its length in bytes, whether its first (LEFT)
+ * and last (RIGHT) bytes are not spaces -- next to another variant such a
+ * piece joins the piece beside it, as the bytes of the two would -- its
+ * count of pieces, then the pieces (the store's). */
+enum { LEN, EDGE, CNT, REC };
+enum { LEFT = 1, RIGHT = 2 };
+#define NONE ((size_t)-1)
+
+/* Room for N more words at the top of the arena. */
+static void room_for(store *st, size_t n)
+{
+    if (st->top + n <= st->room)
+        return;
+    size_t r = st->room ? st->room : 256;
+    while (r < st->top + n)
+        r *= 2;
+    st->arena = ix_xrealloc(st->arena, r * sizeof *st->arena);
+    st->room = r;
+}
+
+/* Starts a variant of LEN bytes at the top, the list's *N-th; -1 once the
+ * budget (bytes, every list's variants counted, as if each were a string
+ * and its NUL) or the list's length is past the limits. */
+static int open_variant(store *st, size_t len, size_t *budget, size_t *n)
+{
+    if (*n >= IX_WORDING_MAX_VARIANTS || len + 1 > *budget)
+        return -1;
+    *budget -= len + 1;
+    ++*n;
+    room_for(st, REC);
+    size_t *v = st->arena + st->top;
+    v[LEN] = len, v[EDGE] = 0, v[CNT] = 0;
+    st->top += REC;
+    return 0;
+}
+
+/* The text S (LEN bytes) as a variant: its whitespace-separated pieces. */
+static int push_text(store *st, const char *s, size_t len, size_t *budget, size_t *n)
+{
+    size_t at = st->top;
+    if (open_variant(st, len, budget, n) < 0)
+        return -1;
+    for (size_t i = 0;;) {
+        while (i < len && is_space((unsigned char)s[i]))
+            i++;
+        size_t b = i;
+        while (i < len && !is_space((unsigned char)s[i]))
+            i++;
+        if (i == b)
+            break;
+        size_t p = add_piece(&st->w, &st->text, &st->set, &st->cap, s + b, i - b);
+        room_for(st, 1);
+        st->arena[st->top++] = p;
+        st->arena[at + CNT]++;
+    }
+    if (len)
+        st->arena[at + EDGE] = (!is_space((unsigned char)s[0]) ? LEFT : 0)
+                               | (!is_space((unsigned char)s[len - 1]) ? RIGHT : 0);
+    return 0;
+}
+
+/* The variants at A, B and C (NONE for none) joined, as a variant. */
+static int push_joined(store *st, size_t a, size_t b, size_t c, size_t *budget, size_t *n)
+{
+    size_t parts[3] = {a, b, c}, len = 0, at = st->top;
+    for (int k = 0; k < 3; k++)
+        len += parts[k] != NONE ? st->arena[parts[k] + LEN] : 0;
+    if (open_variant(st, len, budget, n) < 0)
+        return -1;
+    size_t edge = 0;
+    len = 0;
+    for (int k = 0; k < 3; k++) {
+        size_t q = parts[k];
+        if (q == NONE || !st->arena[q + LEN])
+            continue;
+        size_t cnt = st->arena[q + CNT], pe = st->arena[q + EDGE], skip = 0;
+        if ((edge & RIGHT) && (pe & LEFT)) { /* the last piece so far and q's first are one */
+            size_t *last = &st->arena[st->top - 1];
+            const ix_wpiece *x = &st->w.pieces[*last], *y = &st->w.pieces[st->arena[q + REC]];
+            st->join.len = 0;
+            ix_buf_append(&st->join, st->text.data + x->at, x->len);
+            ix_buf_append(&st->join, st->text.data + y->at, y->len);
+            *last = add_piece(&st->w, &st->text, &st->set, &st->cap, st->join.data, st->join.len);
+            skip = 1;
+        }
+        room_for(st, cnt - skip);
+        memcpy(st->arena + st->top, st->arena + q + REC + skip, (cnt - skip) * sizeof *st->arena);
+        st->top += cnt - skip, st->arena[at + CNT] += cnt - skip;
+        edge = (len ? edge & LEFT : pe & LEFT) | (pe & RIGHT);
+        len += st->arena[q + LEN];
+    }
+    st->arena[at + EDGE] = edge;
+    return 0;
+}
+
+/* "a [b] c" -> "a b c", "a  c": lib/wording.lua's expand() before, as a
+ * list at the top of the arena (*N variants), each variant split into
+ * pieces as it is made, not once made (a piece is split once however many
+ * variants hold it).  A list has at least one variant more than the one it
+ * is made of (rest * (inner + 1)), so a text DEPTH groups deep makes more
+ * than DEPTH: past the limit it is refused as it would be once made, before
+ * its recursion overflows the stack. */
+static int expand(store *st, const char *s, size_t len, size_t *budget, size_t depth, size_t *n)
+{
+    size_t i, j;
+    if (!balanced(s, len, &i, &j))
+        return push_text(st, s, len, budget, n);
+    if (depth >= IX_WORDING_MAX_VARIANTS)
+        return -1;
+    size_t rest = st->top, nrest = 0, inner, ninner = 0, before, nbefore = 0, out;
+    size_t unlimited = (size_t)-1; /* the text before the group is no variant */
+    int rc = expand(st, s + j + 1, len - j - 1, budget, depth + 1, &nrest);
+    inner = st->top;
+    if (rc == 0)
+        rc = expand(st, s + i + 1, j - i - 1, budget, depth + 1, &ninner); /* groups nest */
+    before = st->top;
+    if (rc == 0)
+        rc = push_text(st, s, i, &unlimited, &nbefore);
+    out = st->top;
+    for (size_t r = 0, rq = rest; rc == 0 && r < nrest; r++, rq += REC + st->arena[rq + CNT]) {
+        for (size_t k = 0, kq = inner; rc == 0 && k < ninner; k++, kq += REC + st->arena[kq + CNT])
+            rc = push_joined(st, before, kq, rq, budget, n);
+        if (rc == 0)
+            rc = push_joined(st, before, NONE, rq, budget, n);
+    }
+    if (rc == 0) { /* the list made, down over the ones it was made of */
+        memmove(st->arena + rest, st->arena + out, (st->top - out) * sizeof *st->arena);
+        st->top = rest + (st->top - out);
+    }
+    return rc;
+}
+
 int ix_wording_read(const char *s, size_t len, ix_wording *w, ix_err *err)
 {
     memset(w, 0, sizeof *w);
-    vlist v = {0};
-    size_t budget = IX_WORDING_MAX_BYTES;
-    if (expand(s, len, &v, &budget) < 0) {
-        vlist_free(&v);
+    store st = {.text = IX_BUF_INIT, .join = IX_BUF_INIT};
+    /* Room for the pieces of the template's bytes at once (joined pieces
+     * grow it as add_piece does). */
+    st.cap = len / 2 + 2;
+    st.w.pieces = ix_xmalloc(st.cap * sizeof *st.w.pieces);
+    for (st.set.cap = 32; st.set.cap < 2 * st.cap; st.set.cap *= 2)
+        ;
+    st.set.slot = ix_xcalloc(st.set.cap, sizeof *st.set.slot);
+    ix_buf_reserve(&st.text, len);
+    size_t budget = IX_WORDING_MAX_BYTES, n = 0;
+    int rc = expand(&st, s, len, &budget, 0, &n);
+    if (rc == 0) {
+        /* The pieces the variants hold, numbered in the order they first
+         * hold them, their bytes copied. */
+        size_t few[64], *map = st.w.npieces <= 64 ? few : ix_xmalloc(st.w.npieces * sizeof *map);
+        for (size_t p = 0; p < st.w.npieces; p++)
+            map[p] = (size_t)-1;
+        ix_buf text = IX_BUF_INIT;
+        ix_buf_reserve(&text, st.text.len);
+        w->pieces = ix_xmalloc((st.w.npieces ? st.w.npieces : 1) * sizeof *w->pieces);
+        w->refs = st.top > n * REC ? ix_xmalloc((st.top - n * REC) * sizeof *w->refs) : NULL;
+        w->starts = ix_xmalloc((n + 1) * sizeof *w->starts);
+        w->nvariants = n;
+        size_t nrefs = 0;
+        for (size_t k = 0, q = 0; k < n; k++, q += REC + st.arena[q + CNT]) {
+            w->starts[k] = nrefs;
+            for (size_t r = 0; r < st.arena[q + CNT]; r++) {
+                size_t id = st.arena[q + REC + r];
+                if (map[id] == (size_t)-1) {
+                    const ix_wpiece *from = &st.w.pieces[id];
+                    ix_wpiece *to = &w->pieces[w->npieces];
+                    *to = *from;
+                    to->at = text.len;
+                    if (to->type == IX_WPIECE_HOLE)
+                        to->name_at += text.len - from->at, to->kind_at += text.len - from->at;
+                    ix_buf_append(&text, st.text.data + from->at, from->len);
+                    map[id] = w->npieces++;
+                }
+                w->refs[nrefs++] = map[id];
+            }
+        }
+        w->starts[n] = nrefs;
+        if (map != few)
+            free(map);
+        ix_buf_putc(&text, '\0'); /* data even for a template of no pieces */
+        w->text = ix_buf_detach(&text);
+    }
+    free(st.arena), free(st.w.pieces), free(st.set.slot);
+    ix_buf_free(&st.text), ix_buf_free(&st.join);
+    if (rc < 0)
         return ix_err_set(err, "more than %d variants or %u bytes of them", IX_WORDING_MAX_VARIANTS,
                           IX_WORDING_MAX_BYTES);
-    }
-    ix_buf text = IX_BUF_INIT;
-    piece_set set = {NULL, 0};
-    size_t pcap = 0, nrefs = 0, rcap = 0;
-    w->starts = ix_xmalloc((v.n + 1) * sizeof *w->starts);
-    w->nvariants = v.n;
-    for (size_t k = 0; k < v.n; k++) {
-        const char *t = v.b.data + v.at[k];
-        size_t n = v.len[k], i = 0;
-        w->starts[k] = nrefs;
-        for (;;) {
-            while (i < n && is_space((unsigned char)t[i]))
-                i++;
-            size_t b = i;
-            while (i < n && !is_space((unsigned char)t[i]))
-                i++;
-            if (i == b)
-                break;
-            if (nrefs == rcap) {
-                rcap = rcap ? rcap * 2 : 16;
-                w->refs = ix_xrealloc(w->refs, rcap * sizeof *w->refs);
-            }
-            w->refs[nrefs++] = add_piece(w, &text, &set, &pcap, t + b, i - b);
-        }
-    }
-    w->starts[v.n] = nrefs;
-    free(set.slot);
-    vlist_free(&v);
-    ix_buf_putc(&text, '\0'); /* data even for a template of no pieces */
-    w->text = ix_buf_detach(&text);
     return 0;
 }
 
