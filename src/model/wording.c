@@ -77,6 +77,40 @@ typedef struct piece_set {
     size_t cap;
 } piece_set;
 
+/* The pieces met while expanding, in one store, the same bytes one piece
+ * (ix_wording_read keeps the ones its variants hold, renumbered), and the
+ * lists of variants made, one after the other in ARENA (TOP words used):
+ * a list is made above the ones it is made of, then moved down over them.
+ * What a template of a line or two needs is in the store itself, on the
+ * stack: allocating was most of the cost of reading one. */
+typedef struct store {
+    ix_wpiece *pieces;
+    size_t npieces, cap;
+    char *text; /* the pieces' bytes */
+    size_t tlen, tcap;
+    piece_set set;
+    ix_buf join; /* the bytes of two pieces joined */
+    size_t *arena, top, room;
+    ix_wpiece pieces0[32];
+    size_t slot0[64], arena0[256];
+    char text0[256];
+} store;
+
+/* P (CAP entries of SIZE bytes; FIXED, the store's own, is not the heap's)
+ * with room for NEED. */
+static void *grow(void *p, const void *fixed, size_t *cap, size_t need, size_t size)
+{
+    size_t n = *cap ? *cap : 8, old = *cap;
+    while (n < need)
+        n *= 2;
+    *cap = n;
+    if (p != fixed)
+        return ix_xrealloc(p, n * size);
+    void *q = ix_xmalloc(n * size);
+    memcpy(q, p, old * size);
+    return q;
+}
+
 static size_t hash(const char *s, size_t len)
 {
     size_t h = 2166136261u;
@@ -85,69 +119,55 @@ static size_t hash(const char *s, size_t len)
     return h;
 }
 
-static size_t *find_slot(piece_set *set, const ix_wording *w, const ix_buf *text, const char *s, size_t len)
+static size_t *find_slot(const piece_set *set, const store *st, const char *s, size_t len)
 {
     size_t m = set->cap - 1;
     for (size_t h = hash(s, len) & m;; h = (h + 1) & m) {
         size_t *sl = &set->slot[h];
         if (!*sl)
             return sl;
-        const ix_wpiece *p = &w->pieces[*sl - 1];
-        if (p->len == len && memcmp(text->data + p->at, s, len) == 0)
+        const ix_wpiece *p = &st->pieces[*sl - 1];
+        if (p->len == len && memcmp(st->text + p->at, s, len) == 0)
             return sl;
     }
 }
 
-/* The index in W of the piece S, added when new. */
-static size_t add_piece(ix_wording *w, ix_buf *text, piece_set *set, size_t *cap, const char *s,
-                        size_t len)
+/* The index in the store of the piece S, added when new. */
+static size_t add_piece(store *st, const char *s, size_t len)
 {
-    if (2 * (w->npieces + 1) > set->cap) {
-        piece_set grown = {ix_xcalloc(set->cap ? set->cap * 2 : 32, sizeof(size_t)), set->cap ? set->cap * 2 : 32};
-        for (size_t i = 0; i < set->cap; i++) {
-            if (set->slot[i]) {
-                const ix_wpiece *p = &w->pieces[set->slot[i] - 1];
-                *find_slot(&grown, w, text, text->data + p->at, p->len) = set->slot[i];
+    if (2 * (st->npieces + 1) > st->set.cap) {
+        piece_set grown = {ix_xcalloc(st->set.cap * 2, sizeof(size_t)), st->set.cap * 2};
+        for (size_t i = 0; i < st->set.cap; i++) {
+            if (st->set.slot[i]) {
+                const ix_wpiece *p = &st->pieces[st->set.slot[i] - 1];
+                *find_slot(&grown, st, st->text + p->at, p->len) = st->set.slot[i];
             }
         }
-        free(set->slot);
-        *set = grown;
+        if (st->set.slot != st->slot0)
+            free(st->set.slot);
+        st->set = grown;
     }
-    size_t *sl = find_slot(set, w, text, s, len);
+    size_t *sl = find_slot(&st->set, st, s, len);
     if (*sl)
         return *sl - 1;
-    if (w->npieces == *cap) {
-        *cap = *cap ? *cap * 2 : 16;
-        w->pieces = ix_xrealloc(w->pieces, *cap * sizeof *w->pieces);
-    }
-    ix_wpiece *p = &w->pieces[w->npieces];
+    if (st->npieces == st->cap)
+        st->pieces = grow(st->pieces, st->pieces0, &st->cap, st->npieces + 1, sizeof *st->pieces);
+    if (st->tlen + len > st->tcap)
+        st->text = grow(st->text, st->text0, &st->tcap, st->tlen + len, 1);
+    ix_wpiece *p = &st->pieces[st->npieces];
     memset(p, 0, sizeof *p);
-    p->at = text->len, p->len = len;
-    ix_buf_append(text, s, len);
+    p->at = st->tlen, p->len = len;
+    memcpy(st->text + st->tlen, s, len);
+    st->tlen += len;
     if (hole(s, len, p))
         p->type = IX_WPIECE_HOLE;
     else if (memchr(s, '{', len) || memchr(s, '}', len))
         p->type = IX_WPIECE_BAD;
     else
         p->type = IX_WPIECE_LIT;
-    *sl = ++w->npieces;
-    return w->npieces - 1;
+    *sl = ++st->npieces;
+    return st->npieces - 1;
 }
-
-/* The pieces met while expanding, in one store, the same bytes one piece
- * (ix_wording_read keeps the ones its variants hold, renumbered), and the
- * lists of variants made, one after the other in ARENA (TOP words used):
- * a list is made above the ones it is made of, then moved down over them,
- * so that expanding allocates nothing per list (allocating was most of
- * the cost). */
-typedef struct store {
-    ix_wording w;
-    ix_buf text;
-    piece_set set;
-    size_t cap;
-    ix_buf join; /* the bytes of two pieces joined */
-    size_t *arena, top, room;
-} store;
 
 /* A variant in the arena: its length in bytes, whether its first (LEFT)
  * and last (RIGHT) bytes are not spaces -- next to another variant such a
@@ -160,13 +180,8 @@ enum { LEFT = 1, RIGHT = 2 };
 /* Room for N more words at the top of the arena. */
 static void room_for(store *st, size_t n)
 {
-    if (st->top + n <= st->room)
-        return;
-    size_t r = st->room ? st->room : 256;
-    while (r < st->top + n)
-        r *= 2;
-    st->arena = ix_xrealloc(st->arena, r * sizeof *st->arena);
-    st->room = r;
+    if (st->top + n > st->room)
+        st->arena = grow(st->arena, st->arena0, &st->room, st->top + n, sizeof *st->arena);
 }
 
 /* Starts a variant of LEN bytes at the top, the list's *N-th; -1 once the
@@ -199,7 +214,7 @@ static int push_text(store *st, const char *s, size_t len, size_t *budget, size_
             i++;
         if (i == b)
             break;
-        size_t p = add_piece(&st->w, &st->text, &st->set, &st->cap, s + b, i - b);
+        size_t p = add_piece(st, s + b, i - b);
         room_for(st, 1);
         st->arena[st->top++] = p;
         st->arena[at + CNT]++;
@@ -227,11 +242,11 @@ static int push_joined(store *st, size_t a, size_t b, size_t c, size_t *budget, 
         size_t cnt = st->arena[q + CNT], pe = st->arena[q + EDGE], skip = 0;
         if ((edge & RIGHT) && (pe & LEFT)) { /* the last piece so far and q's first are one */
             size_t *last = &st->arena[st->top - 1];
-            const ix_wpiece *x = &st->w.pieces[*last], *y = &st->w.pieces[st->arena[q + REC]];
+            const ix_wpiece *x = &st->pieces[*last], *y = &st->pieces[st->arena[q + REC]];
             st->join.len = 0;
-            ix_buf_append(&st->join, st->text.data + x->at, x->len);
-            ix_buf_append(&st->join, st->text.data + y->at, y->len);
-            *last = add_piece(&st->w, &st->text, &st->set, &st->cap, st->join.data, st->join.len);
+            ix_buf_append(&st->join, st->text + x->at, x->len);
+            ix_buf_append(&st->join, st->text + y->at, y->len);
+            *last = add_piece(st, st->join.data, st->join.len);
             skip = 1;
         }
         room_for(st, cnt - skip);
@@ -284,55 +299,74 @@ static int expand(store *st, const char *s, size_t len, size_t *budget, size_t d
 int ix_wording_read(const char *s, size_t len, ix_wording *w, ix_err *err)
 {
     memset(w, 0, sizeof *w);
-    store st = {.text = IX_BUF_INIT, .join = IX_BUF_INIT};
+    store st;
+    st.npieces = st.tlen = st.top = 0;
+    st.join = (ix_buf)IX_BUF_INIT;
     /* Room for the pieces of the template's bytes at once (joined pieces
-     * grow it as add_piece does). */
-    st.cap = len / 2 + 2;
-    st.w.pieces = ix_xmalloc(st.cap * sizeof *st.w.pieces);
-    for (st.set.cap = 32; st.set.cap < 2 * st.cap; st.set.cap *= 2)
-        ;
-    st.set.slot = ix_xcalloc(st.set.cap, sizeof *st.set.slot);
-    ix_buf_reserve(&st.text, len);
+     * grow it). */
+    st.pieces = st.pieces0, st.cap = sizeof st.pieces0 / sizeof *st.pieces0;
+    if (len / 2 + 2 > st.cap)
+        st.pieces = grow(st.pieces, st.pieces0, &st.cap, len / 2 + 2, sizeof *st.pieces);
+    st.set.slot = st.slot0, st.set.cap = sizeof st.slot0 / sizeof *st.slot0;
+    if (st.set.cap < 2 * st.cap) {
+        while (st.set.cap < 2 * st.cap)
+            st.set.cap *= 2;
+        st.set.slot = ix_xcalloc(st.set.cap, sizeof *st.set.slot);
+    } else {
+        memset(st.slot0, 0, sizeof st.slot0);
+    }
+    st.text = st.text0, st.tcap = sizeof st.text0;
+    if (len > st.tcap)
+        st.text = grow(st.text, st.text0, &st.tcap, len, 1);
+    st.arena = st.arena0, st.room = sizeof st.arena0 / sizeof *st.arena0;
     size_t budget = IX_WORDING_MAX_BYTES, n = 0;
     int rc = expand(&st, s, len, &budget, 0, &n);
     if (rc == 0) {
         /* The pieces the variants hold, numbered in the order they first
-         * hold them, their bytes copied. */
-        size_t few[64], *map = st.w.npieces <= 64 ? few : ix_xmalloc(st.w.npieces * sizeof *map);
-        for (size_t p = 0; p < st.w.npieces; p++)
+         * hold them, their bytes copied, in one block (ix_wording_free). */
+        size_t few[64], *map = st.npieces <= 64 ? few : ix_xmalloc(st.npieces * sizeof *map);
+        for (size_t p = 0; p < st.npieces; p++)
             map[p] = (size_t)-1;
-        ix_buf text = IX_BUF_INIT;
-        ix_buf_reserve(&text, st.text.len);
-        w->pieces = ix_xmalloc((st.w.npieces ? st.w.npieces : 1) * sizeof *w->pieces);
-        w->refs = st.top > n * REC ? ix_xmalloc((st.top - n * REC) * sizeof *w->refs) : NULL;
-        w->starts = ix_xmalloc((n + 1) * sizeof *w->starts);
+        size_t nrefs = st.top - n * REC, used = 0;
+        char *block = ix_xmalloc(st.npieces * sizeof *w->pieces + (nrefs + n + 1) * sizeof *w->refs + st.tlen + 1);
+        w->pieces = (ix_wpiece *)(void *)block;
+        w->refs = nrefs ? (size_t *)(void *)(block + st.npieces * sizeof *w->pieces) : NULL;
+        w->starts = (size_t *)(void *)(block + st.npieces * sizeof *w->pieces + nrefs * sizeof *w->refs);
+        w->text = (char *)(w->starts + n + 1);
         w->nvariants = n;
-        size_t nrefs = 0;
+        nrefs = 0;
         for (size_t k = 0, q = 0; k < n; k++, q += REC + st.arena[q + CNT]) {
             w->starts[k] = nrefs;
             for (size_t r = 0; r < st.arena[q + CNT]; r++) {
                 size_t id = st.arena[q + REC + r];
                 if (map[id] == (size_t)-1) {
-                    const ix_wpiece *from = &st.w.pieces[id];
+                    const ix_wpiece *from = &st.pieces[id];
                     ix_wpiece *to = &w->pieces[w->npieces];
                     *to = *from;
-                    to->at = text.len;
+                    to->at = used;
                     if (to->type == IX_WPIECE_HOLE)
-                        to->name_at += text.len - from->at, to->kind_at += text.len - from->at;
-                    ix_buf_append(&text, st.text.data + from->at, from->len);
+                        to->name_at += used - from->at, to->kind_at += used - from->at;
+                    memcpy(w->text + used, st.text + from->at, from->len);
+                    used += from->len;
                     map[id] = w->npieces++;
                 }
                 w->refs[nrefs++] = map[id];
             }
         }
         w->starts[n] = nrefs;
+        w->text[used] = '\0';
         if (map != few)
             free(map);
-        ix_buf_putc(&text, '\0'); /* data even for a template of no pieces */
-        w->text = ix_buf_detach(&text);
     }
-    free(st.arena), free(st.w.pieces), free(st.set.slot);
-    ix_buf_free(&st.text), ix_buf_free(&st.join);
+    if (st.arena != st.arena0)
+        free(st.arena);
+    if (st.pieces != st.pieces0)
+        free(st.pieces);
+    if (st.set.slot != st.slot0)
+        free(st.set.slot);
+    if (st.text != st.text0)
+        free(st.text);
+    ix_buf_free(&st.join);
     if (rc < 0)
         return ix_err_set(err, "more than %d variants or %u bytes of them", IX_WORDING_MAX_VARIANTS,
                           IX_WORDING_MAX_BYTES);
@@ -392,7 +426,7 @@ int ix_wording_fits(const ix_wording *w, size_t v, const ix_wword *plain, size_t
 
 void ix_wording_free(ix_wording *w)
 {
-    free(w->text), free(w->pieces), free(w->refs), free(w->starts), free(w->lows);
+    free(w->pieces), free(w->lows); /* the pieces' block holds the refs, starts and text */
     memset(w, 0, sizeof *w);
 }
 

@@ -41,7 +41,8 @@ typedef struct ix_wpiece {
     size_t low_at, low_len;     /* LIT: its word (ix_wording_word) in lows, 0 long for none */
 } ix_wpiece;
 
-/* A read template; owns everything. */
+/* A read template; owns everything (its pieces, refs, starts and text
+ * are one block, at pieces: ix_wording_free frees it). */
 typedef struct ix_wording {
     char *text;                 /* the distinct pieces' bytes */
     ix_wpiece *pieces;          /* distinct pieces, in first-seen order */
