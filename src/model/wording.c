@@ -77,21 +77,29 @@ typedef struct piece_set {
     size_t cap;
 } piece_set;
 
-/* The pieces met while expanding, in one store, the same bytes one piece
+/* A piece met while expanding: its bytes in the store's text, and the
+ * piece of the same bytes in the set (its index + 1; 0 for a joined piece
+ * not looked up yet: most are joined again or refused, never kept). */
+typedef struct spiece {
+    size_t at, len, same;
+} spiece;
+
+/* The pieces met while expanding, in one store, the text's pieces one
+ * piece for the same bytes, a joined one looked up only once kept
  * (ix_wording_read keeps the ones its variants hold, renumbered), and the
  * lists of variants made, one after the other in ARENA (TOP words used):
  * a list is made above the ones it is made of, then moved down over them.
  * What a template of a line or two needs is in the store itself, on the
  * stack: allocating was most of the cost of reading one. */
 typedef struct store {
-    ix_wpiece *pieces;
+    spiece *pieces;
     size_t npieces, cap;
     char *text; /* the pieces' bytes */
     size_t tlen, tcap;
     piece_set set;
-    ix_buf join; /* the bytes of two pieces joined */
+    size_t nset; /* pieces in the set */
     size_t *arena, top, room;
-    ix_wpiece pieces0[32];
+    spiece pieces0[32];
     size_t slot0[64], arena0[256];
     char text0[256];
 } store;
@@ -126,47 +134,82 @@ static size_t *find_slot(const piece_set *set, const store *st, const char *s, s
         size_t *sl = &set->slot[h];
         if (!*sl)
             return sl;
-        const ix_wpiece *p = &st->pieces[*sl - 1];
+        const spiece *p = &st->pieces[*sl - 1];
         if (p->len == len && memcmp(st->text + p->at, s, len) == 0)
             return sl;
     }
 }
 
-/* The index in the store of the piece S, added when new. */
-static size_t add_piece(store *st, const char *s, size_t len)
+/* A new piece of LEN bytes, the last LEN of the text (added by the caller). */
+static size_t new_piece(store *st, size_t len)
 {
-    if (2 * (st->npieces + 1) > st->set.cap) {
+    if (st->npieces == st->cap)
+        st->pieces = grow(st->pieces, st->pieces0, &st->cap, st->npieces + 1, sizeof *st->pieces);
+    st->pieces[st->npieces] = (spiece){st->tlen - len, len, 0};
+    return st->npieces++;
+}
+
+/* Room for LEN more bytes of text. */
+static void text_room(store *st, size_t len)
+{
+    if (st->tlen + len > st->tcap)
+        st->text = grow(st->text, st->text0, &st->tcap, st->tlen + len, 1);
+}
+
+/* Room in the set for one more piece. */
+static void set_room(store *st)
+{
+    if (2 * (st->nset + 1) > st->set.cap) {
         piece_set grown = {ix_xcalloc(st->set.cap * 2, sizeof(size_t)), st->set.cap * 2};
         for (size_t i = 0; i < st->set.cap; i++) {
             if (st->set.slot[i]) {
-                const ix_wpiece *p = &st->pieces[st->set.slot[i] - 1];
-                *find_slot(&grown, st, st->text + p->at, p->len) = st->set.slot[i];
+                const spiece *q = &st->pieces[st->set.slot[i] - 1];
+                *find_slot(&grown, st, st->text + q->at, q->len) = st->set.slot[i];
             }
         }
         if (st->set.slot != st->slot0)
             free(st->set.slot);
         st->set = grown;
     }
+}
+
+/* The piece in the set of the bytes of piece P, P itself when new. */
+static size_t same_piece(store *st, size_t p)
+{
+    if (st->pieces[p].same)
+        return st->pieces[p].same - 1;
+    set_room(st);
+    size_t *sl = find_slot(&st->set, st, st->text + st->pieces[p].at, st->pieces[p].len);
+    if (!*sl)
+        *sl = p + 1, st->nset++;
+    st->pieces[p].same = *sl;
+    return *sl - 1;
+}
+
+/* The piece of the text's bytes S (LEN of them). */
+static size_t add_piece(store *st, const char *s, size_t len)
+{
+    set_room(st);
     size_t *sl = find_slot(&st->set, st, s, len);
     if (*sl)
         return *sl - 1;
-    if (st->npieces == st->cap)
-        st->pieces = grow(st->pieces, st->pieces0, &st->cap, st->npieces + 1, sizeof *st->pieces);
-    if (st->tlen + len > st->tcap)
-        st->text = grow(st->text, st->text0, &st->tcap, st->tlen + len, 1);
-    ix_wpiece *p = &st->pieces[st->npieces];
-    memset(p, 0, sizeof *p);
-    p->at = st->tlen, p->len = len;
+    text_room(st, len);
     memcpy(st->text + st->tlen, s, len);
     st->tlen += len;
-    if (hole(s, len, p))
-        p->type = IX_WPIECE_HOLE;
-    else if (memchr(s, '{', len) || memchr(s, '}', len))
-        p->type = IX_WPIECE_BAD;
-    else
-        p->type = IX_WPIECE_LIT;
-    *sl = ++st->npieces;
-    return st->npieces - 1;
+    size_t p = new_piece(st, len);
+    st->pieces[p].same = *sl = p + 1, st->nset++;
+    return p;
+}
+
+/* The piece of the bytes of pieces X and Y, joined. */
+static size_t join_pieces(store *st, size_t x, size_t y)
+{
+    size_t xl = st->pieces[x].len, yl = st->pieces[y].len;
+    text_room(st, xl + yl);
+    memcpy(st->text + st->tlen, st->text + st->pieces[x].at, xl);
+    memcpy(st->text + st->tlen + xl, st->text + st->pieces[y].at, yl);
+    st->tlen += xl + yl;
+    return new_piece(st, xl + yl);
 }
 
 /* A variant in the arena: its length in bytes, whether its first (LEFT)
@@ -241,12 +284,7 @@ static int push_joined(store *st, size_t a, size_t b, size_t c, size_t *budget, 
             continue;
         size_t cnt = st->arena[q + CNT], pe = st->arena[q + EDGE], skip = 0;
         if ((edge & RIGHT) && (pe & LEFT)) { /* the last piece so far and q's first are one */
-            size_t *last = &st->arena[st->top - 1];
-            const ix_wpiece *x = &st->pieces[*last], *y = &st->pieces[st->arena[q + REC]];
-            st->join.len = 0;
-            ix_buf_append(&st->join, st->text + x->at, x->len);
-            ix_buf_append(&st->join, st->text + y->at, y->len);
-            *last = add_piece(st, st->join.data, st->join.len);
+            st->arena[st->top - 1] = join_pieces(st, st->arena[st->top - 1], st->arena[q + REC]);
             skip = 1;
         }
         room_for(st, cnt - skip);
@@ -300,8 +338,7 @@ int ix_wording_read(const char *s, size_t len, ix_wording *w, ix_err *err)
 {
     memset(w, 0, sizeof *w);
     store st;
-    st.npieces = st.tlen = st.top = 0;
-    st.join = (ix_buf)IX_BUF_INIT;
+    st.npieces = st.tlen = st.top = st.nset = 0;
     /* Room for the pieces of the template's bytes at once (joined pieces
      * grow it). */
     st.pieces = st.pieces0, st.cap = sizeof st.pieces0 / sizeof *st.pieces0;
@@ -322,8 +359,9 @@ int ix_wording_read(const char *s, size_t len, ix_wording *w, ix_err *err)
     size_t budget = IX_WORDING_MAX_BYTES, n = 0;
     int rc = expand(&st, s, len, &budget, 0, &n);
     if (rc == 0) {
-        /* The pieces the variants hold, numbered in the order they first
-         * hold them, their bytes copied, in one block (ix_wording_free). */
+        /* The pieces the variants hold, one for the same bytes, numbered
+         * in the order they first hold them, their bytes copied, in one
+         * block (ix_wording_free). */
         size_t few[64], *map = st.npieces <= 64 ? few : ix_xmalloc(st.npieces * sizeof *map);
         for (size_t p = 0; p < st.npieces; p++)
             map[p] = (size_t)-1;
@@ -338,19 +376,28 @@ int ix_wording_read(const char *s, size_t len, ix_wording *w, ix_err *err)
         for (size_t k = 0, q = 0; k < n; k++, q += REC + st.arena[q + CNT]) {
             w->starts[k] = nrefs;
             for (size_t r = 0; r < st.arena[q + CNT]; r++) {
-                size_t id = st.arena[q + REC + r];
-                if (map[id] == (size_t)-1) {
-                    const ix_wpiece *from = &st.pieces[id];
+                size_t at = st.arena[q + REC + r], id;
+                if (map[at] != (size_t)-1) { /* met before */
+                    w->refs[nrefs++] = map[at];
+                    continue;
+                }
+                if (map[id = same_piece(&st, at)] == (size_t)-1) {
+                    const spiece *from = &st.pieces[id];
                     ix_wpiece *to = &w->pieces[w->npieces];
-                    *to = *from;
-                    to->at = used;
-                    if (to->type == IX_WPIECE_HOLE)
-                        to->name_at += used - from->at, to->kind_at += used - from->at;
+                    const char *t = w->text + used;
+                    memset(to, 0, sizeof *to);
+                    to->at = used, to->len = from->len;
                     memcpy(w->text + used, st.text + from->at, from->len);
                     used += from->len;
+                    if (hole(t, to->len, to))
+                        to->type = IX_WPIECE_HOLE;
+                    else if (memchr(t, '{', to->len) || memchr(t, '}', to->len))
+                        to->type = IX_WPIECE_BAD;
+                    else
+                        to->type = IX_WPIECE_LIT;
                     map[id] = w->npieces++;
                 }
-                w->refs[nrefs++] = map[id];
+                w->refs[nrefs++] = map[at] = map[id];
             }
         }
         w->starts[n] = nrefs;
@@ -366,7 +413,6 @@ int ix_wording_read(const char *s, size_t len, ix_wording *w, ix_err *err)
         free(st.set.slot);
     if (st.text != st.text0)
         free(st.text);
-    ix_buf_free(&st.join);
     if (rc < 0)
         return ix_err_set(err, "more than %d variants or %u bytes of them", IX_WORDING_MAX_VARIANTS,
                           IX_WORDING_MAX_BYTES);
