@@ -108,7 +108,7 @@ typedef struct store {
  * with room for NEED. */
 static void *grow(void *p, const void *fixed, size_t *cap, size_t need, size_t size)
 {
-    size_t n = *cap ? *cap : 8, old = *cap;
+    size_t n = *cap, old = *cap; /* never 0: every buffer starts as the store's own */
     while (n < need)
         n *= 2;
     *cap = n;

@@ -9,8 +9,8 @@
  * The variants come in the order lib/wording.lua has always made them: for
  * the first `[...]` (Lua's %b[]), each variant of what follows it, with each
  * variant of the group's inside and then without the group.  A group inside
- * a word ("URL[s]") joins the bytes around it, so pieces are split after
- * expanding.  Bytes are read as Lua reads them in the C locale: space is
+ * a word ("URL[s]") joins the bytes around it: the pieces are those of the
+ * variants' bytes, as if each were split once made.  Bytes are read as Lua reads them in the C locale: space is
  * \t \n \v \f \r and ' ', a word character ASCII alnum. */
 #ifndef INFRAEXEC_MODEL_WORDING_H
 #define INFRAEXEC_MODEL_WORDING_H
