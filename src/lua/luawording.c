@@ -197,14 +197,97 @@ static slots *new_slots(lua_State *L, const ix_wording *w)
     return sl;
 }
 
+/* Whether the placeholder pieces P and Q name the same type. */
+static int same_kind(const ix_wording *w, const ix_wpiece *p, const ix_wpiece *q)
+{
+    return p->kind_len == q->kind_len && memcmp(w->text + p->kind_at, w->text + q->kind_at, p->kind_len) == 0;
+}
+
+/* Whether the literal piece PC has a word, pushing it when it has. */
+static int push_word(lua_State *L, const ix_wording *w, const ix_wpiece *pc)
+{
+    luaL_Buffer b;
+    char *out = luaL_buffinitsize(L, &b, pc->len);
+    size_t n = ix_wording_word(w->text + pc->at, pc->len, out);
+    luaL_pushresultsize(&b, n);
+    if (n == 0)
+        lua_pop(L, 1);
+    return n > 0;
+}
+
+/* l_read for the built-in M.words, into the record at REC (its first and
+ * kinds at FIRST and KINDS): the same checks in the same order as
+ * variant_items, made from the pieces, no item built (template.sequences
+ * builds them when asked).  A piece is first seen when its index is the
+ * count of pieces seen (ix_wording_read numbers them so), and only then is
+ * its type looked up, as variant_items does once per piece.  Returns what
+ * l_read returns, 0 when the template is sound. */
+static int read_plain(lua_State *L, const ix_wording *w, int first, int kinds, int *open)
+{
+    size_t seen = 0, first_piece = (size_t)-1;
+    lua_Integer nkinds = 0;
+    for (size_t v = 0; v < w->nvariants; v++) {
+        int items = 0;
+        for (size_t r = w->starts[v]; r < w->starts[v + 1]; r++) {
+            size_t p = w->refs[r];
+            const ix_wpiece *pc = &w->pieces[p];
+            if (pc->type == IX_WPIECE_BAD) {
+                lua_pushnil(L);
+                lua_pushliteral(L, "brace");
+                lua_pushlstring(L, w->text + pc->at, pc->len);
+                return 3;
+            }
+            if (pc->type == IX_WPIECE_HOLE && p == seen) {
+                luaL_checkstack(L, 3, "wording kinds");
+                lua_pushlstring(L, w->text + pc->kind_at, pc->kind_len);
+                size_t q = 0;
+                while (q < p && !(w->pieces[q].type == IX_WPIECE_HOLE && same_kind(w, &w->pieces[q], pc)))
+                    q++;
+                if (q == p) {
+                    lua_pushvalue(L, -1);
+                    lua_rawseti(L, kinds, ++nkinds);
+                }
+                lua_gettable(L, 2); /* M.types[kind], as Lua indexes it */
+                int known = lua_toboolean(L, -1);
+                lua_pop(L, 1);
+                if (!known) {
+                    lua_pushnil(L);
+                    lua_pushliteral(L, "type");
+                    lua_pushlstring(L, w->text + pc->kind_at, pc->kind_len);
+                    return 3;
+                }
+            }
+            if (p == seen)
+                seen++;
+            if (items)
+                continue;
+            if (pc->type == IX_WPIECE_HOLE) {
+                items = 1, *open = 1;
+            } else if (p == first_piece) {
+                items = 1; /* its word is in FIRST already */
+            } else if (push_word(L, w, pc)) {
+                lua_pushboolean(L, 1);
+                lua_rawset(L, first);
+                items = 1, first_piece = p;
+            }
+        }
+        if (!items) {
+            lua_pushnil(L);
+            lua_pushliteral(L, "empty");
+            return 2;
+        }
+    }
+    return 0;
+}
+
 /* template.read(template, types, cache [, words]) -> {first, open, kinds,
  * reader | seqs} | nil, "type", kind | nil, "brace", piece | nil, "empty" |
  * nil, "big", message.  Each variant in order, each of its pieces in order:
  * a placeholder whose type TYPES lacks, a stray brace, then a variant of no
  * items is the problem.  FIRST: the literals a variant opens with (a set),
  * OPEN: one opens with a placeholder, KINDS: the types named, once each,
- * READER: the template read, for sequences.  With WORDS (a replaced
- * M.words) the sequences (SEQS) are made at once. */
+ * READER: the template read, for sequences (no item is made before).
+ * With WORDS (a replaced M.words) the sequences (SEQS) are made at once. */
 static int l_read(lua_State *L)
 {
     size_t len;
@@ -225,6 +308,21 @@ static int l_read(lua_State *L)
     lua_setfield(L, 6, "first");
     lua_newtable(L);
     lua_setfield(L, 6, "kinds");
+    if (!words) {
+        lua_getfield(L, 6, "first"); /* 7 */
+        lua_getfield(L, 6, "kinds"); /* 8 */
+        int open = 0, n = read_plain(L, w, 7, 8, &open);
+        if (n)
+            return n;
+        if (open) {
+            lua_pushboolean(L, 1);
+            lua_setfield(L, 6, "open");
+        }
+        lua_pushvalue(L, 5);
+        lua_setfield(L, 6, "reader");
+        lua_pushvalue(L, 6);
+        return 1;
+    }
     slots *sl = new_slots(L, w); /* 7 */
     lua_getfield(L, 6, "kinds"); /* 8 */
     lua_Integer nkinds = 0;
@@ -270,13 +368,8 @@ static int l_read(lua_State *L)
         lua_pushboolean(L, 1);
         lua_setfield(L, 6, "open");
     }
-    if (words) {
-        push_seqs(L, w, sl, words, 3);
-        lua_setfield(L, 6, "seqs");
-    } else {
-        lua_pushvalue(L, 5);
-        lua_setfield(L, 6, "reader");
-    }
+    push_seqs(L, w, sl, words, 3);
+    lua_setfield(L, 6, "seqs");
     lua_pushvalue(L, 6);
     return 1;
 }

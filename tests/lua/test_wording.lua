@@ -324,6 +324,28 @@ t.is(template.fitting(r.reader, template.sequences(r.reader, {}), { "rotate", "f
   "fitting: the sequences whose prefix fits, from the list given")
 t.is(template.fitting(r.reader, {}, { "rotate", "ffl", "locks" }), nil, "none: nil")
 t.ok(not pcall(template.fitting, r.reader, {}, { "rotate", 1 }), "a word not a string raises")
+-- template.read makes no item (template.sequences does): what it returns
+-- is read from the pieces, each placeholder piece's type asked once, in
+-- the order of the variants and their pieces, the first problem named.
+local asked = {}
+local types = setmetatable({}, { __index = function(_, k) asked[#asked + 1] = k; return k ~= "bad" or nil end })
+r = template.read("- [Rotate] `{p:project}` {q:project} [{x:word}] keys", types, {})
+local firsts = {}
+for w in pairs(r.first) do firsts[#firsts + 1] = w end
+t.is(table.concat(firsts, " ") .. " / " .. tostring(r.open) .. " / " .. table.concat(r.kinds, " ") .. " / "
+  .. table.concat(asked, " "), "rotate / true / project word / project project word",
+  "read: first, open, kinds; a type asked once per placeholder piece")
+t.is(r.seqs, nil, "read: no sequence made")
+local function why(s)
+  local ok, a, b = template.read(s, types, {})
+  return (ok and "read" or "nil") .. " " .. tostring(a) .. " " .. tostring(b)
+end
+t.is(why("{a:bad} {b"), "nil type bad", "a type before a stray brace in the same variant")
+t.is(why("{b {a:bad}"), "nil brace {b", "a stray brace before a type")
+t.is(why("[x] [-] {c:bad}"), "nil type bad", "the first variant's type before a later one's emptiness")
+t.is(why("[x] [-] c{"), "nil brace c{", "its stray brace too")
+t.is(why("[x] [-]"), "nil empty nil", "a variant of no words")
+t.is(why("[x] [-] {c:word}"), "read nil nil", "none of them")
 -- wording.index / wording.may: the rules a text's first word leaves possible.
 -- Every indexed rule left out must get nil, nil, nil from match (the engine
 -- does not ask it), whatever the text; rules opening with a placeholder, with

@@ -145,6 +145,27 @@ int main(void)
     ok(ix_wording_read(nested, strlen(nested), &w, &err) < 0 && strstr(err.msg, "more than"),
        "nested groups past the budget: refused (%s)", err.msg);
     ix_wording_free(&w);
+    /* 40,000 groups side by side or one inside the other: more than 4096
+     * variants, refused before the reading's recursion, a level a group,
+     * overflows the stack (it did). */
+    enum { DEEP = 40000 };
+    char *deep = malloc(3 * DEEP + 2);
+    deep[0] = 'x';
+    for (int i = 0; i < DEEP; i++)
+        memcpy(deep + 1 + 3 * i, "[a]", 3);
+    deep[3 * DEEP + 1] = '\0';
+    ok(ix_wording_read(deep, strlen(deep), &w, &err) < 0 && strstr(err.msg, "more than 4096 variants"),
+       "40,000 groups side by side: refused (%s)", err.msg);
+    ix_wording_free(&w);
+    memset(deep, '[', DEEP), deep[DEEP] = 'a', memset(deep + DEEP + 1, ']', DEEP), deep[2 * DEEP + 1] = '\0';
+    ok(ix_wording_read(deep, strlen(deep), &w, &err) < 0 && strstr(err.msg, "more than 4096 variants"),
+       "40,000 groups nested: refused (%s)", err.msg);
+    ix_wording_free(&w);
+    memset(deep, '[', 1000), deep[1000] = 'a', memset(deep + 1001, ']', 1000), deep[2001] = '\0';
+    ok(ix_wording_read(deep, strlen(deep), &w, &err) == 0 && w.nvariants == 1001 && w.npieces == 1,
+       "1,000 nested: 1001 variants, all but one of no piece");
+    ix_wording_free(&w);
+    free(deep);
 
     is_str(word("Rotate"), "rotate", "a word, lower-cased");
     is_str(word("**Rotate**"), "rotate", "emphasis trimmed");

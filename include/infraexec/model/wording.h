@@ -9,8 +9,8 @@
  * The variants come in the order lib/wording.lua has always made them: for
  * the first `[...]` (Lua's %b[]), each variant of what follows it, with each
  * variant of the group's inside and then without the group.  A group inside
- * a word ("URL[s]") joins the bytes around it, so pieces are split after
- * expanding.  Bytes are read as Lua reads them in the C locale: space is
+ * a word ("URL[s]") joins the bytes around it: the pieces are those of the
+ * variants' bytes, as if each were split once made.  Bytes are read as Lua reads them in the C locale: space is
  * \t \n \v \f \r and ' ', a word character ASCII alnum. */
 #ifndef INFRAEXEC_MODEL_WORDING_H
 #define INFRAEXEC_MODEL_WORDING_H
@@ -41,7 +41,8 @@ typedef struct ix_wpiece {
     size_t low_at, low_len;     /* LIT: its word (ix_wording_word) in lows, 0 long for none */
 } ix_wpiece;
 
-/* A read template; owns everything. */
+/* A read template; owns everything (its pieces, refs, starts and text
+ * are one block, at pieces: ix_wording_free frees it). */
 typedef struct ix_wording {
     char *text;                 /* the distinct pieces' bytes */
     ix_wpiece *pieces;          /* distinct pieces, in first-seen order */
