@@ -556,7 +556,7 @@ void ix_luahost_close(ix_luahost *h)
     if (!h)
         return;
     ix_luafs_roots_free(&h->roots);
-    ix_watchdog_stop(h->wd);
+    ix_watchdog_stop(h->wd, h->last);
     if (h->L) {
         ix_luastop_close(h->L);
         /* Nothing in the state needs closing (no __gc of a handler; the C

@@ -19,8 +19,10 @@
  * double fork.  This process is a child subreaper, so whatever a command
  * started and left is re-parented to us rather than to init; when no
  * attempt is running any more, every child of ours that no attempt owns and
- * that started after the first of them is a leftover, and is killed.  The
- * lock keeps a sweep from running while another thread starts a child. */
+ * that started after the first of them is a leftover, and is killed (one
+ * dead already is only reaped, and /proc looked at only when one is still
+ * alive).  The lock keeps a sweep from running while another thread starts
+ * a child. */
 
 static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
 static size_t live_attempts;             /* attempts running in this process */
@@ -114,21 +116,45 @@ static int sweep_round(double deadline)
     return found;
 }
 
+/* Reap the leftovers that are dead already (the usual end of a command:
+ * `yes` killed by SIGPIPE after bash exited is a zombie of ours), each after
+ * the kill of its group a sweep would send: its group may live on.  Returns
+ * 1 when no child of ours is left at all, so there is nothing to sweep; 0
+ * when a live child remains (a leftover, or what a LEAVE attempt left) or a
+ * zombie older than the first attempt's child: the sweep tells those. */
+static int reap_dead(void)
+{
+    for (;;) {
+        siginfo_t si;
+        si.si_pid = 0;
+        int w;
+        do
+            w = waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT);
+        while (w < 0 && errno == EINTR);
+        if (w < 0)
+            return errno == ECHILD;
+        long ppid;
+        unsigned long long start;
+        int status;
+        if (si.si_pid <= 0 || proc_stat((long)si.si_pid, &ppid, &start) < 0 || start < live_since)
+            return 0;
+        kill(-si.si_pid, SIGKILL);
+        if (ix_proc_wait_child(si.si_pid, &status, WNOHANG) != si.si_pid)
+            return 0;
+    }
+}
+
 /* Kill the leftovers, round after round: a killed one's own children come
  * to us next.  What a LEAVE attempt started stays, and is spared by later
  * sweeps too: it started before their first child. */
 void ix_proc_attempt_ends(int leave)
 {
     pthread_mutex_lock(&live_lock);
-    siginfo_t si;
-    si.si_pid = 0;
-    /* No child at all (the usual end of a command): nothing to look for. */
-    int none = waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 && errno == ECHILD;
     if (leave)
         leave_tick = boot_ticks();
     if (--live_attempts == 0) {
         double deadline = ix_proc_now() + 2.0;
-        if (!leave && !none && live_since)
+        if (!leave && live_since && !reap_dead())
             while (sweep_round(deadline) && ix_proc_now() < deadline)
                 ;
         live_since = 0;

@@ -10,6 +10,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -616,6 +617,78 @@ static void test_spawn_like_execvp(void)
     unlink(path);
 }
 
+/* PID was killed: gone, or a zombie (of whoever reaps it). */
+static int killed(int pid)
+{
+    for (int i = 0; i < 50 && pid > 0; i++) {
+        char path[64];
+        snprintf(path, sizeof path, "/proc/%d/stat", pid);
+        char *stat = slurp(path), *rp = strrchr(stat, ')');
+        int gone = !rp || rp[2] == 'Z';
+        free(stat);
+        if (gone)
+            return 1;
+        usleep(20000);
+    }
+    return 0;
+}
+
+/* Zombies earlier tests left to us (a service they killed themselves)
+ * would send every end to the sweep. */
+static void reap_strays(void)
+{
+    while (waitpid(-1, NULL, WNOHANG) > 0)
+        ;
+}
+
+/* Leftovers that are dead when the command ends are reaped without a look
+ * at /proc; what is still alive beside them is killed all the same: a
+ * daemon beside a zombie, and a live group whose leader is one (its
+ * members are ours once it died). */
+static void test_dead_leftovers(void)
+{
+    char script[2 * PATH_MAX + 256];
+    snprintf(script, sizeof script,
+             "setsid sleep 300 </dev/null >/dev/null 2>&1 & echo $! >%s/daemon.pid; "
+             "head -c 0 < <(yes)", tmpdir);
+    ix_proc p = IX_PROC_INIT;
+    reap_strays();
+    run_script(&p, script);
+    ok(ix_proc_ok(&p), "a daemon beside `head -c 0 < <(yes)`: exit 0");
+    char path[PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/daemon.pid", tmpdir);
+    char *pid = slurp(path);
+    ok(killed(atoi(pid)), "... the daemon %d was killed (yes died a zombie of ours)", atoi(pid));
+    if (atoi(pid) > 0)
+        kill(atoi(pid), SIGKILL);
+    free(pid);
+    unlink(path);
+
+    /* The leader outlives bash and dies while another of its group holds
+     * our stdout a little longer: a zombie of ours when the pipes close,
+     * its member alive. */
+    snprintf(script, sizeof script,
+             "setsid sh -c 'sleep 300 </dev/null >/dev/null 2>&1 & echo $! >%s/member.pid; "
+             "sleep 0.08 & sleep 0.02' & echo $! >%s/leader.pid", tmpdir, tmpdir);
+    reap_strays();
+    run_script(&p, script);
+    ok(ix_proc_ok(&p), "a group whose leader dies before the pipes close: exit 0");
+    snprintf(path, sizeof path, "%s/member.pid", tmpdir);
+    pid = slurp(path);
+    ok(killed(atoi(pid)), "... its member %d was killed", atoi(pid));
+    if (atoi(pid) > 0)
+        kill(atoi(pid), SIGKILL);
+    free(pid);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/leader.pid", tmpdir);
+    pid = slurp(path);
+    ok(atoi(pid) > 0 && kill(atoi(pid), 0) < 0 && errno == ESRCH,
+       "... and the leader %d was reaped", atoi(pid));
+    free(pid);
+    unlink(path);
+    ix_proc_clear(&p);
+}
+
 /* A service a LEAVE command started survives the next command, however soon
  * that one starts (both within one clock tick, without the wait). */
 static void test_leave_then_next(void)
@@ -773,6 +846,7 @@ int main(void)
     test_eintr_sigpipe();
     test_spawn_like_execvp();
     test_lazy_log();
+    test_dead_leftovers();
     test_leave_then_next();
 
     const char *files[] = {"marker", "log1", "log2", "log3"};

@@ -44,7 +44,9 @@ void ix_watchdog_stopping(ix_watchdog *w);
 /* The process group of the command running now (0 when none). */
 void ix_watchdog_group(ix_watchdog *w, pid_t pgid);
 
-/* Stops and joins the thread; W may be NULL. */
-void ix_watchdog_stop(ix_watchdog *w);
+/* Stops the thread and joins it; W may be NULL.  AT_EXIT (the process
+ * exits next): not joined, nor W freed; the thread ends by itself without
+ * acting again. */
+void ix_watchdog_stop(ix_watchdog *w, int at_exit);
 
 #endif
