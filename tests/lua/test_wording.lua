@@ -134,6 +134,13 @@ seq = wording.compile("Rotate the certificates")[1]
 wording.words = words
 t.is(seq[1].lit .. " " .. seq[3].lit, "x x", "a replaced wording.words splits the pieces of a new template")
 seq = wording.compile("Rotate the locks")[1]
+-- A text's words are kept for the text matched last while wording.words is
+-- the function that split it: the same text is split again by a new one.
+t.is(table.concat(wording.plain_words("Rotate **the** `keys`"), " "), "rotate the keys", "plain_words: the words matching reads")
+wording.words = function() return { { raw = "X", low = "x" }, { boundary = true }, { raw = "Y", low = "y" } } end
+t.is(table.concat(wording.plain_words("Rotate **the** `keys`"), " "), "x y", "the same text, a replaced wording.words: split by it")
+wording.words = words
+t.is(table.concat(wording.plain_words("Rotate **the** `keys`"), " "), "rotate the keys", "and by the built-in one again")
 t.is(seq[1].lit .. " " .. seq[3].lit, "rotate locks", "and the built-in one again once it is back")
 
 -- Specificity: typed placeholders beat free text; wordings beat patterns.

@@ -252,17 +252,27 @@ local function intact(kinds)
 end
 
 -- The words of TEXT, and the same without the note boundaries as a list of
--- lower-case words, kept for the text matched last.
-local last_text, last_toks, last_plain
+-- lower-case words, kept for the text matched last (while M.words is the
+-- function that split it).
+local last_text, last_toks, last_plain, last_words
 local function words_of(text)
-  if text ~= last_text then
+  if text ~= last_text or M.words ~= last_words then
     local toks, plain = M.words(text), {}
     for _, t in ipairs(toks) do
       if not t.boundary then plain[#plain + 1] = t.low end
     end
-    last_text, last_toks, last_plain = text, toks, plain
+    last_text, last_toks, last_plain, last_words = text, toks, plain, M.words
   end
   return last_toks, last_plain
+end
+
+-- The lower-case words of TEXT, note boundaries left out, as matching reads
+-- them (read only: the list is the one the next match of TEXT uses).
+-- infraexec.lib.classify reads a criterion's words just before the engine
+-- matches it: one split serves both.
+function M.plain_words(text)
+  local _, plain = words_of(text)
+  return plain
 end
 
 -- The records of a wording's templates (compile_one), in order; a list's
