@@ -172,8 +172,9 @@ local LOOKALIKE = {
 -- spaces to a space, invisible characters and combining marks dropped,
 -- full-width and mathematical letters to ASCII.  nil for invalid UTF-8.
 local function fold(text)
-  if not text:find("[\128-\255]") then return text end -- ASCII folds to itself
-  if not utf8.len(text) then return nil end
+  local n = utf8.len(text)
+  if n == #text then return text end -- ASCII folds to itself
+  if not n then return nil end
   local out = {}
   for _, cp in utf8.codes(text) do
     local ch
@@ -343,8 +344,13 @@ function M.kind(text)
       return "assertion", ("'%s %s' states a result"):format(o, after)
     end
     -- The words after the verb, notes aside: code, "(...)", "- ..." / "— ...".
-    local body = text:gsub("`[^`]*`", " "):gsub("%b()", " ")
-    body = (" " .. body .. " "):gsub("%s[%-–—]+%s.*$", " ")
+    -- Each gsub only where its mark is: a code span's "`", a note's "(",
+    -- a dash's "-" or a byte of "–" / "—" (the class matches each byte).
+    local body = text
+    if body:find("`", 1, true) then body = body:gsub("`[^`]*`", " ") end
+    if body:find("(", 1, true) then body = body:gsub("%b()", " ") end
+    body = " " .. body .. " "
+    if body:find("-", 1, true) or body:find("[\128\147\148\226]") then body = body:gsub("%s[%-–—]+%s.*$", " ") end
     local fb, fo = flat(body), flat(o)
     local _, e = fb:find(fo, 1, true)
     local tail = e and fb:sub(e) or fb
