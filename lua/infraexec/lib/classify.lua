@@ -123,21 +123,26 @@ local function has(list, w)
   return false
 end
 
--- The first word of an entry of the tables that holds a space, false for
--- an entry of one word; found once per entry.
-local spaced = {}
+-- The first word of an entry of the tables (the entry itself when it has
+-- no space); found once per entry.
+local first_words = {}
 
--- The opening of PHRASE (space-separated words) found in LIST, if any.  An
+-- PHRASE (space-separated words) as opening() reads it: with a space
+-- after it, and its first word.
+local function opened(phrase)
+  local p = phrase .. " "
+  return p, p:match("^[^ ]*")
+end
+
+-- The opening of the phrase P, FIRST (opened()) found in LIST, if any.  An
 -- entry of one word opens it exactly when it is its first word; one of
 -- several words only when its first word is that too.
-local function opening(phrase, list)
-  local p = phrase .. " "
-  local first = p:match("^[^ ]*")
+local function opening(p, first, list)
   local i, o = 1, list[1]
   while o ~= nil do
-    local sp = spaced[o]
-    if sp == nil then sp = o:find(" ", 1, true) and o:match("^[^ ]*") or false; spaced[o] = sp end
-    if o == first or sp == first and p:byte(#o + 1) == 32 and p:sub(1, #o) == o then return o end
+    local fw = first_words[o]
+    if fw == nil then fw = o:find(" ", 1, true) and o:match("^[^ ]*") or o; first_words[o] = fw end
+    if fw == first and (o == first or p:byte(#o + 1) == 32 and p:sub(1, #o) == o) then return o end
     i = i + 1; o = list[i]
   end
   return nil
@@ -233,6 +238,11 @@ local function first_of(padded_phrase)
   return w
 end
 
+-- first_of() of an entry's pad() (M.forbidding) or flat_phrase()
+-- (M.conditions_anywhere), by entry: the words an entry needs are asked
+-- first, its padded form only when the text has them.
+local padded_first, flat_first = {}, {}
+
 -- The forbidding phrase in the text F (flat()), whose words are SET, if
 -- any; of several, the first in sorted order (the least), whatever order
 -- pairs() gives.
@@ -240,10 +250,14 @@ local function forbidding(f, set)
   local best
   for k, after in pairs(M.forbidding) do
     if not best or k < best then
-      local q = padded[k] or pad(k)
-      local w = firsts[q]
-      if w == nil then w = first_of(q) end
-      local at = (not w or set[w]) and f:find(q, 1, true)
+      local w = padded_first[k]
+      if w == nil then
+        local q = padded[k] or pad(k)
+        w = firsts[q]
+        if w == nil then w = first_of(q) end
+        padded_first[k] = w
+      end
+      local at = (not w or set[w]) and f:find(padded[k], 1, true)
       if at and (not after or f:sub(at + #k + 2):find("%w")) then best = k end
     end
   end
@@ -307,9 +321,10 @@ function M.kind(text)
   text = hidden
   local words = wording.plain_words(text) -- read only: matching reads it next
   local phrase = table.concat(words, " ")
-  local o = opening(phrase, M.negations)
+  local head, first = opened(phrase)
+  local o = opening(head, first, M.negations)
   if o then return "negation", ("'%s ...' forbids something: never run"):format(o) end
-  o = opening(phrase, M.conditions)
+  o = opening(head, first, M.conditions)
   if not o and M.approvals[words[1]] then
     local p = " " .. phrase .. " "
     local list = M.approval_words
@@ -323,20 +338,25 @@ function M.kind(text)
     local list = M.conditions_anywhere
     local j, c = 1, list[1]
     while c ~= nil do
-      local q = flats[c] or flat_phrase(c)
-      local w = firsts[q]
-      if w == nil then w = first_of(q) end
-      if (not w or fh_words[w]) and fh:find(q, 1, true) then o = c break end
+      local w = flat_first[c]
+      if w == nil then
+        local q = flats[c] or flat_phrase(c)
+        w = firsts[q]
+        if w == nil then w = first_of(q) end
+        flat_first[c] = w
+      end
+      if (not w or fh_words[w]) and fh:find(flats[c], 1, true) then o = c break end
       j = j + 1; c = list[j]
     end
   end
   if o then return "negation", ("'%s ...' is a condition a person must judge: never run"):format(o) end
-  o = opening(phrase, M.assertions)
+  o = opening(head, first, M.assertions)
   if o then return "assertion", ("'%s ...' checks how the world is"):format(o) end
   local i = 1
   while words[i] and has(M.adverbs, words[i]) do i = i + 1 end
   local rest = table.concat(words, " ", i)
-  o = opening(rest, M.actions)
+  if i > 1 then head, first = opened(rest) end
+  o = opening(head, first, M.actions)
   if o then
     local n = select(2, o:gsub(" ", "")) + 1
     local after = words[i + n]
