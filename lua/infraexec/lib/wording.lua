@@ -492,8 +492,10 @@ end
 
 -- The positions, in order, of the rules the first word W (false for none)
 -- opens, the ones always asked, and those of the set FIT; made once per
--- word (FIT nil) or per call.
+-- word that opens a rule (one list for the others) when FIT is nil, else
+-- per call.
 local function walk_of(idx, w, fit)
+  if not (w and idx.by[w]) then w = false end
   local list = not fit and idx.lists[w]
   if list then return list end
   local by, always = w and idx.by[w] or NONE, idx.always
