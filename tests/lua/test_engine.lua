@@ -28,6 +28,12 @@ t.is(r.rule, "alpha: deploy at a version", "a wording with typed placeholders be
 t.is(r.reason, "alpha web 1.2.3", "... its run gets the values as one table")
 r = run("Observe")
 t.is(r.rule, "omega: ^Observe$", "an always handler is a candidate too")
+-- A wording replaced once the engine has indexed its handler is read anew
+-- (wording.indexes): the rule takes what it now says, not what it said.
+t.is(run("Rename the ledger").rule, "omega: rename", "a wording rule of the index")
+t.is(run("Rewire").reason, "rewired", "a rule replaces its wording")
+t.is(run("Archive the ledger").rule, "omega: rename", "the replaced wording is asked")
+t.is(run("Rename the ledger").rule, nil, "the old one no longer")
 
 -- what a criterion cannot be done by
 r = run("Deploy web (blocked: waiting for approval)")

@@ -134,6 +134,13 @@ seq = wording.compile("Rotate the certificates")[1]
 wording.words = words
 t.is(seq[1].lit .. " " .. seq[3].lit, "x x", "a replaced wording.words splits the pieces of a new template")
 seq = wording.compile("Rotate the locks")[1]
+-- A text's words are kept for the text matched last while wording.words is
+-- the function that split it: the same text is split again by a new one.
+t.is(table.concat(wording.plain_words("Rotate **the** `keys`"), " "), "rotate the keys", "plain_words: the words matching reads")
+wording.words = function() return { { raw = "X", low = "x" }, { boundary = true }, { raw = "Y", low = "y" } } end
+t.is(table.concat(wording.plain_words("Rotate **the** `keys`"), " "), "x y", "the same text, a replaced wording.words: split by it")
+wording.words = words
+t.is(table.concat(wording.plain_words("Rotate **the** `keys`"), " "), "rotate the keys", "and by the built-in one again")
 t.is(seq[1].lit .. " " .. seq[3].lit, "rotate locks", "and the built-in one again once it is back")
 
 -- Specificity: typed placeholders beat free text; wordings beat patterns.
@@ -346,10 +353,10 @@ t.is(why("[x] [-] {c:bad}"), "nil type bad", "the first variant's type before a 
 t.is(why("[x] [-] c{"), "nil brace c{", "its stray brace too")
 t.is(why("[x] [-]"), "nil empty nil", "a variant of no words")
 t.is(why("[x] [-] {c:word}"), "read nil nil", "none of them")
--- wording.index / wording.may: the rules a text's first word leaves possible.
--- Every indexed rule left out must get nil, nil, nil from match (the engine
--- does not ask it), whatever the text; rules opening with a placeholder, with
--- a group or without a wording are never indexed.
+-- wording.index / wording.may: the rules a text leaves possible, in order.
+-- Every rule left out must get nil, nil, nil from match (the engine does not
+-- ask it), whatever the text; rules with a group, without a wording or with
+-- a sequence of no literal before its {text} are always asked.
 local rules = {
   { wording = "Deploy {name} at version {version}" },
   { wording = "{project} images are built" },
@@ -357,28 +364,56 @@ local rules = {
   { wording = "Ship it", group = "^Phase" },
   { wording = { "Roll out {name}", "[Then] push {name} - also" } },
   { wording = BUILD },
+  { wording = "{names:text} are deployed" },
+  { wording = { "[{count}] [{app}] pods ready", "{name} {other:name} pods ready" } },
 }
 local idx = wording.index(rules)
-t.ok(idx.wording[1] == rules[1].wording and idx.wording[5] == rules[5].wording and idx.wording[6] == BUILD,
-  "index: rules opening with literal words are indexed")
-t.ok(idx.wording[2] == nil and idx.wording[3] == nil and idx.wording[4] == nil,
-  "index: a placeholder first, a pattern, a group: not indexed (always asked)")
-local may = wording.may(idx, "Deploy web at version 1.2.3")
+local function asked(text)
+  local set, list = {}, wording.may(idx, text)
+  for j = 1, #list do
+    set[list[j]] = true
+    if j > 1 and list[j] <= list[j - 1] then set.unordered = true end
+  end
+  return set
+end
+local may = asked("Deploy web at version 1.2.3")
 t.ok(may[1] and not may[5] and not may[6], "may: the rules the first word opens")
-may = wording.may(idx, "then push web - also ffl")
+t.ok(may[3] and may[4] and may[7] and not may.unordered, "may: with those always asked, in order")
+t.ok(not may[2] and not may[8], "may: not those whose first literal the text has not there")
+may = asked("then push web - also ffl")
 t.ok(may[5] and not may[1], "may: an optional first group's words open too")
-t.ok(next(wording.may(idx, "")) == nil and next(wording.may(idx, "**x**: ~~")) == nil, "may: a text of no words opens none")
+may = asked("ffl images are built")
+t.ok(may[2] and not may[8], "may: a placeholder's rule whose literal is the text's word there")
+t.ok(asked("3 web pods ready")[8] and asked("pods ready")[8] and asked("web pods ready")[8],
+  "may: each variant's first literal counts, where it stands")
+may = asked("")
+t.ok(not may[1] and not may[2] and may[3] and not may[5] and not may[8], "may: a text of no words opens none")
+local project = wording.types.project
+wording.types.project = function(v) return v end
+t.ok(asked("Deploy web at version 1.2.3")[2], "may: a type replaced before the literal: the rule is asked")
+wording.types.project = project
+t.ok(not asked("Deploy web at version 1.2.3")[2], "... and not once it is the built-in again")
+t.ok(wording.indexes(idx, rules), "indexes: the rules hold the wordings read")
+local held = rules[1].wording
+rules[1].wording = "Ship {name}"
+t.ok(not wording.indexes(idx, rules), "indexes: not once a wording is replaced")
+rules[1].wording = held
+rules[#rules + 1] = { wording = "Ship it" }
+t.ok(not wording.indexes(idx, rules), "indexes: nor once a rule is added")
+rules[#rules] = nil
 local texts = { "", "Deploy web at version 1.2.3", "Deploy", "deploy x at version banana", "Roll out web",
   "Then push web - also ffl", "push web", "Build all ffl containers with version 0.1.18",
-  "Build all nope containers with version 1", "Ship it", "ffl images are built", "- Deploy web", "`Deploy` web" }
+  "Build all nope containers with version 1", "Ship it", "ffl images are built", "- Deploy web", "`Deploy` web",
+  "nope images are built", "images are built", "a b are deployed", "3 web pods ready", "web x pods ready",
+  "pods ready", "x y z pods ready" }
 local left_out, wrong = 0, {}
 for _, text in ipairs(texts) do
-  may = wording.may(idx, text)
+  may = asked(text)
   for i, rule in ipairs(rules) do
-    if idx.wording[i] and not may[i] then
+    if not may[i] then
       left_out = left_out + 1
-      local a, b, c = wording.match(rule.wording, text, config)
-      if a ~= nil or b ~= nil or c ~= nil then wrong[#wrong + 1] = i .. ": " .. text end
+      local a, b, c = rule.wording and wording.match(rule.wording, text, config)
+      if a ~= nil or b ~= nil or c ~= nil or not rule.wording then wrong[#wrong + 1] = i .. ": " .. text end
     end
   end
 end

@@ -125,18 +125,19 @@ end
 -- whose wording fits but refused a value.  A wording refusing a note that
 -- adds a claim beats a rule with no wording (the generic one would run the
 -- note's command and tick what the wording's rule never did).  A rule
--- whose wording cannot open the text (wording.may) is not asked: it would
--- match nothing, refuse nothing and note nothing.
+-- whose wording cannot fit the text (wording.may) is not asked: it would
+-- match nothing, refuse nothing and note nothing.  A handler's index is
+-- made again when its rules no longer hold the wordings it read.
 local function choose(c)
   local best, refused, noted
   local cfg = ix.config()
   for _, h in ipairs(handlers) do
-    h.index = h.index or wording.index(h.rules)
-    local indexed, may = h.index.wording, wording.may(h.index, c.text)
-    for i, rule in ipairs(h.rules) do
-      local ok, caps, refusal, added = true, nil, nil, nil
-      local closed = indexed[i] ~= nil and indexed[i] == rule.wording and not may[i]
-      if not closed then ok, caps, refusal, added = xpcall(match, ix.error_text, rule, c, cfg) end
+    local rules = h.rules
+    if not (h.index and wording.indexes(h.index, rules)) then h.index = wording.index(rules) end
+    local ask = wording.may(h.index, c.text)
+    for j = 1, #ask do
+      local rule = rules[ask[j]]
+      local ok, caps, refusal, added = xpcall(match, ix.error_text, rule, c, cfg)
       if not ok then return { h = h, rule = rule, err = caps } end
       if caps then
         local s = tonumber(wording.specificity(rule, c.text, cfg)) or 0

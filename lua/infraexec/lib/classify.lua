@@ -109,28 +109,41 @@ M.states = {
   "up to date", "up-to-date",
 }
 
+-- The tables' lists are walked as ipairs walks them, by index until the
+-- first nil, in a while loop: it reads each entry afresh on every call (an
+-- entry added later counts) at a third of what an ipairs step costs.
+
 -- Whether LIST holds the word W.
 local function has(list, w)
-  for _, v in ipairs(list) do
+  local i, v = 1, list[1]
+  while v ~= nil do
     if v == w then return true end
+    i = i + 1; v = list[i]
   end
   return false
 end
 
--- The first word of an entry of the tables that holds a space, false for
--- an entry of one word; found once per entry.
-local spaced = {}
+-- The first word of an entry of the tables (the entry itself when it has
+-- no space); found once per entry.
+local first_words = {}
 
--- The opening of PHRASE (space-separated words) found in LIST, if any.  An
+-- PHRASE (space-separated words) as opening() reads it: with a space
+-- after it, and its first word.
+local function opened(phrase)
+  local p = phrase .. " "
+  return p, p:match("^[^ ]*")
+end
+
+-- The opening of the phrase P, FIRST (opened()) found in LIST, if any.  An
 -- entry of one word opens it exactly when it is its first word; one of
 -- several words only when its first word is that too.
-local function opening(phrase, list)
-  local p = phrase .. " "
-  local first = p:match("^[^ ]*")
-  for _, o in ipairs(list) do
-    local sp = spaced[o]
-    if sp == nil then sp = o:find(" ", 1, true) and o:match("^[^ ]*") or false; spaced[o] = sp end
-    if o == first or sp == first and p:byte(#o + 1) == 32 and p:sub(1, #o) == o then return o end
+local function opening(p, first, list)
+  local i, o = 1, list[1]
+  while o ~= nil do
+    local fw = first_words[o]
+    if fw == nil then fw = o:find(" ", 1, true) and o:match("^[^ ]*") or o; first_words[o] = fw end
+    if fw == first and (o == first or p:byte(#o + 1) == 32 and p:sub(1, #o) == o) then return o end
+    i = i + 1; o = list[i]
   end
   return nil
 end
@@ -164,8 +177,9 @@ local LOOKALIKE = {
 -- spaces to a space, invisible characters and combining marks dropped,
 -- full-width and mathematical letters to ASCII.  nil for invalid UTF-8.
 local function fold(text)
-  if not text:find("[\128-\255]") then return text end -- ASCII folds to itself
-  if not utf8.len(text) then return nil end
+  local n = utf8.len(text)
+  if n == #text then return text end -- ASCII folds to itself
+  if not n then return nil end
   local out = {}
   for _, cp in utf8.codes(text) do
     local ch
@@ -224,6 +238,11 @@ local function first_of(padded_phrase)
   return w
 end
 
+-- first_of() of an entry's pad() (M.forbidding) or flat_phrase()
+-- (M.conditions_anywhere), by entry: the words an entry needs are asked
+-- first, its padded form only when the text has them.
+local padded_first, flat_first = {}, {}
+
 -- The forbidding phrase in the text F (flat()), whose words are SET, if
 -- any; of several, the first in sorted order (the least), whatever order
 -- pairs() gives.
@@ -231,10 +250,14 @@ local function forbidding(f, set)
   local best
   for k, after in pairs(M.forbidding) do
     if not best or k < best then
-      local q = padded[k] or pad(k)
-      local w = firsts[q]
-      if w == nil then w = first_of(q) end
-      local at = (not w or set[w]) and f:find(q, 1, true)
+      local w = padded_first[k]
+      if w == nil then
+        local q = padded[k] or pad(k)
+        w = firsts[q]
+        if w == nil then w = first_of(q) end
+        padded_first[k] = w
+      end
+      local at = (not w or set[w]) and f:find(padded[k], 1, true)
       if at and (not after or f:sub(at + #k + 2):find("%w")) then best = k end
     end
   end
@@ -268,8 +291,9 @@ local function fold_text(text)
     t = t:gsub("&#[xX](%x%x?%x?%x?%x?%x?);", hex_ref)
     t = t:gsub("&#(%d%d?%d?%d?%d?%d?%d?);", dec_ref)
     t = t:gsub("&(%a+);", named_ref)
+    return fold(t) -- a reference can spell a character again ("&#1086;")
   end
-  return fold(t) -- a reference can spell a character again ("&#1086;")
+  return t -- folded already: a link's text is some of its characters
 end
 
 -- The kind of criterion TEXT and a short reason naming the words that
@@ -295,35 +319,44 @@ function M.kind(text)
   end
   if f then return "negation", ("'%s ...' forbids something: never run"):format(f) end
   text = hidden
-  local words = {}
-  for _, w in ipairs(wording.words(text)) do
-    if not w.boundary then words[#words + 1] = w.low end
-  end
+  local words = wording.plain_words(text) -- read only: matching reads it next
   local phrase = table.concat(words, " ")
-  local o = opening(phrase, M.negations)
+  local head, first = opened(phrase)
+  local o = opening(head, first, M.negations)
   if o then return "negation", ("'%s ...' forbids something: never run"):format(o) end
-  o = opening(phrase, M.conditions)
+  o = opening(head, first, M.conditions)
   if not o and M.approvals[words[1]] then
     local p = " " .. phrase .. " "
-    for _, a in ipairs(M.approval_words) do
+    local list = M.approval_words
+    local j, a = 1, list[1]
+    while a ~= nil do
       if p:find(pad(a), 1, true) then o = words[1] .. " ... " .. a end
+      j = j + 1; a = list[j]
     end
   end
   if not o then
-    for _, c in ipairs(M.conditions_anywhere) do
-      local q = flats[c] or flat_phrase(c)
-      local w = firsts[q]
-      if w == nil then w = first_of(q) end
-      if (not w or fh_words[w]) and fh:find(q, 1, true) then o = c break end
+    local list = M.conditions_anywhere
+    local j, c = 1, list[1]
+    while c ~= nil do
+      local w = flat_first[c]
+      if w == nil then
+        local q = flats[c] or flat_phrase(c)
+        w = firsts[q]
+        if w == nil then w = first_of(q) end
+        flat_first[c] = w
+      end
+      if (not w or fh_words[w]) and fh:find(flats[c], 1, true) then o = c break end
+      j = j + 1; c = list[j]
     end
   end
   if o then return "negation", ("'%s ...' is a condition a person must judge: never run"):format(o) end
-  o = opening(phrase, M.assertions)
+  o = opening(head, first, M.assertions)
   if o then return "assertion", ("'%s ...' checks how the world is"):format(o) end
   local i = 1
   while words[i] and has(M.adverbs, words[i]) do i = i + 1 end
   local rest = table.concat(words, " ", i)
-  o = opening(rest, M.actions)
+  if i > 1 then head, first = opened(rest) end
+  o = opening(head, first, M.actions)
   if o then
     local n = select(2, o:gsub(" ", "")) + 1
     local after = words[i + n]
@@ -331,15 +364,23 @@ function M.kind(text)
       return "assertion", ("'%s %s' states a result"):format(o, after)
     end
     -- The words after the verb, notes aside: code, "(...)", "- ..." / "— ...".
-    local body = text:gsub("`[^`]*`", " "):gsub("%b()", " ")
-    body = (" " .. body .. " "):gsub("%s[%-–—]+%s.*$", " ")
+    -- Each gsub only where its mark is: a code span's "`", a note's "(",
+    -- a dash's "-" or a byte of "–" / "—" (the class matches each byte).
+    local body = text
+    if body:find("`", 1, true) then body = body:gsub("`[^`]*`", " ") end
+    if body:find("(", 1, true) then body = body:gsub("%b()", " ") end
+    body = " " .. body .. " "
+    if body:find("-", 1, true) or body:find("[\128\147\148\226]") then body = body:gsub("%s[%-–—]+%s.*$", " ") end
     local fb, fo = flat(body), flat(o)
     local _, e = fb:find(fo, 1, true)
     local tail = e and fb:sub(e) or fb
-    for _, s in ipairs(M.states) do
+    local list = M.states
+    local j, s = 1, list[1]
+    while s ~= nil do
       if tail:find(padded[s] or pad(s), 1, true) then
         return "assertion", ("'%s ... %s' states a result"):format(o, s)
       end
+      j = j + 1; s = list[j]
     end
     return "action", ("'%s ...' asks for a change"):format(o), o
   end

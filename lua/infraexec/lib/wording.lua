@@ -252,17 +252,29 @@ local function intact(kinds)
 end
 
 -- The words of TEXT, and the same without the note boundaries as a list of
--- lower-case words, kept for the text matched last.
-local last_text, last_toks, last_plain
+-- lower-case words, kept for the text matched last (while M.words is the
+-- function that split it).
+local last_text, last_toks, last_plain, last_words
 local function words_of(text)
-  if text ~= last_text then
+  if text ~= last_text or M.words ~= last_words then
     local toks, plain = M.words(text), {}
-    for _, t in ipairs(toks) do
+    local i, t = 1, toks[1]
+    while t ~= nil do -- as ipairs would, at a third of its cost
       if not t.boundary then plain[#plain + 1] = t.low end
+      i = i + 1; t = toks[i]
     end
-    last_text, last_toks, last_plain = text, toks, plain
+    last_text, last_toks, last_plain, last_words = text, toks, plain, M.words
   end
   return last_toks, last_plain
+end
+
+-- The lower-case words of TEXT, note boundaries left out, as matching reads
+-- them (read only: the list is the one the next match of TEXT uses).
+-- infraexec.lib.classify reads a criterion's words just before the engine
+-- matches it: one split serves both.
+function M.plain_words(text)
+  local _, plain = words_of(text)
+  return plain
 end
 
 -- The records of a wording's templates (compile_one), in order; a list's
@@ -392,37 +404,123 @@ local function fitting(list, plain)
   return fit
 end
 
--- Which rules of a handler a text's first word leaves possible, for the
--- engine, which offers every criterion to every rule: M.index(RULES) reads
--- each rule's wording once, and M.may(INDEX, TEXT) is the set (the
--- index's own: read it, do not change it) of the positions of RULES whose
--- wording opens with the text's first word.  A
--- rule whose wording is at INDEX.wording[position] (still that wording) and
--- is not in the set would get nil, nil, nil from M.match (fitting finds
--- nothing, whatever the types), so the engine need not ask.  Not indexed,
--- so always asked: a rule without a wording, with a group, with a template
--- opening with a placeholder, or whose wording does not read.  A list
--- changed in place after M.index is not seen; a wording replaced is.
+-- Which rules of a handler a text leaves possible, for the engine, which
+-- offers every criterion to every rule: M.index(RULES) reads each rule's
+-- wording once, and M.may(INDEX, TEXT) is the list (the index's own or
+-- made for TEXT: read it, do not change it) of the positions of RULES, in
+-- order, that the engine asks.  A rule left out would get nil, nil, nil
+-- from M.match, so asking it changes nothing:
+--   - a wording no variant of which opens with a placeholder, none with the
+--     text's first word (fitting finds nothing, whatever the types);
+--   - one whose every sequence has a literal in its fixed prefix, the first
+--     of which is not the text's word there ("{name} service exists": the
+--     second word is not "service"), while the types of the placeholders
+--     before it are the ones defined here (try asks nothing else before
+--     that literal refuses the text).
+-- Always asked: a rule without a wording, with a group, whose wording does
+-- not read, or with a sequence opening with {text} or all placeholders.
+-- M.indexes(INDEX, RULES) says whether RULES still hold the wordings INDEX
+-- read (the same list, the same wording at each position): a wording
+-- replaced, a rule added or removed needs a new index.  A wording list
+-- changed in place is not seen.
+
+-- The (position, literal) pairs of a read wording LIST (records_of) that
+-- a text must have one of to fit it, and the types asked before each, or
+-- nil when a sequence has none: M.index's keys for a rule whose variants
+-- may open with a placeholder.
+local function keys_of(list)
+  local keys, kinds, seen = {}, {}, {}
+  for _, r in ipairs(list) do
+    for _, seq in ipairs(seqs_of(r)) do
+      local k, it = 1, seq[1]
+      while it and not it.lit do
+        if it.kind == "text" then return nil end
+        if not seen[it.kind] then seen[it.kind] = true; kinds[#kinds + 1] = it.kind end
+        k = k + 1; it = seq[k]
+      end
+      if not it then return nil end
+      keys[#keys + 1] = k
+      keys[#keys + 1] = it.lit
+    end
+  end
+  return keys, kinds
+end
+
 function M.index(rules)
-  local idx = { by = {}, wording = {} }
+  local idx = { by = {}, wording = {}, always = {}, keyed = {}, at = {}, kinds = {}, lists = {}, n = 0 }
+  local seen = {}
   for i, rule in ipairs(rules) do
+    idx.n = i
     local w = rule.wording
+    idx.wording[i] = w
     local ok, list = w ~= nil and rule.group == nil, nil
     if ok then ok, list = pcall(records_of, w) end
+    local keys, kinds
+    if ok and list.open then ok, keys, kinds = pcall(keys_of, list) end
     if ok and not list.open then
-      idx.wording[i] = w
       for word in pairs(list.first) do
         idx.by[word] = idx.by[word] or {}
         idx.by[word][i] = true
       end
+    elseif ok and keys then
+      idx.keyed[i] = true
+      for m = 1, #keys, 2 do -- at[k][literal]: the keyed positions that literal at word k lets fit
+        local k, lit = keys[m], keys[m + 1]
+        idx.at[k] = idx.at[k] or {}
+        idx.at[k][lit] = idx.at[k][lit] or {}
+        idx.at[k][lit][i] = true
+      end
+      for _, kind in ipairs(kinds) do
+        if not seen[kind] then seen[kind] = true; idx.kinds[#idx.kinds + 1] = kind end
+      end
+    else
+      idx.always[i] = true
     end
   end
+  idx.any_keyed = next(idx.keyed) ~= nil
   return idx
+end
+
+function M.indexes(idx, rules)
+  local wordings = idx.wording
+  for i = 1, idx.n do
+    local rule = rules[i]
+    if rule == nil or rule.wording ~= wordings[i] then return false end
+  end
+  return rules[idx.n + 1] == nil
+end
+
+-- The positions, in order, of the rules the first word W (false for none)
+-- opens, the ones always asked, and those of the set FIT; made once per
+-- word that opens a rule (one list for the others) when FIT is nil, else
+-- per call.
+local function walk_of(idx, w, fit)
+  if not (w and idx.by[w]) then w = false end
+  local list = not fit and idx.lists[w]
+  if list then return list end
+  local by, always = w and idx.by[w] or NONE, idx.always
+  list = {}
+  for i = 1, idx.n do
+    if by[i] or always[i] or fit and fit[i] then list[#list + 1] = i end
+  end
+  if not fit then idx.lists[w] = list end
+  return list
 end
 
 function M.may(idx, text)
   local _, plain = words_of(text)
-  return plain[1] and idx.by[plain[1]] or NONE -- read only: the index's own set
+  local w = plain[1] or false
+  if not idx.any_keyed then return walk_of(idx, w) end
+  if not intact(idx.kinds) then return walk_of(idx, w, idx.keyed) end
+  local fit
+  for k, lits in pairs(idx.at) do
+    local set = plain[k] and lits[plain[k]]
+    if set then
+      fit = fit or {}
+      for i in pairs(set) do fit[i] = true end
+    end
+  end
+  return walk_of(idx, w, fit)
 end
 
 -- Words that make a trailing note add a claim of its own ("- also
