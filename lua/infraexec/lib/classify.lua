@@ -243,6 +243,16 @@ end
 -- first, its padded form only when the text has them.
 local padded_first, flat_first = {}, {}
 
+-- Entry K's first word, kept in MEMO: first_of() of its form FORMED[K],
+-- made by FORM on first use.
+local function first_needed(memo, k, formed, form)
+  local q = formed[k] or form(k)
+  local w = firsts[q]
+  if w == nil then w = first_of(q) end
+  memo[k] = w
+  return w
+end
+
 -- The forbidding phrase in the text F (flat()), whose words are SET, if
 -- any; of several, the first in sorted order (the least), whatever order
 -- pairs() gives.
@@ -251,12 +261,7 @@ local function forbidding(f, set)
   for k, after in pairs(M.forbidding) do
     if not best or k < best then
       local w = padded_first[k]
-      if w == nil then
-        local q = padded[k] or pad(k)
-        w = firsts[q]
-        if w == nil then w = first_of(q) end
-        padded_first[k] = w
-      end
+      if w == nil then w = first_needed(padded_first, k, padded, pad) end
       local at = (not w or set[w]) and f:find(padded[k], 1, true)
       if at and (not after or f:sub(at + #k + 2):find("%w")) then best = k end
     end
@@ -339,12 +344,7 @@ function M.kind(text)
     local j, c = 1, list[1]
     while c ~= nil do
       local w = flat_first[c]
-      if w == nil then
-        local q = flats[c] or flat_phrase(c)
-        w = firsts[q]
-        if w == nil then w = first_of(q) end
-        flat_first[c] = w
-      end
+      if w == nil then w = first_needed(flat_first, c, flats, flat_phrase) end
       if (not w or fh_words[w]) and fh:find(flats[c], 1, true) then o = c break end
       j = j + 1; c = list[j]
     end
