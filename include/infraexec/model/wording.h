@@ -10,8 +10,9 @@
  * the first `[...]` (Lua's %b[]), each variant of what follows it, with each
  * variant of the group's inside and then without the group.  A group inside
  * a word ("URL[s]") joins the bytes around it: the pieces are those of the
- * variants' bytes, as if each were split once made.  Bytes are read as Lua reads them in the C locale: space is
- * \t \n \v \f \r and ' ', a word character ASCII alnum. */
+ * variants' bytes, as if each were split once made.  Bytes are read as Lua
+ * reads them in the C locale: space is \t \n \v \f \r and ' ', a word
+ * character ASCII alnum. */
 #ifndef INFRAEXEC_MODEL_WORDING_H
 #define INFRAEXEC_MODEL_WORDING_H
 
