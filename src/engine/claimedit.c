@@ -106,7 +106,8 @@ char *ix_claim_claimed_by(const char *path)
 {
     ix_task *t;
     ix_err err;
-    if (ix_task_load(path, &t, &err) < 0)
+    /* The field alone: the run that follows parses the body once itself. */
+    if (ix_task_load_frontmatter(path, &t, &err) < 0)
         return NULL;
     const char *by = ix_fm_str(t->fm, "claimed_by");
     char *copy = by && *by ? ix_xstrdup(by) : NULL;
