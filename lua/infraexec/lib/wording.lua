@@ -557,8 +557,10 @@ end
 -- syntax).  Returns the args when the way fits cleanly, else nil and the
 -- first refusal met on the ways tried (second: a note's that adds a claim).
 -- Only a {text} tries several ways; it ends only where the next item can
--- begin, so a literal after it is compared before the rest is tried.
-local function try(seq, k, toks, n, j, args, err, loud, config)
+-- begin, so a literal after it is compared before the rest is tried, and
+-- its words are joined only for a way tried (for every way with a
+-- replaced M.words (EAGER), whose words table.concat may refuse).
+local function try(seq, k, toks, n, j, args, err, loud, config, eager)
   local it = seq[k]
   while it do
     local tok = toks[j]
@@ -575,14 +577,14 @@ local function try(seq, k, toks, n, j, args, err, loud, config)
         tok = toks[e]
         if tok.boundary then break end
         words[#words + 1] = tok.raw
-        local value, next_ = table.concat(words, " "), toks[e + 1]
+        local value, next_ = eager and table.concat(words, " "), toks[e + 1]
         if after then
           local q = e + 1
           while next_ and next_.boundary do q = q + 1; next_ = toks[q] end
         end
         if not after or next_ and next_.low == after then
-          args[name] = value
-          local r, why, note = try(seq, k + 1, toks, n, e + 1, args, err, loud, config)
+          args[name] = value or table.concat(words, " ")
+          local r, why, note = try(seq, k + 1, toks, n, e + 1, args, err, loud, config, eager)
           if r then return r end
           refusal, added = refusal or why, added or note
         end
@@ -622,9 +624,9 @@ function M.match(wording, text, config)
   local toks, plain = words_of(text)
   local seqs = fitting(records_of(wording), plain)
   if not seqs[1] then return nil, nil end -- most rules, for most criteria
-  local n, refusal, added = #toks, nil, nil
+  local n, eager, refusal, added = #toks, M.words ~= WORDS, nil, nil
   for i = 1, #seqs do
-    local args, why, note = try(seqs[i], 1, toks, n, 1, {}, nil, false, config)
+    local args, why, note = try(seqs[i], 1, toks, n, 1, {}, nil, false, config, eager)
     if args then return args end
     refusal, added = refusal or why, added or note
   end
@@ -660,7 +662,7 @@ function M.specificity(rule, text, config)
     for _, r in ipairs(list) do table.move(seqs_of(r), 1, #seqs_of(r), #seqs + 1, seqs) end
   end
   for _, seq in ipairs(seqs) do
-    if not text or try(seq, 1, toks, #toks, 1, {}, nil, false, config or {}) then
+    if not text or try(seq, 1, toks, #toks, 1, {}, nil, false, config or {}, M.words ~= WORDS) then
       local score = 1
       for _, it in ipairs(seq) do
         score = score + (it.lit and M.weights.literal or it.kind == "text" and M.weights.text or M.weights.typed)
