@@ -360,14 +360,17 @@ end
 -- ones whose fixed prefix the reader finds fits (template.fitting: what
 -- cannot_fit leaves with intact types), or with a replaced M.words's items
 -- the ones cannot_fit leaves; kept for the text matched last, for
--- specificity to rank a match.
+-- specificity to rank a match.  The sequences are made once a variant's
+-- prefix fits a text (asked of the reader with no sequences: nil for none).
 local NONE = {}
 local function fitting_one(r, plain)
   if r.plain == plain then return r.fit end
   local fit, w = NONE, plain[1]
   if w and (r.open or r.first[w]) then
     if r.reader then
-      fit = template.fitting(r.reader, seqs_of(r), plain) or NONE
+      if r.seqs or template.fitting(r.reader, NONE, plain) then
+        fit = template.fitting(r.reader, seqs_of(r), plain) or NONE
+      end
     else
       fit = untried(r.seqs, plain, {})
     end
