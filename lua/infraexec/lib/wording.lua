@@ -561,8 +561,8 @@ end
 -- first refusal met on the ways tried (second: a note's that adds a claim).
 -- Only a {text} tries several ways; it ends only where the next item can
 -- begin, so a literal after it is compared before the rest is tried, and
--- its words are joined only for a way tried (for every way with a
--- replaced M.words (EAGER), whose words table.concat may refuse).
+-- its words are joined only for a way tried; for every way with a
+-- replaced M.words (EAGER): table.concat may refuse its words.
 local function try(seq, k, toks, n, j, args, err, loud, config, eager)
   local it = seq[k]
   while it do
