@@ -360,14 +360,17 @@ end
 -- ones whose fixed prefix the reader finds fits (template.fitting: what
 -- cannot_fit leaves with intact types), or with a replaced M.words's items
 -- the ones cannot_fit leaves; kept for the text matched last, for
--- specificity to rank a match.
+-- specificity to rank a match.  The sequences are made once a variant's
+-- prefix fits a text (asked of the reader with no sequences: nil for none).
 local NONE = {}
 local function fitting_one(r, plain)
   if r.plain == plain then return r.fit end
   local fit, w = NONE, plain[1]
   if w and (r.open or r.first[w]) then
     if r.reader then
-      fit = template.fitting(r.reader, seqs_of(r), plain) or NONE
+      if r.seqs or template.fitting(r.reader, NONE, plain) then
+        fit = template.fitting(r.reader, seqs_of(r), plain) or NONE
+      end
     else
       fit = untried(r.seqs, plain, {})
     end
@@ -550,62 +553,69 @@ local function added_claim(toks, j)
   return nil
 end
 
-local function copy(t)
-  local c = {}
-  for k, v in pairs(t) do c[k] = v end
-  return c
-end
-
--- Match SEQ from item K against TOKS from word J.  A clean match returns
--- the args; one that fits in shape but whose placeholder values were
--- refused is recorded in STATE.refusal and the search goes on.
-local function try(seq, k, toks, j, args, errs, config, state)
-  if k > #seq then
-    if j > #toks or toks[j].boundary then
-      local added = #errs == 0 and j <= #toks and added_claim(toks, j)
-      if added then
-        state.refusal, state.added = state.refusal or added, state.added or added
-        return nil
+-- Match SEQ from item K against TOKS (N words) from word J, the values
+-- so far in ARGS (one table per sequence: a way that fits sets every
+-- placeholder of SEQ, in order, so what a way given up set is overwritten),
+-- the first refusal of a value so far ERR (LOUD: a refused value has shell
+-- syntax).  Returns the args when the way fits cleanly, else nil and the
+-- first refusal met on the ways tried (second: a note's that adds a claim).
+-- Only a {text} tries several ways; it ends only where the next item can
+-- begin, so a literal after it is compared before the rest is tried, and
+-- its words are joined only for a way tried; for every way with a
+-- replaced M.words (EAGER): table.concat may refuse its words.
+local function try(seq, k, toks, n, j, args, err, loud, config, eager)
+  local it = seq[k]
+  while it do
+    local tok = toks[j]
+    while tok and tok.boundary do j = j + 1; tok = toks[j] end
+    if not tok then return nil end
+    local lit = it.lit
+    if lit then
+      if tok.low ~= lit then return nil end
+    elseif it.kind == "text" then
+      local name, after = it.name, seq[k + 1]
+      after = after and after.lit
+      local words, refusal, added = {}, nil, nil
+      for e = j, n do
+        tok = toks[e]
+        if tok.boundary then break end
+        words[#words + 1] = tok.raw
+        local value, next_ = eager and table.concat(words, " "), toks[e + 1]
+        if after then
+          local q = e + 1
+          while next_ and next_.boundary do q = q + 1; next_ = toks[q] end
+        end
+        if not after or next_ and next_.low == after then
+          args[name] = value or table.concat(words, " ")
+          local r, why, note = try(seq, k + 1, toks, n, e + 1, args, err, loud, config, eager)
+          if r then return r end
+          refusal, added = refusal or why, added or note
+        end
       end
-      if #errs == 0 then return args end
-      state.refusal = state.refusal or errs[1]
-    elseif errs.loud then
-      -- A value with shell syntax runs on into the rest: say why it is
-      -- refused rather than "no rule" (an injection attempt is named).
-      state.refusal = state.refusal or errs[1]
+      return nil, refusal, added
+    else
+      local v, why = M.types[it.kind](tok.raw, config)
+      if v == nil then
+        why = why or ("%q is not a valid %s"):format(tok.raw, it.kind)
+        err = err or why
+        loud = loud or tok.raw:find("[;|&$`<>]") ~= nil
+      else
+        args[it.name] = v
+      end
     end
-    return nil
+    k, j = k + 1, j + 1
+    it = seq[k]
   end
-  while toks[j] and toks[j].boundary do j = j + 1 end
-  local it, tok = seq[k], toks[j]
-  if not tok then return nil end
-  if it.lit then
-    if tok.low ~= it.lit then return nil end
-    return try(seq, k + 1, toks, j + 1, args, errs, config, state)
+  if j > n or toks[j].boundary then
+    if err then return nil, err end
+    local added = j <= n and added_claim(toks, j)
+    if added then return nil, added, added end
+    return args
   end
-  if it.kind == "text" then
-    local words = {}
-    for e = j, #toks do
-      if toks[e].boundary then return nil end
-      words[#words + 1] = toks[e].raw
-      local a = copy(args)
-      a[it.name] = table.concat(words, " ")
-      local r = try(seq, k + 1, toks, e + 1, a, errs, config, state)
-      if r then return r end
-    end
-    return nil
-  end
-  local v, why = M.types[it.kind](tok.raw, config)
-  local a, e = args, errs
-  if v == nil then
-    e = copy(errs)
-    e[#e + 1] = why or ("%q is not a valid %s"):format(tok.raw, it.kind)
-    e.loud = e.loud or tok.raw:find("[;|&$`<>]") ~= nil
-  else
-    a = copy(args)
-    a[it.name] = v
-  end
-  return try(seq, k + 1, toks, j + 1, a, e, config, state)
+  -- A value with shell syntax runs on into the rest: say why it is
+  -- refused rather than "no rule" (an injection attempt is named).
+  if loud then return nil, err end
+  return nil
 end
 
 -- The args ({placeholder = value}) when TEXT says WORDING (a template or a
@@ -617,12 +627,13 @@ function M.match(wording, text, config)
   local toks, plain = words_of(text)
   local seqs = fitting(records_of(wording), plain)
   if not seqs[1] then return nil, nil end -- most rules, for most criteria
-  local state = {}
-  for _, seq in ipairs(seqs) do
-    local args = try(seq, 1, toks, 1, {}, {}, config, state)
+  local n, eager, refusal, added = #toks, M.words ~= WORDS, nil, nil
+  for i = 1, #seqs do
+    local args, why, note = try(seqs[i], 1, toks, n, 1, {}, nil, false, config, eager)
     if args then return args end
+    refusal, added = refusal or why, added or note
   end
-  return nil, state.refusal, state.added
+  return nil, refusal, added
 end
 
 -- A run/check function taking the args table, made from FN taking the
@@ -654,7 +665,7 @@ function M.specificity(rule, text, config)
     for _, r in ipairs(list) do table.move(seqs_of(r), 1, #seqs_of(r), #seqs + 1, seqs) end
   end
   for _, seq in ipairs(seqs) do
-    if not text or try(seq, 1, toks, 1, {}, {}, config or {}, {}) then
+    if not text or try(seq, 1, toks, #toks, 1, {}, nil, false, config or {}, M.words ~= WORDS) then
       local score = 1
       for _, it in ipairs(seq) do
         score = score + (it.lit and M.weights.literal or it.kind == "text" and M.weights.text or M.weights.typed)
