@@ -2,30 +2,61 @@
 #include "infraexec/lua/luawording.h"
 
 #include "infraexec/model/wording.h"
+#include "infraexec/model/wordshape.h"
 
 #include <lauxlib.h>
 #include <string.h>
 
 #define WORDING_MT "infraexec.template.read"
 
-/* The read template, owned by a userdata so that an error raised meanwhile
- * (a replaced M.words, a types table's __index) frees it at collection. */
-static int gc_wording(lua_State *L)
+/* A template read: the userdata template.read returns as the reader.  Its
+ * variants are expanded when first asked for (wording_of) when reading it
+ * needed no expansion (ix_wording_shape): the template is then its user
+ * value until then. */
+typedef struct reader {
+    ix_wording w;
+    int expanded; /* W holds the variants */
+} reader;
+
+/* The reader owns its wording, so that an error raised meanwhile (a
+ * replaced M.words, a types table's __index) frees it at collection. */
+static int gc_reader(lua_State *L)
 {
-    ix_wording_free(luaL_checkudata(L, 1, WORDING_MT));
+    ix_wording_free(&((reader *)luaL_checkudata(L, 1, WORDING_MT))->w);
     return 0;
 }
 
-static ix_wording *new_wording(lua_State *L)
+static reader *new_reader(lua_State *L)
 {
-    ix_wording *w = lua_newuserdatauv(L, sizeof *w, 0);
-    memset(w, 0, sizeof *w);
+    reader *r = lua_newuserdatauv(L, sizeof *r, 1);
+    memset(r, 0, sizeof *r);
     if (luaL_newmetatable(L, WORDING_MT)) {
-        lua_pushcfunction(L, gc_wording);
+        lua_pushcfunction(L, gc_reader);
         lua_setfield(L, -2, "__gc");
     }
     lua_setmetatable(L, -2);
-    return w;
+    return r;
+}
+
+/* The variants of the reader at ARG, expanded now if they were not. */
+static ix_wording *wording_of(lua_State *L, int arg)
+{
+    reader *r = luaL_checkudata(L, arg, WORDING_MT);
+    if (!r->expanded) {
+        size_t len;
+        lua_getiuservalue(L, arg, 1);
+        const char *s = lua_tolstring(L, -1, &len);
+        ix_err err;
+        if (!s || ix_wording_read(s, len, &r->w, &err) < 0) { /* read once already: never */
+            luaL_error(L, "template: the reader's template cannot be read");
+            return NULL;
+        }
+        r->expanded = 1;
+        lua_pop(L, 1);
+        lua_pushnil(L);
+        lua_setiuservalue(L, arg, 1);
+    }
+    return &r->w;
 }
 
 /* Where a piece's items are on the stack, once made. */
@@ -197,10 +228,10 @@ static slots *new_slots(lua_State *L, const ix_wording *w)
     return sl;
 }
 
-/* Whether the placeholder pieces P and Q name the same type. */
-static int same_kind(const ix_wording *w, const ix_wpiece *p, const ix_wpiece *q)
+/* Whether the placeholder pieces P and Q of TEXT name the same type. */
+static int same_kind(const char *text, const ix_wpiece *p, const ix_wpiece *q)
 {
-    return p->kind_len == q->kind_len && memcmp(w->text + p->kind_at, w->text + q->kind_at, p->kind_len) == 0;
+    return p->kind_len == q->kind_len && memcmp(text + p->kind_at, text + q->kind_at, p->kind_len) == 0;
 }
 
 /* Whether the literal piece PC has a word, pushing it when it has. */
@@ -215,13 +246,57 @@ static int push_word(lua_State *L, const ix_wording *w, const ix_wpiece *pc)
     return n > 0;
 }
 
-/* l_read for the built-in M.words, into the record at REC (its first and
- * kinds at FIRST and KINDS): the same checks in the same order as
- * variant_items, made from the pieces, no item built (template.sequences
- * builds them when asked).  A piece is first seen when its index is the
- * count of pieces seen (ix_wording_read numbers them so), and only then is
- * its type looked up, as variant_items does once per piece.  Returns what
- * l_read returns, 0 when the template is sound. */
+/* What l_read returns for the stray brace PC of TEXT. */
+static int push_brace(lua_State *L, const char *text, const ix_wpiece *pc)
+{
+    lua_pushnil(L);
+    lua_pushliteral(L, "brace");
+    lua_pushlstring(L, text + pc->at, pc->len);
+    return 3;
+}
+
+/* Asks TYPES (l_read's argument 2) for the type of the placeholder
+ * PIECES[P] of TEXT, first adding it to the list KINDS (*NKINDS long)
+ * unless a piece before it named it: 0, or what l_read returns for a type
+ * TYPES lacks. */
+static int ask_type(lua_State *L, const char *text, const ix_wpiece *pieces, size_t p, int kinds, lua_Integer *nkinds)
+{
+    const ix_wpiece *pc = &pieces[p];
+    luaL_checkstack(L, 3, "wording kinds");
+    lua_pushlstring(L, text + pc->kind_at, pc->kind_len);
+    size_t q = 0;
+    while (q < p && !(pieces[q].type == IX_WPIECE_HOLE && same_kind(text, &pieces[q], pc)))
+        q++;
+    if (q == p) {
+        lua_pushvalue(L, -1);
+        lua_rawseti(L, kinds, ++*nkinds);
+    }
+    lua_gettable(L, 2); /* M.types[kind], as Lua indexes it */
+    int known = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    if (known)
+        return 0;
+    lua_pushnil(L);
+    lua_pushliteral(L, "type");
+    lua_pushlstring(L, text + pc->kind_at, pc->kind_len);
+    return 3;
+}
+
+/* What l_read returns for a variant of no items. */
+static int push_empty(lua_State *L)
+{
+    lua_pushnil(L);
+    lua_pushliteral(L, "empty");
+    return 2;
+}
+
+/* l_read for the built-in M.words, into the record's FIRST and KINDS: the
+ * same checks in the same order as variant_items, made from the pieces, no
+ * item built (template.sequences builds them when asked).  A piece is
+ * first seen when its index is the count of pieces seen (ix_wording_read
+ * numbers them so), and only then is its type looked up, as variant_items
+ * does once per piece.  Returns what l_read returns, 0 when the template
+ * is sound. */
 static int read_plain(lua_State *L, const ix_wording *w, int first, int kinds, int *open)
 {
     size_t seen = 0, first_piece = (size_t)-1;
@@ -231,31 +306,12 @@ static int read_plain(lua_State *L, const ix_wording *w, int first, int kinds, i
         for (size_t r = w->starts[v]; r < w->starts[v + 1]; r++) {
             size_t p = w->refs[r];
             const ix_wpiece *pc = &w->pieces[p];
-            if (pc->type == IX_WPIECE_BAD) {
-                lua_pushnil(L);
-                lua_pushliteral(L, "brace");
-                lua_pushlstring(L, w->text + pc->at, pc->len);
-                return 3;
-            }
+            if (pc->type == IX_WPIECE_BAD)
+                return push_brace(L, w->text, pc);
             if (pc->type == IX_WPIECE_HOLE && p == seen) {
-                luaL_checkstack(L, 3, "wording kinds");
-                lua_pushlstring(L, w->text + pc->kind_at, pc->kind_len);
-                size_t q = 0;
-                while (q < p && !(w->pieces[q].type == IX_WPIECE_HOLE && same_kind(w, &w->pieces[q], pc)))
-                    q++;
-                if (q == p) {
-                    lua_pushvalue(L, -1);
-                    lua_rawseti(L, kinds, ++nkinds);
-                }
-                lua_gettable(L, 2); /* M.types[kind], as Lua indexes it */
-                int known = lua_toboolean(L, -1);
-                lua_pop(L, 1);
-                if (!known) {
-                    lua_pushnil(L);
-                    lua_pushliteral(L, "type");
-                    lua_pushlstring(L, w->text + pc->kind_at, pc->kind_len);
-                    return 3;
-                }
+                int n = ask_type(L, w->text, w->pieces, p, kinds, &nkinds);
+                if (n)
+                    return n;
             }
             if (p == seen)
                 seen++;
@@ -271,13 +327,43 @@ static int read_plain(lua_State *L, const ix_wording *w, int first, int kinds, i
                 items = 1, first_piece = p;
             }
         }
-        if (!items) {
-            lua_pushnil(L);
-            lua_pushliteral(L, "empty");
-            return 2;
-        }
+        if (!items)
+            return push_empty(L);
     }
     return 0;
+}
+
+/* read_plain for a template ix_wording_shape read (S, its bytes), with no
+ * variant expanded: the first variant's pieces are every piece, in order,
+ * and hold the first problem any variant's do, a placeholder's type asked
+ * at the first piece of its bytes as read_plain asks it; then whether some
+ * variant has no items.  The same answer, the same types asked. */
+static int read_shape(lua_State *L, const char *s, const ix_wshape *sh, int first, int kinds, int *open)
+{
+    lua_Integer nkinds = 0;
+    for (size_t p = 0; p < sh->npieces; p++) {
+        const ix_wpiece *pc = &sh->pieces[p];
+        if (pc->type == IX_WPIECE_BAD)
+            return push_brace(L, s, pc);
+        if (pc->type == IX_WPIECE_HOLE) {
+            size_t q = 0;
+            while (q < p && !(sh->pieces[q].len == pc->len && memcmp(s + sh->pieces[q].at, s + pc->at, pc->len) == 0))
+                q++;
+            int n = q == p ? ask_type(L, s, sh->pieces, p, kinds, &nkinds) : 0;
+            if (n)
+                return n;
+        }
+        if (!sh->opens[p]) {
+            continue;
+        } else if (pc->type == IX_WPIECE_HOLE) {
+            *open = 1;
+        } else {
+            lua_pushlstring(L, sh->lows + pc->low_at, pc->low_len);
+            lua_pushboolean(L, 1);
+            lua_rawset(L, first);
+        }
+    }
+    return sh->empty ? push_empty(L) : 0;
 }
 
 /* template.read(template, types, cache [, words]) -> {first, open, kinds,
@@ -286,7 +372,8 @@ static int read_plain(lua_State *L, const ix_wording *w, int first, int kinds, i
  * a placeholder whose type TYPES lacks, a stray brace, then a variant of no
  * items is the problem.  FIRST: the literals a variant opens with (a set),
  * OPEN: one opens with a placeholder, KINDS: the types named, once each,
- * READER: the template read, for sequences (no item is made before).
+ * READER: the template read, for sequences (no item is made before; the
+ * variants are expanded only then when ix_wording_shape reads it).
  * With WORDS (a replaced M.words) the sequences (SEQS) are made at once. */
 static int l_read(lua_State *L)
 {
@@ -295,23 +382,36 @@ static int l_read(lua_State *L)
     luaL_checktype(L, 3, LUA_TTABLE);
     int words = lua_isnoneornil(L, 4) ? 0 : 4;
     lua_settop(L, 4);
-    ix_wording *w = new_wording(L);
+    reader *rd = new_reader(L); /* 5 */
+    ix_wording *w = &rd->w;
+    ix_wshape sh;
+    int shaped = !words && ix_wording_shape(s, len, &sh);
     ix_err err;
-    if (ix_wording_read(s, len, w, &err) < 0) {
+    if (shaped) {
+        lua_pushvalue(L, 1); /* for wording_of */
+        lua_setiuservalue(L, 5, 1);
+    } else if (ix_wording_read(s, len, w, &err) < 0) {
         lua_pushnil(L);
         lua_pushliteral(L, "big");
         lua_pushstring(L, err.msg);
         return 3;
+    } else {
+        rd->expanded = 1;
     }
-    lua_createtable(L, 0, 4); /* the record: 6 */
-    lua_newtable(L);
+    int nfirst = 0, nholes = 0; /* at most, to size FIRST and KINDS */
+    for (size_t p = 0; shaped && p < sh.npieces; p++) {
+        nfirst += sh.opens[p] && sh.pieces[p].type == IX_WPIECE_LIT;
+        nholes += sh.pieces[p].type == IX_WPIECE_HOLE;
+    }
+    lua_createtable(L, 0, 4);      /* the record: 6 */
+    lua_createtable(L, 0, nfirst); /* 7 */
+    lua_pushvalue(L, 7);
     lua_setfield(L, 6, "first");
-    lua_newtable(L);
+    lua_createtable(L, nholes, 0); /* 8 */
+    lua_pushvalue(L, 8);
     lua_setfield(L, 6, "kinds");
     if (!words) {
-        lua_getfield(L, 6, "first"); /* 7 */
-        lua_getfield(L, 6, "kinds"); /* 8 */
-        int open = 0, n = read_plain(L, w, 7, 8, &open);
+        int open = 0, n = shaped ? read_shape(L, s, &sh, 7, 8, &open) : read_plain(L, w, 7, 8, &open);
         if (n)
             return n;
         if (open) {
@@ -323,6 +423,7 @@ static int l_read(lua_State *L)
         lua_pushvalue(L, 6);
         return 1;
     }
+    lua_settop(L, 6);
     slots *sl = new_slots(L, w); /* 7 */
     lua_getfield(L, 6, "kinds"); /* 8 */
     lua_Integer nkinds = 0;
@@ -342,11 +443,8 @@ static int l_read(lua_State *L)
             }
             return 3;
         }
-        if (n == 0) {
-            lua_pushnil(L);
-            lua_pushliteral(L, "empty");
-            return 2;
-        }
+        if (n == 0)
+            return push_empty(L);
         for (size_t r = w->starts[v]; r < w->starts[v + 1]; r++) {
             const slots *f = &sl[w->refs[r]];
             if (!f->n)
@@ -379,12 +477,76 @@ static int l_read(lua_State *L)
  * built-in M.words does, the items kept in CACHE. */
 static int l_sequences(lua_State *L)
 {
-    ix_wording *w = luaL_checkudata(L, 1, WORDING_MT);
+    ix_wording *w = wording_of(L, 1);
     luaL_checktype(L, 2, LUA_TTABLE);
     lua_settop(L, 2);
     slots *sl = new_slots(L, w);
     push_seqs(L, w, sl, 0, 2);
     return 1;
+}
+
+/* template.keys(reader) -> keys, kinds | nil: for each variant of the
+ * template read, in order, the position of its first literal item and
+ * that literal's word (KEYS: {k1, word1, k2, word2, ...}; the same pair
+ * once, when there are not too many), and the types of the placeholders
+ * before them (KINDS, once each, in order), the items those
+ * template.sequences makes, none made; nil when a variant has none or a
+ * {text} placeholder before it. */
+static int l_keys(lua_State *L)
+{
+    ix_wording *w = wording_of(L, 1);
+    ix_wording_prefix(w);
+    lua_settop(L, 1);
+    lua_newtable(L); /* 2 */
+    lua_newtable(L); /* 3 */
+    lua_Integer nkeys = 0, nkinds = 0;
+    enum { FEW = 64 };
+    size_t made[FEW][2], nmade = 0; /* the pairs made, as (k, piece), the first FEW */
+    for (size_t v = 0; v < w->nvariants; v++) {
+        lua_Integer k = 1;
+        size_t r = w->starts[v];
+        for (; r < w->starts[v + 1]; r++) {
+            const ix_wpiece *pc = &w->pieces[w->refs[r]];
+            if (pc->type == IX_WPIECE_LIT && pc->low_len)
+                break;
+            if (pc->type != IX_WPIECE_HOLE)
+                continue; /* no item */
+            const char *kind = w->text + pc->kind_at;
+            if (pc->kind_len == 4 && memcmp(kind, "text", 4) == 0) {
+                lua_pushnil(L);
+                return 1;
+            }
+            lua_pushlstring(L, kind, pc->kind_len);
+            int seen = 0;
+            for (lua_Integer i = 1; i <= nkinds && !seen; i++) {
+                lua_rawgeti(L, 3, i);
+                seen = lua_rawequal(L, -1, -2);
+                lua_pop(L, 1);
+            }
+            if (seen)
+                lua_pop(L, 1);
+            else
+                lua_rawseti(L, 3, ++nkinds);
+            k++;
+        }
+        if (r == w->starts[v + 1]) {
+            lua_pushnil(L);
+            return 1;
+        }
+        size_t p = w->refs[r], m = 0;
+        while (m < nmade && !(made[m][0] == (size_t)k && made[m][1] == p))
+            m++;
+        if (m < nmade)
+            continue; /* made before: asking it again would change nothing */
+        if (nmade < FEW)
+            made[nmade][0] = (size_t)k, made[nmade++][1] = p;
+        const ix_wpiece *lit = &w->pieces[p];
+        lua_pushinteger(L, k);
+        lua_rawseti(L, 2, ++nkeys);
+        lua_pushlstring(L, w->lows + lit->low_at, lit->low_len);
+        lua_rawseti(L, 2, ++nkeys);
+    }
+    return 2;
 }
 
 /* template.fitting(reader, seqs, plain) -> the sequences (SEQS[V], in
@@ -393,7 +555,7 @@ static int l_sequences(lua_State *L)
  * try may match once the types are the built-in ones. */
 static int l_fitting(lua_State *L)
 {
-    ix_wording *w = luaL_checkudata(L, 1, WORDING_MT);
+    ix_wording *w = wording_of(L, 1);
     luaL_checktype(L, 2, LUA_TTABLE);
     luaL_checktype(L, 3, LUA_TTABLE);
     ix_wording_prefix(w);
@@ -465,6 +627,7 @@ static int l_words(lua_State *L)
 void ix_luawording_open(lua_State *L)
 {
     static const luaL_Reg funcs[] = {
-        {"read", l_read}, {"sequences", l_sequences}, {"fitting", l_fitting}, {"words", l_words}, {NULL, NULL}};
+        {"read", l_read},       {"sequences", l_sequences}, {"keys", l_keys},
+        {"fitting", l_fitting}, {"words", l_words},         {NULL, NULL}};
     luaL_setfuncs(L, funcs, 0);
 }

@@ -64,6 +64,17 @@ static int hole(const char *s, size_t len, ix_wpiece *p)
     return 1;
 }
 
+void ix_wording_piece(const char *text, ix_wpiece *p)
+{
+    const char *t = text + p->at;
+    if (hole(t, p->len, p))
+        p->type = IX_WPIECE_HOLE;
+    else if (memchr(t, '{', p->len) || memchr(t, '}', p->len))
+        p->type = IX_WPIECE_BAD;
+    else
+        p->type = IX_WPIECE_LIT;
+}
+
 /* Whether the placeholder P takes free text (its type is `text`). */
 static int is_text(const ix_wording *w, const ix_wpiece *p)
 {
@@ -384,17 +395,11 @@ int ix_wording_read(const char *s, size_t len, ix_wording *w, ix_err *err)
                 if (map[id = same_piece(&st, at)] == (size_t)-1) {
                     const spiece *from = &st.pieces[id];
                     ix_wpiece *to = &w->pieces[w->npieces];
-                    const char *t = w->text + used;
                     memset(to, 0, sizeof *to);
                     to->at = used, to->len = from->len;
                     memcpy(w->text + used, st.text + from->at, from->len);
                     used += from->len;
-                    if (hole(t, to->len, to))
-                        to->type = IX_WPIECE_HOLE;
-                    else if (memchr(t, '{', to->len) || memchr(t, '}', to->len))
-                        to->type = IX_WPIECE_BAD;
-                    else
-                        to->type = IX_WPIECE_LIT;
+                    ix_wording_piece(w->text, to);
                     map[id] = w->npieces++;
                 }
                 w->refs[nrefs++] = map[at] = map[id];
@@ -605,6 +610,18 @@ static void take_first(void *ctx, const char *w, size_t len, int code)
 
 size_t ix_wording_word(const char *raw, size_t len, char *out)
 {
+    /* Most pieces are letters, digits and dashes or slashes, a letter or
+     * digit among them: no mark to trim, no dash piece, no label; the word
+     * is the piece. */
+    size_t i = 0;
+    int any = 0;
+    for (; i < len && (is_alnum((unsigned char)raw[i]) || raw[i] == '-' || raw[i] == '/'); i++)
+        any = any || is_alnum((unsigned char)raw[i]);
+    if (i == len && any) {
+        for (i = 0; i < len; i++)
+            out[i] = raw[i] >= 'A' && raw[i] <= 'Z' ? (char)(raw[i] + 32) : raw[i];
+        return len;
+    }
     first_word f = {out, 0, 0};
     ix_wording_words(raw, len, take_first, &f);
     return f.n;
