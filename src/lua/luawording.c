@@ -26,14 +26,12 @@ static int gc_reader(lua_State *L)
     return 0;
 }
 
+/* A new reader (for l_read: its metatable is its upvalue). */
 static reader *new_reader(lua_State *L)
 {
     reader *r = lua_newuserdatauv(L, sizeof *r, 1);
     memset(r, 0, sizeof *r);
-    if (luaL_newmetatable(L, WORDING_MT)) {
-        lua_pushcfunction(L, gc_reader);
-        lua_setfield(L, -2, "__gc");
-    }
+    lua_pushvalue(L, lua_upvalueindex(1));
     lua_setmetatable(L, -2);
     return r;
 }
@@ -485,66 +483,103 @@ static int l_sequences(lua_State *L)
     return 1;
 }
 
+/* The keys l_keys makes, at KEYS and KINDS on the stack: the variant's
+ * next item is its K-th; the pairs made (their position and word), the
+ * first FEW of them. */
+enum { FEW = 64 };
+typedef struct key_state {
+    int keys, kinds;
+    lua_Integer k, nkeys, nkinds;
+    struct {
+        lua_Integer k;
+        const char *word;
+        size_t len;
+    } made[FEW];
+    size_t nmade;
+} key_state;
+
+/* The piece PC of TEXT (the literals' words in LOWS), next in a variant
+ * walked: 1 once it is the variant's first literal item (its key made
+ * unless made before), -1 for a {text} placeholder before that, else 0 (a
+ * placeholder's type added to KINDS once). */
+static int key_piece(lua_State *L, key_state *ks, const char *text, const char *lows, const ix_wpiece *pc)
+{
+    if (pc->type == IX_WPIECE_LIT && pc->low_len) {
+        const char *word = lows + pc->low_at;
+        size_t m = 0;
+        while (m < ks->nmade
+               && !(ks->made[m].k == ks->k && ks->made[m].len == pc->low_len && memcmp(ks->made[m].word, word, pc->low_len) == 0))
+            m++;
+        if (m < ks->nmade)
+            return 1; /* made before: asking it again would change nothing */
+        if (ks->nmade < FEW)
+            ks->made[ks->nmade].k = ks->k, ks->made[ks->nmade].word = word, ks->made[ks->nmade++].len = pc->low_len;
+        lua_pushinteger(L, ks->k);
+        lua_rawseti(L, ks->keys, ++ks->nkeys);
+        lua_pushlstring(L, word, pc->low_len);
+        lua_rawseti(L, ks->keys, ++ks->nkeys);
+        return 1;
+    }
+    if (pc->type != IX_WPIECE_HOLE)
+        return 0; /* no item */
+    const char *kind = text + pc->kind_at;
+    if (pc->kind_len == 4 && memcmp(kind, "text", 4) == 0)
+        return -1;
+    lua_pushlstring(L, kind, pc->kind_len);
+    int seen = 0;
+    for (lua_Integer i = 1; i <= ks->nkinds && !seen; i++) {
+        lua_rawgeti(L, ks->kinds, i);
+        seen = lua_rawequal(L, -1, -2);
+        lua_pop(L, 1);
+    }
+    if (seen)
+        lua_pop(L, 1);
+    else
+        lua_rawseti(L, ks->kinds, ++ks->nkinds);
+    ks->k++;
+    return 0;
+}
+
 /* template.keys(reader) -> keys, kinds | nil: for each variant of the
  * template read, in order, the position of its first literal item and
- * that literal's word (KEYS: {k1, word1, k2, word2, ...}; the same pair
- * once, when there are not too many), and the types of the placeholders
+ * that literal's word (KEYS: {k1, word1, k2, word2, ...}; a pair made
+ * before left out, among the first 64), and the types of the placeholders
  * before them (KINDS, once each, in order), the items those
  * template.sequences makes, none made; nil when a variant has none or a
- * {text} placeholder before it. */
+ * {text} placeholder before it.  The variants are walked on the
+ * template's shape while the reader has not expanded them. */
 static int l_keys(lua_State *L)
 {
-    ix_wording *w = wording_of(L, 1);
-    ix_wording_prefix(w);
+    reader *rd = luaL_checkudata(L, 1, WORDING_MT);
     lua_settop(L, 1);
-    lua_newtable(L); /* 2 */
-    lua_newtable(L); /* 3 */
-    lua_Integer nkeys = 0, nkinds = 0;
-    enum { FEW = 64 };
-    size_t made[FEW][2], nmade = 0; /* the pairs made, as (k, piece), the first FEW */
-    for (size_t v = 0; v < w->nvariants; v++) {
-        lua_Integer k = 1;
-        size_t r = w->starts[v];
-        for (; r < w->starts[v + 1]; r++) {
-            const ix_wpiece *pc = &w->pieces[w->refs[r]];
-            if (pc->type == IX_WPIECE_LIT && pc->low_len)
-                break;
-            if (pc->type != IX_WPIECE_HOLE)
-                continue; /* no item */
-            const char *kind = w->text + pc->kind_at;
-            if (pc->kind_len == 4 && memcmp(kind, "text", 4) == 0) {
-                lua_pushnil(L);
-                return 1;
-            }
-            lua_pushlstring(L, kind, pc->kind_len);
-            int seen = 0;
-            for (lua_Integer i = 1; i <= nkinds && !seen; i++) {
-                lua_rawgeti(L, 3, i);
-                seen = lua_rawequal(L, -1, -2);
-                lua_pop(L, 1);
-            }
-            if (seen)
-                lua_pop(L, 1);
-            else
-                lua_rawseti(L, 3, ++nkinds);
-            k++;
+    lua_getiuservalue(L, 1, 1); /* 2: the template, while not expanded */
+    lua_newtable(L);            /* 3 */
+    lua_newtable(L);            /* 4 */
+    key_state ks = {.keys = 3, .kinds = 4};
+    int rc = 1;
+    if (rd->expanded) {
+        ix_wording *w = &rd->w;
+        ix_wording_prefix(w);
+        for (size_t v = 0; v < w->nvariants && rc == 1; v++) {
+            ks.k = 1, rc = 0;
+            for (size_t r = w->starts[v]; r < w->starts[v + 1] && !rc; r++)
+                rc = key_piece(L, &ks, w->text, w->lows, &w->pieces[w->refs[r]]);
         }
-        if (r == w->starts[v + 1]) {
-            lua_pushnil(L);
-            return 1;
-        }
-        size_t p = w->refs[r], m = 0;
-        while (m < nmade && !(made[m][0] == (size_t)k && made[m][1] == p))
-            m++;
-        if (m < nmade)
-            continue; /* made before: asking it again would change nothing */
-        if (nmade < FEW)
-            made[nmade][0] = (size_t)k, made[nmade++][1] = p;
-        const ix_wpiece *lit = &w->pieces[p];
-        lua_pushinteger(L, k);
-        lua_rawseti(L, 2, ++nkeys);
-        lua_pushlstring(L, w->lows + lit->low_at, lit->low_len);
-        lua_rawseti(L, 2, ++nkeys);
+    } else {
+        size_t len;
+        const char *s = lua_tolstring(L, 2, &len);
+        ix_wshape shape, *sh = &shape;
+        if (!s || !ix_wording_shape(s, len, sh)) /* read so once already: never */
+            return luaL_error(L, "template.keys: the reader's template cannot be read");
+        do {
+            ks.k = 1, rc = 0;
+            for (size_t k = ix_wshape_held(sh, 0); k < sh->npieces && !rc; k = ix_wshape_held(sh, k + 1))
+                rc = key_piece(L, &ks, s, sh->lows, &sh->pieces[k]);
+        } while (rc == 1 && ix_wshape_next(sh));
+    }
+    if (rc != 1) {
+        lua_pushnil(L);
+        return 1;
     }
     return 2;
 }
@@ -629,5 +664,8 @@ void ix_luawording_open(lua_State *L)
     static const luaL_Reg funcs[] = {
         {"read", l_read},       {"sequences", l_sequences}, {"keys", l_keys},
         {"fitting", l_fitting}, {"words", l_words},         {NULL, NULL}};
-    luaL_setfuncs(L, funcs, 0);
+    luaL_newmetatable(L, WORDING_MT); /* every function's upvalue */
+    lua_pushcfunction(L, gc_reader);
+    lua_setfield(L, -2, "__gc");
+    luaL_setfuncs(L, funcs, 1);
 }

@@ -13,11 +13,11 @@
  * (ix_wording_words): each word is no longer than the input, holds an ASCII letter
  * or digit and no space; boundaries never come first or twice in a row.
  * When the template reads without expanding it (ix_wording_shape), the
- * expansion agrees: it is not refused, its first variant's pieces are the
- * shape's in order, each other variant's some of them in order, the pieces
- * a variant opens with (its first item) are those the shape says open one,
- * and a variant has no item when and only when the shape says one has
- * none.  Any violation aborts. */
+ * expansion agrees: it is not refused, the shape's variants walked
+ * (ix_wshape_next) are its variants, the same pieces in the same order, the
+ * first holds every piece, the pieces a variant opens with (its first item)
+ * are those the shape says open one, and a variant has no item when and
+ * only when the shape says one has none.  Any violation aborts. */
 #include "infraexec/model/wording.h"
 #include "infraexec/model/wordshape.h"
 
@@ -87,21 +87,19 @@ static const ix_wpiece *first_item(const ix_wording *w, size_t v)
 }
 
 /* W, the expansion of S, against its shape SH (see the top). */
-static void check_shape(const char *s, const ix_wshape *sh, const ix_wording *w)
+static void check_shape(const char *s, ix_wshape *sh, const ix_wording *w)
 {
-    int empty = 0;
-    for (size_t v = 0; v < w->nvariants; v++) {
-        size_t k = 0;
-        for (size_t r = w->starts[v]; r < w->starts[v + 1]; r++) {
+    int empty = 0, more = 1;
+    for (size_t v = 0; v < w->nvariants; v++, more = ix_wshape_next(sh)) {
+        check(more, "as many variants walked as expanded");
+        size_t k = ix_wshape_held(sh, 0), n = 0;
+        for (size_t r = w->starts[v]; r < w->starts[v + 1]; r++, n++, k = ix_wshape_held(sh, k + 1)) {
             const ix_wpiece *p = &w->pieces[w->refs[r]];
-            while (k < sh->npieces && !same(s + sh->pieces[k].at, sh->pieces[k].len, w->text + p->at, p->len)) {
-                check(v > 0, "the first variant's pieces are the shape's");
-                k++;
-            }
-            check(k < sh->npieces, "a variant's pieces are the shape's, in order");
-            k++;
+            check(k < sh->npieces && same(s + sh->pieces[k].at, sh->pieces[k].len, w->text + p->at, p->len),
+                  "a variant walked holds the expanded one's pieces, in order");
         }
-        check(v > 0 || k == sh->npieces, "the first variant holds every piece of the shape");
+        check(k == sh->npieces, "and no more");
+        check(v > 0 || n == sh->npieces, "the first variant holds every piece of the shape");
         const ix_wpiece *f = first_item(w, v);
         empty = empty || !f;
         int opens = 0;
@@ -118,6 +116,7 @@ static void check_shape(const char *s, const ix_wshape *sh, const ix_wording *w)
         }
         check(found, "a piece the shape says opens a variant opens one");
     }
+    check(!more, "as many variants expanded as walked");
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

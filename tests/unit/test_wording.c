@@ -60,6 +60,26 @@ static char *shape(const char *s)
     return out;
 }
 
+/* The variants of S walked on its shape (ix_wshape_next), as variants()
+ * writes them but for placeholders, as their bytes. */
+static char *walked(const char *s)
+{
+    static char out[1024];
+    static ix_wshape sh;
+    if (!ix_wording_shape(s, strlen(s), &sh))
+        return "-";
+    size_t n = 0;
+    out[0] = '\0';
+    int v = 0;
+    do {
+        n += (size_t)snprintf(out + n, sizeof out - n, "%s", v++ ? " | " : "");
+        for (size_t k = ix_wshape_held(&sh, 0), i = 0; k < sh.npieces; k = ix_wshape_held(&sh, k + 1), i++)
+            n += (size_t)snprintf(out + n, sizeof out - n, "%s%.*s", i ? " " : "", (int)sh.pieces[k].len,
+                                  s + sh.pieces[k].at);
+    } while (ix_wshape_next(&sh));
+    return out;
+}
+
 static char *word(const char *raw)
 {
     static char out[256];
@@ -221,6 +241,9 @@ int main(void)
     };
     for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++)
         is_str(shape(shapes[i][0]), shapes[i][1], "%s", shapes[i][2]);
+    is_str(walked("No [x] [y] z"), "No x y z | No y z | No x z | No z", "walked: in the order of the expansion");
+    is_str(walked("[[a] b] c [d]"), "a b c d | b c d | c d | a b c | b c | c",
+           "walked: a group's own variants first, then the group left out");
     char longer[IX_WSHAPE_MAX_BYTES + 2];
     memset(longer, 'a', sizeof longer - 1), longer[sizeof longer - 1] = '\0';
     is_str(shape(longer), "-", "past IX_WSHAPE_MAX_BYTES: expanded");
