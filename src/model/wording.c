@@ -67,12 +67,14 @@ static int hole(const char *s, size_t len, ix_wpiece *p)
 void ix_wording_piece(const char *text, ix_wpiece *p)
 {
     const char *t = text + p->at;
-    if (hole(t, p->len, p))
+    p->type = IX_WPIECE_LIT;
+    if (hole(t, p->len, p)) {
         p->type = IX_WPIECE_HOLE;
-    else if (memchr(t, '{', p->len) || memchr(t, '}', p->len))
-        p->type = IX_WPIECE_BAD;
-    else
-        p->type = IX_WPIECE_LIT;
+        return;
+    }
+    for (size_t i = 0; i < p->len; i++)
+        if (t[i] == '{' || t[i] == '}')
+            p->type = IX_WPIECE_BAD;
 }
 
 /* Whether the placeholder P takes free text (its type is `text`). */
@@ -615,13 +617,16 @@ size_t ix_wording_word(const char *raw, size_t len, char *out)
      * is the piece. */
     size_t i = 0;
     int any = 0;
-    for (; i < len && (is_alnum((unsigned char)raw[i]) || raw[i] == '-' || raw[i] == '/'); i++)
-        any = any || is_alnum((unsigned char)raw[i]);
-    if (i == len && any) {
-        for (i = 0; i < len; i++)
-            out[i] = raw[i] >= 'A' && raw[i] <= 'Z' ? (char)(raw[i] + 32) : raw[i];
-        return len;
+    for (; i < len; i++) {
+        unsigned char c = (unsigned char)raw[i];
+        if (is_alnum(c))
+            any = 1;
+        else if (c != '-' && c != '/')
+            break;
+        out[i] = c >= 'A' && c <= 'Z' ? (char)(c + 32) : (char)c;
     }
+    if (i == len && any)
+        return len;
     first_word f = {out, 0, 0};
     ix_wording_words(raw, len, take_first, &f);
     return f.n;
