@@ -41,9 +41,10 @@ static char *variants(const char *s)
 }
 
 /* The shape of S as its pieces, "^" before one a variant opens with, a
- * stray brace as !piece, then " (empty)" when a variant has no item; "-"
- * when S does not read so. */
-static char *shape(const char *s)
+ * stray brace as !piece, then " (empty)" when a variant has no item; with
+ * WALK its variants walked (ix_wshape_next) as variants() writes them, but
+ * a placeholder as its bytes; "-" when S does not read so. */
+static char *shape(const char *s, int walk)
 {
     static char out[1024];
     static ix_wshape sh;
@@ -51,32 +52,20 @@ static char *shape(const char *s)
         return "-";
     size_t n = 0;
     out[0] = '\0';
+    for (int v = 0; walk; v++) {
+        n += (size_t)snprintf(out + n, sizeof out - n, "%s", v ? " | " : "");
+        for (size_t k = ix_wshape_held(&sh, 0), i = 0; k < sh.npieces; k = ix_wshape_held(&sh, k + 1), i++)
+            n += (size_t)snprintf(out + n, sizeof out - n, "%s%.*s", i ? " " : "", (int)sh.pieces[k].len,
+                                  s + sh.pieces[k].at);
+        if (!ix_wshape_next(&sh))
+            return out;
+    }
     for (size_t k = 0; k < sh.npieces; k++) {
         const ix_wpiece *p = &sh.pieces[k];
         n += (size_t)snprintf(out + n, sizeof out - n, "%s%s%s%.*s", k ? " " : "", sh.opens[k] ? "^" : "",
                               p->type == IX_WPIECE_BAD ? "!" : "", (int)p->len, s + p->at);
     }
     snprintf(out + n, sizeof out - n, "%s", sh.empty ? " (empty)" : "");
-    return out;
-}
-
-/* The variants of S walked on its shape (ix_wshape_next), as variants()
- * writes them but for placeholders, as their bytes. */
-static char *walked(const char *s)
-{
-    static char out[1024];
-    static ix_wshape sh;
-    if (!ix_wording_shape(s, strlen(s), &sh))
-        return "-";
-    size_t n = 0;
-    out[0] = '\0';
-    int v = 0;
-    do {
-        n += (size_t)snprintf(out + n, sizeof out - n, "%s", v++ ? " | " : "");
-        for (size_t k = ix_wshape_held(&sh, 0), i = 0; k < sh.npieces; k = ix_wshape_held(&sh, k + 1), i++)
-            n += (size_t)snprintf(out + n, sizeof out - n, "%s%.*s", i ? " " : "", (int)sh.pieces[k].len,
-                                  s + sh.pieces[k].at);
-    } while (ix_wshape_next(&sh));
     return out;
 }
 
@@ -240,13 +229,13 @@ int main(void)
          "twelve may not (2^12 variants): expanded, and ix_wording_read decides"},
     };
     for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++)
-        is_str(shape(shapes[i][0]), shapes[i][1], "%s", shapes[i][2]);
-    is_str(walked("No [x] [y] z"), "No x y z | No y z | No x z | No z", "walked: in the order of the expansion");
-    is_str(walked("[[a] b] c [d]"), "a b c d | b c d | c d | a b c | b c | c",
+        is_str(shape(shapes[i][0], 0), shapes[i][1], "%s", shapes[i][2]);
+    is_str(shape("No [x] [y] z", 1), "No x y z | No y z | No x z | No z", "walked: in the order of the expansion");
+    is_str(shape("[[a] b] c [d]", 1), "a b c d | b c d | c d | a b c | b c | c",
            "walked: a group's own variants first, then the group left out");
     char longer[IX_WSHAPE_MAX_BYTES + 2];
     memset(longer, 'a', sizeof longer - 1), longer[sizeof longer - 1] = '\0';
-    is_str(shape(longer), "-", "past IX_WSHAPE_MAX_BYTES: expanded");
+    is_str(shape(longer, 0), "-", "past IX_WSHAPE_MAX_BYTES: expanded");
 
     is_str(word("Rotate"), "rotate", "a word, lower-cased");
     is_str(word("Sealed-Secrets/x"), "sealed-secrets/x", "letters, digits, dashes and slashes: the piece");
