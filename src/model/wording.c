@@ -64,6 +64,19 @@ static int hole(const char *s, size_t len, ix_wpiece *p)
     return 1;
 }
 
+void ix_wording_piece(const char *text, ix_wpiece *p)
+{
+    const char *t = text + p->at;
+    p->type = IX_WPIECE_LIT;
+    if (hole(t, p->len, p)) {
+        p->type = IX_WPIECE_HOLE;
+        return;
+    }
+    for (size_t i = 0; i < p->len; i++)
+        if (t[i] == '{' || t[i] == '}')
+            p->type = IX_WPIECE_BAD;
+}
+
 /* Whether the placeholder P takes free text (its type is `text`). */
 static int is_text(const ix_wording *w, const ix_wpiece *p)
 {
@@ -384,17 +397,11 @@ int ix_wording_read(const char *s, size_t len, ix_wording *w, ix_err *err)
                 if (map[id = same_piece(&st, at)] == (size_t)-1) {
                     const spiece *from = &st.pieces[id];
                     ix_wpiece *to = &w->pieces[w->npieces];
-                    const char *t = w->text + used;
                     memset(to, 0, sizeof *to);
                     to->at = used, to->len = from->len;
                     memcpy(w->text + used, st.text + from->at, from->len);
                     used += from->len;
-                    if (hole(t, to->len, to))
-                        to->type = IX_WPIECE_HOLE;
-                    else if (memchr(t, '{', to->len) || memchr(t, '}', to->len))
-                        to->type = IX_WPIECE_BAD;
-                    else
-                        to->type = IX_WPIECE_LIT;
+                    ix_wording_piece(w->text, to);
                     map[id] = w->npieces++;
                 }
                 w->refs[nrefs++] = map[at] = map[id];
@@ -605,6 +612,21 @@ static void take_first(void *ctx, const char *w, size_t len, int code)
 
 size_t ix_wording_word(const char *raw, size_t len, char *out)
 {
+    /* Most pieces are letters, digits and dashes or slashes, a letter or
+     * digit among them: no mark to trim, no dash piece, no label; the word
+     * is the piece. */
+    size_t i = 0;
+    int any = 0;
+    for (; i < len; i++) {
+        unsigned char c = (unsigned char)raw[i];
+        if (is_alnum(c))
+            any = 1;
+        else if (c != '-' && c != '/')
+            break;
+        out[i] = c >= 'A' && c <= 'Z' ? (char)(c + 32) : (char)c;
+    }
+    if (i == len && any)
+        return len;
     first_word f = {out, 0, 0};
     ix_wording_words(raw, len, take_first, &f);
     return f.n;

@@ -12,8 +12,14 @@
  * word for a literal.  The input read as a criterion's text
  * (ix_wording_words): each word is no longer than the input, holds an ASCII letter
  * or digit and no space; boundaries never come first or twice in a row.
- * Any violation aborts. */
+ * When the template reads without expanding it (ix_wording_shape), the
+ * expansion agrees: it is not refused, the shape's variants walked
+ * (ix_wshape_next) are its variants, the same pieces in the same order, the
+ * first holds every piece, the pieces a variant opens with (its first item)
+ * are those the shape says open one, and a variant has no item when and
+ * only when the shape says one has none.  Any violation aborts. */
 #include "infraexec/model/wording.h"
+#include "infraexec/model/wordshape.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -63,6 +69,56 @@ static void tok(void *ctx, const char *w, size_t len, int code)
     t->ntoks++;
 }
 
+static int same(const char *a, size_t alen, const char *b, size_t blen)
+{
+    return alen == blen && memcmp(a, b, alen) == 0;
+}
+
+/* The first item of variant V of W (ix_wording_prefix done): a
+ * placeholder or a literal with a word; NULL for none. */
+static const ix_wpiece *first_item(const ix_wording *w, size_t v)
+{
+    for (size_t r = w->starts[v]; r < w->starts[v + 1]; r++) {
+        const ix_wpiece *p = &w->pieces[w->refs[r]];
+        if (p->type == IX_WPIECE_HOLE || (p->type == IX_WPIECE_LIT && p->low_len))
+            return p;
+    }
+    return NULL;
+}
+
+/* W, the expansion of S, against its shape SH (see the top). */
+static void check_shape(const char *s, ix_wshape *sh, const ix_wording *w)
+{
+    int empty = 0, more = 1;
+    for (size_t v = 0; v < w->nvariants; v++, more = ix_wshape_next(sh)) {
+        check(more, "as many variants walked as expanded");
+        size_t k = ix_wshape_held(sh, 0), n = 0;
+        for (size_t r = w->starts[v]; r < w->starts[v + 1]; r++, n++, k = ix_wshape_held(sh, k + 1)) {
+            const ix_wpiece *p = &w->pieces[w->refs[r]];
+            check(k < sh->npieces && same(s + sh->pieces[k].at, sh->pieces[k].len, w->text + p->at, p->len),
+                  "a variant walked holds the expanded one's pieces, in order");
+        }
+        check(k == sh->npieces, "and no more");
+        check(v > 0 || n == sh->npieces, "the first variant holds every piece of the shape");
+        const ix_wpiece *f = first_item(w, v);
+        empty = empty || !f;
+        int opens = 0;
+        for (size_t q = 0; f && q < sh->npieces && !opens; q++)
+            opens = sh->opens[q] && same(s + sh->pieces[q].at, sh->pieces[q].len, w->text + f->at, f->len);
+        check(!f || opens, "a variant's first item is a piece the shape says opens one");
+    }
+    check(empty == sh->empty, "a variant has no item when the shape says so");
+    for (size_t q = 0; q < sh->npieces; q++) {
+        int found = !sh->opens[q];
+        for (size_t v = 0; v < w->nvariants && !found; v++) {
+            const ix_wpiece *f = first_item(w, v);
+            found = f && same(s + sh->pieces[q].at, sh->pieces[q].len, w->text + f->at, f->len);
+        }
+        check(found, "a piece the shape says opens a variant opens one");
+    }
+    check(!more, "as many variants expanded as walked");
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     text_check tc = {size, 0, 0};
@@ -70,6 +126,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ix_wording w;
     ix_err err;
     if (ix_wording_read((const char *)data, size, &w, &err) < 0) {
+        static ix_wshape refused;
+        check(!ix_wording_shape((const char *)data, size, &refused), "a template refused has no shape");
         check(w.nvariants == 0 && !w.refs && !w.pieces && strstr(err.msg, "variants"), "a refusal keeps nothing");
         return 0;
     }
@@ -113,6 +171,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     free(word);
     ix_wording_prefix(&w);
+    static ix_wshape sh;
+    if (ix_wording_shape((const char *)data, size, &sh))
+        check_shape((const char *)data, &sh, &w);
     ix_wword *plain = malloc((w.longest + 1) * sizeof *plain);
     for (size_t v = 0; v < w.nvariants; v++) {
         size_t n = 0, lit = (size_t)-1;

@@ -331,6 +331,13 @@ t.is(template.fitting(r.reader, template.sequences(r.reader, {}), { "rotate", "f
   "fitting: the sequences whose prefix fits, from the list given")
 t.is(template.fitting(r.reader, {}, { "rotate", "ffl", "locks" }), nil, "none: nil")
 t.ok(not pcall(template.fitting, r.reader, {}, { "rotate", 1 }), "a word not a string raises")
+-- template.keys: each variant's first literal and its position, once a pair,
+-- and the types before them; nil for a {text} before the first literal.
+local ks, kinds = template.keys(template.read("[{count}] [{app}] pods ready", wording.types, {}).reader)
+t.is(table.concat(ks, " ") .. " / " .. table.concat(kinds, " "), "3 pods 2 pods 1 pods / count app",
+  "keys: in the variants' order, a pair made before left out")
+t.is(template.keys(template.read("{names:text} are deployed", wording.types, {}).reader), nil, "keys: none past a {text}")
+t.is(template.keys(template.read("[x] {a:name}", wording.types, {}).reader), nil, "keys: none for a variant of no literal")
 -- template.read makes no item (template.sequences does): what it returns
 -- is read from the pieces, each placeholder piece's type asked once, in
 -- the order of the variants and their pieces, the first problem named.

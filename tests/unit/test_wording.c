@@ -1,8 +1,10 @@
 /* test_wording.c - a wording template read: the variants in lib/wording.lua's
- * order, the pieces of each, placeholders and stray braces, the limits, and
- * the word the built-in M.words finds in a literal piece. */
+ * order, the pieces of each, placeholders and stray braces, the limits, the
+ * template read without expanding it (its shape), and the word the
+ * built-in M.words finds in a literal piece. */
 #include "infraexec/base/buf.h"
 #include "infraexec/model/wording.h"
+#include "infraexec/model/wordshape.h"
 #include "tap.h"
 
 #include <stdlib.h>
@@ -35,6 +37,35 @@ static char *variants(const char *s)
         }
     }
     ix_wording_free(&w);
+    return out;
+}
+
+/* The shape of S as its pieces, "^" before one a variant opens with, a
+ * stray brace as !piece, then " (empty)" when a variant has no item; with
+ * WALK its variants walked (ix_wshape_next) as variants() writes them, but
+ * a placeholder as its bytes; "-" when S does not read so. */
+static char *shape(const char *s, int walk)
+{
+    static char out[1024];
+    static ix_wshape sh;
+    if (!ix_wording_shape(s, strlen(s), &sh))
+        return "-";
+    size_t n = 0;
+    out[0] = '\0';
+    for (int v = 0; walk; v++) {
+        n += (size_t)snprintf(out + n, sizeof out - n, "%s", v ? " | " : "");
+        for (size_t k = ix_wshape_held(&sh, 0), i = 0; k < sh.npieces; k = ix_wshape_held(&sh, k + 1), i++)
+            n += (size_t)snprintf(out + n, sizeof out - n, "%s%.*s", i ? " " : "", (int)sh.pieces[k].len,
+                                  s + sh.pieces[k].at);
+        if (!ix_wshape_next(&sh))
+            return out;
+    }
+    for (size_t k = 0; k < sh.npieces; k++) {
+        const ix_wpiece *p = &sh.pieces[k];
+        n += (size_t)snprintf(out + n, sizeof out - n, "%s%s%s%.*s", k ? " " : "", sh.opens[k] ? "^" : "",
+                              p->type == IX_WPIECE_BAD ? "!" : "", (int)p->len, s + p->at);
+    }
+    snprintf(out + n, sizeof out - n, "%s", sh.empty ? " (empty)" : "");
     return out;
 }
 
@@ -167,7 +198,48 @@ int main(void)
     ix_wording_free(&w);
     free(deep);
 
+    static const char *const shapes[][3] = { /* template, shape, what it shows */
+        {"Build all [remaining] {project} containers", "^Build all remaining {project} containers",
+         "a shape: every piece in order, the first opens every variant"},
+        {"[Verify] [that] {x:name} -- [a] b", "^Verify ^that ^{x:name} -- a b",
+         "an item opens the variants leaving out the items before it; a dash is no item"},
+        {"[a [b]] c", "^a b ^c",
+         "nested groups: leaving out the outer one leaves out the inner"},
+        {"[[a] b] c", "^a ^b ^c",
+         "an item after a group closed opens a variant"},
+        {"[a b] c", "^a b ^c",
+         "but not one beside an item in the same group"},
+        {"a [b] a", "^a b a",
+         "the same bytes twice are two pieces"},
+        {"[x] [-]", "^x - (empty)",
+         "a variant of no items"},
+        {"{b [x]", "!{b ^x (empty)",
+         "a stray brace opens nothing, and is no item"},
+        {"URL[s] of {repo:name}", "-",
+         "a group inside a word: expanded"},
+        {"[a][b] c", "-",
+         "groups side by side join their words: expanded"},
+        {"a [b c", "-",
+         "unbalanced: expanded"},
+        {"a ] [b]", "-",
+         "a lone ']': expanded"},
+        {"x [y] [y] [y] [y] [y] [y] [y] [y] [y]", "^x y y y y y y y y y",
+         "nine short groups fit the budget"},
+        {"x [y] [y] [y] [y] [y] [y] [y] [y] [y] [y] [y] [y]", "-",
+         "twelve may not (2^12 variants): expanded, and ix_wording_read decides"},
+    };
+    for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++)
+        is_str(shape(shapes[i][0], 0), shapes[i][1], "%s", shapes[i][2]);
+    is_str(shape("No [x] [y] z", 1), "No x y z | No y z | No x z | No z", "walked: in the order of the expansion");
+    is_str(shape("[[a] b] c [d]", 1), "a b c d | b c d | c d | a b c | b c | c",
+           "walked: a group's own variants first, then the group left out");
+    char longer[IX_WSHAPE_MAX_BYTES + 2];
+    memset(longer, 'a', sizeof longer - 1), longer[sizeof longer - 1] = '\0';
+    is_str(shape(longer, 0), "-", "past IX_WSHAPE_MAX_BYTES: expanded");
+
     is_str(word("Rotate"), "rotate", "a word, lower-cased");
+    is_str(word("Sealed-Secrets/x"), "sealed-secrets/x", "letters, digits, dashes and slashes: the piece");
+    is_str(word("--"), "(none)", "dashes alone: none");
     is_str(word("**Rotate**"), "rotate", "emphasis trimmed");
     is_str(word("`keys`,"), "keys", "code marks and punctuation trimmed");
     is_str(word("(see"), "see", "a leading parenthesis");

@@ -61,6 +61,10 @@ typedef struct ix_wword {
     size_t len;
 } ix_wword;
 
+/* Sets the type of the piece P of TEXT (its at and len set; a piece holds
+ * no space) and, for a placeholder, its name and type (name_at ...). */
+void ix_wording_piece(const char *text, ix_wpiece *p);
+
 /* Read the template S (LEN bytes) into W; -1 and ERR for one with too many
  * variants (W is then empty). */
 int ix_wording_read(const char *s, size_t len, ix_wording *w, ix_err *err);

@@ -19,24 +19,28 @@ local wording = require "infraexec.lib.wording"
 
 local M = {}
 
-local function check_rule(where, rule)
-  if type(rule) ~= "table" then error(where .. " is not a table", 0) end
+-- What an error about a rule names: WHERE, or "WHERE: rule I" when I is
+-- given (made only for an error: most rules are sound).
+local function named(where, i) return i and (where .. ": rule " .. i) or where end
+
+local function check_rule(where, rule, i)
+  if type(rule) ~= "table" then error(named(where, i) .. " is not a table", 0) end
   if type(rule.pattern) ~= "string" and type(rule.match) ~= "function" and rule.wording == nil then
-    error(where .. " needs a wording (template or list), a pattern (string) or a match (function)", 0)
+    error(named(where, i) .. " needs a wording (template or list), a pattern (string) or a match (function)", 0)
   end
   if rule.wording ~= nil then
     local ok, err = pcall(wording.check, rule.wording)
-    if not ok then error(where .. ": " .. tostring(err), 0) end
+    if not ok then error(named(where, i) .. ": " .. tostring(err), 0) end
   end
-  if type(rule.run) ~= "function" then error(where .. " has no run function", 0) end
+  if type(rule.run) ~= "function" then error(named(where, i) .. " has no run function", 0) end
   if rule.description ~= nil and type(rule.description) ~= "string" then
-    error(where .. ": description must be a string", 0)
+    error(named(where, i) .. ": description must be a string", 0)
   end
   if rule.name ~= nil and (type(rule.name) ~= "string" or rule.name == "") then
-    error(where .. ": name must be a non-empty string", 0)
+    error(named(where, i) .. ": name must be a non-empty string", 0)
   end
   if rule.kind ~= nil and rule.kind ~= "action" and rule.kind ~= "assertion" then
-    error(where .. ": kind must be \"action\" or \"assertion\"", 0)
+    error(named(where, i) .. ": kind must be \"action\" or \"assertion\"", 0)
   end
 end
 
@@ -53,7 +57,7 @@ function M.load_file(path, name)
   if type(h) ~= "table" or type(h.rules) ~= "table" then
     error(path .. ": a handler must return a table with a rules list", 0)
   end
-  for i, rule in ipairs(h.rules) do check_rule(path .. ": rule " .. i, rule) end
+  for i, rule in ipairs(h.rules) do check_rule(path, rule, i) end
   if h.override ~= nil and type(h.override) ~= "table" then
     error(path .. ": override must map rule names to functions (or false)", 0)
   end

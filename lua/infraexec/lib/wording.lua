@@ -183,7 +183,7 @@ local function compile_one(t)
     end
     error(("wording %q: %s"):format(t, what), 0)
   end
-  r.list = { r, kinds = r.kinds, first = r.first, open = r.open } -- the template as a wording (records_of)
+  r[1] = r -- the template as a wording of one, its own list (records_of)
   compiled[t] = r
   return r
 end
@@ -296,8 +296,8 @@ end
 
 local function records_of(wording)
   local r = compiled[wording] -- a template read before
-  if r then return r.list end
-  if type(wording) ~= "table" then return compile_one(wording).list end
+  if r then return r end
+  if type(wording) ~= "table" then return compile_one(wording) end
   local kept = lists[wording]
   if kept and holds(kept, wording) then return kept.list end
   local key = true
@@ -430,20 +430,39 @@ end
 -- The (position, literal) pairs of a read wording LIST (records_of) that
 -- a text must have one of to fit it, and the types asked before each, or
 -- nil when a sequence has none: M.index's keys for a rule whose variants
--- may open with a placeholder.
+-- may open with a placeholder.  A template's are the reader's
+-- (template.keys: no item made), or with a replaced M.words (no reader)
+-- read from its sequences.
+local function seq_keys(seqs)
+  local keys, kinds, seen = {}, {}, {}
+  for _, seq in ipairs(seqs) do
+    local k, it = 1, seq[1]
+    while it and not it.lit do
+      if it.kind == "text" then return nil end
+      if not seen[it.kind] then seen[it.kind] = true; kinds[#kinds + 1] = it.kind end
+      k = k + 1; it = seq[k]
+    end
+    if not it then return nil end
+    keys[#keys + 1] = k
+    keys[#keys + 1] = it.lit
+  end
+  return keys, kinds
+end
+
+local function template_keys(r)
+  if r.reader then return template.keys(r.reader) end
+  return seq_keys(r.seqs)
+end
+
 local function keys_of(list)
+  if not list[2] then return template_keys(list[1]) end
   local keys, kinds, seen = {}, {}, {}
   for _, r in ipairs(list) do
-    for _, seq in ipairs(seqs_of(r)) do
-      local k, it = 1, seq[1]
-      while it and not it.lit do
-        if it.kind == "text" then return nil end
-        if not seen[it.kind] then seen[it.kind] = true; kinds[#kinds + 1] = it.kind end
-        k = k + 1; it = seq[k]
-      end
-      if not it then return nil end
-      keys[#keys + 1] = k
-      keys[#keys + 1] = it.lit
+    local ks, ts = template_keys(r)
+    if not ks then return nil end
+    table.move(ks, 1, #ks, #keys + 1, keys)
+    for _, kind in ipairs(ts) do
+      if not seen[kind] then seen[kind] = true; kinds[#kinds + 1] = kind end
     end
   end
   return keys, kinds
