@@ -201,6 +201,7 @@ static void push_seqs(lua_State *L, const ix_wording *w, slots *sl, int words, i
     size_t bad;
     for (size_t v = 0; v < w->nvariants; v++) /* the items first: below the lists */
         variant_items(L, w, v, sl, words, cache, 0, 0, NULL, &bad);
+    luaL_checkstack(L, 3, "wording sequences"); /* the items may have taken all but 2 */
     lua_createtable(L, (int)w->nvariants, 0);
     for (size_t v = 0; v < w->nvariants; v++) {
         int n = 0;
@@ -443,6 +444,7 @@ static int l_read(lua_State *L)
         }
         if (n == 0)
             return push_empty(L);
+        luaL_checkstack(L, 3, "wording first"); /* as in push_seqs */
         for (size_t r = w->starts[v]; r < w->starts[v + 1]; r++) {
             const slots *f = &sl[w->refs[r]];
             if (!f->n)
