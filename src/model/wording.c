@@ -67,14 +67,12 @@ static int hole(const char *s, size_t len, ix_wpiece *p)
 void ix_wording_piece(const char *text, ix_wpiece *p)
 {
     const char *t = text + p->at;
-    p->type = IX_WPIECE_LIT;
-    if (hole(t, p->len, p)) {
+    if (hole(t, p->len, p))
         p->type = IX_WPIECE_HOLE;
-        return;
-    }
-    for (size_t i = 0; i < p->len; i++)
-        if (t[i] == '{' || t[i] == '}')
-            p->type = IX_WPIECE_BAD;
+    else if (memchr(t, '{', p->len) || memchr(t, '}', p->len))
+        p->type = IX_WPIECE_BAD;
+    else
+        p->type = IX_WPIECE_LIT;
 }
 
 /* Whether the placeholder P takes free text (its type is `text`). */
