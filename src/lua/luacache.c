@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #define HANDLE_META "infraexec.luacache"
-#define MAGIC "IXLUAC1"     /* 8 bytes with its NUL; bump it when the layout changes */
+#define MAGIC "IXLUAC2"     /* 8 bytes with its NUL; bump it when the layout changes */
 #define ENTRY_MAX (64 << 20) /* a bigger entry is not ours */
 
 typedef struct handle {
@@ -224,8 +224,7 @@ static int usable(handle *c)
 /* ---- entries ---- */
 
 /* The key: everything the bytecode depends on, compared in full. */
-static void make_key(const handle *c, ix_buf *key, const char *real, const struct stat *src,
-                     const char *chunkname)
+static void make_key(const handle *c, ix_buf *key, const struct stat *src, const char *chunkname)
 {
     put_u64(key, LUA_VERSION_RELEASE_NUM);
     put_u64(key, sizeof(lua_Integer) << 8 | sizeof(lua_Number));
@@ -234,14 +233,12 @@ static void make_key(const handle *c, ix_buf *key, const char *real, const struc
         put_stat(key, &c->lib, 0);
     ix_buf_append(key, IX_VERSION, sizeof IX_VERSION);
     put_stat(key, src, 1);
-    ix_buf_append(key, real, strlen(real) + 1);
     ix_buf_append(key, chunkname, strlen(chunkname) + 1);
 }
 
-static void entry_name(char out[32], const char *real, const char *chunkname)
+static void entry_name(char out[32], const char *chunkname)
 {
-    uint64_t h = fnv(FNV_START, real, strlen(real) + 1);
-    h = fnv(h, chunkname, strlen(chunkname));
+    uint64_t h = fnv(FNV_START, chunkname, strlen(chunkname));
     snprintf(out, 32, "%016llx.luac", (unsigned long long)h);
 }
 
@@ -394,42 +391,41 @@ static int not_plain(const ix_buf *src)
     return c == '#' || c == 0xEF || c == LUA_SIGNATURE[0];
 }
 
-/* The real path of the file open as FD: what /proc names it (one call, and
- * the file read, not a path looked up again), else realpath. */
-static int real_path(int fd, const char *path, char out[PATH_MAX])
+/* Whether the mode bits alone let EUID read ST's file, whatever groups the
+ * process is in: a hit then needs no open to learn that it may read the
+ * source (the mode, owner and ACL are as when the entry was stored: they
+ * change the ctime). */
+static int readable(const struct stat *st, uid_t euid)
 {
-    char proc[32];
-    snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
-    ssize_t n = readlink(proc, out, PATH_MAX - 1);
-    if (n > 0 && out[0] == '/') {
-        out[n] = '\0';
+    if (euid == 0)
         return 1;
-    }
-    return realpath(path, out) != NULL;
+    if (st->st_uid == euid)
+        return (st->st_mode & S_IRUSR) != 0;
+    return (st->st_mode & (S_IRGRP | S_IROTH)) == (S_IRGRP | S_IROTH);
 }
 
-int ix_luacache_loadfile(lua_State *L, int idx, const char *path)
+int ix_luacache_loadfile(lua_State *L, int idx, const char *path, const struct stat *seen)
 {
     handle *c = lua_touserdata(L, idx);
     if (!c || !usable(c))
         return luaL_loadfilex(L, path, "t");
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat before, after;
-    char real[PATH_MAX];
-    if (fd < 0 || fstat(fd, &before) < 0 || !S_ISREG(before.st_mode) || !before.st_nlink ||
-        !real_path(fd, path, real)) {
-        if (fd >= 0)
-            close(fd);
+    struct stat st;
+    if (!seen && stat(path, &st) == 0)
+        seen = &st;
+    if (!seen || !S_ISREG(seen->st_mode) || !seen->st_nlink)
         return luaL_loadfilex(L, path, "t"); /* and its message for what is wrong */
-    }
+    int fd = -1;
+    if (!readable(seen, c->euid) && (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+        return luaL_loadfilex(L, path, "t");
     const char *chunkname = lua_pushfstring(L, "@%s", path);
     int cn = lua_gettop(L);
     ix_buf key = IX_BUF_INIT;
-    make_key(c, &key, real, &before, chunkname);
+    make_key(c, &key, seen, chunkname);
     char name[32];
-    entry_name(name, real, chunkname);
+    entry_name(name, chunkname);
     if (load_entry(L, c, name, &key, chunkname)) {
-        close(fd);
+        if (fd >= 0)
+            close(fd);
         ix_buf_free(&key);
         lua_remove(L, cn);
         return LUA_OK;
@@ -438,6 +434,20 @@ int ix_luacache_loadfile(lua_State *L, int idx, const char *path)
     /* Compile the bytes read from FD; store them only when the file did
      * not change while read and its ctime is before the second this began
      * (so any later write shows a later ctime, even on coarse clocks). */
+    struct stat before, after;
+    if (fd < 0)
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || fstat(fd, &before) < 0 || !S_ISREG(before.st_mode) || !before.st_nlink) {
+        if (fd >= 0)
+            close(fd);
+        ix_buf_free(&key);
+        lua_pop(L, 1);
+        return luaL_loadfilex(L, path, "t");
+    }
+    if (!same_file(seen, &before)) { /* replaced since SEEN: the key is the file read */
+        key.len = 0;
+        make_key(c, &key, &before, chunkname);
+    }
     struct timespec now;
     clock_gettime(CLOCK_REALTIME_COARSE, &now);
     ix_buf src = IX_BUF_INIT;

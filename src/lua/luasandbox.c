@@ -148,12 +148,11 @@ static int l_load(lua_State *L)
 }
 
 /* Whether PATH is a regular file under one of the directories in the table
- * at upvalue 1 (real paths), symlinks resolved. */
-static int on_code_path(lua_State *L, const char *path)
+ * at upvalue 1 (real paths), symlinks resolved; its stat in ST. */
+static int on_code_path(lua_State *L, const char *path, struct stat *st)
 {
     char real[PATH_MAX];
-    struct stat st;
-    if (!realpath(path, real) || stat(real, &st) < 0 || !S_ISREG(st.st_mode))
+    if (!realpath(path, real) || stat(real, st) < 0 || !S_ISREG(st->st_mode))
         return 0;
     int found = 0;
     lua_Integer n = (lua_Integer)lua_rawlen(L, lua_upvalueindex(1));
@@ -174,13 +173,14 @@ static int l_loadfile(lua_State *L)
 {
     const char *path = luaL_checkstring(L, 1);
     int env = !lua_isnone(L, 3);
-    if (!on_code_path(L, path)) {
+    struct stat st;
+    if (!on_code_path(L, path, &st)) {
         lua_pushnil(L);
         lua_pushfstring(L, "%s: not a file on the handler or Lua search path; loadfile reads "
                            "only those", path);
         return 2;
     }
-    if (ix_luacache_loadfile(L, lua_upvalueindex(2), path) != LUA_OK) {
+    if (ix_luacache_loadfile(L, lua_upvalueindex(2), path, &st) != LUA_OK) {
         lua_pushnil(L);
         lua_insert(L, -2);
         return 2;
@@ -208,10 +208,9 @@ static int module_name_ok(const char *name)
     return 1;
 }
 
-static int is_file(const char *path)
+static int is_file(const char *path, struct stat *st)
 {
-    struct stat st;
-    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+    return stat(path, st) == 0 && S_ISREG(st->st_mode);
 }
 
 /* require(name): NAME.lua or NAME/init.lua (dots as directories) in the
@@ -234,15 +233,16 @@ static int l_require(lua_State *L)
         if (*p == '.')
             *p = '/';
     const char *path = NULL;
+    struct stat st;
     lua_Integer n = (lua_Integer)lua_rawlen(L, lua_upvalueindex(1));
     for (lua_Integer i = 1; i <= n && !path; i++) {
         lua_rawgeti(L, lua_upvalueindex(1), i);
         const char *dir = lua_tostring(L, -1);
         path = lua_pushfstring(L, "%s/%s.lua", dir, rel);
-        if (!is_file(path)) {
+        if (!is_file(path, &st)) {
             lua_pop(L, 1);
             path = lua_pushfstring(L, "%s/%s/init.lua", dir, rel);
-            if (!is_file(path)) {
+            if (!is_file(path, &st)) {
                 lua_pop(L, 1);
                 path = NULL;
             }
@@ -255,7 +255,7 @@ static int l_require(lua_State *L)
     if (!path)
         return luaL_error(L, "module '%s' not found in the Lua directories (no C modules)", name);
     /* Stack: 1 name, 2 loaded, 3 path. */
-    if (ix_luacache_loadfile(L, lua_upvalueindex(2), path) != LUA_OK)
+    if (ix_luacache_loadfile(L, lua_upvalueindex(2), path, &st) != LUA_OK)
         return luaL_error(L, "error loading module '%s' from file '%s':\n\t%s", name, path,
                           lua_tostring(L, -1));
     lua_pushvalue(L, 1);

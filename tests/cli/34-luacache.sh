@@ -265,4 +265,46 @@ sleep 1.1
 run INFRAEXEC_CACHE_DIR="$W/handlers/cache"
 like "$(reasons)" "$E:1: syntax error" "loadfile of an entry compiles it as text (and fails)"
 
+
+# The key is the file as stat(2) sees it through the path as given, not its
+# real path: a file renamed over the source with the same size and mtime,
+# or a symlinked handler directory pointed elsewhere, is another inode, so
+# the entry is stale, never served.
+W2=$T/ws2
+testing_label "$W2"
+mv "$W2/handlers" "$T/hA"
+ln -s "$T/hA" "$W2/handlers"
+mkdir "$T/hB"
+cp "$T/hA/types.lua" "$T/hB/"
+version_handler() {
+    printf 'return { rules = { { pattern = "^Say the version", run = function() return false, "version %s" end } } }\n' "$1"
+}
+version_handler v1 >"$T/hA/testing.lua"
+version_handler v2 >"$T/hA/.v2"
+version_handler v3 >"$T/hB/testing.lua"
+touch -r "$T/hA/testing.lua" "$T/hA/.v2" "$T/hB/testing.lua"
+H2=$W2/handlers/testing.lua
+task=$W2/tasks/active/TASK-935.md
+printf -- '---\nid: TASK-935\ntitle: Cache\nlabels: [testing]\n---\n## Acceptance Criteria\n- [ ] %s\n' \
+    "Say the version" >"$task"
+sleep 1.1
+run
+run
+like "$notes" "hit $H2" "a handler in a symlinked directory comes from the cache"
+is "$(reasons)" "version v1" "and runs"
+is "$(stat -c '%s %y' "$T/hA/.v2")" "$(stat -c '%s %y' "$T/hA/testing.lua")" \
+    "the replacement has the same size and mtime"
+mv "$T/hA/.v2" "$T/hA/testing.lua"
+run
+is "$(reasons)" "version v2" "a file renamed over the handler: the new one runs"
+like "$notes" "miss $H2 (stale)" "the old entry is stale"
+ln -sfn "$T/hB" "$W2/handlers"
+run
+is "$(reasons)" "version v3" "the directory link pointed elsewhere: that directory's file runs"
+like "$notes" "miss $H2 (stale)" "the entry for the path is stale"
+like "$notes" "wrote $H2" "and replaced"
+run
+like "$notes" "hit $H2" "then it hits"
+is "$(reasons)" "version v3" "with the file the link points to now"
+
 done_testing
