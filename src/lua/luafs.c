@@ -4,6 +4,7 @@
 #include "infraexec/base/buf.h"
 #include "infraexec/sys/fileio.h"
 #include "infraexec/sys/git.h"
+#include "infraexec/sys/realpath.h"
 #include "infraexec/base/pathjoin.h"
 
 #include <dirent.h>
@@ -51,7 +52,7 @@ int ix_luafs_fail(lua_State *L, const char *msg)
 static void add_root(ix_luafs_roots *h, const char *path)
 {
     char real[PATH_MAX];
-    if (!path || !realpath(path, real))
+    if (!path || ix_realpath(path, real, NULL) < 0)
         return; /* a root that does not exist yet cannot contain anything */
     h->v = ix_xrealloc(h->v, (h->n + 1) * sizeof *h->v);
     h->v[h->n++] = ix_xstrdup(real);
@@ -192,7 +193,7 @@ static int l_exists(lua_State *L)
     const char *path = ix_luafs_push_path(L, 1);
     struct stat st;
     char real[PATH_MAX];
-    if (stat(path, &st) < 0 || !realpath(path, real)) {
+    if (ix_realpath(path, real, &st) < 0) {
         lua_pushnil(L);
         return 1;
     }
@@ -214,7 +215,8 @@ int ix_luafs_confined(lua_State *L, const char *path)
     char *slash = strrchr(copy, '/');
     if (slash)
         *slash = '\0';
-    int ok = realpath(slash ? (*copy ? copy : "/") : ".", real) && ix_luahost_inside_roots(L, real);
+    int ok = ix_realpath(slash ? (*copy ? copy : "/") : ".", real, NULL) == 0 &&
+             ix_luahost_inside_roots(L, real);
     free(copy);
     return ok;
 }
@@ -431,7 +433,7 @@ static int make_parents(lua_State *L, const char *path, int act, ix_err *err)
             rc = ix_err_set(err, "%s: not a directory", dir);
         } else {
             char real[PATH_MAX];
-            if (!realpath(dir, real) || !ix_luahost_inside_roots(L, real)) {
+            if (ix_realpath(dir, real, NULL) < 0 || !ix_luahost_inside_roots(L, real)) {
                 ix_err_set(err, "%s: outside the directories infraexec.yaml names; refused", dir);
                 rc = -2;
             }

@@ -2,6 +2,7 @@
 #include "infraexec/lua/luasandbox.h"
 
 #include "infraexec/lua/luacache.h"
+#include "infraexec/sys/realpath.h"
 
 #include <lauxlib.h>
 #include <limits.h>
@@ -152,7 +153,7 @@ static int l_load(lua_State *L)
 static int on_code_path(lua_State *L, const char *path, struct stat *st)
 {
     char real[PATH_MAX];
-    if (!realpath(path, real) || stat(real, st) < 0 || !S_ISREG(st->st_mode))
+    if (ix_realpath(path, real, st) < 0 || !S_ISREG(st->st_mode))
         return 0;
     int found = 0;
     lua_Integer n = (lua_Integer)lua_rawlen(L, lua_upvalueindex(1));
@@ -301,7 +302,7 @@ static void push_dirs(lua_State *L, const char *const *dirs, int resolve)
     lua_Integer n = 0;
     for (const char *const *d = dirs; *d; d++) {
         char real[PATH_MAX];
-        if (resolve && !realpath(*d, real))
+        if (resolve && ix_realpath(*d, real, NULL) < 0)
             continue;
         lua_pushstring(L, resolve ? real : *d);
         lua_rawseti(L, -2, ++n);
