@@ -1,4 +1,5 @@
-/* text.h - byte-level helpers shared by the parsers: line index, UTF-8.
+/* text.h - byte-level helpers shared by the parsers: line index, UTF-8;
+ * and a text's words for lib/classify.lua (flat, the pairs filter).
  *
  * Line numbers are 1-based, as every message infraexec prints.  A line ends
  * at "\n", "\r\n" or a lone "\r", the same rule cmark and libyaml use, so
