@@ -148,3 +148,72 @@ int ix_is_blank(const char *p, const char *end)
             return 0;
     return 1;
 }
+
+/* A byte of a word as ix_text_flat writes it: ASCII letters lower-case,
+ * digits and "'" as they are; 0 for every other byte. */
+#define UPPER_LOWER(c) [c] = c, [c - 32] = c
+static const unsigned char word_byte[256] = {
+    UPPER_LOWER('a'), UPPER_LOWER('b'), UPPER_LOWER('c'), UPPER_LOWER('d'), UPPER_LOWER('e'),
+    UPPER_LOWER('f'), UPPER_LOWER('g'), UPPER_LOWER('h'), UPPER_LOWER('i'), UPPER_LOWER('j'),
+    UPPER_LOWER('k'), UPPER_LOWER('l'), UPPER_LOWER('m'), UPPER_LOWER('n'), UPPER_LOWER('o'),
+    UPPER_LOWER('p'), UPPER_LOWER('q'), UPPER_LOWER('r'), UPPER_LOWER('s'), UPPER_LOWER('t'),
+    UPPER_LOWER('u'), UPPER_LOWER('v'), UPPER_LOWER('w'), UPPER_LOWER('x'), UPPER_LOWER('y'),
+    UPPER_LOWER('z'), ['0'] = '0', ['1'] = '1', ['2'] = '2', ['3'] = '3', ['4'] = '4',
+    ['5'] = '5', ['6'] = '6', ['7'] = '7', ['8'] = '8', ['9'] = '9', ['\''] = '\'',
+};
+#undef UPPER_LOWER
+
+size_t ix_text_flat(const char *s, size_t len, char *out)
+{
+    size_t n = 0;
+    int gap = 0; /* other bytes since the last word byte written */
+    out[n++] = ' ';
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = word_byte[(unsigned char)s[i]];
+        if (!c) {
+            gap = n > 1;
+        } else {
+            if (gap)
+                out[n++] = ' ';
+            gap = 0;
+            out[n++] = (char)c;
+        }
+    }
+    out[n++] = ' ';
+    return n;
+}
+
+/* A pair's bit: the low six bits of each byte (ASCII letters, digits,
+ * "'" and the space differ there but for digits and "p"-"y", "'" and
+ * "g": a filter only). */
+#define PAIR(a, b) ((((unsigned)(a) & 63) << 6) | ((unsigned)(b) & 63))
+#define HAS(p, a, b) ((p)->bit[PAIR(a, b) >> 6] >> (PAIR(a, b) & 63) & 1)
+
+void ix_text_pairs_of(ix_text_pairs *p, const char *s, size_t len)
+{
+    memset(p, 0, sizeof *p);
+    for (size_t i = 1; i < len; i++) {
+        unsigned h = PAIR((unsigned char)s[i - 1], (unsigned char)s[i]);
+        p->bit[h >> 6] |= (uint64_t)1 << (h & 63);
+    }
+}
+
+int ix_text_may_hold(const ix_text_pairs *p, const char *s, size_t len, int flat)
+{
+    /* The phrase's bytes in order, S's between two spaces; flat, each run
+     * of other bytes a space (so never two spaces side by side, unless S
+     * has no word: then its one pair is not asked). */
+    unsigned prev = ' ';
+    for (size_t i = 0; i < len; i++) {
+        unsigned c = (unsigned char)s[i];
+        if (flat && !(c = word_byte[c])) {
+            if (prev == ' ')
+                continue;
+            c = ' ';
+        }
+        if (!HAS(p, prev, c))
+            return 0;
+        prev = c;
+    }
+    return (flat && prev == ' ') || HAS(p, prev, ' ');
+}

@@ -7,6 +7,7 @@
 #include "infraexec/lua/luajson.h"
 #include "infraexec/lua/luaproc.h"
 #include "infraexec/lua/luatask.h"
+#include "infraexec/lua/luatext.h"
 #include "infraexec/lua/luawording.h"
 #include "infraexec/lua/luayaml.h"
 
@@ -75,6 +76,7 @@ void ix_luaapi_open(lua_State *L, const char *workspace, const ix_luagit_ctx *gi
     lua_newtable(L), ix_luahttp_open(L), make_callable(L, "request"), add_family(L, ix, "http");
     lua_newtable(L), ix_luatask_open(L), make_callable(L, "current"), add_family(L, ix, "task");
     lua_newtable(L), ix_luawording_open(L), add_family(L, ix, "template");
+    lua_newtable(L), ix_luatext_open(L), add_family(L, ix, "text");
     ix_luajson_push_null(L);
     lua_setfield(L, ix, "null");
     /* Last: in a dry run the stand-ins replace every primitive that spawns

@@ -29,6 +29,7 @@ labels: [luatest]
 - [ ] Run test_sandbox.lua
 - [ ] Run test_binding.lua
 - [ ] Run test_lazy.lua
+- [ ] Run test_text.lua
 MD
 mkdir -p "$W/projects/app"
 cat >"$W/infraexec.yaml" <<'YAML'
@@ -131,6 +132,43 @@ printf -- '---\nid: TASK-723\ntitle: b\n---\n## Acceptance Criteria\n- [ ] Verif
     >"$E/tasks/active/TASK-723.md"
 ix run "$E/tasks/active/TASK-723.md" --dry-run --json -q
 is "$(jq -r '.criteria[0].blocked' <<<"$out")" false "blocked_by is a word, not a blocked marker"
+
+# classify's tables as they are at each criterion (ix.text reads them on
+# every call): a rule replaces a negation in place mid-run; the same
+# wording ran before it and does not run after it.
+H=$T/holdoff
+mkdir -p "$H/tasks/active" "$H/handlers"
+printf 'return { rules = {}, labels = { holdoff = "holdoff" }, always = {} }\n' >"$H/handlers/types.lua"
+cat >"$H/handlers/holdoff.lua" <<LUA
+local ix = require "infraexec"
+local classify = require "infraexec.lib.classify"
+local function seen(what) return { { ok = true, looked_at = what, expected = what, seen = what } } end
+return { rules = {
+  { pattern = "^Forbid holding off$", kind = "action", observe = "file.contains",
+    run = function() classify.negations[5] = "hold off"; return true, "replaced", seen("negations") end },
+  { pattern = "^Hold off the (%w+) rollout$", kind = "action", observe = "file.contains",
+    run = function(_, name)
+      local r = ix.proc.run{ argv = { "touch", "$T/held-" .. name } }
+      return r.ok, r.output, seen(name)
+    end },
+} }
+LUA
+cat >"$H/tasks/active/TASK-724.md" <<'MD'
+---
+id: TASK-724
+title: Hold off
+labels: [holdoff]
+---
+## Acceptance Criteria
+- [ ] Hold off the alpha rollout
+- [ ] Forbid holding off
+- [ ] Hold off the beta rollout
+MD
+ix run "$H/tasks/active/TASK-724.md" --json -q
+ok "before the replacement the wording runs" test -e "$T/held-alpha"
+ok "after it, the negation replaced in place stops the same wording" test ! -e "$T/held-beta"
+is "$(jq -r '.criteria[2].state + ": " + .criteria[2].reason' <<<"$out")" \
+    "remaining: needs a person: 'hold off ...' forbids something: never run" "... reported as a negation, not ticked"
 
 # The fixture lists every criterion of the corpus.
 for f in "$CORPUS"/*.md; do

@@ -101,3 +101,62 @@ t.is(select(2, classify.kind("!!")), "'-- ...' is a condition a person must judg
   "a phrase of no words is found in a text of none")
 t.is((classify.kind("Deploy it")), "action", "... and in no text with words")
 table.remove(classify.conditions_anywhere)
+
+-- Every table as it is at each call: an entry replaced in place, one
+-- appended, a whole list replaced; and back.
+local function swap(list, i, v) local old = list[i]; list[i] = v; return old end
+t.is((classify.kind("Hold off the rollout")), "assertion", "no table forbids holding off")
+local was = swap(classify.negations, 5, "hold off")
+t.is(select(2, classify.kind("Hold off the rollout")), "'hold off ...' forbids something: never run",
+  "a negation replaced in place counts at the next call")
+t.is((classify.kind("Do not run it")), "negation", "... the one it replaced still forbids elsewhere (forbidding)")
+classify.negations[5] = was
+t.is((classify.kind("Hold off the rollout")), "assertion", "and put back")
+was = swap(classify.actions, 1, "hold off")
+t.is(select(3, classify.kind("Hold off the rollout")), "hold off", "an action replaced in place")
+t.is(select(3, classify.kind("Add a user")), nil, "... the verb it replaced no longer is one")
+classify.actions[1] = was
+was = swap(classify.conditions_anywhere, 1, "Rollout!")
+t.is(select(2, classify.kind("Deploy the rollout now")), "'Rollout! ...' is a condition a person must judge: never run",
+  "a condition replaced in place, read flat")
+classify.conditions_anywhere[1] = was
+was = swap(classify.states, 1, "rollout")
+t.is(select(2, classify.kind("Deploy the rollout now")), "'deploy ... rollout' states a result", "a state replaced in place")
+classify.states[1] = was
+was = swap(classify.assertions, 1, "deploy")
+t.is((classify.kind("Deploy the rollout now")), "assertion", "an assertion replaced in place")
+classify.assertions[1] = was
+was = swap(classify.conditions, 1, "deploy the")
+t.is((classify.kind("Deploy the rollout now")), "negation", "a condition of two words replaced in place")
+classify.conditions[1] = was
+local whole = classify.negations
+classify.negations = { "deploy" }
+t.is((classify.kind("Deploy the rollout now")), "negation", "a whole list replaced")
+classify.negations = whole
+t.is((classify.kind("Deploy the rollout now")), "action", "and put back: the action it was")
+local map = classify.forbidding
+classify.forbidding = { ["the rollout"] = true }
+t.is((classify.kind("Deploy the rollout now")), "negation", "a whole map replaced, a word after the phrase")
+t.is((classify.kind("Deploy the rollout")), "action", "... and none after it")
+classify.forbidding = map
+t.is((classify.kind("Do not deploy")), "negation", "and put back")
+
+-- An entry not a string raises, naming its table; the false world: no kind
+-- comes back for a criterion while a table is broken.
+was = swap(classify.negations, 5, 42)
+local ok, err = pcall(classify.kind, "Deploy it")
+t.ok(not ok and tostring(err):find("classify.negations[5]: a string expected, got number", 1, true),
+  "a number among the negations is named", tostring(err))
+classify.negations[5] = was
+classify.forbidding[7] = true
+ok, err = pcall(classify.kind, "Deploy it")
+t.ok(not ok and tostring(err):find("classify.forbidding: a key not a string (number)", 1, true),
+  "a key not a string among the forbidding phrases is named", tostring(err))
+classify.forbidding[7] = nil
+table.insert(classify.adverbs, 7)
+t.is(select(3, classify.kind("Deploy it")), "deploy", "an adverb only compared with words: a number there is none")
+table.remove(classify.adverbs)
+t.is(classify.condition_in("Fix it in case of doubt"), "in case", "condition_in reads the lists too")
+was = swap(classify.conditionals, 2, "of doubt")
+t.is(classify.condition_in("Fix it in case of doubt"), "of doubt", "... as they are then")
+classify.conditionals[2] = was

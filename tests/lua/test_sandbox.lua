@@ -90,7 +90,7 @@ for fam, names in pairs(fams) do
   for _, f in pairs(ix[fam] or {}) do all = all and type(f) == "function" end
   t.ok(all, "every primitive of ix." .. fam .. " is a function")
 end
-t.is(nfam, 8, "the page documents eight families")
+t.is(nfam, 9, "the page documents nine families")
 t.is(ix.task(), ix.task.current(), "ix.task() is ix.task.current()")
 t.is(getmetatable(ix.http).__call ~= nil, true, "ix.http is callable (ix.http{...})")
 

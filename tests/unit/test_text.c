@@ -5,6 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A small linear congruential generator: the same cases every run. */
+static unsigned rnd(unsigned *seed)
+{
+    *seed = *seed * 1103515245u + 12345u;
+    return *seed >> 16;
+}
+
 int main(void)
 {
     ix_lines li;
@@ -44,6 +51,46 @@ int main(void)
     ok(li.count == 3 && ix_lines_start(&li, 2) == 22 && ix_lines_start(&li, 3) == 49,
        "a lone CR before a later LF still ends a line");
     ix_lines_free(&li);
+
+    /* the words of a text, flat */
+    char out[64];
+    size_t n = ix_text_flat("  Do--NOT run'it!! ", 19, out);
+    ok(n == 15 && memcmp(out, " do not run'it ", 15) == 0, "flat: runs one space, lower case, one space at each end");
+    is_int(ix_text_flat("", 0, out), 2, "flat of nothing: two spaces");
+    n = ix_text_flat("\xC3\xA9x\0Y", 5, out);
+    ok(n == 5 && memcmp(out, " x y ", 5) == 0, "flat: bytes past ASCII and NUL are not words");
+
+    /* the pairs filter never rules out a phrase that is there: random
+     * texts over a small alphabet, every phrase " S " cut from them, and
+     * flat(E) of random E put into them */
+    static const char alpha[] = "aAbB '-.z\xC3\xA9\0";
+    unsigned seed = 15;
+    int missed = 0, ruled_out = 0;
+    for (int round = 0; round < 20000; round++) {
+        char h[48], e[12], f[16 + 48];
+        size_t hn = 1 + rnd(&seed) % sizeof h;
+        for (size_t i = 0; i < hn; i++)
+            h[i] = alpha[rnd(&seed) % (sizeof alpha - 1)];
+        size_t en = rnd(&seed) % sizeof e;
+        for (size_t i = 0; i < en; i++)
+            e[i] = alpha[rnd(&seed) % (sizeof alpha - 1)];
+        ix_text_pairs p;
+        /* " S ": any space-bounded piece of the text */
+        ix_text_pairs_of(&p, h, hn);
+        for (size_t i = 0; i < hn; i++)
+            for (size_t j = i + 1; j < hn; j++)
+                if (h[i] == ' ' && h[j] == ' ')
+                    missed += !ix_text_may_hold(&p, h + i + 1, j - i - 1, 0);
+        /* flat(E) inside a text */
+        size_t m = ix_text_flat(e, en, f);
+        memcpy(f + m, h, hn);
+        ix_text_pairs_of(&p, f, m + hn);
+        missed += !ix_text_may_hold(&p, e, en, 1);
+        ix_text_pairs_of(&p, h, hn);
+        ruled_out += !ix_text_may_hold(&p, e, en, 1);
+    }
+    is_int(missed, 0, "the pairs filter never rules out a phrase the text holds");
+    ok(ruled_out > 1000, "... and rules many out (%d of 20000)", ruled_out);
 
     return tap_done();
 }

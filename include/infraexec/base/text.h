@@ -1,4 +1,5 @@
-/* text.h - byte-level helpers shared by the parsers: line index, UTF-8.
+/* text.h - byte-level helpers shared by the parsers: line index, UTF-8;
+ * and a text's words for lib/classify.lua (flat, the pairs filter).
  *
  * Line numbers are 1-based, as every message infraexec prints.  A line ends
  * at "\n", "\r\n" or a lone "\r", the same rule cmark and libyaml use, so
@@ -9,6 +10,7 @@
 #include "infraexec/base/buf.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct ix_lines {
     size_t *start;  /* start[i] = byte offset of line i+1 */
@@ -40,5 +42,30 @@ size_t ix_utf8_check(const char *text, size_t len, const char **what);
 
 /* True if the line [p, end) holds only spaces and tabs. */
 int ix_is_blank(const char *p, const char *end);
+
+/* An ASCII letter or digit: Lua's %w in the C locale. */
+static inline int ix_ascii_alnum(unsigned char c)
+{
+    return (unsigned char)((c | 32) - 'a') < 26 || (unsigned char)(c - '0') < 10;
+}
+
+/* The words of [S, S+LEN) as " a b c " into OUT (room for LEN + 2 bytes),
+ * its length returned: each run of bytes other than ASCII letters, digits
+ * and "'" one space, letters lower-case, one space at either end ("  "
+ * for a text of no word).  What Lua's s:lower():gsub("[^%w']+", " ")
+ * trimmed and padded gives in the C locale, which infraexec never leaves. */
+size_t ix_text_flat(const char *s, size_t len, char *out);
+
+/* The pairs of adjacent bytes a text holds, each a bit of a hash: a phrase
+ * with a pair the text lacks is not in it.  Many phrases looked for in one
+ * text are mostly ruled out so, without a search. */
+typedef struct ix_text_pairs {
+    uint64_t bit[64];
+} ix_text_pairs;
+
+void ix_text_pairs_of(ix_text_pairs *p, const char *s, size_t len);
+/* Whether " S " (with FLAT: ix_text_flat of S) may be in the text P was
+ * made of: 0 only when one of its pairs is not. */
+int ix_text_may_hold(const ix_text_pairs *p, const char *s, size_t len, int flat);
 
 #endif

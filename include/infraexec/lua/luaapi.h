@@ -1,7 +1,8 @@
 /* luaapi.h - the `infraexec` module's families, assembled: one table per
- * family (ix.fs, ix.proc, ix.git, ix.yaml, ix.json, ix.http, ix.task), each
- * filled by its own file's open function (luafs.h, luaproc.h, luagit.h,
- * luayaml.h, luajson.h, luahttp.h, luatask.h), the dry run's stand-ins
+ * family (ix.fs, ix.proc, ix.git, ix.yaml, ix.json, ix.http, ix.task,
+ * ix.template, ix.text), each filled by its own file's open function
+ * (luafs.h, luaproc.h, luagit.h, luayaml.h, luajson.h, luahttp.h, luatask.h,
+ * luawording.h, luatext.h), the dry run's stand-ins
  * (luadry.h), and the flat names of earlier releases (ix.read_file,
  * ix.git_head, ...) as aliases of the same functions.
  *

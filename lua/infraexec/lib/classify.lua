@@ -6,6 +6,7 @@
 -- The tables below are the whole judgement; extend them, and add the new
 -- wording to tests/fixtures/criteria-kinds.txt.
 local wording = require "infraexec.lib.wording"
+local ixtext = require "infraexec.text"
 
 local M = {}
 
@@ -109,9 +110,11 @@ M.states = {
   "up to date", "up-to-date",
 }
 
--- The tables' lists are walked as ipairs walks them, by index until the
--- first nil, in a while loop: it reads each entry afresh on every call (an
--- entry added later counts) at a third of what an ipairs step costs.
+-- The tables are read afresh on every call, an entry added or replaced
+-- later counting from the next criterion: the lists as ipairs walks them,
+-- M.forbidding as pairs does.  The byte work is C's (ix.text,
+-- src/lua/luatext.c); an entry not a string raises, naming the table.
+local flat, opening, first_phrase, least_phrase = ixtext.flat, ixtext.opening, ixtext.first_phrase, ixtext.least_phrase
 
 -- Whether LIST holds the word W.
 local function has(list, w)
@@ -121,40 +124,6 @@ local function has(list, w)
     i = i + 1; v = list[i]
   end
   return false
-end
-
--- The first word of an entry of the tables (the entry itself when it has
--- no space); found once per entry.
-local first_words = {}
-
--- PHRASE (space-separated words) as opening() reads it: with a space
--- after it, and its first word.
-local function opened(phrase)
-  local p = phrase .. " "
-  return p, p:match("^[^ ]*")
-end
-
--- The opening of the phrase P, FIRST (opened()) found in LIST, if any.  An
--- entry of one word opens it exactly when it is its first word; one of
--- several words only when its first word is that too.
-local function opening(p, first, list)
-  local i, o = 1, list[1]
-  while o ~= nil do
-    local fw = first_words[o]
-    if fw == nil then fw = o:find(" ", 1, true) and o:match("^[^ ]*") or o; first_words[o] = fw end
-    if fw == first and (o == first or p:byte(#o + 1) == 32 and p:sub(1, #o) == o) then return o end
-    i = i + 1; o = list[i]
-  end
-  return nil
-end
-
--- " PHRASE ", made once per phrase of the tables (never for a criterion's
--- text: the memo would grow with the task).
-local padded = {}
-local function pad(phrase)
-  local p = padded[phrase]
-  if not p then p = " " .. phrase .. " "; padded[phrase] = p end
-  return p
 end
 
 -- ---- the text as a careful reader sees it ----
@@ -200,73 +169,12 @@ local function fold(text)
   return table.concat(out)
 end
 
--- The words of TEXT as one lower-case string " a b c ", markup and
--- punctuation gone (an apostrophe stays: "don't").
-local function flat(text)
-  -- One gsub: each run of other characters, spaces included, becomes a
-  -- single space, so only one at either end is left to trim.
-  local f = text:lower():gsub("[^%w']+", " ")
-  if f:byte(1) == 32 then f = f:sub(2) end
-  if f:byte(-1) == 32 then f = f:sub(1, -2) end
-  return " " .. f .. " "
-end
-
--- flat() of the phrases in the tables, made once per phrase.
-local flats = {}
-local function flat_phrase(phrase)
-  local f = flats[phrase]
-  if not f then f = flat(phrase); flats[phrase] = f end
-  return f
-end
-
--- The words of F (space-separated) as a set.  " w ... " can be found in F
--- only where w stands between spaces, that is when w is one of its words:
--- a phrase whose first word is not is never looked for.
-local function word_set(f)
-  local set = {}
-  for w in f:gmatch("[^ ]+") do set[w] = true end
-  return set
-end
-
--- The first word of " PHRASE " (pad() or flat()), false when no word
--- follows its first space (then it is looked for whatever the words);
--- made once per phrase of the tables.
-local firsts = {}
-local function first_of(padded_phrase)
-  local w = padded_phrase:match("^ ([^ ]+)") or false
-  firsts[padded_phrase] = w
-  return w
-end
-
--- first_of() of an entry's pad() (M.forbidding) or flat_phrase()
--- (M.conditions_anywhere), by entry: the words an entry needs are asked
--- first, its padded form only when the text has them.
-local padded_first, flat_first = {}, {}
-
--- Entry K's first word, kept in MEMO: first_of() of its form FORMED[K],
--- made by FORM on first use.
-local function first_needed(memo, k, formed, form)
-  local q = formed[k] or form(k)
-  local w = firsts[q]
-  if w == nil then w = first_of(q) end
-  memo[k] = w
-  return w
-end
-
--- The forbidding phrase in the text F (flat()), whose words are SET, if
--- any; of several, the first in sorted order (the least), whatever order
--- pairs() gives.
-local function forbidding(f, set)
-  local best
-  for k, after in pairs(M.forbidding) do
-    if not best or k < best then
-      local w = padded_first[k]
-      if w == nil then w = first_needed(padded_first, k, padded, pad) end
-      local at = (not w or set[w]) and f:find(padded[k], 1, true)
-      if at and (not after or f:sub(at + #k + 2):find("%w")) then best = k end
-    end
-  end
-  return best
+-- The forbidding phrase in F (flat(): the words of a text as one
+-- lower-case string " a b c ", markup and punctuation gone, an apostrophe
+-- kept: "don't"), if any; of several, the least in sorted order, whatever
+-- order pairs() gives.
+local function forbidding(f)
+  return least_phrase(f, M.forbidding, "classify.forbidding")
 end
 
 -- Struck-through text anywhere: GFM ~~..~~ or ~..~ (not inside a code
@@ -316,47 +224,31 @@ function M.kind(text)
     hidden, shown = (t:gsub("<!%-%-.-%-%->", "")), (t:gsub("<!%-%-(.-)%-%->", " %1 "))
   end
   local fh = flat(hidden)
-  local fh_words = word_set(fh)
-  local f = forbidding(fh, fh_words)
-  if not f and hidden ~= shown then -- no comment: one reading
-    local fs = flat(shown)
-    f = forbidding(fs, word_set(fs))
-  end
+  local f = forbidding(fh)
+  if not f and hidden ~= shown then f = forbidding(flat(shown)) end -- no comment: one reading
   if f then return "negation", ("'%s ...' forbids something: never run"):format(f) end
   text = hidden
   local words = wording.plain_words(text) -- read only: matching reads it next
   local phrase = table.concat(words, " ")
-  local head, first = opened(phrase)
-  local o = opening(head, first, M.negations)
+  local o = opening(phrase, M.negations, "classify.negations")
   if o then return "negation", ("'%s ...' forbids something: never run"):format(o) end
-  o = opening(head, first, M.conditions)
+  o = opening(phrase, M.conditions, "classify.conditions")
   if not o and M.approvals[words[1]] then
     local p = " " .. phrase .. " "
     local list = M.approval_words
     local j, a = 1, list[1]
     while a ~= nil do
-      if p:find(pad(a), 1, true) then o = words[1] .. " ... " .. a end
+      if p:find(" " .. a .. " ", 1, true) then o = words[1] .. " ... " .. a end
       j = j + 1; a = list[j]
     end
   end
-  if not o then
-    local list = M.conditions_anywhere
-    local j, c = 1, list[1]
-    while c ~= nil do
-      local w = flat_first[c]
-      if w == nil then w = first_needed(flat_first, c, flats, flat_phrase) end
-      if (not w or fh_words[w]) and fh:find(flats[c], 1, true) then o = c break end
-      j = j + 1; c = list[j]
-    end
-  end
+  if not o then o = first_phrase(fh, M.conditions_anywhere, true, "classify.conditions_anywhere") end
   if o then return "negation", ("'%s ...' is a condition a person must judge: never run"):format(o) end
-  o = opening(head, first, M.assertions)
+  o = opening(phrase, M.assertions, "classify.assertions")
   if o then return "assertion", ("'%s ...' checks how the world is"):format(o) end
   local i = 1
   while words[i] and has(M.adverbs, words[i]) do i = i + 1 end
-  local rest = table.concat(words, " ", i)
-  if i > 1 then head, first = opened(rest) end
-  o = opening(head, first, M.actions)
+  o = opening(i > 1 and table.concat(words, " ", i) or phrase, M.actions, "classify.actions")
   if o then
     local n = select(2, o:gsub(" ", "")) + 1
     local after = words[i + n]
@@ -365,23 +257,19 @@ function M.kind(text)
     end
     -- The words after the verb, notes aside: code, "(...)", "- ..." / "— ...".
     -- Each gsub only where its mark is: a code span's "`", a note's "(",
-    -- a dash's "-" or a byte of "–" / "—" (the class matches each byte).
+    -- a dash's "-" or the first byte of "–" / "—" (the class matches each
+    -- byte, but the text is valid UTF-8 (fold_text) and their other bytes
+    -- never follow a space there).
     local body = text
     if body:find("`", 1, true) then body = body:gsub("`[^`]*`", " ") end
     if body:find("(", 1, true) then body = body:gsub("%b()", " ") end
     body = " " .. body .. " "
-    if body:find("-", 1, true) or body:find("[\128\147\148\226]") then body = body:gsub("%s[%-–—]+%s.*$", " ") end
+    if body:find("-", 1, true) or body:find("\226", 1, true) then body = body:gsub("%s[%-–—]+%s.*$", " ") end
     local fb, fo = flat(body), flat(o)
     local _, e = fb:find(fo, 1, true)
     local tail = e and fb:sub(e) or fb
-    local list = M.states
-    local j, s = 1, list[1]
-    while s ~= nil do
-      if tail:find(padded[s] or pad(s), 1, true) then
-        return "assertion", ("'%s ... %s' states a result"):format(o, s)
-      end
-      j = j + 1; s = list[j]
-    end
+    local s = first_phrase(tail, M.states, false, "classify.states")
+    if s then return "assertion", ("'%s ... %s' states a result"):format(o, s) end
     return "action", ("'%s ...' asks for a change"):format(o), o
   end
   return "assertion", "a statement of how the world must be (no action verb first)"
@@ -397,12 +285,9 @@ M.conditionals = { "whenever", "in case", "as needed", "if needed" }
 -- M.conditions_anywhere, M.conditionals), or nil.
 function M.condition_in(text)
   local f = flat(fold_text(text) or text)
-  for _, list in ipairs({ M.conditions, M.conditions_anywhere, M.conditionals }) do
-    for _, c in ipairs(list) do
-      if f:find(flat_phrase(c), 1, true) then return c end
-    end
-  end
-  return nil
+  return first_phrase(f, M.conditions, true, "classify.conditions")
+    or first_phrase(f, M.conditions_anywhere, true, "classify.conditions_anywhere")
+    or first_phrase(f, M.conditionals, true, "classify.conditionals")
 end
 
 return M
