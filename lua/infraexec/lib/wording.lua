@@ -460,6 +460,26 @@ local function seq_keys(seqs)
   return keys, kinds
 end
 
+-- What M.index reads of WORDING: the records_of list when one is kept,
+-- else the templates' records in a new list with whether one opens with a
+-- placeholder, raising as records_of would (the rest of a list's record is
+-- made when a text is matched against it: most rules never are).
+local function index_records(wording)
+  local r = compiled[wording]
+  if r then return r end
+  if type(wording) ~= "table" then return compile_one(wording) end
+  local kept = lists[wording]
+  if kept and holds(kept, wording) then return kept.list end
+  local list = { open = false }
+  for _, t in ipairs(wording) do
+    r = compile_one(t)
+    list[#list + 1] = r
+    list.open = list.open or r.open
+  end
+  if not list[1] then error("a wording list must not be empty", 0) end
+  return list
+end
+
 local function template_keys(r)
   if r.reader then return template.keys(r.reader) end
   return seq_keys(r.seqs)
@@ -492,7 +512,7 @@ function M.index(rules)
     local w = rule.wording
     idx.wording[i] = w
     local ok, list = w ~= nil and rule.group == nil, nil
-    if ok then ok, list = pcall(records_of, w) end
+    if ok then ok, list = pcall(index_records, w) end
     local keys, ks
     if ok and list.open then ok, keys, ks = pcall(keys_of, list) end
     if ok and not list.open then
