@@ -388,6 +388,7 @@ end
 -- it is asked about every word it could take, as try would.  None when
 -- no variant opens with a placeholder or the text's first word, whatever
 -- the types: cannot_fit drops each at its first item, asking no type.
+-- Whether a variant of LIST's templates may open with the word W.
 local function opens(list, w)
   if list.open then return true end
   if not w then return false end
