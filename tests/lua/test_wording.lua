@@ -398,8 +398,21 @@ t.ok(not may[1] and not may[2] and may[3] and not may[5] and not may[8], "may: a
 local project = wording.types.project
 wording.types.project = function(v) return v end
 t.ok(asked("Deploy web at version 1.2.3")[2], "may: a type replaced before the literal: the rule is asked")
+local replaced = asked("Deploy web at version 1.2.3")
+t.ok(replaced[8] and replaced[1] and replaced[3] and not replaced.unordered, "... every keyed rule then, in order among the others")
 wording.types.project = project
 t.ok(not asked("Deploy web at version 1.2.3")[2], "... and not once it is the built-in again")
+-- The lists made per first word hold the rules always asked before and after
+-- the word's first rule; a wording list that does not read is always asked.
+do
+  local later = { { wording = "Ship it" }, { pattern = "^x" }, { wording = {} },
+    { wording = { "Ship {name} now", "Halt it" } }, { wording = { "Halt {a:name}", 7 } }, { pattern = "^y" } }
+  local ix2 = wording.index(later)
+  local function list(text) return table.concat(wording.may(ix2, text), " ") end
+  t.is(list("Ship it"), "1 2 3 4 5 6", "index: a word's list, the rules always asked before and after its first")
+  t.is(list("Halt it"), "2 3 4 5 6", "index: a word first opened by a later rule")
+  t.is(list("Nothing"), "2 3 5 6", "index: a word that opens none: those always asked")
+end
 t.ok(wording.indexes(idx, rules), "indexes: the rules hold the wordings read")
 local held = rules[1].wording
 rules[1].wording = "Ship {name}"

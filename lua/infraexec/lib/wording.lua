@@ -280,9 +280,9 @@ end
 -- The records of a wording's templates (compile_one), in order; a list's
 -- kept while the list holds the same templates, and a new list of the same
 -- templates (readers.lua makes one per call) gets the one made for the
--- first.  Kinds: the types of the templates' placeholders; first and
--- open: the literals their variants open with, whether one opens with a
--- placeholder.
+-- first.  Kinds: the types of the templates' placeholders; open: whether
+-- a variant opens with a placeholder (each template's first: the literals
+-- its variants open with).
 local lists = setmetatable({}, { __mode = "k" })
 local by_content = {} -- the templates joined by newlines -> a kept list
 
@@ -307,19 +307,22 @@ local function records_of(wording)
   key = key and table.concat(wording, "\n")
   kept = key and by_content[key]
   if not (kept and holds(kept, wording)) then
-    local list, kinds, seen, first = {}, {}, {}, {}
+    local list, kinds = { open = false, kinds = false, plain = false, fit = false }, {}
     for _, t in ipairs(wording) do
       local r = compile_one(t)
       list[#list + 1] = r
-      for _, kind in ipairs(r.kinds) do
-        if not seen[kind] then seen[kind] = true; kinds[#kinds + 1] = kind end
+      local ks = r.kinds
+      for k = 1, #ks do -- a few types: a scan is cheaper than a set
+        local kind, m = ks[k], #kinds
+        while m > 0 and kinds[m] ~= kind do m = m - 1 end
+        if m == 0 then kinds[#kinds + 1] = kind end
       end
-      for w in pairs(r.first) do first[w] = true end
       list.open = list.open or r.open
     end
     if not list[1] then error("a wording list must not be empty", 0) end
-    list.kinds, list.first = kinds, first
-    kept = table.move(wording, 1, #wording, 1, { n = #wording, list = list })
+    list.kinds = kinds
+    local n = #wording
+    kept = { n = n, list = list, table.unpack(wording, 1, n) }
     if key then by_content[key] = kept end
   end
   lists[wording] = kept
@@ -385,9 +388,18 @@ end
 -- it is asked about every word it could take, as try would.  None when
 -- no variant opens with a placeholder or the text's first word, whatever
 -- the types: cannot_fit drops each at its first item, asking no type.
+-- Whether a variant of LIST's templates may open with the word W.
+local function opens(list, w)
+  if list.open then return true end
+  if not w then return false end
+  for m = 1, #list do
+    if list[m].first[w] then return true end
+  end
+  return false
+end
+
 local function fitting(list, plain)
-  local w = plain[1]
-  if not (list.open or w and list.first[w]) then return NONE end
+  if not opens(list, plain[1]) then return NONE end
   if not intact(list.kinds) then
     local out = {}
     for _, r in ipairs(list) do untried(seqs_of(r), plain, out) end
@@ -449,6 +461,26 @@ local function seq_keys(seqs)
   return keys, kinds
 end
 
+-- What M.index reads of WORDING: the records_of list when one is kept,
+-- else the templates' records in a new list with whether one opens with a
+-- placeholder, raising as records_of would (the rest of a list's record is
+-- made when a text is matched against it: most rules never are).
+local function index_records(wording)
+  local r = compiled[wording]
+  if r then return r end
+  if type(wording) ~= "table" then return compile_one(wording) end
+  local kept = lists[wording]
+  if kept and holds(kept, wording) then return kept.list end
+  local list = { open = false }
+  for _, t in ipairs(wording) do
+    r = compile_one(t)
+    list[#list + 1] = r
+    list.open = list.open or r.open
+  end
+  if not list[1] then error("a wording list must not be empty", 0) end
+  return list
+end
+
 local function template_keys(r)
   if r.reader then return template.keys(r.reader) end
   return seq_keys(r.seqs)
@@ -468,38 +500,47 @@ local function keys_of(list)
   return keys, kinds
 end
 
+-- The index: LISTS[W], the positions in order of the rules the first word
+-- W opens and of those always asked (LISTS[false]: those alone), KEYED
+-- the positions of the rules keyed by literals, AT[k][literal] the set of
+-- those that literal at word k lets fit, KINDS the types asked before them.
 function M.index(rules)
-  local idx = { by = {}, wording = {}, always = {}, keyed = {}, at = {}, kinds = {}, lists = {}, n = 0 }
-  local seen = {}
+  local always, keyed, at, kinds = {}, {}, {}, {}
+  local lists = { [false] = always }
+  local idx = { wording = {}, lists = lists, keyed = keyed, at = at, kinds = kinds, n = 0 }
   for i, rule in ipairs(rules) do
     idx.n = i
     local w = rule.wording
     idx.wording[i] = w
     local ok, list = w ~= nil and rule.group == nil, nil
-    if ok then ok, list = pcall(records_of, w) end
-    local keys, kinds
-    if ok and list.open then ok, keys, kinds = pcall(keys_of, list) end
+    if ok then ok, list = pcall(index_records, w) end
+    local keys, ks
+    if ok and list.open then ok, keys, ks = pcall(keys_of, list) end
     if ok and not list.open then
-      for word in pairs(list.first) do
-        idx.by[word] = idx.by[word] or {}
-        idx.by[word][i] = true
+      for m = 1, #list do
+        for word in pairs(list[m].first) do
+          local opened = lists[word]
+          if not opened then opened = table.move(always, 1, #always, 1, {}); lists[word] = opened end
+          if opened[#opened] ~= i then opened[#opened + 1] = i end
+        end
       end
     elseif ok and keys then
-      idx.keyed[i] = true
-      for m = 1, #keys, 2 do -- at[k][literal]: the keyed positions that literal at word k lets fit
+      keyed[#keyed + 1] = i
+      for m = 1, #keys, 2 do
         local k, lit = keys[m], keys[m + 1]
-        idx.at[k] = idx.at[k] or {}
-        idx.at[k][lit] = idx.at[k][lit] or {}
-        idx.at[k][lit][i] = true
+        at[k] = at[k] or {}
+        at[k][lit] = at[k][lit] or {}
+        at[k][lit][i] = true
       end
-      for _, kind in ipairs(kinds) do
-        if not seen[kind] then seen[kind] = true; idx.kinds[#idx.kinds + 1] = kind end
+      for k = 1, #ks do
+        local kind, m = ks[k], #kinds
+        while m > 0 and kinds[m] ~= kind do m = m - 1 end
+        if m == 0 then kinds[#kinds + 1] = kind end
       end
     else
-      idx.always[i] = true
+      for _, opened in pairs(lists) do opened[#opened + 1] = i end
     end
   end
-  idx.any_keyed = next(idx.keyed) ~= nil
   return idx
 end
 
@@ -512,37 +553,35 @@ function M.indexes(idx, rules)
   return rules[idx.n + 1] == nil
 end
 
--- The positions, in order, of the rules the first word W (false for none)
--- opens, the ones always asked, and those of the set FIT; made once per
--- word that opens a rule (one list for the others) when FIT is nil, else
--- per call.
-local function walk_of(idx, w, fit)
-  if not (w and idx.by[w]) then w = false end
-  local list = not fit and idx.lists[w]
-  if list then return list end
-  local by, always = w and idx.by[w] or NONE, idx.always
-  list = {}
-  for i = 1, idx.n do
-    if by[i] or always[i] or fit and fit[i] then list[#list + 1] = i end
-  end
-  if not fit then idx.lists[w] = list end
-  return list
-end
-
+-- The list for the first word, with the keyed rules whose literal the
+-- text has where it stands (all of them when a type asked before one is
+-- replaced), merged in order: made per call.
 function M.may(idx, text)
   local _, plain = words_of(text)
-  local w = plain[1] or false
-  if not idx.any_keyed then return walk_of(idx, w) end
-  if not intact(idx.kinds) then return walk_of(idx, w, idx.keyed) end
-  local fit
-  for k, lits in pairs(idx.at) do
-    local set = plain[k] and lits[plain[k]]
-    if set then
-      fit = fit or {}
-      for i in pairs(set) do fit[i] = true end
+  local lists, keyed = idx.lists, idx.keyed
+  local base = lists[plain[1] or false] or lists[false]
+  if not keyed[1] then return base end
+  local fit = true
+  if intact(idx.kinds) then
+    fit = nil
+    for k, lits in pairs(idx.at) do
+      local set = plain[k] and lits[plain[k]]
+      if set then
+        fit = fit or {}
+        for i in pairs(set) do fit[i] = true end
+      end
+    end
+    if not fit then return base end
+  end
+  local out, b, nb = {}, 1, #base
+  for m = 1, #keyed do
+    local i = keyed[m]
+    if fit == true or fit[i] then
+      while b <= nb and base[b] < i do out[#out + 1] = base[b]; b = b + 1 end
+      out[#out + 1] = i
     end
   end
-  return walk_of(idx, w, fit)
+  return table.move(base, b, nb, #out + 1, out)
 end
 
 -- Words that make a trailing note add a claim of its own ("- also
