@@ -40,7 +40,7 @@ function M.load(dirs)
       seen[name] = true
       local mark = lazy.count()
       local h = H.load(dirs, name)
-      h.lazy = { mark, lazy.count() } -- the modules its rules modules name lazily
+      h.lazy = { mark, lazy.count() } -- the modules its files name lazily (its rules modules: lazy.fns)
       handlers[#handlers + 1] = h
     end
   end
