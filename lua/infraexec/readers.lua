@@ -12,7 +12,7 @@
 --
 -- Tables below are editable: a new reader or claim wording goes there.
 local ix = require "infraexec"
-local kube = require "infraexec.observe.kube"
+local api = require "infraexec.lib.kinds" -- the names alone: readers loads without kube
 local wording = require "infraexec.lib.wording"
 
 local M = {}
@@ -166,10 +166,10 @@ end
 -- Resource names as written -> the kind observe/kube.lua reads.
 M.kinds = {
   po = "pods", pod = "pods", pods = "pods",
-  hr = kube.HELMRELEASES, helmrelease = kube.HELMRELEASES, helmreleases = kube.HELMRELEASES,
-  [kube.HELMRELEASES] = kube.HELMRELEASES,
-  ks = kube.KUSTOMIZATIONS, kustomization = kube.KUSTOMIZATIONS, kustomizations = kube.KUSTOMIZATIONS,
-  [kube.KUSTOMIZATIONS] = kube.KUSTOMIZATIONS,
+  hr = api.HELMRELEASES, helmrelease = api.HELMRELEASES, helmreleases = api.HELMRELEASES,
+  [api.HELMRELEASES] = api.HELMRELEASES,
+  ks = api.KUSTOMIZATIONS, kustomization = api.KUSTOMIZATIONS, kustomizations = api.KUSTOMIZATIONS,
+  [api.KUSTOMIZATIONS] = api.KUSTOMIZATIONS,
   sealedsecret = "sealedsecrets.bitnami.com", sealedsecrets = "sealedsecrets.bitnami.com",
   ["sealedsecrets.bitnami.com"] = "sealedsecrets.bitnami.com",
   job = "jobs", jobs = "jobs",
@@ -210,7 +210,7 @@ function M.reader(cmd)
   end
   if tool == "flux" and words[2] == "get" and words[3] then
     local kind = M.kinds[words[3]:lower()]
-    if kind ~= kube.HELMRELEASES and kind ~= kube.KUSTOMIZATIONS then return nil end
+    if kind ~= api.HELMRELEASES and kind ~= api.KUSTOMIZATIONS then return nil end
     return get_query(words, 4, { kube = true, tool = "flux", kind = kind, names = {} })
   end
   if tool == "curl" then
@@ -234,12 +234,12 @@ end
 
 -- What the criterion expects, by wording; NOUN stands for the object kind.
 M.nouns = {
-  pods = { "pods", "application pods" }, [kube.HELMRELEASES] = { "HelmReleases" },
-  [kube.KUSTOMIZATIONS] = { "Kustomizations" }, ["sealedsecrets.bitnami.com"] = { "sealed secrets", "SealedSecrets" },
+  pods = { "pods", "application pods" }, [api.HELMRELEASES] = { "HelmReleases" },
+  [api.KUSTOMIZATIONS] = { "Kustomizations" }, ["sealedsecrets.bitnami.com"] = { "sealed secrets", "SealedSecrets" },
   jobs = { "jobs" },
 }
 M.singular = {
-  pods = { "pod" }, [kube.HELMRELEASES] = { "HelmRelease" }, [kube.KUSTOMIZATIONS] = { "Kustomization" },
+  pods = { "pod" }, [api.HELMRELEASES] = { "HelmRelease" }, [api.KUSTOMIZATIONS] = { "Kustomization" },
   ["sealedsecrets.bitnami.com"] = { "sealed secret", "SealedSecret" }, jobs = { "job" },
 }
 local IN = " [in [the] {namespace} namespace]"
