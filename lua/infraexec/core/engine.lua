@@ -17,11 +17,11 @@ local ix = require "infraexec"
 require "infraexec.core.moved"
 local ev = require "infraexec.core.evidence"
 require "infraexec.core.strict"
-local classify = require "infraexec.lib.classify"
+local lazy = require "infraexec.core.lazy"
+local classify = lazy "infraexec.lib.classify" -- a run with no criterion to dispatch never compiles it
 local outcomes = require "infraexec.core.outcomes"
 local wording = require "infraexec.lib.wording"
 local H = require "infraexec.core.handlers"
-local lazy = require "infraexec.core.lazy"
 -- The installed modules' infraexec.yaml sections: declared before the
 -- config is validated, though the modules reading them load lazily.
 require "infraexec.sections"
