@@ -61,6 +61,9 @@ t.ok(sum == 3 and word == "two", "the arguments reach the module's function and 
 values.lazytest_fn = function() return "replaced" end
 t.is(vf.lazytest_fn(), "replaced", "a call uses the function the module holds then")
 t.is(lazy.force(mark), nil, "force: the module loads and has every function read through lazy.fns")
+t.ok(rawequal(lazy.target(vf.version), values.version), "lazy.target: the module's function a lazy.fns function calls")
+t.ok(rawequal(lazy.target(values.version), values.version), "... any other function is its own target")
+t.ok(rawequal(lazy.target(gone.anything), gone.anything), "... and so is one whose module does not load")
 values.lazytest_fn = nil
 local nok, nerr = pcall(vf.lazytest_fn)
 t.ok(not nok, "a function the module does not have raises when called")

@@ -91,7 +91,7 @@ end
 -- errors skip message handlers and carry no position, so say which rule ran.
 local function reason_of(err, rule)
   if err == "not enough memory" then
-    return "handler exceeded the Lua memory limit in the rule at " .. ix.where(rule.run)
+    return "handler exceeded the Lua memory limit in the rule at " .. ix.where(lazy.target(rule.run))
   end
   return err
 end

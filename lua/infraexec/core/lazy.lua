@@ -78,6 +78,8 @@ end
 
 -- wanted[NAME]: the keys read through M.fns(NAME), in the order first read.
 local wanted = {}
+-- { NAME, T } for each table T of functions M.fns made.
+local tables = {}
 
 -- The function KEY of module NAME, or nil and why in one line.
 local function fn_of(name, key)
@@ -99,7 +101,9 @@ function M.fns(name)
   made[#made + 1] = name
   local want = wanted[name] or {}
   wanted[name] = want
-  return setmetatable({}, { __name = "lazy fns " .. name, __index = function(t, key)
+  local fns = {}
+  tables[#tables + 1] = { name, fns }
+  return setmetatable(fns, { __name = "lazy fns " .. name, __index = function(t, key)
     local function call(...)
       local f, err = fn_of(name, key)
       if not f then error(err, 0) end
@@ -109,6 +113,18 @@ function M.fns(name)
     rawset(t, key, call)
     return call
   end })
+end
+
+-- The function a function of M.fns calls (what ix.where should name), or
+-- F itself: another function, or one whose module does not load.  A walk
+-- of every table M.fns made: it is asked only for an error's reason.
+function M.target(f)
+  for _, entry in ipairs(tables) do
+    for key, call in next, entry[2] do
+      if call == f then return fn_of(entry[1], key) or f end
+    end
+  end
+  return f
 end
 
 -- Loads made[FROM+1 .. TO] and what each named lazily while it loaded,
