@@ -1,7 +1,8 @@
 -- build.lua - building container images and pushing them to the registry.
 -- A push counts only when the registry lists every image at the version.
 -- What each rule does: lua/infraexec/rules/build.lua.
-local rules = require "infraexec.rules.build"
+local lazy = require "infraexec.core.lazy"
+local rules = lazy.fns "infraexec.rules.build" -- loaded when one of its rules runs
 local wording = require "infraexec.lib.wording"
 
 return {

@@ -1,7 +1,8 @@
 -- config.lua - manifest changes the criteria name, validated with the
 -- configured command (and lint script), committed after validation.  Never
 -- applied: Flux does that.  What each rule does: lua/infraexec/rules/config.lua.
-local rules = require "infraexec.rules.config"
+local lazy = require "infraexec.core.lazy"
+local rules = lazy.fns "infraexec.rules.config" -- loaded when one of its rules runs
 local wording = require "infraexec.lib.wording"
 
 return {

@@ -2,7 +2,8 @@
 -- in the app's HelmRelease (only those bytes change), validate, commit only
 -- when validation passed, push and see the push on the remote, reconcile if
 -- configured; and what Flux made of the pushed revision.  Never kubectl apply.
-local rules = require "infraexec.rules.deploy"
+local lazy = require "infraexec.core.lazy"
+local rules = lazy.fns "infraexec.rules.deploy" -- loaded when one of its rules runs
 local wording = require "infraexec.lib.wording"
 
 return {

@@ -7,7 +7,8 @@
 -- `flux get`, `curl URL`, whatever the wording) is read by infraexec itself
 -- and the claim checked on what it returns; any other command is never run
 -- and goes to a person.  What the rule does: lua/infraexec/rules/generic.lua.
-local rules = require "infraexec.rules.generic"
+local lazy = require "infraexec.core.lazy"
+local rules = lazy.fns "infraexec.rules.generic" -- loaded when one of its rules runs
 
 return {
   description = "runs the single inline command of a criterion (actions); reads known readers (assertions)",

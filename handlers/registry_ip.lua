@@ -4,7 +4,8 @@
 -- the old certificate was still served), no stale address left anywhere,
 -- and the address recorded in the architecture doc.  What each rule does:
 -- lua/infraexec/rules/registry_ip.lua.
-local rules = require "infraexec.rules.registry_ip"
+local lazy = require "infraexec.core.lazy"
+local rules = lazy.fns "infraexec.rules.registry_ip" -- loaded when one of its rules runs
 local wording = require "infraexec.lib.wording"
 
 return {

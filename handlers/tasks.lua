@@ -5,7 +5,8 @@
 -- GitOps repository into its archive folder.  Task ids from criteria are
 -- untrusted: the {task} placeholder and ix.task_read both check them.
 -- What each rule does: lua/infraexec/rules/tasks.lua.
-local rules = require "infraexec.rules.tasks"
+local lazy = require "infraexec.core.lazy"
+local rules = lazy.fns "infraexec.rules.tasks" -- loaded when one of its rules runs
 
 return {
   description = "tasks that point at tasks, update them, document their versions; archiving directories",

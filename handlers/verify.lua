@@ -2,8 +2,9 @@
 -- configured CA, never curl -k), the cluster through kubectl.  Tried for
 -- every task (types.lua), after the task's own handlers.  What each rule does:
 -- lua/infraexec/rules/verify.lua (and rules/cluster.lua, below).
-local cluster = require "infraexec.rules.cluster"
-local rules = require "infraexec.rules.verify"
+local lazy = require "infraexec.core.lazy"
+local cluster = lazy.fns "infraexec.rules.cluster" -- loaded when one of its rules runs
+local rules = lazy.fns "infraexec.rules.verify" -- loaded when one of its rules runs
 
 return {
   description = "checks the registry and the cluster without changing them",

@@ -6,13 +6,13 @@
 --                 `flux get helmreleases|kustomizations ...`, `curl ... URL`
 --   claim(text)   what an assertion expects of the objects read
 --   beyond(text, q)  why the query reads less than the text claims, or nil
---   versions(text)   the versions the text names (outside code and URLs)
---   prose(text)      the text without code spans and URLs
+--   versions(text), prose(text), images_beyond(text, images): infraexec.mentions
 --   pinned(argv)  kubectl/flux argv with the configured context, and env
 --
 -- Tables below are editable: a new reader or claim wording goes there.
 local ix = require "infraexec"
-local kube = require "infraexec.observe.kube"
+local api = require "infraexec.lib.kinds" -- the names alone: readers loads without kube
+local mentions = require("infraexec.core.lazy").fns "infraexec.mentions" -- loaded when first called
 local wording = require "infraexec.lib.wording"
 
 local M = {}
@@ -166,10 +166,10 @@ end
 -- Resource names as written -> the kind observe/kube.lua reads.
 M.kinds = {
   po = "pods", pod = "pods", pods = "pods",
-  hr = kube.HELMRELEASES, helmrelease = kube.HELMRELEASES, helmreleases = kube.HELMRELEASES,
-  [kube.HELMRELEASES] = kube.HELMRELEASES,
-  ks = kube.KUSTOMIZATIONS, kustomization = kube.KUSTOMIZATIONS, kustomizations = kube.KUSTOMIZATIONS,
-  [kube.KUSTOMIZATIONS] = kube.KUSTOMIZATIONS,
+  hr = api.HELMRELEASES, helmrelease = api.HELMRELEASES, helmreleases = api.HELMRELEASES,
+  [api.HELMRELEASES] = api.HELMRELEASES,
+  ks = api.KUSTOMIZATIONS, kustomization = api.KUSTOMIZATIONS, kustomizations = api.KUSTOMIZATIONS,
+  [api.KUSTOMIZATIONS] = api.KUSTOMIZATIONS,
   sealedsecret = "sealedsecrets.bitnami.com", sealedsecrets = "sealedsecrets.bitnami.com",
   ["sealedsecrets.bitnami.com"] = "sealedsecrets.bitnami.com",
   job = "jobs", jobs = "jobs",
@@ -210,7 +210,7 @@ function M.reader(cmd)
   end
   if tool == "flux" and words[2] == "get" and words[3] then
     local kind = M.kinds[words[3]:lower()]
-    if kind ~= kube.HELMRELEASES and kind ~= kube.KUSTOMIZATIONS then return nil end
+    if kind ~= api.HELMRELEASES and kind ~= api.KUSTOMIZATIONS then return nil end
     return get_query(words, 4, { kube = true, tool = "flux", kind = kind, names = {} })
   end
   if tool == "curl" then
@@ -234,12 +234,12 @@ end
 
 -- What the criterion expects, by wording; NOUN stands for the object kind.
 M.nouns = {
-  pods = { "pods", "application pods" }, [kube.HELMRELEASES] = { "HelmReleases" },
-  [kube.KUSTOMIZATIONS] = { "Kustomizations" }, ["sealedsecrets.bitnami.com"] = { "sealed secrets", "SealedSecrets" },
+  pods = { "pods", "application pods" }, [api.HELMRELEASES] = { "HelmReleases" },
+  [api.KUSTOMIZATIONS] = { "Kustomizations" }, ["sealedsecrets.bitnami.com"] = { "sealed secrets", "SealedSecrets" },
   jobs = { "jobs" },
 }
 M.singular = {
-  pods = { "pod" }, [kube.HELMRELEASES] = { "HelmRelease" }, [kube.KUSTOMIZATIONS] = { "Kustomization" },
+  pods = { "pod" }, [api.HELMRELEASES] = { "HelmRelease" }, [api.KUSTOMIZATIONS] = { "Kustomization" },
   ["sealedsecrets.bitnami.com"] = { "sealed secret", "SealedSecret" }, jobs = { "job" },
 }
 local IN = " [in [the] {namespace} namespace]"
@@ -287,63 +287,9 @@ end
 
 -- ---- what the command does not read ----
 
--- The prose of TEXT: without code spans and URLs (an address such as
--- 127.0.0.1:5000 is no version, and the command is not the claim).
-function M.prose(text)
-  return (text:gsub("`[^`]*`", " "):gsub("%a[%w+.-]*://%S+", " "))
-end
-
--- The versions TEXT names ("0.1.18", "v1.2.3"), outside code and URLs.
-function M.versions(text)
-  local out = {}
-  for raw in M.prose(text):gmatch("%S+") do
-    local w = raw:gsub("^[%(%[\"'*_]+", ""):gsub("[%)%]\"'*_.,;:!?]+$", "")
-    if (w:match("^v?%d+%.%d+%.%d+[%w.+-]*$") or w:match("^v%d+%.%d+$")) and not w:match("^%d+%.%d+%.%d+%.%d+") then
-      out[#out + 1] = w
-    end
-  end
-  return out
-end
-
-local NUMBERS = { one = 1, two = 2, both = 2, three = 3, four = 4, five = 5, six = 6, seven = 7, eight = 8,
-                  nine = 9, ten = 10, eleven = 11, twelve = 12 }
-
--- Why TEXT claims more images than IMAGES (the repositories a command
--- reads), as "needs a person: ...", or nil: a count its prose gives ("- all
--- 5 images", "both images") that is not theirs, or "all/every/each ...
--- images" while a configured image of their projects is not among them.
-function M.images_beyond(text, images)
-  local words = {}
-  for w in M.prose(text):lower():gmatch("[%w_%-]+") do words[#words + 1] = w end
-  local claimed
-  for i, w in ipairs(words) do
-    for back = 1, (w == "image" or w == "images") and 2 or 0 do
-      local b = words[i - back] or ""
-      claimed = claimed or tonumber(b) or NUMBERS[b] or ((b == "all" or b == "every" or b == "each") and "all" or nil)
-    end
-  end
-  if not claimed then return nil end
-  local read, missing = {}, {}
-  for _, image in ipairs(images) do read[image] = true end
-  for _, p in pairs(ix.config().projects or {}) do
-    local list = type(p) == "table" and type(p.images) == "table" and p.images or {}
-    local mine = false
-    for _, image in ipairs(list) do mine = mine or read[image] == true end
-    for _, image in ipairs(mine and list or {}) do
-      if not read[image] then missing[#missing + 1] = image end
-    end
-  end
-  table.sort(missing)
-  if claimed ~= "all" and claimed ~= #images then
-    return ("needs a person: the criterion speaks of %d images; the command reads %d (%s)"):format(
-      claimed, #images, table.concat(images, ", "))
-  end
-  if claimed == "all" and #missing > 0 then
-    return ("needs a person: the criterion speaks of all images; the command reads only %s (not %s)"):format(
-      table.concat(images, ", "), table.concat(missing, ", "))
-  end
-  return nil
-end
+-- prose, versions and images_beyond: infraexec.mentions (what a
+-- criterion's prose names), here too for the rules written against them.
+M.prose, M.versions, M.images_beyond = mentions.prose, mentions.versions, mentions.images_beyond
 
 -- Words that make a claim about a URL one of absence or refusal, which an
 -- answer (2xx or any other) cannot show by itself.

@@ -5,7 +5,7 @@
 -- the known ones, never matched loosely ("frontend" is no release).
 local ix = require "infraexec"
 local apps = require "infraexec.apps"
-local readers = require "infraexec.readers"
+local mentions = require "infraexec.mentions"
 
 local M = {}
 
@@ -129,7 +129,7 @@ end
 function M.beyond_change(text, file, names)
   local ours = M.also_named(file, {})
   for _, n in ipairs(names or {}) do ours[#ours + 1] = n end
-  local prose = readers.prose(text):gsub(file:gsub("%p", "%%%0"), " ")
+  local prose = mentions.prose(text):gsub(file:gsub("%p", "%%%0"), " ")
   local others = M.also_named(prose, ours)
   if #others == 0 then return nil end
   return ("needs a person: the criterion names %s too; the rule changes only %s"):format(

@@ -15,12 +15,13 @@ defs=$(grep -n 'function' "$H"/*.lua | grep -v 'function(.*) .* end' | grep -v '
 is "$defs" "" "handlers/*.lua define no functions (the behaviour is in rules/)"
 
 # Every X.FN a handler in DIR names, for each `local X = require
-# "infraexec.rules.MOD"` it has, is a function of rules/MOD.lua with a
-# comment above it that says what it observes; prints the others.
+# "infraexec.rules.MOD"` (or `lazy.fns "infraexec.rules.MOD"`) it has, is a
+# function of rules/MOD.lua with a comment above it that says what it
+# observes; prints the others.
 undocumented() {
     local f var mod fn
     for f in "$1"/*.lua; do
-        sed -n 's/^local \([a-z_]*\) = require "infraexec\.rules\.\([a-z_]*\)"$/\1 \2/p' "$f" |
+        sed -n 's/^local \([a-z_]*\) = \(require\|lazy\.fns\) "infraexec\.rules\.\([a-z_]*\)"\( *--.*\)\?$/\1 \3/p' "$f" |
         while read -r var mod; do
             for fn in $(grep -v '^ *--' "$f" | grep -oP "(?<![\w.])$var\.\w+" | sed "s/^$var\.//" | sort -u); do
                 awk -v fn="$fn" '

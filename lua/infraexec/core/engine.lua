@@ -17,11 +17,11 @@ local ix = require "infraexec"
 require "infraexec.core.moved"
 local ev = require "infraexec.core.evidence"
 require "infraexec.core.strict"
-local classify = require "infraexec.lib.classify"
+local lazy = require "infraexec.core.lazy"
+local classify = lazy "infraexec.lib.classify" -- a run with no criterion to dispatch never compiles it
 local outcomes = require "infraexec.core.outcomes"
 local wording = require "infraexec.lib.wording"
 local H = require "infraexec.core.handlers"
-local lazy = require "infraexec.core.lazy"
 -- The installed modules' infraexec.yaml sections: declared before the
 -- config is validated, though the modules reading them load lazily.
 require "infraexec.sections"
@@ -40,7 +40,7 @@ function M.load(dirs)
       seen[name] = true
       local mark = lazy.count()
       local h = H.load(dirs, name)
-      h.lazy = { mark, lazy.count() } -- the modules its rules modules name lazily
+      h.lazy = { mark, lazy.count() } -- the modules its files name lazily (its rules modules: lazy.fns)
       handlers[#handlers + 1] = h
     end
   end
@@ -91,7 +91,7 @@ end
 -- errors skip message handlers and carry no position, so say which rule ran.
 local function reason_of(err, rule)
   if err == "not enough memory" then
-    return "handler exceeded the Lua memory limit in the rule at " .. ix.where(rule.run)
+    return "handler exceeded the Lua memory limit in the rule at " .. ix.where(lazy.target(rule.run))
   end
   return err
 end

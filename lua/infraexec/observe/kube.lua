@@ -9,8 +9,8 @@ local stamp = require "infraexec.lib.stamp"
 
 local M = {}
 
-M.HELMRELEASES = "helmreleases.helm.toolkit.fluxcd.io"
-M.KUSTOMIZATIONS = "kustomizations.kustomize.toolkit.fluxcd.io"
+local kinds = require "infraexec.lib.kinds"
+M.HELMRELEASES, M.KUSTOMIZATIONS = kinds.HELMRELEASES, kinds.KUSTOMIZATIONS
 
 -- list{kind = K [, namespace = NS] [, selector = S]}: the API's list of K
 -- (all namespaces without NS), or nil and why; and the command as text.

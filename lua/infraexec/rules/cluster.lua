@@ -10,7 +10,7 @@ local sealed = lazy "infraexec.observe.sealed"
 local jobs = lazy "infraexec.observe.jobs"
 local services = lazy "infraexec.observe.services"
 local project = lazy "infraexec.project"
-local readers = lazy "infraexec.readers"
+local mentions = lazy "infraexec.mentions"
 
 local M = {}
 
@@ -19,7 +19,7 @@ local function person(fmt, ...) return false, "needs a person: " .. fmt:format(.
 -- Why criterion C claims more than OURS (the apps and releases a rule
 -- reads): another one it names ("... - and triager"), or nil.
 local function beyond(c, ours)
-  local others = targets.also_named(readers.prose(c.text), ours)
+  local others = targets.also_named(mentions.prose(c.text), ours)
   if #others == 0 then return nil end
   return ("needs a person: the criterion names %s too; the rule reads only %s"):format(
     table.concat(others, ", "), table.concat(ours, ", "))

@@ -13,7 +13,7 @@ local command = lazy "infraexec.observe.command"
 local flux = lazy "infraexec.observe.flux"
 local git = lazy "infraexec.observe.git"
 local release = lazy "infraexec.observe.gitops"
-local readers = lazy "infraexec.readers"
+local mentions = lazy "infraexec.mentions"
 local targets = lazy "infraexec.targets"
 
 local M = {}
@@ -22,7 +22,7 @@ local M = {}
 -- reason): another app or release of infraexec.yaml in a note ("... - and
 -- triager too"); or nil.
 local function beyond(c, name, what)
-  local others = targets.also_named(readers.prose(c.text), { name })
+  local others = targets.also_named(mentions.prose(c.text), { name })
   if #others == 0 then return nil end
   return ("needs a person: the criterion names %s too; the rule reads only %s"):format(table.concat(others, ", "), what)
 end

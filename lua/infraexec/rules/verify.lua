@@ -11,7 +11,7 @@ local apps = lazy "infraexec.apps"
 local ev = require "infraexec.core.evidence"
 local kube = lazy "infraexec.observe.kube"
 local project = lazy "infraexec.project"
-local readers = lazy "infraexec.readers"
+local mentions = lazy "infraexec.mentions"
 local registry = lazy "infraexec.registry"
 local reg = lazy "infraexec.observe.registry"
 local targets = lazy "infraexec.targets"
@@ -48,10 +48,10 @@ function M.image_tags(c)
     if not seen[image] then seen[image] = true; urls[#urls + 1] = image end
   end
   if #urls == 0 then return false, "no registry URL (https://HOST/v2/IMAGE/tags/list) in the criterion" end
-  if readers.images_beyond(c.text, urls) then return false, readers.images_beyond(c.text, urls) end
+  if mentions.images_beyond(c.text, urls) then return false, mentions.images_beyond(c.text, urls) end
   -- Images the criterion names that no URL reads: checking the others
   -- would tick a claim on them unseen.
-  local prose = readers.prose(c.text):lower()
+  local prose = mentions.prose(c.text):lower()
   local bases, others = {}, {}
   for _, image in ipairs(urls) do bases[image:match("([^/]+)$")] = true end
   for _, p in pairs(ix.config().projects or {}) do
@@ -69,7 +69,7 @@ function M.image_tags(c)
   local out = {}
   for _, image in ipairs(urls) do
     -- Every version the criterion names must be a tag, and the task's one.
-    local versions = readers.versions(c.text)
+    local versions = mentions.versions(c.text)
     local version, why = version_for(image:match("^([^/]+)"))
     -- A version the task gives unclearly is not checked as "any tag".
     if not version and not (why:find("^the task names no version") or why:find("^no project")) then return false, why end
@@ -92,7 +92,7 @@ function M.catalog(c)
   end
   table.sort(images)
   local out = reg.catalog{ images = images }
-  for _, v in ipairs(readers.versions(c.text)) do ev.add(out, reg.images{ images = images, version = v }) end
+  for _, v in ipairs(mentions.versions(c.text)) do ev.add(out, reg.images{ images = images, version = v }) end
   return ev.verdict(out)
 end
 
@@ -101,7 +101,7 @@ end
 -- and why.  With NEW, each app's pods at the version the task names for
 -- its project.
 local function targets_of(c, a, new)
-  local versions = readers.versions(c.text)
+  local versions = mentions.versions(c.text)
   if #versions > 1 then return nil, unread(versions) end
   local named = versions[1] and versions[1]:gsub("^v", "") or nil
   local list, why
@@ -141,7 +141,7 @@ end
 -- With VERSIONED (the task's apps at their versions: "All pods are running
 -- with new image versions"), every other app's pods are read as running.
 local function all_apps(c, versioned)
-  local versions = readers.versions(c.text)
+  local versions = mentions.versions(c.text)
   if #versions > 1 then return false, unread(versions) end
   local list, why = workloads.all()
   if not list then return false, why end
@@ -187,7 +187,7 @@ function M.pods(c, a)
   end
   local code = table.concat(c.code, " ")
   if not (a.workload or a.app or a.new) and (code:find("%-A%f[%W]") or code:find("%-%-all%-namespaces")) then
-    local versions = readers.versions(c.text)
+    local versions = mentions.versions(c.text)
     if #versions > 1 then return false, unread(versions) end
     return ev.verdict(kube.pods{ version = versions[1] })
   end
@@ -195,7 +195,7 @@ function M.pods(c, a)
   if a.workload or a.app then
     local ours = { a.workload or a.app }
     if a.release then ours[2], ours[3] = a.release, a.app .. "-" .. a.release end
-    local others = targets.also_named(readers.prose(c.text), ours)
+    local others = targets.also_named(mentions.prose(c.text), ours)
     if #others > 0 then
       return false, ("needs a person: the criterion names %s too; the rule reads only the pods of %s"):format(
         table.concat(others, ", "), table.concat(ours, " "))
@@ -214,7 +214,7 @@ end
 -- Observes: kube.none_waiting.
 function M.no_backoff(c, a)
   local reasons = {}
-  for word in readers.prose(c.text):gmatch("%f[%w]%u%l+%u[%w]*") do reasons[#reasons + 1] = word end
+  for word in mentions.prose(c.text):gmatch("%f[%w]%u%l+%u[%w]*") do reasons[#reasons + 1] = word end
   return ev.verdict(kube.none_waiting{ reasons = reasons, namespace = a.namespace })
 end
 
@@ -228,7 +228,7 @@ end
 -- pushed revision (observe/flux.lua), not from an older one; a version the
 -- criterion names is not compared (a person).  Observes: flux.helmreleases.
 function M.helmreleases(c, args)
-  local versions = readers.versions(c.text)
+  local versions = mentions.versions(c.text)
   if #versions > 0 then return false, unread(versions) end
   local gitops = require "infraexec.act.gitops"
   local s, err = gitops.source()
