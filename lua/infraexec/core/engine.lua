@@ -34,12 +34,16 @@ M.types = H.types
 
 function M.load(dirs)
   local types = M.types(dirs)
+  local files, order = H.files(dirs)
   local seen = { types = true }
   local function use(name)
     if not seen[name] then
       seen[name] = true
       local mark = lazy.count()
-      local h = H.load(dirs, name)
+      -- The paths H.files found, not looked up again (H.load: a name a
+      -- label gives that no file has raises "not found").
+      local found = files[name]
+      local h = found and H.merge(found.paths, name) or H.load(dirs, name)
       h.lazy = { mark, lazy.count() } -- the modules its files name lazily (its rules modules: lazy.fns)
       handlers[#handlers + 1] = h
     end
@@ -49,7 +53,6 @@ function M.load(dirs)
   end
   local always = {}
   for _, name in ipairs(types.always) do always[name] = true end
-  local _, order = H.files(dirs)
   for _, name in ipairs(order) do
     if not always[name] then use(name) end
   end
