@@ -294,6 +294,30 @@ local function holds(kept, wording)
   return true
 end
 
+-- The records of the templates of the list WORDING, in order, and whether
+-- one opens with a placeholder; raises naming a malformed template, or
+-- when the list is empty.
+local function read_list(wording)
+  local list = { open = false }
+  for _, t in ipairs(wording) do
+    local r = compile_one(t)
+    list[#list + 1] = r
+    list.open = list.open or r.open
+  end
+  if not list[1] then error("a wording list must not be empty", 0) end
+  return list
+end
+
+-- The types of KS not yet in KINDS appended to it (a few types: a scan is
+-- cheaper than a set).
+local function add_kinds(kinds, ks)
+  for k = 1, #ks do
+    local kind, m = ks[k], #kinds
+    while m > 0 and kinds[m] ~= kind do m = m - 1 end
+    if m == 0 then kinds[#kinds + 1] = kind end
+  end
+end
+
 local function records_of(wording)
   local r = compiled[wording] -- a template read before
   if r then return r end
@@ -307,20 +331,9 @@ local function records_of(wording)
   key = key and table.concat(wording, "\n")
   kept = key and by_content[key]
   if not (kept and holds(kept, wording)) then
-    local list, kinds = { open = false, kinds = false, plain = false, fit = false }, {}
-    for _, t in ipairs(wording) do
-      local r = compile_one(t)
-      list[#list + 1] = r
-      local ks = r.kinds
-      for k = 1, #ks do -- a few types: a scan is cheaper than a set
-        local kind, m = ks[k], #kinds
-        while m > 0 and kinds[m] ~= kind do m = m - 1 end
-        if m == 0 then kinds[#kinds + 1] = kind end
-      end
-      list.open = list.open or r.open
-    end
-    if not list[1] then error("a wording list must not be empty", 0) end
-    list.kinds = kinds
+    local list, kinds = read_list(wording), {}
+    for m = 1, #list do add_kinds(kinds, list[m].kinds) end
+    list.kinds, list.plain, list.fit = kinds, false, false
     local n = #wording
     kept = { n = n, list = list, table.unpack(wording, 1, n) }
     if key then by_content[key] = kept end
@@ -382,12 +395,6 @@ local function fitting_one(r, plain)
   return fit
 end
 
--- The sequences of the templates of LIST (records_of) that may fit a text
--- of the words PLAIN, in order: all but those cannot_fit drops.  A type
--- replaced since (or a value check it calls): each sequence is tested, so
--- it is asked about every word it could take, as try would.  None when
--- no variant opens with a placeholder or the text's first word, whatever
--- the types: cannot_fit drops each at its first item, asking no type.
 -- Whether a variant of LIST's templates may open with the word W.
 local function opens(list, w)
   if list.open then return true end
@@ -398,6 +405,12 @@ local function opens(list, w)
   return false
 end
 
+-- The sequences of the templates of LIST (records_of) that may fit a text
+-- of the words PLAIN, in order: all but those cannot_fit drops.  A type
+-- replaced since (or a value check it calls): each sequence is tested, so
+-- it is asked about every word it could take, as try would.  None when
+-- no variant opens with a placeholder or the text's first word, whatever
+-- the types: cannot_fit drops each at its first item, asking no type.
 local function fitting(list, plain)
   if not opens(list, plain[1]) then return NONE end
   if not intact(list.kinds) then
@@ -471,14 +484,7 @@ local function index_records(wording)
   if type(wording) ~= "table" then return compile_one(wording) end
   local kept = lists[wording]
   if kept and holds(kept, wording) then return kept.list end
-  local list = { open = false }
-  for _, t in ipairs(wording) do
-    r = compile_one(t)
-    list[#list + 1] = r
-    list.open = list.open or r.open
-  end
-  if not list[1] then error("a wording list must not be empty", 0) end
-  return list
+  return read_list(wording)
 end
 
 local function template_keys(r)
@@ -532,11 +538,7 @@ function M.index(rules)
         at[k][lit] = at[k][lit] or {}
         at[k][lit][i] = true
       end
-      for k = 1, #ks do
-        local kind, m = ks[k], #kinds
-        while m > 0 and kinds[m] ~= kind do m = m - 1 end
-        if m == 0 then kinds[#kinds + 1] = kind end
-      end
+      add_kinds(kinds, ks)
     else
       for _, opened in pairs(lists) do opened[#opened + 1] = i end
     end
