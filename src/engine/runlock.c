@@ -95,7 +95,11 @@ void ix_runlock_note(int fd, pid_t pgid)
     if (pgid > 0)
         n += snprintf(note + n, sizeof note - (size_t)n, "group %ld start %llu\n", (long)pgid,
                       start_time(pgid));
-    if (ftruncate(fd, 0) < 0 || pwrite(fd, note, (size_t)n, 0) < 0) {
+    /* Written over, then cut to its length: truncating first left the file
+     * empty for a moment, and a run refused then named "another process"
+     * instead of the holder (a reader needs only the first line, which
+     * every note has at the same length). */
+    if (pwrite(fd, note, (size_t)n, 0) < 0 || ftruncate(fd, n) < 0) {
         /* the lock holds without the note; messages just say less */
     }
 }
