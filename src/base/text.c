@@ -149,6 +149,20 @@ int ix_is_blank(const char *p, const char *end)
     return 1;
 }
 
+int ix_text_ascii(const char *s, size_t len)
+{
+    size_t i = 0;
+    for (uint64_t v; i + 8 <= len; i += 8) { /* eight bytes at a time */
+        memcpy(&v, s + i, 8);
+        if (v & 0x8080808080808080ull)
+            return 0;
+    }
+    for (; i < len; i++)
+        if ((unsigned char)s[i] & 0x80)
+            return 0;
+    return 1;
+}
+
 /* A byte of a word as ix_text_flat writes it: ASCII letters lower-case,
  * digits and "'" as they are; 0 for every other byte. */
 #define UPPER_LOWER(c) [c] = c, [c - 32] = c

@@ -72,6 +72,15 @@ static int l_flat(lua_State *L)
     return 1;
 }
 
+/* ascii(s): whether every byte of S is ASCII. */
+static int l_ascii(lua_State *L)
+{
+    size_t n;
+    const char *s = luaL_checklstring(L, 1, &n);
+    lua_pushboolean(L, ix_text_ascii(s, n));
+    return 1;
+}
+
 /* opening(phrase, list [, name]): the first entry O of LIST that opens
  * PHRASE: PHRASE is O, or begins with O and a space. */
 static int l_opening(lua_State *L)
@@ -85,10 +94,32 @@ static int l_opening(lua_State *L)
         const char *o = entry(L, 2, i, &m, 3);
         if (!o)
             break;
-        if (m <= n && memcmp(p, o, m) == 0 && (m == n || p[m] == ' '))
+        /* the first byte before memcmp: most entries differ there */
+        if (m <= n && (m == 0 || o[0] == p[0]) && memcmp(p, o, m) == 0 && (m == n || p[m] == ' '))
             return 1;
     }
     lua_pushnil(L);
+    return 1;
+}
+
+/* has(list, v): whether an entry of LIST (read as ipairs reads it) is V,
+ * compared raw (a string V is only ever equal to the same string); any
+ * entry may be any value. */
+static int l_has(lua_State *L)
+{
+    luaL_checkany(L, 2);
+    lua_settop(L, 2);
+    for (lua_Integer i = 1;; i++) {
+        if (i % BATCH == 0)
+            lua_settop(L, 2);
+        if (lua_geti(L, 1, i) == LUA_TNIL)
+            break;
+        if (lua_rawequal(L, -1, 2)) {
+            lua_pushboolean(L, 1);
+            return 1;
+        }
+    }
+    lua_pushboolean(L, 0);
     return 1;
 }
 
@@ -182,7 +213,9 @@ static int l_least_phrase(lua_State *L)
 void ix_luatext_open(lua_State *L)
 {
     static const luaL_Reg funcs[] = {{"flat", l_flat},
+                                     {"ascii", l_ascii},
                                      {"opening", l_opening},
+                                     {"has", l_has},
                                      {"first_phrase", l_first_phrase},
                                      {"least_phrase", l_least_phrase},
                                      {NULL, NULL}};

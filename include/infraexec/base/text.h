@@ -49,6 +49,9 @@ static inline int ix_ascii_alnum(unsigned char c)
     return (unsigned char)((c | 32) - 'a') < 26 || (unsigned char)(c - '0') < 10;
 }
 
+/* Whether every byte of [S, S+LEN) is ASCII (below 0x80). */
+int ix_text_ascii(const char *s, size_t len);
+
 /* The words of [S, S+LEN) as " a b c " into OUT (room for LEN + 2 bytes),
  * its length returned: each run of bytes other than ASCII letters, digits
  * and "'" one space, letters lower-case, one space at either end ("  "

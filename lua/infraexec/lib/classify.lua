@@ -114,17 +114,10 @@ M.states = {
 -- later counting from the next criterion: the lists as ipairs walks them,
 -- M.forbidding as pairs does.  The byte work is C's (ix.text,
 -- src/lua/luatext.c); an entry not a string raises, naming the table.
-local flat, opening, first_phrase, least_phrase = ixtext.flat, ixtext.opening, ixtext.first_phrase, ixtext.least_phrase
-
--- Whether LIST holds the word W.
-local function has(list, w)
-  local i, v = 1, list[1]
-  while v ~= nil do
-    if v == w then return true end
-    i = i + 1; v = list[i]
-  end
-  return false
-end
+-- has(list, w): whether LIST holds the word W (compared only: an entry not
+-- a string is no word).
+local flat, opening, first_phrase, least_phrase, has, ascii =
+  ixtext.flat, ixtext.opening, ixtext.first_phrase, ixtext.least_phrase, ixtext.has, ixtext.ascii
 
 -- ---- the text as a careful reader sees it ----
 
@@ -146,9 +139,8 @@ local LOOKALIKE = {
 -- spaces to a space, invisible characters and combining marks dropped,
 -- full-width and mathematical letters to ASCII.  nil for invalid UTF-8.
 local function fold(text)
-  local n = utf8.len(text)
-  if n == #text then return text end -- ASCII folds to itself
-  if not n then return nil end
+  if ascii(text) then return text end -- ASCII folds to itself
+  if not utf8.len(text) then return nil end
   local out = {}
   for _, cp in utf8.codes(text) do
     local ch
@@ -226,12 +218,12 @@ function M.kind(text)
   local fh = flat(hidden)
   local f = forbidding(fh)
   if not f and hidden ~= shown then f = forbidding(flat(shown)) end -- no comment: one reading
-  if f then return "negation", ("'%s ...' forbids something: never run"):format(f) end
+  if f then return "negation", "'" .. f .. " ...' forbids something: never run" end
   text = hidden
   local words = wording.plain_words(text) -- read only: matching reads it next
   local phrase = table.concat(words, " ")
   local o = opening(phrase, M.negations, "classify.negations")
-  if o then return "negation", ("'%s ...' forbids something: never run"):format(o) end
+  if o then return "negation", "'" .. o .. " ...' forbids something: never run" end
   o = opening(phrase, M.conditions, "classify.conditions")
   if not o and M.approvals[words[1]] then
     local p = " " .. phrase .. " "
@@ -243,9 +235,9 @@ function M.kind(text)
     end
   end
   if not o then o = first_phrase(fh, M.conditions_anywhere, true, "classify.conditions_anywhere") end
-  if o then return "negation", ("'%s ...' is a condition a person must judge: never run"):format(o) end
+  if o then return "negation", "'" .. o .. " ...' is a condition a person must judge: never run" end
   o = opening(phrase, M.assertions, "classify.assertions")
-  if o then return "assertion", ("'%s ...' checks how the world is"):format(o) end
+  if o then return "assertion", "'" .. o .. " ...' checks how the world is" end
   local i = 1
   while words[i] and has(M.adverbs, words[i]) do i = i + 1 end
   o = opening(i > 1 and table.concat(words, " ", i) or phrase, M.actions, "classify.actions")
@@ -253,24 +245,25 @@ function M.kind(text)
     local n = select(2, o:gsub(" ", "")) + 1
     local after = words[i + n]
     if after and has(M.claims, after) then
-      return "assertion", ("'%s %s' states a result"):format(o, after)
+      return "assertion", "'" .. o .. " " .. after .. "' states a result"
     end
     -- The words after the verb, notes aside: code, "(...)", "- ..." / "— ...".
     -- Each gsub only where its mark is: a code span's "`", a note's "(",
     -- a dash's "-" or the first byte of "–" / "—" (the class matches each
     -- byte, but the text is valid UTF-8 (fold_text) and their other bytes
-    -- never follow a space there).
+    -- never follow a space there).  Without any, the words are fh's.
     local body = text
     if body:find("`", 1, true) then body = body:gsub("`[^`]*`", " ") end
     if body:find("(", 1, true) then body = body:gsub("%b()", " ") end
-    body = " " .. body .. " "
-    if body:find("-", 1, true) or body:find("\226", 1, true) then body = body:gsub("%s[%-–—]+%s.*$", " ") end
-    local fb, fo = flat(body), flat(o)
+    if body:find("-", 1, true) or body:find("\226", 1, true) then
+      body = (" " .. body .. " "):gsub("%s[%-–—]+%s.*$", " ")
+    end
+    local fb, fo = body == text and fh or flat(body), flat(o)
     local _, e = fb:find(fo, 1, true)
     local tail = e and fb:sub(e) or fb
     local s = first_phrase(tail, M.states, false, "classify.states")
-    if s then return "assertion", ("'%s ... %s' states a result"):format(o, s) end
-    return "action", ("'%s ...' asks for a change"):format(o), o
+    if s then return "assertion", "'" .. o .. " ... " .. s .. "' states a result" end
+    return "action", "'" .. o .. " ...' asks for a change", o
   end
   return "assertion", "a statement of how the world must be (no action verb first)"
 end
