@@ -586,28 +586,60 @@ static int l_keys(lua_State *L)
     return 2;
 }
 
+/* The first N words of the list at ARG, the lower-case words of a text,
+ * into PLAIN (held by the list): FEW of them, or a userdata pushed. */
+static ix_wword *plain_words(lua_State *L, int arg, size_t n, ix_wword *few, size_t nfew)
+{
+    ix_wword *plain = n > nfew ? lua_newuserdatauv(L, n * sizeof *plain, 0) : few;
+    for (size_t k = 0; k < n; k++) {
+        if (lua_rawgeti(L, arg, (lua_Integer)k + 1) != LUA_TSTRING)
+            luaL_error(L, "template.fitting: word %d is not a string", (int)k + 1);
+        plain[k].s = lua_tolstring(L, -1, &plain[k].len);
+        lua_pop(L, 1);
+    }
+    return plain;
+}
+
+/* Whether a variant of the template of the reader at ARG (not expanded:
+ * its shape reads, l_read) fits the words at 3, asked of the template
+ * itself: most templates a text's first word opens fit none, and are then
+ * never expanded. */
+static int shape_fits(lua_State *L, int arg)
+{
+    size_t len, n = (size_t)lua_rawlen(L, 3);
+    lua_getiuservalue(L, arg, 1);
+    const char *s = lua_tolstring(L, -1, &len);
+    if (!s)
+        return luaL_error(L, "template.fitting: the reader has no template");
+    if (n > len)
+        n = len; /* a variant has fewer items than bytes */
+    ix_wword few[32];
+    int fits = ix_wshape_fits(s, len, plain_words(L, 3, n, few, sizeof few / sizeof *few), n);
+    lua_settop(L, 3);
+    return fits;
+}
+
 /* template.fitting(reader, seqs, plain) -> the sequences (SEQS[V], in
  * order) of the variants V of the template read whose fixed prefix fits
  * the lower-case words PLAIN (ix_wording_fits), or nil for none: the ones
- * try may match once the types are the built-in ones. */
+ * try may match once the types are the built-in ones.  A reader not
+ * expanded answers nil from the template's shape when none fits. */
 static int l_fitting(lua_State *L)
 {
-    ix_wording *w = wording_of(L, 1);
+    reader *rd = luaL_checkudata(L, 1, WORDING_MT);
     luaL_checktype(L, 2, LUA_TTABLE);
     luaL_checktype(L, 3, LUA_TTABLE);
+    if (!rd->expanded && !shape_fits(L, 1)) {
+        lua_pushnil(L);
+        return 1;
+    }
+    ix_wording *w = wording_of(L, 1);
     ix_wording_prefix(w);
     size_t n = (size_t)lua_rawlen(L, 3);
     if (n > w->longest)
         n = w->longest; /* no prefix looks further */
-    ix_wword few[32], *plain = few;
-    if (n > sizeof few / sizeof *few)
-        plain = lua_newuserdatauv(L, n * sizeof *plain, 0);
-    for (size_t k = 0; k < n; k++) {
-        if (lua_rawgeti(L, 3, (lua_Integer)k + 1) != LUA_TSTRING)
-            return luaL_error(L, "template.fitting: word %d is not a string", (int)k + 1);
-        plain[k].s = lua_tolstring(L, -1, &plain[k].len); /* held by PLAIN */
-        lua_pop(L, 1);
-    }
+    ix_wword few[32];
+    const ix_wword *plain = plain_words(L, 3, n, few, sizeof few / sizeof *few);
     int out = 0;
     lua_Integer m = 0;
     for (size_t v = 0; v < w->nvariants; v++) {

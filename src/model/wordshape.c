@@ -111,3 +111,59 @@ size_t ix_wshape_held(const ix_wshape *sh, size_t k)
     }
     return k;
 }
+
+/* The byte after the ']' closing the '[' at byte I of S. */
+static size_t past_group(const char *s, size_t len, size_t i)
+{
+    size_t depth = 0;
+    for (; i < len; i++) {
+        if (s[i] == '[')
+            depth++;
+        else if (s[i] == ']' && --depth == 0)
+            return i + 1;
+    }
+    return len;
+}
+
+/* ix_wshape_fits from byte I, K words taken.  The ways tried are at most
+ * the variants ix_wording_read would make (the shape's limits), each
+ * walked no further than its bytes. */
+static int fits_from(const char *s, size_t len, size_t i, size_t k, const ix_wword *plain, size_t n)
+{
+    char low[IX_WSHAPE_MAX_BYTES];
+    while (i < len) {
+        if (s[i] == '[') {
+            if (fits_from(s, len, past_group(s, len, i), k, plain, n))
+                return 1;
+            i++; /* the group in */
+            continue;
+        }
+        if (s[i] == ']' || is_space((unsigned char)s[i])) {
+            i++;
+            continue;
+        }
+        ix_wpiece p = {.at = i};
+        while (!space_at(s, len, i) && s[i] != '[' && s[i] != ']')
+            i++;
+        p.len = i - p.at;
+        ix_wording_piece(s, &p);
+        size_t wlen = 0;
+        if (p.type == IX_WPIECE_HOLE) {
+            if (p.kind_len == 4 && memcmp(s + p.kind_at, "text", 4) == 0)
+                return 1; /* the fixed prefix ends */
+        } else if (p.type != IX_WPIECE_LIT || !(wlen = ix_wording_word(s + p.at, p.len, low))) {
+            continue; /* no item */
+        }
+        if (k >= n)
+            return 0;
+        if (p.type == IX_WPIECE_LIT && (plain[k].len != wlen || memcmp(plain[k].s, low, wlen) != 0))
+            return 0;
+        k++;
+    }
+    return 1;
+}
+
+int ix_wshape_fits(const char *s, size_t len, const ix_wword *plain, size_t n)
+{
+    return fits_from(s, len, 0, 0, plain, n);
+}

@@ -64,4 +64,11 @@ int ix_wording_shape(const char *s, size_t len, ix_wshape *sh);
 int ix_wshape_next(ix_wshape *sh);
 size_t ix_wshape_held(const ix_wshape *sh, size_t k);
 
+/* Whether some variant of the template S (LEN bytes), one ix_wording_shape
+ * reads, fits the lower-case words PLAIN (N of them) as ix_wording_fits
+ * says a variant of it expanded does: read from S as it is walked, each
+ * group tried left out and then in, a way given up at its first literal
+ * that is not the text's word, nothing kept. */
+int ix_wshape_fits(const char *s, size_t len, const ix_wword *plain, size_t n);
+
 #endif
